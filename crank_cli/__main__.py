@@ -1,0 +1,3 @@
+from crank_cli.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""Errors that crank reports to the user, and the exit code each one maps to.
+
+Every error a user can cause or meet is a `CrankError`. The command-line entry point catches
+`CrankError` once, prints its message on one line and exits with its `exit_code`. Any other
+exception is a bug in crank and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+import shlex
+from collections.abc import Sequence
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the `crank` command, documented in the README."""
+
+    OK = 0
+    ENGINE_FAILED = 1
+    USAGE = 2
+    INVALID_PROJECT = 3
+    NO_ENGINE = 4
+    NOT_READY = 5
+    INTERRUPTED = 130
+
+
+class CrankError(Exception):
+    """An error with a message meant for the user and the exit code that goes with it."""
+
+    exit_code: ExitCode = ExitCode.ENGINE_FAILED
+    kind: str = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(CrankError):
+    """A flag, argument or setting has a value crank cannot use."""
+
+    exit_code = ExitCode.USAGE
+    kind = "usage"
+
+
+class InvalidProjectError(CrankError):
+    """A compose file, `.env` file or variable makes the project invalid."""
+
+    exit_code = ExitCode.INVALID_PROJECT
+    kind = "invalid-project"
+
+
+class ProjectNotFoundError(InvalidProjectError):
+    """No compose file was given and none of the default names exists."""
+
+    kind = "project-not-found"
+
+
+class NoUsableEngineError(CrankError):
+    """No container engine that the settings allow answers."""
+
+    exit_code = ExitCode.NO_ENGINE
+    kind = "no-engine"
+
+
+class NotReadyError(CrankError):
+    """A service did not become running or healthy in time."""
+
+    exit_code = ExitCode.NOT_READY
+    kind = "not-ready"
+
+
+class EngineError(CrankError):
+    """An engine command exited with a non-zero code.
+
+    Carries the argument list, the exit code and the engine's own message, so the user sees
+    which command failed and why.
+    """
+
+    exit_code = ExitCode.ENGINE_FAILED
+    kind = "engine"
+
+    def __init__(self, argv: Sequence[str], returncode: int, stderr: str, stdout: str = "") -> None:
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.stderr = stderr.strip()
+        self.stdout = stdout
+        detail = self.stderr.splitlines()[-1] if self.stderr else f"exit code {returncode}"
+        super().__init__(f"{shlex.join(self.argv[:3])} ... failed: {detail}")
+
+
+class EngineNotFoundError(EngineError):
+    """The engine's client binary is not installed or not on PATH."""
+
+    def __init__(self, binary: str) -> None:
+        super().__init__([binary], 127, f"{binary}: command not found")
+        self.message = f"{binary} not found on PATH: install it or choose another runtime"
+
+
+class EngineTimeoutError(EngineError):
+    """An engine command ran longer than crank allows it."""
+
+    def __init__(self, argv: Sequence[str], seconds: float) -> None:
+        super().__init__(argv, -1, f"no answer within {seconds:g} s")
