@@ -56,7 +56,7 @@ class ProjectNotFoundError(InvalidProjectError):
 
 
 class NoUsableEngineError(CrankError):
-    """No container engine that the settings allow answers."""
+    """No container engine that the settings allow responds."""
 
     exit_code = ExitCode.NO_ENGINE
     kind = "no-engine"
@@ -100,4 +100,4 @@ class EngineTimeoutError(EngineError):
     """An engine command ran longer than crank allows it."""
 
     def __init__(self, argv: Sequence[str], seconds: float) -> None:
-        super().__init__(argv, -1, f"no answer within {seconds:g} s")
+        super().__init__(argv, -1, f"no response within {seconds:g} s")

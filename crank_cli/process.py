@@ -1,0 +1,120 @@
+"""The one place where crank starts engine processes.
+
+Every engine command goes through `run` or `stream` as an argument list, never through a
+shell. Commands are logged at DEBUG level with the values of `-e KEY=VALUE` hidden, so a
+secret passed to a container never reaches a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
+
+log = logging.getLogger("crank.process")
+
+_SECRET_FLAGS = ("-e", "--env", "--build-arg")
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The result of an engine command that exited with code 0."""
+
+    argv: tuple[str, ...]
+    stdout: str
+    stderr: str
+
+
+class Runner(Protocol):
+    """Signature of `run`, so unit tests can pass a fake at the process boundary."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        input_text: str | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed: ...
+
+
+def redact(argv: Sequence[str]) -> str:
+    """Join `argv` for a log line, with the values of environment and build-arg flags hidden."""
+    shown: list[str] = []
+    previous = ""
+    for arg in argv:
+        flag, equals, assignment = arg.partition("=")
+        if previous in _SECRET_FLAGS:
+            shown.append(_hide_value(arg))
+        elif equals and flag in _SECRET_FLAGS:
+            shown.append(f"{flag}={_hide_value(assignment)}")
+        else:
+            shown.append(arg)
+        previous = arg
+    return shlex.join(shown)
+
+
+def _hide_value(assignment: str) -> str:
+    name, equals, _ = assignment.partition("=")
+    return f"{name}=***" if equals else name
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    input_text: str | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Completed:
+    """Run an engine command, capture its output and raise `EngineError` if it fails."""
+    log.debug("run: %s", redact(argv))
+    try:
+        result = subprocess.run(
+            list(argv),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=dict(env) if env is not None else None,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise EngineNotFoundError(argv[0]) from None
+    except subprocess.TimeoutExpired:
+        raise EngineTimeoutError(argv, timeout or 0) from None
+    if result.returncode != 0:
+        raise EngineError(argv, result.returncode, result.stderr, result.stdout)
+    return Completed(tuple(argv), result.stdout, result.stderr)
+
+
+def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
+    """Run an engine command on crank's own standard streams and return its exit code.
+
+    `stdout` sends the command's standard output elsewhere, such as to stderr for build logs.
+    """
+    log.debug("run attached: %s", redact(argv))
+    try:
+        return subprocess.call(list(argv), stdout=stdout)
+    except FileNotFoundError:
+        raise EngineNotFoundError(argv[0]) from None
+
+
+def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:
+    """Start an engine command whose merged output the caller reads line by line."""
+    log.debug("stream: %s", redact(argv))
+    try:
+        return subprocess.Popen(
+            list(argv),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+    except FileNotFoundError:
+        raise EngineNotFoundError(argv[0]) from None

@@ -1,0 +1,186 @@
+"""One implementation of the docker-compatible command line, shared by every adapter.
+
+Docker, Podman and nerdctl take the same verbs and flags for what crank does; each engine's
+module subclasses `DockerCompatibleEngine` and overrides only where its engine differs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from crank_cli import process
+from crank_cli.errors import EngineError
+from crank_cli.process import Runner
+from crank_cli.runtime import argv as build_argv
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.inspect import container_state, parse_json
+from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo
+
+PROBE_TIMEOUT_SECONDS = 5.0
+
+
+class DockerCompatibleEngine(Backend):
+    """A `Backend` that drives an engine through its docker-compatible client."""
+
+    binary: ClassVar[str]
+    host_variable: ClassVar[str | None] = None
+
+    def __init__(self, runner: Runner = process.run, binary: str | None = None) -> None:
+        self.runner = runner
+        self.binary_path = binary or self.binary
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(binary={self.binary_path!r})"
+
+    # Engine commands
+
+    def command(self, *args: str) -> list[str]:
+        """Return the full argument list of an engine command."""
+        return [self.binary_path, *args]
+
+    def run(self, *args: str, timeout: float | None = None) -> str:
+        return self.runner(self.command(*args), timeout=timeout).stdout
+
+    @property
+    def host(self) -> str:
+        """Name the machine the engine runs on: the remote host if one is set, else this one."""
+        endpoint = os.environ.get(self.host_variable or "", "")
+        if endpoint and not endpoint.startswith("unix://"):
+            return endpoint.split("://", 1)[-1].split("/", 1)[0]
+        return socket.gethostname()
+
+    # Probe
+
+    def probe(self) -> EngineInfo:
+        try:
+            output = self.run("version", "--format", "json", timeout=PROBE_TIMEOUT_SECONDS)
+        except EngineError as error:
+            return EngineInfo(self.name, usable=False, reason=_short_reason(error))
+        try:
+            version = self.version_from(parse_json(["version"], output))
+        except (EngineError, TypeError, AttributeError) as error:
+            return EngineInfo(self.name, usable=False, reason=f"unexpected version output: {error}")
+        if version is None:
+            return EngineInfo(self.name, usable=False, reason="the engine did not report a version")
+        return EngineInfo(self.name, usable=True, version=version, host=self.host)
+
+    def version_from(self, document: dict[str, Any]) -> str | None:
+        """Pick the engine's version out of `version --format json` output."""
+        client = document.get("Client") or {}
+        return client.get("Version")
+
+    # Containers
+
+    def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
+        ids = self.run("ps", "--all", "--quiet", "--no-trunc", *build_argv.label_filters(labels))
+        id_list = ids.split()
+        if not id_list:
+            return []
+        return self.inspect_containers(id_list)
+
+    def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
+        argv = ["container", "inspect", *names]
+        records = parse_json(argv, self.run(*argv))
+        return [container_state(record) for record in records]
+
+    def run_container(self, spec: ContainerSpec) -> str:
+        argv = self.run_arguments(spec, detach=True)
+        container_id = self.run(*argv).strip()
+        self.connect_extra_networks(spec)
+        return container_id
+
+    def run_attached(self, spec: ContainerSpec) -> int:
+        argv = self.command(*self.run_arguments(spec, detach=False))
+        return process.run_attached(argv)
+
+    def run_arguments(self, spec: ContainerSpec, *, detach: bool) -> list[str]:
+        args = ["run", "--detach"] if detach else ["run", "--interactive"]
+        if not detach and _stdin_is_terminal():
+            args.append("--tty")
+        args += build_argv.container_flags(spec)
+        args.append(spec.image)
+        args += build_argv.command_words(spec)
+        return args
+
+    def connect_extra_networks(self, spec: ContainerSpec) -> None:
+        for network in spec.networks[1:]:
+            aliases: list[str] = []
+            for alias in network.aliases:
+                aliases += ["--alias", alias]
+            self.run("network", "connect", *aliases, network.name, spec.name)
+
+    def start_containers(self, names: Sequence[str]) -> None:
+        if names:
+            self.run("start", *names)
+
+    def stop_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
+        if not names:
+            return
+        timeout_flag = ["--time", str(timeout)] if timeout is not None else []
+        self.run("stop", *timeout_flag, *names)
+
+    def remove_containers(self, names: Sequence[str]) -> None:
+        if names:
+            self.run("rm", "--force", "--volumes", *names)
+
+    # Networks and volumes
+
+    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
+        self.run("network", "create", *build_argv.label_flags(labels), name)
+
+    def list_networks(self, labels: Mapping[str, str | None]) -> list[str]:
+        filters = build_argv.label_filters(labels)
+        return self.run("network", "ls", "--format", "{{.Name}}", *filters).split()
+
+    def remove_networks(self, names: Sequence[str]) -> None:
+        if names:
+            self.run("network", "rm", *names)
+
+    def create_volume(self, name: str, labels: Mapping[str, str]) -> None:
+        self.run("volume", "create", *build_argv.label_flags(labels), name)
+
+    def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
+        filters = build_argv.label_filters(labels)
+        return self.run("volume", "ls", "--format", "{{.Name}}", *filters).split()
+
+    def remove_volumes(self, names: Sequence[str]) -> None:
+        if names:
+            self.run("volume", "rm", *names)
+
+    # Images and logs
+
+    def image_exists(self, reference: str) -> bool:
+        try:
+            self.run("image", "inspect", "--format", "{{.Id}}", reference)
+        except EngineError:
+            return False
+        return True
+
+    def build_image(self, spec: BuildSpec) -> None:
+        argv = self.command(*self.build_arguments(spec))
+        # Build output is progress for a person, so it goes to stderr and keeps stdout for data.
+        code = process.run_attached(argv, stdout=sys.stderr)
+        if code != 0:
+            raise EngineError(argv, code, f"the build of {spec.tag} failed; its output is above")
+
+    def build_arguments(self, spec: BuildSpec) -> list[str]:
+        return ["build", *build_argv.build_flags(spec)]
+
+    def follow_logs(self, name: str) -> subprocess.Popen[str]:
+        return process.start_streaming(self.command("logs", "--follow", name))
+
+
+def _short_reason(error: EngineError) -> str:
+    lines = error.stderr.splitlines()
+    if error.returncode in (127, -1) or not lines:
+        return error.message
+    return lines[-1]
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()

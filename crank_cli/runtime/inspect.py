@@ -1,0 +1,48 @@
+"""Parsing of engine JSON (`inspect`, `version`) into typed values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from crank_cli.errors import EngineError
+from crank_cli.runtime.models import ContainerState
+
+
+def parse_json(argv: Sequence[str], text: str) -> Any:
+    """Parse an engine's JSON output, raising `EngineError` when it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EngineError(argv, 0, f"the engine printed invalid JSON: {error}", text) from None
+
+
+def container_state(record: dict[str, Any]) -> ContainerState:
+    """Turn one element of `container inspect` output into a `ContainerState`."""
+    state = record.get("State") or {}
+    config = record.get("Config") or {}
+    # Podman before 4.x called the health record "Healthcheck"; Docker and later Podman "Health".
+    health = state.get("Health") or state.get("Healthcheck") or {}
+    return ContainerState(
+        id=record.get("Id", ""),
+        name=record.get("Name", "").lstrip("/"),
+        image=record.get("ImageName") or config.get("Image", ""),
+        state=state.get("Status", "unknown"),
+        health=health.get("Status") or None,
+        labels=dict(config.get("Labels") or {}),
+        ports=published_ports(record),
+        exit_code=state.get("ExitCode"),
+        started_at=state.get("StartedAt"),
+    )
+
+
+def published_ports(record: dict[str, Any]) -> tuple[str, ...]:
+    """Return a container's published ports as `host_ip:port->target/proto` strings."""
+    ports = (record.get("NetworkSettings") or {}).get("Ports") or {}
+    shown: list[str] = []
+    for target, bindings in sorted(ports.items()):
+        for binding in bindings or ():
+            host_ip = binding.get("HostIp") or "0.0.0.0"
+            shown.append(f"{host_ip}:{binding.get('HostPort', '')}->{target}")
+    return tuple(shown)

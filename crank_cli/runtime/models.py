@@ -1,0 +1,129 @@
+"""Typed values that pass between operations and engine adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """The outcome of probing one engine: usable or not, and why."""
+
+    name: str
+    usable: bool
+    version: str | None = None
+    host: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    """A published port: `host_ip:published->target/protocol`."""
+
+    target: int
+    published: str | None = None
+    host_ip: str | None = None
+    protocol: str = "tcp"
+
+    def flag_value(self) -> str:
+        """Return the value of a `-p` flag for this mapping."""
+        container_side = f"{self.target}/{self.protocol}"
+        if self.host_ip:
+            return f"{self.host_ip}:{self.published or ''}:{container_side}"
+        if self.published:
+            return f"{self.published}:{container_side}"
+        return container_side
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A volume, bind or tmpfs mount of a container."""
+
+    type: str
+    target: str
+    source: str | None = None
+    read_only: bool = False
+
+    def flag_value(self) -> str:
+        """Return the value of a `--mount` flag for this mount."""
+        parts = [f"type={self.type}"]
+        if self.source:
+            parts.append(f"source={self.source}")
+        parts.append(f"target={self.target}")
+        if self.read_only:
+            parts.append("readonly")
+        return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A container healthcheck; durations are in seconds."""
+
+    test: tuple[str, ...]
+    interval: float | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    start_period: float | None = None
+    disable: bool = False
+
+
+@dataclass(frozen=True)
+class NetworkAttachment:
+    """A network a container joins, with the names it is reachable by there."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """Everything needed to create one container."""
+
+    name: str
+    image: str
+    command: tuple[str, ...] | None = None
+    entrypoint: tuple[str, ...] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    ports: tuple[PortMapping, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    networks: tuple[NetworkAttachment, ...] = ()
+    restart: str | None = None
+    healthcheck: HealthCheck | None = None
+    hostname: str | None = None
+    user: str | None = None
+    working_dir: str | None = None
+    init: bool = False
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """An image build: a context folder, a Dockerfile and the tag to give the result."""
+
+    context: Path
+    tag: str
+    dockerfile: str | None = None
+    args: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """The state of one container, as its engine reports it."""
+
+    id: str
+    name: str
+    image: str
+    state: str
+    health: str | None
+    labels: dict[str, str]
+    ports: tuple[str, ...]
+    exit_code: int | None = None
+    started_at: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"

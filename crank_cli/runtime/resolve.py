@@ -1,0 +1,112 @@
+"""Turn crank's settings into the one Backend that a command uses.
+
+`auto` tries the engines in the order of `ENGINES` (docker, podman, containerd) and takes the
+first that responds. A named engine that does not respond gives way to the first one that does
+when fallback is enabled, with a warning; otherwise crank stops. When none responds, the
+error lists every engine tried and why it was rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from crank_cli import process
+from crank_cli.errors import NoUsableEngineError
+from crank_cli.process import Runner
+from crank_cli.runtime import ENGINES
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.models import EngineInfo
+from crank_cli.settings import Settings
+
+log = logging.getLogger("crank.runtime")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The chosen engine, what its probe found, and how it was chosen."""
+
+    backend: DockerCompatibleEngine
+    info: EngineInfo
+    reason: str
+
+
+def make_backend(name: str, runner: Runner = process.run) -> DockerCompatibleEngine:
+    """Return the adapter registered under `name`."""
+    engine_class = ENGINES[name]
+    return engine_class(runner=runner)  # type: ignore[call-arg]
+
+
+def probe_all(names: Iterable[str] = ENGINES, runner: Runner = process.run) -> list[EngineInfo]:
+    """Probe several engines at once and return their findings in the order given."""
+    backends = [make_backend(name, runner) for name in names]
+    with ThreadPoolExecutor(max_workers=len(backends) or 1) as pool:
+        return list(pool.map(lambda backend: backend.probe(), backends))
+
+
+def resolve(
+    settings: Settings,
+    *,
+    runner: Runner = process.run,
+    warn: Callable[[str], None] = log.warning,
+) -> Resolution:
+    """Choose the engine that the settings ask for, or raise `NoUsableEngineError`."""
+    backends: dict[str, DockerCompatibleEngine] = {}
+
+    def probe(name: str) -> EngineInfo:
+        backends[name] = make_backend(name, runner)
+        return backends[name].probe()
+
+    chosen, rejected = choose(settings, probe)
+    if chosen is None:
+        raise NoUsableEngineError(_no_engine_message(rejected, settings))
+    preferred = settings.runtime.value
+    if rejected and preferred != "auto":
+        warn(_fallback_warning(rejected[0], chosen, settings))
+    return Resolution(backends[chosen.name], chosen, _reason(preferred, chosen.name, settings, rejected))
+
+
+def choose(settings: Settings, probe: Callable[[str], EngineInfo]) -> tuple[EngineInfo | None, list[EngineInfo]]:
+    """Probe candidates in order until one is usable; return it and those rejected before it."""
+    rejected: list[EngineInfo] = []
+    for name in _candidates(settings.runtime.value, fallback=settings.fallback_enabled):
+        info = probe(name)
+        if info.usable:
+            return info, rejected
+        rejected.append(info)
+    return None, rejected
+
+
+def _candidates(preferred: str, *, fallback: bool) -> list[str]:
+    if preferred == "auto":
+        return list(ENGINES)
+    if not fallback:
+        return [preferred]
+    return [preferred, *(name for name in ENGINES if name != preferred)]
+
+
+def _reason(preferred: str, chosen: str, settings: Settings, rejected: list[EngineInfo]) -> str:
+    if preferred == "auto":
+        skipped = "".join(f", {info.name} skipped" for info in rejected)
+        return f"first usable engine (runtime auto from {settings.runtime.source}{skipped})"
+    if chosen == preferred:
+        return f"chosen by {settings.runtime.source}"
+    return f"fallback: {preferred} is not usable"
+
+
+def _fallback_warning(first: EngineInfo, chosen: EngineInfo, settings: Settings) -> str:
+    return (
+        f"{first.name} ({settings.runtime.source}) is not usable: {first.reason}; "
+        f"using {chosen.name} {chosen.version} instead "
+        f"(set CRANK_RUNTIME_FALLBACK=disabled to stop instead)"
+    )
+
+
+def _no_engine_message(rejected: list[EngineInfo], settings: Settings) -> str:
+    reasons = "; ".join(f"{info.name}: {info.reason}" for info in rejected)
+    message = f"no usable container engine ({reasons})"
+    if settings.runtime.value != "auto" and not settings.fallback_enabled:
+        message += f"; fallback to other engines is disabled by {settings.fallback.source}"
+    return message + "; start one of them, or run `crank doctor` for details"

@@ -1,0 +1,79 @@
+"""crank's own settings, each with the place its value came from.
+
+Precedence, highest first: the command-line flag, the process environment, the project's
+`.env` file (or the `--env-file` files), the default. The result records the source of
+every value, so `crank doctor` and error messages can say where a value was set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from crank_cli.errors import UsageError
+
+RUNTIME_KEY = "CRANK_CONTAINER_RUNTIME"
+FALLBACK_KEY = "CRANK_RUNTIME_FALLBACK"
+RUNTIME_NAMES = ("auto", "containerd", "docker", "podman")
+FALLBACK_VALUES = {"enabled": True, "disabled": False}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting's value and where it was read from."""
+
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings that choose the container engine."""
+
+    runtime: Setting
+    fallback: Setting
+
+    @property
+    def fallback_enabled(self) -> bool:
+        return FALLBACK_VALUES[self.fallback.value]
+
+
+def load_settings(
+    *,
+    runtime_flag: str | None,
+    environ: Mapping[str, str],
+    file_values: Mapping[str, str],
+    file_label: str = ".env",
+) -> Settings:
+    """Resolve crank's settings from the flag, the environment and the env file values."""
+    runtime = _pick(RUNTIME_KEY, "--runtime", runtime_flag, environ, file_values, file_label, "auto")
+    fallback = _pick(FALLBACK_KEY, None, None, environ, file_values, file_label, "enabled")
+    _check(runtime, RUNTIME_NAMES)
+    _check(fallback, tuple(FALLBACK_VALUES))
+    return Settings(runtime=runtime, fallback=fallback)
+
+
+def _pick(
+    key: str,
+    flag_name: str | None,
+    flag_value: str | None,
+    environ: Mapping[str, str],
+    file_values: Mapping[str, str],
+    file_label: str,
+    default: str,
+) -> Setting:
+    if flag_value is not None:
+        return Setting(flag_value.strip().lower(), f"the {flag_name} flag")
+    if environ.get(key):
+        return Setting(environ[key].strip().lower(), f"{key} in the environment")
+    if file_values.get(key):
+        return Setting(file_values[key].strip().lower(), f"{key} in {file_label}")
+    return Setting(default, "the default")
+
+
+def _check(setting: Setting, allowed: tuple[str, ...]) -> None:
+    if setting.value in allowed:
+        return
+    expected = ", ".join(sorted(allowed))
+    message = f"invalid value {setting.value!r} from {setting.source}: expected one of {expected}"
+    raise UsageError(message)
