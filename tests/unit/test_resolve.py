@@ -1,0 +1,79 @@
+"""Engine resolution, with engines faked at the process boundary."""
+
+from __future__ import annotations
+
+import pytest
+
+from crank_cli.errors import NoUsableEngineError
+from crank_cli.runtime.resolve import resolve
+from crank_cli.settings import load_settings
+from tests.unit.fakes import DOCKER_DAEMON_DOWN, DOCKER_UP, PODMAN_UP, FakeRunner
+
+
+def settings(runtime: str | None = None, fallback: str | None = None):  # type: ignore[no-untyped-def]
+    environ = {"CRANK_RUNTIME_FALLBACK": fallback} if fallback else {}
+    return load_settings(runtime_flag=runtime, environ=environ, file_values={})
+
+
+def test_auto_takes_docker_when_daemon_answers() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("podman", "version"): PODMAN_UP})
+    chosen = resolve(settings(), runner=runner)
+    assert chosen.info.name == "docker"
+    assert chosen.info.version == "20.10.24"
+    assert [call[0] for call in runner.calls] == ["docker"]
+
+
+def test_auto_skips_docker_whose_daemon_is_down() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_DAEMON_DOWN, ("podman", "version"): PODMAN_UP})
+    chosen = resolve(settings(), runner=runner)
+    assert chosen.info.name == "podman"
+    assert "docker skipped" in chosen.reason
+
+
+def test_docker_client_without_server_is_not_usable() -> None:
+    runner = FakeRunner({("docker", "version"): '{"Client":{"Version":"28.2.2"},"Server":null}'})
+    with pytest.raises(NoUsableEngineError) as raised:
+        resolve(settings("docker", "disabled"), runner=runner)
+    assert "docker: the engine did not report a version" in raised.value.message
+
+
+def test_fallback_enabled_warns_and_uses_podman() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_DAEMON_DOWN, ("podman", "version"): PODMAN_UP})
+    warnings: list[str] = []
+    chosen = resolve(settings("docker", "enabled"), runner=runner, warn=warnings.append)
+    assert chosen.info.name == "podman"
+    assert len(warnings) == 1
+    assert warnings[0].startswith("docker (the --runtime flag) is not usable: Cannot connect to the Docker daemon")
+
+
+def test_fallback_disabled_stops_with_reason() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_DAEMON_DOWN, ("podman", "version"): PODMAN_UP})
+    with pytest.raises(NoUsableEngineError) as raised:
+        resolve(settings("docker", "disabled"), runner=runner)
+    message = raised.value.message
+    assert "docker: Cannot connect to the Docker daemon" in message
+    assert "fallback to other engines is disabled by CRANK_RUNTIME_FALLBACK in the environment" in message
+    assert [call[0] for call in runner.calls] == ["docker"]
+
+
+def test_nothing_usable_lists_every_engine() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_DAEMON_DOWN})
+    with pytest.raises(NoUsableEngineError) as raised:
+        resolve(settings(), runner=runner)
+    message = raised.value.message
+    assert "docker: Cannot connect to the Docker daemon" in message
+    assert "podman: podman not found on PATH" in message
+    assert "containerd: nerdctl not found on PATH" in message
+    assert raised.value.exit_code == 4
+
+
+def test_probe_has_timeout() -> None:
+    seen: list[float | None] = []
+
+    class TimedRunner(FakeRunner):
+        def __call__(self, argv, *, input_text=None, timeout=None, env=None):  # type: ignore[no-untyped-def]
+            seen.append(timeout)
+            return super().__call__(argv, timeout=timeout)
+
+    resolve(settings("docker"), runner=TimedRunner({("docker", "version"): DOCKER_UP}))
+    assert seen == [5.0]
