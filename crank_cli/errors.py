@@ -94,6 +94,7 @@ class EngineNotFoundError(EngineError):
     def __init__(self, binary: str) -> None:
         super().__init__([binary], 127, f"{binary}: command not found")
         self.message = f"{binary} not found on PATH: install it or choose another runtime"
+        self.args = (self.message,)
 
 
 class EngineTimeoutError(EngineError):

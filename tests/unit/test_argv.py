@@ -1,0 +1,78 @@
+"""Argument lists built from typed specs, checked as exact lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crank_cli.runtime import argv
+from crank_cli.runtime.models import BuildSpec, ContainerSpec, HealthCheck, Mount, NetworkAttachment, PortMapping
+
+
+def test_container_flags_full_spec() -> None:
+    spec = ContainerSpec(
+        name="demo-web-1",
+        image="busybox",
+        environment={"A": "1"},
+        labels={"io.crank.project": "demo"},
+        ports=(PortMapping(target=80, published="8080", host_ip="127.0.0.1"),),
+        mounts=(Mount("volume", "/data", "demo_data"), Mount("bind", "/site", "/srv/site", read_only=True)),
+        networks=(NetworkAttachment("demo_default", ("web",)),),
+        restart="always",
+    )
+    assert argv.container_flags(spec) == [
+        "--name", "demo-web-1",
+        "--env", "A=1",
+        "--label", "io.crank.project=demo",
+        "--publish", "127.0.0.1:8080:80/tcp",
+        "--mount", "type=volume,source=demo_data,target=/data",
+        "--mount", "type=bind,source=/srv/site,target=/site,readonly",
+        "--network", "demo_default",
+        "--network-alias", "web",
+        "--restart", "always",
+    ]
+
+
+def test_list_entrypoint_splits_around_image() -> None:
+    spec = ContainerSpec(name="x", image="busybox", entrypoint=("/bin/sh", "-c"), command=("echo hi",))
+    flags = argv.container_flags(spec)
+    assert flags[-2:] == ["--entrypoint", "/bin/sh"]
+    assert argv.command_words(spec) == ["-c", "echo hi"]
+
+
+def test_empty_entrypoint_resets_image_entrypoint() -> None:
+    spec = ContainerSpec(name="x", image="busybox", entrypoint=())
+    assert argv.container_flags(spec)[-2:] == ["--entrypoint", ""]
+
+
+def test_port_without_host_side() -> None:
+    assert PortMapping(target=53, protocol="udp").flag_value() == "53/udp"
+    assert PortMapping(target=80, host_ip="127.0.0.1").flag_value() == "127.0.0.1::80/tcp"
+
+
+def test_healthcheck_flags_with_durations() -> None:
+    check = HealthCheck(test=("CMD", "wget", "-q", "http://x/"), interval=1.5, timeout=3, retries=2, start_period=60)
+    assert argv.healthcheck_flags(check) == [
+        "--health-cmd", "wget -q http://x/",
+        "--health-interval", "1.5s",
+        "--health-timeout", "3s",
+        "--health-start-period", "60s",
+        "--health-retries", "2",
+    ]
+
+
+def test_healthcheck_shell_and_none() -> None:
+    assert argv.healthcheck_flags(HealthCheck(test=("CMD-SHELL", "exit 0")))[:2] == ["--health-cmd", "exit 0"]
+    assert argv.healthcheck_flags(HealthCheck(test=("NONE",))) == ["--no-healthcheck"]
+
+
+def test_build_flags_context_last() -> None:
+    spec = BuildSpec(context=Path("/src"), tag="demo-app", dockerfile="docker/Dockerfile", args={"V": "1"})
+    assert argv.build_flags(spec) == [
+        "--tag", "demo-app", "--file", "/src/docker/Dockerfile", "--build-arg", "V=1", "/src",
+    ]
+
+
+def test_label_filters_any_value() -> None:
+    assert argv.label_filters({"io.crank.project": None, "io.crank.service": "web"}) == [
+        "--filter", "label=io.crank.project", "--filter", "label=io.crank.service=web",
+    ]
