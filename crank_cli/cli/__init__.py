@@ -1,0 +1,119 @@
+"""The `crank` command: global options, the verbs, and the one error boundary.
+
+Global options come before the verb, as with docker compose: `crank -f a.yaml -p demo up -d`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+
+from crank_cli import __version__
+from crank_cli.cli import build, doctor, down, run, status, stop, up
+from crank_cli.cli.context import GlobalOptions
+from crank_cli.errors import CrankError, ExitCode
+
+app = typer.Typer(
+    name="crank",
+    help="Run one compose project on Docker, Podman or containerd, with docker compose's verbs.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+for module in (up, down, status, stop, run, build, doctor):
+    module.register(app)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"crank {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    file: Annotated[
+        Optional[list[Path]],  # noqa: UP045 - Typer 0.20 reads Optional, not "X | None", on Python 3.11
+        typer.Option("--file", "-f", help="Compose file to read; repeat to merge several files in order."),
+    ] = None,
+    project_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--project-name", "-p", help="Project name; default: COMPOSE_PROJECT_NAME, then name:, then the folder."),
+    ] = None,
+    project_directory: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--project-directory", help="Folder that relative paths and .env are read from; default: the first compose file's folder."),
+    ] = None,
+    env_file: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--env-file", help="Read variables from this file instead of the project's .env; repeatable."),
+    ] = None,
+    profile: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--profile", help="Enable services of this profile; repeatable."),
+    ] = None,
+    runtime: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--runtime", help="Engine to use: docker, podman, containerd or auto; beats CRANK_CONTAINER_RUNTIME.", metavar="ENGINE"),
+    ] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False, help="Show more detail; -vv shows every engine command.")] = 0,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print crank's version and exit."),
+    ] = False,
+) -> None:
+    """Run one compose project on Docker, Podman or containerd, with docker compose's verbs."""
+    _configure_logging(verbose)
+    ctx.obj = GlobalOptions(
+        files=tuple(file or ()),
+        project_name=project_name,
+        project_directory=project_directory,
+        env_files=tuple(env_file or ()),
+        profiles=tuple(profile or ()),
+        runtime=runtime,
+        verbose=verbose,
+    )
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("crank: %(message)s"))
+    logger = logging.getLogger("crank")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run crank and exit with its documented exit code."""
+    sys.exit(run_cli(argv))
+
+
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run crank and return its exit code, catching every `CrankError` on the way."""
+    from crank_cli import render
+
+    try:
+        result = app(args=argv, prog_name="crank", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.USAGE
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("crank: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except CrankError as error:
+        if os.environ.get("CRANK_DEBUG"):
+            raise
+        render.print_error(error)
+        return error.exit_code
+    return result if isinstance(result, int) else ExitCode.OK

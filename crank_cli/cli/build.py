@@ -1,0 +1,58 @@
+"""`crank build`: build the project's images, or one image from a Dockerfile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from crank_cli.cli.context import load_project, resolve_engine
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build")(build)
+
+
+def build(
+    ctx: typer.Context,
+    targets: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE...|PATH]", help="Services to build (default: all with a build section), or with -t the build context folder.")] = None,  # noqa: UP045
+    dockerfile: Annotated[Optional[Path], typer.Option("--file", "-f", help="Dockerfile to build, with -t; default: PATH/Dockerfile.")] = None,  # noqa: UP045
+    tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Build one image with this name from PATH instead of the project's services.")] = None,  # noqa: UP045
+    build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="KEY=VALUE build argument, with -t; repeatable.")] = None,  # noqa: UP045
+) -> None:
+    """Build images: the project's services, or with -t one image from a folder."""
+    from crank_cli import render
+    from crank_cli.operations.build import build_image, build_services
+
+    names = list(targets or ())
+    if tag is None:
+        project = load_project(ctx)
+        engine = resolve_engine(ctx)
+        built = build_services(project, engine.backend, names, render.EventPrinter())
+    else:
+        plan = _single_build(names, dockerfile, tag, build_arg or [])
+        engine = resolve_engine(ctx)
+        build_image(engine.backend, plan, render.EventPrinter())
+        built = [tag]
+    if not built:
+        render.info("no service has a build section; nothing to build")
+
+
+def _single_build(paths: list[str], dockerfile: Path | None, tag: str, build_args: list[str]):  # type: ignore[no-untyped-def]
+    from crank_cli.errors import UsageError
+    from crank_cli.runtime.models import BuildSpec
+
+    if len(paths) != 1:
+        raise UsageError("build -t TAG needs exactly one PATH: the build context folder")
+    context = Path(paths[0]).resolve()
+    if not context.is_dir():
+        raise UsageError(f"build context {paths[0]!r} is not a folder")
+    args = {}
+    for item in build_args:
+        key, equals, value = item.partition("=")
+        if not key or not equals:
+            raise UsageError(f"invalid --build-arg {item!r}: expected KEY=VALUE")
+        args[key] = value
+    chosen = str(dockerfile.resolve()) if dockerfile else None
+    return BuildSpec(context=context, tag=tag, dockerfile=chosen, args=args)

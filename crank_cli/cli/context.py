@@ -1,0 +1,84 @@
+"""The global options written before the verb, and the steps every verb shares with them.
+
+Verb modules import this module at start-up, so it imports nothing heavy at the top: the
+compose loader and the engine adapters load only when a verb needs them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from crank_cli.compose import LoadOptions, Project
+    from crank_cli.runtime.resolve import Resolution
+    from crank_cli.settings import Settings
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """Options that apply to every verb, as given on the command line."""
+
+    files: tuple[Path, ...] = ()
+    project_name: str | None = None
+    project_directory: Path | None = None
+    env_files: tuple[Path, ...] = ()
+    profiles: tuple[str, ...] = ()
+    runtime: str | None = None
+    verbose: int = 0
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    working_dir: Path = field(default_factory=Path.cwd)
+
+    def load_options(self, services: tuple[str, ...] = ()) -> LoadOptions:
+        from crank_cli.compose import LoadOptions
+
+        return LoadOptions(
+            working_dir=self.working_dir,
+            environ=self.environ,
+            files=self.files,
+            project_name=self.project_name,
+            project_directory=self.project_directory,
+            env_files=self.env_files,
+            profiles=self.profiles,
+            services=services,
+        )
+
+
+def global_options(ctx: typer.Context) -> GlobalOptions:
+    options = ctx.find_root().obj
+    return options if isinstance(options, GlobalOptions) else GlobalOptions()
+
+
+def load_project(ctx: typer.Context, services: tuple[str, ...] = ()) -> Project:
+    """Load and validate the project before any engine is touched."""
+    from crank_cli.compose import load_project as load
+
+    return load(global_options(ctx).load_options(services))
+
+
+def load_settings(ctx: typer.Context) -> Settings:
+    """Read crank's settings from the flags, the environment and the project's env files."""
+    from crank_cli.compose import project_variables
+    from crank_cli.settings import load_settings as load
+
+    options = global_options(ctx)
+    file_values = project_variables(options.load_options())
+    file_label = ", ".join(str(path) for path in options.env_files) or ".env"
+    return load(
+        runtime_flag=options.runtime,
+        environ=options.environ,
+        file_values=file_values,
+        file_label=file_label,
+    )
+
+
+def resolve_engine(ctx: typer.Context) -> Resolution:
+    """Choose the engine for this command, warning on stderr when fallback picks another."""
+    from crank_cli import render
+    from crank_cli.runtime.resolve import resolve
+
+    return resolve(load_settings(ctx), warn=render.warn)

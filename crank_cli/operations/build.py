@@ -1,0 +1,36 @@
+"""`build`: build the images of a project's services, or one image from a Dockerfile."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from crank_cli.errors import UsageError
+from crank_cli.operations import specs
+from crank_cli.operations.events import Events
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import BuildSpec
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+
+def build_services(project: Project, backend: Backend, services: Sequence[str], events: Events) -> list[str]:
+    """Build every service that has `build`, or only those named; return the image tags."""
+    names = list(services) or sorted(project.model["services"])
+    plans = [(name, specs.build_spec(project, name)) for name in names]
+    not_buildable = [name for name, plan in plans if plan is None and services]
+    if not_buildable:
+        raise UsageError(f"service {', '.join(not_buildable)} has no build section; nothing to build")
+    tags = []
+    for _, plan in plans:
+        if plan is not None:
+            build_image(backend, plan, events)
+            tags.append(plan.tag)
+    return tags
+
+
+def build_image(backend: Backend, plan: BuildSpec, events: Events) -> None:
+    events.emit(f"image {plan.tag}", "building")
+    backend.build_image(plan)
+    events.emit(f"image {plan.tag}", "built")

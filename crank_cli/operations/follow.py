@@ -1,0 +1,45 @@
+"""Follow the logs of several containers at once, as `up` without `-d` does."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+from crank_cli.runtime.backend import Backend
+
+_DONE = None
+
+
+def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[str, str], None]) -> None:
+    """Pass each log line to `write(container, line)` until every container's log ends.
+
+    A log ends when its container stops. KeyboardInterrupt reaches the caller, after the
+    log processes are ended.
+    """
+    lines: queue.Queue[tuple[str, str] | None] = queue.Queue()
+    processes = [backend.follow_logs(name) for name in containers]
+    readers = [
+        threading.Thread(target=_read, args=(name, process.stdout, lines), daemon=True)
+        for name, process in zip(containers, processes, strict=True)
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        open_logs = len(readers)
+        while open_logs:
+            item = lines.get()
+            if item is _DONE:
+                open_logs -= 1
+            else:
+                write(*item)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+
+def _read(name: str, stream, lines: queue.Queue) -> None:  # type: ignore[no-untyped-def]
+    for line in stream:
+        lines.put((name, line.rstrip("\n")))
+    lines.put(_DONE)

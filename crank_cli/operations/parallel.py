@@ -1,0 +1,41 @@
+"""Bounded parallel execution for engine commands that do not depend on each other."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+DEFAULT_LIMIT = 8
+
+
+def parallel_limit(environ: dict[str, str] | None = None, requested: int | None = None) -> int:
+    """Return how many engine commands may run at once.
+
+    `--parallel` wins over `COMPOSE_PARALLEL_LIMIT`, which wins over the default of 8.
+    """
+    if requested:
+        return max(1, requested)
+    value = (environ if environ is not None else os.environ).get("COMPOSE_PARALLEL_LIMIT", "")
+    return max(1, int(value)) if value.isdigit() else DEFAULT_LIMIT
+
+
+def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -> list[Result]:
+    """Run `task` on every item, at most `limit` at a time, and return results in order.
+
+    Every task runs to its end even when another fails; the first failure is then raised,
+    so no engine command is left running behind crank's back.
+    """
+    item_list = list(items)
+    if len(item_list) <= 1 or limit == 1:
+        return [task(item) for item in item_list]
+    with ThreadPoolExecutor(max_workers=min(limit, len(item_list))) as pool:
+        futures = [pool.submit(task, item) for item in item_list]
+    errors = [future.exception() for future in futures if future.exception() is not None]
+    if errors:
+        raise errors[0]  # type: ignore[misc]
+    return [future.result() for future in futures]

@@ -1,0 +1,84 @@
+"""`run`: one container from an image, as `docker run` does, on whichever engine is chosen."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from crank_cli.errors import UsageError
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerSpec, Mount, PortMapping
+
+_PORT = re.compile(r"^(?:(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?P<published>\d*):)?(?P<target>\d+)(?:/(?P<protocol>tcp|udp|sctp))?$")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    image: str
+    command: tuple[str, ...] = ()
+    detach: bool = False
+    publish: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    name: str | None = None
+    remove: bool = False
+
+
+def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.environ) -> str | int:
+    """Run the container; return its ID when detached, else its exit code."""
+    spec = ContainerSpec(
+        name=options.name or "",
+        image=options.image,
+        command=options.command or None,
+        environment=_environment(options.env, environ),
+        ports=tuple(parse_port(value) for value in options.publish),
+        mounts=tuple(parse_volume(value) for value in options.volumes),
+        remove=options.remove,
+    )
+    if options.detach:
+        return backend.run_container(spec)
+    return backend.run_attached(spec)
+
+
+def _environment(values: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
+    pairs = (parse_env(value, environ) for value in values)
+    return dict(pair for pair in pairs if pair is not None)
+
+
+def parse_port(value: str) -> PortMapping:
+    """Parse a `-p` value: `[[IP:][HOST]:]CONTAINER[/PROTOCOL]`."""
+    match = _PORT.match(value)
+    if match is None:
+        raise UsageError(f"invalid --publish value {value!r}: expected [[IP:][HOST_PORT]:]CONTAINER_PORT[/tcp|udp]")
+    return PortMapping(
+        target=int(match["target"]),
+        published=match["published"] or None,
+        host_ip=(match["ip"] or "").strip("[]") or None,
+        protocol=match["protocol"] or "tcp",
+    )
+
+
+def parse_volume(value: str) -> Mount:
+    """Parse a `-v` value: `SOURCE:TARGET[:ro|rw]`, a path source being a bind mount."""
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not all(parts[:2]) or parts[2:] not in ([], ["ro"], ["rw"]):
+        raise UsageError(f"invalid --volume value {value!r}: expected SOURCE:TARGET[:ro]")
+    source, target = parts[0], parts[1]
+    read_only = parts[2:] == ["ro"]
+    if source.startswith(("/", ".", "~")):
+        return Mount("bind", target, str(Path(source).expanduser().resolve()), read_only)
+    return Mount("volume", target, source, read_only)
+
+
+def parse_env(value: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """Parse an `-e` value: `KEY=VALUE`, or `KEY` to pass crank's own value (none if unset)."""
+    key, equals, content = value.partition("=")
+    if not key:
+        raise UsageError(f"invalid --env value {value!r}: expected KEY=VALUE or KEY")
+    if equals:
+        return key, content
+    return (key, environ[key]) if key in environ else None
+

@@ -1,0 +1,160 @@
+"""Translate services of the canonical compose model into container and build specs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crank_cli import __version__
+from crank_cli.durations import parse_duration
+from crank_cli.operations import labels
+from crank_cli.runtime.models import (
+    BuildSpec,
+    ContainerSpec,
+    HealthCheck,
+    Mount,
+    NetworkAttachment,
+    PortMapping,
+)
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+
+def image_name(project: Project, service_name: str) -> str:
+    """Return the image a service runs: its `image`, or the name compose gives a built one."""
+    service = project.model["services"][service_name]
+    return service.get("image") or f"{project.name}-{service_name}"
+
+
+def container_name(project: Project, service_name: str, number: int = 1) -> str:
+    service = project.model["services"][service_name]
+    return service.get("container_name") or f"{project.name}-{service_name}-{number}"
+
+
+def config_hash(service: dict[str, Any]) -> str:
+    """Return a digest of a service's canonical definition, stored as a label.
+
+    Two `up` runs on an unchanged service compute the same hash, so the second leaves the
+    container alone. Keys that do not change the container are left out.
+    """
+    relevant = {key: value for key, value in service.items() if key not in {"build", "pull_policy"}}
+    encoded = json.dumps(relevant, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def build_spec(project: Project, service_name: str) -> BuildSpec | None:
+    """Return how to build a service's image, or None if the service has no `build`."""
+    build = project.model["services"][service_name].get("build")
+    if build is None:
+        return None
+    args = {key: "" if value is None else str(value) for key, value in (build.get("args") or {}).items()}
+    return BuildSpec(
+        context=Path(build["context"]),
+        tag=image_name(project, service_name),
+        dockerfile=build.get("dockerfile"),
+        args=args,
+        labels={**dict(build.get("labels") or {}), labels.PROJECT: project.name},
+        target=build.get("target"),
+    )
+
+
+def container_spec(project: Project, service_name: str, number: int = 1) -> ContainerSpec:
+    """Return the spec of replica `number` of a service."""
+    service = project.model["services"][service_name]
+    return ContainerSpec(
+        name=container_name(project, service_name, number),
+        image=image_name(project, service_name),
+        command=_words(service.get("command")),
+        entrypoint=_words(service.get("entrypoint")),
+        environment=_environment(service.get("environment")),
+        labels=_container_labels(project, service_name, service, number),
+        ports=tuple(_port(port) for port in service.get("ports") or ()),
+        mounts=tuple(_mounts(project, service)),
+        networks=tuple(_networks(project, service_name, service)),
+        restart=service.get("restart"),
+        healthcheck=_healthcheck(service.get("healthcheck"), f"services.{service_name}.healthcheck"),
+        hostname=service.get("hostname"),
+        user=service.get("user"),
+        working_dir=service.get("working_dir"),
+        init=bool(service.get("init")),
+    )
+
+
+def _words(value: list[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _environment(environment: dict[str, str | None] | None) -> dict[str, str]:
+    # A variable without a value in the model was not found at load time, so the container
+    # gets none, as with the compose reference.
+    return {key: value for key, value in (environment or {}).items() if value is not None}
+
+
+def _container_labels(project: Project, name: str, service: dict[str, Any], number: int) -> dict[str, str]:
+    return {
+        **dict(service.get("labels") or {}),
+        labels.PROJECT: project.name,
+        labels.SERVICE: name,
+        labels.REPLICA: str(number),
+        labels.CONFIG_HASH: config_hash(service),
+        labels.VERSION: __version__,
+        labels.WORKING_DIR: str(project.working_dir),
+        labels.CONFIG_FILES: ",".join(str(path) for path in project.files),
+    }
+
+
+def _port(port: dict[str, Any]) -> PortMapping:
+    return PortMapping(
+        target=int(port["target"]),
+        published=port.get("published"),
+        host_ip=port.get("host_ip"),
+        protocol=port.get("protocol") or "tcp",
+    )
+
+
+def _mounts(project: Project, service: dict[str, Any]) -> list[Mount]:
+    mounts = []
+    for volume in service.get("volumes") or ():
+        source = volume.get("source")
+        if volume["type"] == "volume" and source:
+            source = project.model.get("volumes", {}).get(source, {}).get("name", source)
+        read_only = bool(volume.get("read_only"))
+        mounts.append(Mount(type=volume["type"], target=volume["target"], source=source, read_only=read_only))
+    return mounts
+
+
+def _networks(project: Project, service_name: str, service: dict[str, Any]) -> list[NetworkAttachment]:
+    if service.get("network_mode"):
+        return []
+    declared = project.model.get("networks", {})
+    attachments = []
+    for key, options in (service.get("networks") or {"default": None}).items():
+        aliases = [service_name, *((options or {}).get("aliases") or ())]
+        name = declared.get(key, {}).get("name", f"{project.name}_{key}")
+        attachments.append(NetworkAttachment(name=name, aliases=tuple(dict.fromkeys(aliases))))
+    return attachments
+
+
+def _healthcheck(check: dict[str, Any] | None, where: str) -> HealthCheck | None:
+    if not check:
+        return None
+    if check.get("disable"):
+        return HealthCheck(test=("NONE",), disable=True)
+    test = check.get("test") or ()
+    if isinstance(test, str):
+        test = ["CMD-SHELL", test]
+
+    def seconds(key: str) -> float | None:
+        value = check.get(key)
+        return None if value is None else parse_duration(value, f"{where}.{key}")
+
+    return HealthCheck(
+        test=tuple(test),
+        interval=seconds("interval"),
+        timeout=seconds("timeout"),
+        retries=check.get("retries"),
+        start_period=seconds("start_period"),
+    )

@@ -1,0 +1,107 @@
+"""Everything crank shows: tables and progress for people, plain text and JSON for scripts.
+
+Results go to stdout and talk (progress, warnings, errors) to stderr. This is the only module
+that imports Rich, and it does so only when stdout is a terminal, so scripts that read
+crank's plain or JSON output do not pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from crank_cli.errors import CrankError
+
+# Version of the JSON documents crank prints; it changes only when a key changes meaning.
+JSON_SCHEMA_VERSION = 1
+
+
+def is_terminal(stream: TextIO) -> bool:
+    return stream.isatty()
+
+
+def print_json(document: Any, stream: TextIO | None = None) -> None:
+    """Write one JSON document to stdout."""
+    out = stream or sys.stdout
+    json.dump(document, out, indent=2)
+    out.write("\n")
+
+
+def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Write a table: with Rich on a terminal, as aligned plain columns otherwise."""
+    if is_terminal(sys.stdout):
+        _rich_table(title, headers, rows)
+    else:
+        _plain_table(headers, rows, sys.stdout)
+
+
+def print_error(error: CrankError, *, as_json: bool = False) -> None:
+    """Report an error: one line on stderr, or a JSON object on stdout for `--format json`."""
+    if as_json:
+        print_json({"schema": JSON_SCHEMA_VERSION, "error": error.kind, "message": error.message})
+    else:
+        sys.stderr.write(f"crank: error: {error.message}\n")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"crank: warning: {message}\n")
+
+
+def info(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+
+
+class EventPrinter:
+    """Show progress events on stderr, one line each, with a time stamp off a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.lock = threading.Lock()
+        self.stamped = not is_terminal(self.stream)
+
+    def emit(self, subject: str, status: str) -> None:
+        if self.quiet:
+            return
+        stamp = f"{datetime.now().strftime('%H:%M:%S')} " if self.stamped else ""
+        with self.lock:
+            self.stream.write(f"{stamp}{subject}: {status}\n")
+            self.stream.flush()
+
+
+class LogPrinter:
+    """Write container log lines to stdout, each prefixed with its container name."""
+
+    def __init__(self, containers: Iterable[str]) -> None:
+        names = list(containers)
+        self.width = max((len(name) for name in names), default=0)
+
+    def write(self, container: str, line: str) -> None:
+        sys.stdout.write(f"{container.ljust(self.width)} | {line}\n")
+        sys.stdout.flush()
+
+
+def _plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    widths = [len(header) for header in headers]
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    for line in [headers, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=True)]
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    # Engine text may contain [brackets], which Rich would otherwise read as markup.
+    Console(markup=False, highlight=False).print(table)
