@@ -1,0 +1,124 @@
+"""Fixtures for live tests against real engines.
+
+Each test that takes the `engine` fixture runs once per engine. An engine that does not
+respond skips its tests with the probe's reason, unless CRANK_REQUIRE_ENGINES names it (CI
+sets docker,podman): then the tests fail instead, so a broken engine cannot pass unseen.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.resolve import make_backend
+
+ENGINES = ("docker", "podman")
+TEST_IMAGE = "localhost/crank-test-busybox:latest"
+LABEL = "io.crank.project"
+
+
+def required_engines() -> set[str]:
+    return {name.strip() for name in os.environ.get("CRANK_REQUIRE_ENGINES", "").split(",") if name.strip()}
+
+
+@dataclass
+class Engine:
+    """A live engine under test, and a way to run its client directly."""
+
+    name: str
+    backend: DockerCompatibleEngine
+
+    def client(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.name, *args], capture_output=True, text=True, check=check, timeout=120)
+
+    def objects(self, project: str) -> dict[str, list[str]]:
+        """Return the names of the containers, networks and volumes labelled for a project."""
+        label = f"label={LABEL}={project}"
+        return {
+            "containers": self.client("ps", "-a", "--format", "{{.Names}}", "--filter", label).stdout.split(),
+            "networks": self.client("network", "ls", "--format", "{{.Name}}", "--filter", label).stdout.split(),
+            "volumes": self.client("volume", "ls", "--format", "{{.Name}}", "--filter", label).stdout.split(),
+        }
+
+    def remove_project(self, project: str) -> None:
+        found = self.objects(project)
+        if found["containers"]:
+            self.client("rm", "-f", *found["containers"], check=False)
+        for kind in ("network", "volume"):
+            names = found[f"{kind}s"]
+            if names:
+                self.client(kind, "rm", *names, check=False)
+
+
+def _build_test_image(engine: Engine) -> None:
+    """Build a busybox image from scratch: no registry is needed, and it has sh, httpd and nc."""
+    if engine.client("image", "inspect", TEST_IMAGE, check=False).returncode == 0:
+        return
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.fail("busybox is not installed: install Debian's busybox-static to build the test image")
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(busybox, Path(folder) / "busybox")
+        (Path(folder) / "Dockerfile").write_text(
+            'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+        )
+        env = {**os.environ, "DOCKER_BUILDKIT": "0"}
+        subprocess.run([engine.name, "build", "-q", "-t", TEST_IMAGE, folder], check=True, env=env, capture_output=True)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    name = request.param
+    backend = make_backend(name)
+    info = backend.probe()
+    if not info.usable:
+        message = f"{name} is not usable: {info.reason}"
+        if name in required_engines():
+            pytest.fail(f"{message} (CRANK_REQUIRE_ENGINES requires it)")
+        pytest.skip(message)
+    live = Engine(name, backend)
+    _build_test_image(live)
+    return live
+
+
+@dataclass
+class Crank:
+    """Runs the crank command line in a project folder, pinned to one engine."""
+
+    folder: Path
+    engine: str
+    project: str
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": self.engine, "CRANK_RUNTIME_FALLBACK": "disabled"}
+        environ.pop("COMPOSE_PROJECT_NAME", None)
+        environ.update(env or {})
+        command = [sys.executable, "-m", "crank_cli", *args]
+        return subprocess.run(command, cwd=self.folder, env=environ, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """A project folder with a unique project name, removed from the engine afterwards."""
+    name = f"crank-it-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    yield Crank(folder, engine.name, name)
+    engine.remove_project(name)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,211 @@
+"""The first slice, live on each engine: up, status, down, run, stop and build."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port
+
+# Busybox's sh is PID 1 here and ignores SIGTERM without a trap, so each service traps it.
+WEB_COMMAND = (
+    "trap 'exit 0' TERM; mkdir -p /www && echo hello from $$NAME > /www/index.html"
+    " && httpd -f -p 80 -h /www & wait"
+)
+IDLE_COMMAND = "trap 'exit 0' TERM; while true; do sleep 1; done"
+
+
+def write_two_service_project(folder: Path, port: int) -> None:
+    (folder / "compose.yaml").write_text(
+        f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{WEB_COMMAND}"]
+    environment:
+      NAME: crank
+    ports:
+      - "127.0.0.1:{port}:80"
+  worker:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE_COMMAND}"]
+    depends_on: [web]
+    volumes:
+      - data:/data
+volumes:
+  data:
+"""
+    )
+
+
+def http_get(port: int, deadline: float = 15.0) -> str:
+    """Fetch / from the published port, retrying while the server starts."""
+    stop = time.monotonic() + deadline
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > stop:
+                raise
+            time.sleep(0.2)
+
+
+def container_ids(engine: Engine, project: str) -> list[str]:
+    listed = engine.client("ps", "-a", "-q", "--no-trunc", "--filter", f"label=io.crank.project={project}")
+    return sorted(listed.stdout.split())
+
+
+def test_up_serves_published_port(engine: Engine, project: Crank) -> None:
+    port = free_port()
+    write_two_service_project(project.folder, port)
+
+    result = project("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    assert http_get(port).strip() == "hello from crank"
+    assert sorted(engine.objects(project.project)["containers"]) == [
+        f"{project.project}-web-1",
+        f"{project.project}-worker-1",
+    ]
+
+
+def test_second_up_creates_nothing(engine: Engine, project: Crank) -> None:
+    write_two_service_project(project.folder, free_port())
+    assert project("up", "-d").returncode == 0
+    before = container_ids(engine, project.project)
+
+    again = project("up", "-d")
+
+    assert again.returncode == 0, again.stderr
+    assert container_ids(engine, project.project) == before
+    assert "created" not in again.stderr
+    assert "up to date" in again.stderr
+
+
+def test_status_json_has_documented_keys(engine: Engine, project: Crank) -> None:
+    port = free_port()
+    write_two_service_project(project.folder, port)
+    assert project("up", "-d").returncode == 0
+
+    result = project("status", "--format", "json")
+
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["service"] for row in rows] == ["web", "worker"]
+    for row in rows:
+        assert list(row) == ["project", "service", "container", "runtime", "host", "state", "health", "ports", "image"]
+        assert row["project"] == project.project
+        assert row["runtime"] == engine.name
+        assert row["state"] == "running"
+        assert row["health"] is None
+        assert row["image"] == TEST_IMAGE
+    assert rows[0]["ports"] == [f"127.0.0.1:{port}->80/tcp"]
+    assert rows[1]["ports"] == []
+
+
+def test_status_plain_off_terminal(engine: Engine, project: Crank) -> None:
+    write_two_service_project(project.folder, free_port())
+    assert project("up", "-d").returncode == 0
+
+    result = project("status")
+
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["PROJECT", "SERVICE", "CONTAINER", "RUNTIME", "HOST", "STATE", "HEALTH", "PORTS", "IMAGE"]
+    assert len(lines) == 3
+    assert "\x1b[" not in result.stdout
+
+
+def test_down_volumes_leaves_nothing_labelled(engine: Engine, project: Crank) -> None:
+    write_two_service_project(project.folder, free_port())
+    assert project("up", "-d").returncode == 0
+    created = engine.objects(project.project)
+    assert len(created["containers"]) == 2
+    assert created["networks"] == [f"{project.project}_default"]
+    assert created["volumes"] == [f"{project.project}_data"]
+
+    result = project("down", "-v")
+
+    assert result.returncode == 0, result.stderr
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_down_keeps_volume_without_flag(engine: Engine, project: Crank) -> None:
+    write_two_service_project(project.folder, free_port())
+    assert project("up", "-d").returncode == 0
+
+    assert project("down").returncode == 0
+
+    left = engine.objects(project.project)
+    assert left["containers"] == []
+    assert left["networks"] == []
+    assert left["volumes"] == [f"{project.project}_data"]
+
+
+def test_run_detached_publishes_then_stop(engine: Engine, project: Crank) -> None:
+    port = free_port()
+    name = f"{project.project}-solo"
+    try:
+        result = project(
+            "run", "-d", "-p", f"127.0.0.1:{port}:80", "-e", "NAME=solo", "--name", name,
+            TEST_IMAGE, "sh", "-c", WEB_COMMAND.replace("$$", "$"),
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.strip()) == 64
+        assert http_get(port).strip() == "hello from solo"
+
+        stopped = project("stop", name)
+
+        assert stopped.returncode == 0, stopped.stderr
+        state = engine.client("inspect", "--format", "{{.State.Status}}", name).stdout.strip()
+        assert state == "exited"
+    finally:
+        engine.client("rm", "-f", name, check=False)
+
+
+def test_run_foreground_passes_exit_code(engine: Engine, project: Crank) -> None:
+    result = project("run", "--rm", TEST_IMAGE, "sh", "-c", "echo out; exit 7")
+
+    assert result.returncode == 7
+    assert result.stdout.strip() == "out"
+
+
+def test_build_dockerfile_with_tag(engine: Engine, project: Crank) -> None:
+    context = project.folder / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nARG GREETING\nRUN echo $GREETING > /greeting\n")
+    tag = f"localhost/{project.project}:built"
+    try:
+        result = project("build", "-t", tag, "--build-arg", "GREETING=hi", str(context))
+
+        assert result.returncode == 0, result.stderr
+        output = engine.client("run", "--rm", tag, "cat", "/greeting").stdout
+        assert output.strip() == "hi"
+    finally:
+        engine.client("rmi", "-f", tag, check=False)
+
+
+def test_up_builds_missing_service_image(engine: Engine, project: Crank) -> None:
+    (project.folder / "app").mkdir()
+    (project.folder / "app" / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo built > /marker\n")
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  app:
+    build: ./app
+    command: ["sh", "-c", "cat /marker; {IDLE_COMMAND}"]
+"""
+    )
+    image = f"{project.project}-app"
+    try:
+        result = project("up", "-d")
+
+        assert result.returncode == 0, result.stderr
+        assert engine.client("image", "inspect", image, check=False).returncode == 0
+        logs = engine.client("logs", f"{project.project}-app-1").stdout
+        assert logs.strip() == "built"
+    finally:
+        engine.remove_project(project.project)
+        engine.client("rmi", "-f", image, check=False)
