@@ -43,7 +43,9 @@ ensure_python_base_image() {
 
     log "importing $ROOTFS_TARBALL into $engine as $BASE_IMAGE_TAG"
     local started=$SECONDS
-    "$engine" import \
+    local -a import_command=("$engine" import)
+    [[ $engine == podman ]] && import_command+=(--quiet)
+    "${import_command[@]}" \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
         --change 'CMD ["python3"]' \
