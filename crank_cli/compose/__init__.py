@@ -1,0 +1,79 @@
+"""Load compose files into the canonical model that `docker compose config` prints.
+
+This module stays light to import: the YAML parser and the loader are imported only when a
+project is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the command line and the environment say about where and how to load a project."""
+
+    working_dir: Path
+    environ: Mapping[str, str]
+    files: tuple[Path, ...] = ()
+    project_name: str | None = None
+    project_directory: Path | None = None
+    env_files: tuple[Path, ...] = ()
+    profiles: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded compose project.
+
+    `model` is the canonical model as `docker compose config --format json` prints it, with
+    one difference: a literal `$` is stored once, where `config` prints it as `$$`.
+    """
+
+    name: str
+    working_dir: Path
+    files: tuple[Path, ...]
+    model: dict[str, Any] = field(repr=False)
+
+    @property
+    def services(self) -> dict[str, dict[str, Any]]:
+        """The enabled services, by name, in canonical form."""
+        return dict(self.model.get("services") or {})
+
+    @property
+    def volumes(self) -> dict[str, dict[str, Any]]:
+        """The top-level volumes that the services use, by key."""
+        return dict(self.model.get("volumes") or {})
+
+    @property
+    def networks(self) -> dict[str, dict[str, Any]]:
+        """The top-level networks that the services use, by key."""
+        return dict(self.model.get("networks") or {})
+
+
+def load_project(options: LoadOptions) -> Project:
+    """Load, merge and normalize the project's compose files; raise InvalidProjectError if invalid."""
+    from crank_cli.compose.loader import load
+
+    return load(options)
+
+
+def project_directory(options: LoadOptions) -> Path:
+    """Return the project directory, where `.env` is read from, without loading the files."""
+    from crank_cli.compose.environment import resolve_project_directory
+
+    return resolve_project_directory(options)
+
+
+def project_variables(options: LoadOptions) -> dict[str, str]:
+    """Return the interpolation variables: the process environment over `--env-file` or `.env`."""
+    from crank_cli.compose.environment import resolve_variables
+
+    return resolve_variables(options, project_directory(options))
+
+
+__all__ = ["LoadOptions", "Project", "load_project", "project_directory", "project_variables"]

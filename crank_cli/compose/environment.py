@@ -1,0 +1,127 @@
+"""Find the compose files, the project directory and the variables used for interpolation.
+
+The precedence follows docker compose v2: the process environment wins over `--env-file`
+files, which replace the project's `.env`. Later `--env-file` files win over earlier ones,
+and a file can refer to variables set by the files before it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crank_cli.compose.dotenv import DotenvError, parse_dotenv
+from crank_cli.compose.problems import invalid_file
+from crank_cli.errors import ProjectNotFoundError
+
+if TYPE_CHECKING:
+    from crank_cli.compose import LoadOptions
+
+# Search order of docker compose v2.40: the first name found wins, and so does the first
+# override name found, whichever main file was chosen.
+DEFAULT_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_FILE_NAMES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+
+
+def read_env_file(path: Path, lookup: Mapping[str, str]) -> dict[str, str]:
+    """Parse one env file; `lookup` supplies variables its values may refer to."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise invalid_file(path, f"cannot read env file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise invalid_file(path, "invalid env file: it is not UTF-8 text") from None
+    try:
+        return parse_dotenv(text, lookup.get)
+    except DotenvError as error:
+        raise invalid_file(path, f"invalid env file: {error}") from None
+
+
+def merge_env_files(paths: tuple[Path, ...], environ: Mapping[str, str]) -> dict[str, str]:
+    """Read env files in order; each sees the process environment, then the files before it."""
+    merged: dict[str, str] = {}
+    for path in paths:
+        lookup = {**merged, **environ}
+        merged.update(read_env_file(path, lookup))
+    return merged
+
+
+def _absolute(path: Path, base: Path) -> Path:
+    return Path(os.path.normpath(base / path.expanduser()))
+
+
+def _explicit_directory(options: LoadOptions) -> Path | None:
+    if options.project_directory is None:
+        return None
+    return _absolute(options.project_directory, options.working_dir)
+
+
+def _env_file_paths(options: LoadOptions, directory: Path) -> tuple[Path, ...]:
+    """Return the env files to read: the `--env-file` values, else `.env` when it exists."""
+    if options.env_files:
+        paths = tuple(_absolute(path, options.working_dir) for path in options.env_files)
+        for path in paths:
+            if not path.is_file():
+                raise invalid_file(path, "env file not found: check the --env-file value")
+        return paths
+    dotenv = directory / ".env"
+    return (dotenv,) if dotenv.is_file() else ()
+
+
+def _variables_in(options: LoadOptions, directory: Path) -> dict[str, str]:
+    from_files = merge_env_files(_env_file_paths(options, directory), options.environ)
+    return {**from_files, **options.environ}
+
+
+def compose_files(options: LoadOptions) -> tuple[Path, ...]:
+    """Return the compose files to load, as absolute paths, in merge order."""
+    if options.files:
+        return tuple(_absolute(path, options.working_dir) for path in options.files)
+    start = _explicit_directory(options) or options.working_dir
+    from_variable = _variables_in(options, start).get("COMPOSE_FILE")
+    if from_variable:
+        separator = _variables_in(options, start).get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+        names = [name for name in from_variable.split(separator) if name]
+        return tuple(_absolute(Path(name), options.working_dir) for name in names)
+    return _find_default_files(start)
+
+
+def _find_default_files(start: Path) -> tuple[Path, ...]:
+    """Find `compose.yaml` or one of its other names in `start` or the nearest parent."""
+    for directory in (start, *start.parents):
+        for name in DEFAULT_FILE_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return (candidate, *_override_beside(candidate))
+    names = ", ".join(DEFAULT_FILE_NAMES)
+    message = f"no compose file found in {start} or its parents: add one of {names}, or pass -f"
+    raise ProjectNotFoundError(message)
+
+
+def _override_beside(main: Path) -> tuple[Path, ...]:
+    for name in OVERRIDE_FILE_NAMES:
+        candidate = main.parent / name
+        if candidate.is_file():
+            return (candidate,)
+    return ()
+
+
+def resolve_project_directory(options: LoadOptions, files: tuple[Path, ...] | None = None) -> Path:
+    """Return the project directory: --project-directory, else the first compose file's folder."""
+    explicit = _explicit_directory(options)
+    if explicit is not None:
+        return explicit
+    found = files if files is not None else compose_files(options)
+    return found[0].parent if found else options.working_dir
+
+
+def resolve_variables(options: LoadOptions, directory: Path) -> dict[str, str]:
+    """Return the interpolation variables: the process environment over the env files."""
+    return _variables_in(options, directory)

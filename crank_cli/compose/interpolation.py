@@ -1,0 +1,143 @@
+"""Substitute `$VAR` and `${VAR...}` in compose values, with the reference's rules.
+
+Supported forms: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`,
+`${VAR?message}`, `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal `$`.
+Defaults, messages and replacements may hold further substitutions, such as
+`${A:-${B:-c}}`; they are evaluated only when used. A `$` followed by anything else is kept as
+it is, while a `${` that does not form one of the forms above is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from crank_cli.compose.problems import join_key
+from crank_cli.compose.tags import Override, Reset
+
+Lookup = Callable[[str], "str | None"]
+
+
+class TemplateError(Exception):
+    """A value cannot be substituted; the caller adds the file and key path."""
+
+
+def substitute(text: str, lookup: Lookup) -> str:
+    """Return `text` with every variable reference replaced by its value."""
+    result, end = _substitute_until(text, 0, lookup, closing=False)
+    return result
+
+
+def _substitute_until(text: str, start: int, lookup: Lookup, *, closing: bool) -> tuple[str, int]:
+    """Substitute from `start`; with `closing`, stop at the first unmatched `}` and skip it."""
+    parts: list[str] = []
+    index = start
+    while index < len(text):
+        char = text[index]
+        if closing and char == "}":
+            return "".join(parts), index + 1
+        if char != "$":
+            parts.append(char)
+            index += 1
+            continue
+        value, index = _expand_reference(text, index, lookup)
+        parts.append(value)
+    if closing:
+        raise TemplateError(f"invalid interpolation format {text!r}: a '${{' has no closing '}}'")
+    return "".join(parts), index
+
+
+def _expand_reference(text: str, dollar: int, lookup: Lookup) -> tuple[str, int]:
+    """Expand the reference that starts with the `$` at `dollar`; return it and the next index."""
+    following = text[dollar + 1 : dollar + 2]
+    if following == "$":
+        return "$", dollar + 2
+    if following == "{":
+        return _expand_braced(text, dollar + 2, lookup)
+    name_end = _name_end(text, dollar + 1)
+    if name_end == dollar + 1:
+        return "$", dollar + 1
+    return lookup(text[dollar + 1 : name_end]) or "", name_end
+
+
+def _name_end(text: str, start: int) -> int:
+    """Return the end of the variable name at `start`, or `start` when there is none."""
+    if start >= len(text) or not (text[start].isascii() and (text[start].isalpha() or text[start] == "_")):
+        return start
+    end = start + 1
+    while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return end
+
+
+_OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+
+
+def _expand_braced(text: str, start: int, lookup: Lookup) -> tuple[str, int]:
+    name_end = _name_end(text, start)
+    name = text[start:name_end]
+    if not name:
+        raise TemplateError(_invalid_format(text))
+    if text[name_end : name_end + 1] == "}":
+        return lookup(name) or "", name_end + 1
+    operator = next((op for op in _OPERATORS if text.startswith(op, name_end)), None)
+    if operator is None:
+        raise TemplateError(_invalid_format(text))
+    argument_start = name_end + len(operator)
+    return _apply_operator(text, name, operator, argument_start, lookup)
+
+
+def _apply_operator(
+    text: str, name: str, operator: str, argument_start: int, lookup: Lookup
+) -> tuple[str, int]:
+    value = lookup(name)
+    is_set = value is not None
+    is_usable = bool(value) if operator.startswith(":") else is_set
+    argument, end = _substitute_until(text, argument_start, _lazy(lookup), closing=True)
+    kind = operator[-1]
+    if kind == "-":
+        return (value if is_usable else _evaluate(text, argument_start, lookup)) or "", end
+    if kind == "+":
+        return (_evaluate(text, argument_start, lookup) if is_usable else ""), end
+    if not is_usable:
+        message = _evaluate(text, argument_start, lookup)
+        detail = f": {message}" if message else ""
+        raise TemplateError(f"required variable {name} is missing a value{detail}")
+    return value or "", end
+
+
+def _lazy(lookup: Lookup) -> Lookup:
+    """Return a lookup for a first pass that only finds where an argument ends.
+
+    The first pass must not raise for `${X:?...}` inside an argument that is never used.
+    """
+    del lookup
+    return lambda name: "set"
+
+
+def _evaluate(text: str, argument_start: int, lookup: Lookup) -> str:
+    value, _ = _substitute_until(text, argument_start, lookup, closing=True)
+    return value
+
+
+def _invalid_format(text: str) -> str:
+    return f"invalid interpolation format {text!r}: escape a literal $ as $$"
+
+
+def interpolate_tree(value: Any, lookup: Lookup, path: str, on_error: Callable[[str, str], Exception]) -> Any:
+    """Return a copy of a parsed YAML tree with every string value substituted.
+
+    Keys are kept as written. `on_error(key_path, problem)` builds the exception to raise.
+    """
+    if isinstance(value, str):
+        try:
+            return substitute(value, lookup)
+        except TemplateError as error:
+            raise on_error(path, str(error)) from None
+    if isinstance(value, (Reset, Override)):
+        return type(value)(interpolate_tree(value.value, lookup, path, on_error))
+    if isinstance(value, Mapping):
+        return {key: interpolate_tree(item, lookup, join_key(path, key), on_error) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate_tree(item, lookup, join_key(path, index), on_error) for index, item in enumerate(value)]
+    return value

@@ -1,0 +1,177 @@
+"""Merge compose files that are already in canonical form, with the reference's rules.
+
+Mappings merge key by key and a later scalar replaces an earlier one. Lists are appended,
+then made unique where the specification says so: ports by address, volumes by target,
+and so on, a later entry taking the place of an earlier one with the same key. `command`,
+`entrypoint` and `healthcheck.test` are replaced whole. A null value in a later file keeps
+the earlier value; to remove it, the later file uses `!reset`, and to replace a mapping or
+list instead of merging into it, `!override`.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+from collections.abc import Callable
+from typing import Any
+
+from crank_cli.compose.tags import Override, Reset
+
+KeyPath = tuple[str, ...]
+
+_REPLACED = ("services.*.command", "services.*.entrypoint", "services.*.healthcheck.test")
+# Mappings that the reference merges as KEY=value lists, so that a later null wins.
+_LATER_WINS = (
+    "services.*.environment",
+    "services.*.labels",
+    "services.*.annotations",
+    "services.*.sysctls",
+    "services.*.build.args",
+    "services.*.build.labels",
+    "services.*.build.additional_contexts",
+    "services.*.deploy.labels",
+    "networks.*.labels",
+    "volumes.*.labels",
+)
+
+
+def _volume_key(entry: Any) -> str:
+    return str(entry.get("target", "")) if isinstance(entry, dict) else str(entry)
+
+
+def _port_key(entry: Any) -> str:
+    if not isinstance(entry, dict):
+        return str(entry)
+    host_ip = entry.get("host_ip") or "0.0.0.0"  # noqa: S104 - the reference's key for "any address"
+    return f"{host_ip}:{entry.get('published', '')}:{entry.get('target')}/{entry.get('protocol', 'tcp')}"
+
+
+def _mount_key(default_dir: str) -> Callable[[Any], str]:
+    def key(entry: Any) -> str:
+        if not isinstance(entry, dict):
+            return f"{default_dir}/{entry}" if default_dir else str(entry)
+        target = entry.get("target")
+        if target:
+            return str(target)
+        source = entry.get("source", "")
+        return f"{default_dir}/{source}" if default_dir else f"/{source}"
+
+    return key
+
+
+def _plain_key(entry: Any) -> str:
+    return repr(entry)
+
+
+def _env_file_key(entry: Any) -> str:
+    return str(entry.get("path")) if isinstance(entry, dict) else str(entry)
+
+
+_UNIQUE: dict[str, Callable[[Any], str]] = {
+    "services.*.ports": _port_key,
+    "services.*.volumes": _volume_key,
+    "services.*.secrets": _mount_key("/run/secrets"),
+    "services.*.configs": _mount_key(""),
+    "services.*.env_file": _env_file_key,
+    "services.*.cap_add": _plain_key,
+    "services.*.cap_drop": _plain_key,
+    "services.*.dns": _plain_key,
+    "services.*.dns_opt": _plain_key,
+    "services.*.dns_search": _plain_key,
+    "services.*.expose": _plain_key,
+    "services.*.links": _plain_key,
+    "services.*.profiles": _plain_key,
+    "services.*.tmpfs": _plain_key,
+    "services.*.build.tags": _plain_key,
+    "services.*.build.platforms": _plain_key,
+    "services.*.networks.*.aliases": _plain_key,
+    "services.*.networks.*.link_local_ips": _plain_key,
+}
+
+
+def _matches(path: KeyPath, patterns: tuple[str, ...] | dict[str, Any]) -> str | None:
+    dotted = ".".join(path)
+    for pattern in patterns:
+        if len(pattern.split(".")) == len(path) and fnmatch.fnmatchcase(dotted, pattern):
+            return pattern
+    return None
+
+
+def merge_values(base: Any, other: Any, path: KeyPath = ()) -> Any:
+    """Return `other` merged over `base`; neither argument is changed."""
+    if other is None:
+        return copy.deepcopy(base)
+    if _matches(path, _REPLACED):
+        return copy.deepcopy(other)
+    if isinstance(base, dict) and isinstance(other, dict):
+        return _merge_mappings(base, other, path)
+    if isinstance(base, list) and isinstance(other, list):
+        return unique_entries(copy.deepcopy(base) + copy.deepcopy(other), path)
+    return copy.deepcopy(other)
+
+
+def _merge_mappings(base: dict[str, Any], other: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+    later_wins = _matches(path, _LATER_WINS) is not None
+    merged = copy.deepcopy(base)
+    for key, value in other.items():
+        if key not in merged or later_wins or key.startswith("x-"):
+            merged[key] = copy.deepcopy(value)
+        else:
+            merged[key] = merge_values(merged[key], value, (*path, key))
+    return merged
+
+
+def unique_entries(entries: list[Any], path: KeyPath) -> list[Any]:
+    """Drop earlier list entries that a later one with the same key replaces, in place."""
+    pattern = _matches(path, _UNIQUE)
+    if pattern is None:
+        return entries
+    key_of = _UNIQUE[pattern]
+    result: list[Any] = []
+    positions: dict[str, int] = {}
+    for entry in entries:
+        key = key_of(entry)
+        if key in positions:
+            result[positions[key]] = entry
+        else:
+            positions[key] = len(result)
+            result.append(entry)
+    return result
+
+
+def extract_tags(value: Any, path: KeyPath = ()) -> tuple[Any, list[KeyPath], list[KeyPath]]:
+    """Remove `!reset` values and unwrap `!override` ones.
+
+    Returns the cleaned tree, the key paths that were reset and those that were overridden.
+    """
+    resets: list[KeyPath] = []
+    overrides: list[KeyPath] = []
+
+    def walk(node: Any, where: KeyPath) -> Any:
+        if isinstance(node, dict):
+            cleaned = {}
+            for key, item in node.items():
+                if isinstance(item, Reset):
+                    resets.append((*where, key))
+                    continue
+                if isinstance(item, Override):
+                    overrides.append((*where, key))
+                    item = item.value
+                cleaned[key] = walk(item, (*where, key))
+            return cleaned
+        if isinstance(node, list):
+            return [walk(item.value if isinstance(item, (Reset, Override)) else item, where) for item in node]
+        return node
+
+    return walk(value, path), resets, overrides
+
+
+def remove_path(tree: dict[str, Any], path: KeyPath) -> None:
+    """Delete the value at a key path, if there is one."""
+    node: Any = tree
+    for key in path[:-1]:
+        if not isinstance(node, dict) or key not in node:
+            return
+        node = node[key]
+    if isinstance(node, dict):
+        node.pop(path[-1], None)

@@ -1,0 +1,110 @@
+"""Fill in what the reference adds to a merged model: defaults, absolute paths and names.
+
+Relative paths (build contexts, bind mount sources, env files) are taken from the project
+directory, `~` from the HOME variable. Services with neither `networks` nor `network_mode`
+join the project's `default` network. Networks and volumes get their engine names,
+`<project>_<key>`, unless they are external or named.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def absolute_path(path: str, base: Path, environ: Mapping[str, str]) -> str:
+    """Return `path` made absolute against `base`, with a leading `~` expanded from HOME."""
+    if path == "~" or path.startswith("~/"):
+        home = environ.get("HOME") or str(Path.home())
+        path = home + path[1:]
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    if _is_windows_absolute(path):
+        return path
+    return os.path.normpath(os.path.join(base, path))
+
+
+def _is_windows_absolute(path: str) -> bool:
+    """Return whether `path` starts with a drive (`c:`) or is a UNC path, which stay as written."""
+    return path.startswith("\\\\") or (len(path) > 1 and path[0].isalpha() and path[1] == ":")
+
+
+def resolve_service_paths(service: dict[str, Any], base: Path, environ: Mapping[str, str]) -> None:
+    """Make the relative paths of one service absolute, in place."""
+    build = service.get("build")
+    if isinstance(build, dict):
+        context = build.get("context", ".")
+        if not _is_remote(context):
+            build["context"] = absolute_path(context, base, environ)
+    for volume in service.get("volumes") or []:
+        if volume.get("type") == "bind" and "source" in volume:
+            volume["source"] = absolute_path(volume["source"], base, environ)
+    for env_file in service.get("env_file") or []:
+        env_file["path"] = absolute_path(env_file["path"], base, environ)
+
+
+def _is_remote(context: str) -> bool:
+    prefixes = ("http://", "https://", "git://", "git@", "github.com/", "ssh://")
+    return context.startswith(prefixes) or "://" in context
+
+
+def apply_service_defaults(service: dict[str, Any]) -> None:
+    """Set the defaults the reference prints for a service, in place."""
+    service.setdefault("command", None)
+    service.setdefault("entrypoint", None)
+    healthcheck = service.get("healthcheck")
+    if isinstance(healthcheck, dict) and healthcheck.get("disable") is False:
+        del healthcheck["disable"]
+    build = service.get("build")
+    if isinstance(build, dict):
+        build.setdefault("context", ".")
+        if not build.get("dockerfile") and not build.get("dockerfile_inline"):
+            build["dockerfile"] = "Dockerfile"
+    if not service.get("networks") and not service.get("network_mode"):
+        service["networks"] = {"default": None}
+
+
+def name_resources(model: dict[str, Any], project_name: str) -> None:
+    """Give top-level networks and volumes their engine names, in place."""
+    for kind in ("networks", "volumes"):
+        resources = model.get(kind) or {}
+        for key, resource in list(resources.items()):
+            resource = dict(resource or {})
+            if not resource.get("name"):
+                resource["name"] = key if resource.get("external") else f"{project_name}_{key}"
+            if kind == "networks":
+                resource.setdefault("ipam", {})
+            resources[key] = resource
+        if resources:
+            model[kind] = resources
+
+
+def add_default_network(model: dict[str, Any]) -> None:
+    """Declare the `default` network when a service uses it and no file declares it."""
+    services = model.get("services") or {}
+    uses_default = any("default" in (service.get("networks") or {}) for service in services.values())
+    if uses_default:
+        networks = model.setdefault("networks", {})
+        if networks.get("default") is None:
+            networks["default"] = {}
+
+
+def drop_unused_resources(model: dict[str, Any]) -> None:
+    """Remove top-level networks and volumes that no service uses, as `config` does."""
+    services = (model.get("services") or {}).values()
+    used_networks = {name for service in services for name in (service.get("networks") or {})}
+    used_volumes = {
+        volume.get("source")
+        for service in services
+        for volume in service.get("volumes") or []
+        if volume.get("type") == "volume"
+    }
+    for kind, used in (("networks", used_networks), ("volumes", used_volumes)):
+        resources = model.get(kind)
+        if resources is None:
+            continue
+        model[kind] = {key: value for key, value in resources.items() if key in used}
+        if not model[kind]:
+            del model[kind]

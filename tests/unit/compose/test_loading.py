@@ -1,0 +1,132 @@
+"""Loader rules that do not need the reference: file discovery, project names, error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from compose_reference import write_project
+
+from crank_cli.compose import LoadOptions, load_project, project_directory, project_variables
+from crank_cli.errors import InvalidProjectError, ProjectNotFoundError
+
+SIMPLE = "services:\n  web:\n    image: nginx\n"
+
+
+def options(directory: Path, environ: dict[str, str] | None = None, **extra: object) -> LoadOptions:
+    return LoadOptions(working_dir=directory, environ=environ or {}, **extra)  # type: ignore[arg-type]
+
+
+def load_error(directory: Path, **extra: object) -> str:
+    with pytest.raises(InvalidProjectError) as caught:
+        load_project(options(directory, **extra))
+    return caught.value.message
+
+
+def test_default_file_found_in_parent(tmp_path: Path) -> None:
+    write_project(tmp_path / "my-app", {"compose.yaml": SIMPLE})
+    deeper = tmp_path / "my-app" / "src" / "lib"
+    deeper.mkdir(parents=True)
+    project = load_project(options(deeper))
+    assert project.files == (tmp_path / "my-app" / "compose.yaml",)
+    assert project.working_dir == tmp_path / "my-app"
+    assert project.name == "my-app"
+
+
+def test_override_file_loaded_beside_main(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": SIMPLE, "compose.override.yaml": "services:\n  web:\n    image: other\n"})
+    project = load_project(options(tmp_path))
+    assert project.services["web"]["image"] == "other"
+    assert len(project.files) == 2
+
+
+def test_missing_compose_file_raises_not_found(tmp_path: Path) -> None:
+    with pytest.raises(ProjectNotFoundError, match="no compose file found"):
+        load_project(options(tmp_path))
+
+
+def test_directory_name_is_normalized(tmp_path: Path) -> None:
+    directory = write_project(tmp_path / "_My App.v2", {"compose.yaml": SIMPLE})
+    assert load_project(options(directory)).name == "myappv2"
+
+
+@pytest.mark.parametrize(
+    ("environ", "extra", "dotenv", "expected"),
+    [
+        ({"COMPOSE_PROJECT_NAME": "from-env"}, {"project_name": "from-flag"}, "", "from-flag"),
+        ({"COMPOSE_PROJECT_NAME": "from-env"}, {}, "COMPOSE_PROJECT_NAME=from-dotenv\n", "from-env"),
+        ({}, {}, "COMPOSE_PROJECT_NAME=from-dotenv\n", "from-dotenv"),
+        ({}, {}, "", "from-file"),
+    ],
+    ids=["flag beats environment", "environment beats dotenv", "dotenv beats name key", "name key beats directory"],
+)
+def test_project_name_precedence(
+    tmp_path: Path, environ: dict[str, str], extra: dict[str, str], dotenv: str, expected: str
+) -> None:
+    files = {"compose.yaml": "name: From-File\n" + SIMPLE}
+    if dotenv:
+        files[".env"] = dotenv
+    directory = write_project(tmp_path / "dir", files)
+    assert load_project(options(directory, environ, **extra)).name == expected
+
+
+@pytest.mark.parametrize("name", ["Upper", "-dash-first", "has space", "dots.bad"])
+def test_invalid_explicit_project_name_is_rejected(tmp_path: Path, name: str) -> None:
+    write_project(tmp_path, {"compose.yaml": SIMPLE})
+    assert "invalid project name" in load_error(tmp_path, project_name=name)
+
+
+def test_project_directory_and_variables_without_loading(tmp_path: Path) -> None:
+    write_project(tmp_path / "sub", {"compose.yaml": "not: [valid", ".env": "A=dotenv\nB=dotenv\n"})
+    opts = options(tmp_path, {"B": "process"}, files=(Path("sub/compose.yaml"),))
+    assert project_directory(opts) == tmp_path / "sub"
+    assert project_variables(opts) == {"A": "dotenv", "B": "process"}
+
+
+def test_env_files_replace_dotenv_and_later_wins(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": SIMPLE, ".env": "A=dotenv\n", "one.env": "A=one\nB=one\n", "two.env": "B=two\nC=${A}\n"})
+    opts = options(tmp_path, {}, env_files=(Path("one.env"), Path("two.env")))
+    assert project_variables(opts) == {"A": "one", "B": "two", "C": "one"}
+
+
+def test_yaml_error_names_line_and_column(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: [x\n"})
+    message = load_error(tmp_path)
+    assert "compose.yaml: line 4, column 1: invalid YAML: " in message
+    assert "\n" not in message
+
+
+def test_service_without_image_or_build(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    restart: always\n"})
+    assert load_error(tmp_path).endswith('services.web: neither "image" nor "build" is set: add one of them')
+
+
+def test_invalid_port_names_its_index(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    ports: ['80', '80:80:80:80']\n"})
+    assert "services.web.ports[1]: invalid port '80:80:80:80'" in load_error(tmp_path)
+
+
+def test_required_variable_message(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  db:\n    image: 'x'\n    environment: ['P=${DB_PASSWORD:?set it in .env}']\n"})
+    message = load_error(tmp_path)
+    assert message.endswith("services.db.environment[0]: required variable DB_PASSWORD is missing a value: set it in .env")
+
+
+def test_named_service_enables_its_profile(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": SIMPLE + "  debug:\n    image: y\n    profiles: [dev]\n"})
+    assert set(load_project(options(tmp_path)).services) == {"web"}
+    assert set(load_project(options(tmp_path, services=("debug",))).services) == {"web", "debug"}
+
+
+def test_compose_profiles_variable(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": SIMPLE + "  debug:\n    image: y\n    profiles: [dev]\n"})
+    assert set(load_project(options(tmp_path, {"COMPOSE_PROFILES": "dev"})).services) == {"web", "debug"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "- a list\n", "services: [1]\n", "services:\n  web: 3\n", "\t\x00", "services:\n  web:\n    ports: {a: 1}\n", "a: *unknown\n"],
+)
+def test_bad_input_raises_invalid_project_error(tmp_path: Path, text: str) -> None:
+    write_project(tmp_path, {"compose.yaml": text})
+    assert load_error(tmp_path)
