@@ -54,8 +54,8 @@ ensure_docker_running() {
     log "Docker's engine is ready: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
 }
 
-# dockerd refuses to start while its pid file names a live process. After a machine restart
-# the file can outlive the process, because /var/run is not always a tmpfs.
+# dockerd fails to start while its pid file exists and names a live process. After a
+# machine restart the file can outlive the process, because /var/run is not always a tmpfs.
 remove_stale_dockerd_pid_file() {
     [[ -f $DOCKERD_PID_FILE ]] || return 0
     local pid
@@ -104,8 +104,8 @@ podman_settings() {
 
     printf '%s\n' "$PODMAN_CONF_MARKER"
     printf '%s\n' "# Settings that let Podman run containers on this host; see podman_settings in"
-    printf '%s\n' "# scripts/lib/engines.sh for the reasons. Podman also reads the files in"
-    printf '%s\n' "# containers.conf.d/, which override this one."
+    printf '%s\n' "# crank's scripts/lib/engines.sh for the reasons. Files in containers.conf.d/"
+    printf '%s\n' "# override containers.conf, and a later file name overrides an earlier one."
     if ((${#ulimits[@]} > 0)); then
         local joined
         joined=$(IFS=,; printf '%s' "${ulimits[*]}")
@@ -155,6 +155,8 @@ configure_podman() {
 }
 
 # Configure Podman and check that 'podman info' succeeds.
+# NOTE: rootless Podman passes this check without a subuid range, and then fails at the
+# first build or run, so a non-root user sees that error only later.
 ensure_podman_ready() {
     command -v podman >/dev/null || { error "Podman is not installed."; return 1; }
     configure_podman || return 1
