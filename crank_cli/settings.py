@@ -14,6 +14,7 @@ from crank_cli.errors import UsageError
 
 RUNTIME_KEY = "CRANK_CONTAINER_RUNTIME"
 FALLBACK_KEY = "CRANK_RUNTIME_FALLBACK"
+SETTING_KEYS = (RUNTIME_KEY, FALLBACK_KEY)
 RUNTIME_NAMES = ("auto", "containerd", "docker", "podman")
 FALLBACK_VALUES = {"enabled": True, "disabled": False}
 

@@ -7,7 +7,7 @@ compose loader and the engine adapters load only when a verb needs them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,10 +63,21 @@ def load_project(ctx: typer.Context, services: tuple[str, ...] = ()) -> Project:
 def load_settings(ctx: typer.Context) -> Settings:
     """Read crank's settings from the flags, the environment and the project's env files."""
     from crank_cli.compose import project_variables
+    from crank_cli.errors import ProjectNotFoundError
+    from crank_cli.settings import SETTING_KEYS
     from crank_cli.settings import load_settings as load
 
     options = global_options(ctx)
-    file_values = project_variables(options.load_options())
+    # The files are read without crank's own keys from the environment, so an empty value
+    # there does not hide the value in .env.
+    file_environ = {key: value for key, value in options.environ.items() if key not in SETTING_KEYS}
+    file_options = replace(options.load_options(), environ=file_environ)
+    try:
+        file_values = project_variables(file_options)
+    except ProjectNotFoundError:
+        # Verbs such as run and doctor work without a compose file; .env is then read
+        # from the current folder.
+        file_values = project_variables(replace(file_options, project_directory=options.working_dir))
     file_label = ", ".join(str(path) for path in options.env_files) or ".env"
     return load(
         runtime_flag=options.runtime,

@@ -79,7 +79,17 @@ def _build_test_image(engine: Engine) -> None:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> Engine:
-    name = request.param
+    return live_engine(request.param)
+
+
+@pytest.fixture(scope="session")
+def podman() -> Engine:
+    """Podman alone, for tests about choosing between engines."""
+    return live_engine("podman")
+
+
+def live_engine(name: str) -> Engine:
+    """Return a usable engine with the test image built, or skip (fail if required)."""
     backend = make_backend(name)
     info = backend.probe()
     if not info.usable:

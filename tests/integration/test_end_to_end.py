@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -209,3 +213,45 @@ services:
     finally:
         engine.remove_project(project.project)
         engine.client("rmi", "-f", image, check=False)
+
+
+def test_up_attached_follows_logs_until_interrupt(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  talker:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 1; done"]
+"""
+    )
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "up"],
+        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first_line = process.stdout.readline()  # type: ignore[union-attr]
+        assert first_line.rstrip() == f"{project.project}-talker-1 | ready"
+
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130
+    state = engine.client("inspect", "--format", "{{.State.Status}}", f"{project.project}-talker-1").stdout
+    assert state.strip() == "exited"
+
+
+def test_status_without_compose_file_lists_projects(engine: Engine, project: Crank, tmp_path: Path) -> None:
+    write_two_service_project(project.folder, free_port())
+    assert project("up", "-d").returncode == 0
+    elsewhere = Crank(tmp_path / "empty", engine.name, "unused")
+    elsewhere.folder.mkdir()
+
+    result = elsewhere("status", "--format", "json")
+
+    assert result.returncode == 0, result.stderr
+    projects = {row["project"] for row in json.loads(result.stdout)}
+    assert project.project in projects

@@ -1,0 +1,52 @@
+"""Engine resolution against live engines, with Docker's daemon made unreachable."""
+
+from __future__ import annotations
+
+import json
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import Crank, Engine
+
+UNREACHABLE_DOCKER = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+
+
+@pytest.fixture
+def project(podman: Engine, tmp_path: Path) -> Crank:
+    return Crank(tmp_path, "auto", "crank-resolution")
+
+
+def test_auto_skips_docker_without_daemon(project: Crank) -> None:
+    env = {**UNREACHABLE_DOCKER, "CRANK_CONTAINER_RUNTIME": "auto", "CRANK_RUNTIME_FALLBACK": "enabled"}
+
+    result = project("doctor", "--format", "json", env=env)
+
+    report = json.loads(result.stdout)
+    docker = next(item for item in report["engines"] if item["name"] == "docker")
+    assert docker["usable"] is False
+    assert "Cannot connect to the Docker daemon" in docker["reason"]
+    assert report["chosen"] == "podman"
+    assert result.returncode == 0
+
+
+def test_fallback_disabled_stops_with_code_4(project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    env = {**UNREACHABLE_DOCKER, "CRANK_CONTAINER_RUNTIME": "docker", "CRANK_RUNTIME_FALLBACK": "disabled"}
+
+    result = project("up", "-d", env=env)
+
+    assert result.returncode == 4
+    assert "no usable container engine (docker: Cannot connect to the Docker daemon" in result.stderr
+    assert "fallback to other engines is disabled" in result.stderr
+
+
+def test_fallback_enabled_warns_and_uses_podman(project: Crank) -> None:
+    env = {**UNREACHABLE_DOCKER, "CRANK_CONTAINER_RUNTIME": "docker", "CRANK_RUNTIME_FALLBACK": "enabled"}
+
+    result = project("status", "--format", "json", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "crank: warning: docker (CRANK_CONTAINER_RUNTIME in the environment) is not usable" in result.stderr
+    assert "using podman" in result.stderr
