@@ -17,9 +17,15 @@ from crank_cli.compose.merge import extract_tags, merge_values, remove_path
 from crank_cli.compose.naming import check_explicit_name, normalize_project_name
 from crank_cli.compose.problems import invalid_file
 from crank_cli.compose.profiles import select_services
-from crank_cli.compose.project_checks import check_dependency_cycles, check_references, check_top_level
+from crank_cli.compose.project_checks import (
+    check_dependency_cycles,
+    check_references,
+    check_resource_limits,
+    check_top_level,
+)
 from crank_cli.compose.service_environment import resolve_service_environment
-from crank_cli.compose.service_fields import canonical_service
+from crank_cli.compose.model_output import render_model
+from crank_cli.compose.schema import SERVICE, TOP_LEVEL_RESOURCES, legacy_external
 from crank_cli.compose.where import Where, describe
 from crank_cli.compose.yaml_reader import load_documents
 from crank_cli.errors import InvalidProjectError
@@ -103,12 +109,26 @@ def _canonical_layer(document: dict[str, Any], path: Path, variables: dict[str, 
 
 
 def _canonical_file(layer: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Check one file's services and top-level resources and bring them into canonical form."""
+    result = dict(layer)
+    where = Where(path)
     services = layer.get("services")
-    if services is None:
-        return layer
-    where = Where(path, "services")
-    canonical = {str(name): canonical_service(service, where.child(str(name))) for name, service in where.expect_mapping(services).items()}
-    return {**layer, "services": canonical}
+    if services is not None:
+        here = where.child("services")
+        result["services"] = {
+            str(name): SERVICE.convert(service or {}, here.child(str(name)))
+            for name, service in here.expect_mapping(services).items()
+        }
+    for kind, structure in TOP_LEVEL_RESOURCES.items():
+        resources = layer.get(kind)
+        if resources is None:
+            continue
+        here = where.child(kind)
+        result[kind] = {
+            str(key): structure.convert(legacy_external(resource or {}), here.child(str(key)))
+            for key, resource in here.expect_mapping(resources).items()
+        }
+    return result
 
 
 def _finish_model(
@@ -124,11 +144,14 @@ def _finish_model(
         normalize.resolve_service_paths(service, directory, variables)
         resolve_service_environment(service, variables, Where(main_file, f"services.{service_name}"))
         normalize.apply_service_defaults(service)
+        normalize.add_implicit_dependencies(service)
+        check_resource_limits(service, Where(main_file, f"services.{service_name}"))
     model["services"] = services
     normalize.add_default_network(model)
     normalize.name_resources(model, name)
+    normalize.resolve_resource_paths(model, directory, variables)
     check_references(model, Where(main_file), disabled)
     check_dependency_cycles(services, Where(main_file))
     normalize.drop_unused_resources(model)
-    return {key: model[key] for key in sorted(model) if not key.startswith("x-")}
+    return render_model(model)
 

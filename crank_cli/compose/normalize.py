@@ -18,9 +18,9 @@ def absolute_path(path: str, base: Path, environ: Mapping[str, str]) -> str:
     """Return `path` made absolute against `base`, with a leading `~` expanded from HOME."""
     if path == "~" or path.startswith("~/"):
         home = environ.get("HOME") or str(Path.home())
-        path = home + path[1:]
+        return os.path.normpath(home + path[1:])
     if os.path.isabs(path):
-        return os.path.normpath(path)
+        return path
     if _is_windows_absolute(path):
         return path
     return os.path.normpath(os.path.join(base, path))
@@ -54,9 +54,6 @@ def apply_service_defaults(service: dict[str, Any]) -> None:
     """Set the defaults the reference prints for a service, in place."""
     service.setdefault("command", None)
     service.setdefault("entrypoint", None)
-    healthcheck = service.get("healthcheck")
-    if isinstance(healthcheck, dict) and healthcheck.get("disable") is False:
-        del healthcheck["disable"]
     build = service.get("build")
     if isinstance(build, dict):
         build.setdefault("context", ".")
@@ -64,11 +61,34 @@ def apply_service_defaults(service: dict[str, Any]) -> None:
             build["dockerfile"] = "Dockerfile"
     if not service.get("networks") and not service.get("network_mode"):
         service["networks"] = {"default": None}
+    for secret in service.get("secrets") or []:
+        if not secret.get("target"):
+            secret["target"] = f"/run/secrets/{secret.get('source', '')}"
+
+
+def add_implicit_dependencies(service: dict[str, Any]) -> None:
+    """Add the dependencies that links, `service:` namespaces and volumes_from imply, in place."""
+    implied: list[tuple[str, bool]] = []
+    for link in service.get("links") or []:
+        implied.append((link.split(":")[0], True))
+    for key in ("network_mode", "ipc", "pid", "uts", "cgroup"):
+        namespace = service.get(key) or ""
+        if namespace.startswith("service:"):
+            implied.append((namespace.removeprefix("service:"), True))
+    for source in service.get("volumes_from") or []:
+        if not source.startswith("container:"):
+            implied.append((source.split(":")[0], False))
+    if not implied:
+        return
+    depends_on = service.setdefault("depends_on", {})
+    for name, restart in implied:
+        if name not in depends_on:
+            depends_on[name] = {"condition": "service_started", "restart": restart, "required": True}
 
 
 def name_resources(model: dict[str, Any], project_name: str) -> None:
-    """Give top-level networks and volumes their engine names, in place."""
-    for kind in ("networks", "volumes"):
+    """Give top-level networks, volumes, secrets and configs their engine names, in place."""
+    for kind in ("networks", "volumes", "secrets", "configs"):
         resources = model.get(kind) or {}
         for key, resource in list(resources.items()):
             resource = dict(resource or {})
@@ -79,6 +99,14 @@ def name_resources(model: dict[str, Any], project_name: str) -> None:
             resources[key] = resource
         if resources:
             model[kind] = resources
+
+
+def resolve_resource_paths(model: dict[str, Any], base: Path, environ: Mapping[str, str]) -> None:
+    """Make the `file` paths of top-level secrets and configs absolute, in place."""
+    for kind in ("secrets", "configs"):
+        for resource in (model.get(kind) or {}).values():
+            if resource.get("file"):
+                resource["file"] = absolute_path(resource["file"], base, environ)
 
 
 def add_default_network(model: dict[str, Any]) -> None:

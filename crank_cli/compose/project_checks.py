@@ -65,3 +65,25 @@ def check_dependency_cycles(services: dict[str, Any], where: Where) -> None:
     for name in services:
         if name not in state:
             visit(name, [name])
+
+
+_LIMIT_PAIRS = (
+    ("mem_limit", ("limits", "memory")),
+    ("mem_reservation", ("reservations", "memory")),
+    ("pids_limit", ("limits", "pids")),
+)
+
+
+def check_resource_limits(service: dict[str, Any], where: Where) -> None:
+    """Reject a limit set both on the service and under deploy.resources with different values."""
+    resources = (service.get("deploy") or {}).get("resources") or {}
+    for key, (section, limit) in _LIMIT_PAIRS:
+        if service.get(key) is None or resources.get(section) is None:
+            continue
+        if resources[section].get(limit) != service[key]:
+            raise where.fail(
+                f"{key} and deploy.resources.{section}.{limit} differ: set only one of them, or the same value"
+            )
+    replicas = (service.get("deploy") or {}).get("replicas")
+    if service.get("scale") is not None and replicas is not None and replicas != service["scale"]:
+        raise where.fail("scale and deploy.replicas differ: set only one of them, or the same value")

@@ -6,13 +6,10 @@ of a field merge the same way and an error can name the file it comes from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from crank_cli.compose.ports import canonical_ports
 from crank_cli.compose.scalars import format_scalar
 from crank_cli.compose.shell_words import ShellWordsError, split_words
-from crank_cli.compose.volumes import canonical_volumes
 from crank_cli.compose.where import Where, describe
 
 
@@ -157,30 +154,3 @@ def extends(value: Any, where: Where) -> dict[str, Any]:
     if isinstance(value, str):
         return {"service": value}
     return dict(where.expect_mapping(value))
-
-
-FIELD_TRANSFORMS: dict[str, Callable[[Any, Where], Any]] = {
-    "build": build,
-    "command": shell_command,
-    "entrypoint": shell_command,
-    "depends_on": depends_on,
-    "environment": mapping_of_strings,
-    "env_file": env_files,
-    "extends": extends,
-    "healthcheck": healthcheck,
-    "labels": lambda value, where: mapping_of_strings(value, where, bare_value=""),
-    "networks": service_networks,
-    "ports": canonical_ports,
-    "volumes": canonical_volumes,
-}
-
-
-def canonical_service(service: Any, where: Where) -> dict[str, Any]:
-    """Return one service of one file with its fields in canonical form."""
-    if service is None:
-        service = {}
-    result = dict(where.expect_mapping(service))
-    for key, transform in FIELD_TRANSFORMS.items():
-        if key in result and result[key] is not None:
-            result[key] = transform(result[key], where.child(key))
-    return result

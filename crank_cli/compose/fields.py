@@ -1,0 +1,340 @@
+"""Typed fields of the compose model: check and convert a value, then render it as the reference does.
+
+Each field type has two steps. `convert` runs on every file before the merge: it checks the
+value's type, turns short syntax into long syntax and strings into numbers where the
+specification allows both. `render` runs once on the merged model and gives what the
+reference prints, which is Go's JSON encoding of compose-go's types: a zero value of a
+plain field is left out (`omitempty`), while a field that compose-go keeps as a pointer
+(`keep_zero`) is printed whenever it is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crank_cli.compose.scalars import format_scalar
+from crank_cli.compose.units import parse_bytes, parse_duration, render_duration
+from crank_cli.compose.where import Where, describe
+
+OMIT = object()
+
+
+class Field:
+    """A field type: `convert` checks one file's value, `render` prints the merged value."""
+
+    keep_zero = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        return value
+
+    def render(self, value: Any) -> Any:
+        if value is None or (not self.keep_zero and _is_zero(value)):
+            return OMIT
+        return value
+
+
+def _is_zero(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == 0 or value == [] or value == {}
+
+
+class Anything(Field):
+    """A value taken as written, such as an extension."""
+
+    def render(self, value: Any) -> Any:
+        return value
+
+
+@dataclass
+class Text(Field):
+    """A string; numbers and booleans are accepted and written as Go prints them."""
+
+    keep_zero: bool = False
+    choices: tuple[str, ...] = ()
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            raise where.fail(f"must be a string, not {describe(value)}")
+        text = format_scalar(value)
+        if self.choices and text not in self.choices:
+            raise where.fail(f"invalid value {text!r}: use one of {', '.join(self.choices)}")
+        return text
+
+
+@dataclass
+class StrictText(Text):
+    """A string that must be written as a string, as the specification's schema demands."""
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise where.fail(f"must be a string, not {describe(value)}")
+        return super().convert(value, where)
+
+
+@dataclass
+class Integer(Field):
+    """An integer, also accepted as a string of digits."""
+
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise where.fail(f"must be an integer, not {describe(value)}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip(), 10)
+            except ValueError:
+                pass
+        raise where.fail(f"must be an integer, not {describe(value)}")
+
+
+@dataclass
+class Number(Field):
+    """A number, also accepted as a numeric string."""
+
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise where.fail(f"must be a number, not {describe(value)}")
+        if isinstance(value, (int, float)):
+            return value
+        try:
+            number = float(str(value))
+        except ValueError:
+            raise where.fail(f"must be a number, not {describe(value)}") from None
+        return int(number) if number.is_integer() else number
+
+
+@dataclass
+class Boolean(Field):
+    """A boolean; the strings `true` and `false` are accepted, in any case."""
+
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "y", "n", "on", "off"):
+            return value.lower() in ("true", "yes", "y", "on")
+        raise where.fail(f"must be true or false, not {describe(value)}")
+
+
+@dataclass
+class Bytes(Field):
+    """A size such as `512m` or `1g` (powers of 1024), printed as a string of bytes."""
+
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse_bytes(value)
+        except ValueError as error:
+            raise where.fail(str(error)) from None
+
+    def render(self, value: Any) -> Any:
+        rendered = super().render(value)
+        return rendered if rendered is OMIT else str(value)
+
+
+@dataclass
+class Duration(Field):
+    """A duration such as `1m30s`, printed in Go's form (`1m30s`, `500ms`, `2h0m0s`)."""
+
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise where.fail(f"must be a string such as 30s or 1m30s, not {describe(value)}")
+        try:
+            return parse_duration(value)
+        except ValueError as error:
+            raise where.fail(str(error)) from None
+
+    def render(self, value: Any) -> Any:
+        if value is None or (not self.keep_zero and value == 0):
+            return OMIT
+        return render_duration(value)
+
+
+@dataclass
+class FileMode(Field):
+    """A Unix file mode: an integer, or a string read as octal; printed as an octal string."""
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value, 8)
+            except ValueError:
+                pass
+        raise where.fail(f"invalid file mode {describe(value)}: use an octal number such as 0440")
+
+    def render(self, value: Any) -> Any:
+        return OMIT if value is None else f"0{value:o}"
+
+
+@dataclass
+class ListOf(Field):
+    """A list whose entries all have one type; `single` also accepts one entry without a list."""
+
+    item: Field
+    single: bool = False
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if self.single and not isinstance(value, list):
+            value = [value]
+        items = where.expect_list(value)
+        return [self.item.convert(entry, where.child(index)) for index, entry in enumerate(items)]
+
+    def render(self, value: Any) -> Any:
+        if value is None or (not value and not self.keep_zero):
+            return OMIT
+        rendered = [self.item.render(entry) for entry in value]
+        return [None if entry is OMIT else entry for entry in rendered]
+
+
+@dataclass
+class MapOf(Field):
+    """A mapping with keys of the user's choice and values of one type."""
+
+    value_field: Field
+    keep_null: bool = True
+    keep_zero: bool = False
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        mapping = where.expect_mapping(value)
+        return {str(key): self.value_field.convert(item, where.child(str(key))) for key, item in mapping.items()}
+
+    def render(self, value: Any) -> Any:
+        if value is None or (not value and not self.keep_zero):
+            return OMIT
+        result = {}
+        for key in sorted(value):
+            rendered = self.value_field.render(value[key]) if value[key] is not None else None
+            if rendered is OMIT:
+                rendered = None
+            if rendered is None and not self.keep_null:
+                continue
+            result[key] = rendered
+        return result
+
+
+@dataclass
+class KeyValues(Field):
+    """A mapping of strings, also written as a list of `KEY=value` (or `KEY: value`) strings.
+
+    `bare` is the value of a list entry without a separator; None keeps it as null.
+    """
+
+    bare: str | None = None
+    separators: tuple[str, ...] = ("=",)
+    allow_null: bool = True
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return dict(self._entry(item, where.child(index)) for index, item in enumerate(value))
+        mapping = where.expect_mapping(value)
+        result: dict[str, str | None] = {}
+        for key, item in mapping.items():
+            if isinstance(item, (dict, list)):
+                raise where.child(str(key)).fail(f"must be a string, a number, a boolean or null, not {describe(item)}")
+            if item is None and not self.allow_null:
+                item = ""
+            result[str(key)] = None if item is None else format_scalar(item)
+        return result
+
+    def _entry(self, item: Any, where: Where) -> tuple[str, str | None]:
+        if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
+            raise where.fail(f"must be a string such as KEY=value, not {describe(item)}")
+        text = format_scalar(item)
+        positions = [text.find(separator) for separator in self.separators if separator in text]
+        if not positions:
+            return text, self.bare
+        cut = min(positions)
+        return text[:cut], text[cut + 1 :]
+
+    def render(self, value: Any) -> Any:
+        if not value:
+            return OMIT
+        return {key: value[key] for key in sorted(value)}
+
+
+@dataclass
+class Struct(Field):
+    """A mapping with known keys, printed in the order compose-go declares them.
+
+    `short` turns a value that is not a mapping (the short syntax) into one. `always` prints
+    `{}` for an empty value, as Go does for a struct that is not a pointer. Keys starting
+    with `x-` are extensions and are accepted everywhere.
+    """
+
+    fields: dict[str, Field]
+    short: Callable[[Any, Where], dict[str, Any]] | None = None
+    always: bool = False
+    keep_extensions: bool = False
+    required: tuple[str, ...] = ()
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict) and self.short is not None:
+            value = self.short(value, where)
+        mapping = where.expect_mapping(value)
+        result: dict[str, Any] = {}
+        for key, item in mapping.items():
+            key = str(key)
+            if key.startswith("x-"):
+                result[key] = item
+                continue
+            if key not in self.fields:
+                raise where.fail(f"unknown key {key!r}: check its spelling and indentation")
+            result[key] = self.fields[key].convert(item, where.child(key))
+        for key in self.required:
+            if result.get(key) is None:
+                raise where.fail(f"missing {key!r}: add it")
+        for key, default in self.defaults.items():
+            if result.get(key) is None:
+                result[key] = default
+        return result
+
+    def render(self, value: Any) -> Any:
+        if value is None:
+            return {} if self.always else OMIT
+        result: dict[str, Any] = {}
+        for key, field_type in self.fields.items():
+            if key in value:
+                rendered = field_type.render(value[key])
+                if rendered is not OMIT:
+                    result[key] = rendered
+            elif isinstance(field_type, Struct) and field_type.always:
+                result[key] = {}
+        if self.keep_extensions:
+            result.update({key: item for key, item in value.items() if key.startswith("x-")})
+        return result

@@ -1,0 +1,34 @@
+"""Render the merged model as the reference prints it: typed fields, Go's key order, no empty values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crank_cli.compose.fields import OMIT
+from crank_cli.compose.schema import SERVICE, TOP_LEVEL_RESOURCES
+
+_TOP_LEVEL_ORDER = ("name", "networks", "services", "volumes", "secrets", "configs", "models")
+
+
+def render_model(model: dict[str, Any]) -> dict[str, Any]:
+    """Return the printed form of a merged, normalized model."""
+    result: dict[str, Any] = {"name": model["name"]}
+    services = model.get("services") or {}
+    result["services"] = {name: SERVICE.render(services[name]) for name in sorted(services)}
+    for kind, structure in TOP_LEVEL_RESOURCES.items():
+        resources = model.get(kind)
+        if resources:
+            result[kind] = {key: _render_resource(structure, resources[key]) for key in sorted(resources)}
+    if model.get("models"):
+        result["models"] = model["models"]
+    for key in sorted(model):
+        if key.startswith("x-"):
+            result[key] = model[key]
+    ordered = {key: result[key] for key in _TOP_LEVEL_ORDER if key in result}
+    ordered.update({key: value for key, value in result.items() if key not in ordered})
+    return ordered
+
+
+def _render_resource(structure: Any, resource: Any) -> Any:
+    rendered = structure.render(resource or {})
+    return {} if rendered is OMIT else rendered
