@@ -84,8 +84,15 @@ class EngineError(CrankError):
         self.returncode = returncode
         self.stderr = stderr.strip()
         self.stdout = stdout
-        detail = self.stderr.splitlines()[-1] if self.stderr else f"exit code {returncode}"
+        detail = engine_message(self.stderr) or f"exit code {returncode}"
         super().__init__(f"{shlex.join(self.argv[:3])} ... failed: {detail}")
+
+
+def engine_message(stderr: str) -> str:
+    """Return an engine's error output on one line, without its pointers to `--help`."""
+    lines = [line.strip() for line in stderr.strip().splitlines()]
+    kept = [line for line in lines if line and not line.startswith(("Run '", "See '"))]
+    return "; ".join(kept)
 
 
 class EngineNotFoundError(EngineError):
