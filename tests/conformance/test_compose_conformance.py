@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from compose_reference import Outcome, needs_reference, run_crank, run_reference
+from compose_reference import CONFORMANCE_RESULTS, Outcome, needs_reference, run_crank, run_reference
 
 REPOSITORY = Path(__file__).parents[2]
 CORPUS = REPOSITORY / ".." / "shared" / "corpus"
@@ -28,7 +28,6 @@ def compose_files() -> list[Path]:
 
 
 FILES = compose_files()
-RESULTS: dict[str, bool] = {}
 
 pytestmark = needs_reference
 
@@ -51,25 +50,14 @@ def _identifier(path: Path) -> str:
 
 
 @pytest.mark.parametrize("path", FILES, ids=[_identifier(path) for path in FILES])
-def test_file_matches_reference(path: Path) -> None:
+def test_file_matches_reference(path: Path, request: pytest.FixtureRequest) -> None:
     args = ["-f", path.name]
     reference = run_reference(path.parent, args)
     crank = run_crank(path.parent, files=(Path(path.name),))
     matches = reference.model == crank.model and (reference.model is not None or bool(crank.error))
-    RESULTS[_identifier(path)] = matches
+    request.config.stash.setdefault(CONFORMANCE_RESULTS, {})[_identifier(path)] = matches
     assert matches, describe_difference(reference, crank)
 
 
 def test_corpus_is_present() -> None:
     assert FILES, f"no compose files found under {CORPUS} or {OWN_DATA}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_match_count(request: pytest.FixtureRequest) -> None:
-    yield
-    if RESULTS:
-        matching = sum(RESULTS.values())
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        line = f"compose conformance: {matching}/{len(RESULTS)} files match the reference"
-        if reporter is not None:
-            reporter.write_line(line)

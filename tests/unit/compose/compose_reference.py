@@ -73,6 +73,9 @@ def run_crank(directory: Path, env: dict[str, str] | None = None, **options: Any
 
 Compare = Callable[..., "tuple[Outcome, Outcome]"]
 
+# Per-file results of the conformance test (file name to whether crank matched), for the summary.
+CONFORMANCE_RESULTS = pytest.StashKey[dict[str, bool]]()
+
 
 def escape_dollars(value: Any) -> Any:
     """Double every `$`, as `docker compose config` does in what it prints."""
