@@ -15,7 +15,7 @@ import click
 import typer
 
 from crank_cli import __version__
-from crank_cli.cli import build, doctor, down, run, status, stop, up
+from crank_cli.cli import build, config, doctor, down, run, status, stop, up
 from crank_cli.cli.context import GlobalOptions
 from crank_cli.errors import CrankError, ExitCode
 
@@ -29,7 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (up, down, status, stop, run, build, doctor):
+for module in (up, down, status, stop, run, build, doctor, config):
     module.register(app)
 
 

@@ -31,13 +31,16 @@ class Project:
     """A loaded compose project.
 
     `model` is the canonical model as `docker compose config --format json` prints it, with
-    one difference: a literal `$` is stored once, where `config` prints it as `$$`.
+    one difference: a literal `$` is stored once, where `config` prints it as `$$`
+    (`crank_cli.compose.config_text.model_to_json` prints it the reference's way).
     """
 
     name: str
     working_dir: Path
     files: tuple[Path, ...]
     model: dict[str, Any] = field(repr=False)
+    all_profiles: tuple[str, ...] = ()
+    """The profiles of every service, including those no active profile enables."""
 
     @property
     def services(self) -> dict[str, dict[str, Any]]:

@@ -50,8 +50,11 @@ def load(options: LoadOptions) -> Project:
     model = merge_documents(documents, variables, directory, [])
     if not model:
         raise invalid_file(files[0], "empty compose file: define at least one service")
+    profiles = tuple(
+        profile for service in (model.get("services") or {}).values() for profile in service.get("profiles") or []
+    )
     model = _finish_model(model, name, directory, variables, options, files[0])
-    return Project(name=name, working_dir=directory, files=files, model=model)
+    return Project(name=name, working_dir=directory, files=files, model=model, all_profiles=profiles)
 
 
 def _project_name(options: LoadOptions, variables: dict[str, str], documents: Documents) -> str:

@@ -7,8 +7,6 @@ from typing import Any
 from crank_cli.compose.fields import OMIT
 from crank_cli.compose.schema import SERVICE, TOP_LEVEL_RESOURCES
 
-_TOP_LEVEL_ORDER = ("name", "networks", "services", "volumes", "secrets", "configs", "models")
-
 
 def render_model(model: dict[str, Any]) -> dict[str, Any]:
     """Return the printed form of a merged, normalized model."""
@@ -24,9 +22,8 @@ def render_model(model: dict[str, Any]) -> dict[str, Any]:
     for key in sorted(model):
         if key.startswith("x-"):
             result[key] = model[key]
-    ordered = {key: result[key] for key in _TOP_LEVEL_ORDER if key in result}
-    ordered.update({key: value for key, value in result.items() if key not in ordered})
-    return ordered
+    # The reference prints the top level as a map, so its keys come in sorted order.
+    return dict(sorted(result.items()))
 
 
 def _render_resource(structure: Any, resource: Any) -> Any:
