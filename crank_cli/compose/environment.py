@@ -76,8 +76,10 @@ def _env_file_paths(options: LoadOptions, directory: Path) -> tuple[Path, ...]:
 
 
 def _variables_in(options: LoadOptions, directory: Path) -> dict[str, str]:
-    from_files = merge_env_files(_env_file_paths(options, directory), options.environ)
-    return {**from_files, **options.environ}
+    # docker compose treats the working directory as PWD when the environment has none.
+    environ = {"PWD": str(options.working_dir), **options.environ}
+    from_files = merge_env_files(_env_file_paths(options, directory), environ)
+    return {**from_files, **environ}
 
 
 def compose_files(options: LoadOptions) -> tuple[Path, ...]:
