@@ -80,13 +80,13 @@ def test_project_directory_and_variables_without_loading(tmp_path: Path) -> None
     write_project(tmp_path / "sub", {"compose.yaml": "not: [valid", ".env": "A=dotenv\nB=dotenv\n"})
     opts = options(tmp_path, {"B": "process"}, files=(Path("sub/compose.yaml"),))
     assert project_directory(opts) == tmp_path / "sub"
-    assert project_variables(opts) == {"A": "dotenv", "B": "process"}
+    assert project_variables(opts) == {"A": "dotenv", "B": "process", "PWD": str(tmp_path)}
 
 
 def test_env_files_replace_dotenv_and_later_wins(tmp_path: Path) -> None:
     write_project(tmp_path, {"compose.yaml": SIMPLE, ".env": "A=dotenv\n", "one.env": "A=one\nB=one\n", "two.env": "B=two\nC=${A}\n"})
     opts = options(tmp_path, {}, env_files=(Path("one.env"), Path("two.env")))
-    assert project_variables(opts) == {"A": "one", "B": "two", "C": "one"}
+    assert project_variables(opts) == {"A": "one", "B": "two", "C": "one", "PWD": str(tmp_path)}
 
 
 def test_yaml_error_names_line_and_column(tmp_path: Path) -> None:
