@@ -38,6 +38,10 @@ def resolve_service_paths(service: dict[str, Any], base: Path, environ: Mapping[
         context = build.get("context", ".")
         if not _is_remote(context):
             build["context"] = absolute_path(context, base, environ)
+        contexts = build.get("additional_contexts") or {}
+        for name, location in contexts.items():
+            if location and not _is_remote(location) and not location.startswith(("docker-image://", "service:", "oci-layout://")):
+                contexts[name] = absolute_path(location, base, environ)
     for volume in service.get("volumes") or []:
         if volume.get("type") == "bind" and "source" in volume:
             volume["source"] = absolute_path(volume["source"], base, environ)

@@ -191,6 +191,11 @@ class Volumes(Field):
                 entry["target"] = clean_path(entry["target"])
         return entries
 
+    def render(self, value: Any) -> Any:
+        if not value:
+            return OMIT
+        return [VOLUME_ENTRY.render(entry) for entry in value]
+
 
 def clean_path(path: str) -> str:
     """Return a container path cleaned as Go's `path.Clean` does: no `.`, `..`, `//` or trailing `/`."""
@@ -198,11 +203,6 @@ def clean_path(path: str) -> str:
         return path
     cleaned = posixpath.normpath(path)
     return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
-
-    def render(self, value: Any) -> Any:
-        if not value:
-            return OMIT
-        return [VOLUME_ENTRY.render(entry) for entry in value]
 
 
 class DependsOn(Field):
@@ -363,8 +363,16 @@ BUILD = Struct(
 FILE_REFERENCE = Struct(
     {"source": Text(), "target": Text(), "uid": Text(), "gid": Text(), "mode": FileMode()}, short=_source_only
 )
-THROTTLE_DEVICE = Struct({"path": Text(), "rate": Bytes()})
-WEIGHT_DEVICE = Struct({"path": Text(), "weight": Integer()})
+class GoFieldNames(Struct):
+    """A struct that compose-go declares without JSON names, so Go prints its field names: `Path`."""
+
+    def render(self, value: Any) -> Any:
+        rendered = super().render(value)
+        return {key.capitalize(): item for key, item in rendered.items()}
+
+
+THROTTLE_DEVICE = GoFieldNames({"path": Text(), "rate": Bytes()})
+WEIGHT_DEVICE = GoFieldNames({"path": Text(), "weight": Integer()})
 HOOK = Struct(
     {"command": Command(), "user": Text(), "privileged": Boolean(), "working_dir": Text(), "environment": KeyValues()}
 )

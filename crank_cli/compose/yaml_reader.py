@@ -99,19 +99,25 @@ def _construct_float(loader: _ComposeLoader, node: yaml.ScalarNode) -> float | i
 
 
 def _construct_mapping(loader: _ComposeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    own_count = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
+    merged_count = len(node.value) - own_count
     mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
+    own_keys: set[Any] = set()
+    for position, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a scalar", key_node.start_mark
             )
         key = key if isinstance(key, str) else format_scalar(key)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"mapping key {key!r} already defined", key_node.start_mark
-            )
+        # Keys from `<<` merges come first; the mapping's own keys may replace them, not repeat.
+        if position >= merged_count:
+            if key in own_keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"mapping key {key!r} already defined", key_node.start_mark
+                )
+            own_keys.add(key)
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
