@@ -82,6 +82,9 @@ def run(
             timeout=timeout,
             env=dict(env) if env is not None else None,
             check=False,
+            # A process group of its own keeps the terminal's Ctrl-C from killing an engine
+            # command half-way; crank stops between commands instead.
+            process_group=0,
         )
     except FileNotFoundError:
         raise EngineNotFoundError(argv[0]) from None

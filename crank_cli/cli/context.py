@@ -60,6 +60,20 @@ def load_project(ctx: typer.Context, services: tuple[str, ...] = ()) -> Project:
     return load(global_options(ctx).load_options(services))
 
 
+def load_project_or_name(ctx: typer.Context) -> tuple[Project | None, str]:
+    """Load the project, or with only -p and no compose file in reach, return just its name."""
+    from crank_cli.errors import ProjectNotFoundError
+
+    options = global_options(ctx)
+    try:
+        project = load_project(ctx)
+    except ProjectNotFoundError:
+        if not options.project_name or options.files:
+            raise
+        return None, options.project_name
+    return project, project.name
+
+
 def load_settings(ctx: typer.Context) -> Settings:
     """Read crank's settings from the flags, the environment and the project's env files."""
     from crank_cli.compose import project_variables

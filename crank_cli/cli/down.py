@@ -1,4 +1,4 @@
-"""`crank down` and `crank stop`."""
+"""`crank down`: stop and remove what `up` created."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project, resolve_engine
+from crank_cli.cli.context import load_project_or_name, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -17,14 +17,29 @@ def down(
     ctx: typer.Context,
     volumes: Annotated[bool, typer.Option("--volumes", "-v", help="Also remove the project's named volumes and their data.")] = False,
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait for each container to stop before killing it; default: the engine's (10).")] = None,  # noqa: UP045
+    rmi: Annotated[Optional[str], typer.Option("--rmi", metavar="all|local", help="Also remove images: all the services use, or local: only those built without an image name.")] = None,  # noqa: UP045
+    remove_orphans: Annotated[bool, typer.Option("--remove-orphans", help="Also remove containers of services no longer in the compose files.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Remove a project that docker compose or podman-compose started.")] = False,
 ) -> None:
-    """Stop and remove the project's containers and networks, and with -v its volumes."""
+    """Stop containers in reverse dependency order, then remove them and the networks.
+
+    With -v the named volumes go too, and their data with them.
+    """
     from crank_cli import render
+    from crank_cli.errors import UsageError
+    from crank_cli.operations.cancel import cancel_on_interrupt
     from crank_cli.operations.down import DownOptions
     from crank_cli.operations.down import down as run_down
+    from crank_cli.operations.lock import project_lock
 
-    project = load_project(ctx)
+    if rmi not in (None, "all", "local"):
+        raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
+    project, name = load_project_or_name(ctx)
     engine = resolve_engine(ctx)
-    result = run_down(project.name, engine.backend, DownOptions(volumes, timeout), render.EventPrinter())
-    if not (result.containers or result.networks or result.volumes):
-        render.info(f"nothing of project {project.name} found on {engine.info.name}")
+    options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
+    with cancel_on_interrupt(), project_lock(name, render.info):
+        result = run_down(project, name, engine.backend, options, render.EventPrinter())
+    for warning in result.warnings:
+        render.warn(warning)
+    if not (result.containers or result.networks or result.volumes or result.images):
+        render.info(f"nothing of project {name} found on {engine.info.name}")

@@ -1,4 +1,4 @@
-"""`crank stop`: stop running containers of the project, without removing them."""
+"""`crank stop`, `start` and `restart`: change the state of existing containers, without removing them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from crank_cli.cli.context import load_project, resolve_engine
 
 def register(app: typer.Typer) -> None:
     app.command("stop")(stop)
+    app.command("start")(start)
+    app.command("restart")(restart)
 
 
 def stop(
@@ -18,22 +20,54 @@ def stop(
     targets: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE|CONTAINER]...", help="Services of the project, or containers by name; default: the whole project.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
 ) -> None:
-    """Stop the project's containers, or the services or containers named."""
+    """Stop the project's containers (dependents first), or the services or containers named.
+
+    Outside a project, the names are containers.
+    """
     from crank_cli import render
     from crank_cli.errors import ProjectNotFoundError
     from crank_cli.operations.down import stop as run_stop
 
     names = tuple(targets or ())
-    engine = resolve_engine(ctx)
     try:
-        project_name: str | None = load_project(ctx).name
+        project = load_project(ctx)
     except ProjectNotFoundError:
         if not names:
             raise
-        project_name = None
-    if project_name is None:
-        engine.backend.stop_containers(list(names), timeout)
+        resolve_engine(ctx).backend.stop_containers(list(names), timeout)
         return
-    stopped = run_stop(project_name, engine.backend, names, timeout, render.EventPrinter())
+    engine = resolve_engine(ctx)
+    stopped = run_stop(project, project.name, engine.backend, names, timeout, render.EventPrinter())
     if not stopped:
-        render.info(f"nothing to stop in project {project_name} on {engine.info.name}")
+        render.info(f"nothing to stop in project {project.name} on {engine.info.name}")
+
+
+def start(
+    ctx: typer.Context,
+    services: Annotated[Optional[list[str]], typer.Argument(help="Services to start; default: all.")] = None,  # noqa: UP045
+) -> None:
+    """Start the project's existing, stopped containers, dependencies first."""
+    from crank_cli import render
+    from crank_cli.operations.lifecycle import start_services
+
+    project = load_project(ctx)
+    engine = resolve_engine(ctx)
+    started = start_services(project, engine.backend, tuple(services or ()), render.EventPrinter())
+    if not started:
+        render.info(f"nothing to start in project {project.name} on {engine.info.name}")
+
+
+def restart(
+    ctx: typer.Context,
+    services: Annotated[Optional[list[str]], typer.Argument(help="Services to restart; default: all.")] = None,  # noqa: UP045
+    timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
+) -> None:
+    """Restart the project's containers, or those of the services named."""
+    from crank_cli import render
+    from crank_cli.operations.lifecycle import restart_services
+
+    project = load_project(ctx)
+    engine = resolve_engine(ctx)
+    restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, render.EventPrinter())
+    if not restarted:
+        render.info(f"nothing to restart in project {project.name} on {engine.info.name}")

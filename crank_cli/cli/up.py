@@ -17,30 +17,99 @@ def up(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(help="Services to start, with their dependencies; default: all.")] = None,  # noqa: UP045
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Start in the background and return; without it, follow the logs until Ctrl-C, which stops the services.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Return only when every service is running and healthy (one-shot dependencies: exited 0); implies --detach.")] = False,
+    wait_timeout: Annotated[Optional[float], typer.Option("--wait-timeout", min=0, help="Seconds --wait waits before failing with exit code 5; default: no limit.")] = None,  # noqa: UP045
+    build: Annotated[bool, typer.Option("--build", help="Build images before starting, even when they exist.")] = False,
+    no_build: Annotated[bool, typer.Option("--no-build", help="Never build; fail if a built image is missing.")] = False,
+    pull: Annotated[Optional[str], typer.Option("--pull", metavar="always|missing|never", help="Pull images: always, when missing, or never; default: each service's pull_policy.")] = None,  # noqa: UP045
+    force_recreate: Annotated[bool, typer.Option("--force-recreate", help="Recreate containers even when their definition is unchanged.")] = False,
+    no_recreate: Annotated[bool, typer.Option("--no-recreate", help="Keep existing containers even when their definition changed.")] = False,
+    no_deps: Annotated[bool, typer.Option("--no-deps", help="Start only the services named, not their dependencies.")] = False,
+    no_start: Annotated[bool, typer.Option("--no-start", help="Create containers without starting them.")] = False,
+    remove_orphans: Annotated[bool, typer.Option("--remove-orphans", help="Remove containers of services no longer in the compose files.")] = False,
+    scale: Annotated[Optional[list[str]], typer.Option("--scale", metavar="SERVICE=N", help="Run N containers of SERVICE, overriding scale and deploy.replicas; repeatable.")] = None,  # noqa: UP045
+    timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait for a container to stop when it is replaced; default: the engine's (10).")] = None,  # noqa: UP045
     parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Most engine commands at once; default: COMPOSE_PARALLEL_LIMIT, else 8.")] = None,  # noqa: UP045
 ) -> None:
     """Create networks, volumes and missing images, then start services in dependency order.
 
-    Running up again on an unchanged project starts nothing new.
+    Before a service starts, its dependencies must meet their depends_on condition
+    (started, healthy, or completed successfully); crank checks this itself on every engine.
+    Running up again on an unchanged project changes nothing.
     """
     from crank_cli import render
-    from crank_cli.operations.follow import follow_logs
+    from crank_cli.operations.cancel import cancel_on_interrupt
+    from crank_cli.operations.lock import project_lock
     from crank_cli.operations.parallel import parallel_limit
+    from crank_cli.operations.resources import ImagePolicy
     from crank_cli.operations.up import UpOptions
     from crank_cli.operations.up import up as run_up
 
     names = tuple(services or ())
+    options = UpOptions(
+        services=names,
+        parallel=parallel_limit(global_options(ctx).environ, parallel),
+        no_deps=no_deps,
+        recreate=_choice("--force-recreate", force_recreate, "--no-recreate", no_recreate, "force", "never"),
+        start=not no_start,
+        remove_orphans=remove_orphans,
+        images=ImagePolicy(build=_choice("--build", build, "--no-build", no_build, "always", "never"), pull=_pull(pull)),
+        scale=_scale(scale or []),
+        timeout=timeout,
+        wait=wait,
+        wait_timeout=wait_timeout,
+    )
     project = load_project(ctx, names)
     engine = resolve_engine(ctx)
-    options = UpOptions(services=names, parallel=parallel_limit(global_options(ctx).environ, parallel))
-    result = run_up(project, engine.backend, options, render.EventPrinter())
+    printer = render.EventPrinter()
+    with cancel_on_interrupt(), project_lock(project.name, render.info):
+        result = run_up(project, engine.backend, options, printer)
+    for warning in result.warnings:
+        render.warn(warning)
     if not result.changed:
         render.info(f"project {project.name} is up to date on {engine.info.name}")
-    if detach:
+    if detach or wait or no_start:
         return
+    _follow(engine.backend, result.containers, timeout)
+
+
+def _follow(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
+    from crank_cli import render
+    from crank_cli.operations.follow import follow_logs
+
     try:
-        follow_logs(engine.backend, result.containers, render.LogPrinter(result.containers).write)
+        follow_logs(backend, containers, render.LogPrinter(containers).write)
     except KeyboardInterrupt:
         render.info("stopping the project (Ctrl-C)")
-        engine.backend.stop_containers(result.containers)
+        backend.stop_containers(containers, timeout)
         raise
+
+
+def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
+    from crank_cli.errors import UsageError
+
+    if first and second:
+        raise UsageError(f"{first_flag} and {second_flag} cannot be used together")
+    return first_value if first else second_value if second else "auto"
+
+
+def _pull(value: str | None) -> str:
+    from crank_cli.errors import UsageError
+
+    if value is None:
+        return "policy"
+    if value not in ("always", "missing", "never"):
+        raise UsageError(f"invalid --pull value {value!r}: expected always, missing or never")
+    return value
+
+
+def _scale(values: list[str]) -> dict[str, int]:
+    from crank_cli.errors import UsageError
+
+    counts = {}
+    for value in values:
+        service, _, count = value.partition("=")
+        if not service or not count.isdigit():
+            raise UsageError(f"invalid --scale value {value!r}: expected SERVICE=N with N a whole number")
+        counts[service] = int(count)
+    return counts

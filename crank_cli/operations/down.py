@@ -1,66 +1,153 @@
-"""`down` and `stop`: stop a project's containers, and for `down` remove what `up` created."""
+"""`down` and `stop`: stop a project's containers, and for `down` remove what `up` created.
+
+Containers stop in reverse dependency order: dependents first, the services of one level
+together in one engine call, which the engine runs in parallel.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from crank_cli.operations import labels
+from crank_cli.errors import UsageError
+from crank_cli.operations import graph, labels, specs
 from crank_cli.operations.events import Events
+from crank_cli.operations.cancel import check_cancelled
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
 
 
 @dataclass(frozen=True)
 class DownOptions:
     remove_volumes: bool = False
     timeout: int | None = None
+    remove_images: str | None = None  # None, "all" or "local"
+    remove_orphans: bool = False
+    force: bool = False
 
 
 @dataclass
 class DownResult:
-    """The names of what `down` removed."""
+    """The names of what `down` removed, and what it left and why."""
 
     containers: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def down(project_name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult:
-    """Remove every container and network labelled for the project, and with the option its volumes."""
-    found = labels.project_filter(project_name)
+def down(project: Project | None, name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult:
+    """Remove the project's containers and networks, and as asked its volumes and images."""
     result = DownResult()
-    result.containers = [state.name for state in backend.list_containers(found)]
-    if result.containers:
-        _announce(events, result.containers, "stopping")
-        backend.stop_containers(result.containers, options.timeout)
-        backend.remove_containers(result.containers)
-        _announce(events, result.containers, "removed")
-    result.networks = backend.list_networks(found)
-    backend.remove_networks(result.networks)
-    _announce(events, [f"network {name}" for name in result.networks], "removed")
+    states = backend.list_containers(labels.project_filter(name))
+    if not states:
+        foreign = down_foreign(name, backend, options, events)
+        if foreign is not None:
+            return foreign
+    keep = _orphans(project, states) if project is not None and not options.remove_orphans else []
+    if keep:
+        result.warnings.append(f"kept containers of services no longer in the project: {', '.join(keep)}; "
+                               "pass --remove-orphans to remove them")
+    removable = [state for state in states if state.name not in keep]
+    stop_in_order(project, backend, removable, options.timeout, events)
+    result.containers = [state.name for state in removable]
+    backend.remove_containers(result.containers)
+    _announce(events, result.containers, "removed")
+    if not keep:
+        result.networks = backend.list_networks(labels.project_filter(name))
+        backend.remove_networks(result.networks)
+        _announce(events, [f"network {network}" for network in result.networks], "removed")
     if options.remove_volumes:
-        result.volumes = backend.list_volumes(found)
+        result.volumes = backend.list_volumes(labels.project_filter(name))
         backend.remove_volumes(result.volumes)
-        _announce(events, [f"volume {name}" for name in result.volumes], "removed")
+        _announce(events, [f"volume {volume}" for volume in result.volumes], "removed")
+    if options.remove_images and project is not None:
+        result.images = _remove_images(project, backend, options.remove_images, events)
     return result
 
 
-def stop(
-    project_name: str, backend: Backend, services: Sequence[str], timeout: int | None, events: Events
-) -> list[str]:
-    """Stop the project's running containers, or only those of the services named."""
-    running = [state for state in backend.list_containers(labels.project_filter(project_name)) if state.running]
-    chosen = [state.name for state in running if _selected(state, services)]
-    if chosen:
-        _announce(events, chosen, "stopping")
-        backend.stop_containers(chosen, timeout)
-        _announce(events, chosen, "stopped")
-    return chosen
+def stop_in_order(project: Project | None, backend: Backend, states: Sequence[ContainerState],
+                  timeout: int | None, events: Events) -> None:
+    """Stop running containers, dependents before their dependencies."""
+    running = [state for state in states if state.running]
+    if not running:
+        return
+    for level in reversed(_levels(project, running)):
+        check_cancelled()
+        _announce(events, level, "stopping")
+        # One call per level: the engine stops the containers of one call in parallel.
+        backend.stop_containers(level, timeout)
+        _announce(events, level, "stopped")
 
 
-def _selected(state: ContainerState, services: Sequence[str]) -> bool:
-    return not services or state.labels.get(labels.SERVICE) in services or state.name in services
+def stop(project: Project | None, name: str, backend: Backend, targets: Sequence[str],
+         timeout: int | None, events: Events) -> list[str]:
+    """Stop the project's running containers, or only those of the services or containers named."""
+    states = backend.list_containers(labels.project_filter(name))
+    unknown = [target for target in targets if not any(_matches(state, target) for state in states)]
+    known_services = set(project.model["services"]) if project is not None else set()
+    unknown = [target for target in unknown if target not in known_services]
+    if unknown:
+        raise UsageError(f"no such service or container in project {name}: {', '.join(unknown)}")
+    chosen = [state for state in states if not targets or any(_matches(state, target) for target in targets)]
+    stop_in_order(project, backend, chosen, timeout, events)
+    return [state.name for state in chosen if state.running]
+
+
+def down_foreign(name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult | None:
+    """Remove a project that another tool started, only with --force; None if there is none."""
+    for label, tool in labels.FOREIGN_PROJECT_LABELS.items():
+        states = backend.list_containers({label: name})
+        if not states:
+            continue
+        if not options.force:
+            raise UsageError(f"project {name} was started by {tool}, not crank; stop it with {tool}, "
+                             "or pass --force to remove its containers and networks with crank")
+        result = DownResult(containers=[state.name for state in states])
+        backend.stop_containers([state.name for state in states if state.running], options.timeout)
+        backend.remove_containers(result.containers)
+        _announce(events, result.containers, "removed")
+        result.networks = backend.list_networks({label: name})
+        backend.remove_networks(result.networks)
+        if options.remove_volumes:
+            result.volumes = backend.list_volumes({label: name})
+            backend.remove_volumes(result.volumes)
+        return result
+    return None
+
+
+def _levels(project: Project | None, states: Sequence[ContainerState]) -> list[list[str]]:
+    """Group containers into start levels of their services; unknown services go first."""
+    if project is None:
+        return [[state.name for state in states]]
+    services = project.model["services"]
+    levels = graph.start_levels(services)
+    grouped = [[state.name for state in states if state.service not in services]]
+    grouped += [[state.name for state in states if state.service in level] for level in levels]
+    return [level for level in grouped if level]
+
+
+def _orphans(project: Project, states: Sequence[ContainerState]) -> list[str]:
+    return [state.name for state in states if state.service not in project.model["services"]]
+
+
+def _remove_images(project: Project, backend: Backend, which: str, events: Events) -> list[str]:
+    services = project.model["services"]
+    names = sorted({specs.image_name(project, service) for service in services
+                    if which == "all" or not services[service].get("image")})
+    present = [name for name in names if backend.image_exists(name)]
+    backend.remove_images(present)
+    _announce(events, [f"image {name}" for name in present], "removed")
+    return present
+
+
+def _matches(state: ContainerState, target: str) -> bool:
+    return state.service == target or state.name == target
 
 
 def _announce(events: Events, subjects: Sequence[str], status: str) -> None:

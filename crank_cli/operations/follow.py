@@ -11,14 +11,15 @@ from crank_cli.runtime.backend import Backend
 _DONE = None
 
 
-def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[str, str], None]) -> None:
+def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[str, str], None], *,
+                follow: bool = True, tail: int | None = None, timestamps: bool = False) -> None:
     """Pass each log line to `write(container, line)` until every container's log ends.
 
     A log ends when its container stops. KeyboardInterrupt reaches the caller, after the
     log processes are ended.
     """
     lines: queue.Queue[tuple[str, str] | None] = queue.Queue()
-    processes = [backend.follow_logs(name) for name in containers]
+    processes = [backend.follow_logs(name, follow=follow, tail=tail, timestamps=timestamps) for name in containers]
     readers = [
         threading.Thread(target=_read, args=(name, process.stdout, lines), daemon=True)
         for name, process in zip(containers, processes, strict=True)

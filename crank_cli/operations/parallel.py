@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from crank_cli.operations.cancel import check_cancelled
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -31,10 +33,15 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     so no engine command is left running behind crank's back.
     """
     item_list = list(items)
+
+    def checked(item: Item) -> Result:
+        check_cancelled()
+        return task(item)
+
     if len(item_list) <= 1 or limit == 1:
-        return [task(item) for item in item_list]
+        return [checked(item) for item in item_list]
     with ThreadPoolExecutor(max_workers=min(limit, len(item_list))) as pool:
-        futures = [pool.submit(task, item) for item in item_list]
+        futures = [pool.submit(checked, item) for item in item_list]
     errors = [future.exception() for future in futures if future.exception() is not None]
     if errors:
         raise errors[0]  # type: ignore[misc]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crank_cli import __version__
 from crank_cli.durations import parse_duration
+from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels
+from crank_cli.operations import service_options as options
+from crank_cli.operations.secrets import secret_mounts
 from crank_cli.runtime.models import (
     BuildSpec,
     ContainerSpec,
@@ -21,6 +26,18 @@ from crank_cli.runtime.models import (
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
+
+
+def require_images(project: Project, services: Iterable[str]) -> None:
+    """Raise `InvalidProjectError` for a service that has neither `image` nor `build`.
+
+    The compose reference accepts such a file in `config`, but no container can be made of it.
+    """
+    for name in sorted(services):
+        service = project.model["services"][name]
+        if not service.get("image") and not service.get("build"):
+            where = project.files[0].name if project.files else "compose file"
+            raise InvalidProjectError(f'{where}: services.{name}: neither "image" nor "build" is set: add one of them')
 
 
 def image_name(project: Project, service_name: str) -> str:
@@ -64,6 +81,7 @@ def build_spec(project: Project, service_name: str) -> BuildSpec | None:
 def container_spec(project: Project, service_name: str, number: int = 1) -> ContainerSpec:
     """Return the spec of replica `number` of a service."""
     service = project.model["services"][service_name]
+    where = f"services.{service_name}"
     return ContainerSpec(
         name=container_name(project, service_name, number),
         image=image_name(project, service_name),
@@ -72,14 +90,39 @@ def container_spec(project: Project, service_name: str, number: int = 1) -> Cont
         environment=_environment(service.get("environment")),
         labels=_container_labels(project, service_name, service, number),
         ports=tuple(_port(port) for port in service.get("ports") or ()),
-        mounts=tuple(_mounts(project, service)),
+        mounts=tuple(_mounts(project, service)) + tuple(secret_mounts(project, service, os.environ)),
         networks=tuple(_networks(project, service_name, service)),
-        restart=service.get("restart"),
-        healthcheck=_healthcheck(service.get("healthcheck"), f"services.{service_name}.healthcheck"),
+        network_mode=_network_mode(project, service),
+        restart=options.restart_policy(service),
+        healthcheck=_healthcheck(service.get("healthcheck"), f"{where}.healthcheck"),
         hostname=service.get("hostname"),
+        domainname=service.get("domainname"),
         user=service.get("user"),
         working_dir=service.get("working_dir"),
         init=bool(service.get("init")),
+        tmpfs=tuple(service.get("tmpfs") or ()),
+        stop_signal=service.get("stop_signal"),
+        stop_timeout=options.stop_timeout(service, where),
+        read_only=bool(service.get("read_only")),
+        privileged=bool(service.get("privileged")),
+        cap_add=tuple(service.get("cap_add") or ()),
+        cap_drop=tuple(service.get("cap_drop") or ()),
+        extra_hosts=tuple(service.get("extra_hosts") or ()),
+        dns=tuple(service.get("dns") or ()),
+        dns_search=tuple(service.get("dns_search") or ()),
+        ulimits=options.ulimits(service),
+        sysctls={key: str(value) for key, value in (service.get("sysctls") or {}).items()},
+        security_opt=tuple(service.get("security_opt") or ()),
+        devices=options.devices(service),
+        limits=options.limits(service),
+        gpus=options.gpus(service),
+        expose=tuple(str(port) for port in service.get("expose") or ()),
+        interactive=bool(service.get("stdin_open")),
+        tty=bool(service.get("tty")),
+        log_driver=(service.get("logging") or {}).get("driver"),
+        log_options=dict((service.get("logging") or {}).get("options") or {}),
+        pid=service.get("pid"),
+        ipc=_namespace(project, service.get("ipc")),
     )
 
 
@@ -131,11 +174,26 @@ def _networks(project: Project, service_name: str, service: dict[str, Any]) -> l
         return []
     declared = project.model.get("networks", {})
     attachments = []
-    for key, options in (service.get("networks") or {"default": None}).items():
-        aliases = [service_name, *((options or {}).get("aliases") or ())]
+    networks = service.get("networks") or {"default": None}
+    # Compose connects a service to its networks by priority, highest first, then by name.
+    ordered = sorted(networks.items(), key=lambda item: (-((item[1] or {}).get("priority") or 0), item[0]))
+    for key, settings in ordered:
+        settings = settings or {}
+        aliases = [service_name, *(settings.get("aliases") or ())]
         name = declared.get(key, {}).get("name", f"{project.name}_{key}")
-        attachments.append(NetworkAttachment(name=name, aliases=tuple(dict.fromkeys(aliases))))
+        attachments.append(NetworkAttachment(name, tuple(dict.fromkeys(aliases)), settings.get("ipv4_address")))
     return attachments
+
+
+def _network_mode(project: Project, service: dict[str, Any]) -> str | None:
+    return _namespace(project, service.get("network_mode"))
+
+
+def _namespace(project: Project, value: str | None) -> str | None:
+    """Translate `service:NAME` into the engines' `container:NAME` form."""
+    if value and value.startswith("service:"):
+        return f"container:{container_name(project, value.removeprefix('service:'))}"
+    return value
 
 
 def _healthcheck(check: dict[str, Any] | None, where: str) -> HealthCheck | None:

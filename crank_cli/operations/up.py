@@ -1,19 +1,22 @@
 """`up`: bring a project to the state its compose files describe.
 
-Resources are created in this order: networks, named volumes, missing images, then the
-services level by level along `depends_on`, each level in parallel. A container whose
-config-hash label matches the service's current definition is left alone (started if it
-was stopped), so running `up` twice creates nothing the second time.
+Order: networks, named volumes, images (built or pulled), then the services level by level
+along `depends_on`, the services of a level in parallel. Before a service starts, crank
+waits until each dependency meets its condition (`service_started`, `service_healthy`,
+`service_completed_successfully`), polling the engine itself. Containers that are current
+are left alone, so `up` on an unchanged project changes nothing.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from crank_cli.errors import UsageError
-from crank_cli.operations import graph, labels, specs
+from crank_cli.errors import CrankError, UsageError
+from crank_cli.operations import graph, labels, resources, specs, wait
+from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
@@ -27,6 +30,16 @@ if TYPE_CHECKING:
 class UpOptions:
     services: tuple[str, ...] = ()
     parallel: int = 8
+    no_deps: bool = False
+    recreate: str = "auto"
+    start: bool = True
+    remove_orphans: bool = False
+    images: resources.ImagePolicy = resources.ImagePolicy()
+    scale: dict[str, int] = field(default_factory=dict)
+    timeout: int | None = None
+    wait: bool = False
+    wait_timeout: float | None = None
+    dependency_timeout: float | None = None
 
 
 @dataclass
@@ -34,107 +47,143 @@ class UpResult:
     """The action `up` took on each container, by container name."""
 
     actions: dict[str, str] = field(default_factory=dict)
-    containers: list[str] = field(default_factory=list)
+    services: dict[str, list[str]] = field(default_factory=dict)
+    orphans: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return any(action != "running" for action in self.actions.values())
+        return any(action not in ("running", "unchanged") for action in self.actions.values())
+
+    @property
+    def containers(self) -> list[str]:
+        return [name for names in self.services.values() for name in names]
 
 
 def up(project: Project, backend: Backend, options: UpOptions, events: Events) -> UpResult:
     """Create and start what the project needs; return what was done to each container."""
     services = project.model["services"]
-    check_services_exist(project, options.services)
-    selected = graph.with_dependencies(services, options.services or services)
-    observed = existing_containers(backend, project.name)
-
-    ensure_networks(project, backend, selected, events)
-    ensure_volumes(project, backend, selected, events)
-    ensure_images(project, backend, selected, events)
-
+    require_services(project, options.services)
+    selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
+    specs.require_images(project, selected)
+    observed = by_service(backend.list_containers(labels.project_filter(project.name)))
     result = UpResult()
+    handle_orphans(project, backend, observed, options, result, events)
+
+    resources.ensure_networks(project, backend, selected, events)
+    resources.ensure_volumes(project, backend, selected, events)
+    image_ids = resources.ensure_images(project, backend, selected, options.images, events, options.parallel)
+
+    run = _Run(project, backend, options, events, observed, image_ids, result)
     for level in graph.start_levels(services, selected):
-        actions = run_all(lambda name: converge(project, backend, name, observed, events), level, options.parallel)
-        for name, action in zip(level, actions, strict=True):
-            container = specs.container_name(project, name)
-            result.actions[container] = action
-            result.containers.append(container)
+        for name, actions in zip(level, run_all(run.service, level, options.parallel), strict=True):
+            result.actions.update(actions)
+            result.services[name] = [container for container, action in actions.items() if action != "removed"]
+    if options.wait and options.start:
+        wait.wait_for(backend, readiness_targets(project, result.services), options.wait_timeout, events)
     return result
 
 
-def check_services_exist(project: Project, names: Sequence[str]) -> None:
+class _Run:
+    """The state one `up` shares between the services it converges in parallel."""
+
+    def __init__(self, project: Project, backend: Backend, options: UpOptions, events: Events,
+                 observed: dict[str, list[ContainerState]], image_ids: dict[str, str], result: UpResult) -> None:
+        self.project, self.backend, self.options, self.events = project, backend, options, events
+        self.observed, self.image_ids, self.result = observed, image_ids, result
+        self.replaced: set[str] = set()
+        self.lock = threading.Lock()
+
+    def service(self, name: str) -> dict[str, str]:
+        if self.options.start:
+            self.wait_for_dependencies(name)
+        converge = ConvergeOptions(
+            recreate=self.options.recreate,
+            start=self.options.start,
+            restart_for_dependency=self.dependency_replaced(name),
+            timeout=self.options.timeout,
+        )
+        count = replica_count(self.project, name, self.options.scale)
+        actions = converge_service(self.project, self.backend, name, count, self.observed.get(name, []),
+                                   self.image_ids.get(name), converge, self.events)
+        if any(action in ("created", "recreated") for action in actions.values()):
+            with self.lock:
+                self.replaced.add(name)
+        return actions
+
+    def dependency_replaced(self, name: str) -> bool:
+        depends_on = self.project.model["services"][name].get("depends_on") or {}
+        with self.lock:
+            return any((options or {}).get("restart") and dependency in self.replaced
+                       for dependency, options in depends_on.items())
+
+    def wait_for_dependencies(self, name: str) -> None:
+        for dependency, condition in (self.project.model["services"][name].get("depends_on") or {}).items():
+            if dependency not in self.project.model["services"]:
+                continue
+            try:
+                self.wait_for_dependency(name, dependency, condition or {})
+            except CrankError as error:
+                if (condition or {}).get("required", True):
+                    raise
+                self.events.emit(f"service {name}", f"optional dependency {dependency} not ready: {error.message}")
+
+    def wait_for_dependency(self, name: str, dependency: str, condition: dict[str, Any]) -> None:
+        kind = condition.get("condition") or wait.STARTED
+        containers = self.result.services.get(dependency)
+        if containers is None:
+            # The dependency was not part of this run (--no-deps): wait for what exists.
+            containers = [state.name for state in self.observed.get(dependency, [])]
+        targets = [wait.Target(container, dependency, kind, health_interval(self.project, dependency))
+                   for container in containers]
+        wait.wait_for(self.backend, targets, self.options.dependency_timeout, self.events)
+
+
+def require_services(project: Project, names: Sequence[str]) -> None:
+    """Raise `UsageError` naming any service that the project does not have."""
     unknown = [name for name in names if name not in project.model["services"]]
     if unknown:
         known = ", ".join(sorted(project.model["services"]))
         raise UsageError(f"no such service: {', '.join(unknown)} (the project has {known})")
 
 
-def existing_containers(backend: Backend, project: str) -> dict[str, ContainerState]:
-    """Return the project's containers by name."""
-    return {state.name: state for state in backend.list_containers(labels.project_filter(project))}
+def by_service(states: list[ContainerState]) -> dict[str, list[ContainerState]]:
+    grouped: dict[str, list[ContainerState]] = {}
+    for state in states:
+        grouped.setdefault(state.service, []).append(state)
+    return grouped
 
 
-def ensure_networks(project: Project, backend: Backend, selected: set[str], events: Events) -> None:
-    wanted = {
-        network.name
-        for name in selected
-        for network in specs.container_spec(project, name).networks
-        if not _is_external(project.model.get("networks", {}), network.name)
-    }
-    present = set(backend.list_networks(labels.project_filter(project.name)))
-    for name in sorted(wanted - present):
-        backend.create_network(name, labels.resource_labels(project.name, **{labels.NETWORK: name}))
-        events.emit(f"network {name}", "created")
+def handle_orphans(project: Project, backend: Backend, observed: dict[str, list[ContainerState]],
+                   options: UpOptions, result: UpResult, events: Events) -> None:
+    """Remove containers of services no longer in the project with --remove-orphans, else warn."""
+    orphans = [state.name for service, states in observed.items()
+               if service not in project.model["services"] for state in states]
+    result.orphans = orphans
+    if not orphans:
+        return
+    if options.remove_orphans:
+        backend.remove_containers(orphans)
+        for name in orphans:
+            events.emit(name, "removed (orphan)")
+        return
+    result.warnings.append(f"found containers of services no longer in the project: {', '.join(orphans)}; "
+                           "run up --remove-orphans to remove them")
 
 
-def ensure_volumes(project: Project, backend: Backend, selected: set[str], events: Events) -> None:
-    declared = project.model.get("volumes") or {}
-    used = {
-        volume.get("source")
-        for name in selected
-        for volume in project.model["services"][name].get("volumes") or ()
-        if volume.get("type") == "volume"
-    }
-    wanted = {declared[key]["name"] for key in used if key in declared and not declared[key].get("external")}
-    present = set(backend.list_volumes(labels.project_filter(project.name)))
-    for name in sorted(wanted - present):
-        backend.create_volume(name, labels.resource_labels(project.name, **{labels.VOLUME: name}))
-        events.emit(f"volume {name}", "created")
+def health_interval(project: Project, service: str) -> float | None:
+    check = specs.container_spec(project, service).healthcheck
+    return None if check is None else check.interval
 
 
-def ensure_images(project: Project, backend: Backend, selected: set[str], events: Events) -> None:
-    """Build the images of services that have `build` and whose image is missing."""
-    for name in sorted(selected):
-        build = specs.build_spec(project, name)
-        if build is None or backend.image_exists(build.tag):
-            continue
-        events.emit(f"image {build.tag}", "building")
-        backend.build_image(build)
-        events.emit(f"image {build.tag}", "built")
-
-
-def converge(
-    project: Project, backend: Backend, service: str, observed: dict[str, ContainerState], events: Events
-) -> str:
-    """Make one service's container match its definition; return the action taken."""
-    spec = specs.container_spec(project, service)
-    current = observed.get(spec.name)
-    if current is not None and current.labels.get(labels.CONFIG_HASH) == spec.labels[labels.CONFIG_HASH]:
-        if current.running:
-            return "running"
-        events.emit(spec.name, "starting")
-        backend.start_containers([spec.name])
-        events.emit(spec.name, "started")
-        return "started"
-    if current is not None:
-        events.emit(spec.name, "recreating")
-        backend.remove_containers([spec.name])
-    events.emit(spec.name, "creating")
-    backend.run_container(spec)
-    action = "recreated" if current is not None else "created"
-    events.emit(spec.name, action)
-    return action
-
-
-def _is_external(networks: dict[str, dict], engine_name: str) -> bool:
-    return any(network.get("name") == engine_name and network.get("external") for network in networks.values())
+def readiness_targets(project: Project, containers: dict[str, list[str]]) -> list[wait.Target]:
+    """Return what `up --wait` waits for: each container healthy or running, or finished for one-shot tasks."""
+    one_shot = {dependency for service in project.model["services"].values()
+                for dependency, condition in (service.get("depends_on") or {}).items()
+                if (condition or {}).get("condition") == wait.COMPLETED}
+    targets = []
+    for service, names in containers.items():
+        condition = wait.COMPLETED if service in one_shot else wait.READY
+        interval = health_interval(project, service)
+        targets += [wait.Target(name, service, condition, interval) for name in names]
+    return targets

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from typing import Any
 
 from crank_cli.runtime.models import BuildSpec, ContainerSpec, HealthCheck
 
@@ -28,9 +29,22 @@ def label_flags(labels: Mapping[str, str]) -> list[str]:
     return args
 
 
+def network_flags(options: Mapping[str, Any]) -> list[str]:
+    """Return the flags of `network create` for a compose network's options."""
+    args = option("--driver", options.get("driver"))
+    for key, value in (options.get("driver_opts") or {}).items():
+        args += ["--opt", f"{key}={value}"]
+    for flag in ("internal", "attachable"):
+        if options.get(flag):
+            args.append(f"--{flag}")
+    if options.get("enable_ipv6"):
+        args.append("--ipv6")
+    return args
+
+
 def container_flags(spec: ContainerSpec) -> list[str]:
     """Return the flags of `run` for a spec: everything between `run` and the image."""
-    args = _option("--name", spec.name)
+    args = option("--name", spec.name)
     args += _environment_flags(spec.environment)
     args += label_flags(spec.labels)
     for port in spec.ports:
@@ -38,20 +52,73 @@ def container_flags(spec: ContainerSpec) -> list[str]:
     for mount in spec.mounts:
         args += ["--mount", mount.flag_value()]
     args += _network_flags(spec)
-    args += _option("--restart", spec.restart)
-    args += _option("--hostname", spec.hostname)
-    args += _option("--user", spec.user)
-    args += _option("--workdir", spec.working_dir)
-    if spec.init:
-        args.append("--init")
-    if spec.remove:
-        args.append("--rm")
+    args += option("--restart", spec.restart)
+    args += option("--hostname", spec.hostname)
+    args += option("--domainname", spec.domainname)
+    args += option("--user", spec.user)
+    args += option("--workdir", spec.working_dir)
+    args += _switches(spec)
+    args += _host_flags(spec)
+    args += _limit_flags(spec)
     if spec.healthcheck is not None:
         args += healthcheck_flags(spec.healthcheck)
     if spec.entrypoint is not None:
         # `--entrypoint` takes one word; the rest of a list entrypoint goes before the command.
         args += ["--entrypoint", spec.entrypoint[0] if spec.entrypoint else ""]
     return args
+
+
+def _switches(spec: ContainerSpec) -> list[str]:
+    switches = {
+        "--init": spec.init, "--rm": spec.remove, "--read-only": spec.read_only,
+        "--privileged": spec.privileged, "--interactive": spec.interactive, "--tty": spec.tty,
+    }
+    return [flag for flag, enabled in switches.items() if enabled]
+
+
+def _host_flags(spec: ContainerSpec) -> list[str]:
+    """Return the flags for kernel, security and name-resolution settings."""
+    args = _repeat("--tmpfs", spec.tmpfs)
+    args += option("--stop-signal", spec.stop_signal)
+    if spec.stop_timeout is not None:
+        args += ["--stop-timeout", str(spec.stop_timeout)]
+    args += _repeat("--cap-add", spec.cap_add) + _repeat("--cap-drop", spec.cap_drop)
+    # Docker 20.10 accepts only HOST:IP in --add-host; compose writes HOST=IP.
+    args += _repeat("--add-host", tuple(host.replace("=", ":", 1) for host in spec.extra_hosts))
+    args += _repeat("--dns", spec.dns) + _repeat("--dns-search", spec.dns_search)
+    args += _repeat("--ulimit", spec.ulimits)
+    args += _repeat("--sysctl", tuple(f"{key}={value}" for key, value in spec.sysctls.items()))
+    args += _repeat("--security-opt", spec.security_opt) + _repeat("--device", spec.devices)
+    args += _repeat("--expose", spec.expose)
+    args += option("--log-driver", spec.log_driver)
+    args += _repeat("--log-opt", tuple(f"{key}={value}" for key, value in spec.log_options.items()))
+    args += option("--pid", spec.pid) + option("--ipc", spec.ipc)
+    return args
+
+
+def _limit_flags(spec: ContainerSpec) -> list[str]:
+    limits = spec.limits
+    args = option("--memory", _text(limits.memory))
+    args += option("--memory-reservation", _text(limits.memory_reservation))
+    args += option("--cpus", _text(limits.cpus))
+    args += option("--pids-limit", _text(limits.pids))
+    args += option("--shm-size", _text(limits.shm_size))
+    return args
+
+
+def _repeat(flag: str, values: tuple[str, ...]) -> list[str]:
+    args: list[str] = []
+    for value in values:
+        args += [flag, value]
+    return args
+
+
+def _text(value: float | int | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def command_words(spec: ContainerSpec) -> list[str]:
@@ -66,9 +133,9 @@ def healthcheck_flags(check: HealthCheck) -> list[str]:
     if check.disable or check.test[:1] == ("NONE",):
         return ["--no-healthcheck"]
     args = ["--health-cmd", _health_command(check.test)]
-    args += _option("--health-interval", _seconds(check.interval))
-    args += _option("--health-timeout", _seconds(check.timeout))
-    args += _option("--health-start-period", _seconds(check.start_period))
+    args += option("--health-interval", _seconds(check.interval))
+    args += option("--health-timeout", _seconds(check.timeout))
+    args += option("--health-start-period", _seconds(check.start_period))
     if check.retries is not None:
         args += ["--health-retries", str(check.retries)]
     return args
@@ -82,7 +149,7 @@ def build_flags(spec: BuildSpec) -> list[str]:
     for key, value in spec.args.items():
         args += ["--build-arg", f"{key}={value}"]
     args += label_flags(spec.labels)
-    args += _option("--target", spec.target)
+    args += option("--target", spec.target)
     args.append(str(spec.context))
     return args
 
@@ -95,6 +162,8 @@ def _environment_flags(environment: Mapping[str, str]) -> list[str]:
 
 
 def _network_flags(spec: ContainerSpec) -> list[str]:
+    if spec.network_mode:
+        return ["--network", spec.network_mode]
     # Only the first network can be given to `run`; the others are connected after creation.
     if not spec.networks:
         return []
@@ -102,6 +171,7 @@ def _network_flags(spec: ContainerSpec) -> list[str]:
     args = ["--network", first.name]
     for alias in first.aliases:
         args += ["--network-alias", alias]
+    args += option("--ip", first.ipv4_address)
     return args
 
 
@@ -123,5 +193,5 @@ def _seconds(value: float | None) -> str | None:
     return f"{value:g}s"
 
 
-def _option(flag: str, value: str | None) -> list[str]:
+def option(flag: str, value: str | None) -> list[str]:
     return [flag, value] if value else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import subprocess
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo
 
@@ -32,8 +32,28 @@ class Backend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
+        """Return the state of each container named, in one engine call."""
+
+    def run_healthcheck(self, name: str) -> None:
+        """Run a container's healthcheck once, for engines that do not schedule checks.
+
+        Engines that run checks on their own schedule need nothing here.
+        """
+        return None
+
+    @property
+    def schedules_healthchecks(self) -> bool:
+        """Tell whether the engine runs healthchecks by itself, so crank need not."""
+        return True
+
+    @abc.abstractmethod
     def run_container(self, spec: ContainerSpec) -> str:
         """Create and start a container in the background and return its ID."""
+
+    @abc.abstractmethod
+    def create_container(self, spec: ContainerSpec) -> str:
+        """Create a container without starting it and return its ID."""
 
     @abc.abstractmethod
     def run_attached(self, spec: ContainerSpec) -> int:
@@ -48,12 +68,21 @@ class Backend(abc.ABC):
         """Stop containers, killing those still running after `timeout` seconds."""
 
     @abc.abstractmethod
+    def restart_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
+        """Stop and start containers again."""
+
+    @abc.abstractmethod
     def remove_containers(self, names: Sequence[str]) -> None:
         """Remove containers, stopping any that still run."""
 
     @abc.abstractmethod
-    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
-        """Create a bridge network."""
+    def exec_attached(self, name: str, command: Sequence[str], *, interactive: bool, user: str | None,
+                      workdir: str | None, environment: Mapping[str, str]) -> int:
+        """Run a command in a running container on crank's terminal; return its exit code."""
+
+    @abc.abstractmethod
+    def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:
+        """Create a network; `options` may set driver, driver_opts, internal, attachable, enable_ipv6."""
 
     @abc.abstractmethod
     def list_networks(self, labels: Mapping[str, str | None]) -> list[str]:
@@ -64,8 +93,9 @@ class Backend(abc.ABC):
         """Remove networks."""
 
     @abc.abstractmethod
-    def create_volume(self, name: str, labels: Mapping[str, str]) -> None:
-        """Create a named volume."""
+    def create_volume(self, name: str, labels: Mapping[str, str], driver: str | None = None,
+                      options: Mapping[str, str] | None = None) -> None:
+        """Create a named volume, with a driver and its options if given."""
 
     @abc.abstractmethod
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
@@ -80,9 +110,22 @@ class Backend(abc.ABC):
         """Tell whether the engine has an image by that name or ID."""
 
     @abc.abstractmethod
+    def image_id(self, reference: str) -> str | None:
+        """Return the ID of an image, without `sha256:`, or None if the engine lacks it."""
+
+    @abc.abstractmethod
+    def pull_image(self, reference: str) -> None:
+        """Pull an image from its registry, showing the engine's progress on stderr."""
+
+    @abc.abstractmethod
+    def remove_images(self, references: Sequence[str]) -> None:
+        """Remove images by name or ID."""
+
+    @abc.abstractmethod
     def build_image(self, spec: BuildSpec) -> None:
         """Build an image, letting the engine's build output through to the terminal."""
 
     @abc.abstractmethod
-    def follow_logs(self, name: str) -> subprocess.Popen[str]:
-        """Start following a container's logs; the caller reads the process's output."""
+    def follow_logs(self, name: str, *, follow: bool = True, tail: int | None = None,
+                    timestamps: bool = False) -> subprocess.Popen[str]:
+        """Start reading a container's logs; the caller reads the process's output."""

@@ -18,8 +18,8 @@ from crank_cli.errors import EngineError
 from crank_cli.process import Runner
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.inspect import container_state, parse_json
-from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo
+from crank_cli.runtime.inspect import container_state, normalize_image_id, parse_json
+from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest
 
 PROBE_TIMEOUT_SECONDS = 5.0
 
@@ -49,10 +49,16 @@ class DockerCompatibleEngine(Backend):
     @property
     def host(self) -> str:
         """Name the machine the engine runs on: the remote host if one is set, else this one."""
-        endpoint = os.environ.get(self.host_variable or "", "")
-        if endpoint and not endpoint.startswith("unix://"):
+        endpoint = self.remote_endpoint
+        if endpoint:
             return endpoint.split("://", 1)[-1].split("/", 1)[0]
         return socket.gethostname()
+
+    @property
+    def remote_endpoint(self) -> str | None:
+        """Return the engine's address when it is on another machine (not a local socket)."""
+        endpoint = os.environ.get(self.host_variable or "", "")
+        return endpoint if endpoint and not endpoint.startswith("unix://") else None
 
     # Probe
 
@@ -94,6 +100,13 @@ class DockerCompatibleEngine(Backend):
         self.connect_extra_networks(spec)
         return container_id
 
+    def create_container(self, spec: ContainerSpec) -> str:
+        args = self.run_arguments(spec, detach=True)
+        args[:2] = ["create"]
+        container_id = self.run(*args).strip()
+        self.connect_extra_networks(spec)
+        return container_id
+
     def run_attached(self, spec: ContainerSpec) -> int:
         argv = self.command(*self.run_arguments(spec, detach=False))
         return process.run_attached(argv)
@@ -103,15 +116,24 @@ class DockerCompatibleEngine(Backend):
         if not detach and _stdin_is_terminal():
             args.append("--tty")
         args += build_argv.container_flags(spec)
+        if spec.gpus is not None:
+            args += self.gpu_flags(spec.gpus)
         args.append(spec.image)
         args += build_argv.command_words(spec)
         return args
+
+    def gpu_flags(self, request: GpuRequest) -> list[str]:
+        """Return the flags that give a container GPUs, in Docker's `--gpus` form."""
+        if request.device_ids:
+            return ["--gpus", f"device={','.join(request.device_ids)}"]
+        return ["--gpus", "all" if request.count is None else str(request.count)]
 
     def connect_extra_networks(self, spec: ContainerSpec) -> None:
         for network in spec.networks[1:]:
             aliases: list[str] = []
             for alias in network.aliases:
                 aliases += ["--alias", alias]
+            aliases += build_argv.option("--ip", network.ipv4_address)
             self.run("network", "connect", *aliases, network.name, spec.name)
 
     def start_containers(self, names: Sequence[str]) -> None:
@@ -124,14 +146,31 @@ class DockerCompatibleEngine(Backend):
         timeout_flag = ["--time", str(timeout)] if timeout is not None else []
         self.run("stop", *timeout_flag, *names)
 
+    def restart_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
+        if names:
+            timeout_flag = ["--time", str(timeout)] if timeout is not None else []
+            self.run("restart", *timeout_flag, *names)
+
     def remove_containers(self, names: Sequence[str]) -> None:
         if names:
             self.run("rm", "--force", "--volumes", *names)
 
+    def exec_attached(self, name: str, command: Sequence[str], *, interactive: bool, user: str | None,
+                      workdir: str | None, environment: Mapping[str, str]) -> int:
+        args = ["exec"]
+        if interactive:
+            args.append("--interactive")
+            if _stdin_is_terminal():
+                args.append("--tty")
+        args += build_argv.option("--user", user) + build_argv.option("--workdir", workdir)
+        for key, value in environment.items():
+            args += ["--env", f"{key}={value}"]
+        return process.run_attached(self.command(*args, name, *command))
+
     # Networks and volumes
 
-    def create_network(self, name: str, labels: Mapping[str, str]) -> None:
-        self.run("network", "create", *build_argv.label_flags(labels), name)
+    def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:
+        self.run("network", "create", *build_argv.network_flags(options or {}), *build_argv.label_flags(labels), name)
 
     def list_networks(self, labels: Mapping[str, str | None]) -> list[str]:
         filters = build_argv.label_filters(labels)
@@ -141,8 +180,12 @@ class DockerCompatibleEngine(Backend):
         if names:
             self.run("network", "rm", *names)
 
-    def create_volume(self, name: str, labels: Mapping[str, str]) -> None:
-        self.run("volume", "create", *build_argv.label_flags(labels), name)
+    def create_volume(self, name: str, labels: Mapping[str, str], driver: str | None = None,
+                      options: Mapping[str, str] | None = None) -> None:
+        flags = build_argv.option("--driver", driver)
+        for key, value in (options or {}).items():
+            flags += ["--opt", f"{key}={value}"]
+        self.run("volume", "create", *flags, *build_argv.label_flags(labels), name)
 
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
         filters = build_argv.label_filters(labels)
@@ -155,11 +198,24 @@ class DockerCompatibleEngine(Backend):
     # Images and logs
 
     def image_exists(self, reference: str) -> bool:
+        return self.image_id(reference) is not None
+
+    def image_id(self, reference: str) -> str | None:
         try:
-            self.run("image", "inspect", "--format", "{{.Id}}", reference)
+            output = self.run("image", "inspect", "--format", "{{.Id}}", reference)
         except EngineError:
-            return False
-        return True
+            return None
+        return normalize_image_id(output.strip())
+
+    def pull_image(self, reference: str) -> None:
+        argv = self.command("pull", reference)
+        code = process.run_attached(argv, stdout=sys.stderr)
+        if code != 0:
+            raise EngineError(argv, code, f"the pull of {reference} failed; its output is above")
+
+    def remove_images(self, references: Sequence[str]) -> None:
+        if references:
+            self.run("rmi", *references)
 
     def build_image(self, spec: BuildSpec) -> None:
         argv = self.command(*self.build_arguments(spec))
@@ -171,8 +227,16 @@ class DockerCompatibleEngine(Backend):
     def build_arguments(self, spec: BuildSpec) -> list[str]:
         return ["build", *build_argv.build_flags(spec)]
 
-    def follow_logs(self, name: str) -> subprocess.Popen[str]:
-        return process.start_streaming(self.command("logs", "--follow", name))
+    def follow_logs(self, name: str, *, follow: bool = True, tail: int | None = None,
+                    timestamps: bool = False) -> subprocess.Popen[str]:
+        args = ["logs"]
+        if follow:
+            args.append("--follow")
+        if tail is not None:
+            args += ["--tail", str(tail)]
+        if timestamps:
+            args.append("--timestamps")
+        return process.start_streaming(self.command(*args, name))
 
 
 def _short_reason(error: EngineError) -> str:

@@ -34,7 +34,19 @@ def container_state(record: dict[str, Any]) -> ContainerState:
         ports=published_ports(record),
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),
+        image_id=normalize_image_id(record.get("Image", "")),
+        has_healthcheck=_has_healthcheck(config),
     )
+
+
+def normalize_image_id(image_id: str) -> str:
+    """Return an image ID without the `sha256:` prefix, which Docker prints and Podman does not."""
+    return image_id.removeprefix("sha256:")
+
+
+def _has_healthcheck(config: dict[str, Any]) -> bool:
+    test = (config.get("Healthcheck") or {}).get("Test") or []
+    return bool(test) and test[0] != "NONE"
 
 
 def published_ports(record: dict[str, Any]) -> tuple[str, ...]:

@@ -74,6 +74,26 @@ class NetworkAttachment:
 
     name: str
     aliases: tuple[str, ...] = ()
+    ipv4_address: str | None = None
+
+
+@dataclass(frozen=True)
+class GpuRequest:
+    """GPUs a container asks for: a count (None for all) or specific device IDs."""
+
+    count: int | None = None
+    device_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of a container; memory sizes in bytes."""
+
+    memory: int | None = None
+    memory_reservation: int | None = None
+    cpus: float | None = None
+    pids: int | None = None
+    shm_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,31 @@ class ContainerSpec:
     working_dir: str | None = None
     init: bool = False
     remove: bool = False
+    network_mode: str | None = None
+    tmpfs: tuple[str, ...] = ()
+    stop_signal: str | None = None
+    stop_timeout: int | None = None
+    read_only: bool = False
+    privileged: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    extra_hosts: tuple[str, ...] = ()
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    ulimits: tuple[str, ...] = ()
+    sysctls: dict[str, str] = field(default_factory=dict)
+    security_opt: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    limits: Limits = Limits()
+    gpus: GpuRequest | None = None
+    expose: tuple[str, ...] = ()
+    interactive: bool = False
+    tty: bool = False
+    log_driver: str | None = None
+    log_options: dict[str, str] = field(default_factory=dict)
+    domainname: str | None = None
+    pid: str | None = None
+    ipc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +168,18 @@ class ContainerState:
     ports: tuple[str, ...]
     exit_code: int | None = None
     started_at: str | None = None
+    image_id: str = ""
+    has_healthcheck: bool = False
 
     @property
     def running(self) -> bool:
         return self.state == "running"
+
+    @property
+    def service(self) -> str:
+        return self.labels.get("io.crank.service", "")
+
+    @property
+    def replica(self) -> int:
+        value = self.labels.get("io.crank.replica", "")
+        return int(value) if value.isdigit() else 0

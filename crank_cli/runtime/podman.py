@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from crank_cli.errors import EngineError
 from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.models import GpuRequest
+
+# Podman schedules healthchecks with systemd timers; this folder exists only under systemd.
+SYSTEMD_RUNTIME_DIR = Path("/run/systemd/system")
 
 
 class PodmanEngine(DockerCompatibleEngine):
@@ -22,3 +28,27 @@ class PodmanEngine(DockerCompatibleEngine):
         server = document.get("Server") or {}
         client = document.get("Client") or {}
         return server.get("Version") or client.get("Version")
+
+    @property
+    def schedules_healthchecks(self) -> bool:
+        # A remote Podman service schedules its own checks; a local client needs systemd.
+        return bool(self.remote_endpoint) or SYSTEMD_RUNTIME_DIR.is_dir()
+
+    def run_healthcheck(self, name: str) -> None:
+        try:
+            self.run("healthcheck", "run", name)
+        except EngineError as error:
+            # Exit code 1 means the check ran and failed; Podman has recorded that already.
+            if error.returncode != 1:
+                raise
+
+    def gpu_flags(self, request: GpuRequest) -> list[str]:
+        # Podman reaches NVIDIA GPUs through CDI device names instead of Docker's --gpus.
+        # NOTE: a count other than all is not expressible in CDI names; crank passes all GPUs.
+        if request.device_ids:
+            return [flag for device in request.device_ids for flag in ("--device", f"nvidia.com/gpu={device}")]
+        return ["--device", "nvidia.com/gpu=all"]
+
+    def create_network(self, name, labels, options=None):  # type: ignore[no-untyped-def]
+        # Podman has no --attachable: every Podman network accepts any container.
+        return super().create_network(name, labels, {**(options or {}), "attachable": False})

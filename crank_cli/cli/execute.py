@@ -1,0 +1,42 @@
+"""`crank exec`: run a command in a running service container."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from crank_cli.cli.context import load_project, resolve_engine
+
+
+def register(app: typer.Typer) -> None:
+    app.command("exec", context_settings={"allow_interspersed_args": False})(execute)
+
+
+def execute(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service whose container runs the command.")],
+    command: Annotated[list[str], typer.Argument(help="Command and its arguments.")],
+    index: Annotated[int, typer.Option("--index", min=1, help="Which replica of the service, from 1.")] = 1,
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as, name or UID[:GID].")] = None,  # noqa: UP045
+    workdir: Annotated[Optional[str], typer.Option("--workdir", "-w", help="Working folder inside the container.")] = None,  # noqa: UP045
+    env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Set KEY=VALUE for the command; repeatable.")] = None,  # noqa: UP045
+    no_interactive: Annotated[bool, typer.Option("--no-interactive", "-T", help="Do not pass standard input or allocate a terminal.")] = False,
+) -> None:
+    """Run a command in a running container of a service; crank exits with its exit code."""
+    from crank_cli.errors import UsageError
+    from crank_cli.operations import labels
+    from crank_cli.operations.run import parse_env
+    from crank_cli.operations.up import require_services
+
+    project = load_project(ctx)
+    require_services(project, [service])
+    engine = resolve_engine(ctx)
+    states = engine.backend.list_containers(labels.service_filter(project.name, service))
+    target = next((state for state in states if state.replica == index and state.running), None)
+    if target is None:
+        raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
+    environment = dict(pair for pair in (parse_env(item, {}) for item in env or []) if pair)
+    code = engine.backend.exec_attached(target.name, command, interactive=not no_interactive, user=user,
+                                        workdir=workdir, environment=environment)
+    raise typer.Exit(code)

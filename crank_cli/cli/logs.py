@@ -1,0 +1,41 @@
+"""`crank logs`: show the output of the project's containers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from crank_cli.cli.context import load_project, resolve_engine
+
+
+def register(app: typer.Typer) -> None:
+    app.command("logs")(logs)
+
+
+def logs(
+    ctx: typer.Context,
+    services: Annotated[Optional[list[str]], typer.Argument(help="Services to show; default: all.")] = None,  # noqa: UP045
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep following new output until Ctrl-C.")] = False,
+    tail: Annotated[Optional[int], typer.Option("--tail", "-n", min=0, help="Show only the last N lines of each container.")] = None,  # noqa: UP045
+    timestamps: Annotated[bool, typer.Option("--timestamps", help="Prefix each line with the engine's time stamp.")] = False,
+) -> None:
+    """Show the logs of the project's containers, each line prefixed with its container."""
+    from crank_cli import render
+    from crank_cli.operations import labels
+    from crank_cli.operations.follow import follow_logs
+    from crank_cli.operations.up import by_service, require_services
+
+    project = load_project(ctx)
+    names = tuple(services or ())
+    require_services(project, names)
+    engine = resolve_engine(ctx)
+    grouped = by_service(engine.backend.list_containers(labels.project_filter(project.name)))
+    chosen = [state.name for service in (names or sorted(grouped)) for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
+    if not chosen:
+        render.info(f"no containers of project {project.name} on {engine.info.name}")
+        return
+    try:
+        follow_logs(engine.backend, chosen, render.LogPrinter(chosen).write, follow=follow, tail=tail, timestamps=timestamps)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None

@@ -1,0 +1,51 @@
+"""Cooperative cancellation: Ctrl-C lets running engine commands finish, then stops.
+
+An engine command killed half-way can leave a container created but not started; a
+command that is allowed to finish leaves each object either done or not begun, so the
+next `up` or `down` completes the project from a consistent state.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from crank_cli.errors import CrankError, ExitCode
+
+_cancelled = threading.Event()
+
+
+class CancelledError(CrankError):
+    """The user pressed Ctrl-C, and crank stopped after the commands in progress."""
+
+    exit_code = ExitCode.INTERRUPTED
+    kind = "interrupted"
+
+
+def check_cancelled() -> None:
+    """Raise `CancelledError` if Ctrl-C was pressed; call between engine commands."""
+    if _cancelled.is_set():
+        raise CancelledError("interrupted: stopped after the engine commands in progress; run the command again to finish")
+
+
+@contextmanager
+def cancel_on_interrupt() -> Iterator[None]:
+    """Turn the first Ctrl-C into a cancellation request; a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request_cancel(signum: int, frame: FrameType | None) -> None:
+        if _cancelled.is_set():
+            raise KeyboardInterrupt
+        _cancelled.set()
+
+    previous = signal.signal(signal.SIGINT, request_cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _cancelled.clear()

@@ -1,0 +1,113 @@
+"""Bring one service's containers to the definition: create, keep, recreate, restart or remove.
+
+A container is current when its config-hash label equals the hash of the service's
+definition and it runs the image ID the service's image has now. A current container is left
+alone (started if stopped); any other is replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crank_cli.errors import InvalidProjectError
+from crank_cli.operations import labels, specs
+from crank_cli.operations.events import Events
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerSpec, ContainerState
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+
+@dataclass(frozen=True)
+class ConvergeOptions:
+    recreate: str = "auto"  # auto, force (--force-recreate) or never (--no-recreate)
+    start: bool = True  # False for --no-start: create only
+    restart_for_dependency: bool = False  # a `restart: true` dependency was replaced
+    timeout: int | None = None
+
+
+def replica_count(project: Project, service: str, overrides: dict[str, int]) -> int:
+    """Return how many containers a service should have: --scale, then scale, then deploy.replicas, then 1."""
+    definition = project.model["services"][service]
+    if service in overrides:
+        count = overrides[service]
+    elif definition.get("scale") is not None:
+        count = int(definition["scale"])
+    else:
+        deploy = definition.get("deploy") or {}
+        count = int(deploy.get("replicas", 1))
+    if count > 1 and definition.get("container_name"):
+        message = f"services.{service}: container_name is set, so the service cannot have {count} replicas; remove one of them"
+        raise InvalidProjectError(message)
+    return count
+
+
+def converge_service(
+    project: Project,
+    backend: Backend,
+    service: str,
+    count: int,
+    existing: list[ContainerState],
+    image_id: str | None,
+    options: ConvergeOptions,
+    events: Events,
+) -> dict[str, str]:
+    """Make a service have `count` current containers; return the action taken on each."""
+    by_number = {state.replica: state for state in existing}
+    actions: dict[str, str] = {}
+    for number in range(1, count + 1):
+        spec = specs.container_spec(project, service, number)
+        actions[spec.name] = _converge_container(backend, spec, by_number.get(number), image_id, options, events)
+    surplus = sorted((state for state in existing if state.replica > count), key=lambda state: -state.replica)
+    for state in surplus:
+        events.emit(state.name, "removing (scale down)")
+        backend.stop_containers([state.name], options.timeout)
+        backend.remove_containers([state.name])
+        actions[state.name] = "removed"
+    return actions
+
+
+def _converge_container(backend: Backend, spec: ContainerSpec, current: ContainerState | None,
+                        image_id: str | None, options: ConvergeOptions, events: Events) -> str:
+    if current is not None and not _must_replace(spec, current, image_id, options):
+        return _keep(backend, spec.name, current, options, events)
+    if current is not None:
+        events.emit(spec.name, "recreating")
+        backend.stop_containers([spec.name], options.timeout)
+        backend.remove_containers([spec.name])
+    events.emit(spec.name, "creating")
+    if options.start:
+        backend.run_container(spec)
+    else:
+        backend.create_container(spec)
+    action = "recreated" if current is not None else "created"
+    events.emit(spec.name, action if options.start else f"{action} (not started)")
+    return action
+
+
+def _must_replace(spec: ContainerSpec, current: ContainerState, image_id: str | None, options: ConvergeOptions) -> bool:
+    if options.recreate == "never":
+        return False
+    if options.recreate == "force":
+        return True
+    if current.labels.get(labels.CONFIG_HASH) != spec.labels[labels.CONFIG_HASH]:
+        return True
+    return image_id is not None and current.image_id != image_id
+
+
+def _keep(backend: Backend, name: str, current: ContainerState, options: ConvergeOptions, events: Events) -> str:
+    if not options.start:
+        return "unchanged"
+    if current.running and options.restart_for_dependency:
+        events.emit(name, "restarting (dependency replaced)")
+        backend.restart_containers([name], options.timeout)
+        events.emit(name, "restarted")
+        return "restarted"
+    if current.running:
+        return "running"
+    events.emit(name, "starting")
+    backend.start_containers([name])
+    events.emit(name, "started")
+    return "started"

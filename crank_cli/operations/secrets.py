@@ -1,0 +1,71 @@
+"""Secrets and configs: files the engine bind-mounts read-only into containers.
+
+A `file` source is mounted as it is. An `environment` or `content` source is written to a
+file of its own under crank's state folder, readable only by its owner unless the service
+asks for another mode, so the value never appears on a command line or in a log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crank_cli.errors import InvalidProjectError
+from crank_cli.runtime.models import Mount
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+
+def state_folder() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "crank"
+
+
+def secret_mounts(project: Project, service: dict[str, Any], environ: Mapping[str, str]) -> list[Mount]:
+    mounts = []
+    for kind, default_folder in (("secrets", "/run/secrets"), ("configs", "")):
+        declared = project.model.get(kind) or {}
+        for reference in service.get(kind) or ():
+            source = reference["source"]
+            if source not in declared:
+                raise InvalidProjectError(f"services: {kind} {source!r} is not declared under the top-level {kind}: key")
+            target = reference.get("target") or f"{default_folder}/{source}"
+            path = _source_file(project, kind, source, declared[source], environ, reference.get("mode"))
+            mounts.append(Mount("bind", target, str(path), read_only=True))
+    return mounts
+
+
+def _source_file(project: Project, kind: str, name: str, definition: dict[str, Any],
+                 environ: Mapping[str, str], mode: str | int | None) -> Path:
+    if definition.get("file"):
+        return Path(definition["file"])
+    if "content" in definition:
+        content = definition["content"]
+    elif definition.get("environment"):
+        variable = definition["environment"]
+        if variable not in environ:
+            raise InvalidProjectError(f"{kind}.{name}: environment variable {variable} is not set: set it before up")
+        content = environ[variable]
+    else:
+        raise InvalidProjectError(f"{kind}.{name}: set one of file, environment or content")
+    return _write_private(project.name, kind, name, content, mode)
+
+
+def _write_private(project: str, kind: str, name: str, content: str, mode: str | int | None) -> Path:
+    folder = state_folder() / project / kind
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The name changes with the content, so a changed secret changes the config hash and
+    # the container is recreated; the salt keeps the name from being a plain hash of it.
+    digest = hashlib.sha256(f"{project}/{kind}/{name}\0{content}".encode()).hexdigest()[:12]
+    path = folder / f"{name}-{digest}"
+    permissions = int(str(mode), 8) if mode is not None else 0o444
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(content)
+    os.chmod(path, permissions)
+    return path

@@ -1,0 +1,130 @@
+"""Wait for containers to be running, healthy or finished, on every engine alike.
+
+crank polls the engine itself instead of trusting it to enforce `depends_on` conditions.
+Where the engine does not schedule healthchecks (Podman without systemd), crank runs each
+check at the healthcheck's own interval while it waits, so `service_healthy` means the same
+on every engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from crank_cli.errors import NotReadyError
+from crank_cli.operations.cancel import check_cancelled
+from crank_cli.operations.events import Events
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerState
+
+STARTED = "service_started"
+HEALTHY = "service_healthy"
+COMPLETED = "service_completed_successfully"
+# `up --wait`: healthy where a healthcheck exists, running otherwise.
+READY = "ready"
+
+POLL_SECONDS = 0.25
+DEFAULT_HEALTH_INTERVAL = 30.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """A container to wait for, the condition it must meet and its healthcheck interval."""
+
+    container: str
+    service: str
+    condition: str
+    health_interval: float | None = None
+
+
+def wait_for(
+    backend: Backend,
+    targets: list[Target],
+    timeout: float | None,
+    events: Events,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Return once every target meets its condition; raise `NotReadyError` naming the first that cannot."""
+    pending = {target.container: target for target in targets}
+    deadline = None if timeout is None else clock() + timeout
+    next_check = {target.container: clock() + (target.health_interval or DEFAULT_HEALTH_INTERVAL) for target in targets}
+    for target in targets:
+        events.emit(target.container, _waiting_status(target.condition))
+    while pending:
+        check_cancelled()
+        states = {state.name: state for state in backend.inspect_containers(list(pending))}
+        for name, target in list(pending.items()):
+            state = states.get(name)
+            verdict = evaluate(target, state)
+            if verdict is True:
+                events.emit(name, _done_status(target.condition, state))
+                del pending[name]
+            elif isinstance(verdict, str):
+                raise NotReadyError(verdict)
+        if not pending:
+            return
+        if deadline is not None and clock() >= deadline:
+            raise NotReadyError(_timeout_message(pending, states, timeout))
+        _drive_healthchecks(backend, pending, states, next_check, clock())
+        sleep(POLL_SECONDS)
+
+
+def evaluate(target: Target, state: ContainerState | None) -> bool | str:
+    """Return True when the condition holds, False while it may still hold, or why it never will."""
+    service = f"service {target.service} ({target.container})"
+    if state is None:
+        return f"{service} no longer exists"
+    if target.condition == COMPLETED:
+        if state.state in {"exited", "stopped"}:
+            return True if state.exit_code == 0 else f"{service} exited with code {state.exit_code}"
+        return False
+    if state.state in {"exited", "dead", "stopped"}:
+        return f"{service} exited with code {state.exit_code} instead of running"
+    if target.condition == STARTED or (target.condition == READY and not state.has_healthcheck):
+        return state.running
+    if not state.has_healthcheck:
+        return f"{service} has no healthcheck, so the condition service_healthy can never hold"
+    if state.health == "unhealthy":
+        return f"{service} is unhealthy"
+    return state.running and state.health == "healthy"
+
+
+def _drive_healthchecks(
+    backend: Backend,
+    pending: Mapping[str, Target],
+    states: Mapping[str, ContainerState],
+    next_check: dict[str, float],
+    now: float,
+) -> None:
+    if backend.schedules_healthchecks:
+        return
+    for name, target in pending.items():
+        state = states.get(name)
+        if state is None or not state.running or not state.has_healthcheck or now < next_check[name]:
+            continue
+        backend.run_healthcheck(name)
+        next_check[name] = now + (target.health_interval or DEFAULT_HEALTH_INTERVAL)
+
+
+def _timeout_message(pending: Mapping[str, Target], states: Mapping[str, ContainerState], timeout: float | None) -> str:
+    details = []
+    for name, target in pending.items():
+        state = states.get(name)
+        condition = "healthy" if target.condition in (HEALTHY, READY) else target.condition
+        seen = "missing" if state is None else state.health or state.state
+        details.append(f"service {target.service} ({name}) is {seen}, expected {condition}")
+    return f"timed out after {timeout:g} s: " + "; ".join(details)
+
+
+def _waiting_status(condition: str) -> str:
+    return {COMPLETED: "waiting to complete", STARTED: "waiting to start"}.get(condition, "waiting for health")
+
+
+def _done_status(condition: str, state: ContainerState | None) -> str:
+    if condition == COMPLETED:
+        return "exited 0"
+    if state is not None and state.health == "healthy":
+        return "healthy"
+    return "running"
