@@ -48,30 +48,23 @@ class Anything(Field):
 
 @dataclass
 class Text(Field):
-    """A string; numbers and booleans are accepted and written as Go prints them."""
+    """A string; with `numbers`, a number is accepted too and written as Go prints it."""
 
     keep_zero: bool = False
     choices: tuple[str, ...] = ()
+    numbers: bool = False
 
     def convert(self, value: Any, where: Where) -> Any:
         if value is None:
             return None
-        if isinstance(value, (dict, list)):
-            raise where.fail(f"must be a string, not {describe(value)}")
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not isinstance(value, str) and not (self.numbers and is_number):
+            expected = "a string or a number" if self.numbers else "a string"
+            raise where.fail(f"must be {expected}, not {describe(value)}")
         text = format_scalar(value)
         if self.choices and text not in self.choices:
             raise where.fail(f"invalid value {text!r}: use one of {', '.join(self.choices)}")
         return text
-
-
-@dataclass
-class StrictText(Text):
-    """A string that must be written as a string, as the specification's schema demands."""
-
-    def convert(self, value: Any, where: Where) -> Any:
-        if value is not None and not isinstance(value, str):
-            raise where.fail(f"must be a string, not {describe(value)}")
-        return super().convert(value, where)
 
 
 @dataclass
@@ -199,6 +192,7 @@ class ListOf(Field):
     item: Field
     single: bool = False
     keep_zero: bool = False
+    unique: bool = False
 
     def convert(self, value: Any, where: Where) -> Any:
         if value is None:
@@ -206,13 +200,22 @@ class ListOf(Field):
         if self.single and not isinstance(value, list):
             value = [value]
         items = where.expect_list(value)
-        return [self.item.convert(entry, where.child(index)) for index, entry in enumerate(items)]
+        converted = [self.item.convert(entry, where.child(index)) for index, entry in enumerate(items)]
+        if self.unique:
+            _reject_repeats(converted, where)
+        return converted
 
     def render(self, value: Any) -> Any:
         if value is None or (not value and not self.keep_zero):
             return OMIT
         rendered = [self.item.render(entry) for entry in value]
         return [None if entry is OMIT else entry for entry in rendered]
+
+
+def _reject_repeats(items: list[Any], where: Where) -> None:
+    for index, item in enumerate(items):
+        if item in items[:index]:
+            raise where.child(index).fail(f"repeats entry {items.index(item)}: list each value once")
 
 
 @dataclass

@@ -17,13 +17,14 @@ from crank_cli.compose.extends import apply_extends
 from crank_cli.compose.include import apply_include
 from crank_cli.compose.interpolation import interpolate_tree
 from crank_cli.compose.layers import make_layer, read_documents
-from crank_cli.compose.merge import merge_values, remove_path
+from crank_cli.compose.merge import enforce_unicity, merge_values, remove_path
 from crank_cli.compose.model_output import render_model
 from crank_cli.compose.naming import check_explicit_name, normalize_project_name
 from crank_cli.compose.problems import invalid_file
 from crank_cli.compose.profiles import select_services
 from crank_cli.compose.project_checks import (
     check_dependency_cycles,
+    check_external_resources,
     check_references,
     check_resource_limits,
 )
@@ -92,7 +93,7 @@ def merge_documents(documents: Documents, variables: dict[str, str], directory: 
             apply_include(layer, directory, variables, chain, merge_files)
             for key_path in layer.tagged_paths:
                 remove_path(merged, key_path)
-            merged = merge_values(merged, layer.content)
+            merged = enforce_unicity(merge_values(merged, layer.content))
     return merged
 
 
@@ -116,6 +117,7 @@ def _finish_model(
     normalize.name_resources(model, name)
     normalize.resolve_resource_paths(model, directory, variables)
     check_references(model, Where(main_file), disabled)
+    check_external_resources(model, Where(main_file))
     check_dependency_cycles(services, Where(main_file))
     normalize.drop_unused_resources(model)
     return render_model(model)

@@ -122,7 +122,10 @@ def _merge_mappings(base: dict[str, Any], other: dict[str, Any], path: KeyPath) 
 
 
 def unique_entries(entries: list[Any], path: KeyPath) -> list[Any]:
-    """Drop earlier list entries that a later one with the same key replaces, in place."""
+    """Return the entries without those that a later entry with the same key replaces.
+
+    The later entry takes the place of the first one with its key.
+    """
     pattern = _matches(path, _UNIQUE)
     if pattern is None:
         return entries
@@ -175,3 +178,12 @@ def remove_path(tree: dict[str, Any], path: KeyPath) -> None:
         node = node[key]
     if isinstance(node, dict):
         node.pop(path[-1], None)
+
+
+def enforce_unicity(value: Any, path: KeyPath = ()) -> Any:
+    """Return the tree with duplicate entries removed from the lists that must be unique."""
+    if isinstance(value, dict):
+        return {key: enforce_unicity(item, (*path, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return unique_entries(value, path)
+    return value

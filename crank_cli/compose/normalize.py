@@ -47,6 +47,9 @@ def resolve_service_paths(service: dict[str, Any], base: Path, environ: Mapping[
             volume["source"] = absolute_path(volume["source"], base, environ)
     for env_file in service.get("env_file") or []:
         env_file["path"] = absolute_path(env_file["path"], base, environ)
+    for watch in (service.get("develop") or {}).get("watch") or []:
+        if watch.get("path"):
+            watch["path"] = absolute_path(watch["path"], base, environ)
 
 
 def _is_remote(context: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crank_cli.compose.where import Where, describe
@@ -9,8 +10,14 @@ from crank_cli.compose.where import Where, describe
 TOP_LEVEL_KEYS = ("version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models")
 
 
+_SERVICE_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
+
+
 def check_top_level(layer: dict[str, Any], where: Where) -> None:
-    """Reject unknown top-level keys and top-level sections that are not mappings."""
+    """Reject unknown top-level keys, sections that are not mappings and invalid service names."""
+    for name in layer.get("services") or {} if isinstance(layer.get("services"), dict) else ():
+        if not _SERVICE_NAME.match(str(name)):
+            raise where.child("services").fail(f"invalid service name {name!r}: use only letters, digits, '.', '_' and '-'")
     for key, value in layer.items():
         if key.startswith("x-"):
             continue
@@ -18,7 +25,7 @@ def check_top_level(layer: dict[str, Any], where: Where) -> None:
             allowed = ", ".join(TOP_LEVEL_KEYS)
             raise where.child(key).fail(f"unknown top-level key: use one of {allowed}, or an x- extension")
         if key in ("services", "networks", "volumes", "secrets", "configs", "models"):
-            if value is not None and not isinstance(value, dict):
+            if not isinstance(value, dict):
                 raise where.child(key).fail(f"must be a mapping, not {describe(value)}")
         if key == "name" and not isinstance(value, str):
             raise where.child(key).fail(f"must be a string, not {describe(value)}")
@@ -35,9 +42,12 @@ def check_references(model: dict[str, Any], where: Where, disabled: frozenset[st
         here = where.child("services").child(name)
         if not service.get("image") and not service.get("build"):
             raise here.fail('neither "image" nor "build" is set: add one of them')
+        if service.get("network_mode") and service.get("networks"):
+            raise here.fail('"network_mode" and "networks" exclude each other: keep one of them')
         for network in service.get("networks") or {}:
             if network not in networks:
                 raise here.child("networks").fail(f"undefined network {network!r}: declare it under the top-level networks")
+        _check_mount_references(model, service, here)
         for dependency, condition in (service.get("depends_on") or {}).items():
             optional = dependency in disabled and not condition.get("required", True)
             if dependency not in services and not optional:
@@ -87,3 +97,29 @@ def check_resource_limits(service: dict[str, Any], where: Where) -> None:
     replicas = (service.get("deploy") or {}).get("replicas")
     if service.get("scale") is not None and replicas is not None and replicas != service["scale"]:
         raise where.fail("scale and deploy.replicas differ: set only one of them, or the same value")
+
+
+def _check_mount_references(model: dict[str, Any], service: dict[str, Any], where: Where) -> None:
+    for kind, singular in (("secrets", "secret"), ("configs", "config")):
+        declared = model.get(kind) or {}
+        for index, reference in enumerate(service.get(kind) or []):
+            if reference.get("source") not in declared:
+                raise where.child(kind).child(index).fail(
+                    f"undefined {singular} {reference.get('source')!r}: declare it under the top-level {kind}"
+                )
+    volumes = model.get("volumes") or {}
+    for index, volume in enumerate(service.get("volumes") or []):
+        source = volume.get("source")
+        if volume.get("type") == "volume" and source and source not in volumes:
+            raise where.child("volumes").child(index).fail(f"undefined volume {source!r}: declare it under the top-level volumes")
+
+
+def check_external_resources(model: dict[str, Any], where: Where) -> None:
+    """Reject external networks and volumes that also set options only crank-created ones have."""
+    for kind in ("networks", "volumes"):
+        for key, resource in (model.get(kind) or {}).items():
+            if not resource.get("external"):
+                continue
+            for option in ("driver", "driver_opts", "labels"):
+                if resource.get(option):
+                    raise where.child(kind).child(key).fail(f'"external" and "{option}" exclude each other: an external {kind[:-1]} already exists')

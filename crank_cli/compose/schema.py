@@ -22,7 +22,6 @@ from crank_cli.compose.fields import (
     ListOf,
     MapOf,
     Number,
-    StrictText,
     Struct,
     Text,
 )
@@ -32,7 +31,7 @@ from crank_cli.compose.volumes import canonical_volumes
 from crank_cli.compose.where import Where, describe
 
 STRINGS = ListOf(Text())
-OPTIONS = MapOf(Text(keep_zero=True))
+OPTIONS = MapOf(Text(keep_zero=True, numbers=True))
 
 
 class Command(Field):
@@ -92,11 +91,12 @@ class Ulimit(Field):
 
     def convert(self, value: Any, where: Where) -> Any:
         if isinstance(value, dict):
-            limits = {key: Integer().convert(value.get(key), where.child(key)) for key in ("soft", "hard")}
             unknown = set(value) - {"soft", "hard"}
             if unknown:
                 raise where.fail(f"unknown key {sorted(unknown)[0]!r}: use soft and hard")
-            return limits
+            if "soft" not in value or "hard" not in value:
+                raise where.fail("a ulimit mapping needs both soft and hard, or give a single number")
+            return {key: Integer().convert(value[key], where.child(key)) for key in ("soft", "hard")}
         return Integer().convert(value, where)
 
     def render(self, value: Any) -> Any:
@@ -149,7 +149,7 @@ class Ports(Field):
             "mode": Text(),
             "host_ip": Text(),
             "target": Integer(),
-            "published": Text(),
+            "published": Text(numbers=True),
             "protocol": Text(),
             "app_protocol": Text(),
         }
@@ -219,10 +219,10 @@ class DependsOn(Field):
 
     def convert(self, value: Any, where: Where) -> Any:
         if isinstance(value, list):
-            names = [where.child(index).expect_string(name) for index, name in enumerate(value)]
+            names = ListOf(Text(), unique=True).convert(value, where)
             return {name: {"condition": "service_started", "required": True} for name in names}
         mapping = where.expect_mapping(value)
-        return {str(name): self.entry.convert(entry or {}, where.child(str(name))) for name, entry in mapping.items()}
+        return {str(name): self.entry.convert(where.child(str(name)).expect_mapping(entry), where.child(str(name))) for name, entry in mapping.items()}
 
     def render(self, value: Any) -> Any:
         if not value:
@@ -262,7 +262,7 @@ class ServiceNetworks(Field):
 class EnvFiles(Field):
     """`env_file`: paths, or mappings with path, required and format."""
 
-    entry = Struct({"path": StrictText(), "required": Boolean(keep_zero=True), "format": Text()}, short=_env_file_short, required=("path",), defaults={"required": True})
+    entry = Struct({"path": Text(), "required": Boolean(keep_zero=True), "format": Text()}, short=_env_file_short, required=("path",), defaults={"required": True})
 
     def convert(self, value: Any, where: Where) -> Any:
         entries = [value] if isinstance(value, str) else where.expect_list(value)
@@ -270,6 +270,18 @@ class EnvFiles(Field):
 
     def render(self, value: Any) -> Any:
         return [self.entry.render(entry) for entry in value] if value else OMIT
+
+
+class HealthcheckTest(Field):
+    """`healthcheck.test`: a shell command string, or a list of strings such as `["CMD", "curl"]`."""
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        return ListOf(Text()).convert(value, where)
+
+    def render(self, value: Any) -> Any:
+        return OMIT if value is None else value
 
 
 class Healthcheck(Struct):
@@ -285,6 +297,18 @@ class Healthcheck(Struct):
 DEVICE_REQUEST = Struct(
     {"capabilities": STRINGS, "driver": Text(), "count": DeviceCount(), "device_ids": STRINGS, "options": OPTIONS}
 )
+
+
+class Gpus(Field):
+    """`gpus`: `all`, which means one request for every GPU, or a list of device requests."""
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if value == "all":
+            return [{"count": -1}]
+        return ListOf(DEVICE_REQUEST).convert(value, where)
+
+    def render(self, value: Any) -> Any:
+        return [DEVICE_REQUEST.render(entry) for entry in value] if value else OMIT
 RESOURCE = Struct(
     {
         "cpus": Number(),
@@ -382,7 +406,25 @@ SERVICE_FIELDS: dict[str, Field] = {
     "annotations": KeyValues(bare=""),
     "attach": Boolean(keep_zero=True),
     "build": BUILD,
-    "develop": Anything(),
+    "develop": Struct(
+        {
+            "watch": ListOf(
+                Struct(
+                    {
+                        "path": Text(),
+                        "action": Text(choices=("rebuild", "sync", "restart", "sync+restart", "sync+exec")),
+                        "target": Text(),
+                        "exec": Struct({"command": Command(), "user": Text(), "privileged": Boolean(), "working_dir": Text(), "environment": KeyValues()}),
+                        "ignore": STRINGS,
+                        "include": STRINGS,
+                        "initial_sync": Boolean(),
+                    },
+                    required=("path", "action"),
+                    defaults={"exec": {"command": None}},
+                )
+            )
+        }
+    ),
     "blkio_config": Struct(
         {
             "weight": Integer(),
@@ -427,12 +469,12 @@ SERVICE_FIELDS: dict[str, Field] = {
     "extends": Struct({"file": Text(), "service": Text()}, short=_extends_short, required=("service",)),
     "external_links": STRINGS,
     "extra_hosts": ExtraHosts(),
-    "group_add": STRINGS,
-    "gpus": Anything(),
+    "group_add": ListOf(Text(numbers=True)),
+    "gpus": Gpus(),
     "hostname": Text(),
     "healthcheck": Healthcheck(
         {
-            "test": Anything(),
+            "test": HealthcheckTest(),
             "timeout": Duration(keep_zero=True),
             "interval": Duration(keep_zero=True),
             "retries": Integer(keep_zero=True),
@@ -445,7 +487,7 @@ SERVICE_FIELDS: dict[str, Field] = {
     "init": Boolean(keep_zero=True),
     "ipc": Text(),
     "isolation": Text(),
-    "labels": KeyValues(bare=""),
+    "labels": KeyValues(bare="", allow_null=False),
     "label_file": ListOf(Text(), single=True),
     "links": STRINGS,
     "logging": Struct({"driver": Text(), "options": OPTIONS}),
