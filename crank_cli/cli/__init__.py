@@ -15,7 +15,7 @@ import click
 import typer
 
 from crank_cli import __version__
-from crank_cli.cli import build, config, doctor, down, execute, lifecycle, logs, pull, run, status, up
+from crank_cli.cli import build, config, doctor, down, execute, lifecycle, logs, migrate, pull, run, status, up
 from crank_cli.cli.context import GlobalOptions
 from crank_cli.errors import CrankError, ExitCode
 
@@ -29,7 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (up, down, status, lifecycle, logs, execute, run, build, pull, config, doctor):
+for module in (up, down, status, lifecycle, logs, execute, run, build, pull, config, doctor, migrate):
     module.register(app)
 
 

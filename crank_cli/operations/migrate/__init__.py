@@ -1,0 +1,113 @@
+"""`crank migrate`: move a running project from one container engine to another.
+
+The steps: take stock of the source (1), write the migration record (2), copy images (3) and
+volumes (4), start and verify the project on the target (5), then remove the source
+containers (6). See `migration` for the steps that change engines and how they are undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crank_cli.errors import UsageError
+from crank_cli.operations.events import Events
+from crank_cli.operations.migrate import record as records
+from crank_cli.operations.migrate.findings import Finding
+from crank_cli.operations.migrate.inventory import build_plan
+from crank_cli.operations.migrate.migration import Engines, Migration, finish_source, ignoring_interrupts, undo
+from crank_cli.operations.migrate.plan import Plan
+from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.rollback import rollback
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+EngineFactory = Callable[[str], DockerCompatibleEngine]
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    services: tuple[str, ...] = ()
+    dry_run: bool = False
+    strict: bool = False
+    keep_source: bool = False
+    verify_timeout: float = 120.0
+    helper_image: str | None = None
+
+
+@dataclass
+class MigrateResult:
+    """What a migration did: its plan, its record file and the downtime in seconds."""
+
+    plan: Plan | None = None
+    record: MigrationRecord | None = None
+    downtime: float | None = None
+    recovered: str | None = None
+
+
+class FindingsError(UsageError):
+    """The plan has findings that stop the migration."""
+
+
+def migrate(project: Project, engines: Engines, options: MigrateOptions, events: Events) -> MigrateResult:
+    """Plan the migration and, unless it is a dry run, carry it out."""
+    events.emit("step 1/6", f"take stock of project {project.name} on {engines.source.name} and {engines.target.name}")
+    plan, inspected = build_plan(project, engines.source, engines.target, options.services, options.helper_image)
+    if options.dry_run:
+        return MigrateResult(plan=plan)
+    check_findings(plan.findings, strict=options.strict)
+    record = records.create(project, plan, inspected)
+    events.emit("step 2/6", f"migration record written: {record.path}")
+    migration = Migration(project, engines, record, events, keep_source=options.keep_source,
+                          verify_timeout=options.verify_timeout)
+    timing = migration.run()
+    return MigrateResult(plan=plan, record=record, downtime=timing.downtime)
+
+
+def check_findings(findings: list[Finding], *, strict: bool) -> None:
+    """Raise `FindingsError` for blocking findings, and for any finding with `--strict`."""
+    stopping = [finding for finding in findings if finding.blocking or strict]
+    if stopping:
+        reasons = "; ".join(finding.line() for finding in stopping)
+        rule = "--strict makes every finding an error" if strict else "these findings block the migration"
+        raise FindingsError(f"{rule}: {reasons}")
+
+
+def recover(project: Project, make_engine: EngineFactory, events: Events) -> str | None:
+    """Finish or undo the project's unfinished migration, if the last one was interrupted.
+
+    A migration interrupted before the target was verified is undone; one interrupted after
+    is finished. Returns what was done, or None when there was nothing to recover.
+    """
+    record = records.latest(project.working_dir, project.name, records.RUNNING)
+    if record is None:
+        return None
+    plan = record.plan
+    engines = Engines(source=make_engine(plan.source), target=make_engine(plan.target))
+    events.emit("migration", f"found an unfinished migration from {plan.source} to {plan.target} "
+                             f"(step {record.step}, record {record.path})")
+    with ignoring_interrupts():
+        if record.step in (records.VERIFIED, records.SOURCE_REMOVED):
+            finish_source(record, engines, events, keep_source=bool(record.document.get("source_kept")))
+            return f"finished the interrupted migration to {plan.target}"
+        undo(record, engines, events)
+    return f"undid the interrupted migration to {plan.target}; the project runs on {plan.source}"
+
+
+def roll_back(project: Project, make_engine: EngineFactory, events: Events, *, verify_timeout: float) -> MigrateResult:
+    """Roll back the project's last finished migration."""
+    record = records.latest(project.working_dir, project.name, records.DONE)
+    if record is None:
+        raise UsageError(f"no finished migration of project {project.name} recorded in "
+                         f"{project.working_dir / records.RECORD_FOLDER}: nothing to roll back")
+    plan = record.plan
+    engines = Engines(source=make_engine(plan.source), target=make_engine(plan.target))
+    events.emit("rollback", f"moving {', '.join(plan.services)} back from {plan.target} to {plan.source}")
+    downtime = rollback(record, engines, events, verify_timeout=verify_timeout)
+    return MigrateResult(plan=plan, record=record, downtime=downtime)
+
+
+__all__ = ["Engines", "FindingsError", "MigrateOptions", "MigrateResult", "check_findings", "migrate", "recover", "roll_back"]

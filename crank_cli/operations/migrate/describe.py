@@ -1,0 +1,40 @@
+"""The plan as lines of text, for `--dry-run` and for the log of a migration."""
+
+from __future__ import annotations
+
+from crank_cli.operations.migrate.plan import Plan
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """Return the whole plan: images, volumes, containers and findings, one item a line."""
+    lines = [f"migrate project {plan.project} (started by {plan.started_by}) from {plan.source} to {plan.target}",
+             f"services: {', '.join(plan.services)}" + ("" if plan.full else " (per-service cut-over)")]
+    lines.append("images:")
+    for image in plan.images:
+        action = "present on the target" if image.on_target else f"copy {human_size(image.size)}"
+        names = ", ".join(image.references) or "helper image for the volume copies"
+        lines.append(f"  {image.image_id[:12]} ({names}): {action}")
+    lines.append("volumes:" if plan.volumes else "volumes: none")
+    for volume in plan.volumes:
+        state = "exists on the target" if volume.on_target else "created on the target"
+        lines.append(f"  {volume.name}: copy {human_size(volume.kilobytes * 1024)} ({state}), "
+                     f"mounted by {', '.join(volume.services)}")
+    if plan.helper_image:
+        lines.append(f"helper image for the volume copies: {plan.helper_image[:12]} ({plan.helper_tar} tar)")
+    lines.append(f"stop on {plan.source}: {', '.join(plan.running_before) or 'nothing running'}")
+    lines.append(f"start on {plan.target}: {', '.join(plan.services)}")
+    lines.append("findings:" if plan.findings else "findings: none")
+    for finding in plan.findings:
+        marker = "blocking: " if finding.blocking else ""
+        lines.append(f"  {marker}{finding.line()}")
+    return lines
+
+
+def human_size(count: float) -> str:
+    """Return a byte count in B, KiB, MiB or GiB."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

@@ -1,0 +1,250 @@
+"""Step 1 of a migration: take stock of the source and the target, and build the plan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from crank_cli.errors import CrankError, UsageError
+from crank_cli.operations import labels, specs
+from crank_cli.operations.migrate import plan as planning
+from crank_cli.operations.migrate.findings import Finding, TargetFacts, service_findings, volume_findings
+from crank_cli.operations.migrate.plan import ImageCopy, Plan, SourceContainer, VolumeCopy
+from crank_cli.runtime import queries, transfer
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+HELPER_LABEL = "io.crank.migration-helper"
+
+
+def project_filters(project_name: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Return the label filters that find a project's containers: crank's first, then other tools'."""
+    found: list[tuple[str, dict[str, str | None]]] = [("crank", labels.project_filter(project_name))]
+    for label, tool in labels.FOREIGN_PROJECT_LABELS.items():
+        found.append((tool, {label: project_name}))
+    return found
+
+
+def find_project(engine: DockerCompatibleEngine, project_name: str) -> tuple[str, list[str]] | None:
+    """Return which tool started the project on this engine and its container IDs, or None."""
+    for tool, label_filter in project_filters(project_name):
+        states = engine.list_containers(label_filter)
+        if states:
+            return tool, [state.id for state in states]
+    return None
+
+
+def locate_source(engines: Mapping[str, DockerCompatibleEngine], project_name: str) -> str:
+    """Return the name of the one engine that holds the project's containers."""
+    holding = [name for name, engine in engines.items() if find_project(engine, project_name)]
+    if not holding:
+        searched = ", ".join(engines) or "none"
+        raise UsageError(f"no containers of project {project_name} found on any usable engine (searched: {searched})")
+    if len(holding) > 1:
+        choices = " or ".join(f"--from {name}" for name in holding)
+        raise UsageError(f"project {project_name} has containers on {', '.join(holding)}: choose the source with {choices}")
+    return holding[0]
+
+
+def build_plan(
+    project: Project,
+    source: DockerCompatibleEngine,
+    target: DockerCompatibleEngine,
+    services: Sequence[str],
+    helper_image: str | None = None,
+) -> tuple[Plan, list[dict[str, Any]]]:
+    """Take stock of both engines and return the plan with the source's raw inspect records."""
+    found = find_project(source, project.name)
+    if found is None:
+        raise UsageError(f"no containers of project {project.name} found on {source.name}")
+    started_by, ids = found
+    inspected = queries.inspect_containers(source, ids)
+    containers = planning.source_containers(inspected, planning.service_label_for(started_by))
+    moved = _moved_services(project, containers, services, source.name, target.name)
+
+    plan = Plan(
+        project=project.name, source=source.name, target=target.name, services=moved,
+        containers=containers, images=[], volumes=[],
+        networks=source.list_networks(labels.project_filter(project.name)), started_by=started_by,
+    )
+    plan.images = _images(project, source, target, plan.moved_containers)
+    plan.findings += _retag_findings(target, plan.images)
+    facts = _target_facts(source, target)
+    plan.findings = service_findings(project.model["services"], moved, facts)
+    _choose_helper(plan, source, target, helper_image, project, _volume_users(project, moved))
+    plan.volumes = _volumes(project, source, target, plan, moved)
+    plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), facts)
+    plan.findings += _target_conflicts(project, target, moved)
+    return plan, inspected
+
+
+def _moved_services(project: Project, containers: list[SourceContainer], requested: Sequence[str],
+                    source: str, target: str) -> tuple[str, ...]:
+    model_services = project.model["services"]
+    present = sorted({container.service for container in containers if container.service in model_services})
+    unknown = [name for name in requested if name not in model_services]
+    if unknown:
+        raise UsageError(f"no such service: {', '.join(unknown)} (the project has {', '.join(sorted(model_services))})")
+    absent = [name for name in requested if name not in present]
+    if absent:
+        raise UsageError(f"service {', '.join(absent)} has no container on {source}, so there is nothing to move")
+    moved = tuple(sorted(requested)) if requested else tuple(present)
+    if not moved:
+        raise UsageError(f"none of the containers on {source} belongs to a service of project {project.name}")
+    planning.check_cut_over({name: model_services[name] for name in present}, moved, source=source, target=target)
+    running_elsewhere = [c.service for c in containers if c.running and c.service not in moved]
+    planning.check_shared_volumes(model_services, moved, running_elsewhere)
+    return moved
+
+
+def _images(project: Project, source: DockerCompatibleEngine, target: DockerCompatibleEngine,
+            containers: list[SourceContainer]) -> list[ImageCopy]:
+    copies = []
+    for image, references in sorted(planning.image_references(project, containers).items()):
+        copies.append(ImageCopy(
+            image_id=image, references=references, size=queries.image_size(source, image),
+            on_target=queries.image_id(target, image) == image,
+        ))
+    return copies
+
+
+def _retag_findings(target: DockerCompatibleEngine, images: list[ImageCopy]) -> list[Finding]:
+    findings = []
+    for image in images:
+        for reference in image.references:
+            present = queries.image_id(target, reference)
+            if present is not None and present != image.image_id:
+                findings.append(Finding(
+                    f"image {reference}", f"names image {present[:12]} on {target.name}, "
+                    f"but the source containers run {image.image_id[:12]}",
+                    f"crank points {reference} at the source's image; the other stays on {target.name} "
+                    "without that name (an undo names it again)",
+                ))
+    return findings
+
+
+def _volume_users(project: Project, moved: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    return planning.used_volumes(project, moved)
+
+
+def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCompatibleEngine,
+             plan: Plan, moved: Sequence[str]) -> list[VolumeCopy]:
+    declared = project.model.get("volumes") or {}
+    copies = []
+    for key, users in _volume_users(project, moved).items():
+        name = planning.volume_name(project, key)
+        if not queries.volume_exists(source, name):
+            plan.findings.append(Finding(f"volume {name}", f"does not exist on {source.name}",
+                                         "crank copies nothing for it; the target starts with an empty volume"))
+            continue
+        kilobytes = transfer.volume_kilobytes(source, _helper(plan), name) if plan.helper_image else 0
+        copies.append(VolumeCopy(name=name, services=users, kilobytes=kilobytes,
+                                 on_target=queries.volume_exists(target, name),
+                                 external=bool((declared.get(key) or {}).get("external"))))
+    for copy in copies:
+        if copy.on_target:
+            plan.findings.append(_existing_volume_finding(project, target, copy.name))
+    return copies
+
+
+def _existing_volume_finding(project: Project, target: DockerCompatibleEngine, name: str) -> Finding:
+    owner = (queries.volume_labels(target, name) or {}).get(labels.PROJECT)
+    if owner == project.name:
+        return Finding(
+            f"volume {name}", f"already exists on {target.name}, left from an earlier run of the project there",
+            "crank replaces its content with the source's; an undo cannot bring the old content back",
+        )
+    return Finding(
+        f"volume {name}", f"already exists on {target.name} and does not belong to project {project.name}",
+        f"remove or rename it first ({target.name} volume rm {name}); crank does not overwrite it", blocking=True,
+    )
+
+
+def helper_for(plan: Plan, record_id: str | None = None) -> transfer.Helper:
+    """Return how helper containers are made for this plan."""
+    return _helper(plan, record_id)
+
+
+def _helper(plan: Plan, record_id: str | None = None) -> transfer.Helper:
+    assert plan.helper_image is not None and plan.helper_tar is not None
+    return transfer.Helper(plan.helper_image, plan.helper_tar, {HELPER_LABEL: record_id or plan.project})
+
+
+def _choose_helper(plan: Plan, source: DockerCompatibleEngine, target: DockerCompatibleEngine,
+                   requested: str | None, project: Project, users: Mapping[str, tuple[str, ...]]) -> None:
+    """Pick the image of the helper containers: one with GNU tar if any, else one with BusyBox tar."""
+    if not users:
+        return
+    if requested:
+        candidates = [requested]
+    else:
+        by_service = {c.service: c.image_id for c in plan.moved_containers}
+        mounting = [by_service[name] for names in users.values() for name in names if name in by_service]
+        candidates = list(dict.fromkeys([*mounting, *(image.image_id for image in plan.images)]))
+    fallback = None
+    for image in candidates:
+        tar = transfer.probe_tar(source, image)
+        if tar == transfer.GNU_TAR:
+            fallback = (image, tar)
+            break
+        if tar == transfer.BUSYBOX_TAR and fallback is None:
+            fallback = (image, tar)
+    if fallback is None:
+        shown = requested or "the images of the services that mount the volumes"
+        plan.findings.append(Finding(
+            "volume copy", f"no tar found in {shown}, and helper containers need one to copy volumes",
+            "pass --helper-image with an image that has GNU tar (or BusyBox tar) on the source engine",
+            blocking=True,
+        ))
+        return
+    image, tar = fallback
+    resolved = queries.image_id(source, image) or image
+    plan.helper_image, plan.helper_tar = resolved, tar
+    if tar == transfer.BUSYBOX_TAR:
+        plan.findings.append(Finding(
+            "volume copy", f"the helper image {resolved[:12]} has BusyBox tar, which copies no extended "
+            "attributes and does not restore the times of directories and symlinks",
+            "crank copies contents, owners, modes, file times and symlinks; pass --helper-image with "
+            "an image that has GNU tar to keep the rest",
+        ))
+    if resolved not in {image.image_id for image in plan.images}:
+        plan.images.append(ImageCopy(image_id=resolved, references=(), size=queries.image_size(source, resolved),
+                                     on_target=queries.image_id(target, resolved) == resolved))
+
+
+def _target_facts(source: DockerCompatibleEngine, target: DockerCompatibleEngine) -> TargetFacts:
+    try:
+        rootless = queries.is_rootless(target)
+    except CrankError:
+        rootless = False
+    return TargetFacts(
+        name=target.name, source_name=source.name, rootless=rootless,
+        schedules_healthchecks=queries.schedules_healthchecks(target),
+        unprivileged_port_start=queries.unprivileged_port_start(),
+    )
+
+
+def _target_conflicts(project: Project, target: DockerCompatibleEngine, moved: Sequence[str]) -> list[Finding]:
+    findings = []
+    for tool, label_filter in project_filters(project.name):
+        states = target.list_containers(label_filter)
+        # Services moved earlier by a per-service cut-over may already run there.
+        present = [s.name for s in states if tool != "crank" or s.labels.get(labels.SERVICE) in moved]
+        if present:
+            findings.append(Finding(
+                f"project {project.name} on {target.name}",
+                f"the target already has containers of the project started by {tool}: {', '.join(sorted(present))}",
+                f"remove them first (crank --runtime {target.name} down), or migrate from {target.name}",
+                blocking=True,
+            ))
+    taken = queries.container_names(target)
+    for service in moved:
+        name = specs.container_name(project, service)
+        if name in taken and not any(name in finding.problem for finding in findings):
+            findings.append(Finding(
+                f"service {service}", f"a container named {name} already exists on {target.name}",
+                "remove or rename it first", blocking=True,
+            ))
+    return findings

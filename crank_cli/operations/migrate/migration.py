@@ -1,0 +1,324 @@
+"""Steps 3 to 6 of a migration, and the undo that runs when one of them fails.
+
+3. Copy the images the target lacks, checking each image ID on arrival.
+4. Copy the named volumes: a first pass while the source still runs, then, with the source
+   stopped, an exact pass checked against a checksum manifest.
+5. Start the services on the target with crank's own `up` and wait until they are running
+   and healthy.
+6. Remove the source containers, or keep them stopped with `--keep-source`.
+
+Every change is stored in the migration record as it happens. A failure or Ctrl-C before the
+target is verified removes what the migration created on the target and starts the source
+containers that ran before; from then on Ctrl-C is ignored until the source runs again.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crank_cli.errors import CrankError, EngineError
+from crank_cli.operations import labels, specs
+from crank_cli.operations.events import Events
+from crank_cli.operations.migrate import record as records
+from crank_cli.operations.migrate.describe import human_size
+from crank_cli.operations.migrate.inventory import helper_for
+from crank_cli.operations.migrate.manifest import Manifest, compare, read_tar_stream
+from crank_cli.operations.migrate.plan import Plan, VolumeCopy
+from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.waiting import wait_until_ready
+from crank_cli.runtime import queries, transfer
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+Result = TypeVar("Result")
+
+
+class VerificationError(EngineError):
+    """A copied volume differs from its source."""
+
+    def __init__(self, volume: str, problems: list[str]) -> None:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(["verify", volume], 1, f"the copy of volume {volume} differs from the source: {shown}")
+        self.message = f"the copy of volume {volume} differs from the source: {shown}"
+        self.args = (self.message,)
+
+
+@dataclass(frozen=True)
+class Engines:
+    """The two engines of a migration."""
+
+    source: DockerCompatibleEngine
+    target: DockerCompatibleEngine
+
+
+@dataclass
+class Timing:
+    """When the source stopped serving and when the target was verified (monotonic seconds)."""
+
+    stopped: float | None = None
+    verified: float | None = None
+
+    @property
+    def downtime(self) -> float | None:
+        if self.stopped is None or self.verified is None:
+            return None
+        return self.verified - self.stopped
+
+
+class Migration:
+    """Carries out a plan between two engines, recording each step."""
+
+    def __init__(self, project: Project, engines: Engines, record: MigrationRecord, events: Events,
+                 *, keep_source: bool = False, verify_timeout: float = 120.0) -> None:
+        self.project = project
+        self.engines = engines
+        self.record = record
+        self.plan: Plan = record.plan
+        self.events = events
+        self.keep_source = keep_source
+        self.verify_timeout = verify_timeout
+        self.timing = Timing()
+        self.started: dict[str, list[str]] = {}
+
+    @property
+    def source(self) -> DockerCompatibleEngine:
+        return self.engines.source
+
+    @property
+    def target(self) -> DockerCompatibleEngine:
+        return self.engines.target
+
+    def run(self) -> Timing:
+        """Carry out steps 3 to 6; undo the target and restore the source on failure."""
+        try:
+            self.copy_images()
+            self.copy_volumes_first_pass()
+            self.stop_source()
+            self.copy_volumes_final()
+            self.start_target()
+            self.verify_target()
+        except (CrankError, KeyboardInterrupt) as error:
+            self.events.emit("migration", f"failed ({_reason(error)}): undoing the changes on {self.target.name}")
+            with ignoring_interrupts():
+                undo(self.record, self.engines, self.events)
+            raise
+        finish_source(self.record, self.engines, self.events, keep_source=self.keep_source)
+        return self.timing
+
+    # Step 3
+
+    def copy_images(self) -> None:
+        self.events.emit("step 3/6", f"copy images to {self.target.name}")
+        for image in self.plan.images:
+            if not image.on_target:
+                self.events.emit(f"image {image.image_id[:12]}", f"copying {_size(image.size)}")
+                self.record.add_change("images", image.image_id)
+                transfer.copy_image(self.source, self.target, image.image_id)
+                arrived = queries.image_id(self.target, image.image_id)
+                if arrived != image.image_id:
+                    raise EngineError(["load"], 1, f"image {image.image_id[:12]} arrived on {self.target.name} "
+                                                   f"with ID {arrived or 'none'}")
+                self.events.emit(f"image {image.image_id[:12]}", "copied, ID checked")
+            for reference in image.references:
+                self.tag(image.image_id, reference)
+        self.record.reached(records.IMAGES_COPIED)
+
+    def tag(self, image: str, reference: str) -> None:
+        previous = queries.image_id(self.target, reference)
+        if previous == image:
+            return
+        self.record.add_change("tags", [reference, previous])
+        queries.tag_image(self.target, image, reference)
+        self.events.emit(f"image {reference}", f"tagged {image[:12]} on {self.target.name}")
+
+    # Step 4
+
+    def copy_volumes_first_pass(self) -> None:
+        if not self.plan.volumes:
+            return
+        self.events.emit("step 4/6", "copy volumes, first pass while the source runs")
+        for volume in self.plan.volumes:
+            self.ensure_target_volume(volume)
+            started = time.monotonic()
+            manifest = self.copy_volume(volume, source_may_change=True)
+            seconds = time.monotonic() - started
+            self.events.emit(f"volume {volume.name}", f"first pass: {_size(manifest.total_bytes)} in {seconds:.1f} s")
+        self.record.reached(records.FIRST_PASS)
+
+    def ensure_target_volume(self, volume: VolumeCopy) -> None:
+        if queries.volume_exists(self.target, volume.name):
+            return
+        volume_labels = {} if volume.external else labels.resource_labels(self.project.name, **{labels.VOLUME: volume.name})
+        self.record.add_change("volumes", volume.name)
+        self.target.create_volume(volume.name, volume_labels)
+        self.events.emit(f"volume {volume.name}", f"created on {self.target.name}")
+
+    def copy_volume(self, volume: VolumeCopy, *, source_may_change: bool) -> Manifest:
+        helper = helper_for(self.plan, self.record.document["id"])
+        transfer.empty_volume(self.target, helper, volume.name)
+        return transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream,
+                                    source_may_change=source_may_change)
+
+    def stop_source(self) -> None:
+        running = self.plan.running_before
+        self.events.emit("cut-over", f"stopping {len(running)} container(s) on {self.source.name}")
+        self.timing.stopped = time.monotonic()
+        self.record.reached(records.SOURCE_STOPPED)
+        self.source.stop_containers(running)
+        for name in running:
+            self.events.emit(name, f"stopped on {self.source.name}")
+
+    def copy_volumes_final(self) -> None:
+        if self.plan.volumes:
+            self.events.emit("step 4/6", "copy volumes, final pass with the source stopped")
+        for volume in self.plan.volumes:
+            sent = self.copy_volume(volume, source_may_change=False)
+            verify_copy(self.target, helper_for(self.plan), volume.name, sent)
+            self.events.emit(f"volume {volume.name}",
+                             f"copied {len(sent.entries)} paths, {_size(sent.total_bytes)}; manifests match")
+        self.record.reached(records.VOLUMES_COPIED)
+
+    # Step 5
+
+    def start_target(self) -> None:
+        from crank_cli.operations.up import UpOptions, up
+
+        self.events.emit("step 5/6", f"start {', '.join(self.plan.services)} on {self.target.name}")
+        self.record.document["target_networks_before"] = self.target.list_networks(labels.project_filter(self.project.name))
+        self.record.reached(records.TARGET_STARTED)
+        options = UpOptions(services=self.plan.services)
+        result = up(moved_project(self.project, self.plan.services), self.target, options, self.events)
+        self.started = result.services
+
+    def verify_target(self) -> None:
+        self.events.emit("step 5/6", f"wait until the services run and are healthy on {self.target.name}")
+        wait_until_ready(self.target, self.project, self.started, self.verify_timeout, self.events)
+        self.timing.verified = time.monotonic()
+        self.record.document["downtime_seconds"] = self.timing.downtime
+        self.record.reached(records.VERIFIED)
+
+
+def verify_copy(engine: DockerCompatibleEngine, helper: transfer.Helper, volume: str, sent: Manifest) -> None:
+    """Read the copied volume back and raise `VerificationError` unless it matches what was sent."""
+    arrived = transfer.read_volume(engine, helper, volume, read_tar_stream)
+    kept_mtime = ("file", "directory", "symlink") if helper.tar == transfer.GNU_TAR else ("file",)
+    problems = compare(sent, arrived, mtime_types=kept_mtime, xattrs=helper.keeps_xattrs)
+    if problems:
+        raise VerificationError(volume, problems)
+
+
+def moved_project(project: Project, services: tuple[str, ...]) -> Project:
+    """Return the project with only the moved services, so `up` starts none of the others.
+
+    The service definitions stay as they are, so their config hashes match a later `up` of
+    the whole project on the target.
+    """
+    model = dict(project.model)
+    model["services"] = {name: service for name, service in project.model["services"].items() if name in services}
+    return replace(project, model=model)
+
+
+def finish_source(record: MigrationRecord, engines: Engines, events: Events, *, keep_source: bool) -> None:
+    """Step 6: remove the moved source containers (or keep them stopped) and close the record."""
+    plan = record.plan
+    names = [container.name for container in plan.moved_containers]
+    events.emit("step 6/6", f"{'keep' if keep_source else 'remove'} the containers on {engines.source.name}")
+    record.document["source_kept"] = keep_source
+    if not keep_source:
+        present = queries.container_names(engines.source) & set(names)
+        engines.source.remove_containers(sorted(present))
+        for name in sorted(present):
+            events.emit(name, f"removed from {engines.source.name}")
+        if plan.full and plan.networks:
+            _remove_quietly(engines.source.remove_networks, plan.networks, events)
+    record.reached(records.SOURCE_REMOVED)
+    helpers_only = [image.image_id for image in plan.images if not image.references and not image.on_target]
+    for image in helpers_only:
+        _remove_quietly(lambda ids: queries.remove_image(engines.target, ids[0]), [image], events)
+    record.finish(records.DONE)
+
+
+def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
+    """Remove what a migration created on the target and start the source containers that ran."""
+    plan = record.plan
+    target, source = engines.target, engines.source
+    moved = set(plan.services)
+    states = target.list_containers(labels.project_filter(plan.project))
+    created = [state.name for state in states if state.labels.get(labels.SERVICE) in moved]
+    if created:
+        target.remove_containers(created)
+        for name in created:
+            events.emit(name, f"removed from {target.name}")
+    before = set(record.document.get("target_networks_before") or [])
+    if record.document.get("target_networks_before") is not None:
+        networks = [name for name in target.list_networks(labels.project_filter(plan.project)) if name not in before]
+        _remove_quietly(target.remove_networks, networks, events)
+    changes = record.changes
+    _remove_quietly(target.remove_volumes, list(changes.get("volumes", [])), events)
+    for reference, previous in reversed(changes.get("tags", [])):
+        if previous:
+            restore = lambda ids, ref=reference: queries.tag_image(target, ids[0], ref)  # noqa: E731
+            _remove_quietly(restore, [previous], events, done=f"tagged {reference} again")
+    for image in changes.get("images", []):
+        _remove_quietly(lambda ids: queries.remove_image(target, ids[0]), [image], events)
+    _restart_source(record, source, events)
+    record.finish(records.UNDONE)
+
+
+def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:
+    wanted = record.plan.running_before
+    present = queries.container_names(source)
+    states = {state.name: state for state in source.inspect_containers([name for name in wanted if name in present])}
+    stopped = [name for name in wanted if name in states and not states[name].running]
+    if stopped:
+        source.start_containers(stopped)
+        for name in stopped:
+            events.emit(name, f"started again on {source.name}")
+
+
+def _remove_quietly(remove: Callable[[list[Any]], None], names: list[Any], events: Events,
+                    done: str = "removed") -> None:
+    """Remove (or restore) objects one by one, reporting failures instead of stopping the clean-up."""
+    for name in names:
+        try:
+            remove([name])
+        except CrankError as error:
+            events.emit(str(name), f"could not be {done}: {error.message}")
+        else:
+            events.emit(str(name), done)
+
+
+@contextmanager
+def ignoring_interrupts() -> Iterator[None]:
+    """Ignore Ctrl-C for the block, so an undo cannot itself be cut short.
+
+    Engine processes started in the block inherit the ignored signal, so a second Ctrl-C on
+    the terminal does not stop them either.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:
+        # Not the main thread: signals cannot be changed here, and none arrive here either.
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return error.message if isinstance(error, CrankError) else str(error)
+
+
+def _size(count: int) -> str:
+    return human_size(count)

@@ -1,0 +1,188 @@
+"""Planning a migration: what the source runs, what moves, and what the target lacks.
+
+The plan is computed before anything changes: it is what `--dry-run` prints and what the
+migration record stores, so an interrupted migration can be undone from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crank_cli.errors import UsageError
+from crank_cli.operations import labels, specs
+from crank_cli.operations.graph import dependencies
+from crank_cli.operations.migrate.findings import Finding
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+
+@dataclass(frozen=True)
+class SourceContainer:
+    """A container of the project on the source engine."""
+
+    name: str
+    service: str
+    image_id: str
+    running: bool
+
+
+@dataclass(frozen=True)
+class ImageCopy:
+    """An image that the moved containers run, and the names the target needs for it."""
+
+    image_id: str
+    references: tuple[str, ...]
+    size: int
+    on_target: bool
+
+
+@dataclass(frozen=True)
+class VolumeCopy:
+    """A named volume that moved services mount."""
+
+    name: str
+    services: tuple[str, ...]
+    kilobytes: int
+    on_target: bool
+    external: bool = False
+
+
+@dataclass
+class Plan:
+    """Everything a migration will do, decided before it changes anything."""
+
+    project: str
+    source: str
+    target: str
+    services: tuple[str, ...]
+    containers: list[SourceContainer]
+    images: list[ImageCopy]
+    volumes: list[VolumeCopy]
+    networks: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    helper_image: str | None = None
+    helper_tar: str | None = None
+    started_by: str = "crank"
+
+    @property
+    def full(self) -> bool:
+        """Whether every container of the project on the source moves."""
+        return all(container.service in self.services for container in self.containers)
+
+    @property
+    def moved_containers(self) -> list[SourceContainer]:
+        return [container for container in self.containers if container.service in self.services]
+
+    @property
+    def running_before(self) -> list[str]:
+        return [container.name for container in self.moved_containers if container.running]
+
+    def as_dict(self) -> dict[str, Any]:
+        document = asdict(self)
+        document["findings"] = [finding.as_dict() for finding in self.findings]
+        return document
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Plan:
+        return cls(
+            project=document["project"],
+            source=document["source"],
+            target=document["target"],
+            services=tuple(document["services"]),
+            containers=[SourceContainer(**item) for item in document["containers"]],
+            images=[ImageCopy(**{**item, "references": tuple(item["references"])}) for item in document["images"]],
+            volumes=[VolumeCopy(**{**item, "services": tuple(item["services"])}) for item in document["volumes"]],
+            networks=list(document["networks"]),
+            findings=[Finding(**item) for item in document["findings"]],
+            helper_image=document.get("helper_image"),
+            helper_tar=document.get("helper_tar"),
+            started_by=document.get("started_by", "crank"),
+        )
+
+
+def check_cut_over(services: Mapping[str, dict[str, Any]], moved: Iterable[str], *, source: str, target: str) -> None:
+    """Raise `UsageError` when a service that stays on the source depends on one that moves."""
+    moving = set(moved)
+    graph = dependencies(services)
+    blocked = {name: sorted(graph[name] & moving) for name in sorted(services) if name not in moving and graph[name] & moving}
+    if not blocked:
+        return
+    reasons = "; ".join(f"{name} depends on {', '.join(needs)}" for name, needs in blocked.items())
+    together = " ".join(sorted(moving | set(blocked)))
+    message = (
+        f"cannot move {', '.join(sorted(moving))} without the services that depend on them: "
+        f"{reasons}, and {'it stays' if len(blocked) == 1 else 'they stay'} on {source}; "
+        f"move them together: crank migrate --to {target} {together}"
+    )
+    raise UsageError(message)
+
+
+def volume_keys(service: dict[str, Any]) -> list[str]:
+    """Return the keys of the top-level named volumes that a service mounts."""
+    return [volume["source"] for volume in service.get("volumes") or () if volume.get("type") == "volume" and volume.get("source")]
+
+
+def check_shared_volumes(services: Mapping[str, dict[str, Any]], moved: Iterable[str], present: Iterable[str]) -> None:
+    """Raise `UsageError` when a moved service shares a volume with a service that stays and runs.
+
+    Copying such a volume would leave two copies that drift apart.
+    """
+    moving = set(moved)
+    staying = set(present) - moving
+    shared = []
+    for name in sorted(moving):
+        for key in volume_keys(services[name]):
+            users = sorted(other for other in staying if key in volume_keys(services[other]))
+            if users:
+                shared.append(f"volume {key} of {name} is also mounted by {', '.join(users)}")
+    if shared:
+        message = "cannot move services that share a volume with services that stay: " + "; ".join(shared)
+        raise UsageError(message + "; move them together")
+
+
+def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> list[SourceContainer]:
+    """Turn raw `container inspect` records into the containers a plan works with."""
+    containers = []
+    for record in records:
+        config = record.get("Config") or {}
+        state = record.get("State") or {}
+        containers.append(SourceContainer(
+            name=str(record.get("Name", "")).lstrip("/"),
+            service=(config.get("Labels") or {}).get(service_label, ""),
+            image_id=str(record.get("Image", "")).removeprefix("sha256:"),
+            running=state.get("Status") == "running",
+        ))
+    return sorted(containers, key=lambda container: container.name)
+
+
+def image_references(project: Project, containers: Iterable[SourceContainer]) -> dict[str, tuple[str, ...]]:
+    """Map each image ID the containers run to the image names their services use."""
+    references: dict[str, set[str]] = {}
+    for container in containers:
+        if container.service in project.model["services"]:
+            references.setdefault(container.image_id, set()).add(specs.image_name(project, container.service))
+    return {image: tuple(sorted(names)) for image, names in references.items()}
+
+
+def used_volumes(project: Project, moved: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Map the key of each top-level volume that moved services mount to those services."""
+    users: dict[str, set[str]] = {}
+    for name in moved:
+        for key in volume_keys(project.model["services"][name]):
+            users.setdefault(key, set()).add(name)
+    return {key: tuple(sorted(names)) for key, names in sorted(users.items())}
+
+
+def volume_name(project: Project, key: str) -> str:
+    return (project.model.get("volumes") or {}).get(key, {}).get("name", f"{project.name}_{key}")
+
+
+def service_label_for(started_by: str) -> str:
+    """Return the label that names a container's service, for crank or the tool that started it."""
+    for project_label, tool in labels.FOREIGN_PROJECT_LABELS.items():
+        if tool == started_by:
+            return labels.FOREIGN_SERVICE_LABELS[project_label]
+    return labels.SERVICE

@@ -1,0 +1,145 @@
+"""The migration record: a JSON file in the project folder that makes a migration undoable.
+
+It is written before anything changes and rewritten after each step and each change on an
+engine, so a migration stopped at any point (a crash, SIGKILL, a lost terminal) can be
+rolled back or finished by the next `crank migrate`. It holds the loaded compose model, the
+source containers' `inspect` output, the plan, the step reached and every object created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crank_cli.operations.migrate.plan import Plan
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+RECORD_FOLDER = Path(".crank") / "migrations"
+SCHEMA = 1
+
+# Statuses: `running` until the migration ends; then `done`, `undone` (a failed or interrupted
+# migration whose changes were reverted) or `rolled-back` (a finished one reverted on request).
+RUNNING = "running"
+DONE = "done"
+UNDONE = "undone"
+ROLLED_BACK = "rolled-back"
+
+# Steps in order. Until `verified`, an unfinished migration is undone; from `verified` on the
+# target runs the project and the next run finishes the migration instead.
+PLANNED = "planned"
+IMAGES_COPIED = "images-copied"
+FIRST_PASS = "volumes-first-pass"
+SOURCE_STOPPED = "source-stopped"
+VOLUMES_COPIED = "volumes-copied"
+TARGET_STARTED = "target-started"
+VERIFIED = "verified"
+SOURCE_REMOVED = "source-removed"
+
+
+@dataclass
+class MigrationRecord:
+    """One migration's record file and its content."""
+
+    path: Path
+    document: dict[str, Any]
+
+    @property
+    def plan(self) -> Plan:
+        return Plan.from_dict(self.document["plan"])
+
+    @property
+    def status(self) -> str:
+        return str(self.document["status"])
+
+    @property
+    def step(self) -> str:
+        return str(self.document["step"])
+
+    @property
+    def changes(self) -> dict[str, list[Any]]:
+        return self.document["changes"]
+
+    def reached(self, step: str) -> None:
+        self.document["step"] = step
+        self.document["steps"].append({"step": step, "at": _now()})
+        self.save()
+
+    def add_change(self, kind: str, value: Any) -> None:
+        """Store an object that the migration created, so an undo can remove it."""
+        self.changes.setdefault(kind, []).append(value)
+        self.save()
+
+    def finish(self, status: str, **extra: Any) -> None:
+        self.document["status"] = status
+        self.document.update(extra)
+        self.save()
+
+    def save(self) -> None:
+        """Write the record so that a crash leaves the old or the new version, never half of one."""
+        self.document["updated_at"] = _now()
+        temporary = self.path.with_suffix(".tmp")
+        with temporary.open("w", encoding="utf-8") as stream:
+            json.dump(self.document, stream, indent=2, sort_keys=True)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, self.path)
+
+    def project(self) -> Project:
+        """Return the project as it was loaded when the migration started."""
+        from crank_cli.compose import Project
+
+        saved = self.document["project"]
+        return Project(saved["name"], Path(saved["working_dir"]), tuple(Path(path) for path in saved["files"]),
+                       self.document["model"])
+
+
+def create(project: Project, plan: Plan, inspected: list[dict[str, Any]]) -> MigrationRecord:
+    """Write a new record for a migration that is about to start."""
+    folder = project.working_dir / RECORD_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    document = {
+        "schema": SCHEMA,
+        "id": f"{project.name}-{stamp}",
+        "project": {"name": project.name, "working_dir": str(project.working_dir),
+                    "files": [str(path) for path in project.files]},
+        "model": project.model,
+        "containers": inspected,
+        "plan": plan.as_dict(),
+        "status": RUNNING,
+        "step": PLANNED,
+        "steps": [{"step": PLANNED, "at": _now()}],
+        "changes": {},
+        "created_at": _now(),
+    }
+    record = MigrationRecord(folder / f"{stamp}.json", document)
+    record.save()
+    return record
+
+
+def records(working_dir: Path, project_name: str) -> list[MigrationRecord]:
+    """Return the project's migration records, oldest first."""
+    folder = working_dir / RECORD_FOLDER
+    found = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("schema") == SCHEMA and document.get("project", {}).get("name") == project_name:
+            found.append(MigrationRecord(path, document))
+    return found
+
+
+def latest(working_dir: Path, project_name: str, status: str) -> MigrationRecord | None:
+    """Return the newest record of the project with the given status."""
+    matching = [record for record in records(working_dir, project_name) if record.status == status]
+    return matching[-1] if matching else None
+
+
+def _now() -> str:
+    return datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="milliseconds")

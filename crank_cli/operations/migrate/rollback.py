@@ -1,0 +1,110 @@
+"""`crank migrate --rollback`: move a finished migration back to its source engine.
+
+The target's services stop, their volumes are copied back (they may hold data written since
+the migration), the source containers start again (or are created again from the recorded
+compose model when the migration removed them), and once they are running and healthy the
+migration's objects on the target are removed: containers, networks, volumes and images.
+"""
+
+from __future__ import annotations
+
+import time
+
+from crank_cli.errors import CrankError, UsageError
+from crank_cli.operations import labels
+from crank_cli.operations.events import Events
+from crank_cli.operations.migrate import record as records
+from crank_cli.operations.migrate.inventory import helper_for
+from crank_cli.operations.migrate.manifest import read_tar_stream
+from crank_cli.operations.migrate.migration import (
+    Engines,
+    ignoring_interrupts,
+    moved_project,
+    undo,
+    verify_copy,
+)
+from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.waiting import wait_until_ready
+from crank_cli.runtime import queries, transfer
+
+
+def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verify_timeout: float) -> float:
+    """Move the project of a finished migration back to its source; return the downtime in seconds."""
+    if record.status != records.DONE:
+        raise UsageError(f"migration {record.document['id']} is {record.status}, not done: nothing to roll back")
+    plan = record.plan
+    target_names = _target_containers(record, engines)
+    if not target_names:
+        raise UsageError(f"project {plan.project} has no containers on {plan.target}: nothing to roll back")
+    events.emit("rollback", f"stopping {len(target_names)} container(s) on {plan.target}")
+    stopped = time.monotonic()
+    engines.target.stop_containers(target_names)
+    try:
+        _copy_volumes_back(record, engines, events)
+        started = _start_source(record, engines, events)
+        wait_until_ready(engines.source, record.project(), started, verify_timeout, events)
+    except (CrankError, KeyboardInterrupt):
+        with ignoring_interrupts():
+            events.emit("rollback", f"failed: starting the project on {plan.target} again")
+            engines.target.start_containers(target_names)
+        raise
+    downtime = time.monotonic() - stopped
+    with ignoring_interrupts():
+        undo(record, Engines(source=engines.source, target=engines.target), _Quiet(events))
+    record.finish(records.ROLLED_BACK, rollback_downtime_seconds=downtime)
+    return downtime
+
+
+def _target_containers(record: MigrationRecord, engines: Engines) -> list[str]:
+    moved = set(record.plan.services)
+    states = engines.target.list_containers(labels.project_filter(record.plan.project))
+    return [state.name for state in states if state.labels.get(labels.SERVICE) in moved]
+
+
+def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events) -> None:
+    plan = record.plan
+    if not plan.volumes:
+        return
+    helper = helper_for(plan, record.document["id"])
+    for volume in plan.volumes:
+        if not queries.volume_exists(engines.source, volume.name):
+            engines.source.create_volume(volume.name, {} if volume.external else
+                                         labels.resource_labels(plan.project, **{labels.VOLUME: volume.name}))
+        transfer.empty_volume(engines.source, helper, volume.name)
+        sent = transfer.copy_volume(engines.target, engines.source, helper, volume.name, read_tar_stream)
+        verify_copy(engines.source, helper, volume.name, sent)
+        events.emit(f"volume {volume.name}", f"copied back to {plan.source}; manifests match")
+
+
+def _start_source(record: MigrationRecord, engines: Engines, events: Events) -> dict[str, list[str]]:
+    """Start the project on the source again; return its containers by service."""
+    plan = record.plan
+    names = [container.name for container in plan.moved_containers]
+    present = queries.container_names(engines.source)
+    if record.document.get("source_kept") and set(plan.running_before) <= present:
+        engines.source.start_containers(plan.running_before)
+        for name in plan.running_before:
+            events.emit(name, f"started on {plan.source}")
+        started: dict[str, list[str]] = {}
+        for container in plan.moved_containers:
+            if container.name in plan.running_before:
+                started.setdefault(container.service, []).append(container.name)
+        return started
+    from crank_cli.operations.up import UpOptions, up
+
+    leftovers = sorted(present & set(names))
+    if leftovers:
+        engines.source.remove_containers(leftovers)
+    result = up(moved_project(record.project(), plan.services), engines.source, UpOptions(services=plan.services), events)
+    return result.services
+
+
+class _Quiet:
+    """Passes on only the events that report a problem, for the clean-up after a rollback."""
+
+    def __init__(self, events: Events) -> None:
+        self.events = events
+
+    def emit(self, subject: str, status: str) -> None:
+        if "could not" in status or "removed from" in status:
+            self.events.emit(subject, status)

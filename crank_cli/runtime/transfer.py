@@ -1,0 +1,274 @@
+"""Stream images and volume contents from one engine to another, with no temporary file.
+
+An image travels as `SOURCE save ID | TARGET load` through an operating-system pipe between
+two processes. A volume travels as a tar stream: a helper container on the source mounts the
+volume read-only and writes the archive to its standard output, and a helper container on
+the target extracts it from its standard input. crank reads that stream on its way, so a
+caller can build a checksum manifest of exactly what was sent.
+
+Helper containers run with no network and no log driver: an engine that logs a container's
+output (Docker's json-file, Podman's k8s-file) would otherwise store the whole archive again.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TypeVar
+
+from crank_cli.errors import EngineError, EngineNotFoundError
+from crank_cli.process import redact
+from crank_cli.runtime.argv import label_flags
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+
+log = logging.getLogger("crank.transfer")
+
+VOLUME_MOUNT = "/crank-volume"
+GNU_TAR = "gnu"
+BUSYBOX_TAR = "busybox"
+PROBE_TIMEOUT_SECONDS = 60.0
+
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class Helper:
+    """How helper containers are made: an image present on both engines and its tar."""
+
+    image: str
+    tar: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def keeps_xattrs(self) -> bool:
+        return self.tar == GNU_TAR
+
+
+def helper_command(
+    engine: DockerCompatibleEngine,
+    helper: Helper,
+    volume: str,
+    entrypoint: str,
+    args: Sequence[str],
+    *,
+    read_only: bool = False,
+    stdin: bool = False,
+) -> list[str]:
+    """Return the argument list of a helper container that mounts `volume` and runs one program."""
+    mount = f"type=volume,source={volume},target={VOLUME_MOUNT}"
+    argv = ["run", "--rm", "--network", "none", "--log-driver", "none", "--user", "0:0"]
+    if stdin:
+        argv.append("--interactive")
+    argv += label_flags(helper.labels)
+    # Podman 4.3 rejects `readonly` in --mount; both engines accept `ro`.
+    argv += ["--mount", mount + (",ro" if read_only else ""), "--entrypoint", entrypoint, helper.image]
+    return engine.command(*argv, *args)
+
+
+def tar_create_args(tar: str) -> list[str]:
+    """Return the arguments of a tar that archives the volume to standard output."""
+    if tar == GNU_TAR:
+        # POSIX format carries extended attributes and sub-second times in pax headers.
+        return ["--create", "--file=-", f"--directory={VOLUME_MOUNT}", "--numeric-owner",
+                "--format=posix", "--xattrs", "--xattrs-include=*", "."]
+    return ["-c", "-f", "-", "-C", VOLUME_MOUNT, "."]
+
+
+def tar_extract_args(tar: str) -> list[str]:
+    """Return the arguments of a tar that extracts standard input into the volume as it was."""
+    if tar == GNU_TAR:
+        return ["--extract", "--file=-", f"--directory={VOLUME_MOUNT}", "--numeric-owner",
+                "--same-owner", "--preserve-permissions", "--xattrs", "--xattrs-include=*"]
+    return ["-x", "-f", "-", "-C", VOLUME_MOUNT, "--numeric-owner"]
+
+
+def probe_tar(engine: DockerCompatibleEngine, image: str) -> str | None:
+    """Return which tar an image has (`gnu` or `busybox`), or None when it has none."""
+    argv = ["run", "--rm", "--network", "none", "--log-driver", "none", "--entrypoint", "tar", image, "--version"]
+    try:
+        output = engine.run(*argv, timeout=PROBE_TIMEOUT_SECONDS)
+    except EngineError as error:
+        log.info("image %s has no usable tar: %s", image, error.message)
+        return None
+    first_line = output.strip().splitlines()[0] if output.strip() else ""
+    if "GNU tar" in first_line:
+        return GNU_TAR
+    if "busybox" in first_line.lower():
+        return BUSYBOX_TAR
+    return None
+
+
+def volume_kilobytes(engine: DockerCompatibleEngine, helper: Helper, volume: str) -> int:
+    """Return the disk space a volume's files use, in KiB, as `du -sk` reports it."""
+    argv = helper_command(engine, helper, volume, "du", ["-s", "-k", VOLUME_MOUNT], read_only=True)
+    output = engine.runner(argv, timeout=None).stdout
+    return int(output.split()[0]) if output.split() else 0
+
+
+def empty_volume(engine: DockerCompatibleEngine, helper: Helper, volume: str) -> None:
+    """Remove everything inside a volume, keeping the volume itself."""
+    args = [VOLUME_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "{}", "+"]
+    engine.runner(helper_command(engine, helper, volume, "find", args), timeout=None)
+
+
+def read_volume(
+    engine: DockerCompatibleEngine, helper: Helper, volume: str, consume: Callable[[IO[bytes]], Result]
+) -> Result:
+    """Stream a volume's tar archive into `consume` and return what it returns."""
+    reader = _start(helper_command(engine, helper, volume, "tar", tar_create_args(helper.tar), read_only=True))
+    with _Processes(reader) as processes:
+        assert reader.stdout is not None
+        try:
+            result = consume(reader.stdout)
+        except _STREAM_ERRORS as error:
+            processes.finish()
+            raise _unreadable(reader, error) from None
+        processes.finish()
+    return result
+
+
+def copy_volume(
+    source: DockerCompatibleEngine,
+    target: DockerCompatibleEngine,
+    helper: Helper,
+    volume: str,
+    observe: Callable[[IO[bytes]], Result],
+    *,
+    source_may_change: bool = False,
+) -> Result:
+    """Copy a volume's files from `source` into the same-named volume on `target`.
+
+    `observe` reads the archive as it passes (it must read it to the end) and its return
+    value is returned. With `source_may_change`, GNU tar's exit code 1 ("file changed as we
+    read it") is accepted, as it is expected while the source service still runs.
+    """
+    reader_argv = helper_command(source, helper, volume, "tar", tar_create_args(helper.tar), read_only=True)
+    writer_argv = helper_command(target, helper, volume, "tar", tar_extract_args(helper.tar), stdin=True)
+    reader = _start(reader_argv)
+    writer = _start(writer_argv, stdin=subprocess.PIPE)
+    tolerated = {1} if source_may_change and helper.tar == GNU_TAR else set()
+    with _Processes(reader, writer, tolerated={reader: tolerated}) as processes:
+        assert reader.stdout is not None and writer.stdin is not None
+        try:
+            result = observe(_Tee(reader.stdout, writer.stdin))
+            writer.stdin.close()
+        except _STREAM_ERRORS as error:
+            # A failed process explains the broken stream best, so its error wins.
+            processes.finish()
+            raise _unreadable(reader, error) from None
+        processes.finish()
+    return result
+
+
+def copy_image(source: DockerCompatibleEngine, target: DockerCompatibleEngine, image: str) -> None:
+    """Copy one image by streaming `save` on the source into `load` on the target."""
+    save = _start(source.command("save", image))
+    assert save.stdout is not None
+    load = _start(target.command("load"), stdin=save.stdout, capture_stdout=True)
+    # Only the two engine processes hold the pipe now, so `load` sees its end when `save` exits.
+    save.stdout.close()
+    with _Processes(save, load) as processes:
+        processes.finish()
+
+
+# The stderr file of each running streaming process, by process ID.
+_STDERR_FILES: dict[int, IO[bytes]] = {}
+
+# What reading a cut-off or invalid archive raises, including a write to a closed pipe.
+_STREAM_ERRORS = (tarfile.TarError, EOFError, OSError)
+
+
+def _unreadable(reader: subprocess.Popen[bytes], error: Exception) -> EngineError:
+    return EngineError(_argv(reader), 0, f"the volume archive broke off: {error}")
+
+
+class _Tee:
+    """A readable stream that writes every byte read from `source` to `sink` as well."""
+
+    def __init__(self, source: IO[bytes], sink: IO[bytes]) -> None:
+        self.source = source
+        self.sink = sink
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        if data:
+            self.sink.write(data)
+        return data
+
+
+def _start(argv: Sequence[str], *, stdin: int | IO[bytes] | None = subprocess.DEVNULL,
+           capture_stdout: bool = False) -> subprocess.Popen[bytes]:
+    log.debug("stream: %s", redact(argv))
+    stdout: int | IO[bytes] = tempfile.TemporaryFile() if capture_stdout else subprocess.PIPE
+    stderr = tempfile.TemporaryFile()
+    try:
+        process = subprocess.Popen(list(argv), stdin=stdin, stdout=stdout, stderr=stderr)
+    except FileNotFoundError:
+        raise EngineNotFoundError(argv[0]) from None
+    # Popen keeps no handle of a file passed as stderr, so the process carries it along.
+    _STDERR_FILES[process.pid] = stderr
+    return process
+
+
+class _Processes:
+    """Waits for a group of streaming processes and turns a failure into `EngineError`.
+
+    Leaving the block early (an error, Ctrl-C) kills every process of the group that still
+    runs, so no half-finished copy goes on behind crank's back.
+    """
+
+    def __init__(self, *processes: subprocess.Popen[bytes],
+                 tolerated: Mapping[subprocess.Popen[bytes], set[int]] | None = None) -> None:
+        self.processes = processes
+        self.tolerated = tolerated or {}
+
+    def __enter__(self) -> _Processes:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+            stderr = _STDERR_FILES.pop(process.pid, None)
+            if stderr is not None:
+                stderr.close()
+
+    def finish(self) -> None:
+        """Wait for every process and raise `EngineError` for the first that failed."""
+        for process in self.processes:
+            # A reader whose output nobody reads any more would block on a full pipe, and a
+            # writer whose input stays open would wait for more.
+            for stream in (process.stdout, process.stdin):
+                if stream is not None and not stream.closed:
+                    try:
+                        stream.close()
+                    except BrokenPipeError:
+                        pass
+        failures = []
+        for process in self.processes:
+            code = process.wait()
+            if code != 0 and code not in self.tolerated.get(process, set()):
+                failures.append(process)
+        if failures:
+            first = failures[0]
+            raise EngineError(_argv(first), first.returncode, _stderr(first))
+
+
+def _argv(process: subprocess.Popen[bytes]) -> list[str]:
+    args = process.args
+    return [str(arg) for arg in args] if isinstance(args, list) else [str(args)]
+
+
+def _stderr(process: subprocess.Popen[bytes]) -> str:
+    stream = _STDERR_FILES.get(process.pid)
+    if stream is None:
+        return ""
+    stream.seek(0)
+    return stream.read().decode(errors="replace")
