@@ -31,21 +31,17 @@ class DotenvError(Exception):
     """A `.env` file is malformed; the message names the line."""
 
 
-def parse_dotenv(text: str, lookup: Lookup | None = None, *, substitute_values: bool = True) -> dict[str, str]:
-    """Return the variables a `.env` text defines, in the order they appear.
-
-    With `substitute_values=False` (compose's `format: raw`), values are kept as written.
-    """
-    parser = _Parser(text.removeprefix("\ufeff"), lookup or (lambda name: None), substitute_values)
+def parse_dotenv(text: str, lookup: Lookup | None = None) -> dict[str, str]:
+    """Return the variables a `.env` text defines, in the order they appear."""
+    parser = _Parser(text.removeprefix("\ufeff"), lookup or (lambda name: None))
     return parser.parse()
 
 
 class _Parser:
-    def __init__(self, text: str, lookup: Lookup, substitute_values: bool) -> None:
+    def __init__(self, text: str, lookup: Lookup) -> None:
         self.text = text
         self.position = 0
         self.lookup = lookup
-        self.substitute_values = substitute_values
         self.values: dict[str, str] = {}
 
     def parse(self) -> dict[str, str]:
@@ -145,8 +141,6 @@ class _Parser:
         return self._substitute(_unescape(raw))
 
     def _substitute(self, value: str) -> str:
-        if not self.substitute_values:
-            return value
         try:
             return substitute(value, self._lookup_for_substitution)
         except TemplateError as error:
@@ -174,3 +168,27 @@ def _unescape(raw: str) -> str:
         parts.append(char)
         index += 1
     return "".join(parts)
+
+
+def parse_raw_env(text: str, lookup: Lookup | None = None) -> dict[str, str]:
+    """Parse an env file of `format: raw`: `KEY=value` lines taken as written.
+
+    Leading blanks and lines starting with `#` are skipped, the value keeps its quotes and
+    trailing blanks, and a line without `=` takes its value from the lookup, if it has one.
+    """
+    find = lookup or (lambda name: None)
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        line = line.lstrip()
+        if not line or line.startswith("#"):
+            continue
+        key, separator, value = line.partition("=")
+        if any(char.isspace() for char in key):
+            raise DotenvError(f"line {number}: invalid variable name {key!r}: it contains blanks")
+        if separator:
+            values[key] = value
+            continue
+        found = find(key)
+        if found is not None:
+            values[key] = found
+    return values

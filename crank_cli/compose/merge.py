@@ -104,10 +104,17 @@ def merge_values(base: Any, other: Any, path: KeyPath = ()) -> Any:
     if _matches(path, _REPLACED):
         return copy.deepcopy(other)
     if isinstance(base, dict) and isinstance(other, dict):
+        if _matches(path, ("services.*.logging",)) and _drivers_differ(base, other):
+            return copy.deepcopy(other)
         return _merge_mappings(base, other, path)
     if isinstance(base, list) and isinstance(other, list):
         return unique_entries(copy.deepcopy(base) + copy.deepcopy(other), path)
     return copy.deepcopy(other)
+
+
+def _drivers_differ(base: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Return whether two logging settings name different drivers, so options do not mix."""
+    return "driver" in base and "driver" in other and base["driver"] != other["driver"]
 
 
 def _merge_mappings(base: dict[str, Any], other: dict[str, Any], path: KeyPath) -> dict[str, Any]:

@@ -127,7 +127,7 @@ def add_default_network(model: dict[str, Any]) -> None:
 
 
 def drop_unused_resources(model: dict[str, Any]) -> None:
-    """Remove top-level networks and volumes that no service uses, as `config` does."""
+    """Remove top-level networks, volumes, secrets and configs that no service uses, as `config` does."""
     services = (model.get("services") or {}).values()
     used_networks = {name for service in services for name in (service.get("networks") or {})}
     used_volumes = {
@@ -136,7 +136,14 @@ def drop_unused_resources(model: dict[str, Any]) -> None:
         for volume in service.get("volumes") or []
         if volume.get("type") == "volume"
     }
-    for kind, used in (("networks", used_networks), ("volumes", used_volumes)):
+    used_secrets = {
+        reference.get("source")
+        for service in services
+        for reference in [*(service.get("secrets") or []), *((service.get("build") or {}).get("secrets") or [])]
+    }
+    used_configs = {reference.get("source") for service in services for reference in service.get("configs") or []}
+    kinds = (("networks", used_networks), ("volumes", used_volumes), ("secrets", used_secrets), ("configs", used_configs))
+    for kind, used in kinds:
         resources = model.get(kind)
         if resources is None:
             continue

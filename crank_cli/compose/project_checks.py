@@ -81,6 +81,7 @@ _LIMIT_PAIRS = (
     ("mem_limit", ("limits", "memory")),
     ("mem_reservation", ("reservations", "memory")),
     ("pids_limit", ("limits", "pids")),
+    ("cpus", ("limits", "cpus")),
 )
 
 
@@ -90,7 +91,8 @@ def check_resource_limits(service: dict[str, Any], where: Where) -> None:
     for key, (section, limit) in _LIMIT_PAIRS:
         if service.get(key) is None or resources.get(section) is None:
             continue
-        if resources[section].get(limit) != service[key]:
+        # A missing value under deploy counts as 0, as it does for the reference.
+        if float(resources[section].get(limit) or 0) != float(service[key]):
             raise where.fail(
                 f"{key} and deploy.resources.{section}.{limit} differ: set only one of them, or the same value"
             )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from crank_cli.compose.dotenv import DotenvError, parse_dotenv
+from crank_cli.compose.dotenv import DotenvError, parse_dotenv, parse_raw_env
 from crank_cli.compose.where import Where
 
 
@@ -51,8 +51,9 @@ def _read_env_file(
         value = earlier.get(name)
         return value if value is not None else variables.get(name)
 
-    raw = env_file.get("format") == "raw"
     try:
-        return dict(parse_dotenv(text, lookup, substitute_values=not raw))
+        if env_file.get("format") == "raw":
+            return dict(parse_raw_env(text, variables.get))
+        return dict(parse_dotenv(text, lookup))
     except DotenvError as error:
         raise where.fail(f"invalid env file {path}: {error}") from None

@@ -9,7 +9,7 @@ import pytest
 from compose_reference import clean_environment, needs_reference, reference_binary, write_project
 
 from crank_cli.compose import LoadOptions, project_variables
-from crank_cli.compose.dotenv import DotenvError, parse_dotenv
+from crank_cli.compose.dotenv import DotenvError, parse_dotenv, parse_raw_env
 from crank_cli.errors import InvalidProjectError
 
 FIXTURES = Path(__file__).parents[3] / ".." / "shared" / "corpus" / "compose-go" / "dotenv" / "fixtures"
@@ -81,8 +81,14 @@ def test_parse_keeps_file_order() -> None:
     assert list(parse_dotenv("B=1\nA=2\nC=3\n")) == ["B", "A", "C"]
 
 
-def test_raw_format_skips_substitution() -> None:
-    assert parse_dotenv("A=$HOME ${X:?no}\n", lambda name: "/root", substitute_values=False) == {"A": "$HOME ${X:?no}"}
+def test_raw_format_keeps_values_as_written() -> None:
+    text = "# comment\n  A=$HOME ${X:?no}\nB='q' # kept\nHOME\nNOPE\n"
+    assert parse_raw_env(text, {"HOME": "/root"}.get) == {"A": "$HOME ${X:?no}", "B": "'q' # kept", "HOME": "/root"}
+
+
+def test_raw_format_rejects_blank_in_name() -> None:
+    with pytest.raises(DotenvError, match="^line 1: "):
+        parse_raw_env("export A=1\n")
 
 
 def test_error_names_the_line() -> None:
