@@ -25,6 +25,7 @@ class ConvergeOptions:
     recreate: str = "auto"  # auto, force (--force-recreate) or never (--no-recreate)
     start: bool = True  # False for --no-start: create only
     restart_for_dependency: bool = False  # a `restart: true` dependency was replaced
+    one_shot: bool = False  # a service_completed_successfully target: exit 0 is its goal
     timeout: int | None = None
 
 
@@ -107,6 +108,8 @@ def _keep(backend: Backend, name: str, current: ContainerState, options: Converg
         return "restarted"
     if current.running:
         return "running"
+    if options.one_shot and current.exit_code == 0 and current.state == "exited":
+        return "completed"
     events.emit(name, "starting")
     backend.start_containers([name])
     events.emit(name, "started")

@@ -53,7 +53,7 @@ class UpResult:
 
     @property
     def changed(self) -> bool:
-        return any(action not in ("running", "unchanged") for action in self.actions.values())
+        return any(action not in ("running", "unchanged", "completed") for action in self.actions.values())
 
     @property
     def containers(self) -> list[str]:
@@ -101,6 +101,7 @@ class _Run:
             recreate=self.options.recreate,
             start=self.options.start,
             restart_for_dependency=self.dependency_replaced(name),
+            one_shot=name in one_shot_services(self.project),
             timeout=self.options.timeout,
         )
         count = replica_count(self.project, name, self.options.scale)
@@ -176,11 +177,16 @@ def health_interval(project: Project, service: str) -> float | None:
     return None if check is None else check.interval
 
 
+def one_shot_services(project: Project) -> set[str]:
+    """Return the services that others wait on to complete successfully: tasks, not daemons."""
+    return {dependency for service in project.model["services"].values()
+            for dependency, condition in (service.get("depends_on") or {}).items()
+            if (condition or {}).get("condition") == wait.COMPLETED}
+
+
 def readiness_targets(project: Project, containers: dict[str, list[str]]) -> list[wait.Target]:
     """Return what `up --wait` waits for: each container healthy or running, or finished for one-shot tasks."""
-    one_shot = {dependency for service in project.model["services"].values()
-                for dependency, condition in (service.get("depends_on") or {}).items()
-                if (condition or {}).get("condition") == wait.COMPLETED}
+    one_shot = one_shot_services(project)
     targets = []
     for service, names in containers.items():
         condition = wait.COMPLETED if service in one_shot else wait.READY

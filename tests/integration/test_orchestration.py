@@ -1,0 +1,278 @@
+"""up as an orchestrator, live on each engine: conditions, health, changes, scale, lock, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+
+# Busybox's sh is PID 1 and ignores SIGTERM without a trap; the image has no /tmp.
+IDLE = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
+
+CHAIN = f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3; touch /ready; {IDLE}"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 1s
+      retries: 30
+  migrate-once:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "sleep 1; exit 0"]
+    depends_on:
+      db: {{condition: service_healthy}}
+  api:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    environment:
+      MODE: ${{API_MODE:-one}}
+    depends_on:
+      db: {{condition: service_healthy, restart: true}}
+      migrate-once: {{condition: service_completed_successfully}}
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on:
+      api: {{condition: service_started, restart: true}}
+"""
+
+
+def timestamp(engine: Engine, container: str, field: str) -> datetime:
+    """Read State.StartedAt or State.FinishedAt, trimmed to microseconds for datetime."""
+    text = engine.client("inspect", "--format", "{{.State." + field + "}}", container).stdout.strip()
+    # Docker prints RFC 3339 (2026-12-04T20:41:18.5Z); Podman prints Go's default (2026-12-04 20:41:18.5 +0000 UTC).
+    match = re.match(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?", text)
+    assert match, f"unexpected {field}: {text!r}"
+    fraction = (match.group(3) or "0")[:6].ljust(6, "0")
+    return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}.{fraction}")
+
+
+def inspect(engine: Engine, container: str, template: str) -> str:
+    return engine.client("inspect", "--format", template, container).stdout.strip()
+
+
+def test_chain_waits_for_health_and_completion(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(CHAIN)
+    name = project.project
+
+    result = project("up", "--wait", "--wait-timeout", "90")
+
+    assert result.returncode == 0, result.stderr
+    db_started = timestamp(engine, f"{name}-db-1", "StartedAt")
+    migrate_finished = timestamp(engine, f"{name}-migrate-once-1", "FinishedAt")
+    api_started = timestamp(engine, f"{name}-api-1", "StartedAt")
+    web_started = timestamp(engine, f"{name}-web-1", "StartedAt")
+    assert (api_started - db_started).total_seconds() >= 3, "api started before db could be healthy"
+    assert api_started >= migrate_finished, "api started before migrate-once finished"
+    assert web_started >= api_started
+    assert inspect(engine, f"{name}-db-1", "{{.State.Health.Status}}") == "healthy"
+    assert inspect(engine, f"{name}-migrate-once-1", "{{.State.ExitCode}}") == "0"
+
+
+def test_failing_healthcheck_fails_wait(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  broken:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    healthcheck:
+      test: ["CMD-SHELL", "exit 1"]
+      interval: 1s
+      retries: 2
+"""
+    )
+
+    result = project("up", "--wait", "--wait-timeout", "60")
+
+    assert result.returncode == 5
+    assert "service broken" in result.stderr
+    assert "unhealthy" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_changes_recreate_only_changed_service(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(CHAIN)
+    name = project.project
+    assert project("up", "--wait", "--wait-timeout", "90").returncode == 0
+    containers = [f"{name}-{service}-1" for service in ("db", "api", "web")]
+    ids = {container: inspect(engine, container, "{{.Id}}") for container in containers}
+    started = {container: timestamp(engine, container, "StartedAt") for container in containers}
+
+    unchanged = project("up", "-d")
+
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert "up to date" in unchanged.stderr
+    assert {container: inspect(engine, container, "{{.Id}}") for container in containers} == ids
+
+    changed = project("up", "-d", env={"API_MODE": "two"})
+
+    assert changed.returncode == 0, changed.stderr
+    assert inspect(engine, f"{name}-db-1", "{{.Id}}") == ids[f"{name}-db-1"]
+    assert timestamp(engine, f"{name}-db-1", "StartedAt") == started[f"{name}-db-1"]
+    assert inspect(engine, f"{name}-api-1", "{{.Id}}") != ids[f"{name}-api-1"]
+    assert "MODE=two" in inspect(engine, f"{name}-api-1", "{{.Config.Env}}")
+    # web depends on api with restart: true, so it is restarted, not recreated.
+    assert inspect(engine, f"{name}-web-1", "{{.Id}}") == ids[f"{name}-web-1"]
+    assert timestamp(engine, f"{name}-web-1", "StartedAt") > started[f"{name}-web-1"]
+
+
+def test_scale_up_and_down(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  worker:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n"
+    )
+    name = project.project
+
+    assert project("up", "-d", "--scale", "worker=3").returncode == 0
+    assert sorted(engine.objects(name)["containers"]) == [f"{name}-worker-{n}" for n in (1, 2, 3)]
+
+    result = project("up", "-d", "--scale", "worker=1")
+
+    assert result.returncode == 0, result.stderr
+    assert engine.objects(name)["containers"] == [f"{name}-worker-1"]
+    assert result.stderr.index(f"{name}-worker-3: removing") < result.stderr.index(f"{name}-worker-2: removing")
+
+
+def test_deploy_replicas_sets_count(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  worker:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n"
+        "    deploy:\n      replicas: 2\n"
+    )
+
+    assert project("up", "-d").returncode == 0
+
+    assert len(engine.objects(project.project)["containers"]) == 2
+
+
+def test_volume_data_survives_down_without_v(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  writer:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo start >> /data/log; {IDLE}"]
+    volumes: [data:/data]
+volumes:
+  data:
+"""
+    )
+    container = f"{project.project}-writer-1"
+
+    def lines() -> int:
+        return len(engine.client("exec", container, "cat", "/data/log").stdout.splitlines())
+
+    assert project("up", "-d").returncode == 0
+    assert project("down").returncode == 0
+    assert project("up", "-d").returncode == 0
+    assert lines() == 2
+
+    assert project("down", "-v").returncode == 0
+    assert project("up", "-d").returncode == 0
+    assert lines() == 1
+
+
+def test_concurrent_up_waits_for_lock(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(CHAIN)
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "up", "--wait", "--wait-timeout", "90"],
+        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(1.0)
+        second = project("up", "-d")
+        first_code = first.wait(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+    assert first_code == 0
+    assert second.returncode == 0, second.stderr
+    assert f"project {project.project} is being changed by crank process {first.pid}" in second.stderr
+    assert "up to date" in second.stderr
+
+
+def test_interrupted_up_then_up_completes(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(CHAIN)
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "up", "-d"],
+        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        # db needs 3 s to become healthy, so this lands while up waits for it.
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+        stderr = process.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    assert f"{project.project}-web-1" not in engine.objects(project.project)["containers"]
+
+    result = project("up", "--wait", "--wait-timeout", "90")
+
+    assert result.returncode == 0, result.stderr
+    states = {name: inspect(engine, name, "{{.State.Status}}") for name in engine.objects(project.project)["containers"]}
+    assert states == {
+        f"{project.project}-db-1": "running",
+        f"{project.project}-migrate-once-1": "exited",
+        f"{project.project}-api-1": "running",
+        f"{project.project}-web-1": "running",
+    }
+
+
+def test_logs_tail_shows_service_output(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  talker:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"echo one; echo two; {IDLE}\"]\n"
+    )
+    assert project("up", "-d").returncode == 0
+    time.sleep(1)
+
+    result = project("logs", "--tail", "1", "talker")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{project.project}-talker-1 | two"
+
+
+def test_exec_runs_in_service_container(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  box:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n"
+    )
+    assert project("up", "-d").returncode == 0
+
+    result = project("exec", "-T", "box", "sh", "-c", "echo inside; exit 3")
+
+    assert result.returncode == 3
+    assert result.stdout.strip() == "inside"
+
+
+def test_down_refuses_foreign_project(engine: Engine, project: Crank, tmp_path: Path) -> None:
+    container = f"{project.project}-foreign"
+    engine.client("run", "-d", "--name", container, "--label", f"com.docker.compose.project={project.project}",
+                  TEST_IMAGE, "sh", "-c", IDLE)
+    try:
+        refused = project("-p", project.project, "down")
+
+        assert refused.returncode == 2
+        assert "was started by docker compose" in refused.stderr
+        assert "--force" in refused.stderr
+
+        forced = project("-p", project.project, "down", "--force")
+
+        assert forced.returncode == 0, forced.stderr
+        assert engine.client("inspect", container, check=False).returncode != 0
+    finally:
+        engine.client("rm", "-f", container, check=False)
