@@ -126,13 +126,19 @@ class Boolean(Field):
 
 @dataclass
 class Bytes(Field):
-    """A size such as `512m` or `1g` (powers of 1024), printed as a string of bytes."""
+    """A size such as `512m` or `1g` (powers of 1024), printed as a string of bytes.
+
+    With `strings_only`, a bare number is rejected, as the schema does for deploy resources.
+    """
 
     keep_zero: bool = False
+    strings_only: bool = False
 
     def convert(self, value: Any, where: Where) -> Any:
         if value is None:
             return None
+        if self.strings_only and not isinstance(value, str):
+            raise where.fail(f"must be a string such as 512m, not {describe(value)}")
         try:
             return parse_bytes(value)
         except ValueError as error:
@@ -294,12 +300,14 @@ class Struct(Field):
 
     `short` turns a value that is not a mapping (the short syntax) into one. `always` prints
     `{}` for an empty value, as Go does for a struct that is not a pointer. Keys starting
-    with `x-` are extensions and are accepted everywhere.
+    with `x-` are extensions and are accepted everywhere; `ignored` keys are accepted and
+    dropped, because the reference accepts them but does not print them.
     """
 
     fields: dict[str, Field]
     short: Callable[[Any, Where], dict[str, Any]] | None = None
     always: bool = False
+    ignored: tuple[str, ...] = ()
     keep_extensions: bool = False
     required: tuple[str, ...] = ()
     defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -315,6 +323,8 @@ class Struct(Field):
             key = str(key)
             if key.startswith("x-"):
                 result[key] = item
+                continue
+            if key in self.ignored:
                 continue
             if key not in self.fields:
                 raise where.fail(f"unknown key {key!r}: check its spelling and indentation")

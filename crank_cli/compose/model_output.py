@@ -17,8 +17,8 @@ def render_model(model: dict[str, Any]) -> dict[str, Any]:
         resources = model.get(kind)
         if resources:
             result[kind] = {key: _render_resource(structure, resources[key]) for key in sorted(resources)}
-    if model.get("models"):
-        result["models"] = model["models"]
+    # NOTE: the reference (docker compose 2.40.3) does not print top-level models, so they are
+    # checked but left out here too.
     for key in sorted(model):
         if key.startswith("x-"):
             result[key] = model[key]

@@ -47,6 +47,8 @@ def resolve_service_paths(service: dict[str, Any], base: Path, environ: Mapping[
             volume["source"] = absolute_path(volume["source"], base, environ)
     for env_file in service.get("env_file") or []:
         env_file["path"] = absolute_path(env_file["path"], base, environ)
+    label_files = service.get("label_file") or []
+    service["label_file"] = [absolute_path(path, base, environ) for path in label_files] if label_files else label_files
     for watch in (service.get("develop") or {}).get("watch") or []:
         if watch.get("path"):
             watch["path"] = absolute_path(watch["path"], base, environ)
@@ -66,7 +68,7 @@ def apply_service_defaults(service: dict[str, Any]) -> None:
         build.setdefault("context", ".")
         if not build.get("dockerfile") and not build.get("dockerfile_inline"):
             build["dockerfile"] = "Dockerfile"
-    if not service.get("networks") and not service.get("network_mode"):
+    if not service.get("networks") and not service.get("network_mode") and not service.get("provider"):
         service["networks"] = {"default": None}
     for secret in service.get("secrets") or []:
         if not secret.get("target"):

@@ -299,6 +299,26 @@ DEVICE_REQUEST = Struct(
 )
 
 
+class ServiceModels(Field):
+    """A service's `models`: a list of model names, or a mapping of name to options."""
+
+    def convert(self, value: Any, where: Where) -> Any:
+        if isinstance(value, list):
+            return {name: None for name in ListOf(Text()).convert(value, where)}
+        return dict(where.expect_mapping(value))
+
+    def render(self, value: Any) -> Any:
+        return {name: value[name] for name in sorted(value)} if value else OMIT
+
+
+class ProviderOption(Field):
+    """One option of a service provider: a value or a list of values, printed as a list of strings."""
+
+    def convert(self, value: Any, where: Where) -> Any:
+        values = value if isinstance(value, list) else [value]
+        return [Text(numbers=True).convert(item, where) for item in values]
+
+
 class Gpus(Field):
     """`gpus`: `all`, which means one request for every GPU, or a list of device requests."""
 
@@ -312,7 +332,7 @@ class Gpus(Field):
 RESOURCE = Struct(
     {
         "cpus": Number(),
-        "memory": Bytes(),
+        "memory": Bytes(strings_only=True),
         "pids": Integer(),
         "devices": ListOf(DEVICE_REQUEST),
         "generic_resources": ListOf(Struct({"discrete_resource_spec": Struct({"kind": Text(), "value": Integer()})})),
@@ -459,10 +479,9 @@ SERVICE_FIELDS: dict[str, Field] = {
     "dns": ListOf(Text(), single=True),
     "dns_opt": STRINGS,
     "dns_search": ListOf(Text(), single=True),
-    "dockerfile": Text(),
     "domainname": Text(),
     "entrypoint": Command(),
-    "provider": Struct({"type": Text(), "options": MapOf(Anything())}),
+    "provider": Struct({"type": Text(), "options": MapOf(ProviderOption())}),
     "environment": KeyValues(),
     "env_file": EnvFiles(),
     "expose": Expose(),
@@ -491,15 +510,12 @@ SERVICE_FIELDS: dict[str, Field] = {
     "label_file": ListOf(Text(), single=True),
     "links": STRINGS,
     "logging": Struct({"driver": Text(), "options": OPTIONS}),
-    "log_driver": Text(),
-    "log_opt": OPTIONS,
     "mem_limit": Bytes(),
     "mem_reservation": Bytes(),
     "memswap_limit": Bytes(),
     "mem_swappiness": Bytes(),
     "mac_address": Text(),
-    "models": Anything(),
-    "net": Text(),
+    "models": ServiceModels(),
     "network_mode": Text(),
     "networks": ServiceNetworks(),
     "oom_kill_disable": Boolean(),
@@ -529,7 +545,6 @@ SERVICE_FIELDS: dict[str, Field] = {
     "user": Text(),
     "userns_mode": Text(),
     "uts": Text(),
-    "volume_driver": Text(),
     "volumes": Volumes(),
     "volumes_from": STRINGS,
     "working_dir": Text(),
@@ -551,9 +566,9 @@ NETWORK = Struct(
                 "config": ListOf(
                     Struct({"subnet": Text(), "gateway": Text(), "ip_range": Text(), "aux_addresses": OPTIONS})
                 ),
-                "options": OPTIONS,
             },
             always=True,
+            ignored=("options",),
         ),
         "external": EXTERNAL,
         "internal": Boolean(),

@@ -28,6 +28,7 @@ def resolve_service_environment(service: dict[str, Any], variables: Mapping[str,
         service["environment"] = dict(sorted(environment.items()))
     else:
         service.pop("environment", None)
+    _read_label_files(service, where)
     build = service.get("build")
     if isinstance(build, dict) and build.get("args"):
         args = {key: (variables.get(key) if value is None else value) for key, value in build["args"].items()}
@@ -57,3 +58,19 @@ def _read_env_file(
         return dict(parse_dotenv(text, lookup))
     except DotenvError as error:
         raise where.fail(f"invalid env file {path}: {error}") from None
+
+
+def _read_label_files(service: dict[str, Any], where: Where) -> None:
+    """Fold `label_file` into `labels`, the service's own labels winning, and drop it."""
+    from_files: dict[str, str] = {}
+    for index, name in enumerate(service.pop("label_file", None) or []):
+        path = Path(name)
+        here = where.child("label_file").child(index)
+        if not path.is_file():
+            raise here.fail(f"label file {path} not found: create it or remove it from label_file")
+        try:
+            from_files.update(parse_dotenv(path.read_bytes().decode("utf-8")))
+        except (OSError, UnicodeDecodeError, DotenvError) as error:
+            raise here.fail(f"invalid label file {path}: {error}") from None
+    if from_files:
+        service["labels"] = {**from_files, **(service.get("labels") or {})}
