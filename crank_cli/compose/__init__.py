@@ -14,7 +14,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """What the command line and the environment say about where and how to load a project."""
+    """The command-line options and environment that choose which project to load, and how."""
 
     working_dir: Path
     environ: Mapping[str, str]

@@ -45,7 +45,7 @@ def read_env_file(path: Path, lookup: Mapping[str, str]) -> dict[str, str]:
 
 
 def merge_env_files(paths: tuple[Path, ...], environ: Mapping[str, str]) -> dict[str, str]:
-    """Read env files in order; each sees the process environment, then the files before it."""
+    """Read env files in order; each one may refer to the process environment and the files before it."""
     merged: dict[str, str] = {}
     for path in paths:
         lookup = {**merged, **environ}

@@ -2,10 +2,10 @@
 
 Each field type has two steps. `convert` runs on every file before the merge: it checks the
 value's type, turns short syntax into long syntax and strings into numbers where the
-specification allows both. `render` runs once on the merged model and gives what the
-reference prints, which is Go's JSON encoding of compose-go's types: a zero value of a
-plain field is left out (`omitempty`), while a field that compose-go keeps as a pointer
-(`keep_zero`) is printed whenever it is set.
+specification allows both. `render` runs once on the merged model and returns what the
+reference prints, which is Go's JSON encoding of compose-go's types. A zero value of a plain
+field is left out (`omitempty`). A field that compose-go keeps as a pointer (`keep_zero`) is
+printed whenever it is set.
 """
 
 from __future__ import annotations
@@ -300,7 +300,7 @@ class Struct(Field):
 
     `short` turns a value that is not a mapping (the short syntax) into one. `always` prints
     `{}` for an empty value, as Go does for a struct that is not a pointer. Keys starting
-    with `x-` are extensions and are accepted everywhere; `ignored` keys are accepted and
+    with `x-` are extensions and are accepted everywhere. `ignored` keys are accepted and
     dropped, because the reference accepts them but does not print them.
     """
 

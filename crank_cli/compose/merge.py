@@ -1,8 +1,8 @@
 """Merge compose files that are already in canonical form, with the reference's rules.
 
 Mappings merge key by key and a later scalar replaces an earlier one. Lists are appended,
-then made unique where the specification says so: ports by address, volumes by target,
-and so on, a later entry taking the place of an earlier one with the same key. `command`,
+then made unique where the specification requires it: ports by address, volumes by target,
+and so on. A later entry takes the place of an earlier one with the same key. `command`,
 `entrypoint` and `healthcheck.test` are replaced whole. A null value in a later file keeps
 the earlier value; to remove it, the later file uses `!reset`, and to replace a mapping or
 list instead of merging into it, `!override`.

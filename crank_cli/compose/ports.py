@@ -1,9 +1,9 @@
 """Turn `ports` entries into the long syntax the reference prints.
 
 The short syntax is `[ip:][host:]container[/protocol]`, where `host` and `container` may be
-ranges. It is parsed with the rules of Docker's `nat.ParsePortSpec`: equal-length ranges
-pair up one to one, a host range with a single container port stays a range to pick from,
-and the resulting entries are sorted by their `port/protocol` text, as the reference does.
+ranges. It is parsed with the rules of Docker's `nat.ParsePortSpec`. Ranges of equal length
+pair up one to one, and a host range with a single container port stays a range to pick
+from. The resulting entries are sorted by their `port/protocol` text, as the reference does.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from crank_cli.compose.fields import (
     Text,
 )
 from crank_cli.compose.ports import canonical_ports
-from crank_cli.compose.service_fields import shell_command
+from crank_cli.compose.commands import shell_command
 from crank_cli.compose.volumes import canonical_volumes
 from crank_cli.compose.where import Where, describe
 

@@ -1,8 +1,8 @@
 """Split a `command` or `entrypoint` string into words as the reference does.
 
 The reference uses the Go package go-shellwords with its default options, which differs
-from `shlex.split`: a backslash escapes any character outside single quotes (so `"\\$X"`
-gives `$X`), the words end at the first unquoted `;`, `&`, `|`, `<` or `>`, and a word
+from `shlex.split` in three ways. A backslash escapes any character outside single quotes,
+so `"\\$X"` gives `$X`. The words end at the first unquoted `;`, `&`, `|`, `<` or `>`. A word
 that starts with `#` ends them too. Variables and backquotes are kept as written.
 """
 

@@ -1,8 +1,8 @@
 """Turn a service's `volumes` entries into the long syntax the reference prints.
 
 The short syntax is `[source:]target[:options]`. A source that starts with `.`, `/` or `~`
-(or a Windows drive such as `c:`) is a host path and makes a bind mount that creates a
-missing host path; any other source names a volume. The options are a comma-separated list
+(or a Windows drive such as `c:`) is a host path. It makes a bind mount that creates the
+host path when it is missing. Any other source names a volume. The options are a comma-separated list
 of `ro`, `rw`, `nocopy`, `z`, `Z` and the bind propagations; unknown options are ignored,
 as the reference ignores them.
 """

@@ -56,7 +56,7 @@ _resolve("tag:yaml.org,2002:merge", r"^<<$", ["<"])
 
 
 def _parse_number(text: str) -> int | float | str:
-    """Return the number yaml.v3 reads from a plain scalar, or the text when it is none."""
+    """Return the number yaml.v3 reads from a plain scalar, or the text when it is not a number."""
     if text in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[text]
     plain = text.replace("_", "")
