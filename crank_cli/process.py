@@ -43,6 +43,12 @@ class Runner(Protocol):
     ) -> Completed: ...
 
 
+class AttachedRunner(Protocol):
+    """Signature of `run_attached`, so a dry run can print commands instead of running them."""
+
+    def __call__(self, argv: Sequence[str], *, stdout: TextIO | None = None) -> int: ...
+
+
 def redact(argv: Sequence[str]) -> str:
     """Join `argv` for a log line, with the values of environment and build-arg flags hidden."""
     shown: list[str] = []

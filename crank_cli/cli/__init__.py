@@ -15,7 +15,7 @@ import click
 import typer
 
 from crank_cli import __version__
-from crank_cli.cli import build, config, doctor, down, execute, lifecycle, logs, migrate, pull, run, status, up
+from crank_cli.cli import build, config, doctor, down, execute, lifecycle, logs, ls, migrate, pull, run, status, up
 from crank_cli.cli.context import GlobalOptions
 from crank_cli.errors import CrankError, ExitCode
 
@@ -29,7 +29,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (up, down, status, lifecycle, logs, execute, run, build, pull, config, doctor, migrate):
+for module in (up, down, status, ls, lifecycle, logs, execute, run, build, pull, config, doctor, migrate):
     module.register(app)
 
 
@@ -66,6 +66,8 @@ def root(
         Optional[str],  # noqa: UP045
         typer.Option("--runtime", help="Engine to use: docker, podman, containerd or auto; beats CRANK_CONTAINER_RUNTIME.", metavar="ENGINE"),
     ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands that would change something, and run none of them.")] = False,
+    progress: Annotated[str, typer.Option("--progress", metavar="auto|tty|plain|json|quiet", help="How to show progress on stderr: a live view (tty), time-stamped lines (plain), JSON lines (json), or errors only (quiet); auto picks tty on a terminal, else plain.")] = "auto",
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False, help="Show more detail; -vv shows every engine command.")] = 0,
     version: Annotated[
         bool,
@@ -82,7 +84,18 @@ def root(
         profiles=tuple(profile or ()),
         runtime=runtime,
         verbose=verbose,
+        dry_run=dry_run,
+        progress=_progress_mode(progress),
     )
+
+
+def _progress_mode(value: str) -> str:
+    from crank_cli.errors import UsageError
+
+    modes = ("auto", "tty", "plain", "json", "quiet")
+    if value not in modes:
+        raise UsageError(f"invalid --progress value {value!r}: expected one of {', '.join(modes)}")
+    return value
 
 
 def _configure_logging(verbose: int) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +20,7 @@ def build(
     dockerfile: Annotated[Optional[Path], typer.Option("--file", "-f", help="Dockerfile to build, with -t; default: PATH/Dockerfile.")] = None,  # noqa: UP045
     tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Build one image with this name from PATH instead of the project's services.")] = None,  # noqa: UP045
     build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="KEY=VALUE build argument, with -t; repeatable.")] = None,  # noqa: UP045
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Build images: the project's services, or with -t one image from a folder."""
     from crank_cli import render
@@ -28,12 +29,14 @@ def build(
     names = list(targets or ())
     if tag is None:
         project = load_project(ctx)
-        engine = resolve_engine(ctx)
-        built = build_services(project, engine.backend, names, render.EventPrinter())
+        engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+        with progress(ctx) as events:
+            built = build_services(project, engine.backend, names, events)
     else:
         plan = _single_build(names, dockerfile, tag, build_arg or [])
-        engine = resolve_engine(ctx)
-        build_image(engine.backend, plan, render.EventPrinter())
+        engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+        with progress(ctx) as events:
+            build_image(engine.backend, plan, events)
         built = [tag]
     if not built:
         render.info("no service has a build section; nothing to build")

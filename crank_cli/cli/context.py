@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
     from crank_cli.compose import LoadOptions, Project
+    from crank_cli.operations.events import Events
+    from crank_cli.runtime.backend import Backend
+    from crank_cli.runtime.models import EngineInfo
     from crank_cli.runtime.resolve import Resolution
     from crank_cli.settings import Settings
 
@@ -30,6 +35,8 @@ class GlobalOptions:
     profiles: tuple[str, ...] = ()
     runtime: str | None = None
     verbose: int = 0
+    dry_run: bool = False
+    progress: str = "auto"
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     working_dir: Path = field(default_factory=Path.cwd)
 
@@ -101,9 +108,61 @@ def load_settings(ctx: typer.Context) -> Settings:
     )
 
 
-def resolve_engine(ctx: typer.Context) -> Resolution:
-    """Choose the engine for this command, warning on stderr when fallback picks another."""
-    from crank_cli import render
-    from crank_cli.runtime.resolve import resolve
+def resolve_engine(ctx: typer.Context, *, dry_run: bool = False) -> Resolution:
+    """Choose the engine for this command, warning on stderr when fallback picks another.
 
-    return resolve(load_settings(ctx), warn=render.warn)
+    With `dry_run` (or the global --dry-run), commands that would change the engine are
+    printed on stdout instead of run.
+    """
+    from crank_cli import render
+    from crank_cli.runtime.resolve import Resolution, dry_run_backend, resolve
+
+    resolution = resolve(load_settings(ctx), warn=render.warn)
+    if not (dry_run or global_options(ctx).dry_run):
+        return resolution
+    backend = dry_run_backend(resolution, render.print_command)
+    return Resolution(backend, resolution.info, resolution.reason)
+
+
+def is_dry_run(ctx: typer.Context, flag: bool) -> bool:
+    return flag or global_options(ctx).dry_run
+
+
+def progress(ctx: typer.Context) -> AbstractContextManager[Events]:
+    """Return the progress display the global --progress option asks for."""
+    from crank_cli import render
+
+    return render.progress(global_options(ctx).progress)
+
+
+DRY_RUN_HELP = "Print the engine commands that would change something, in order, and run none of them."
+
+
+@contextmanager
+def json_errors(as_json: bool) -> Iterator[None]:
+    """With --format json, report a `CrankError` as a JSON object on stdout, same exit code."""
+    from crank_cli import render
+    from crank_cli.errors import CrankError
+
+    try:
+        yield
+    except CrankError as error:
+        if not as_json:
+            raise
+        render.print_error(error, as_json=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+def usable_engines(ctx: typer.Context) -> list[tuple[Backend, EngineInfo]]:
+    """Return (backend, info) for the chosen engine, or for every usable one under `auto`."""
+    from crank_cli import render
+    from crank_cli.runtime.resolve import make_backend, probe_all, resolve
+
+    settings = load_settings(ctx)
+    if settings.runtime.value != "auto":
+        chosen = resolve(settings, warn=render.warn)
+        return [(chosen.backend, chosen.info)]
+    usable = [info for info in probe_all() if info.usable]
+    if not usable:
+        resolve(settings)  # raises the error that lists each engine and its reason
+    return [(make_backend(info.name), info) for info in usable]

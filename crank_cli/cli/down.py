@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project_or_name, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project_or_name, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -20,11 +20,14 @@ def down(
     rmi: Annotated[Optional[str], typer.Option("--rmi", metavar="all|local", help="Also remove images: all the services use, or local: only those built without an image name.")] = None,  # noqa: UP045
     remove_orphans: Annotated[bool, typer.Option("--remove-orphans", help="Also remove containers of services no longer in the compose files.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Remove a project that docker compose or podman-compose started.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Stop containers in reverse dependency order, then remove them and the networks.
 
     With -v the named volumes go too, and their data with them.
     """
+    from contextlib import nullcontext
+
     from crank_cli import render
     from crank_cli.errors import UsageError
     from crank_cli.operations.cancel import cancel_on_interrupt
@@ -35,10 +38,12 @@ def down(
     if rmi not in (None, "all", "local"):
         raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
     project, name = load_project_or_name(ctx)
-    engine = resolve_engine(ctx)
+    dry = is_dry_run(ctx, dry_run)
+    engine = resolve_engine(ctx, dry_run=dry)
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
-    with cancel_on_interrupt(), project_lock(name, render.info):
-        result = run_down(project, name, engine.backend, options, render.EventPrinter())
+    lock = nullcontext() if dry else project_lock(name, render.info)
+    with cancel_on_interrupt(), lock, progress(ctx) as events:
+        result = run_down(project, name, engine.backend, options, events)
     for warning in result.warnings:
         render.warn(warning)
     if not (result.containers or result.networks or result.volumes or result.images):

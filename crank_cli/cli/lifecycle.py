@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +19,7 @@ def stop(
     ctx: typer.Context,
     targets: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE|CONTAINER]...", help="Services of the project, or containers by name; default: the whole project.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Stop the project's containers (dependents first), or the services or containers named.
 
@@ -34,10 +35,11 @@ def stop(
     except ProjectNotFoundError:
         if not names:
             raise
-        resolve_engine(ctx).backend.stop_containers(list(names), timeout)
+        resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run)).backend.stop_containers(list(names), timeout)
         return
-    engine = resolve_engine(ctx)
-    stopped = run_stop(project, project.name, engine.backend, names, timeout, render.EventPrinter())
+    engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+    with progress(ctx) as events:
+        stopped = run_stop(project, project.name, engine.backend, names, timeout, events)
     if not stopped:
         render.info(f"nothing to stop in project {project.name} on {engine.info.name}")
 
@@ -52,7 +54,8 @@ def start(
 
     project = load_project(ctx)
     engine = resolve_engine(ctx)
-    started = start_services(project, engine.backend, tuple(services or ()), render.EventPrinter())
+    with progress(ctx) as events:
+        started = start_services(project, engine.backend, tuple(services or ()), events)
     if not started:
         render.info(f"nothing to start in project {project.name} on {engine.info.name}")
 
@@ -68,6 +71,7 @@ def restart(
 
     project = load_project(ctx)
     engine = resolve_engine(ctx)
-    restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, render.EventPrinter())
+    with progress(ctx) as events:
+        restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events)
     if not restarted:
         render.info(f"nothing to restart in project {project.name} on {engine.info.name}")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project, resolve_engine
+from crank_cli.cli.context import load_project, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +19,6 @@ def pull(
     ignore_buildable: Annotated[bool, typer.Option("--ignore-buildable", help="Skip services that have a build section.")] = False,
 ) -> None:
     """Pull the images of the services from their registries."""
-    from crank_cli import render
     from crank_cli.operations import specs
     from crank_cli.operations.up import require_services
 
@@ -30,8 +29,8 @@ def pull(
     definitions = project.model["services"]
     chosen = [name for name in names if not (ignore_buildable and definitions[name].get("build"))]
     references = sorted({specs.image_name(project, name) for name in chosen if definitions[name].get("image")})
-    events = render.EventPrinter()
-    for reference in references:
-        events.emit(f"image {reference}", "pulling")
-        engine.backend.pull_image(reference)
-        events.emit(f"image {reference}", "pulled")
+    with progress(ctx) as events:
+        for reference in references:
+            events.emit(f"image {reference}", "pulling")
+            engine.backend.pull_image(reference)
+            events.emit(f"image {reference}", "pulled")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +23,7 @@ def run(
     volume: Annotated[Optional[list[str]], typer.Option("--volume", "-v", help="Mount SOURCE:TARGET[:ro]; a SOURCE starting with /, . or ~ is a host path, else a named volume; repeatable.")] = None,  # noqa: UP045
     name: Annotated[Optional[str], typer.Option("--name", help="Container name; default: one the engine picks.")] = None,  # noqa: UP045
     remove: Annotated[bool, typer.Option("--rm", help="Remove the container when it exits.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Run a container; in the foreground, crank exits with the container's exit code."""
     from crank_cli.operations.run import RunOptions
@@ -38,7 +39,7 @@ def run(
         name=name,
         remove=remove,
     )
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
     result = run_container(engine.backend, options)
     if isinstance(result, str):
         typer.echo(result)

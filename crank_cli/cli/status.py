@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from crank_cli.cli.context import global_options, load_project, load_settings
+from crank_cli.cli.context import global_options, json_errors, load_project, usable_engines
 
 
-class StatusFormat(str, enum.Enum):
+class OutputFormat(str, enum.Enum):
     table = "table"
     json = "json"
 
@@ -22,46 +22,41 @@ def register(app: typer.Typer) -> None:
 
 def status(
     ctx: typer.Context,
-    output_format: Annotated[StatusFormat, typer.Option("--format", help="table for people, json for scripts.")] = StatusFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")] = OutputFormat.table,
     runtimes: Annotated[bool, typer.Option("--runtimes", help="List the engines instead, as crank doctor does.")] = False,
-    all_projects: Annotated[bool, typer.Option("--all", "-a", help="Show every crank project, not only the one in this folder.")] = False,
+    all_projects: Annotated[bool, typer.Option("--all", "-a", help="Show every project, not only the one in this folder.")] = False,
 ) -> None:
     """Show one row per container: service, name, runtime, host, state, health, ports, image.
 
-    With no compose file in reach, or with --all, every project crank finds is shown.
-    With runtime auto, every engine that responds is searched.
+    With no compose file in reach, or with --all, every project is shown, including those
+    docker compose or podman-compose started. With runtime auto, every engine that responds
+    is searched.
     """
-    from crank_cli import render
     from crank_cli.cli.doctor import show_engines
-    from crank_cli.errors import CrankError
 
-    as_json = output_format is StatusFormat.json
-    try:
+    as_json = output_format is OutputFormat.json
+    with json_errors(as_json):
         if runtimes:
             show_engines(ctx, as_json=as_json)
             return
         _show_status(ctx, as_json=as_json, all_projects=all_projects)
-    except CrankError as error:
-        if not as_json:
-            raise
-        render.print_error(error, as_json=True)
-        raise typer.Exit(error.exit_code) from None
 
 
 def _show_status(ctx: typer.Context, *, as_json: bool, all_projects: bool) -> None:
     from crank_cli import render
-    from crank_cli.operations.status import FIELDS
+    from crank_cli.operations.status import CRANK, FIELDS
     from crank_cli.operations.status import status as collect
 
     project_name = None if all_projects else _project_name(ctx)
-    rows = collect(_engines(ctx), project_name)
+    rows = collect(usable_engines(ctx), project_name)
     if as_json:
         render.print_json([row.as_dict() for row in rows])
         return
     headers = [field.upper() for field in FIELDS]
-    cells = [[row.project, row.service, row.container, row.runtime, row.host, row.state,
-              row.health or "-", ", ".join(row.ports) or "-", row.image] for row in rows]
-    title = f"project {project_name}" if project_name else "all crank projects"
+    cells = [[row.project if row.tool == CRANK else f"{row.project} ({row.tool})", row.service, row.container,
+              row.runtime, row.host, row.state, row.health or "-", ", ".join(row.ports) or "-", row.image]
+             for row in rows]
+    title = f"project {project_name}" if project_name else "all projects"
     render.print_table(title, headers, cells)
     if not rows:
         render.info(f"no containers found for {title}")
@@ -78,18 +73,3 @@ def _project_name(ctx: typer.Context) -> str | None:
         return load_project(ctx).name
     except ProjectNotFoundError:
         return None
-
-
-def _engines(ctx: typer.Context) -> list:
-    """Return (backend, info) for the chosen engine, or for every usable one under auto."""
-    from crank_cli.runtime.resolve import make_backend, probe_all, resolve
-    from crank_cli import render
-
-    settings = load_settings(ctx)
-    if settings.runtime.value != "auto":
-        chosen = resolve(settings, warn=render.warn)
-        return [(chosen.backend, chosen.info)]
-    usable = [info for info in probe_all() if info.usable]
-    if not usable:
-        resolve(settings)  # raises the error that lists each engine and its reason
-    return [(make_backend(info.name), info) for info in usable]

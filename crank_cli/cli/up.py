@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import global_options, load_project, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, load_project, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +30,7 @@ def up(
     scale: Annotated[Optional[list[str]], typer.Option("--scale", metavar="SERVICE=N", help="Run N containers of SERVICE, overriding scale and deploy.replicas; repeatable.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait for a container to stop when it is replaced; default: the engine's (10).")] = None,  # noqa: UP045
     parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Most engine commands at once; default: COMPOSE_PARALLEL_LIMIT, else 8.")] = None,  # noqa: UP045
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Create networks, volumes and missing images, then start services in dependency order.
 
@@ -39,7 +40,6 @@ def up(
     """
     from crank_cli import render
     from crank_cli.operations.cancel import cancel_on_interrupt
-    from crank_cli.operations.lock import project_lock
     from crank_cli.operations.parallel import parallel_limit
     from crank_cli.operations.resources import ImagePolicy
     from crank_cli.operations.up import UpOptions
@@ -58,19 +58,31 @@ def up(
         timeout=timeout,
         wait=wait,
         wait_timeout=wait_timeout,
+        dry_run=is_dry_run(ctx, dry_run),
     )
     project = load_project(ctx, names)
-    engine = resolve_engine(ctx)
-    printer = render.EventPrinter()
-    with cancel_on_interrupt(), project_lock(project.name, render.info):
-        result = run_up(project, engine.backend, options, printer)
+    engine = resolve_engine(ctx, dry_run=options.dry_run)
+    with cancel_on_interrupt(), _lock(project.name, options.dry_run), progress(ctx) as events:
+        result = run_up(project, engine.backend, options, events)
     for warning in result.warnings:
         render.warn(warning)
     if not result.changed:
         render.info(f"project {project.name} is up to date on {engine.info.name}")
-    if detach or wait or no_start:
+    if detach or wait or no_start or options.dry_run:
         return
     _follow(engine.backend, result.containers, timeout)
+
+
+def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
+    """Return the project lock; a dry run changes nothing, so it takes none."""
+    from contextlib import nullcontext
+
+    from crank_cli import render
+    from crank_cli.operations.lock import project_lock
+
+    if dry_run:
+        return nullcontext()
+    return project_lock(project, render.info)
 
 
 def _follow(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]

@@ -34,10 +34,6 @@ def project_filter(project: str) -> dict[str, str | None]:
     return {PROJECT: project}
 
 
-def any_project_filter() -> dict[str, str | None]:
-    return {PROJECT: None}
-
-
 def service_filter(project: str, service: str) -> dict[str, str | None]:
     return {PROJECT: project, SERVICE: service}
 

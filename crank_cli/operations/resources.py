@@ -61,8 +61,12 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
 
 
 def ensure_images(project: Project, backend: Backend, services: Iterable[str], policy: ImagePolicy,
-                  events: Events, parallel: int) -> dict[str, str]:
-    """Build or pull what the services need; return each service's image ID."""
+                  events: Events, parallel: int, *, require: bool = True) -> dict[str, str]:
+    """Build or pull what the services need; return each service's image ID.
+
+    With `require`, an image still missing afterwards is an error; a dry run passes False,
+    because nothing it prints was built.
+    """
     names = sorted(services)
     for name in names:
         _build_if_needed(project, backend, name, policy, events)
@@ -72,7 +76,7 @@ def ensure_images(project: Project, backend: Backend, services: Iterable[str], p
         events.emit(f"image {reference}", "pulled")
     image_ids = run_all(lambda name: backend.image_id(specs.image_name(project, name)), names, parallel)
     missing = [specs.image_name(project, name) for name, image_id in zip(names, image_ids, strict=True) if image_id is None]
-    if missing:
+    if missing and require:
         raise InvalidProjectError(f"image {', '.join(sorted(set(missing)))} is missing and may not be pulled or built: "
                                   "build it, or drop --pull never / pull_policy: never")
     return {name: image_id for name, image_id in zip(names, image_ids, strict=True) if image_id}

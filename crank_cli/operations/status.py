@@ -1,4 +1,8 @@
-"""`status`: one row per container of a project, or of every project, on each engine."""
+"""`status` and `ls`: what runs where, for one project or for every project on each engine.
+
+Containers are found by crank's labels and by those docker compose and podman-compose put on
+theirs, so projects other tools started show up too, marked with the tool's name.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from crank_cli.runtime.models import ContainerState, EngineInfo
 
 # The keys of a status row in `--format json`, in order.
 FIELDS = ("project", "service", "container", "runtime", "host", "state", "health", "ports", "image")
+CRANK = "crank"
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class StatusRow:
     health: str | None
     ports: tuple[str, ...]
     image: str
+    tool: str = CRANK
+    config_files: str = ""
 
     def as_dict(self) -> dict[str, object]:
         row = {key: getattr(self, key) for key in FIELDS}
@@ -32,22 +39,57 @@ class StatusRow:
         return row
 
 
+@dataclass(frozen=True)
+class ProjectRow:
+    """One project on one engine, for `crank ls`."""
+
+    name: str
+    runtime: str
+    host: str
+    tool: str
+    status: str
+    containers: int
+    config_files: str
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
 def status(engines: Sequence[tuple[Backend, EngineInfo]], project: str | None) -> list[StatusRow]:
-    """List the containers of `project` on every engine given, or of every crank project."""
-    label_filter = labels.project_filter(project) if project else labels.any_project_filter()
+    """List the containers of `project`, or of every project, on every engine given."""
+    queries = [(CRANK, labels.PROJECT, labels.SERVICE)]
+    queries += [(tool, label, labels.FOREIGN_SERVICE_LABELS[label]) for label, tool in labels.FOREIGN_PROJECT_LABELS.items()]
+    tasks = [(engine, query) for engine in engines for query in queries]
 
-    def rows_on(engine: tuple[Backend, EngineInfo]) -> list[StatusRow]:
-        backend, info = engine
-        return [_row(state, info) for state in backend.list_containers(label_filter)]
+    def rows_for(task: tuple[tuple[Backend, EngineInfo], tuple[str, str, str]]) -> list[StatusRow]:
+        (backend, info), (tool, project_label, service_label) = task
+        states = backend.list_containers({project_label: project})
+        return [_row(state, info, tool, project_label, service_label) for state in states
+                if tool == CRANK or labels.PROJECT not in state.labels]
 
-    rows = [row for engine_rows in run_all(rows_on, engines, limit=4) for row in engine_rows]
+    rows = [row for found in run_all(rows_for, tasks, limit=8) for row in found]
     return sorted(rows, key=lambda row: (row.project, row.service, row.container, row.runtime))
 
 
-def _row(state: ContainerState, info: EngineInfo) -> StatusRow:
+def projects(rows: Sequence[StatusRow]) -> list[ProjectRow]:
+    """Group status rows into one row per project and engine, with a count per state."""
+    grouped: dict[tuple[str, str, str], list[StatusRow]] = {}
+    for row in rows:
+        grouped.setdefault((row.project, row.runtime, row.tool), []).append(row)
+    summary = []
+    for (name, runtime, tool), members in sorted(grouped.items()):
+        counts: dict[str, int] = {}
+        for member in members:
+            counts[member.state] = counts.get(member.state, 0) + 1
+        states = ", ".join(f"{state}({count})" for state, count in sorted(counts.items()))
+        summary.append(ProjectRow(name, runtime, members[0].host, tool, states, len(members), members[0].config_files))
+    return summary
+
+
+def _row(state: ContainerState, info: EngineInfo, tool: str, project_label: str, service_label: str) -> StatusRow:
     return StatusRow(
-        project=state.labels.get(labels.PROJECT, ""),
-        service=state.labels.get(labels.SERVICE, ""),
+        project=state.labels.get(project_label, ""),
+        service=state.labels.get(service_label, ""),
         container=state.name,
         runtime=info.name,
         host=info.host or "",
@@ -55,4 +97,6 @@ def _row(state: ContainerState, info: EngineInfo) -> StatusRow:
         health=state.health,
         ports=state.ports,
         image=state.image,
+        tool=tool,
+        config_files=state.labels.get(labels.CONFIG_FILES) or state.labels.get("com.docker.compose.project.config_files", ""),
     )

@@ -40,6 +40,7 @@ class UpOptions:
     wait: bool = False
     wait_timeout: float | None = None
     dependency_timeout: float | None = None
+    dry_run: bool = False
 
 
 @dataclass
@@ -72,14 +73,15 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
 
     resources.ensure_networks(project, backend, selected, events)
     resources.ensure_volumes(project, backend, selected, events)
-    image_ids = resources.ensure_images(project, backend, selected, options.images, events, options.parallel)
+    image_ids = resources.ensure_images(project, backend, selected, options.images, events, options.parallel,
+                                        require=not options.dry_run)
 
     run = _Run(project, backend, options, events, observed, image_ids, result)
     for level in graph.start_levels(services, selected):
         for name, actions in zip(level, run_all(run.service, level, options.parallel), strict=True):
             result.actions.update(actions)
             result.services[name] = [container for container, action in actions.items() if action != "removed"]
-    if options.wait and options.start:
+    if options.wait and options.start and not options.dry_run:
         wait.wait_for(backend, readiness_targets(project, result.services), options.wait_timeout, events)
     return result
 
@@ -95,7 +97,7 @@ class _Run:
         self.lock = threading.Lock()
 
     def service(self, name: str) -> dict[str, str]:
-        if self.options.start:
+        if self.options.start and not self.options.dry_run:
             self.wait_for_dependencies(name)
         converge = ConvergeOptions(
             recreate=self.options.recreate,

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from crank_cli.errors import CrankError
+from crank_cli.render.progress import progress
+
+if TYPE_CHECKING:
+    from crank_cli.operations.events import Events
+
+__all__ = ["progress"]
 
 # Version of the JSON documents crank prints; it changes only when a key changes meaning.
 JSON_SCHEMA_VERSION = 1
@@ -47,6 +51,12 @@ def print_error(error: CrankError, *, as_json: bool = False) -> None:
         sys.stderr.write(f"crank: error: {error.message}\n")
 
 
+def print_command(line: str) -> None:
+    """Write an engine command that a dry run would run, on stdout."""
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
+
+
 def warn(message: str) -> None:
     sys.stderr.write(f"crank: warning: {message}\n")
 
@@ -55,22 +65,11 @@ def info(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
 
-class EventPrinter:
-    """Show progress events on stderr, one line each, with a time stamp off a terminal."""
+def EventPrinter() -> Events:  # noqa: N802 - kept as the name verbs used before progress modes
+    """Return a plain progress printer on stderr."""
+    from crank_cli.render.progress import PlainProgress
 
-    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
-        self.stream = stream or sys.stderr
-        self.quiet = quiet
-        self.lock = threading.Lock()
-        self.stamped = not is_terminal(self.stream)
-
-    def emit(self, subject: str, status: str) -> None:
-        if self.quiet:
-            return
-        stamp = f"{datetime.now().strftime('%H:%M:%S')} " if self.stamped else ""
-        with self.lock:
-            self.stream.write(f"{stamp}{subject}: {status}\n")
-            self.stream.flush()
+    return PlainProgress(sys.stderr)
 
 
 class LogPrinter:

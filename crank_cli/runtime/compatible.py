@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from crank_cli import process
 from crank_cli.errors import EngineError
-from crank_cli.process import Runner
+from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, normalize_image_id, parse_json
@@ -30,8 +30,10 @@ class DockerCompatibleEngine(Backend):
     binary: ClassVar[str]
     host_variable: ClassVar[str | None] = None
 
-    def __init__(self, runner: Runner = process.run, binary: str | None = None) -> None:
+    def __init__(self, runner: Runner = process.run, binary: str | None = None,
+                 attached_runner: AttachedRunner = process.run_attached) -> None:
         self.runner = runner
+        self.attached_runner = attached_runner
         self.binary_path = binary or self.binary
 
     def __repr__(self) -> str:
@@ -85,14 +87,22 @@ class DockerCompatibleEngine(Backend):
     def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
         ids = self.run("ps", "--all", "--quiet", "--no-trunc", *build_argv.label_filters(labels))
         id_list = ids.split()
-        if not id_list:
-            return []
         return self.inspect_containers(id_list)
 
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
+        """Return the state of the named containers that exist; missing ones are left out."""
+        if not names:
+            return []
         argv = ["container", "inspect", *names]
-        records = parse_json(argv, self.run(*argv))
-        return [container_state(record) for record in records]
+        try:
+            output = self.run(*argv)
+        except EngineError as error:
+            # A container removed meanwhile (between `ps` and `inspect`, say) is left out:
+            # the engine still prints the others, and only "no such container" lines fail.
+            if not _only_missing(error):
+                raise
+            output = error.stdout.strip() or "[]"
+        return [container_state(record) for record in parse_json(argv, output)]
 
     def run_container(self, spec: ContainerSpec) -> str:
         argv = self.run_arguments(spec, detach=True)
@@ -109,7 +119,7 @@ class DockerCompatibleEngine(Backend):
 
     def run_attached(self, spec: ContainerSpec) -> int:
         argv = self.command(*self.run_arguments(spec, detach=False))
-        return process.run_attached(argv)
+        return self.attached_runner(argv)
 
     def run_arguments(self, spec: ContainerSpec, *, detach: bool) -> list[str]:
         args = ["run", "--detach"] if detach else ["run", "--interactive"]
@@ -165,7 +175,7 @@ class DockerCompatibleEngine(Backend):
         args += build_argv.option("--user", user) + build_argv.option("--workdir", workdir)
         for key, value in environment.items():
             args += ["--env", f"{key}={value}"]
-        return process.run_attached(self.command(*args, name, *command))
+        return self.attached_runner(self.command(*args, name, *command))
 
     # Networks and volumes
 
@@ -209,7 +219,7 @@ class DockerCompatibleEngine(Backend):
 
     def pull_image(self, reference: str) -> None:
         argv = self.command("pull", reference)
-        code = process.run_attached(argv, stdout=sys.stderr)
+        code = self.attached_runner(argv, stdout=sys.stderr)
         if code != 0:
             raise EngineError(argv, code, f"the pull of {reference} failed; its output is above")
 
@@ -220,7 +230,7 @@ class DockerCompatibleEngine(Backend):
     def build_image(self, spec: BuildSpec) -> None:
         argv = self.command(*self.build_arguments(spec))
         # Build output is progress for a person, so it goes to stderr and keeps stdout for data.
-        code = process.run_attached(argv, stdout=sys.stderr)
+        code = self.attached_runner(argv, stdout=sys.stderr)
         if code != 0:
             raise EngineError(argv, code, f"the build of {spec.tag} failed; its output is above")
 
@@ -237,6 +247,11 @@ class DockerCompatibleEngine(Backend):
         if timestamps:
             args.append("--timestamps")
         return process.start_streaming(self.command(*args, name))
+
+
+def _only_missing(error: EngineError) -> bool:
+    lines = [line for line in error.stderr.lower().splitlines() if line.strip()]
+    return bool(lines) and all("no such" in line for line in lines)
 
 
 def _short_reason(error: EngineError) -> str:

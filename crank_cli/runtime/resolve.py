@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from crank_cli import process
 from crank_cli.errors import NoUsableEngineError
-from crank_cli.process import Runner
+from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import ENGINES
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.models import EngineInfo
@@ -33,10 +33,19 @@ class Resolution:
     reason: str
 
 
-def make_backend(name: str, runner: Runner = process.run) -> DockerCompatibleEngine:
+def make_backend(name: str, runner: Runner = process.run,
+                 attached_runner: AttachedRunner = process.run_attached) -> DockerCompatibleEngine:
     """Return the adapter registered under `name`."""
     engine_class = ENGINES[name]
-    return engine_class(runner=runner)  # type: ignore[call-arg]
+    return engine_class(runner=runner, attached_runner=attached_runner)  # type: ignore[call-arg]
+
+
+def dry_run_backend(resolution: Resolution, write: Callable[[str], None]) -> DockerCompatibleEngine:
+    """Return the chosen engine's adapter, printing changing commands through `write`."""
+    from crank_cli.runtime.dryrun import DryRunRunner
+
+    runner = DryRunRunner(write, resolution.backend.runner)
+    return make_backend(resolution.info.name, runner, runner.attached)
 
 
 def probe_all(names: Iterable[str] = ENGINES, runner: Runner = process.run) -> list[EngineInfo]:

@@ -1,0 +1,130 @@
+"""Progress of engine work on stderr, in the form `--progress` asks for.
+
+- tty: a live table of each container, network, volume or image with its state and the
+  seconds since its first event (Rich, on a terminal);
+- plain: one time-stamped line per event;
+- json: one JSON object per line, `{"schema", "time", "subject", "status"}`;
+- quiet: nothing (errors are still printed by the error boundary).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from crank_cli.operations.events import Events
+
+SCHEMA_VERSION = 1
+# Statuses after which a subject's clock stops in the live view.
+_FINAL = ("created", "recreated", "started", "running", "healthy", "built", "pulled", "removed",
+          "stopped", "restarted", "exited 0", "completed")
+
+
+@contextmanager
+def progress(mode: str, stream: TextIO | None = None) -> Iterator[Events]:
+    """Yield an `Events` receiver for `mode`; a live view is closed when the block ends."""
+    out = stream or sys.stderr
+    chosen = _auto(out) if mode == "auto" else mode
+    if chosen == "quiet":
+        yield QuietProgress()
+    elif chosen == "json":
+        yield JsonProgress(out)
+    elif chosen == "tty":
+        live = LiveProgress(out)
+        try:
+            yield live
+        finally:
+            live.close()
+    else:
+        yield PlainProgress(out)
+
+
+def _auto(stream: TextIO) -> str:
+    if stream.isatty() and os.environ.get("TERM") != "dumb":
+        return "tty"
+    return "plain"
+
+
+class QuietProgress:
+    def emit(self, subject: str, status: str) -> None:
+        return None
+
+
+class PlainProgress:
+    """One line per event: `HH:MM:SS subject: status`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def emit(self, subject: str, status: str) -> None:
+        with self.lock:
+            self.stream.write(f"{datetime.now().strftime('%H:%M:%S')} {subject}: {status}\n")
+            self.stream.flush()
+
+
+class JsonProgress:
+    """One JSON object per event and line, for tools that follow crank's progress."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def emit(self, subject: str, status: str) -> None:
+        record = {
+            "schema": SCHEMA_VERSION,
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "subject": subject,
+            "status": status,
+        }
+        with self.lock:
+            self.stream.write(json.dumps(record) + "\n")
+            self.stream.flush()
+
+
+class LiveProgress:
+    """A Rich live table: one row per subject with its latest state and elapsed time."""
+
+    def __init__(self, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.rows: dict[str, tuple[str, float, float | None]] = {}
+        self.lock = threading.Lock()
+        console = Console(file=stream, markup=False, highlight=False)
+        self.live = Live(get_renderable=self._table, console=console, refresh_per_second=8, transient=False)
+        self.live.start()
+
+    def emit(self, subject: str, status: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            _, first, _ = self.rows.get(subject, (status, now, None))
+            done = now if status in _FINAL or status.startswith("exited") else None
+            self.rows[subject] = (status, first, done)
+
+    def close(self) -> None:
+        self.live.refresh()
+        self.live.stop()
+
+    def _table(self):  # type: ignore[no-untyped-def]
+        from rich.table import Table
+
+        table = Table(box=None, show_header=False, pad_edge=False)
+        table.add_column("subject")
+        table.add_column("status")
+        table.add_column("elapsed", justify="right")
+        now = time.monotonic()
+        with self.lock:
+            rows = list(self.rows.items())
+        for subject, (status, first, done) in rows:
+            marker = "✔" if done is not None else "…"
+            table.add_row(f"{marker} {subject}", status, f"{(done or now) - first:.1f}s")
+        return table
