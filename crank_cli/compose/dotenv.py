@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from crank_cli.compose.interpolation import TemplateError, substitute
+from crank_cli.compose.problems import quote
 
 Lookup = Callable[[str], "str | None"]
 
@@ -95,11 +96,11 @@ class _Parser:
             char = text[index]
             if not (char in _BLANKS or char.isalnum() or char in "_.-[]"):
                 line = text[start:].split("\n", 1)[0]
-                raise self._fail(f"unexpected character {char!r} in variable name {line!r}")
+                raise self._fail(f"unexpected character {quote(char)} in variable name {quote(line)}")
             index += 1
         key = text[start:index].rstrip()
         if any(char in _BLANKS for char in key):
-            raise self._fail(f"invalid variable name {key!r}: a key cannot contain a space")
+            raise self._fail(f"invalid variable name {quote(key)}: a key cannot contain a space")
         inherited = index >= len(text) or text[index] == "\n"
         self.position = index + 1
         return key, inherited
@@ -184,7 +185,7 @@ def parse_raw_env(text: str, lookup: Lookup | None = None) -> dict[str, str]:
             continue
         key, separator, value = line.partition("=")
         if any(char.isspace() for char in key):
-            raise DotenvError(f"line {number}: invalid variable name {key!r}: it contains blanks")
+            raise DotenvError(f"line {number}: invalid variable name {quote(key)}: it contains blanks")
         if separator:
             values[key] = value
             continue

@@ -20,6 +20,7 @@ from crank_cli.compose.layers import Layer, read_layers
 from crank_cli.compose.merge import merge_values, remove_path
 from crank_cli.compose.normalize import resolve_service_paths
 from crank_cli.compose.where import Where
+from crank_cli.compose.problems import quote
 
 
 @dataclass
@@ -65,7 +66,7 @@ def _extend(
     base_services, base_path = _base_file(reference, services, path, resolver, where)
     base_name = reference["service"]
     if base_name not in base_services:
-        raise where.fail(f"service {base_name!r} not found in {base_path}: check extends.service")
+        raise where.fail(f"service {quote(base_name)} not found in {base_path}: check extends.service")
     base = _extend(base_name, base_services, base_path, resolver, [*chain, (path, name)], None)
     return _merge_over_base(name, copy.deepcopy(base), service, layer)
 

@@ -17,6 +17,7 @@ from typing import Any
 from crank_cli.compose.scalars import format_scalar
 from crank_cli.compose.units import parse_bytes, parse_duration, render_duration
 from crank_cli.compose.where import Where, describe
+from crank_cli.compose.problems import quote
 
 OMIT = object()
 
@@ -63,7 +64,7 @@ class Text(Field):
             raise where.fail(f"must be {expected}, not {describe(value)}")
         text = format_scalar(value)
         if self.choices and text not in self.choices:
-            raise where.fail(f"invalid value {text!r}: use one of {', '.join(self.choices)}")
+            raise where.fail(f"invalid value {quote(text)}: use one of {', '.join(self.choices)}")
         return text
 
 
@@ -327,11 +328,11 @@ class Struct(Field):
             if key in self.ignored:
                 continue
             if key not in self.fields:
-                raise where.fail(f"unknown key {key!r}: check its spelling and indentation")
+                raise where.fail(f"unknown key {quote(key)}: check its spelling and indentation")
             result[key] = self.fields[key].convert(item, where.child(key))
         for key in self.required:
             if result.get(key) is None:
-                raise where.fail(f"missing {key!r}: add it")
+                raise where.fail(f"missing {quote(key)}: add it")
         for key, default in self.defaults.items():
             if result.get(key) is None:
                 result[key] = default

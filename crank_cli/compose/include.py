@@ -18,6 +18,7 @@ from crank_cli.compose.environment import merge_env_files
 from crank_cli.compose.layers import Layer
 from crank_cli.compose.normalize import absolute_path, resolve_resource_paths, resolve_service_paths
 from crank_cli.compose.where import Where, describe
+from crank_cli.compose.problems import quote
 
 IMPORTED_KINDS = ("services", "networks", "volumes", "secrets", "configs", "models")
 
@@ -35,7 +36,7 @@ def include_entries(value: Any, where: Where) -> list[dict[str, Any]]:
         entry = here.expect_mapping(entry)
         for key in entry:
             if key not in ("path", "project_directory", "env_file") and not key.startswith("x-"):
-                raise here.fail(f"unknown key {key!r}: use path, project_directory or env_file")
+                raise here.fail(f"unknown key {quote(key)}: use path, project_directory or env_file")
         paths = _string_list(entry.get("path"), here.child("path"))
         if not paths:
             raise here.fail('an include entry needs "path"')

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from crank_cli.compose.problems import join_key
+from crank_cli.compose.problems import join_key, quote
 from crank_cli.compose.tags import Override, Reset
 
 Lookup = Callable[[str], "str | None"]
@@ -43,7 +43,7 @@ def _substitute_until(text: str, start: int, lookup: Lookup, *, closing: bool) -
         value, index = _expand_reference(text, index, lookup)
         parts.append(value)
     if closing:
-        raise TemplateError(f"invalid interpolation format {text!r}: a '${{' has no closing '}}'")
+        raise TemplateError(f"invalid interpolation format {quote(text)}: a '${{' has no closing '}}'")
     return "".join(parts), index
 
 
@@ -121,7 +121,7 @@ def _evaluate(text: str, argument_start: int, lookup: Lookup) -> str:
 
 
 def _invalid_format(text: str) -> str:
-    return f"invalid interpolation format {text!r}: escape a literal $ as $$"
+    return f"invalid interpolation format {quote(text)}: escape a literal $ as $$"
 
 
 def interpolate_tree(value: Any, lookup: Lookup, path: str, on_error: Callable[[str, str], Exception]) -> Any:

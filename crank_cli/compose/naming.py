@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from crank_cli.errors import InvalidProjectError
+from crank_cli.compose.problems import quote
 
 _INVALID_CHARACTERS = re.compile(r"[^a-z0-9_-]")
 
@@ -24,7 +25,7 @@ def check_explicit_name(name: str, origin: str) -> str:
     """Return a name given with -p or COMPOSE_PROJECT_NAME, or raise when it is invalid."""
     if normalize_project_name(name) != name or not name:
         message = (
-            f"invalid project name {name!r} from {origin}: use only lowercase letters, digits,"
+            f"invalid project name {quote(name)} from {origin}: use only lowercase letters, digits,"
             " '-' and '_', starting with a letter or a digit"
         )
         raise InvalidProjectError(message)

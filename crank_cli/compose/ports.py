@@ -12,6 +12,7 @@ import ipaddress
 from typing import Any
 
 from crank_cli.compose.where import Where, describe
+from crank_cli.compose.problems import quote
 
 _PROTOCOLS = ("tcp", "udp", "sctp")
 
@@ -37,7 +38,7 @@ def _long_port(entry: dict[str, Any], where: Where) -> dict[str, Any]:
             port[key] = entry[key]
     unknown = sorted(set(entry) - set(port) - {"name", "mode", "host_ip", "target", "published", "protocol", "app_protocol"})
     if unknown and not all(key.startswith("x-") for key in unknown):
-        raise where.fail(f"unknown key {unknown[0]!r} in a port mapping")
+        raise where.fail(f"unknown key {quote(unknown[0])} in a port mapping")
     port.setdefault("mode", "ingress")
     port.setdefault("protocol", "tcp")
     if "target" in port:
@@ -72,7 +73,7 @@ def parse_port_spec(spec: str, where: Where) -> list[dict[str, Any]]:
     try:
         return _parse(spec)
     except ValueError as error:
-        raise where.fail(f"invalid port {spec!r}: {error}") from None
+        raise where.fail(f"invalid port {quote(spec)}: {error}") from None
 
 
 def _split_parts(spec: str) -> tuple[str, str, str]:
@@ -101,9 +102,9 @@ def _parse_range(text: str, role: str) -> tuple[int, int]:
         else:
             start, end = _parse_uint16(bounds[0]), _parse_uint16(bounds[1])
     except ValueError:
-        raise ValueError(f"invalid {role} port {text!r}") from None
+        raise ValueError(f"invalid {role} port {quote(text)}") from None
     if end < start:
-        raise ValueError(f"invalid {role} port range {text!r}: the end is below the start")
+        raise ValueError(f"invalid {role} port range {quote(text)}: the end is below the start")
     return start, end
 
 
@@ -119,13 +120,13 @@ def _parse_uint16(text: str) -> int:
 def _parse_ip(host_ip: str) -> str:
     if host_ip.startswith("["):
         if not host_ip.endswith("]"):
-            raise ValueError(f"invalid IP address {host_ip!r}")
+            raise ValueError(f"invalid IP address {quote(host_ip)}")
         host_ip = host_ip[1:-1]
     if host_ip:
         try:
             ipaddress.ip_address(host_ip)
         except ValueError:
-            raise ValueError(f"invalid IP address {host_ip!r}") from None
+            raise ValueError(f"invalid IP address {quote(host_ip)}") from None
     return host_ip
 
 
@@ -140,7 +141,7 @@ def _parse(spec: str) -> list[dict[str, Any]]:
     if host and end - start != host_end - host_start and end != start:
         raise ValueError("the host and container port ranges differ in length")
     if protocol.lower() not in _PROTOCOLS:
-        raise ValueError(f"invalid protocol {protocol!r}: use tcp, udp or sctp")
+        raise ValueError(f"invalid protocol {quote(protocol)}: use tcp, udp or sctp")
     entries = []
     for offset in range(end - start + 1):
         published = ""

@@ -6,9 +6,15 @@ A message names the file, then the key path inside it, then the problem and the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from crank_cli.errors import InvalidProjectError
+
+
+def quote(value: object) -> str:
+    """Return a value in double quotes for a message, with control characters escaped."""
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def display_path(path: Path | str) -> str:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from crank_cli.compose.where import Where, describe
+from crank_cli.compose.problems import quote
 
 TOP_LEVEL_KEYS = ("version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models")
 
@@ -17,7 +18,7 @@ def check_top_level(layer: dict[str, Any], where: Where) -> None:
     """Reject unknown top-level keys, sections that are not mappings and invalid service names."""
     for name in layer.get("services") or {} if isinstance(layer.get("services"), dict) else ():
         if not _SERVICE_NAME.match(str(name)):
-            raise where.child("services").fail(f"invalid service name {name!r}: use only letters, digits, '.', '_' and '-'")
+            raise where.child("services").fail(f"invalid service name {quote(name)}: use only letters, digits, '.', '_' and '-'")
     for key, value in layer.items():
         if key.startswith("x-"):
             continue
@@ -41,17 +42,17 @@ def check_references(model: dict[str, Any], where: Where, disabled: frozenset[st
     for name, service in services.items():
         here = where.child("services").child(name)
         if not service.get("image") and not service.get("build"):
-            raise here.fail('neither "image" nor "build" is set: add one of them')
+            raise here.fail('neither "image" nor "build" is set; add one of them')
         if service.get("network_mode") and service.get("networks"):
             raise here.fail('"network_mode" and "networks" exclude each other: keep one of them')
         for network in service.get("networks") or {}:
             if network not in networks:
-                raise here.child("networks").fail(f"undefined network {network!r}: declare it under the top-level networks")
+                raise here.child("networks").fail(f"undefined network {quote(network)}: declare it under the top-level networks")
         _check_mount_references(model, service, here)
         for dependency, condition in (service.get("depends_on") or {}).items():
             optional = dependency in disabled and not condition.get("required", True)
             if dependency not in services and not optional:
-                raise here.child("depends_on").fail(f"undefined service {dependency!r}: define it or remove the dependency")
+                raise here.child("depends_on").fail(f"undefined service {quote(dependency)}: define it or remove the dependency")
 
 
 def check_dependency_cycles(services: dict[str, Any], where: Where) -> None:
@@ -107,13 +108,13 @@ def _check_mount_references(model: dict[str, Any], service: dict[str, Any], wher
         for index, reference in enumerate(service.get(kind) or []):
             if reference.get("source") not in declared:
                 raise where.child(kind).child(index).fail(
-                    f"undefined {singular} {reference.get('source')!r}: declare it under the top-level {kind}"
+                    f"undefined {singular} {quote(reference.get('source'))}: declare it under the top-level {kind}"
                 )
     volumes = model.get("volumes") or {}
     for index, volume in enumerate(service.get("volumes") or []):
         source = volume.get("source")
         if volume.get("type") == "volume" and source and source not in volumes:
-            raise where.child("volumes").child(index).fail(f"undefined volume {source!r}: declare it under the top-level volumes")
+            raise where.child("volumes").child(index).fail(f"undefined volume {quote(source)}: declare it under the top-level volumes")
 
 
 def check_external_resources(model: dict[str, Any], where: Where) -> None:

@@ -29,6 +29,7 @@ from crank_cli.compose.ports import canonical_ports
 from crank_cli.compose.commands import shell_command
 from crank_cli.compose.volumes import canonical_volumes
 from crank_cli.compose.where import Where, describe
+from crank_cli.compose.problems import quote
 
 STRINGS = ListOf(Text())
 OPTIONS = MapOf(Text(keep_zero=True, numbers=True))
@@ -74,7 +75,7 @@ class ExtraHosts(Field):
             separator = "=" if "=" in text else ":"
             host, found, address = text.partition(separator)
             if not found:
-                raise where.child(index).fail(f"invalid extra host {text!r}: use host=address")
+                raise where.child(index).fail(f"invalid extra host {quote(text)}: use host=address")
             result.append(f"{host}={address}")
         return result
 
@@ -93,7 +94,7 @@ class Ulimit(Field):
         if isinstance(value, dict):
             unknown = set(value) - {"soft", "hard"}
             if unknown:
-                raise where.fail(f"unknown key {sorted(unknown)[0]!r}: use soft and hard")
+                raise where.fail(f"unknown key {quote(sorted(unknown)[0])}: use soft and hard")
             if "soft" not in value or "hard" not in value:
                 raise where.fail("a ulimit mapping needs both soft and hard, or give a single number")
             return {key: Integer().convert(value[key], where.child(key)) for key in ("soft", "hard")}
@@ -121,7 +122,7 @@ def _source_only(value: Any, where: Where) -> dict[str, Any]:
 def _device_short(value: Any, where: Where) -> dict[str, Any]:
     parts = where.expect_string(value).split(":")
     if len(parts) > 3:
-        raise where.fail(f"invalid device {value!r}: use host:container[:permissions]")
+        raise where.fail(f"invalid device {quote(value)}: use host:container[:permissions]")
     source = parts[0]
     target = parts[1] if len(parts) > 1 else source
     permissions = parts[2] if len(parts) > 2 else "rwm"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from crank_cli.compose.problems import quote
 
 _SIZE = re.compile(r"^(\d*\.?\d+(?:[eE][-+]?\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
@@ -32,14 +33,14 @@ _NANOSECONDS = {
 def parse_bytes(value: Any) -> int:
     """Return a size in bytes; raise ValueError naming the value when it is not a size."""
     if isinstance(value, bool):
-        raise ValueError(f"invalid size {value!r}: use a number of bytes or a value such as 512m")
+        raise ValueError(f"invalid size {quote(value)}: use a number of bytes or a value such as 512m")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         return int(value)
     match = _SIZE.match(str(value).strip())
     if match is None:
-        raise ValueError(f"invalid size {value!r}: use a number of bytes or a value such as 512m")
+        raise ValueError(f"invalid size {quote(value)}: use a number of bytes or a value such as 512m")
     number = Decimal(match.group(1))
     unit = (match.group(2) or "").lower()
     return int(number * _SIZE_UNITS[unit])
@@ -47,7 +48,7 @@ def parse_bytes(value: Any) -> int:
 
 def parse_duration(text: str) -> int:
     """Return a duration in nanoseconds; raise ValueError when `text` is not a Go duration."""
-    invalid = ValueError(f"invalid duration {text!r}: use a value such as 30s, 1m30s or 500ms")
+    invalid = ValueError(f"invalid duration {quote(text)}: use a value such as 30s, 1m30s or 500ms")
     body = text
     sign = 1
     if body[:1] in "+-":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crank_cli.compose.where import Where, describe
+from crank_cli.compose.problems import quote
 
 _PROPAGATIONS = ("rprivate", "private", "rshared", "shared", "rslave", "slave")
 _SELINUX = ("z", "Z")
@@ -43,7 +44,7 @@ def _long_volume(entry: dict[str, Any], where: Where) -> dict[str, Any]:
     result = {key: entry[key] for key in _LONG_KEYS if key in entry and entry[key] is not None}
     for key in entry:
         if key not in _LONG_KEYS and not key.startswith("x-"):
-            raise where.fail(f"unknown key {key!r} in a volume mapping")
+            raise where.fail(f"unknown key {quote(key)} in a volume mapping")
     return result
 
 
@@ -78,13 +79,13 @@ def _split_fields(spec: str, where: Where) -> list[str]:
             buffer += char
     fields.append(_field(buffer, spec, where))
     if len(fields) > 3:
-        raise where.fail(f"invalid volume {spec!r}: too many colons")
+        raise where.fail(f"invalid volume {quote(spec)}: too many colons")
     return fields
 
 
 def _field(buffer: str, spec: str, where: Where) -> str:
     if not buffer:
-        raise where.fail(f"invalid volume {spec!r}: empty section between colons")
+        raise where.fail(f"invalid volume {quote(spec)}: empty section between colons")
     return buffer
 
 

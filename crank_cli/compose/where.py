@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crank_cli.compose.problems import invalid_key, join_key
+from crank_cli.compose.problems import invalid_key, join_key, quote
 from crank_cli.errors import InvalidProjectError
 
 
@@ -53,7 +53,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {quote(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from crank_cli.compose.problems import invalid_file
+from crank_cli.compose.problems import invalid_file, quote
 from crank_cli.compose.scalars import format_scalar
 from crank_cli.compose.tags import Override, Reset
 
@@ -115,7 +115,7 @@ def _construct_mapping(loader: _ComposeLoader, node: yaml.MappingNode) -> dict[A
         if position >= merged_count:
             if key in own_keys:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"mapping key {key!r} already defined", key_node.start_mark
+                    None, None, f"mapping key {quote(key)} already defined", key_node.start_mark
                 )
             own_keys.add(key)
         mapping[key] = loader.construct_object(value_node, deep=True)

@@ -100,7 +100,7 @@ def test_config_invalid_project_exit_code(tmp_path: Path, monkeypatch: pytest.Mo
     captured = capsys.readouterr()
     assert code == ExitCode.INVALID_PROJECT
     assert captured.out == ""
-    assert "compose.yaml: services.web.ports[0]: invalid port 'x:y'" in captured.err
+    assert 'compose.yaml: services.web.ports[0]: invalid port "x:y"' in captured.err
 
 
 def test_config_rejects_unknown_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

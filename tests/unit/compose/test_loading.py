@@ -98,12 +98,12 @@ def test_yaml_error_names_line_and_column(tmp_path: Path) -> None:
 
 def test_service_without_image_or_build(tmp_path: Path) -> None:
     write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    restart: always\n"})
-    assert load_error(tmp_path).endswith('services.web: neither "image" nor "build" is set: add one of them')
+    assert load_error(tmp_path).endswith('compose.yaml: services.web: neither "image" nor "build" is set; add one of them')
 
 
 def test_invalid_port_names_its_index(tmp_path: Path) -> None:
     write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    ports: ['80', '80:80:80:80']\n"})
-    assert "services.web.ports[1]: invalid port '80:80:80:80'" in load_error(tmp_path)
+    assert 'compose.yaml: services.web.ports[1]: invalid port "80:80:80:80"' in load_error(tmp_path)
 
 
 def test_required_variable_message(tmp_path: Path) -> None:
