@@ -1,0 +1,263 @@
+"""`crank migrate`, live between Docker and Podman in both directions.
+
+Each test needs both engines. A project gets a published port and a volume holding files of
+several owners and modes, a symlink and a file its service writes, and the tests check that
+after the move the port answers from the target, every file of the volume is the same and
+the source holds no container of the project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port, live_engine
+from tests.integration.test_end_to_end import http_get
+
+DIRECTIONS = [pytest.param(("docker", "podman"), id="docker-to-podman"),
+              pytest.param(("podman", "docker"), id="podman-to-docker")]
+
+# The service writes its hostname (the container's short ID on both engines) into the page,
+# and a file into the volume once, so the page shows which container answers.
+WEB_COMMAND = (
+    "trap 'exit 0' TERM; mkdir -p /www && hostname > /www/index.html"
+    " && { [ -f /data/by-service ] || echo written by the service > /data/by-service; }"
+    " && httpd -f -p 80 -h /www & wait"
+)
+
+# Files of several owners and modes, a directory with its own owner, and symlinks.
+SEED_SCRIPT = """
+set -e
+mkdir -p /data/docs/deep
+echo root file > /data/root-file
+echo secret > /data/docs/secret && chown 1000:1000 /data/docs/secret && chmod 600 /data/docs/secret
+echo web > /data/docs/deep/page && chown 33:33 /data/docs/deep/page && chmod 640 /data/docs/deep/page
+echo tool > /data/tool && chmod 4755 /data/tool
+chown 2000:3000 /data/docs/deep && chmod 2770 /data/docs/deep
+ln -s docs/deep/page /data/link-to-page
+ln -s /nowhere /data/dangling
+"""
+
+# One line per path: name, type, mode, owner, size, SHA-256 and symlink target.
+MANIFEST_SCRIPT = """
+cd /data
+find . | sort | while read -r path; do
+  line=$(stat -c '%n|%F|%a|%u|%g|%s' "$path")
+  if [ -L "$path" ]; then line="$line|$(readlink "$path")"
+  elif [ -f "$path" ]; then line="$line|$(sha256sum "$path" | cut -d' ' -f1)"; fi
+  echo "$line"
+done
+"""
+
+
+def write_project(folder: Path, project: str, port: int, extra: str = "") -> None:
+    (folder / "compose.yaml").write_text(
+        f"""
+name: {project}
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{WEB_COMMAND}"]
+    ports:
+      - "127.0.0.1:{port}:80"
+    volumes:
+      - data:/data
+{extra}
+volumes:
+  data:
+"""
+    )
+
+
+def volume_manifest(engine: Engine, volume: str) -> list[str]:
+    result = engine.client("run", "--rm", "-v", f"{volume}:/data:ro", TEST_IMAGE, "sh", "-c", MANIFEST_SCRIPT)
+    return result.stdout.splitlines()
+
+
+def seed_volume(engine: Engine, volume: str, script: str = SEED_SCRIPT) -> None:
+    engine.client("run", "--rm", "-v", f"{volume}:/data", TEST_IMAGE, "sh", "-c", script)
+
+
+def container_short_ids(engine: Engine, project: str) -> list[str]:
+    listed = engine.client("ps", "-q", "--filter", f"label=io.crank.project={project}")
+    return [line[:12] for line in listed.stdout.split()]
+
+
+class Pair:
+    """A project folder that can run on a source and a target engine."""
+
+    def __init__(self, source: Engine, target: Engine, folder: Path, name: str) -> None:
+        self.source, self.target = source, target
+        self.name = name
+        self.folder = folder
+        self.crank = Crank(folder, source.name, name)
+        self.volume = f"{name}_data"
+
+    def migrate(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return self.crank("migrate", "--to", self.target.name, *args, timeout=timeout)
+
+    def remove(self) -> None:
+        for engine in (self.source, self.target):
+            engine.remove_project(self.name)
+            engine.client("volume", "rm", "-f", self.volume, check=False)
+
+
+@pytest.fixture(params=DIRECTIONS)
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+    source_name, target_name = request.param
+    source, target = live_engine(source_name), live_engine(target_name)
+    name = f"crank-mig-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    project = Pair(source, target, folder, name)
+    yield project
+    project.remove()
+
+
+def start_seeded(pair: Pair, port: int, *args: str) -> list[str]:
+    """Start the project on the source, fill its volume and return the volume's manifest."""
+    started = pair.crank(*args, "up", "-d")
+    assert started.returncode == 0, started.stderr
+    http_get(port)
+    seed_volume(pair.source, pair.volume)
+    return volume_manifest(pair.source, pair.volume)
+
+
+def test_migrate_moves_port_and_volume(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    before = start_seeded(pair, port)
+    assert any(line.startswith("./by-service|") for line in before)
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    assert "manifests match" in result.stderr
+    assert "downtime: " in result.stdout
+    target_ids = container_short_ids(pair.target, pair.name)
+    assert len(target_ids) == 1
+    assert http_get(port).strip() == target_ids[0]
+    assert volume_manifest(pair.target, pair.volume) == before
+    assert pair.source.objects(pair.name)["containers"] == []
+    status = pair.crank("status", "--format", "json", env={"CRANK_CONTAINER_RUNTIME": "auto"})
+    assert status.returncode == 0, status.stderr
+    rows = json.loads(status.stdout)
+    assert [(row["service"], row["runtime"], row["state"]) for row in rows] == [("web", pair.target.name, "running")]
+
+
+def test_failed_verification_restores_source(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    before = start_seeded(pair, port, "-f", "compose.yaml")
+    source_ids = container_short_ids(pair.source, pair.name)
+    (pair.folder / "compose.override.yaml").write_text(
+        """
+services:
+  web:
+    healthcheck:
+      test: ["CMD-SHELL", "test -f /data/never-there"]
+      interval: 1s
+      retries: 1
+"""
+    )
+
+    result = pair.migrate("--verify-timeout", "60")
+
+    assert result.returncode == 5, result.stderr
+    assert "test -f /data/never-there" in result.stderr
+    assert "undoing the changes" in result.stderr
+    assert container_short_ids(pair.source, pair.name) == source_ids
+    assert http_get(port).strip() == source_ids[0]
+    assert volume_manifest(pair.source, pair.volume) == before
+    assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_rollback_brings_back_new_data(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    start_seeded(pair, port)
+    assert pair.migrate().returncode == 0
+    seed_volume(pair.target, pair.volume, "echo after the move > /data/new-on-target")
+    moved = volume_manifest(pair.target, pair.volume)
+
+    result = pair.crank("migrate", "--rollback")
+
+    assert result.returncode == 0, result.stderr
+    source_ids = container_short_ids(pair.source, pair.name)
+    assert len(source_ids) == 1
+    assert http_get(port).strip() == source_ids[0]
+    assert volume_manifest(pair.source, pair.volume) == moved
+    assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
+def engine_state(engine: Engine, project: str) -> dict[str, list[str]]:
+    """Return what a dry run could change: images, and the project's and helpers' objects."""
+    def lines(*args: str) -> list[str]:
+        return sorted(engine.client(*args).stdout.splitlines())
+
+    helper = "label=io.crank.migration-helper"
+    return {
+        "images": lines("images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"),
+        "containers": [line for line in lines("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}")
+                       if project in line] + lines("ps", "-a", "-q", "--filter", helper),
+        "volumes": [line for line in lines("volume", "ls", "--format", "{{.Name}}") if project in line],
+        "networks": [line for line in lines("network", "ls", "--format", "{{.Name}}") if project in line],
+    }
+
+
+def test_dry_run_changes_nothing(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    start_seeded(pair, port)
+    before = (engine_state(pair.source, pair.name), engine_state(pair.target, pair.name))
+
+    result = pair.migrate("--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert f"migrate project {pair.name} (started by crank) from {pair.source.name} to {pair.target.name}" in result.stdout
+    assert f"  {pair.volume}: copy " in result.stdout
+    assert f"stop on {pair.source.name}: {pair.name}-web-1" in result.stdout
+    assert (engine_state(pair.source, pair.name), engine_state(pair.target, pair.name)) == before
+    assert not (pair.folder / ".crank").exists()
+
+
+def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    start_seeded(pair, port)
+    # Enough data that the volume copy takes a moment to interrupt.
+    seed_volume(pair.source, pair.volume, "dd if=/dev/urandom of=/data/big bs=1M count=256 2>/dev/null")
+    before = volume_manifest(pair.source, pair.volume)
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": pair.source.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "migrate", "--to", pair.target.name],
+        cwd=pair.folder, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "copy volumes, first pass" in line:
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
+    assert record["status"] == "running"
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    assert "found an unfinished migration" in result.stderr
+    target_ids = container_short_ids(pair.target, pair.name)
+    assert len(target_ids) == 1
+    assert http_get(port).strip() == target_ids[0]
+    assert volume_manifest(pair.target, pair.volume) == before
+    assert pair.source.objects(pair.name)["containers"] == []

@@ -1,0 +1,146 @@
+"""Building a plan from engines faked at the process boundary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crank_cli.compose import Project
+from crank_cli.errors import EngineError, UsageError
+from crank_cli.operations.migrate.inventory import build_plan, locate_source
+from crank_cli.runtime import queries
+from crank_cli.runtime.resolve import make_backend
+from tests.unit.fakes import FakeRunner
+
+IMAGE_ID = "1" * 64
+HELPER_TAR = "tar (GNU tar) 1.34"
+CRANK_FILTER = "label=io.crank.project=demo"
+NOT_FOUND = EngineError(["podman"], 125, "Error: no such object")
+
+
+def project(services: dict[str, Any] | None = None) -> Project:
+    model = {
+        "name": "demo",
+        "services": services or {
+            "db": {"image": "localhost/db:1", "volumes": [{"type": "volume", "source": "data", "target": "/data"}]},
+            "web": {"image": "localhost/web:1", "depends_on": {"db": {"condition": "service_started"}},
+                    "ports": [{"target": 80, "published": "80", "protocol": "tcp"}]},
+        },
+        "volumes": {"data": {"name": "demo_data"}},
+        "networks": {"default": {"name": "demo_default"}},
+    }
+    return Project("demo", Path("/srv/demo"), (Path("/srv/demo/compose.yaml"),), model)
+
+
+def inspect_record(name: str, service: str, *, label: str = "io.crank.project") -> dict[str, Any]:
+    service_label = "io.crank.service" if label == "io.crank.project" else "com.docker.compose.service"
+    return {
+        "Id": f"id-{name}", "Name": f"/{name}", "Image": f"sha256:{IMAGE_ID}",
+        "State": {"Status": "running", "ExitCode": 0},
+        "Config": {"Image": "localhost/web:1", "Labels": {label: "demo", service_label: service}},
+        "NetworkSettings": {"Ports": {}},
+    }
+
+
+def docker_replies(records: list[dict[str, Any]], *, label_filter: str = CRANK_FILTER) -> dict[tuple[str, ...], Any]:
+    def run(argv: list[str]) -> str:
+        if "--version" in argv:
+            return HELPER_TAR
+        if "du" in argv:
+            return "2048\t/crank-volume\n"
+        return ""
+
+    return {
+        ("docker", "ps", "--all", "--quiet", "--no-trunc", "--filter", label_filter): "\n".join(r["Id"] for r in records),
+        ("docker", "container", "inspect"): json.dumps(records),
+        ("docker", "network", "ls"): "demo_default\n",
+        ("docker", "image", "inspect", "--format", "{{.Size}}"): "5000\n",
+        ("docker", "image", "inspect", "--format", "{{.Id}}"): f"sha256:{IMAGE_ID}\n",
+        ("docker", "volume", "inspect"): '[{"Name": "demo_data", "Labels": {}}]',
+        ("docker", "run"): run,
+    }
+
+
+def podman_replies() -> dict[tuple[str, ...], Any]:
+    return {
+        ("podman", "ps"): "",
+        ("podman", "image", "inspect"): NOT_FOUND,
+        ("podman", "volume", "inspect"): NOT_FOUND,
+        ("podman", "info"): '{"host": {"security": {"rootless": true}}}',
+    }
+
+
+def engines(records: list[dict[str, Any]], **options: Any) -> tuple[Any, Any, FakeRunner]:
+    runner = FakeRunner({**docker_replies(records, **options), **podman_replies()})
+    return make_backend("docker", runner), make_backend("podman", runner), runner
+
+
+def test_plan_lists_images_volumes_and_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    port_start = tmp_path / "ip_unprivileged_port_start"
+    port_start.write_text("1024\n")
+    monkeypatch.setattr(queries, "UNPRIVILEGED_PORT_START", port_start)
+    source, target, _ = engines([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web")])
+
+    plan, inspected = build_plan(project(), source, target, ())
+
+    assert plan.services == ("db", "web")
+    assert plan.running_before == ["demo-db-1", "demo-web-1"]
+    assert [(image.image_id, image.references, image.size, image.on_target) for image in plan.images] == [
+        (IMAGE_ID, ("localhost/db:1", "localhost/web:1"), 5000, False)]
+    assert [(volume.name, volume.services, volume.kilobytes) for volume in plan.volumes] == [("demo_data", ("db",), 2048)]
+    assert (plan.helper_image, plan.helper_tar) == (IMAGE_ID, "gnu")
+    assert [finding.subject for finding in plan.findings] == ["service web port 80"]
+    assert len(inspected) == 2
+
+
+def test_helper_containers_mount_volume_read_only() -> None:
+    source, target, runner = engines([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web")])
+
+    build_plan(project(), source, target, ())
+
+    du = next(call for call in runner.calls if "du" in call)
+    assert du[:10] == ["docker", "run", "--rm", "--network", "none", "--log-driver", "none", "--user", "0:0", "--label"]
+    assert "type=volume,source=demo_data,target=/crank-volume,ro" in du
+    assert du[-4:] == [IMAGE_ID, "-s", "-k", "/crank-volume"]
+
+
+def test_dependency_left_behind_rejected() -> None:
+    source, target, _ = engines([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web")])
+
+    with pytest.raises(UsageError) as raised:
+        build_plan(project(), source, target, ("db",))
+
+    assert "web depends on db" in raised.value.message
+
+
+def test_docker_compose_project_found_by_its_label() -> None:
+    label = "com.docker.compose.project"
+    records = [inspect_record("demo-db-1", "db", label=label), inspect_record("demo-web-1", "web", label=label)]
+    source, target, _ = engines(records, label_filter=f"label={label}=demo")
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    assert plan.started_by == "docker compose"
+    assert plan.services == ("db", "web")
+
+
+def test_unknown_service_rejected() -> None:
+    source, target, _ = engines([inspect_record("demo-db-1", "db")])
+    with pytest.raises(UsageError) as raised:
+        build_plan(project(), source, target, ("cache",))
+    assert raised.value.message == "no such service: cache (the project has db, web)"
+
+
+def test_source_is_engine_with_containers() -> None:
+    source, target, _ = engines([inspect_record("demo-db-1", "db")])
+    assert locate_source({"docker": source, "podman": target}, "demo") == "docker"
+
+
+def test_no_engine_with_containers_is_usage_error() -> None:
+    source, target, _ = engines([])
+    with pytest.raises(UsageError) as raised:
+        locate_source({"docker": source, "podman": target}, "demo")
+    assert raised.value.message == "no containers of project demo found on any usable engine (searched: docker, podman)"

@@ -1,0 +1,179 @@
+"""The migration planner without engines: cut-over rules, findings and the dry-run text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crank_cli.errors import UsageError
+from crank_cli.operations.migrate import FindingsError, check_findings
+from crank_cli.operations.migrate.describe import human_size, plan_lines
+from crank_cli.operations.migrate.findings import Finding, TargetFacts, service_findings, volume_findings
+from crank_cli.operations.migrate.plan import (
+    ImageCopy,
+    Plan,
+    SourceContainer,
+    VolumeCopy,
+    check_cut_over,
+    check_shared_volumes,
+)
+
+# db <- api <- web, and a worker that depends on nothing.
+SERVICES: dict[str, dict[str, Any]] = {
+    "db": {"volumes": [{"type": "volume", "source": "data", "target": "/var/lib/db"}]},
+    "api": {"depends_on": {"db": {"condition": "service_started"}}},
+    "web": {"depends_on": {"api": {"condition": "service_started"}},
+            "volumes": [{"type": "volume", "source": "static", "target": "/www"}]},
+    "worker": {"volumes": [{"type": "volume", "source": "static", "target": "/out"}]},
+}
+ROOTLESS_PODMAN = TargetFacts(name="podman", source_name="docker", rootless=True,
+                              schedules_healthchecks=False, unprivileged_port_start=1024)
+ROOTFUL_DOCKER = TargetFacts(name="docker", source_name="podman")
+
+
+def test_cut_over_allows_service_nobody_needs() -> None:
+    check_cut_over(SERVICES, ["web"], source="docker", target="podman")
+
+
+def test_cut_over_allows_whole_chain() -> None:
+    check_cut_over(SERVICES, ["db", "api", "web"], source="docker", target="podman")
+
+
+def test_cut_over_rejects_dependency_left_behind() -> None:
+    with pytest.raises(UsageError) as raised:
+        check_cut_over(SERVICES, ["db"], source="docker", target="podman")
+    message = raised.value.message
+    assert "api depends on db" in message
+    assert "it stays on docker" in message
+    assert message.endswith("move them together: crank migrate --to podman api db")
+
+
+def test_cut_over_names_every_blocked_service() -> None:
+    with pytest.raises(UsageError) as raised:
+        check_cut_over(SERVICES, ["db", "api"], source="docker", target="podman")
+    assert "web depends on api" in raised.value.message
+    assert "api depends on db" not in raised.value.message
+
+
+def test_shared_volume_with_running_service_rejected() -> None:
+    with pytest.raises(UsageError) as raised:
+        check_shared_volumes(SERVICES, ["web"], ["web", "worker", "db"])
+    assert "volume static of web is also mounted by worker" in raised.value.message
+
+
+def test_shared_volume_allowed_when_both_move() -> None:
+    check_shared_volumes(SERVICES, ["web", "worker"], ["web", "worker", "db"])
+
+
+def test_findings_for_rootless_podman() -> None:
+    services = {
+        "host": {"network_mode": "host"},
+        "gpu": {"deploy": {"resources": {"reservations": {"devices": [{"capabilities": ["gpu"], "count": 1}]}}}},
+        "low": {"ports": [{"target": 80, "published": "80", "protocol": "tcp"},
+                          {"target": 443, "published": "8443", "protocol": "tcp"}]},
+        "checked": {"healthcheck": {"test": ["CMD", "true"]}, "restart": "always"},
+        "scratch": {"volumes": [{"type": "volume", "target": "/tmp/cache"}]},
+    }
+
+    findings = service_findings(services, services, ROOTLESS_PODMAN)
+
+    subjects = [finding.subject for finding in findings]
+    assert subjects == [
+        "service checked healthcheck",
+        "service checked restart: always",
+        "service gpu GPU request",
+        "service host network_mode",
+        "service low port 80",
+        "service scratch anonymous volume /tmp/cache",
+    ]
+    assert "crank starts the service without a GPU" in findings[2].action
+    assert "below 1024" in findings[4].problem
+    assert not any(finding.blocking for finding in findings)
+
+
+def test_rootful_docker_has_no_findings_for_ports_and_host_network() -> None:
+    services = {"web": {"network_mode": "host", "ports": [{"target": 80, "published": "80"}],
+                        "healthcheck": {"test": ["CMD", "true"]}, "restart": "always"}}
+    assert service_findings(services, ["web"], ROOTFUL_DOCKER) == []
+
+
+def test_port_below_lowered_unprivileged_start_is_fine() -> None:
+    facts = TargetFacts(name="podman", source_name="docker", rootless=True, unprivileged_port_start=80)
+    services = {"web": {"ports": [{"target": 80, "published": "80"}]}}
+    assert service_findings(services, ["web"], facts) == []
+
+
+def test_dependency_left_behind_is_finding() -> None:
+    findings = service_findings(SERVICES, ["web"], ROOTFUL_DOCKER)
+    assert [finding.subject for finding in findings] == ["service web depends_on api"]
+    assert "api stays on podman" in findings[0].problem
+
+
+def test_volume_driver_and_external_findings() -> None:
+    volumes = {
+        "plain": {"name": "demo_plain"},
+        "nfs": {"name": "demo_nfs", "driver_opts": {"type": "nfs", "device": ":/export"}},
+        "shared": {"name": "shared", "external": True},
+    }
+
+    findings = volume_findings(volumes, ["plain", "nfs", "shared"], ROOTFUL_DOCKER)
+
+    assert [finding.subject for finding in findings] == ["volume demo_nfs", "volume shared"]
+    assert "plain local volume" in findings[0].action
+    assert "is external" in findings[1].problem
+
+
+def test_findings_stop_only_with_strict() -> None:
+    advisory = [Finding("service web restart: always", "differs", "kept")]
+    check_findings(advisory, strict=False)
+    with pytest.raises(FindingsError) as raised:
+        check_findings(advisory, strict=True)
+    assert raised.value.message.startswith("--strict makes every finding an error: service web restart: always")
+
+
+def test_blocking_finding_stops_without_strict() -> None:
+    blocking = [Finding("service web", "name taken", "remove it", blocking=True)]
+    with pytest.raises(FindingsError) as raised:
+        check_findings(blocking, strict=False)
+    assert raised.value.exit_code == 2
+
+
+def sample_plan() -> Plan:
+    return Plan(
+        project="demo", source="docker", target="podman", services=("web",),
+        containers=[SourceContainer("demo-web-1", "web", "a" * 64, running=True),
+                    SourceContainer("demo-worker-1", "worker", "b" * 64, running=False)],
+        images=[ImageCopy("a" * 64, ("localhost/web:1",), 5 * 1024 * 1024, on_target=False)],
+        volumes=[VolumeCopy("demo_static", ("web",), 2048, on_target=False)],
+        networks=["demo_default"],
+        findings=[Finding("service web restart: always", "differs", "kept")],
+        helper_image="a" * 64, helper_tar="gnu",
+    )
+
+
+def test_plan_round_trips_through_record() -> None:
+    plan = sample_plan()
+    assert Plan.from_dict(plan.as_dict()) == plan
+
+
+def test_plan_lists_moved_containers() -> None:
+    plan = sample_plan()
+    assert not plan.full
+    assert plan.running_before == ["demo-web-1"]
+
+
+def test_dry_run_text_shows_sizes_and_findings() -> None:
+    lines = plan_lines(sample_plan())
+    assert lines[0] == "migrate project demo (started by crank) from docker to podman"
+    assert "services: web (per-service cut-over)" in lines
+    assert f"  {'a' * 12} (localhost/web:1): copy 5.0 MiB" in lines
+    assert "  demo_static: copy 2.0 MiB (created on the target), mounted by web" in lines
+    assert "stop on docker: demo-web-1" in lines
+    assert "  service web restart: always: differs; kept" in lines
+
+
+def test_human_size_units() -> None:
+    assert human_size(512) == "512 B"
+    assert human_size(1536) == "1.5 KiB"
+    assert human_size(3 * 1024**3) == "3.0 GiB"
