@@ -50,6 +50,11 @@ def _resolve(tag: str, pattern: str, first: list[str]) -> None:
 _resolve("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])
 _resolve("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF"))
 _resolve("tag:yaml.org,2002:float", r"^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$", ["-", "+", "."])
+_resolve(
+    "tag:yaml.org,2002:timestamp",
+    r"^\d{4}-\d{1,2}-\d{1,2}(?:[Tt ]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d*)?(?:Z|[-+]\d{1,2}(?::\d{2})?)?)?$",
+    list("0123456789"),
+)
 # Numbers: the constructor below decides between int, float and string, as yaml.v3 does.
 _resolve("tag:yaml.org,2002:int", r"^[-+]?[0-9._][0-9a-fA-FxXoObB_.eE+-]*$", _NUMBER_START)
 _resolve("tag:yaml.org,2002:merge", r"^<<$", ["<"])
@@ -110,7 +115,10 @@ def _construct_mapping(loader: _ComposeLoader, node: yaml.MappingNode) -> dict[A
             raise yaml.constructor.ConstructorError(
                 None, None, "a mapping key must be a scalar", key_node.start_mark
             )
-        key = key if isinstance(key, str) else format_scalar(key)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"non-string key {quote(format_scalar(key))}: put the key in quotes", key_node.start_mark
+            )
         # Keys from `<<` merges come first; the mapping's own keys may replace them, not repeat.
         if position >= merged_count:
             if key in own_keys:
@@ -142,14 +150,23 @@ def _construct_plain_scalar(loader: _ComposeLoader, node: yaml.ScalarNode) -> An
     return loader.construct_object(yaml.ScalarNode(tag, text, node.start_mark, node.end_mark))
 
 
-def _construct_timestamp_as_text(loader: _ComposeLoader, node: yaml.ScalarNode) -> str:
-    return str(loader.construct_scalar(node))
+def _construct_binary_as_text(loader: _ComposeLoader, node: yaml.ScalarNode) -> str:
+    """Decode a `!!binary` scalar to text, as the reference does for a string field."""
+    data = yaml.constructor.SafeConstructor.construct_yaml_binary(loader, node)
+    return data.decode("utf-8", errors="replace")
+
+
+def _reject_timestamp(loader: _ComposeLoader, node: yaml.ScalarNode) -> str:
+    """Reject an unquoted date: yaml.v3 reads it as a time, which no compose field accepts."""
+    text = str(loader.construct_scalar(node))
+    raise yaml.constructor.ConstructorError(None, None, f"unquoted date {quote(text)}: put it in quotes", node.start_mark)
 
 
 _ComposeLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
 _ComposeLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _ComposeLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_ComposeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+_ComposeLoader.add_constructor("tag:yaml.org,2002:timestamp", _reject_timestamp)
+_ComposeLoader.add_constructor("tag:yaml.org,2002:binary", _construct_binary_as_text)
 _ComposeLoader.add_constructor("!reset", _construct_tagged(Reset))
 _ComposeLoader.add_constructor("!override", _construct_tagged(Override))
 
