@@ -64,49 +64,60 @@ def ensure_images(project: Project, backend: Backend, services: Iterable[str], p
                   events: Events, parallel: int, *, require: bool = True) -> dict[str, str]:
     """Build or pull what the services need; return each service's image ID.
 
-    With `require`, an image still missing afterwards is an error; a dry run passes False,
-    because nothing it prints was built.
+    Each distinct image is looked up once, however many services use it. With `require`,
+    an image still missing afterwards is an error; a dry run passes False, because nothing
+    it prints was built.
     """
     names = sorted(services)
+    by_reference: dict[str, list[str]] = {}
     for name in names:
-        _build_if_needed(project, backend, name, policy, events)
-    for reference in sorted({specs.image_name(project, name) for name in names if _should_pull(project, backend, name, policy)}):
-        events.emit(f"image {reference}", "pulling")
+        by_reference.setdefault(specs.image_name(project, name), []).append(name)
+    references = sorted(by_reference)
+    found = dict(zip(references, run_all(backend.image_id, references, parallel), strict=True))
+    for reference in references:
+        action = _image_action(project, by_reference[reference], policy, present=found[reference] is not None)
+        if action is not None:
+            _make_image(project, backend, reference, by_reference[reference], action, events)
+            found[reference] = backend.image_id(reference)
+    missing = [reference for reference in references if found[reference] is None]
+    if missing and require:
+        raise InvalidProjectError(f"image {', '.join(missing)} is missing and may not be pulled or built: "
+                                  "build it, or drop --pull never / pull_policy: never")
+    return {name: image_id for name in names if (image_id := found[specs.image_name(project, name)])}
+
+
+def _image_action(project: Project, services: list[str], policy: ImagePolicy, *, present: bool) -> str | None:
+    """Return "build", "pull" or None for one image, from the flags and the services' pull_policy."""
+    definitions = [project.model["services"][name] for name in services]
+    if any(definition.get("build") for definition in definitions):
+        if policy.build == "never":
+            return None
+        rebuild = policy.build == "always" or any(d.get("pull_policy") == "build" for d in definitions)
+        return "build" if rebuild or not present else None
+    pull = policy.pull
+    if pull == "policy":
+        policies = {definition.get("pull_policy") or "missing" for definition in definitions}
+        if "always" in policies:
+            pull = "always"
+        elif policies == {"never"}:
+            pull = "never"
+        else:
+            pull = "missing"
+    if pull == "always" or (pull in ("missing", "if_not_present") and not present):
+        return "pull"
+    return None
+
+
+def _make_image(project: Project, backend: Backend, reference: str, services: list[str], action: str,
+                events: Events) -> None:
+    events.emit(f"image {reference}", "building" if action == "build" else "pulling")
+    if action == "build":
+        plan = next(plan for name in services if (plan := specs.build_spec(project, name)) is not None)
+        backend.build_image(plan)
+        events.emit(f"image {reference}", "built")
+    else:
         backend.pull_image(reference)
         events.emit(f"image {reference}", "pulled")
-    image_ids = run_all(lambda name: backend.image_id(specs.image_name(project, name)), names, parallel)
-    missing = [specs.image_name(project, name) for name, image_id in zip(names, image_ids, strict=True) if image_id is None]
-    if missing and require:
-        raise InvalidProjectError(f"image {', '.join(sorted(set(missing)))} is missing and may not be pulled or built: "
-                                  "build it, or drop --pull never / pull_policy: never")
-    return {name: image_id for name, image_id in zip(names, image_ids, strict=True) if image_id}
-
-
-def _build_if_needed(project: Project, backend: Backend, name: str, policy: ImagePolicy, events: Events) -> None:
-    plan = specs.build_spec(project, name)
-    if plan is None or policy.build == "never":
-        return
-    service_policy = project.model["services"][name].get("pull_policy")
-    always = policy.build == "always" or service_policy == "build"
-    if not always and backend.image_exists(plan.tag):
-        return
-    events.emit(f"image {plan.tag}", "building")
-    backend.build_image(plan)
-    events.emit(f"image {plan.tag}", "built")
-
-
-def _should_pull(project: Project, backend: Backend, name: str, policy: ImagePolicy) -> bool:
-    service = project.model["services"][name]
-    if service.get("build") and policy.pull != "always":
-        return False
-    chosen = policy.pull
-    if chosen == "policy":
-        chosen = service.get("pull_policy") or "missing"
-    if chosen in ("never", "build"):
-        return False
-    if chosen == "always":
-        return True
-    return not backend.image_exists(specs.image_name(project, name))
 
 
 def _network_keys(service: dict[str, Any]) -> list[str]:

@@ -1,0 +1,88 @@
+"""Engine round trips per verb stay bounded as a project grows (counted at the process boundary)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crank_cli.compose import LoadOptions, Project, load_project
+from crank_cli.operations import specs
+from crank_cli.operations.down import DownOptions, down
+from crank_cli.operations.events import NoEvents
+from crank_cli.operations.up import UpOptions, up
+from crank_cli.runtime.docker import DockerEngine
+from tests.unit.fakes import FakeRunner
+
+IMAGE_ID = "sha256:" + "a" * 64
+
+
+def load(tmp_path: Path, services: int) -> Project:
+    lines = ["services:"]
+    for number in range(services):
+        lines += [f"  s{number}:", "    image: busybox", "    volumes: [data:/data]"]
+    lines += ["volumes:", "  data: {}"]
+    (tmp_path / "compose.yaml").write_text("\n".join(lines) + "\n")
+    return load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+
+
+def inspect_record(project: Project, service: str) -> dict:
+    spec = specs.container_spec(project, service)
+    return {
+        "Id": spec.name, "Name": "/" + spec.name, "Image": IMAGE_ID,
+        "State": {"Status": "running", "ExitCode": 0},
+        "Config": {"Image": "busybox", "Labels": spec.labels},
+        "NetworkSettings": {"Ports": {}},
+    }
+
+
+def running_engine(project: Project) -> FakeRunner:
+    records = [inspect_record(project, name) for name in project.model["services"]]
+    return FakeRunner({
+        ("docker", "ps"): "\n".join(record["Id"] for record in records),
+        ("docker", "container", "inspect"): json.dumps(records),
+        ("docker", "network", "ls"): "demo_default",
+        ("docker", "volume", "ls"): "demo_data",
+        ("docker", "image", "inspect"): IMAGE_ID,
+    })
+
+
+def verbs(runner: FakeRunner) -> list[str]:
+    return [" ".join(call[1:3]) if call[1] in ("network", "volume", "image", "container") else call[1]
+            for call in runner.calls]
+
+
+@pytest.mark.parametrize("services", [1, 20, 50])
+def test_cold_up_costs_one_run_per_container(tmp_path: Path, services: int) -> None:
+    project = load(tmp_path, services)
+    runner = FakeRunner({("docker", "image", "inspect"): IMAGE_ID, ("docker", "run"): "id"})
+
+    up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
+
+    calls = verbs(runner)
+    assert calls.count("run") == services
+    assert len(calls) - services == 6  # ps, network ls and create, volume ls and create, image inspect
+
+
+@pytest.mark.parametrize("services", [1, 20, 50])
+def test_unchanged_up_is_constant(tmp_path: Path, services: int) -> None:
+    project = load(tmp_path, services)
+    runner = running_engine(project)
+
+    result = up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
+
+    assert not result.changed
+    assert verbs(runner) == ["ps", "container inspect", "network ls", "volume ls", "image inspect"]
+
+
+@pytest.mark.parametrize("services", [1, 20, 50])
+def test_down_is_constant(tmp_path: Path, services: int) -> None:
+    project = load(tmp_path, services)
+    runner = running_engine(project)
+
+    down(project, "demo", DockerEngine(runner=runner), DownOptions(remove_volumes=True), NoEvents())
+
+    assert verbs(runner) == [
+        "ps", "container inspect", "stop", "rm", "network ls", "network rm", "volume ls", "volume rm",
+    ]
