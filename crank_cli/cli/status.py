@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import sys
 from typing import Annotated
 
 import typer
@@ -57,6 +58,9 @@ def _show_status(ctx: typer.Context, *, as_json: bool, all_projects: bool) -> No
               row.runtime, row.host, row.state, row.health or "-", ", ".join(row.ports) or "-", row.image]
              for row in rows]
     title = f"project {project_name}" if project_name else "all projects"
+    if project_name and render.is_terminal(sys.stdout):
+        # On a terminal the title names the project, so its column only takes room.
+        headers, cells = headers[1:], [cell[1:] for cell in cells]
     render.print_table(title, headers, cells)
     if not rows:
         render.info(f"no containers found for {title}")

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["progress"]
 
+_NO_WRAP = {"SERVICE", "RUNTIME", "HOST", "STATE", "HEALTH", "ENGINE", "USABLE", "VERSION"}
+
 # Version of the JSON documents crank prints; it changes only when a key changes meaning.
 JSON_SCHEMA_VERSION = 1
 
@@ -97,9 +99,12 @@ def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", header_style="bold")
+    from rich import box
+
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for header in headers:
-        table.add_column(header, overflow="fold")
+        # Short values such as states keep one line; names and ports fold when narrow.
+        table.add_column(header, overflow="fold", no_wrap=header in _NO_WRAP)
     for row in rows:
         table.add_row(*row)
     # Engine text may contain [brackets], which Rich would otherwise read as markup.
