@@ -4,8 +4,8 @@ Mappings merge key by key and a later scalar replaces an earlier one. Lists are 
 then made unique where the specification requires it: ports by address, volumes by target,
 and so on. A later entry takes the place of an earlier one with the same key. `command`,
 `entrypoint` and `healthcheck.test` are replaced whole. A null value in a later file keeps
-the earlier value; to remove it, the later file uses `!reset`, and to replace a mapping or
-list instead of merging into it, `!override`.
+the earlier value. To remove the earlier value, the later file tags its value `!reset`. To
+replace a mapping or list instead of merging into it, it tags the value `!override`.
 """
 
 from __future__ import annotations

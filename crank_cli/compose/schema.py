@@ -1,4 +1,4 @@
-"""The structure of a compose file: every key the reference knows, with its type and print order.
+"""The structure of a compose file: every key the reference accepts, with its type and print order.
 
 The order of the keys of each `Struct` is the order in which compose-go declares the fields,
 which is the order the reference prints them in.
