@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.events import Events
-from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerState
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -24,12 +25,39 @@ class ImagePolicy:
     pull: str = "policy"
 
 
-def ensure_networks(project: Project, backend: Backend, services: Iterable[str], events: Events) -> None:
+@dataclass(frozen=True)
+class Observed:
+    """What the engine has of a project before `up` changes anything, read in one parallel round."""
+
+    containers: list[ContainerState]
+    networks: set[str]
+    volumes: set[str]
+    images: dict[str, str | None]
+
+
+def observe(project: Project, backend: Backend, services: Iterable[str]) -> Observed:
+    """Read the project's containers, networks, volumes and image IDs, all at once."""
+    found = labels.project_filter(project.name)
+    references = sorted({specs.image_name(project, name) for name in services})
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        containers = pool.submit(backend.list_containers, found)
+        networks = pool.submit(backend.list_networks, found)
+        volumes = pool.submit(backend.list_volumes, found)
+        image_ids = [pool.submit(backend.image_id, reference) for reference in references]
+    return Observed(
+        containers=containers.result(),
+        networks=set(networks.result()),
+        volumes=set(volumes.result()),
+        images={reference: future.result() for reference, future in zip(references, image_ids, strict=True)},
+    )
+
+
+def ensure_networks(project: Project, backend: Backend, services: Iterable[str], events: Events,
+                    present: set[str]) -> None:
     """Create the non-external networks the services join that do not exist yet."""
     declared = project.model.get("networks") or {}
     keys = {key for name in services for key in _network_keys(project.model["services"][name])}
     wanted = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
-    present = set(backend.list_networks(labels.project_filter(project.name)))
     for key, network in sorted(wanted.items()):
         if network.get("external") or network["name"] in present:
             continue
@@ -37,7 +65,8 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
         events.emit(f"network {network['name']}", "created")
 
 
-def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events) -> None:
+def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events,
+                   present: set[str]) -> None:
     """Create the non-external named volumes the services mount that do not exist yet."""
     declared = project.model.get("volumes") or {}
     used = {
@@ -46,7 +75,6 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
         for volume in project.model["services"][name].get("volumes") or ()
         if volume.get("type") == "volume" and volume.get("source")
     }
-    present = set(backend.list_volumes(labels.project_filter(project.name)))
     for key in sorted(used):
         volume = declared.get(key)
         if volume is None or volume.get("external") or volume["name"] in present:
@@ -61,10 +89,10 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
 
 
 def ensure_images(project: Project, backend: Backend, services: Iterable[str], policy: ImagePolicy,
-                  events: Events, parallel: int, *, require: bool = True) -> dict[str, str]:
+                  events: Events, found: dict[str, str | None], *, require: bool = True) -> dict[str, str]:
     """Build or pull what the services need; return each service's image ID.
 
-    Each distinct image is looked up once, however many services use it. With `require`,
+    `found` maps each image the services use to its ID as observed, or None. With `require`,
     an image still missing afterwards is an error; a dry run passes False, because nothing
     it prints was built.
     """
@@ -73,7 +101,7 @@ def ensure_images(project: Project, backend: Backend, services: Iterable[str], p
     for name in names:
         by_reference.setdefault(specs.image_name(project, name), []).append(name)
     references = sorted(by_reference)
-    found = dict(zip(references, run_all(backend.image_id, references, parallel), strict=True))
+    found = dict(found)
     for reference in references:
         action = _image_action(project, by_reference[reference], policy, present=found[reference] is not None)
         if action is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import CrankError, UsageError
-from crank_cli.operations import graph, labels, resources, specs, wait
+from crank_cli.operations import graph, resources, specs, wait
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
@@ -67,13 +67,14 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     require_services(project, options.services)
     selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
     specs.require_images(project, selected)
-    observed = by_service(backend.list_containers(labels.project_filter(project.name)))
+    state = resources.observe(project, backend, selected)
+    observed = by_service(state.containers)
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)
 
-    resources.ensure_networks(project, backend, selected, events)
-    resources.ensure_volumes(project, backend, selected, events)
-    image_ids = resources.ensure_images(project, backend, selected, options.images, events, options.parallel,
+    resources.ensure_networks(project, backend, selected, events, state.networks)
+    resources.ensure_volumes(project, backend, selected, events, state.volumes)
+    image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
                                         require=not options.dry_run)
 
     run = _Run(project, backend, options, events, observed, image_ids, result)

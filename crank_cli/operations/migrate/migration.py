@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crank_cli.errors import CrankError, EngineError
-from crank_cli.operations import labels, specs
+from crank_cli.operations import labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.describe import human_size
