@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project
+from crank_cli.cli.context import json_errors, load_project, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -23,8 +23,12 @@ def config(
     list_profiles: Annotated[bool, typer.Option("--profiles", help="Print the profile names, one per line.")] = False,
     list_images: Annotated[bool, typer.Option("--images", help="Print the image names, one per line.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only check the project; print nothing.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Print what the chosen engine supports, emulates or cannot do of the keys the project uses.")] = False,
 ) -> None:
-    """Check the compose files and print the project as one canonical compose file."""
+    """Check the compose files and print the project as one canonical compose file.
+
+    With --check, print the capability report for the chosen engine instead.
+    """
     from crank_cli.compose.config_text import model_to_json, model_to_yaml
     from crank_cli.compose.config_views import image_names, profile_names, select_with_dependencies, service_order
     from crank_cli.errors import UsageError
@@ -32,8 +36,12 @@ def config(
     if output_format not in ("yaml", "json"):
         raise UsageError(f"invalid --format {output_format!r}: use yaml or json")
     selected = tuple(services or ())
-    project = load_project(ctx, selected)
-    model = select_with_dependencies(project.model, selected) if selected else project.model
+    with json_errors(output_format == "json"):
+        project = load_project(ctx, selected)
+        model = select_with_dependencies(project.model, selected) if selected else project.model
+        if check:
+            _print_capabilities(ctx, project, model, as_json=output_format == "json")
+            return
     if quiet:
         return
     if list_services:
@@ -52,3 +60,21 @@ def config(
 
 def _write_lines(lines: list[str]) -> None:
     sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
+def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Print each key the engine emulates or cannot honour; exit 0 either way."""
+    from crank_cli import render
+    from crank_cli.operations import preflight
+
+    engine = resolve_engine(ctx)
+    found = preflight.findings(project, engine.backend, engine.info, model["services"])
+    if as_json:
+        findings = [finding.__dict__ for finding in found]
+        render.print_json({"schema": render.JSON_SCHEMA_VERSION, "engine": engine.info.name,
+                           "version": engine.info.version, "findings": findings})
+        return
+    rows = [[finding.level, finding.key, finding.message] for finding in found]
+    render.print_table(f"capabilities on {engine.info.name} {engine.info.version}", ["LEVEL", "KEY", "WHAT CRANK DOES"], rows)
+    if not found:
+        render.info(f"every key the project uses is supported on {engine.info.name}")

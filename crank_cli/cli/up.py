@@ -6,7 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, load_project, progress, resolve_engine
+from crank_cli.cli.context import (
+    DRY_RUN_HELP,
+    global_options,
+    is_dry_run,
+    load_project,
+    load_settings,
+    progress,
+    resolve_engine,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +39,7 @@ def up(
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait for a container to stop when it is replaced; default: the engine's (10).")] = None,  # noqa: UP045
     parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Most engine commands at once; default: COMPOSE_PARALLEL_LIMIT, else 8.")] = None,  # noqa: UP045
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail with exit code 3, before changing anything, if the engine cannot honour a key the project uses.")] = False,
 ) -> None:
     """Create networks, volumes and missing images, then start services in dependency order.
 
@@ -61,7 +70,7 @@ def up(
         dry_run=is_dry_run(ctx, dry_run),
     )
     project = load_project(ctx, names)
-    engine = resolve_engine(ctx, dry_run=options.dry_run)
+    engine = check_capabilities(ctx, project, resolve_engine(ctx, dry_run=options.dry_run), names, strict=strict)
     with cancel_on_interrupt(), _lock(project.name, options.dry_run), progress(ctx) as events:
         result = run_up(project, engine.backend, options, events)
     for warning in result.warnings:
@@ -71,6 +80,43 @@ def up(
     if detach or wait or no_start or options.dry_run:
         return
     _follow(engine.backend, result.containers, timeout)
+
+
+def check_capabilities(ctx: typer.Context, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
+    """Warn about keys the engine cannot honour, prefer an engine the images' labels list, and stop if strict."""
+    from crank_cli import render
+    from crank_cli.operations import graph, preflight
+    from crank_cli.operations.capabilities import COMPATIBLE_LABEL
+
+    selected = graph.with_dependencies(project.model["services"], services or project.model["services"])
+    found = preflight.findings(project, engine.backend, engine.info, selected)
+    if any(COMPATIBLE_LABEL in finding.key for finding in found) and load_settings(ctx).runtime.value == "auto":
+        better = _labelled_engine(project, engine, selected)
+        if better is not None:
+            render.info(f"using {better.info.name}: the images' {COMPATIBLE_LABEL} label does not list {engine.info.name}")
+            engine = better
+            found = preflight.findings(project, engine.backend, engine.info, selected)
+    for finding in found:
+        render.warn(preflight.describe(finding))
+    preflight.refuse_if_strict(found, engine.info.name, strict=strict)
+    return engine
+
+
+def _labelled_engine(project, engine, selected):  # type: ignore[no-untyped-def]
+    """Return the usable engine that the images' compatibility labels prefer, if not the chosen one."""
+    from crank_cli.operations import preflight
+    from crank_cli.operations.capabilities import preferred_engines
+    from crank_cli.runtime.resolve import Resolution, make_backend, probe_all
+
+    labels = preflight.image_labels(project, engine.backend, selected)
+    usable = {info.name: info for info in probe_all() if info.usable}
+    order = preferred_engines(labels, list(usable))
+    if not order or order[0] == engine.info.name:
+        return None
+    chosen = usable[order[0]]
+    # The same runners keep a dry run a dry run on the other engine.
+    backend = make_backend(chosen.name, engine.backend.runner, engine.backend.attached_runner)
+    return Resolution(backend, chosen, f"preferred by the images' labels over {engine.info.name}")
 
 
 def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]

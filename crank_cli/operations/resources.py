@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,22 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
             options=volume.get("driver_opts") or {},
         )
         events.emit(f"volume {volume['name']}", "created")
+
+
+def ensure_bind_paths(project: Project, services: Iterable[str], events: Events) -> None:
+    """Create missing host folders of bind mounts that ask for it, as the compose reference does.
+
+    Short-syntax binds set `bind.create_host_path`; `--mount`, which crank passes, would
+    otherwise reject a missing source.
+    """
+    for name in sorted(services):
+        for volume in project.model["services"][name].get("volumes") or ():
+            source = volume.get("source")
+            wanted = (volume.get("bind") or {}).get("create_host_path")
+            if volume.get("type") != "bind" or not source or not wanted or os.path.exists(source):
+                continue
+            os.makedirs(source, exist_ok=True)
+            events.emit(f"folder {source}", "created")
 
 
 def ensure_images(project: Project, backend: Backend, services: Iterable[str], policy: ImagePolicy,

@@ -1,8 +1,9 @@
 """Secrets and configs: files the engine bind-mounts read-only into containers.
 
 A `file` source is mounted as it is. An `environment` or `content` source is written to a
-file of its own under crank's state folder, readable only by its owner unless the service
-asks for another mode, so the value never appears on a command line or in a log.
+file of its own under crank's state folder, in a folder only its owner can enter, so the
+value never appears on a command line or in a log. The file gets the mode the service asks
+for, else 0444 as with the compose reference, so a container's non-root user can read it.
 """
 
 from __future__ import annotations

@@ -74,6 +74,8 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
 
     resources.ensure_networks(project, backend, selected, events, state.networks)
     resources.ensure_volumes(project, backend, selected, events, state.volumes)
+    if not options.dry_run:
+        resources.ensure_bind_paths(project, selected, events)
     image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
                                         require=not options.dry_run)
 

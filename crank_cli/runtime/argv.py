@@ -132,7 +132,8 @@ def command_words(spec: ContainerSpec) -> list[str]:
 def healthcheck_flags(check: HealthCheck) -> list[str]:
     if check.disable or check.test[:1] == ("NONE",):
         return ["--no-healthcheck"]
-    args = ["--health-cmd", _health_command(check.test)]
+    # Without a test, the image's own check runs with the timings given here.
+    args = ["--health-cmd", _health_command(check.test)] if check.test else []
     args += option("--health-interval", _seconds(check.interval))
     args += option("--health-timeout", _seconds(check.timeout))
     args += option("--health-start-period", _seconds(check.start_period))

@@ -210,6 +210,15 @@ class DockerCompatibleEngine(Backend):
     def image_exists(self, reference: str) -> bool:
         return self.image_id(reference) is not None
 
+    def image_labels(self, reference: str) -> dict[str, str] | None:
+        """Return an image's labels, or None if the engine lacks the image."""
+        try:
+            output = self.run("image", "inspect", "--format", "{{json .Config.Labels}}", reference)
+        except EngineError:
+            return None
+        labels = parse_json(["image", "inspect"], output.strip() or "null")
+        return dict(labels or {})
+
     def image_id(self, reference: str) -> str | None:
         try:
             output = self.run("image", "inspect", "--format", "{{.Id}}", reference)

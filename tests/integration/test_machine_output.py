@@ -126,3 +126,29 @@ def test_progress_modes_produce_their_formats(engine: Engine, project: Crank) ->
     assert all(line[2] == ":" and line[5] == ":" and ": " in line[9:] for line in plain.stderr.splitlines())
     assert quiet.returncode == 0
     assert quiet.stderr == ""
+
+
+def test_strict_refuses_unsupported_key_before_creating(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    cgroup_parent: crank-test.slice
+volumes:
+  data:
+"""
+    )
+
+    refused = project("up", "-d", "--strict")
+
+    assert refused.returncode == 3
+    assert "services.web.cgroup_parent: unsupported" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+    warned = project("up", "-d")
+
+    assert warned.returncode == 0, warned.stderr
+    assert "crank: warning: services.web.cgroup_parent: unsupported" in warned.stderr
