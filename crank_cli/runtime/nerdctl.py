@@ -8,7 +8,12 @@ from crank_cli.runtime.compatible import DockerCompatibleEngine
 
 
 class ContainerdEngine(DockerCompatibleEngine):
-    """containerd driven by `nerdctl`; usable only when containerd responds to it."""
+    """containerd driven by `nerdctl`; usable only when containerd responds to it.
+
+    NOTE: no nerdctl was available to test this adapter. nerdctl's documentation lists no
+    `--network-alias`, `network connect` or `--expose`, and its healthchecks need systemd
+    timers; `crank config --check` reports those keys as unsupported on containerd.
+    """
 
     name = "containerd"
     binary = "nerdctl"
