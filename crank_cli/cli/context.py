@@ -108,16 +108,22 @@ def load_settings(ctx: typer.Context) -> Settings:
     )
 
 
-def resolve_engine(ctx: typer.Context, *, dry_run: bool = False) -> Resolution:
+def resolve_engine(ctx: typer.Context, *, dry_run: bool = False, project: str | None = None) -> Resolution:
     """Choose the engine for this command, warning on stderr when fallback picks another.
 
-    With `dry_run` (or the global --dry-run), commands that would change the engine are
-    printed on stdout instead of run.
+    Under runtime auto, a `project` that already has containers on a usable engine stays on
+    that engine, so after `crank migrate` the other verbs follow the project. With `dry_run`
+    (or the global --dry-run), commands that would change the engine are printed on stdout
+    instead of run.
     """
     from crank_cli import render
-    from crank_cli.runtime.resolve import Resolution, dry_run_backend, resolve
+    from crank_cli.runtime.resolve import Resolution, dry_run_backend, resolve, resolve_where
 
-    resolution = resolve(load_settings(ctx), warn=render.warn)
+    settings = load_settings(ctx)
+    if project is not None and settings.runtime.value == "auto":
+        resolution = resolve_where(settings, {"io.crank.project": project})
+    else:
+        resolution = resolve(settings, warn=render.warn)
     if not (dry_run or global_options(ctx).dry_run):
         return resolution
     backend = dry_run_backend(resolution, render.print_command)

@@ -39,7 +39,7 @@ def down(
         raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
     project, name = load_project_or_name(ctx)
     dry = is_dry_run(ctx, dry_run)
-    engine = resolve_engine(ctx, dry_run=dry)
+    engine = resolve_engine(ctx, dry_run=dry, project=name)
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx) as events:

@@ -31,7 +31,7 @@ def execute(
 
     project = load_project(ctx)
     require_services(project, [service])
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, project=project.name)
     states = engine.backend.list_containers(labels.service_filter(project.name, service))
     target = next((state for state in states if state.replica == index and state.running), None)
     if target is None:

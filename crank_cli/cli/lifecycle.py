@@ -37,7 +37,7 @@ def stop(
             raise
         resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run)).backend.stop_containers(list(names), timeout)
         return
-    engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+    engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run), project=project.name)
     with progress(ctx) as events:
         stopped = run_stop(project, project.name, engine.backend, names, timeout, events)
     if not stopped:
@@ -53,7 +53,7 @@ def start(
     from crank_cli.operations.lifecycle import start_services
 
     project = load_project(ctx)
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, project=project.name)
     with progress(ctx) as events:
         started = start_services(project, engine.backend, tuple(services or ()), events)
     if not started:
@@ -70,7 +70,7 @@ def restart(
     from crank_cli.operations.lifecycle import restart_services
 
     project = load_project(ctx)
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, project=project.name)
     with progress(ctx) as events:
         restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events)
     if not restarted:

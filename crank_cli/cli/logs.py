@@ -29,7 +29,7 @@ def logs(
     project = load_project(ctx)
     names = tuple(services or ())
     require_services(project, names)
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, project=project.name)
     grouped = by_service(engine.backend.list_containers(labels.project_filter(project.name)))
     chosen = [state.name for service in (names or sorted(grouped)) for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
     if not chosen:

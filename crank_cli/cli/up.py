@@ -70,7 +70,7 @@ def up(
         dry_run=is_dry_run(ctx, dry_run),
     )
     project = load_project(ctx, names)
-    engine = check_capabilities(ctx, project, resolve_engine(ctx, dry_run=options.dry_run), names, strict=strict)
+    engine = check_capabilities(ctx, project, resolve_engine(ctx, dry_run=options.dry_run, project=project.name), names, strict=strict)
     with cancel_on_interrupt(), _lock(project.name, options.dry_run), progress(ctx) as events:
         result = run_up(project, engine.backend, options, events)
     for warning in result.warnings:

@@ -77,6 +77,22 @@ def resolve(
     return Resolution(backends[chosen.name], chosen, _reason(preferred, chosen.name, settings, rejected))
 
 
+def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:
+    """Under runtime auto, choose the usable engine that has containers with these labels.
+
+    Falls back to the usual order when no engine has any; raises `NoUsableEngineError` when
+    no engine is usable at all.
+    """
+    usable = [info for info in probe_all(runner=runner) if info.usable]
+    backends = {info.name: make_backend(info.name, runner) for info in usable}
+    with ThreadPoolExecutor(max_workers=len(usable) or 1) as pool:
+        holding = list(pool.map(lambda info: bool(backends[info.name].has_containers(labels)), usable))
+    for info, holds in zip(usable, holding, strict=True):
+        if holds:
+            return Resolution(backends[info.name], info, "the engine where the project's containers are")
+    return resolve(settings, runner=runner)
+
+
 def choose(settings: Settings, probe: Callable[[str], EngineInfo]) -> tuple[EngineInfo | None, list[EngineInfo]]:
     """Probe candidates in order until one is usable; return it and those rejected before it."""
     rejected: list[EngineInfo] = []

@@ -50,3 +50,25 @@ def test_fallback_enabled_warns_and_uses_podman(project: Crank) -> None:
     assert result.returncode == 0, result.stderr
     assert "crank: warning: docker (CRANK_CONTAINER_RUNTIME in the environment) is not usable" in result.stderr
     assert "using podman" in result.stderr
+
+
+def test_auto_follows_project_to_its_engine(podman: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "crank-follow"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(
+        "services:\n  box:\n    image: localhost/crank-test-busybox:latest\n"
+        "    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.2; done\"]\n"
+    )
+    on_podman = Crank(folder, "podman", "crank-follow")
+    on_auto = Crank(folder, "auto", "crank-follow")
+    try:
+        assert on_podman("up", "-d").returncode == 0
+
+        again = on_auto("up", "-d", env={"CRANK_RUNTIME_FALLBACK": "enabled"})
+
+        assert again.returncode == 0, again.stderr
+        assert "project crank-follow is up to date on podman" in again.stderr
+        assert on_auto("down", env={"CRANK_RUNTIME_FALLBACK": "enabled"}).returncode == 0
+        assert podman.objects("crank-follow")["containers"] == []
+    finally:
+        podman.remove_project("crank-follow")
