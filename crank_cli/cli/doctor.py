@@ -27,7 +27,11 @@ def doctor(
 
     Exits with code 4 when no engine is usable.
     """
-    show_engines(ctx, as_json=output_format is DoctorFormat.json)
+    from crank_cli.cli.context import json_errors
+
+    as_json = output_format is DoctorFormat.json
+    with json_errors(as_json):
+        show_engines(ctx, as_json=as_json)
 
 
 def show_engines(ctx: typer.Context, *, as_json: bool) -> None:

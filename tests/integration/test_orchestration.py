@@ -264,6 +264,9 @@ def test_down_refuses_foreign_project(engine: Engine, project: Crank, tmp_path: 
     engine.client("run", "-d", "--name", container, "--label", f"com.docker.compose.project={project.project}",
                   TEST_IMAGE, "sh", "-c", IDLE)
     try:
+        listed = project("-p", project.project, "status")
+        assert f"{project.project} (docker compose)" in listed.stdout
+
         refused = project("-p", project.project, "down")
 
         assert refused.returncode == 2
