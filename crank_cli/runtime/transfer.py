@@ -13,9 +13,11 @@ output (Docker's json-file, Podman's k8s-file) would otherwise store the whole a
 from __future__ import annotations
 
 import logging
+import queue
 import subprocess
 import tarfile
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TypeVar
@@ -31,6 +33,8 @@ VOLUME_MOUNT = "/crank-volume"
 GNU_TAR = "gnu"
 BUSYBOX_TAR = "busybox"
 PROBE_TIMEOUT_SECONDS = 60.0
+CHUNK_BYTES = 1 << 20
+QUEUED_CHUNKS = 32
 
 Result = TypeVar("Result")
 
@@ -69,13 +73,17 @@ def helper_command(
     return engine.command(*argv, *args)
 
 
-def tar_create_args(tar: str) -> list[str]:
-    """Return the arguments of a tar that archives the volume to standard output."""
+def tar_create_args(tar: str, paths: Sequence[str] | None = None) -> list[str]:
+    """Return the arguments of a tar that archives the volume, or only `paths`, to standard output.
+
+    Each path starts with `./`, so none can be taken for an option.
+    """
+    names = ["--no-recursion", *paths] if paths is not None else ["."]
     if tar == GNU_TAR:
         # POSIX format carries extended attributes and sub-second times in pax headers.
         return ["--create", "--file=-", f"--directory={VOLUME_MOUNT}", "--numeric-owner",
-                "--format=posix", "--xattrs", "--xattrs-include=*", "."]
-    return ["-c", "-f", "-", "-C", VOLUME_MOUNT, "."]
+                "--format=posix", "--xattrs", "--xattrs-include=*", *names]
+    return ["-c", "-f", "-", "-C", VOLUME_MOUNT, *names]
 
 
 def tar_extract_args(tar: str) -> list[str]:
@@ -115,6 +123,16 @@ def empty_volume(engine: DockerCompatibleEngine, helper: Helper, volume: str) ->
     engine.runner(helper_command(engine, helper, volume, "find", args), timeout=None)
 
 
+def remove_paths(engine: DockerCompatibleEngine, helper: Helper, volume: str, paths: Sequence[str]) -> None:
+    """Remove paths (relative to the volume root) and everything below them from a volume.
+
+    The paths travel on standard input, separated by NUL bytes, so no name is read as an option.
+    """
+    names = "".join(f"{VOLUME_MOUNT}/{path}\0" for path in paths)
+    argv = helper_command(engine, helper, volume, "xargs", ["-0", "rm", "-rf"], stdin=True)
+    engine.runner(argv, input_text=names, timeout=None)
+
+
 def read_volume(
     engine: DockerCompatibleEngine, helper: Helper, volume: str, consume: Callable[[IO[bytes]], Result]
 ) -> Result:
@@ -122,12 +140,8 @@ def read_volume(
     reader = _start(helper_command(engine, helper, volume, "tar", tar_create_args(helper.tar), read_only=True))
     with _Processes(reader) as processes:
         assert reader.stdout is not None
-        try:
-            result = consume(reader.stdout)
-        except _STREAM_ERRORS as error:
-            processes.finish()
-            raise _unreadable(reader, error) from None
-        processes.finish()
+        pump = _Pump(reader.stdout, None)
+        result = _drive(pump, consume, processes, reader)
     return result
 
 
@@ -139,28 +153,23 @@ def copy_volume(
     observe: Callable[[IO[bytes]], Result],
     *,
     source_may_change: bool = False,
+    paths: Sequence[str] | None = None,
 ) -> Result:
-    """Copy a volume's files from `source` into the same-named volume on `target`.
+    """Copy a volume's files, or only `paths`, from `source` into the same-named volume on `target`.
 
     `observe` reads the archive as it passes (it must read it to the end) and its return
     value is returned. With `source_may_change`, GNU tar's exit code 1 ("file changed as we
     read it") is accepted, as it is expected while the source service still runs.
     """
-    reader_argv = helper_command(source, helper, volume, "tar", tar_create_args(helper.tar), read_only=True)
+    reader_argv = helper_command(source, helper, volume, "tar", tar_create_args(helper.tar, paths), read_only=True)
     writer_argv = helper_command(target, helper, volume, "tar", tar_extract_args(helper.tar), stdin=True)
     reader = _start(reader_argv)
     writer = _start(writer_argv, stdin=subprocess.PIPE)
     tolerated = {1} if source_may_change and helper.tar == GNU_TAR else set()
     with _Processes(reader, writer, tolerated={reader: tolerated}) as processes:
         assert reader.stdout is not None and writer.stdin is not None
-        try:
-            result = observe(_Tee(reader.stdout, writer.stdin))
-            writer.stdin.close()
-        except _STREAM_ERRORS as error:
-            # A failed process explains the broken stream best, so its error wins.
-            processes.finish()
-            raise _unreadable(reader, error) from None
-        processes.finish()
+        pump = _Pump(reader.stdout, writer.stdin)
+        result = _drive(pump, observe, processes, reader)
     return result
 
 
@@ -175,6 +184,27 @@ def copy_image(source: DockerCompatibleEngine, target: DockerCompatibleEngine, i
         processes.finish()
 
 
+def _drive(pump: _Pump, consume: Callable[[IO[bytes]], Result], processes: _Processes,
+           reader: subprocess.Popen[bytes]) -> Result:
+    """Let `consume` read the pumped stream, then wait for the processes and check them."""
+    try:
+        result = consume(pump)  # type: ignore[arg-type]
+    except _STREAM_ERRORS as error:
+        # Processes still running would keep the pump thread blocked on a pipe.
+        processes.kill_running()
+        pump.close()
+        # A process that failed by itself explains the broken stream best, so its error wins.
+        processes.finish()
+        raise _unreadable(reader, error) from None
+    except BaseException:
+        processes.kill_running()
+        pump.close()
+        raise
+    pump.close()
+    processes.finish()
+    return result
+
+
 # The stderr file of each running streaming process, by process ID.
 _STDERR_FILES: dict[int, IO[bytes]] = {}
 
@@ -186,18 +216,71 @@ def _unreadable(reader: subprocess.Popen[bytes], error: Exception) -> EngineErro
     return EngineError(_argv(reader), 0, f"the volume archive broke off: {error}")
 
 
-class _Tee:
-    """A readable stream that writes every byte read from `source` to `sink` as well."""
+class _Pump:
+    """Copies a stream to a sink in a thread, and hands the same bytes to a reader in this one.
 
-    def __init__(self, source: IO[bytes], sink: IO[bytes]) -> None:
+    Reading the archive (hashing every file for the manifest) then overlaps with moving it
+    between the engines instead of holding the copy up. At most `QUEUED_CHUNKS` chunks wait
+    between the two, so memory stays bounded however large the volume is.
+    """
+
+    def __init__(self, source: IO[bytes], sink: IO[bytes] | None) -> None:
         self.source = source
         self.sink = sink
+        self.chunks: queue.Queue[bytes] = queue.Queue(maxsize=QUEUED_CHUNKS)
+        self.pending = b""
+        self.error: BaseException | None = None
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._copy, name="crank-volume-pump", daemon=True)
+        self.thread.start()
+
+    def _copy(self) -> None:
+        try:
+            while chunk := self.source.read(CHUNK_BYTES):
+                if self.sink is not None:
+                    self.sink.write(chunk)
+                if not self._hand_over(chunk):
+                    return
+            if self.sink is not None:
+                self.sink.close()
+        except BaseException as error:  # noqa: BLE001 - passed on to the reading thread
+            self.error = error
+        finally:
+            self._hand_over(b"")
+
+    def _hand_over(self, chunk: bytes) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.chunks.put(chunk, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def read(self, size: int = -1) -> bytes:
-        data = self.source.read(size)
-        if data:
-            self.sink.write(data)
-        return data
+        """Return up to `size` bytes (all that remain when negative), or b"" at the end."""
+        parts = [self.pending]
+        count = len(self.pending)
+        while size < 0 or count < size:
+            chunk = self.chunks.get()
+            if not chunk:
+                self.chunks.put(b"")  # later reads see the end too
+                if self.error is not None:
+                    raise self.error
+                break
+            parts.append(chunk)
+            count += len(chunk)
+        data = b"".join(parts)
+        if size < 0:
+            self.pending = b""
+            return data
+        self.pending = data[size:]
+        return data[:size]
+
+    def close(self) -> None:
+        """Stop the copy thread and wait for it; end the processes first if it may be stuck."""
+        self.stopped.set()
+        self.thread.join()
 
 
 def _start(argv: Sequence[str], *, stdin: int | IO[bytes] | None = subprocess.DEVNULL,
@@ -225,9 +308,16 @@ class _Processes:
                  tolerated: Mapping[subprocess.Popen[bytes], set[int]] | None = None) -> None:
         self.processes = processes
         self.tolerated = tolerated or {}
+        self.killed: set[subprocess.Popen[bytes]] = set()
 
     def __enter__(self) -> _Processes:
         return self
+
+    def kill_running(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                self.killed.add(process)
 
     def __exit__(self, *exc_info: object) -> None:
         for process in self.processes:
@@ -257,7 +347,7 @@ class _Processes:
             if code != 0 and code not in self.tolerated.get(process, set()):
                 failures.append(process)
         if failures:
-            first = failures[0]
+            first = sorted(failures, key=lambda process: process in self.killed)[0]
             raise EngineError(_argv(first), first.returncode, _stderr(first))
 
 

@@ -34,6 +34,8 @@ WEB_COMMAND = (
     " && { [ -f /data/by-service ] || echo written by the service > /data/by-service; }"
     " && httpd -f -p 80 -h /www & wait"
 )
+# The same, but the service also writes to the volume when it stops, after the first pass.
+NOTING_COMMAND = WEB_COMMAND.replace("trap 'exit 0' TERM", "trap 'echo stopped >> /data/by-service; exit 0' TERM")
 
 # Files of several owners and modes, a directory with its own owner, and symlinks.
 SEED_SCRIPT = """
@@ -60,19 +62,18 @@ done
 """
 
 
-def write_project(folder: Path, project: str, port: int, extra: str = "") -> None:
+def write_project(folder: Path, project: str, port: int, command: str = WEB_COMMAND) -> None:
     (folder / "compose.yaml").write_text(
         f"""
 name: {project}
 services:
   web:
     image: {TEST_IMAGE}
-    command: ["sh", "-c", "{WEB_COMMAND}"]
+    command: ["sh", "-c", "{command}"]
     ports:
       - "127.0.0.1:{port}:80"
     volumes:
       - data:/data
-{extra}
 volumes:
   data:
 """
@@ -139,19 +140,25 @@ def start_seeded(pair: Pair, port: int, *args: str) -> list[str]:
 
 def test_migrate_moves_port_and_volume(pair: Pair) -> None:
     port = free_port()
-    write_project(pair.folder, pair.name, port)
+    write_project(pair.folder, pair.name, port, NOTING_COMMAND)
     before = start_seeded(pair, port)
     assert any(line.startswith("./by-service|") for line in before)
 
     result = pair.migrate()
 
     assert result.returncode == 0, result.stderr
+    assert "1 paths changed and 0 deleted since the first pass" in result.stderr
     assert "manifests match" in result.stderr
     assert "downtime: " in result.stdout
     target_ids = container_short_ids(pair.target, pair.name)
     assert len(target_ids) == 1
     assert http_get(port).strip() == target_ids[0]
-    assert volume_manifest(pair.target, pair.volume) == before
+    # The source's volume stays behind, as it was when the service stopped.
+    after_stop = volume_manifest(pair.source, pair.volume)
+    assert after_stop != before
+    assert volume_manifest(pair.target, pair.volume) == after_stop
+    written = pair.target.client("exec", f"{pair.name}-web-1", "cat", "/data/by-service").stdout
+    assert written == "written by the service\nstopped\n"
     assert pair.source.objects(pair.name)["containers"] == []
     status = pair.crank("status", "--format", "json", env={"CRANK_CONTAINER_RUNTIME": "auto"})
     assert status.returncode == 0, status.stderr

@@ -140,13 +140,39 @@ def compare(source: Manifest, copy: Manifest, *, mtime_types: Iterable[str], xat
     problems += [f"{_shown(path)}: not in the source" for path in sorted(copy.entries.keys() - source.entries.keys())]
     for path in sorted(source.entries.keys() & copy.entries.keys()):
         mine, theirs = source.entries[path], copy.entries[path]
-        fields = list(BASE_FIELDS)
-        if mine.type in kept_mtime and path:
-            fields.append("mtime")
-        if xattrs:
-            fields.append("xattrs")
+        fields = _compared_fields(path, mine, kept_mtime, xattrs)
         problems += [f"{_shown(path)}: {difference}" for difference in mine.differences(theirs, fields)]
     return problems
+
+
+def changes(before: Manifest, now: Manifest, *, mtime_types: Iterable[str], xattrs: bool) -> tuple[list[str], list[str]]:
+    """Return the paths to send again and the paths to delete to turn `before` into `now`.
+
+    A path whose type changed is in both lists. A deleted directory's contents are not
+    listed separately, since deleting the directory removes them.
+    """
+    kept_mtime = set(mtime_types)
+    deleted = sorted(
+        path for path, entry in before.entries.items()
+        if path not in now.entries or now.entries[path].type != entry.type
+    )
+    deleted = [path for path in deleted if not any(path.startswith(f"{parent}/") for parent in deleted if parent)]
+    changed = sorted(
+        path for path, entry in now.entries.items()
+        if path not in before.entries
+        or entry.differences(before.entries[path], _compared_fields(path, entry, kept_mtime, xattrs))
+    )
+    return changed, deleted
+
+
+def _compared_fields(path: str, entry: Entry, kept_mtime: set[str], xattrs: bool) -> list[str]:
+    fields = list(BASE_FIELDS)
+    # The root's time changes as soon as anything inside it does, on the source or the copy.
+    if entry.type in kept_mtime and path:
+        fields.append("mtime")
+    if xattrs:
+        fields.append("xattrs")
+    return fields
 
 
 def _shown(path: str) -> str:

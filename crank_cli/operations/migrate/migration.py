@@ -1,8 +1,9 @@
 """Steps 3 to 6 of a migration, and the undo that runs when one of them fails.
 
 3. Copy the images the target lacks, checking each image ID on arrival.
-4. Copy the named volumes: a first pass while the source still runs, then, with the source
-   stopped, an exact pass checked against a checksum manifest.
+4. Copy the named volumes: a full first pass while the source still runs, then, with the
+   source stopped, only what changed since (compared by checksum manifest: content, type,
+   mode, owner, times, symlink target), and check the result against the source's manifest.
 5. Start the services on the target with crank's own `up` and wait until they are running
    and healthy.
 6. Remove the source containers, or keep them stopped with `--keep-source`.
@@ -27,7 +28,7 @@ from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.describe import human_size
 from crank_cli.operations.migrate.inventory import helper_for
-from crank_cli.operations.migrate.manifest import Manifest, compare, read_tar_stream
+from crank_cli.operations.migrate.manifest import Manifest, changes, compare, read_tar_stream
 from crank_cli.operations.migrate.plan import Plan, VolumeCopy
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.waiting import wait_until_ready
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 Result = TypeVar("Result")
+
+# Above this many bytes of path names, the final pass copies the whole volume again instead
+# of naming the changed paths on the helper's command line.
+MAX_DELTA_ARGUMENT_BYTES = 100_000
 
 
 class VerificationError(EngineError):
@@ -86,6 +91,8 @@ class Migration:
         self.verify_timeout = verify_timeout
         self.timing = Timing()
         self.started: dict[str, list[str]] = {}
+        # What the first pass sent of each volume, which is what the target then holds.
+        self.first_pass: dict[str, Manifest] = {}
 
     @property
     def source(self) -> DockerCompatibleEngine:
@@ -148,6 +155,7 @@ class Migration:
             self.ensure_target_volume(volume)
             started = time.monotonic()
             manifest = self.copy_volume(volume, source_may_change=True)
+            self.first_pass[volume.name] = manifest
             seconds = time.monotonic() - started
             self.events.emit(f"volume {volume.name}", f"first pass: {_size(manifest.total_bytes)} in {seconds:.1f} s")
         self.record.reached(records.FIRST_PASS)
@@ -179,11 +187,40 @@ class Migration:
         if self.plan.volumes:
             self.events.emit("step 4/6", "copy volumes, final pass with the source stopped")
         for volume in self.plan.volumes:
-            sent = self.copy_volume(volume, source_may_change=False)
-            verify_copy(self.target, helper_for(self.plan), volume.name, sent)
+            first = self.first_pass.get(volume.name)
+            sent = self.copy_changes(volume, first) if first is not None else None
+            if sent is None:
+                sent = self.copy_volume(volume, source_may_change=False)
+                verify_copy(self.target, self.helper, volume.name, sent)
             self.events.emit(f"volume {volume.name}",
-                             f"copied {len(sent.entries)} paths, {_size(sent.total_bytes)}; manifests match")
+                             f"{len(sent.entries)} paths, {_size(sent.total_bytes)}; manifests match")
         self.record.reached(records.VOLUMES_COPIED)
+
+    @property
+    def helper(self) -> transfer.Helper:
+        return helper_for(self.plan, self.record.document["id"])
+
+    def copy_changes(self, volume: VolumeCopy, first: Manifest) -> Manifest | None:
+        """Send what changed since the first pass and verify; return None if a full copy is needed."""
+        helper = self.helper
+        now = transfer.read_volume(self.source, helper, volume.name, read_tar_stream)
+        changed, deleted = changes(first, now, mtime_types=kept_mtime_types(helper), xattrs=helper.keeps_xattrs)
+        if not delta_possible(changed + deleted):
+            self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed; copying everything again")
+            return None
+        self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed and {len(deleted)} deleted "
+                                                  "since the first pass")
+        if deleted:
+            transfer.remove_paths(self.target, helper, volume.name, deleted)
+        if changed:
+            names = [f"./{path}" if path else "." for path in changed]
+            transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream, paths=names)
+        try:
+            verify_copy(self.target, helper, volume.name, now)
+        except VerificationError as error:
+            self.events.emit(f"volume {volume.name}", f"{error.message}; copying everything again")
+            return None
+        return now
 
     # Step 5
 
@@ -208,10 +245,30 @@ class Migration:
 def verify_copy(engine: DockerCompatibleEngine, helper: transfer.Helper, volume: str, sent: Manifest) -> None:
     """Read the copied volume back and raise `VerificationError` unless it matches what was sent."""
     arrived = transfer.read_volume(engine, helper, volume, read_tar_stream)
-    kept_mtime = ("file", "directory", "symlink") if helper.tar == transfer.GNU_TAR else ("file",)
-    problems = compare(sent, arrived, mtime_types=kept_mtime, xattrs=helper.keeps_xattrs)
+    problems = compare(sent, arrived, mtime_types=kept_mtime_types(helper), xattrs=helper.keeps_xattrs)
     if problems:
         raise VerificationError(volume, problems)
+
+
+def kept_mtime_types(helper: transfer.Helper) -> tuple[str, ...]:
+    """Return the entry types whose modification time the helper's tar restores on extraction."""
+    return ("file", "directory", "symlink") if helper.tar == transfer.GNU_TAR else ("file",)
+
+
+def delta_possible(paths: list[str]) -> bool:
+    """Tell whether these paths can be named on a tar command line.
+
+    BusyBox tar reads no list of names from a file, so the names are arguments: a name with
+    a newline, one that is not valid UTF-8, or a list too long for one command line means a
+    full copy instead.
+    """
+    if sum(len(path) + 3 for path in paths) > MAX_DELTA_ARGUMENT_BYTES:
+        return False
+    try:
+        "".join(paths).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any("\n" in path for path in paths)
 
 
 def moved_project(project: Project, services: tuple[str, ...]) -> Project:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from crank_cli.operations.migrate.manifest import compare, normalize_path, read_tar_stream
+from crank_cli.operations.migrate.manifest import changes, compare, normalize_path, read_tar_stream
 
 
 def archive(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> io.BytesIO:
@@ -112,3 +112,25 @@ def test_normalize_path_forms() -> None:
     assert normalize_path(".") == ""
     assert normalize_path("./a/b/") == "a/b"
     assert normalize_path("a//b") == "a/b"
+
+
+def test_changes_lists_paths_to_send_and_delete() -> None:
+    before = read_tar_stream(archive([
+        member("./", tarfile.DIRTYPE), member("same", content=b"1"), member("edited", content=b"1"),
+        member("gone/", tarfile.DIRTYPE), member("gone/inner", content=b"1"), member("retyped", content=b"1"),
+        member("touched", content=b"1", mtime=1),
+    ]))
+    now = read_tar_stream(archive([
+        member("./", tarfile.DIRTYPE), member("same", content=b"1"), member("edited", content=b"2"),
+        member("retyped/", tarfile.DIRTYPE), member("new", content=b"3"), member("touched", content=b"1", mtime=2),
+    ]))
+
+    changed, deleted = changes(before, now, mtime_types=("file",), xattrs=False)
+
+    assert changed == ["edited", "new", "retyped", "touched"]
+    assert deleted == ["gone", "retyped"]
+
+
+def test_changes_empty_for_identical_manifests() -> None:
+    first = read_tar_stream(archive(sample()))
+    assert changes(first, read_tar_stream(archive(sample())), mtime_types=("file",), xattrs=True) == ([], [])
