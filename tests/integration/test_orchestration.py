@@ -279,3 +279,54 @@ def test_down_refuses_foreign_project(engine: Engine, project: Crank, tmp_path: 
         assert engine.client("inspect", container, check=False).returncode != 0
     finally:
         engine.client("rm", "-f", container, check=False)
+
+
+def test_service_keys_reach_container(engine: Engine, project: Crank) -> None:
+    (project.folder / "token.txt").write_text("from-file\n")
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  box:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    read_only: true
+    tmpfs: [/scratch]
+    cap_drop: [NET_RAW]
+    extra_hosts: ["db.example=10.11.12.13"]
+    working_dir: /scratch
+    user: "1234:1234"
+    stop_signal: SIGUSR1
+    secrets: [token, {{source: password, target: /run/secrets/pw}}]
+    configs: [{{source: greeting, target: /greeting}}]
+    networks: [front, back]
+secrets:
+  token: {{file: ./token.txt}}
+  password: {{environment: CRANK_TEST_PASSWORD}}
+configs:
+  greeting: {{content: "hello from config"}}
+networks:
+  front: {{}}
+  back: {{internal: true}}
+"""
+    )
+    container = f"{project.project}-box-1"
+
+    result = project("up", "-d", env={"CRANK_TEST_PASSWORD": "s3cret-value"})
+
+    assert result.returncode == 0, result.stderr
+    assert "s3cret-value" not in result.stderr + result.stdout
+
+    def run(*command: str) -> str:
+        return engine.client("exec", container, *command).stdout.strip()
+
+    assert run("cat", "/run/secrets/token") == "from-file"
+    assert run("cat", "/run/secrets/pw") == "s3cret-value"
+    assert run("cat", "/greeting") == "hello from config"
+    assert run("pwd") == "/scratch"
+    assert run("id", "-u") == "1234"
+    assert "10.11.12.13" in run("cat", "/etc/hosts")
+    assert engine.client("exec", container, "touch", "/rootfs-write", check=False).returncode != 0
+    assert inspect(engine, container, "{{.HostConfig.ReadonlyRootfs}}") == "true"
+    assert inspect(engine, container, "{{.Config.StopSignal}}") in ("SIGUSR1", "10")
+    networks = inspect(engine, container, "{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}").split()
+    assert sorted(networks) == [f"{project.project}_back", f"{project.project}_front"]
