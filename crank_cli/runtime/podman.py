@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from crank_cli.errors import EngineError
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.models import GpuRequest
+
+NETWORK_CREATE_ATTEMPTS = 3
 
 # Podman schedules healthchecks with systemd timers; this folder exists only under systemd.
 SYSTEMD_RUNTIME_DIR = Path("/run/systemd/system")
@@ -51,4 +54,14 @@ class PodmanEngine(DockerCompatibleEngine):
 
     def create_network(self, name, labels, options=None):  # type: ignore[no-untyped-def]
         # Podman has no --attachable: every Podman network accepts any container.
-        return super().create_network(name, labels, {**(options or {}), "attachable": False})
+        settings = {**(options or {}), "attachable": False}
+        for attempt in range(NETWORK_CREATE_ATTEMPTS):
+            try:
+                return super().create_network(name, labels, settings)
+            except EngineError as error:
+                # Podman 4 lists the host's interfaces to pick a free subnet; one removed
+                # meanwhile by another process fails the call, and a new attempt succeeds.
+                if "no such network interface" not in error.stderr or attempt + 1 == NETWORK_CREATE_ATTEMPTS:
+                    raise
+                time.sleep(0.2)
+        return None

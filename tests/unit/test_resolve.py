@@ -77,3 +77,4 @@ def test_probe_has_timeout() -> None:
 
     resolve(settings("docker"), runner=TimedRunner({("docker", "version"): DOCKER_UP}))
     assert seen == [5.0]
+
