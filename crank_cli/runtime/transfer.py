@@ -134,10 +134,14 @@ def remove_paths(engine: DockerCompatibleEngine, helper: Helper, volume: str, pa
 
 
 def read_volume(
-    engine: DockerCompatibleEngine, helper: Helper, volume: str, consume: Callable[[IO[bytes]], Result]
+    engine: DockerCompatibleEngine,
+    helper: Helper,
+    volume: str,
+    consume: Callable[[IO[bytes]], Result],
+    paths: Sequence[str] | None = None,
 ) -> Result:
-    """Stream a volume's tar archive into `consume` and return what it returns."""
-    reader = _start(helper_command(engine, helper, volume, "tar", tar_create_args(helper.tar), read_only=True))
+    """Stream a tar archive of the volume, or of only `paths`, into `consume`; return its result."""
+    reader = _start(helper_command(engine, helper, volume, "tar", tar_create_args(helper.tar, paths), read_only=True))
     with _Processes(reader) as processes:
         assert reader.stdout is not None
         pump = _Pump(reader.stdout, None)

@@ -165,6 +165,29 @@ def changes(before: Manifest, now: Manifest, *, mtime_types: Iterable[str], xatt
     return changed, deleted
 
 
+def with_ancestors(paths: Iterable[str], present: Manifest) -> list[str]:
+    """Return the paths with every directory above them that `present` has, sorted.
+
+    Changing an entry changes the times of the directory that holds it, so those directories
+    are sent and checked again too. Sorting puts each directory before what it contains.
+    """
+    found = set()
+    for path in paths:
+        parts = path.split("/") if path else []
+        for depth in range(len(parts)):
+            ancestor = "/".join(parts[:depth])
+            if ancestor in present.entries:
+                found.add(ancestor)
+        if path in present.entries:
+            found.add(path)
+    return sorted(found)
+
+
+def subset(manifest: Manifest, paths: Iterable[str]) -> Manifest:
+    """Return the entries of the paths given."""
+    return Manifest({path: manifest.entries[path] for path in paths if path in manifest.entries})
+
+
 def _compared_fields(path: str, entry: Entry, kept_mtime: set[str], xattrs: bool) -> list[str]:
     fields = list(BASE_FIELDS)
     # The root's time changes as soon as anything inside it does, on the source or the copy.

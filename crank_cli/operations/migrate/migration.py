@@ -1,9 +1,9 @@
 """Steps 3 to 6 of a migration, and the undo that runs when one of them fails.
 
 3. Copy the images the target lacks, checking each image ID on arrival.
-4. Copy the named volumes: a full first pass while the source still runs, then, with the
-   source stopped, only what changed since (compared by checksum manifest: content, type,
-   mode, owner, times, symlink target), and check the result against the source's manifest.
+4. Copy the named volumes: a full first pass while the source still runs; then, with the
+   source stopped, read both sides' checksum manifests (content, type, mode, owner, times,
+   symlink target) at once, send only the paths that differ, and check those again.
 5. Start the services on the target with crank's own `up` and wait until they are running
    and healthy.
 6. Remove the source containers, or keep them stopped with `--keep-source`.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.describe import human_size
 from crank_cli.operations.migrate.inventory import helper_for
-from crank_cli.operations.migrate.manifest import Manifest, changes, compare, read_tar_stream
+from crank_cli.operations.migrate.manifest import Manifest, changes, compare, read_tar_stream, subset, with_ancestors
 from crank_cli.operations.migrate.plan import Plan, VolumeCopy
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.waiting import wait_until_ready
@@ -91,8 +92,6 @@ class Migration:
         self.verify_timeout = verify_timeout
         self.timing = Timing()
         self.started: dict[str, list[str]] = {}
-        # What the first pass sent of each volume, which is what the target then holds.
-        self.first_pass: dict[str, Manifest] = {}
 
     @property
     def source(self) -> DockerCompatibleEngine:
@@ -155,7 +154,6 @@ class Migration:
             self.ensure_target_volume(volume)
             started = time.monotonic()
             manifest = self.copy_volume(volume, source_may_change=True)
-            self.first_pass[volume.name] = manifest
             seconds = time.monotonic() - started
             self.events.emit(f"volume {volume.name}", f"first pass: {_size(manifest.total_bytes)} in {seconds:.1f} s")
         self.record.reached(records.FIRST_PASS)
@@ -187,8 +185,7 @@ class Migration:
         if self.plan.volumes:
             self.events.emit("step 4/6", "copy volumes, final pass with the source stopped")
         for volume in self.plan.volumes:
-            first = self.first_pass.get(volume.name)
-            sent = self.copy_changes(volume, first) if first is not None else None
+            sent = self.copy_changes(volume)
             if sent is None:
                 sent = self.copy_volume(volume, source_may_change=False)
                 verify_copy(self.target, self.helper, volume.name, sent)
@@ -200,25 +197,38 @@ class Migration:
     def helper(self) -> transfer.Helper:
         return helper_for(self.plan, self.record.document["id"])
 
-    def copy_changes(self, volume: VolumeCopy, first: Manifest) -> Manifest | None:
-        """Send what changed since the first pass and verify; return None if a full copy is needed."""
+    def copy_changes(self, volume: VolumeCopy) -> Manifest | None:
+        """Bring the target's copy up to date and verify it; return None if a full copy is needed.
+
+        Both sides are read at once. Their manifests show what changed since the first pass;
+        only those paths are sent or deleted, and then read back and checked, so the whole
+        volume ends up compared file by file without reading it a third time.
+        """
         helper = self.helper
-        now = transfer.read_volume(self.source, helper, volume.name, read_tar_stream)
-        changed, deleted = changes(first, now, mtime_types=kept_mtime_types(helper), xattrs=helper.keeps_xattrs)
-        if not delta_possible(changed + deleted):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            reads = [pool.submit(transfer.read_volume, engine, helper, volume.name, read_tar_stream)
+                     for engine in (self.source, self.target)]
+            now, there = (read.result() for read in reads)
+        kept = {"mtime_types": kept_mtime_types(helper), "xattrs": helper.keeps_xattrs}
+        changed, deleted = changes(there, now, **kept)  # type: ignore[arg-type]
+        if not changed and not deleted:
+            self.events.emit(f"volume {volume.name}", "unchanged since the first pass")
+            return now
+        resend = with_ancestors(changed + deleted, now)
+        if not delta_possible(resend + deleted):
             self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed; copying everything again")
             return None
         self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed and {len(deleted)} deleted "
                                                   "since the first pass")
         if deleted:
             transfer.remove_paths(self.target, helper, volume.name, deleted)
-        if changed:
-            names = [f"./{path}" if path else "." for path in changed]
-            transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream, paths=names)
-        try:
-            verify_copy(self.target, helper, volume.name, now)
-        except VerificationError as error:
-            self.events.emit(f"volume {volume.name}", f"{error.message}; copying everything again")
+        names = [f"./{path}" if path else "." for path in resend]
+        transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream, paths=names)
+        arrived = transfer.read_volume(self.target, helper, volume.name, read_tar_stream, paths=names)
+        problems = compare(subset(now, resend), arrived, **kept)  # type: ignore[arg-type]
+        if problems:
+            self.events.emit(f"volume {volume.name}", f"{VerificationError(volume.name, problems).message}; "
+                                                      "copying everything again")
             return None
         return now
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import io
 import tarfile
 
-from crank_cli.operations.migrate.manifest import changes, compare, normalize_path, read_tar_stream
+from crank_cli.operations.migrate.manifest import (
+    changes,
+    compare,
+    normalize_path,
+    read_tar_stream,
+    subset,
+    with_ancestors,
+)
 
 
 def archive(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> io.BytesIO:
@@ -134,3 +141,18 @@ def test_changes_lists_paths_to_send_and_delete() -> None:
 def test_changes_empty_for_identical_manifests() -> None:
     first = read_tar_stream(archive(sample()))
     assert changes(first, read_tar_stream(archive(sample())), mtime_types=("file",), xattrs=True) == ([], [])
+
+
+def test_with_ancestors_adds_directories_in_order() -> None:
+    present = read_tar_stream(archive(sample()))
+    assert with_ancestors(["docs/secret", "pipe"], present) == ["", "docs", "docs/secret", "pipe"]
+
+
+def test_with_ancestors_skips_deleted_paths() -> None:
+    present = read_tar_stream(archive(sample()))
+    assert with_ancestors(["docs/gone/file"], present) == ["", "docs"]
+
+
+def test_subset_keeps_only_named_paths() -> None:
+    present = read_tar_stream(archive(sample()))
+    assert sorted(subset(present, ["link", "missing"]).entries) == ["link"]
