@@ -1,9 +1,9 @@
 """Measure the downtime of `crank migrate` for a project with a large volume.
 
-Starts a one-service project on the source engine, fills its volume with random data
-(1 GiB by default: 16 large files and 2,000 small ones), moves it with `crank migrate`, and
-appends one row to bench/MIGRATE.md: the downtime that crank prints (services stopped on the
-source until verified on the target), the whole command's time and the machine.
+Starts a one-service project on the source engine and fills its volume with random data
+(1 GiB by default: 16 large files and 2,000 small ones). Then moves it with `crank migrate`
+and appends one row to bench/MIGRATE.md: the downtime that crank prints (services stopped on
+the source until verified on the target), the whole command's time and the machine.
 
 Usage: .venv/bin/python bench/migrate_downtime.py [--from docker] [--to podman] [--size-mib 1024]
 """
@@ -47,7 +47,7 @@ done
 PAGE_HEADER = """# crank migrate: downtime
 
 Each row is one run of `bench/migrate_downtime.py`: a one-service project whose named volume
-holds the data shown is moved with `crank migrate`. Downtime is what crank prints: from
+contains the data shown is moved with `crank migrate`. Downtime is what crank prints: from
 stopping the service on the source until it runs (and is healthy) on the target. It includes
 the final volume pass, which reads both copies in full at the same time to compare their
 checksum manifests and then sends only what changed, so it grows with the volume's size even

@@ -84,27 +84,6 @@ def is_rootless(engine: DockerCompatibleEngine) -> bool:
     return any("rootless" in option for option in document.get("SecurityOptions") or ())
 
 
-def schedules_healthchecks(engine: DockerCompatibleEngine) -> bool:
-    """Tell whether the engine runs healthchecks by itself.
-
-    Podman schedules them with systemd timers, which are missing where there is no systemd
-    (containers, many CI machines, WSL), so crank runs Podman's checks itself.
-    """
-    return engine.name != "podman"
-
-
-def run_healthcheck(engine: DockerCompatibleEngine, name: str) -> bool:
-    """Run a container's healthcheck once; return whether it passed.
-
-    Podman stores the result, so the container's health state follows.
-    """
-    try:
-        engine.run("healthcheck", "run", name)
-    except EngineError:
-        return False
-    return True
-
-
 def unprivileged_port_start() -> int | None:
     """Return the lowest port a user without privileges may bind on this machine, if readable."""
     try:

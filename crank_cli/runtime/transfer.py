@@ -41,7 +41,7 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class Helper:
-    """How helper containers are made: an image present on both engines and its tar."""
+    """The image of the helper containers, present on both engines, and the tar it has."""
 
     image: str
     tar: str
@@ -182,7 +182,7 @@ def copy_image(source: DockerCompatibleEngine, target: DockerCompatibleEngine, i
     save = _start(source.command("save", image))
     assert save.stdout is not None
     load = _start(target.command("load"), stdin=save.stdout, capture_stdout=True)
-    # Only the two engine processes hold the pipe now, so `load` sees its end when `save` exits.
+    # Only the two engine processes have the pipe open now, so `load` reads its end when `save` exits.
     save.stdout.close()
     with _Processes(save, load) as processes:
         processes.finish()
@@ -337,8 +337,8 @@ class _Processes:
     def finish(self) -> None:
         """Wait for every process and raise `EngineError` for the first that failed."""
         for process in self.processes:
-            # A reader whose output nobody reads any more would block on a full pipe, and a
-            # writer whose input stays open would wait for more.
+            # A reader whose output is no longer read would block on a full pipe, and a writer
+            # whose input stays open would wait for more.
             for stream in (process.stdout, process.stdin):
                 if stream is not None and not stream.closed:
                     try:

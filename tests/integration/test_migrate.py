@@ -2,7 +2,7 @@
 
 Each test needs both engines. A project gets a published port and a volume holding files of
 several owners and modes, a symlink and a file its service writes, and the tests check that
-after the move the port answers from the target, every file of the volume is the same and
+after the move the port responds from the target, every file of the volume is the same and
 the source holds no container of the project.
 """
 
@@ -28,7 +28,7 @@ DIRECTIONS = [pytest.param(("docker", "podman"), id="docker-to-podman"),
               pytest.param(("podman", "docker"), id="podman-to-docker")]
 
 # The service writes its hostname (the container's short ID on both engines) into the page,
-# and a file into the volume once, so the page shows which container answers.
+# and a file into the volume once, so the page shows which container responds.
 WEB_COMMAND = (
     "trap 'exit 0' TERM; mkdir -p /www && hostname > /www/index.html"
     " && { [ -f /data/by-service ] || echo written by the service > /data/by-service; }"

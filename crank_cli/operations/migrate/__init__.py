@@ -40,7 +40,7 @@ class MigrateOptions:
 
 @dataclass
 class MigrateResult:
-    """What a migration did: its plan, its record file and the downtime in seconds."""
+    """The outcome of a migration: its plan, its record file and the downtime in seconds."""
 
     plan: Plan | None = None
     record: MigrationRecord | None = None

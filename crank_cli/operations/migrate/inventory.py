@@ -39,7 +39,7 @@ def find_project(engine: DockerCompatibleEngine, project_name: str) -> tuple[str
 
 
 def locate_source(engines: Mapping[str, DockerCompatibleEngine], project_name: str) -> str:
-    """Return the name of the one engine that holds the project's containers."""
+    """Return the name of the one engine that has the project's containers."""
     holding = [name for name, engine in engines.items() if find_project(engine, project_name)]
     if not holding:
         searched = ", ".join(engines) or "none"
@@ -194,9 +194,9 @@ def _choose_helper(plan: Plan, source: DockerCompatibleEngine, target: DockerCom
         if tar == transfer.BUSYBOX_TAR and fallback is None:
             fallback = (image, tar)
     if fallback is None:
-        shown = requested or "the images of the services that mount the volumes"
+        searched = requested or "the images of the services that mount the volumes"
         plan.findings.append(Finding(
-            "volume copy", f"no tar found in {shown}, and helper containers need one to copy volumes",
+            "volume copy", f"no tar found in {searched}, and helper containers need one to copy volumes",
             "pass --helper-image with an image that has GNU tar (or BusyBox tar) on the source engine",
             blocking=True,
         ))
@@ -223,7 +223,7 @@ def _target_facts(source: DockerCompatibleEngine, target: DockerCompatibleEngine
         rootless = False
     return TargetFacts(
         name=target.name, source_name=source.name, rootless=rootless,
-        schedules_healthchecks=queries.schedules_healthchecks(target),
+        schedules_healthchecks=target.schedules_healthchecks,
         unprivileged_port_start=queries.unprivileged_port_start(),
     )
 
@@ -241,10 +241,10 @@ def _target_conflicts(project: Project, target: DockerCompatibleEngine, moved: S
                 f"remove them first (crank --runtime {target.name} down), or migrate from {target.name}",
                 blocking=True,
             ))
-    taken = queries.container_names(target)
+    existing_names = queries.container_names(target)
     for service in moved:
         name = specs.container_name(project, service)
-        if name in taken and not any(name in finding.problem for finding in findings):
+        if name in existing_names and not any(name in finding.problem for finding in findings):
             findings.append(Finding(
                 f"service {service}", f"a container named {name} already exists on {target.name}",
                 "remove or rename it first", blocking=True,

@@ -168,7 +168,7 @@ def changes(before: Manifest, now: Manifest, *, mtime_types: Iterable[str], xatt
 def with_ancestors(paths: Iterable[str], present: Manifest) -> list[str]:
     """Return the paths with every directory above them that `present` has, sorted.
 
-    Changing an entry changes the times of the directory that holds it, so those directories
+    Changing an entry changes the times of the directory that contains it, so those directories
     are sent and checked again too. Sorting puts each directory before what it contains.
     """
     found = set()

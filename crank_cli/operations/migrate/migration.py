@@ -1,9 +1,10 @@
 """Steps 3 to 6 of a migration, and the undo that runs when one of them fails.
 
 3. Copy the images the target lacks, checking each image ID on arrival.
-4. Copy the named volumes: a full first pass while the source still runs; then, with the
-   source stopped, read both sides' checksum manifests (content, type, mode, owner, times,
-   symlink target) at once, send only the paths that differ, and check those again.
+4. Copy the named volumes in two passes. The first copies everything while the source
+   still runs. The second, with the source stopped, reads the checksum manifests of both
+   sides at once (content, type, mode, owner, times, symlink target), sends only the paths
+   that differ, and checks those again.
 5. Start the services on the target with crank's own `up` and wait until they are running
    and healthy.
 6. Remove the source containers, or keep them stopped with `--keep-source`.
@@ -50,9 +51,9 @@ class VerificationError(EngineError):
     """A copied volume differs from its source."""
 
     def __init__(self, volume: str, problems: list[str]) -> None:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        super().__init__(["verify", volume], 1, f"the copy of volume {volume} differs from the source: {shown}")
-        self.message = f"the copy of volume {volume} differs from the source: {shown}"
+        summary = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(["verify", volume], 1, f"the copy of volume {volume} differs from the source: {summary}")
+        self.message = f"the copy of volume {volume} differs from the source: {summary}"
         self.args = (self.message,)
 
 
@@ -200,21 +201,21 @@ class Migration:
     def copy_changes(self, volume: VolumeCopy) -> Manifest | None:
         """Bring the target's copy up to date and verify it; return None if a full copy is needed.
 
-        Both sides are read at once. Their manifests show what changed since the first pass;
-        only those paths are sent or deleted, and then read back and checked, so the whole
-        volume ends up compared file by file without reading it a third time.
+        Both sides are read at once, and their manifests show what changed since the first
+        pass. Only those paths are sent or deleted, then read back and checked. So every file
+        is compared without a third full read of the volume.
         """
         helper = self.helper
         with ThreadPoolExecutor(max_workers=2) as pool:
             reads = [pool.submit(transfer.read_volume, engine, helper, volume.name, read_tar_stream)
                      for engine in (self.source, self.target)]
-            now, there = (read.result() for read in reads)
-        kept = {"mtime_types": kept_mtime_types(helper), "xattrs": helper.keeps_xattrs}
-        changed, deleted = changes(there, now, **kept)  # type: ignore[arg-type]
+            source_manifest, target_manifest = (read.result() for read in reads)
+        kept_fields = {"mtime_types": kept_mtime_types(helper), "xattrs": helper.keeps_xattrs}
+        changed, deleted = changes(target_manifest, source_manifest, **kept_fields)  # type: ignore[arg-type]
         if not changed and not deleted:
             self.events.emit(f"volume {volume.name}", "unchanged since the first pass")
-            return now
-        resend = with_ancestors(changed + deleted, now)
+            return source_manifest
+        resend = with_ancestors(changed + deleted, source_manifest)
         if not delta_possible(resend + deleted):
             self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed; copying everything again")
             return None
@@ -225,12 +226,12 @@ class Migration:
         names = [f"./{path}" if path else "." for path in resend]
         transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream, paths=names)
         arrived = transfer.read_volume(self.target, helper, volume.name, read_tar_stream, paths=names)
-        problems = compare(subset(now, resend), arrived, **kept)  # type: ignore[arg-type]
+        problems = compare(subset(source_manifest, resend), arrived, **kept_fields)  # type: ignore[arg-type]
         if problems:
             self.events.emit(f"volume {volume.name}", f"{VerificationError(volume.name, problems).message}; "
                                                       "copying everything again")
             return None
-        return now
+        return source_manifest
 
     # Step 5
 
@@ -340,10 +341,10 @@ def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
 
 
 def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:
-    wanted = record.plan.running_before
+    running_before = record.plan.running_before
     present = queries.container_names(source)
-    states = {state.name: state for state in source.inspect_containers([name for name in wanted if name in present])}
-    stopped = [name for name in wanted if name in states and not states[name].running]
+    states = {state.name: state for state in source.inspect_containers([name for name in running_before if name in present])}
+    stopped = [name for name in running_before if name in states and not states[name].running]
     if stopped:
         source.start_containers(stopped)
         for name in stopped:

@@ -85,7 +85,10 @@ class MigrationRecord:
         """Write the record so that a crash leaves the old or the new version, never half of one."""
         self.document["updated_at"] = _now()
         temporary = self.path.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as stream:
+        # The model and the inspect output contain the services' environment values, which
+        # may be secrets, so only the owner may read the record.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             json.dump(self.document, stream, indent=2, sort_keys=True)
             stream.flush()
             os.fsync(stream.fileno())
@@ -103,7 +106,7 @@ class MigrationRecord:
 def create(project: Project, plan: Plan, inspected: list[dict[str, Any]]) -> MigrationRecord:
     """Write a new record for a migration that is about to start."""
     folder = project.working_dir / RECORD_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     document = {
         "schema": SCHEMA,

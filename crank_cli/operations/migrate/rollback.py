@@ -1,9 +1,10 @@
 """`crank migrate --rollback`: move a finished migration back to its source engine.
 
-The target's services stop, their volumes are copied back (they may hold data written since
-the migration), the source containers start again (or are created again from the recorded
-compose model when the migration removed them), and once they are running and healthy the
-migration's objects on the target are removed: containers, networks, volumes and images.
+The target's services stop, and their volumes are copied back, because they may contain data
+written since the migration. The source containers start again, or are created again from
+the recorded compose model when the migration removed them. Once they are running and
+healthy, the migration's objects on the target are removed: containers, networks, volumes
+and images.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Step 5's check: the moved services run, and are healthy where they have a healthcheck.
 
 The waiting itself is `operations.wait`, which also runs Podman's checks where no systemd
-schedules them; this module picks the containers and names the failed check in the error.
+schedules them. This module picks the containers and names the failed check in the error.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def failed_check(engine: DockerCompatibleEngine, container: str) -> str | None:
     command = " ".join(test[1:]) if isinstance(test, list) else str(test)
     log = health.get("Log") or []
     output = (log[-1].get("Output") or "").strip() if log else ""
-    shown = f"healthcheck `{command}` of {container} is {health.get('Status')}"
-    return shown + (f", last output: {output[:200]}" if output else "")
+    description = f"healthcheck `{command}` of {container} is {health.get('Status')}"
+    return description + (f", last output: {output[:200]}" if output else "")
 
 
 def _names(containers: Mapping[str, list[str]]) -> list[str]:

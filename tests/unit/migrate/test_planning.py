@@ -92,7 +92,7 @@ def test_findings_for_rootless_podman() -> None:
     assert not any(finding.blocking for finding in findings)
 
 
-def test_rootful_docker_has_no_findings_for_ports_and_host_network() -> None:
+def test_rootful_docker_no_port_findings() -> None:
     services = {"web": {"network_mode": "host", "ports": [{"target": 80, "published": "80"}],
                         "healthcheck": {"test": ["CMD", "true"]}, "restart": "always"}}
     assert service_findings(services, ["web"], ROOTFUL_DOCKER) == []
