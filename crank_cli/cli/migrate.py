@@ -37,6 +37,7 @@ def migrate(
     from crank_cli.errors import UsageError
     from crank_cli.operations.migrate import Engines, MigrateOptions, check_findings, recover, roll_back
     from crank_cli.operations.migrate import migrate as run_migrate
+    from crank_cli.operations.migrate import record as records
     from crank_cli.operations.migrate.describe import plan_lines
     from crank_cli.operations.migrate.inventory import locate_source
 
@@ -54,6 +55,8 @@ def migrate(
         recovered = recover(project, _usable_engine, events)
         if recovered:
             render.info(recovered)
+    elif records.latest(project.working_dir, project.name, records.RUNNING) is not None:
+        render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
     source_name = source or locate_source(_engines_with_project(), project.name)
     if source_name == target.name:
         raise UsageError(f"the project already runs on {target.name}: --to must name another engine than --from")

@@ -340,3 +340,50 @@ def test_interrupt_restores_source(pair: Pair) -> None:
     assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
     record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
     assert record["status"] == "undone"
+
+
+def write_two_tier_project(folder: Path, project: str, port: int) -> None:
+    """An api service and a web service that depends on it; only web has a volume and a port."""
+    idle = "trap 'exit 0' TERM; while true; do sleep 1; done"
+    (folder / "compose.yaml").write_text(
+        f"""
+name: {project}
+services:
+  api:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{idle}"]
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{WEB_COMMAND}"]
+    depends_on: [api]
+    ports:
+      - "127.0.0.1:{port}:80"
+    volumes:
+      - data:/data
+volumes:
+  data:
+"""
+    )
+
+
+def test_per_service_cut_over(pair: Pair) -> None:
+    port = free_port()
+    write_two_tier_project(pair.folder, pair.name, port)
+    before = start_seeded(pair, port)
+
+    rejected = pair.migrate("api")
+    strict = pair.migrate("--strict", "web")
+    result = pair.migrate("web")
+
+    assert rejected.returncode == 2
+    assert "web depends on api" in rejected.stderr
+    assert strict.returncode == 2
+    assert "--strict makes every finding an error: service web depends_on api" in strict.stderr
+    assert result.returncode == 0, result.stderr
+    assert pair.source.objects(pair.name)["containers"] == [f"{pair.name}-api-1"]
+    assert pair.target.objects(pair.name)["containers"] == [f"{pair.name}-web-1"]
+    assert http_get(port).strip() == container_short_ids(pair.target, pair.name)[0]
+    assert volume_manifest(pair.target, pair.volume) == before
+    status = pair.crank("status", "--format", "json", env={"CRANK_CONTAINER_RUNTIME": "auto"})
+    rows = json.loads(status.stdout)
+    assert [(row["service"], row["runtime"]) for row in rows] == [("api", pair.source.name), ("web", pair.target.name)]

@@ -111,7 +111,9 @@ class Migration:
             self.copy_volumes_final()
             self.start_target()
             self.verify_target()
-        except (CrankError, KeyboardInterrupt) as error:
+        except BaseException as error:
+            # Any failure, a bug in crank included, is undone before it propagates, so the
+            # project is never left half on each engine.
             self.events.emit("migration", f"failed ({_reason(error)}): undoing the changes on {self.target.name}")
             with ignoring_interrupts():
                 undo(self.record, self.engines, self.events)
