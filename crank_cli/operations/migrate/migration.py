@@ -11,7 +11,7 @@
 
 Every change is stored in the migration record as it happens. A failure or Ctrl-C before the
 target is verified removes what the migration created on the target and starts the source
-containers that ran before; from then on Ctrl-C is ignored until the source runs again.
+containers that ran before. Ctrl-C is ignored while that undo runs.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Engines:
 
 @dataclass
 class Timing:
-    """When the source stopped serving and when the target was verified (monotonic seconds)."""
+    """The times the source stopped serving and the target was verified (monotonic seconds)."""
 
     stopped: float | None = None
     verified: float | None = None
@@ -113,7 +113,7 @@ class Migration:
             self.verify_target()
         except BaseException as error:
             # Any failure, a bug in crank included, is undone before it propagates, so the
-            # project is never left half on each engine.
+            # project does not stay half on each engine.
             self.events.emit("migration", f"failed ({_reason(error)}): undoing the changes on {self.target.name}")
             with ignoring_interrupts():
                 undo(self.record, self.engines, self.events)
