@@ -6,6 +6,7 @@ compose loader and the engine adapters load only when a verb needs them.
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from crank_cli.runtime.models import EngineInfo
     from crank_cli.runtime.resolve import Resolution
     from crank_cli.settings import Settings
+
+
+class OutputFormat(str, enum.Enum):
+    """The values of `--format` on the verbs that print a table or JSON."""
+
+    table = "table"
+    json = "json"
 
 
 @dataclass(frozen=True)

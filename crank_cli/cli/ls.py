@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crank_cli.cli.context import json_errors, usable_engines
-from crank_cli.cli.status import OutputFormat
+from crank_cli.cli.context import OutputFormat, json_errors, usable_engines
 
 
 def register(app: typer.Typer) -> None:

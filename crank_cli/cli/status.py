@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from typing import Annotated
 
 import typer
 
-from crank_cli.cli.context import global_options, json_errors, load_project, usable_engines
-
-
-class OutputFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
+from crank_cli.cli.context import OutputFormat, global_options, json_errors, load_project, usable_engines
 
 
 def register(app: typer.Typer) -> None:
