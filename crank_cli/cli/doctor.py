@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
 
-from crank_cli.cli.context import load_settings
-
-
-class DoctorFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
+from crank_cli.cli.context import OutputFormat, load_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
 def doctor(
     ctx: typer.Context,
-    output_format: Annotated[DoctorFormat, typer.Option("--format", help="table for people, json for scripts.")] = DoctorFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")] = OutputFormat.table,
 ) -> None:
     """List each engine: usable or not, its version, its host, and why it is not usable.
 
@@ -29,7 +23,7 @@ def doctor(
     """
     from crank_cli.cli.context import json_errors
 
-    as_json = output_format is DoctorFormat.json
+    as_json = output_format is OutputFormat.json
     with json_errors(as_json):
         show_engines(ctx, as_json=as_json)
 
