@@ -89,6 +89,16 @@ def load_project_or_name(ctx: typer.Context) -> tuple[Project | None, str]:
     return project, project.name
 
 
+def _folder_variables(options: GlobalOptions, environ: dict[str, str]) -> dict[str, str]:
+    """Read the --env-file files, or the current folder's .env, without a compose file."""
+    from crank_cli.compose.environment import merge_env_files
+
+    paths = tuple(options.working_dir / path for path in options.env_files)
+    if not paths and (options.working_dir / ".env").is_file():
+        paths = (options.working_dir / ".env",)
+    return merge_env_files(paths, environ)
+
+
 def load_settings(ctx: typer.Context) -> Settings:
     """Read crank's settings from the flags, the environment and the project's env files."""
     from crank_cli.compose import project_variables
@@ -106,7 +116,7 @@ def load_settings(ctx: typer.Context) -> Settings:
     except ProjectNotFoundError:
         # Verbs such as run and doctor work without a compose file; .env is then read
         # from the current folder.
-        file_values = project_variables(replace(file_options, project_directory=options.working_dir))
+        file_values = _folder_variables(options, file_environ)
     file_label = ", ".join(str(path) for path in options.env_files) or ".env"
     return load(
         runtime_flag=options.runtime,
