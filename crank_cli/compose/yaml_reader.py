@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,36 @@ _NUMBER_START = list("-+.0123456789")
 _MAX_INT64 = 2**63 - 1
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# Key tags that `flatten_mapping` rewrites: merge keys (`<<`) and PyYAML's `!!value` (`=`).
+_FLATTENED_KEY_TAGS = (_MERGE_TAG, "tag:yaml.org,2002:value")
+
+
 class _ComposeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """A safe loader with yaml.v3's scalar rules and compose's tags."""
 
     yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """Return a node's tag as `BaseResolver.resolve` does.
+
+        The parser calls this for every node, so a plain scalar whose first character
+        starts no implicit type returns after one lookup. This loader registers no path
+        resolvers, so the base method's code for them is left out.
+        """
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                resolvers = self.yaml_implicit_resolvers
+                candidates = resolvers.get(value[:1], ())
+                wildcards = resolvers.get(None, ())
+                for tag, pattern in (*candidates, *wildcards) if wildcards else candidates:
+                    if pattern.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
 
 
 def _resolve(tag: str, pattern: str, first: list[str]) -> None:
@@ -103,22 +130,23 @@ def _construct_float(loader: _ComposeLoader, node: yaml.ScalarNode) -> float | i
     return _parse_number(text)
 
 
+def _is_plain_string(node: yaml.Node) -> bool:
+    """Return whether `construct_object` would return the node's text as it is."""
+    return node.tag == _STR_TAG and node.__class__ is yaml.ScalarNode
+
+
 def _construct_mapping(loader: _ComposeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    own_count = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
-    loader.flatten_mapping(node)
-    merged_count = len(node.value) - own_count
+    merged_count = 0
+    if any(key_node.tag in _FLATTENED_KEY_TAGS for key_node, _ in node.value):
+        own_count = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+        loader.flatten_mapping(node)
+        merged_count = len(node.value) - own_count
     mapping: dict[Any, Any] = {}
     own_keys: set[Any] = set()
+    # A string node is read directly. `construct_object` returns the same text, after
+    # bookkeeping for anchors and recursion that a string does not need.
     for position, (key_node, value_node) in enumerate(node.value):
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a scalar", key_node.start_mark
-            )
-        if not isinstance(key, str):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"non-string key {quote(format_scalar(key))}: put the key in quotes", key_node.start_mark
-            )
+        key = key_node.value if _is_plain_string(key_node) else _construct_key(loader, key_node)
         # Keys from `<<` merges come first; the mapping's own keys may replace them, not repeat.
         if position >= merged_count:
             if key in own_keys:
@@ -126,8 +154,32 @@ def _construct_mapping(loader: _ComposeLoader, node: yaml.MappingNode) -> dict[A
                     None, None, f"mapping key {quote(key)} already defined", key_node.start_mark
                 )
             own_keys.add(key)
-        mapping[key] = loader.construct_object(value_node, deep=True)
+        if _is_plain_string(value_node):
+            mapping[key] = value_node.value
+        else:
+            mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
+
+
+def _construct_key(loader: _ComposeLoader, key_node: yaml.Node) -> str:
+    key = loader.construct_object(key_node, deep=True)
+    if not isinstance(key, (str, int, float, bool)) and key is not None:
+        raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar", key_node.start_mark)
+    if not isinstance(key, str):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"non-string key {quote(format_scalar(key))}: put the key in quotes", key_node.start_mark
+        )
+    return key
+
+
+def _construct_sequence(loader: _ComposeLoader, node: yaml.Node) -> Iterator[list[Any]]:
+    """Construct a list as `SafeConstructor.construct_yaml_seq` does, strings taken directly."""
+    data: list[Any] = []
+    yield data
+    if not isinstance(node, yaml.SequenceNode):
+        data.extend(loader.construct_sequence(node))  # raises the constructor's error
+        return
+    data.extend(child.value if _is_plain_string(child) else loader.construct_object(child) for child in node.value)
 
 
 def _construct_tagged(wrapper: type[Reset] | type[Override]) -> Any:
@@ -165,6 +217,7 @@ def _reject_timestamp(loader: _ComposeLoader, node: yaml.ScalarNode) -> str:
 _ComposeLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
 _ComposeLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _ComposeLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_ComposeLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _ComposeLoader.add_constructor("tag:yaml.org,2002:timestamp", _reject_timestamp)
 _ComposeLoader.add_constructor("tag:yaml.org,2002:binary", _construct_binary_as_text)
 _ComposeLoader.add_constructor("!reset", _construct_tagged(Reset))
