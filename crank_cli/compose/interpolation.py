@@ -24,6 +24,8 @@ class TemplateError(Exception):
 
 def substitute(text: str, lookup: Lookup) -> str:
     """Return `text` with every variable reference replaced by its value."""
+    if "$" not in text:
+        return text
     result, end = _substitute_until(text, 0, lookup, closing=False)
     return result
 
@@ -127,17 +129,44 @@ def _invalid_format(text: str) -> str:
 def interpolate_tree(value: Any, lookup: Lookup, path: str, on_error: Callable[[str, str], Exception]) -> Any:
     """Return a copy of a parsed YAML tree with every string value substituted.
 
-    Keys are kept as written. `on_error(key_path, problem)` builds the exception to raise.
+    Keys are kept as written. `on_error(key_path, problem)` builds the exception to raise
+    for the first string, in document order, that cannot be substituted.
     """
+    try:
+        return _interpolate(value, lookup)
+    except TemplateError:
+        pass
+    # The fast pass above keeps no key paths, so the tree is walked again to find the path
+    # of the failing string. The same lookup gives the same result, so the same string fails.
+    _raise_first_error(value, lookup, path, on_error)
+    raise AssertionError("a template failed once but not when retried")  # pragma: no cover
+
+
+def _interpolate(value: Any, lookup: Lookup) -> Any:
+    if isinstance(value, str):
+        return substitute(value, lookup) if "$" in value else value
+    if isinstance(value, dict):
+        return {key: _interpolate(item, lookup) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(item, lookup) for item in value]
+    if isinstance(value, (Reset, Override)):
+        return type(value)(_interpolate(value.value, lookup))
+    if isinstance(value, Mapping):
+        return {key: _interpolate(item, lookup) for key, item in value.items()}
+    return value
+
+
+def _raise_first_error(value: Any, lookup: Lookup, path: str, on_error: Callable[[str, str], Exception]) -> None:
     if isinstance(value, str):
         try:
-            return substitute(value, lookup)
+            substitute(value, lookup)
         except TemplateError as error:
             raise on_error(path, str(error)) from None
-    if isinstance(value, (Reset, Override)):
-        return type(value)(interpolate_tree(value.value, lookup, path, on_error))
-    if isinstance(value, Mapping):
-        return {key: interpolate_tree(item, lookup, join_key(path, key), on_error) for key, item in value.items()}
-    if isinstance(value, list):
-        return [interpolate_tree(item, lookup, join_key(path, index), on_error) for index, item in enumerate(value)]
-    return value
+    elif isinstance(value, (Reset, Override)):
+        _raise_first_error(value.value, lookup, path, on_error)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _raise_first_error(item, lookup, join_key(path, key), on_error)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _raise_first_error(item, lookup, join_key(path, index), on_error)
