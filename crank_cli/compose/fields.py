@@ -56,6 +56,8 @@ class Text(Field):
     numbers: bool = False
 
     def convert(self, value: Any, where: Where) -> Any:
+        if value.__class__ is str and not self.choices:
+            return value
         if value is None:
             return None
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -319,17 +321,19 @@ class Struct(Field):
         if not isinstance(value, dict) and self.short is not None:
             value = self.short(value, where)
         mapping = where.expect_mapping(value)
+        fields = self.fields
         result: dict[str, Any] = {}
         for key, item in mapping.items():
             key = str(key)
             if key.startswith("x-"):
                 result[key] = item
                 continue
-            if key in self.ignored:
-                continue
-            if key not in self.fields:
+            field_type = fields.get(key)
+            if field_type is None or key in self.ignored:
+                if key in self.ignored:
+                    continue
                 raise where.fail(f"unknown key {quote(key)}: check its spelling and indentation")
-            result[key] = self.fields[key].convert(item, where.child(key))
+            result[key] = field_type.convert(item, where.child(key))
         for key in self.required:
             if result.get(key) is None:
                 raise where.fail(f"missing {quote(key)}: add it")

@@ -48,7 +48,6 @@ def parse_bytes(value: Any) -> int:
 
 def parse_duration(text: str) -> int:
     """Return a duration in nanoseconds; raise ValueError when `text` is not a Go duration."""
-    invalid = ValueError(f"invalid duration {quote(text)}: use a value such as 30s, 1m30s or 500ms")
     body = text
     sign = 1
     if body[:1] in "+-":
@@ -57,19 +56,23 @@ def parse_duration(text: str) -> int:
     if body == "0":
         return 0
     if not body:
-        raise invalid
+        raise _invalid_duration(text)
     total = Decimal(0)
     position = 0
     while position < len(body):
         match = _DURATION_PART.match(body, position)
         if match is None or match.group(1) in ("", "."):
-            raise invalid
+            raise _invalid_duration(text)
         try:
             total += Decimal(match.group(1)) * _NANOSECONDS[match.group(2)]
         except InvalidOperation:
-            raise invalid from None
+            raise _invalid_duration(text) from None
         position = match.end()
     return sign * int(total)
+
+
+def _invalid_duration(text: str) -> ValueError:
+    return ValueError(f"invalid duration {quote(text)}: use a value such as 30s, 1m30s or 500ms")
 
 
 def render_duration(nanoseconds: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +9,49 @@ from crank_cli.compose.problems import invalid_key, join_key, quote
 from crank_cli.errors import InvalidProjectError
 
 
-@dataclass(frozen=True)
 class Where:
-    """A compose file and a key path in it, such as `services.web.ports[1]`."""
+    """A compose file and a key path in it, such as `services.web.ports[1]`.
 
-    source: Path | str
-    path: str = ""
+    A position made by `child` stores its parent and key, and joins them into `path` only
+    when something reads it, which is rare, because the loader makes a position for every
+    value it checks but reads the path only for an error message.
+    """
+
+    __slots__ = ("_key", "_parent", "_path", "source")
+
+    def __init__(self, source: Path | str, path: str = "") -> None:
+        self.source = source
+        self._parent: Where | None = None
+        self._key: str | int = ""
+        self._path: str | None = path
+
+    @property
+    def path(self) -> str:
+        """The key path inside the file, empty for the whole file."""
+        if self._path is None:
+            assert self._parent is not None
+            self._path = join_key(self._parent.path, self._key)
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"Where({self.source!r}, {self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Where):
+            return NotImplemented
+        return (self.source, self.path) == (other.source, other.path)
+
+    def __hash__(self) -> int:
+        return hash((self.source, self.path))
 
     def child(self, key: str | int) -> Where:
         """Return the position of a key or list index below this one."""
-        return Where(self.source, join_key(self.path, key))
+        child = _new_where(Where)
+        child.source = self.source
+        child._parent = self
+        child._key = key
+        child._path = None
+        return child
 
     def fail(self, problem: str) -> InvalidProjectError:
         """Return the error to raise for a problem with the value at this position."""
@@ -42,6 +74,10 @@ class Where:
         if not isinstance(value, str):
             raise self.fail(f"must be a string, not {describe(value)}")
         return value
+
+
+# Makes a position without a call to `__init__`, because `child` runs for every checked value.
+_new_where = object.__new__
 
 
 def describe(value: Any) -> str:
