@@ -11,8 +11,7 @@ replace a mapping or list instead of merging into it, it tags the value `!overri
 from __future__ import annotations
 
 import copy
-import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from crank_cli.compose.tags import Override, Reset
@@ -89,27 +88,86 @@ _UNIQUE: dict[str, Callable[[Any], str]] = {
 }
 
 
-def _matches(path: KeyPath, patterns: tuple[str, ...] | dict[str, Any]) -> str | None:
-    dotted = ".".join(path)
+PatternTable = dict[int, list[tuple[str, list[str]]]]
+
+
+def _pattern_table(patterns: Iterable[str]) -> PatternTable:
+    """Group key path patterns by their number of keys, each split at its `*` wildcards."""
+    table: PatternTable = {}
     for pattern in patterns:
-        if len(pattern.split(".")) == len(path) and fnmatch.fnmatchcase(dotted, pattern):
+        table.setdefault(pattern.count(".") + 1, []).append((pattern, pattern.split("*")))
+    return table
+
+
+_REPLACED_TABLE = _pattern_table(_REPLACED)
+_LATER_WINS_TABLE = _pattern_table(_LATER_WINS)
+_UNIQUE_TABLE = _pattern_table(_UNIQUE)
+_LOGGING_TABLE = _pattern_table(("services.*.logging",))
+
+
+def _matches(path: KeyPath, table: PatternTable) -> str | None:
+    """Return the first pattern of `table`, in the order given, that matches `path`.
+
+    A pattern matches a key path with as many keys when it matches the dotted path as an
+    `fnmatch` pattern does, where `*` stands for any text, dots included.
+    """
+    candidates = table.get(len(path))
+    if not candidates:
+        return None
+    dotted = ".".join(path)
+    for pattern, parts in candidates:
+        if _wildcard_match(dotted, parts):
             return pattern
     return None
+
+
+def _wildcard_match(text: str, parts: list[str]) -> bool:
+    """Return whether `text` is `parts` joined with any text in place of each `*`."""
+    if len(parts) == 1:
+        return text == parts[0]
+    first, *middle, last = parts
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    # Taking the leftmost occurrence of each middle part never rules out a match.
+    position = len(first)
+    for part in middle:
+        found = text.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def _copy_tree(value: Any) -> Any:
+    """Return a deep copy of a parsed compose tree, faster than `copy.deepcopy`.
+
+    Dicts and lists are copied and immutable scalars are shared. Unlike `copy.deepcopy`,
+    this copies a dict or list that appears twice in `value` twice. That is safe because
+    the loader's trees share only values that it never changes in place.
+    """
+    if isinstance(value, dict):
+        return {key: _copy_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_tree(item) for item in value]
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return copy.deepcopy(value)
 
 
 def merge_values(base: Any, other: Any, path: KeyPath = ()) -> Any:
     """Return `other` merged over `base`; neither argument is changed."""
     if other is None:
-        return copy.deepcopy(base)
-    if _matches(path, _REPLACED):
-        return copy.deepcopy(other)
+        return _copy_tree(base)
+    if _matches(path, _REPLACED_TABLE):
+        return _copy_tree(other)
     if isinstance(base, dict) and isinstance(other, dict):
-        if _matches(path, ("services.*.logging",)) and _drivers_differ(base, other):
-            return copy.deepcopy(other)
+        if _matches(path, _LOGGING_TABLE) and _drivers_differ(base, other):
+            return _copy_tree(other)
         return _merge_mappings(base, other, path)
     if isinstance(base, list) and isinstance(other, list):
-        return unique_entries(copy.deepcopy(base) + copy.deepcopy(other), path)
-    return copy.deepcopy(other)
+        return unique_entries(_copy_tree(base) + _copy_tree(other), path)
+    return _copy_tree(other)
 
 
 def _drivers_differ(base: dict[str, Any], other: dict[str, Any]) -> bool:
@@ -118,11 +176,11 @@ def _drivers_differ(base: dict[str, Any], other: dict[str, Any]) -> bool:
 
 
 def _merge_mappings(base: dict[str, Any], other: dict[str, Any], path: KeyPath) -> dict[str, Any]:
-    later_wins = _matches(path, _LATER_WINS) is not None
-    merged = copy.deepcopy(base)
+    later_wins = _matches(path, _LATER_WINS_TABLE) is not None
+    merged = _copy_tree(base)
     for key, value in other.items():
         if key not in merged or later_wins or key.startswith("x-"):
-            merged[key] = copy.deepcopy(value)
+            merged[key] = _copy_tree(value)
         else:
             merged[key] = merge_values(merged[key], value, (*path, key))
     return merged
@@ -133,7 +191,7 @@ def unique_entries(entries: list[Any], path: KeyPath) -> list[Any]:
 
     The later entry takes the place of the first one with its key.
     """
-    pattern = _matches(path, _UNIQUE)
+    pattern = _matches(path, _UNIQUE_TABLE)
     if pattern is None:
         return entries
     key_of = _UNIQUE[pattern]
@@ -187,9 +245,19 @@ def remove_path(tree: dict[str, Any], path: KeyPath) -> None:
         node.pop(path[-1], None)
 
 
+_UNIQUE_DEPTH = max(_UNIQUE_TABLE)
+
+
 def enforce_unicity(value: Any, path: KeyPath = ()) -> Any:
-    """Return the tree with duplicate entries removed from the lists that must be unique."""
+    """Return the tree with duplicate entries removed from the lists that must be unique.
+
+    Every pattern in `_UNIQUE` starts with `services.` and has at most `_UNIQUE_DEPTH`
+    keys, and no other top-level key starts with `services.`. So only that part of the
+    tree is copied, and the result shares the other subtrees with `value`.
+    """
     if isinstance(value, dict):
+        if len(path) >= _UNIQUE_DEPTH or path[:1] not in ((), ("services",)):
+            return value
         return {key: enforce_unicity(item, (*path, key)) for key, item in value.items()}
     if isinstance(value, list):
         return unique_entries(value, path)
