@@ -153,7 +153,7 @@ def is_dry_run(ctx: typer.Context, flag: bool) -> bool:
 
 
 def progress(ctx: typer.Context) -> AbstractContextManager[Events]:
-    """Return the progress display the global --progress option asks for."""
+    """Return the progress display that the global --progress option selects."""
     from crank_cli import render
 
     return render.progress(global_options(ctx).progress)

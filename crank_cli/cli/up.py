@@ -148,7 +148,11 @@ def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_
 
     if first and second:
         raise UsageError(f"{first_flag} and {second_flag} cannot be used together")
-    return first_value if first else second_value if second else "auto"
+    if first:
+        return first_value
+    if second:
+        return second_value
+    return "auto"
 
 
 def _pull(value: str | None) -> str:

@@ -35,7 +35,7 @@ def engine_facts(backend: DockerCompatibleEngine, info: EngineInfo) -> EngineFac
 def is_rootless(backend: DockerCompatibleEngine) -> bool:
     """Guess whether the engine runs without root, from the user and the engine's address."""
     # NOTE: a rootful Podman service reached by a non-root user over CONTAINER_HOST is
-    # reported as rootless; `podman info` would tell for sure, at the cost of 0.3 s.
+    # reported as rootless. `podman info` would tell for sure, but it takes 0.3 s.
     if backend.name == "podman":
         return os.geteuid() != 0 or "/run/user/" in (backend.remote_endpoint or "")
     return "/run/user/" in (backend.remote_endpoint or os.environ.get("DOCKER_HOST", ""))

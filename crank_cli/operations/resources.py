@@ -28,7 +28,7 @@ class ImagePolicy:
 
 @dataclass(frozen=True)
 class Observed:
-    """What the engine has of a project before `up` changes anything, read in one parallel round."""
+    """The engine's state of a project before `up` changes anything, read in one parallel round."""
 
     containers: list[ContainerState]
     networks: set[str]

@@ -2,8 +2,8 @@
 
 A `file` source is mounted as it is. An `environment` or `content` source is written to a
 file of its own under crank's state folder, in a folder only its owner can enter, so the
-value never appears on a command line or in a log. The file gets the mode the service asks
-for, else 0444 as with the compose reference, so a container's non-root user can read it.
+value never appears on a command line or in a log. The file gets the mode the service sets,
+else 0444 as with the compose reference, so a container's non-root user can read it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _write_private(project: str, kind: str, name: str, content: str, mode: str |
     folder = state_folder() / project / kind
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # The name changes with the content, so a changed secret changes the config hash and
-    # the container is recreated; the salt keeps the name from being a plain hash of it.
+    # the container is recreated. The salt keeps the name from being a plain hash of it.
     digest = hashlib.sha256(f"{project}/{kind}/{name}\0{content}".encode()).hexdigest()[:12]
     path = folder / f"{name}-{digest}"
     permissions = int(str(mode), 8) if mode is not None else 0o444

@@ -1,6 +1,6 @@
 """One implementation of the docker-compatible command line, shared by every adapter.
 
-Docker, Podman and nerdctl take the same verbs and flags for what crank does; each engine's
+Docker, Podman and nerdctl take the same verbs and flags for what crank does. Each engine's
 module subclasses `DockerCompatibleEngine` and overrides only where its engine differs.
 """
 
