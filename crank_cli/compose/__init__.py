@@ -74,9 +74,21 @@ def project_directory(options: LoadOptions) -> Path:
 
 def project_variables(options: LoadOptions) -> dict[str, str]:
     """Return the interpolation variables: the process environment over `--env-file` or `.env`."""
-    from crank_cli.compose.environment import resolve_variables
+    from crank_cli.compose.environment import resolve_project_variables
 
-    return resolve_variables(options, project_directory(options))
+    return resolve_project_variables(options)
 
 
-__all__ = ["LoadOptions", "Project", "load_project", "project_directory", "project_variables"]
+def project_name(options: LoadOptions) -> str:
+    """Return the project's name by the rules of `load_project`, without building the model.
+
+    Raises ProjectNotFoundError when no compose file is found, and InvalidProjectError when a
+    compose file cannot be read or the name is invalid. The files are parsed only when the
+    name comes from a `name:` key, so errors in them that `load_project` raises may not show.
+    """
+    from crank_cli.compose.naming import resolve_project_name
+
+    return resolve_project_name(options)
+
+
+__all__ = ["LoadOptions", "Project", "load_project", "project_directory", "project_name", "project_variables"]

@@ -84,15 +84,66 @@ def _variables_in(options: LoadOptions, directory: Path) -> dict[str, str]:
 
 def compose_files(options: LoadOptions) -> tuple[Path, ...]:
     """Return the compose files to load, as absolute paths, in merge order."""
+    files, _ = _compose_files_and_variables(options)
+    return files
+
+
+def _compose_files_and_variables(options: LoadOptions) -> tuple[tuple[Path, ...], tuple[Path, dict[str, str]] | None]:
+    """Return the compose files, and the folder and variables read to find them, if any were read."""
     if options.files:
-        return tuple(_absolute(path, options.working_dir) for path in options.files)
+        return tuple(_absolute(path, options.working_dir) for path in options.files), None
     start = _explicit_directory(options) or options.working_dir
-    from_variable = _variables_in(options, start).get("COMPOSE_FILE")
+    variables = _variables_in(options, start)
+    from_variable = variables.get("COMPOSE_FILE")
     if from_variable:
-        separator = _variables_in(options, start).get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+        separator = variables.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
         names = [name for name in from_variable.split(separator) if name]
-        return tuple(_absolute(Path(name), options.working_dir) for name in names)
-    return _find_default_files(start)
+        return tuple(_absolute(Path(name), options.working_dir) for name in names), (start, variables)
+    return _find_default_files(start), (start, variables)
+
+
+def locate_project(options: LoadOptions) -> tuple[tuple[Path, ...], Path, dict[str, str]]:
+    """Return the compose files, the project directory and the interpolation variables.
+
+    The result is what `compose_files`, `resolve_project_directory` and `resolve_variables`
+    return in turn, but the env files are read once when the compose files were found
+    from the project directory. The caller may change the returned variables.
+    """
+    files, found_with = _compose_files_and_variables(options)
+    directory = resolve_project_directory(options, files)
+    if found_with is not None:
+        start, variables = found_with
+        # --env-file paths do not depend on the folder, and .env does.
+        if start == directory or options.env_files:
+            return files, directory, variables
+    return files, directory, _variables_in(options, directory)
+
+
+def resolve_project_variables(options: LoadOptions) -> dict[str, str]:
+    """Return the interpolation variables, looking for the compose files only when needed.
+
+    With --project-directory the variables come from that folder, whether or not it has a
+    compose file. Otherwise finding the compose files gives the folder.
+    """
+    explicit = _explicit_directory(options)
+    if explicit is not None:
+        return _variables_in(options, explicit)
+    _, _, variables = locate_project(options)
+    return variables
+
+
+def read_compose_text(path: Path) -> str:
+    """Return the text of a compose file; raise InvalidProjectError when it cannot be read."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise invalid_file(path, "compose file not found: check the -f value or COMPOSE_FILE") from None
+    except IsADirectoryError:
+        raise invalid_file(path, "is a directory, not a compose file") from None
+    except OSError as error:
+        raise invalid_file(path, f"cannot read compose file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise invalid_file(path, "invalid compose file: it is not UTF-8 text") from None
 
 
 def _find_default_files(start: Path) -> tuple[Path, ...]:

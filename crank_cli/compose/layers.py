@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crank_cli.compose.environment import read_compose_text
 from crank_cli.compose.interpolation import interpolate_tree
 from crank_cli.compose.merge import KeyPath, extract_tags
 from crank_cli.compose.problems import invalid_file
@@ -32,16 +33,11 @@ class Layer:
 
 def read_documents(path: Path) -> list[dict[str, Any]]:
     """Parse a compose file; raise InvalidProjectError when it cannot be read or is not a mapping."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise invalid_file(path, "compose file not found: check the -f value or COMPOSE_FILE") from None
-    except IsADirectoryError:
-        raise invalid_file(path, "is a directory, not a compose file") from None
-    except OSError as error:
-        raise invalid_file(path, f"cannot read compose file: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise invalid_file(path, "invalid compose file: it is not UTF-8 text") from None
+    return parse_documents(read_compose_text(path), path)
+
+
+def parse_documents(text: str, path: Path) -> list[dict[str, Any]]:
+    """Parse the text of a compose file; raise InvalidProjectError when it is not a mapping."""
     documents = [document for document in load_documents(text.removeprefix("\ufeff"), path) if document is not None]
     for document in documents:
         if not isinstance(document, dict):

@@ -13,13 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crank_cli.compose import environment, normalize
-from crank_cli.compose.extends import apply_extends
-from crank_cli.compose.include import apply_include
-from crank_cli.compose.interpolation import interpolate_tree
 from crank_cli.compose.layers import make_layer, read_documents
 from crank_cli.compose.merge import enforce_unicity, merge_values, remove_path
 from crank_cli.compose.model_output import render_model
-from crank_cli.compose.naming import check_explicit_name, normalize_project_name
+from crank_cli.compose.naming import choose_project_name, declared_name
 from crank_cli.compose.problems import invalid_file
 from crank_cli.compose.profiles import select_services
 from crank_cli.compose.project_checks import (
@@ -30,7 +27,6 @@ from crank_cli.compose.project_checks import (
 )
 from crank_cli.compose.service_environment import resolve_service_environment
 from crank_cli.compose.where import Where
-from crank_cli.errors import InvalidProjectError
 
 if TYPE_CHECKING:
     from crank_cli.compose import LoadOptions, Project
@@ -42,11 +38,9 @@ def load(options: LoadOptions) -> Project:
     """Load the project that `options` describe; raise InvalidProjectError when it is invalid."""
     from crank_cli.compose import Project
 
-    files = environment.compose_files(options)
-    directory = environment.resolve_project_directory(options, files)
-    variables = environment.resolve_variables(options, directory)
+    files, directory, variables = environment.locate_project(options)
     documents = [(path, read_documents(path)) for path in files]
-    name = _project_name(options, variables, documents)
+    name = choose_project_name(options.project_name, variables, lambda: declared_name(documents, variables), directory)
     variables.setdefault("COMPOSE_PROJECT_NAME", name)
     model = merge_documents(documents, variables, directory, [])
     if not model:
@@ -56,26 +50,6 @@ def load(options: LoadOptions) -> Project:
     )
     model = _finish_model(model, name, directory, variables, options, files[0])
     return Project(name=name, working_dir=directory, files=files, model=model, all_profiles=profiles)
-
-
-def _project_name(options: LoadOptions, variables: dict[str, str], documents: Documents) -> str:
-    if options.project_name:
-        return check_explicit_name(options.project_name, "-p/--project-name")
-    from_variable = variables.get("COMPOSE_PROJECT_NAME")
-    if from_variable:
-        return check_explicit_name(from_variable, "COMPOSE_PROJECT_NAME")
-    declared = ""
-    for path, file_documents in documents:
-        for document in file_documents:
-            if isinstance(document.get("name"), str) and document["name"]:
-                where = Where(path, "name")
-                declared = interpolate_tree(document["name"], variables.get, "name", lambda _, problem: where.fail(problem))
-    name = normalize_project_name(declared)
-    if not name:
-        name = normalize_project_name(environment.resolve_project_directory(options).name)
-    if not name:
-        raise InvalidProjectError("project name must not be empty: pass -p or add name: to the compose file")
-    return name
 
 
 def merge_files(paths: list[Path], variables: dict[str, str], directory: Path, chain: list[Path]) -> dict[str, Any]:
@@ -89,8 +63,16 @@ def merge_documents(documents: Documents, variables: dict[str, str], directory: 
     for path, file_documents in documents:
         for document in file_documents:
             layer = make_layer(document, path, variables)
-            apply_extends(layer, variables)
-            apply_include(layer, directory, variables, chain, merge_files)
+            # The extends and include code is imported only for files that use them.
+            services = layer.content.get("services") or {}
+            if any(isinstance(service, dict) and "extends" in service for service in services.values()):
+                from crank_cli.compose.extends import apply_extends
+
+                apply_extends(layer, variables)
+            if "include" in layer.content:
+                from crank_cli.compose.include import apply_include
+
+                apply_include(layer, directory, variables, chain, merge_files)
             for key_path in layer.tagged_paths:
                 remove_path(merged, key_path)
             merged = enforce_unicity(merge_values(merged, layer.content))

@@ -83,6 +83,14 @@ def test_project_directory_and_variables_without_loading(tmp_path: Path) -> None
     assert project_variables(opts) == {"A": "dotenv", "B": "process", "PWD": str(tmp_path)}
 
 
+def test_variables_of_project_directory_without_compose_file(tmp_path: Path) -> None:
+    write_project(tmp_path / "sub", {".env": "A=sub\n"})
+    opts = options(tmp_path, {}, project_directory=Path("sub"))
+    assert project_variables(opts) == {"A": "sub", "PWD": str(tmp_path)}
+    with pytest.raises(ProjectNotFoundError):
+        load_project(opts)
+
+
 def test_env_files_replace_dotenv_and_later_wins(tmp_path: Path) -> None:
     write_project(tmp_path, {"compose.yaml": SIMPLE, ".env": "A=dotenv\n", "one.env": "A=one\nB=one\n", "two.env": "B=two\nC=${A}\n"})
     opts = options(tmp_path, {}, env_files=(Path("one.env"), Path("two.env")))
