@@ -52,7 +52,8 @@ class Mount:
             parts.append(f"source={self.source}")
         parts.append(f"target={self.target}")
         if self.read_only:
-            parts.append("readonly")
+            # Podman 4.3 rejects `readonly` on a volume mount; both engines take `ro`.
+            parts.append("ro")
         return ",".join(parts)
 
 

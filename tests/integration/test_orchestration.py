@@ -160,7 +160,7 @@ services:
   writer:
     image: {TEST_IMAGE}
     command: ["sh", "-c", "echo start >> /data/log; {IDLE}"]
-    volumes: [data:/data]
+    volumes: [data:/data, "data:/readonly:ro"]
 volumes:
   data:
 """

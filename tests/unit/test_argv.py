@@ -25,7 +25,7 @@ def test_container_flags_full_spec() -> None:
         "--label", "io.crank.project=demo",
         "--publish", "127.0.0.1:8080:80/tcp",
         "--mount", "type=volume,source=demo_data,target=/data",
-        "--mount", "type=bind,source=/srv/site,target=/site,readonly",
+        "--mount", "type=bind,source=/srv/site,target=/site,ro",
         "--network", "demo_default",
         "--network-alias", "web",
         "--restart", "always",
