@@ -13,6 +13,12 @@ from typing import Annotated, Optional
 
 import click
 import typer
+import typer.core
+
+# Typer 0.20 escapes "[default: ...]" for Rich whenever Rich is installed, even with Rich
+# markup turned off, so help text showed "\\[default: ...]". crank formats help without
+# Rich, which also keeps Rich from loading for --help.
+typer.core.HAS_RICH = False
 
 from crank_cli import __version__
 from crank_cli.cli import build, config, doctor, down, execute, lifecycle, logs, ls, migrate, pull, run, status, up

@@ -1,0 +1,29 @@
+"""Help text of every verb: present, and printed without markup escapes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+VERBS = ["up", "down", "status", "ps", "ls", "stop", "start", "restart", "logs", "exec", "run", "build",
+         "pull", "config", "migrate", "doctor"]
+
+
+def crank_help(*args: str) -> str:
+    command = [sys.executable, "-m", "crank_cli", *args, "--help"]
+    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+def test_root_help_lists_every_verb() -> None:
+    text = crank_help()
+    for verb in VERBS:
+        assert f"  {verb} " in text, f"{verb} missing from crank --help"
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_verb_help_has_no_escapes(verb: str) -> None:
+    text = crank_help(verb)
+    assert text.startswith(f"Usage: crank {verb} ")
+    assert "\\[" not in text
