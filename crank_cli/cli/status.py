@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crank_cli.cli.context import OutputFormat, global_options, json_errors, load_project, usable_engines
+from crank_cli.cli.context import OutputFormat, global_options, json_errors, usable_engines
 
 
 def register(app: typer.Typer) -> None:
@@ -64,10 +64,13 @@ def _project_name(ctx: typer.Context) -> str | None:
     """Return the project's name, or None when no compose file is in reach."""
     from crank_cli.errors import ProjectNotFoundError
 
+    from crank_cli.compose import project_name
+
     options = global_options(ctx)
     if options.project_name and not options.files:
         return options.project_name
     try:
-        return load_project(ctx).name
+        # Only the name is needed, which is much cheaper than loading the whole model.
+        return project_name(options.load_options())
     except ProjectNotFoundError:
         return None
