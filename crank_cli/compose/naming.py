@@ -96,10 +96,12 @@ def resolve_project_name(options: LoadOptions) -> str:
     return choose_project_name(options.project_name, variables, declared, directory)
 
 
+# The patterns below are compiled on first use, and `re` keeps them, so loading a project
+# does not compile them.
 # The line breaks of YAML 1.1, which libyaml follows: LF, CR, CRLF, NEL, LS and PS.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_LINE_BREAK = "\r\n|[\r\n\x85\u2028\u2029]"
 # Plain top-level keys other than `name`, up to the `:` that ends the key.
-_OTHER_ROOT_KEY = re.compile(r"(?:services|networks|volumes|configs|secrets|include|version|models|x-[^\s:]*)[ \t]*:(?:[ \t]|$)")
+_OTHER_ROOT_KEY = r"(?:services|networks|volumes|configs|secrets|include|version|models|x-[^\s:]*)[ \t]*:(?:[ \t]|$)"
 
 
 def may_declare_name(text: str) -> bool:
@@ -115,7 +117,8 @@ def may_declare_name(text: str) -> bool:
     nested = "\n"
     text = text.removeprefix("\ufeff")
     only_newlines = not any(character in text for character in "\r\x85\u2028\u2029")
-    lines = text.split("\n") if only_newlines else _LINE_BREAK.split(text)
+    lines = text.split("\n") if only_newlines else re.split(_LINE_BREAK, text)
+    other_root_key = re.compile(_OTHER_ROOT_KEY)
     for line in lines:
         if line.startswith(nested):
             continue
@@ -134,6 +137,6 @@ def may_declare_name(text: str) -> bool:
             root_indent = indent
             # A line indented deeper than the root is inside a value.
             nested = " " * (indent + 1)
-        if indent <= root_indent and not _OTHER_ROOT_KEY.match(content):
+        if indent <= root_indent and not other_root_key.match(content):
             return True
     return False

@@ -6,7 +6,6 @@ A message names the file, then the key path inside it, then the problem and the 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from crank_cli.errors import InvalidProjectError
@@ -14,6 +13,8 @@ from crank_cli.errors import InvalidProjectError
 
 def quote(value: object) -> str:
     """Return a value in double quotes for a message, with control characters escaped."""
+    import json  # only messages need it, so loading a valid project does not import it
+
     return json.dumps(str(value), ensure_ascii=False)
 
 

@@ -8,7 +8,6 @@ value, a label, a build argument) is formatted the way Go's `fmt` formats it: `1
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import Any
 
 
@@ -31,6 +30,8 @@ def format_float(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
+    from decimal import Decimal  # imported on first use: few compose files hold floats
+
     decimal = Decimal(repr(value))
     sign, digits, _ = decimal.as_tuple()
     exponent = decimal.adjusted()

@@ -8,9 +8,12 @@ Sizes follow Docker's `RAMInBytes`: a number, an optional space, an optional uni
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
 from crank_cli.compose.problems import quote
+
+# `decimal` is imported by the functions that use it, because a project with no sizes or
+# durations does not need it.
 
 _SIZE = re.compile(r"^(\d*\.?\d+(?:[eE][-+]?\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
@@ -41,6 +44,8 @@ def parse_bytes(value: Any) -> int:
     match = _SIZE.match(str(value).strip())
     if match is None:
         raise ValueError(f"invalid size {quote(value)}: use a number of bytes or a value such as 512m")
+    from decimal import Decimal
+
     number = Decimal(match.group(1))
     unit = (match.group(2) or "").lower()
     return int(number * _SIZE_UNITS[unit])
@@ -57,6 +62,8 @@ def parse_duration(text: str) -> int:
         return 0
     if not body:
         raise _invalid_duration(text)
+    from decimal import Decimal, InvalidOperation
+
     total = Decimal(0)
     position = 0
     while position < len(body):
