@@ -88,6 +88,10 @@ _UNIQUE: dict[str, Callable[[Any], str]] = {
 }
 
 
+# The types of the immutable values of a parsed tree, which the tree walks below handle
+# without a call of their own.
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
 PatternTable = dict[int, list[tuple[str, list[str]]]]
 
 
@@ -147,9 +151,9 @@ def _copy_tree(value: Any) -> Any:
     the loader's trees share only values that it never changes in place.
     """
     if isinstance(value, dict):
-        return {key: _copy_tree(item) for key, item in value.items()}
+        return {key: item if item.__class__ in _SCALAR_TYPES else _copy_tree(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy_tree(item) for item in value]
+        return [item if item.__class__ in _SCALAR_TYPES else _copy_tree(item) for item in value]
     if value is None or isinstance(value, (str, int, float)):
         return value
     return copy.deepcopy(value)
@@ -219,6 +223,9 @@ def extract_tags(value: Any, path: KeyPath = ()) -> tuple[Any, list[KeyPath], li
         if isinstance(node, dict):
             cleaned = {}
             for key, item in node.items():
+                if item.__class__ in _SCALAR_TYPES:
+                    cleaned[key] = item
+                    continue
                 if isinstance(item, Reset):
                     resets.append((*where, key))
                     continue
@@ -258,7 +265,10 @@ def enforce_unicity(value: Any, path: KeyPath = ()) -> Any:
     if isinstance(value, dict):
         if len(path) >= _UNIQUE_DEPTH or path[:1] not in ((), ("services",)):
             return value
-        return {key: enforce_unicity(item, (*path, key)) for key, item in value.items()}
+        return {
+            key: item if item.__class__ in _SCALAR_TYPES else enforce_unicity(item, (*path, key))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return unique_entries(value, path)
     return value
