@@ -160,7 +160,8 @@ def _load_lines(results: Results) -> list[str]:
         low, middle, high = min(results.load_averages), statistics.median(results.load_averages), max(results.load_averages)
         lines.append(
             f"- 1-minute load average when a repetition started: min {low:.1f}, median {middle:.1f}, "
-            f"max {high:.1f}, on a machine with {os.cpu_count()} cores."
+            f"max {high:.1f}, on a machine with {os.cpu_count()} cores. It counts the benchmark's own "
+            "engine commands of the minute before too, so it is an upper bound on the other load."
         )
     total = len(results.load_averages)
     if not results.test_suites:
