@@ -63,6 +63,8 @@ def _extend(
         trail = " -> ".join(f"{item_name} ({item_path.name})" for item_path, item_name in [*chain, (path, name)])
         raise where.fail(f"extends cycle: {trail}; remove one of these extends")
     reference = service["extends"]
+    if reference is None:
+        raise where.fail("extends is null: name the service to extend, or remove extends")
     base_services, base_path = _base_file(reference, services, path, resolver, where)
     base_name = reference["service"]
     if base_name not in base_services:

@@ -55,7 +55,7 @@ def parse_duration(text: str) -> int:
     """Return a duration in nanoseconds; raise ValueError when `text` is not a Go duration."""
     body = text
     sign = 1
-    if body[:1] in "+-":
+    if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if body == "0":

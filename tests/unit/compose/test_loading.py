@@ -133,7 +133,17 @@ def test_compose_profiles_variable(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "- a list\n", "services: [1]\n", "services:\n  web: 3\n", "\t\x00", "services:\n  web:\n    ports: {a: 1}\n", "a: *unknown\n"],
+    [
+        "",
+        "- a list\n",
+        "services: [1]\n",
+        "services:\n  web: 3\n",
+        "\t\x00",
+        "services:\n  web:\n    ports: {a: 1}\n",
+        "a: *unknown\n",
+        "services:\n  web:\n    image: x\n    extends: null\n",
+        "services:\n  web:\n    image: x\n    stop_grace_period: ''\n",
+    ],
 )
 def test_bad_input_raises_invalid_project_error(tmp_path: Path, text: str) -> None:
     write_project(tmp_path, {"compose.yaml": text})
