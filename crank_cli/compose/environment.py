@@ -113,7 +113,7 @@ def locate_project(options: LoadOptions) -> tuple[tuple[Path, ...], Path, dict[s
     directory = resolve_project_directory(options, files)
     if found_with is not None:
         start, variables = found_with
-        # --env-file paths do not depend on the folder, and .env does.
+        # --env-file paths do not depend on the folder, but .env is read from it.
         if start == directory or options.env_files:
             return files, directory, variables
     return files, directory, _variables_in(options, directory)
@@ -123,7 +123,7 @@ def resolve_project_variables(options: LoadOptions) -> dict[str, str]:
     """Return the interpolation variables, looking for the compose files only when needed.
 
     With --project-directory the variables come from that folder, whether or not it has a
-    compose file. Otherwise finding the compose files gives the folder.
+    compose file. Otherwise the folder is the first compose file's folder.
     """
     explicit = _explicit_directory(options)
     if explicit is not None:

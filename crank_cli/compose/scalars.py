@@ -30,7 +30,7 @@ def format_float(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
-    from decimal import Decimal  # imported on first use: few compose files hold floats
+    from decimal import Decimal  # imported here because few compose files hold floats
 
     decimal = Decimal(repr(value))
     sign, digits, _ = decimal.as_tuple()
