@@ -52,6 +52,7 @@ engine_is_required() {
 cmd_test() {
     ensure_venv
     install_crank test
+    compile_crank
     install_debian_packages "${DOCKER_PACKAGES[@]}" "${PODMAN_PACKAGES[@]}" \
         busybox-static debootstrap debian-archive-keyring \
         || die "installing the engines' packages failed"

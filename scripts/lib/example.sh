@@ -105,6 +105,7 @@ write_example_env() {
 cmd_example() {
     ensure_venv
     install_crank ""
+    compile_crank
     choose_example_engine
 
     local base_image=${CRANK_BASE_IMAGE:-}

@@ -52,3 +52,9 @@ install_crank() {
         --progress-bar off --config-settings editable_mode=compat -e "$requirement")
     printf '%s\n' "$fingerprint" >"$stamp"
 }
+
+# Compile crank's modules ahead of time. With PYTHONDONTWRITEBYTECODE set, Python never
+# writes them itself, and every crank command would compile its imports again.
+compile_crank() {
+    "$VENV_DIR/bin/python" -m compileall -q "$REPO_ROOT/crank_cli" >/dev/null
+}
