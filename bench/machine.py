@@ -57,7 +57,6 @@ def collect_versions(tools: list[Tool]) -> dict[str, str]:
     for tool in tools:
         name, argv = _version_command(tool)
         versions.setdefault(name, _first_line(argv, tool.environment()))
-    versions["crank source"] = describe_crank_source()
     return versions
 
 

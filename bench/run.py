@@ -65,16 +65,25 @@ def main(argv: list[str] | None = None) -> int:
         notes=arguments.note,
     )
     start = time.monotonic()
+    source_at_start = machine.describe_crank_source()
     with docker_compose_config() as docker_config:
         tools = {engine: (crank_tool(engine), reference_tool(engine, docker_config)) for engine in arguments.engines}
         run_all(results, tools)
         results.versions = machine.collect_versions([tool for pair in tools.values() for tool in pair])
+    results.versions["crank source"] = _describe_source_change(source_at_start, machine.describe_crank_source())
     results.machine = machine.describe_machine()
     results.minutes = (time.monotonic() - start) / 60
     arguments.output.write_text(render_markdown(results))
     sys.stdout.write(render_summary(results))
     sys.stdout.write(f"\nWrote {arguments.output}\n")
     return 1 if results.failures else 0
+
+
+def _describe_source_change(at_start: str, at_end: str) -> str:
+    """Describe the crank tree once if it stayed the same during the run, else at both ends."""
+    if at_start == at_end:
+        return f"{at_start}, from start to end of the run"
+    return f"at the start, {at_start}. At the end, {at_end}"
 
 
 def _check_test_image(engines: list[str]) -> None:
