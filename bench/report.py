@@ -6,6 +6,7 @@ import os
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from goals import HELP_GOAL_SECONDS, Verdict, judge
 from measure import PHASES, Sample
@@ -60,11 +61,18 @@ def render_markdown(results: Results) -> str:
     parts = [
         _header(results),
         render_summary(results),
+        _analysis_section(),
         _machine_section(results),
         _conditions_section(results),
         _samples_section(results),
     ]
     return "\n".join(parts)
+
+
+def _analysis_section() -> str:
+    """Return the hand-written explanation of missed goals, kept in bench/ANALYSIS.md."""
+    analysis = Path(__file__).with_name("ANALYSIS.md")
+    return analysis.read_text().strip() + "\n" if analysis.exists() else ""
 
 
 def _header(results: Results) -> str:
