@@ -205,8 +205,8 @@ def _healthcheck(service: _Service) -> Iterator[Finding]:
     test_kind = (check.get("test") or [None])[0]
     if not check or check.get("disable") or test_kind == "NONE":
         return
-    if check.get("start_interval"):
-        message = "crank passes no start interval to the engine, so checks run every interval during the start period too"
+    if check.get("start_interval") and not (service.engine.name == "docker" and service.engine.version_at_least(25)):
+        message = "the engine has no start interval (Docker has it from 25.0), so checks run every interval during the start period too"
         yield service.unsupported("healthcheck.start_interval", message)
     if test_kind == "CMD":
         message = "crank joins the CMD list into one --health-cmd string, which the engine runs with /bin/sh, so the image needs a shell"

@@ -215,4 +215,5 @@ def _healthcheck(check: dict[str, Any] | None, where: str) -> HealthCheck | None
         timeout=seconds("timeout"),
         retries=check.get("retries"),
         start_period=seconds("start_period"),
+        start_interval=seconds("start_interval"),
     )

@@ -130,11 +130,17 @@ class DockerCompatibleEngine(Backend):
         if not detach and _stdin_is_terminal():
             args.append("--tty")
         args += build_argv.container_flags(spec)
+        if spec.healthcheck is not None and spec.healthcheck.start_interval is not None:
+            args += self.start_interval_flags(spec.healthcheck.start_interval)
         if spec.gpus is not None:
             args += self.gpu_flags(spec.gpus)
         args.append(spec.image)
         args += build_argv.command_words(spec)
         return args
+
+    def start_interval_flags(self, seconds: float) -> list[str]:
+        """Return the flags for a healthcheck's start interval, or none where the engine lacks it."""
+        return []
 
     def gpu_flags(self, request: GpuRequest) -> list[str]:
         """Return the flags that give a container GPUs, in Docker's `--gpus` form."""

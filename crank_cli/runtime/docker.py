@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.models import EngineInfo
 
 
 class DockerEngine(DockerCompatibleEngine):
@@ -17,7 +19,25 @@ class DockerEngine(DockerCompatibleEngine):
     name = "docker"
     binary = "docker"
     host_variable = "DOCKER_HOST"
+    engine_version: str | None = None
 
     def version_from(self, document: dict[str, Any]) -> str | None:
         server = document.get("Server") or {}
         return server.get("Version")
+
+    def probe(self) -> EngineInfo:
+        info = super().probe()
+        self.engine_version = info.version
+        return info
+
+    def start_interval_flags(self, seconds: float) -> list[str]:
+        # Docker Engine 25.0 (API 1.44) added --health-start-interval; older engines reject it.
+        if version_numbers(self.engine_version or "") < (25,):
+            return []
+        return ["--health-start-interval", f"{seconds:g}s"]
+
+
+def version_numbers(version: str) -> tuple[int, ...]:
+    """Return the leading numbers of a version: `20.10.24+dfsg1` gives (20, 10, 24)."""
+    match = re.match(r"v?(\d+(?:\.\d+)*)", version.strip())
+    return tuple(int(part) for part in match.group(1).split(".")) if match else ()

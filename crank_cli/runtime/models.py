@@ -66,6 +66,7 @@ class HealthCheck:
     timeout: float | None = None
     retries: int | None = None
     start_period: float | None = None
+    start_interval: float | None = None
     disable: bool = False
 
 

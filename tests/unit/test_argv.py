@@ -76,3 +76,14 @@ def test_label_filters_any_value() -> None:
     assert argv.label_filters({"io.crank.project": None, "io.crank.service": "web"}) == [
         "--filter", "label=io.crank.project", "--filter", "label=io.crank.service=web",
     ]
+
+
+def test_start_interval_passed_from_docker_25() -> None:
+    from crank_cli.runtime.docker import DockerEngine
+
+    spec = ContainerSpec(name="x", image="busybox", healthcheck=HealthCheck(test=("CMD-SHELL", "true"), start_interval=2))
+    old, new = DockerEngine(), DockerEngine()
+    old.engine_version, new.engine_version = "20.10.24+dfsg1", "25.0.3"
+
+    assert "--health-start-interval" not in old.run_arguments(spec, detach=True)
+    assert new.run_arguments(spec, detach=True)[-3:-1] == ["--health-start-interval", "2s"]

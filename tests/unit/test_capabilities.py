@@ -107,11 +107,12 @@ def test_build_keys_beyond_legacy_set_unsupported() -> None:
 # Healthchecks and dependencies
 
 
-def test_start_interval_unsupported_on_every_engine() -> None:
+def test_start_interval_only_on_docker_25() -> None:
     web = {"healthcheck": {"test": ["CMD-SHELL", "true"], "start_interval": "2s"}}
     key = "services.web.healthcheck.start_interval"
-    for engine in (DOCKER, EngineFacts("docker", "27.3.1", schedules_healthchecks=True), PODMAN, CONTAINERD):
+    for engine in (DOCKER, PODMAN, CONTAINERD):
         assert level_of(model_of(web), engine, key) == UNSUPPORTED, engine
+    assert level_of(model_of(web), EngineFacts("docker", "27.3.1", schedules_healthchecks=True), key) is None
 
 
 def test_cmd_list_healthcheck_needs_shell() -> None:
