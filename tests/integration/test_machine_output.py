@@ -97,8 +97,7 @@ def test_ls_and_error_json_have_schema_version(engine: Engine, project: Crank) -
 
     listing = json.loads(project("ls", "--format", "json").stdout)
     mine = [item for item in listing["projects"] if item["name"] == project.project]
-    (project.folder / "compose.yaml").write_text("services: [not, a, mapping]\n")
-    failed = project("status", "--format", "json")
+    failed = project("-f", "missing.yaml", "status", "--format", "json")
 
     assert listing["schema"] == 1
     assert mine == [{
@@ -109,6 +108,10 @@ def test_ls_and_error_json_have_schema_version(engine: Engine, project: Crank) -
     error = json.loads(failed.stdout)
     assert set(error) == {"schema", "error", "message"}
     assert error["error"] == "invalid-project"
+    (project.folder / "compose.yaml").write_text("services: [not, a, mapping]\n")
+    invalid = project("config", "--format", "json")
+    assert invalid.returncode == 3
+    assert json.loads(invalid.stdout)["error"] == "invalid-project"
 
 
 def test_progress_modes_produce_their_formats(engine: Engine, project: Crank) -> None:
