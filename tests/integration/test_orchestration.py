@@ -330,3 +330,42 @@ networks:
     assert inspect(engine, container, "{{.Config.StopSignal}}") in ("SIGUSR1", "10")
     networks = inspect(engine, container, "{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}").split()
     assert sorted(networks) == [f"{project.project}_back", f"{project.project}_front"]
+
+
+def test_interrupted_down_then_down_completes(engine: Engine, project: Crank) -> None:
+    # No SIGTERM trap, so each stop waits for the timeout: down is still busy when Ctrl-C lands.
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  slow:
+    image: {TEST_IMAGE}
+    command: ["sleep", "3600"]
+  front:
+    image: {TEST_IMAGE}
+    command: ["sleep", "3600"]
+    depends_on: [slow]
+"""
+    )
+    assert project("up", "-d").returncode == 0
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "down", "-t", "3"],
+        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+        stderr = process.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    assert f"{project.project}-slow-1" in engine.objects(project.project)["containers"]
+
+    again = project("down", "-t", "1")
+
+    assert again.returncode == 0, again.stderr
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
