@@ -2,7 +2,7 @@
 
 Precedence, highest first: the command-line flag, the process environment, the project's
 `.env` file (or the `--env-file` files), the default. The result records the source of
-every value, so `crank doctor` and error messages can say where a value was set.
+every value, so `crank doctor` and error messages can name where a value was set.
 """
 
 from __future__ import annotations

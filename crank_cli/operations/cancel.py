@@ -1,6 +1,6 @@
 """Cooperative cancellation: Ctrl-C lets running engine commands finish, then stops.
 
-An engine command killed half-way can leave a container created but not started; a
+An engine command killed half-way can leave a container created but not started. A
 command that is allowed to finish leaves each object either done or not begun, so the
 next `up` or `down` completes the project from a consistent state.
 """

@@ -2,7 +2,7 @@
 
 The lock is an advisory `flock` on a file named after the project in a folder private to
 the user. The holder writes its process ID and command into the file, so a second process
-can say whom it waits for. The kernel releases the lock when the holder exits, even when
+can name the process it waits for. The kernel releases the lock when the holder exits, even when
 it is killed, so a crash never leaves a stale lock.
 """
 

@@ -29,8 +29,8 @@ def parallel_limit(environ: dict[str, str] | None = None, requested: int | None 
 def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -> list[Result]:
     """Run `task` on every item, at most `limit` at a time, and return results in order.
 
-    Every task runs to its end even when another fails; the first failure is then raised,
-    so no engine command is left running behind crank's back.
+    Every task runs to its end even when another fails. The first failure is raised after
+    that, so no engine command is left running behind crank's back.
     """
     item_list = list(items)
 

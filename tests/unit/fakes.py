@@ -11,7 +11,7 @@ Reply = str | EngineError | Callable[[list[str]], str]
 
 
 class FakeRunner:
-    """Answers engine commands by the longest matching argument prefix."""
+    """Reply to engine commands by the longest matching argument prefix."""
 
     def __init__(self, replies: Mapping[tuple[str, ...], Reply] | None = None) -> None:
         self.replies = dict(replies or {})
