@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project
+from crank_cli.cli.context import global_options, load_project
 
 if TYPE_CHECKING:
     from crank_cli.runtime.compatible import DockerCompatibleEngine
@@ -42,7 +42,8 @@ def migrate(
     from crank_cli.operations.migrate.inventory import locate_source
 
     project = load_project(ctx)
-    events = render.EventPrinter()
+    # A migration logs many steps over minutes, so it always shows lines, not a live table.
+    events = render.line_progress(global_options(ctx).progress)
     if rollback:
         result = roll_back(project, _usable_engine, events, verify_timeout=verify_timeout)
         assert result.plan is not None

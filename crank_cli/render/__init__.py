@@ -67,10 +67,17 @@ def info(message: str) -> None:
     sys.stderr.write(f"{message}\n")
 
 
-def EventPrinter() -> Events:  # noqa: N802 - kept as the name verbs used before progress modes
-    """Return a plain progress printer on stderr."""
-    from crank_cli.render.progress import PlainProgress
+def line_progress(mode: str) -> Events:
+    """Return progress as lines on stderr for `mode`, for work too long for a live view.
 
+    tty and auto give time-stamped lines; json, plain and quiet are as in `progress`.
+    """
+    from crank_cli.render.progress import JsonProgress, PlainProgress, QuietProgress
+
+    if mode == "quiet":
+        return QuietProgress()
+    if mode == "json":
+        return JsonProgress(sys.stderr)
     return PlainProgress(sys.stderr)
 
 
