@@ -51,18 +51,18 @@ class AttachedRunner(Protocol):
 
 def redact(argv: Sequence[str]) -> str:
     """Join `argv` for a log line, with the values of environment and build-arg flags hidden."""
-    shown: list[str] = []
+    words: list[str] = []
     previous = ""
     for arg in argv:
         flag, equals, assignment = arg.partition("=")
         if previous in _SECRET_FLAGS:
-            shown.append(_hide_value(arg))
+            words.append(_hide_value(arg))
         elif equals and flag in _SECRET_FLAGS:
-            shown.append(f"{flag}={_hide_value(assignment)}")
+            words.append(f"{flag}={_hide_value(assignment)}")
         else:
-            shown.append(arg)
+            words.append(arg)
         previous = arg
-    return shlex.join(shown)
+    return shlex.join(words)
 
 
 def _hide_value(assignment: str) -> str:

@@ -91,32 +91,15 @@ def check_capabilities(ctx: typer.Context, project, engine, services: tuple[str,
     selected = graph.with_dependencies(project.model["services"], services or project.model["services"])
     found = preflight.findings(project, engine.backend, engine.info, selected)
     if any(COMPATIBLE_LABEL in finding.key for finding in found) and load_settings(ctx).runtime.value == "auto":
-        better = _labelled_engine(project, engine, selected)
+        better = preflight.labelled_engine(project, engine, selected)
         if better is not None:
             render.info(f"using {better.info.name}: the images' {COMPATIBLE_LABEL} label does not list {engine.info.name}")
             engine = better
             found = preflight.findings(project, engine.backend, engine.info, selected)
     for finding in found:
         render.warn(preflight.describe(finding))
-    preflight.refuse_if_strict(found, engine.info.name, strict=strict)
+    preflight.reject_if_strict(found, engine.info.name, strict=strict)
     return engine
-
-
-def _labelled_engine(project, engine, selected):  # type: ignore[no-untyped-def]
-    """Return the usable engine that the images' compatibility labels prefer, if not the chosen one."""
-    from crank_cli.operations import preflight
-    from crank_cli.operations.capabilities import preferred_engines
-    from crank_cli.runtime.resolve import Resolution, make_backend, probe_all
-
-    labels = preflight.image_labels(project, engine.backend, selected)
-    usable = {info.name: info for info in probe_all() if info.usable}
-    order = preferred_engines(labels, list(usable))
-    if not order or order[0] == engine.info.name:
-        return None
-    chosen = usable[order[0]]
-    # The same runners keep a dry run a dry run on the other engine.
-    backend = make_backend(chosen.name, engine.backend.runner, engine.backend.attached_runner)
-    return Resolution(backend, chosen, f"preferred by the images' labels over {engine.info.name}")
 
 
 def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]

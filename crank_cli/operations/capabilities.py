@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from crank_cli.runtime.inspect import version_numbers
+
 EMULATED = "emulated"
 UNSUPPORTED = "unsupported"
 
@@ -50,13 +52,7 @@ class EngineFacts:
 
     def version_at_least(self, *minimum: int) -> bool:
         """Tell whether the version is `minimum` or later. An unreadable version counts as older."""
-        return _version_numbers(self.version) >= minimum
-
-
-def _version_numbers(version: str) -> tuple[int, ...]:
-    """Return the leading numbers of a version: `20.10.24+dfsg1` gives (20, 10, 24)."""
-    match = re.match(r"v?(\d+(?:\.\d+)*)", version.strip())
-    return tuple(int(part) for part in match.group(1).split(".")) if match else ()
+        return version_numbers(self.version) >= minimum
 
 
 # Service keys that crank reads and passes on, or that the loader resolves before crank

@@ -136,10 +136,10 @@ def _orphans(project: Project, states: Sequence[ContainerState]) -> list[str]:
     return [state.name for state in states if state.service not in project.model["services"]]
 
 
-def _remove_images(project: Project, backend: Backend, which: str, events: Events) -> list[str]:
+def _remove_images(project: Project, backend: Backend, scope: str, events: Events) -> list[str]:
     services = project.model["services"]
     names = sorted({specs.image_name(project, service) for service in services
-                    if which == "all" or not services[service].get("image")})
+                    if scope == "all" or not services[service].get("image")})
     present = [name for name in names if backend.image_exists(name)]
     backend.remove_images(present)
     _announce(events, [f"image {name}" for name in present], "removed")

@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING
 
 from crank_cli.errors import CrankError, ExitCode
 from crank_cli.operations import specs
-from crank_cli.operations.capabilities import EngineFacts, Finding, check_image_labels, check_project
+from crank_cli.operations.capabilities import (
+    EngineFacts,
+    Finding,
+    check_image_labels,
+    check_project,
+    preferred_engines,
+)
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.models import EngineInfo
+from crank_cli.runtime.resolve import Resolution, make_backend, probe_all
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -57,11 +64,24 @@ def findings(project: Project, backend: DockerCompatibleEngine, info: EngineInfo
     return found + check_image_labels(image_labels(project, backend, chosen), info.name)
 
 
+def labelled_engine(project: Project, engine: Resolution, services: Iterable[str]) -> Resolution | None:
+    """Return the usable engine that the images' compatibility labels prefer, if not the chosen one."""
+    labels = image_labels(project, engine.backend, services)
+    usable = {info.name: info for info in probe_all() if info.usable}
+    order = preferred_engines(labels, list(usable))
+    if not order or order[0] == engine.info.name:
+        return None
+    chosen = usable[order[0]]
+    # The same runners keep a dry run a dry run on the other engine.
+    backend = make_backend(chosen.name, engine.backend.runner, engine.backend.attached_runner)
+    return Resolution(backend, chosen, f"preferred by the images' labels over {engine.info.name}")
+
+
 def describe(finding: Finding) -> str:
     return f"{finding.key}: {finding.level} on this engine: {finding.message}"
 
 
-def refuse_if_strict(found: list[Finding], engine: str, *, strict: bool) -> None:
+def reject_if_strict(found: list[Finding], engine: str, *, strict: bool) -> None:
     if strict and found:
         keys = ", ".join(finding.key for finding in found)
         message = f"--strict: {engine} cannot honour {len(found)} key(s) as listed above ({keys}); nothing was changed"

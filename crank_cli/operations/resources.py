@@ -58,8 +58,8 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
     """Create the non-external networks the services join that do not exist yet."""
     declared = project.model.get("networks") or {}
     keys = {key for name in services for key in _network_keys(project.model["services"][name])}
-    wanted = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
-    for key, network in sorted(wanted.items()):
+    required = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
+    for key, network in sorted(required.items()):
         if network.get("external") or network["name"] in present:
             continue
         backend.create_network(network["name"], _network_labels(project.name, key, network), options=_network_options(network))
@@ -98,8 +98,8 @@ def ensure_bind_paths(project: Project, services: Iterable[str], events: Events)
     for name in sorted(services):
         for volume in project.model["services"][name].get("volumes") or ():
             source = volume.get("source")
-            wanted = (volume.get("bind") or {}).get("create_host_path")
-            if volume.get("type") != "bind" or not source or not wanted or os.path.exists(source):
+            create = (volume.get("bind") or {}).get("create_host_path")
+            if volume.get("type") != "bind" or not source or not create or os.path.exists(source):
                 continue
             os.makedirs(source, exist_ok=True)
             events.emit(f"folder {source}", "created")

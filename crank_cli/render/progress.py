@@ -1,4 +1,4 @@
-"""Progress of engine work on stderr, in the form `--progress` asks for.
+"""Progress of engine work on stderr, in the form that `--progress` selects.
 
 - tty: a live table of each container, network, volume or image with its state and the
   seconds since its first event (Rich, on a terminal);

@@ -1,6 +1,6 @@
 """Pure functions that turn typed specs into docker-compatible argument lists.
 
-Docker, Podman and nerdctl accept the same flags for everything built here; an adapter
+Docker, Podman and nerdctl accept the same flags for everything built here. An adapter
 that needs a different flag overrides the method of `DockerCompatibleEngine` that calls
 these functions.
 """

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.inspect import version_numbers
 from crank_cli.runtime.models import EngineInfo
 
 
@@ -36,8 +36,3 @@ class DockerEngine(DockerCompatibleEngine):
             return []
         return ["--health-start-interval", f"{seconds:g}s"]
 
-
-def version_numbers(version: str) -> tuple[int, ...]:
-    """Return the leading numbers of a version: `20.10.24+dfsg1` gives (20, 10, 24)."""
-    match = re.match(r"v?(\d+(?:\.\d+)*)", version.strip())
-    return tuple(int(part) for part in match.group(1).split(".")) if match else ()

@@ -17,7 +17,7 @@ _READ_ONLY = {
     ("version",), ("info",), ("ps",), ("inspect",), ("container", "inspect"), ("image", "inspect"),
     ("network", "ls"), ("volume", "ls"), ("images",), ("network", "inspect"), ("volume", "inspect"),
 }
-# What a changing command prints on stdout when it succeeds, for callers that read it.
+# The output a changing command gives in a dry run, for callers that read its stdout.
 PLACEHOLDER_ID = "dry-run"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,9 +53,15 @@ def _has_healthcheck(config: dict[str, Any]) -> bool:
 def published_ports(record: dict[str, Any]) -> tuple[str, ...]:
     """Return a container's published ports as `host_ip:port->target/proto` strings."""
     ports = (record.get("NetworkSettings") or {}).get("Ports") or {}
-    shown: list[str] = []
+    mappings: list[str] = []
     for target, bindings in sorted(ports.items()):
         for binding in bindings or ():
             host_ip = binding.get("HostIp") or "0.0.0.0"
-            shown.append(f"{host_ip}:{binding.get('HostPort', '')}->{target}")
-    return tuple(shown)
+            mappings.append(f"{host_ip}:{binding.get('HostPort', '')}->{target}")
+    return tuple(mappings)
+
+
+def version_numbers(version: str) -> tuple[int, ...]:
+    """Return the leading numbers of a version: `20.10.24+dfsg1` gives (20, 10, 24), junk gives ()."""
+    match = re.match(r"v?(\d+(?:\.\d+)*)", version.strip())
+    return tuple(int(part) for part in match.group(1).split(".")) if match else ()

@@ -81,7 +81,7 @@ class NetworkAttachment:
 
 @dataclass(frozen=True)
 class GpuRequest:
-    """GPUs a container asks for: a count (None for all) or specific device IDs."""
+    """GPUs a container requests: a count (None for all) or specific device IDs."""
 
     count: int | None = None
     device_ids: tuple[str, ...] = ()

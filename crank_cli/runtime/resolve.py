@@ -86,9 +86,9 @@ def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Run
     usable = [info for info in probe_all(runner=runner) if info.usable]
     backends = {info.name: make_backend(info.name, runner) for info in usable}
     with ThreadPoolExecutor(max_workers=len(usable) or 1) as pool:
-        holding = list(pool.map(lambda info: bool(backends[info.name].has_containers(labels)), usable))
-    for info, holds in zip(usable, holding, strict=True):
-        if holds:
+        found = list(pool.map(lambda info: bool(backends[info.name].has_containers(labels)), usable))
+    for info, has_project in zip(usable, found, strict=True):
+        if has_project:
             return Resolution(backends[info.name], info, "the engine where the project's containers are")
     return resolve(settings, runner=runner)
 

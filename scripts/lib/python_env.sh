@@ -46,7 +46,7 @@ install_crank() {
     fi
 
     log "installing crank${extra:+ with the $extra extra} into $VENV_DIR (pip install -e '$requirement')"
-    # The compat mode puts the repository on sys.path with a .pth line; the default mode
+    # The compat mode puts the repository on sys.path with a .pth line. The default mode
     # installs an import hook that costs every crank command about 20 ms at start-up.
     (cd "$REPO_ROOT" && "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check \
         --progress-bar off --config-settings editable_mode=compat -e "$requirement")

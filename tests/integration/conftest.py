@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,11 +113,32 @@ class Crank:
     project: str
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "crank_cli", *args]
+        return subprocess.run(command, cwd=self.folder, env=self.environ(env), capture_output=True, text=True, timeout=timeout)
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start crank in the background, for tests that signal it or run it twice at once."""
+        command = [sys.executable, "-m", "crank_cli", *args]
+        return subprocess.Popen(command, cwd=self.folder, env=self.environ(None), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def environ(self, extra: dict[str, str] | None) -> dict[str, str]:
         environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": self.engine, "CRANK_RUNTIME_FALLBACK": "disabled"}
         environ.pop("COMPOSE_PROJECT_NAME", None)
-        environ.update(env or {})
-        command = [sys.executable, "-m", "crank_cli", *args]
-        return subprocess.run(command, cwd=self.folder, env=environ, capture_output=True, text=True, timeout=timeout)
+        environ.update(extra or {})
+        return environ
+
+
+def interrupt(process: subprocess.Popen[str], after: float) -> tuple[int, str]:
+    """Send SIGINT to a background crank after `after` seconds; return its exit code and stderr."""
+    try:
+        time.sleep(after)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+        return code, process.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -224,11 +221,7 @@ services:
     command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 1; done"]
 """
     )
-    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crank_cli", "up"],
-        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    process = project.start("up")
     try:
         first_line = process.stdout.readline()  # type: ignore[union-attr]
         assert first_line.rstrip() == f"{project.project}-talker-1 | ready"

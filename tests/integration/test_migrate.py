@@ -1,9 +1,9 @@
 """`crank migrate`, live between Docker and Podman in both directions.
 
-Each test needs both engines. A project gets a published port and a volume holding files of
+Each test needs both engines. A project gets a published port and a volume containing files of
 several owners and modes, a symlink and a file its service writes, and the tests check that
 after the move the port responds from the target, every file of the volume is the same and
-the source holds no container of the project.
+the source has no container of the project left.
 """
 
 from __future__ import annotations

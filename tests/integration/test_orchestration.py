@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
-from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, interrupt
 
 # Busybox's sh is PID 1 and ignores SIGTERM without a trap; the image has no /tmp.
 IDLE = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
@@ -182,11 +178,7 @@ volumes:
 
 def test_concurrent_up_waits_for_lock(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(CHAIN)
-    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "crank_cli", "up", "--wait", "--wait-timeout", "90"],
-        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    first = project.start("up", "--wait", "--wait-timeout", "90")
     try:
         time.sleep(1.0)
         second = project("up", "-d")
@@ -203,20 +195,8 @@ def test_concurrent_up_waits_for_lock(engine: Engine, project: Crank) -> None:
 
 def test_interrupted_up_then_up_completes(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(CHAIN)
-    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crank_cli", "up", "-d"],
-        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        # db needs 3 s to become healthy, so this lands while up waits for it.
-        time.sleep(1.5)
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=60)
-        stderr = process.stderr.read()  # type: ignore[union-attr]
-    finally:
-        if process.poll() is None:
-            process.kill()
+    # db needs 3 s to become healthy, so the signal lands while up waits for it.
+    code, stderr = interrupt(project.start("up", "-d"), after=1.5)
 
     assert code == 130, stderr
     assert "Traceback" not in stderr
@@ -347,19 +327,7 @@ services:
 """
     )
     assert project("up", "-d").returncode == 0
-    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": engine.name}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crank_cli", "down", "-t", "3"],
-        cwd=project.folder, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        time.sleep(1.5)
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=60)
-        stderr = process.stderr.read()  # type: ignore[union-attr]
-    finally:
-        if process.poll() is None:
-            process.kill()
+    code, stderr = interrupt(project.start("down", "-t", "3"), after=1.5)
 
     assert code == 130, stderr
     assert "Traceback" not in stderr

@@ -32,7 +32,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class TargetFacts:
-    """What crank learned about the target engine before the move."""
+    """Facts about the target engine, read before the move."""
 
     name: str
     source_name: str

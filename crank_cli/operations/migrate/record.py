@@ -2,7 +2,7 @@
 
 It is written before anything changes and rewritten after each step and each change on an
 engine, so a migration stopped at any point (a crash, SIGKILL, a lost terminal) can be
-rolled back or finished by the next `crank migrate`. It holds the loaded compose model, the
+rolled back or finished by the next `crank migrate`. It contains the loaded compose model, the
 source containers' `inspect` output, the plan, the step reached and every object created.
 """
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 RECORD_FOLDER = Path(".crank") / "migrations"
 SCHEMA = 1
 
-# Statuses: `running` until the migration ends; then `done`, `undone` (a failed or interrupted
+# Statuses: `running` until the migration ends. Then `done`, `undone` (a failed or interrupted
 # migration whose changes were reverted) or `rolled-back` (a finished one reverted on request).
 RUNNING = "running"
 DONE = "done"
