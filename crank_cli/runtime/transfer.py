@@ -8,6 +8,9 @@ caller can build a checksum manifest of exactly what was sent.
 
 Helper containers run with no network and no log driver: an engine that logs a container's
 output (Docker's json-file, Podman's k8s-file) would otherwise store the whole archive again.
+
+When both engines keep a volume as a folder on this machine, crank copies it on the host
+instead (`operations.migrate.hostcopy`); the queries below tell where that folder is.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from crank_cli.errors import EngineError, EngineNotFoundError
 from crank_cli.process import redact
 from crank_cli.runtime.argv import label_flags
 from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.inspect import parse_json
 
 log = logging.getLogger("crank.transfer")
 
@@ -92,6 +96,57 @@ def tar_extract_args(tar: str) -> list[str]:
         return ["--extract", "--file=-", f"--directory={VOLUME_MOUNT}", "--numeric-owner",
                 "--same-owner", "--preserve-permissions", "--xattrs", "--xattrs-include=*"]
     return ["-x", "-f", "-", "-C", VOLUME_MOUNT, "--numeric-owner"]
+
+
+@dataclass(frozen=True)
+class VolumeLocation:
+    """The driver, options and mount point of a volume, from `volume inspect`."""
+
+    driver: str
+    options: Mapping[str, str]
+    mountpoint: str
+
+
+def volume_location(engine: DockerCompatibleEngine, volume: str) -> VolumeLocation | None:
+    """Return a volume's driver, options and mount point, or None when the engine has no such volume."""
+    argv = ["volume", "inspect", volume]
+    try:
+        output = engine.run(*argv)
+    except EngineError:
+        return None
+    records = parse_json(argv, output)
+    if not records:
+        return None
+    record = records[0]
+    return VolumeLocation(str(record.get("Driver") or ""), dict(record.get("Options") or {}),
+                          str(record.get("Mountpoint") or ""))
+
+
+def user_namespace(engine: DockerCompatibleEngine) -> str | None:
+    """Return `rootless` or `userns` when the engine maps container user IDs to others on the host, else None."""
+    document = parse_json(["info"], engine.run("info", "--format", "json"))
+    podman_host = document.get("host") or {}
+    if podman_host:
+        return "rootless" if (podman_host.get("security") or {}).get("rootless") else None
+    options = " ".join(document.get("SecurityOptions") or ())
+    if "name=rootless" in options:
+        return "rootless"
+    return "userns" if "name=userns" in options else None
+
+
+def volume_root_inode(engine: DockerCompatibleEngine, helper: Helper, volume: str, *, read_only: bool) -> int | None:
+    """Return the inode number of the volume's root folder inside a helper container, or None if unreadable.
+
+    A first mount also lets Podman apply its pending copy-up and ownership change to a new
+    volume, which it would otherwise do when the service starts, over the copied root folder.
+    """
+    argv = helper_command(engine, helper, volume, "stat", ["-c", "%i", VOLUME_MOUNT], read_only=read_only)
+    try:
+        output = engine.runner(argv, timeout=PROBE_TIMEOUT_SECONDS).stdout.strip()
+    except EngineError as error:
+        log.info("cannot read the root inode of volume %s on %s: %s", volume, engine.name, error.message)
+        return None
+    return int(output) if output.isdigit() else None
 
 
 def probe_tar(engine: DockerCompatibleEngine, image: str) -> str | None:

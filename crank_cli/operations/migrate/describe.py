@@ -18,7 +18,7 @@ def plan_lines(plan: Plan) -> list[str]:
     for volume in plan.volumes:
         state = "exists on the target" if volume.on_target else "created on the target"
         lines.append(f"  {volume.name}: copy {human_size(volume.kilobytes * 1024)} ({state}), "
-                     f"mounted by {', '.join(volume.services)}")
+                     f"mounted by {', '.join(volume.services)}, {copy_method_text(volume.method, volume.method_reason)}")
     if plan.helper_image:
         lines.append(f"helper image for the volume copies: {plan.helper_image[:12]} ({plan.helper_tar} tar)")
     lines.append(f"stop on {plan.source}: {', '.join(plan.running_before) or 'nothing running'}")
@@ -28,6 +28,13 @@ def plan_lines(plan: Plan) -> list[str]:
         marker = "blocking: " if finding.blocking else ""
         lines.append(f"  {marker}{finding.line()}")
     return lines
+
+
+def copy_method_text(method: str, reason: str | None) -> str:
+    """Return how a volume travels (`host` or `containers`), with the reason for the fallback."""
+    if method == "host":
+        return "on the host, between the volume folders"
+    return f"through helper containers ({reason})" if reason else "through helper containers"
 
 
 def human_size(count: float) -> str:

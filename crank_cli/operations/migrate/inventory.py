@@ -7,9 +7,20 @@ from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import CrankError, UsageError
 from crank_cli.operations import labels, specs
+from crank_cli.operations.migrate import hostaccess
 from crank_cli.operations.migrate import plan as planning
-from crank_cli.operations.migrate.findings import Finding, TargetFacts, service_findings, volume_findings
-from crank_cli.operations.migrate.plan import ImageCopy, Plan, SourceContainer, VolumeCopy
+from crank_cli.operations.migrate.findings import (
+    Finding,
+    TargetFacts,
+    service_findings,
+    volume_findings,
+)
+from crank_cli.operations.migrate.plan import (
+    ImageCopy,
+    Plan,
+    SourceContainer,
+    VolumeCopy,
+)
 from crank_cli.runtime import queries, transfer
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 
@@ -77,6 +88,7 @@ def build_plan(
     plan.findings = service_findings(project.model["services"], moved, facts)
     _choose_helper(plan, source, target, helper_image, project, _volume_users(project, moved))
     plan.volumes = _volumes(project, source, target, plan, moved)
+    plan.findings += _busybox_findings(plan)
     plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), facts)
     plan.findings += _target_conflicts(project, target, moved)
     return plan, inspected
@@ -142,9 +154,11 @@ def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCom
                                          "crank copies nothing for it; the target starts with an empty volume"))
             continue
         kilobytes = transfer.volume_kilobytes(source, _helper(plan), name) if plan.helper_image else 0
-        copies.append(VolumeCopy(name=name, services=users, kilobytes=kilobytes,
-                                 on_target=queries.volume_exists(target, name),
-                                 external=bool((declared.get(key) or {}).get("external"))))
+        on_target = queries.volume_exists(target, name)
+        method = hostaccess.planned_method(source, target, name, on_target=on_target)
+        copies.append(VolumeCopy(name=name, services=users, kilobytes=kilobytes, on_target=on_target,
+                                 external=bool((declared.get(key) or {}).get("external")),
+                                 method=method.method, method_reason=method.reason))
     for copy in copies:
         if copy.on_target:
             plan.findings.append(_existing_volume_finding(project, target, copy.name))
@@ -204,16 +218,24 @@ def _choose_helper(plan: Plan, source: DockerCompatibleEngine, target: DockerCom
     image, tar = fallback
     resolved = queries.image_id(source, image) or image
     plan.helper_image, plan.helper_tar = resolved, tar
-    if tar == transfer.BUSYBOX_TAR:
-        plan.findings.append(Finding(
-            "volume copy", f"the helper image {resolved[:12]} has BusyBox tar, which copies no extended "
-            "attributes and does not restore the times of directories and symlinks",
-            "crank copies contents, owners, modes, file times and symlinks; pass --helper-image with "
-            "an image that has GNU tar to keep the rest",
-        ))
     if resolved not in {image.image_id for image in plan.images}:
         plan.images.append(ImageCopy(image_id=resolved, references=(), size=queries.image_size(source, resolved),
                                      on_target=queries.image_id(target, resolved) == resolved))
+
+
+def _busybox_findings(plan: Plan) -> list[Finding]:
+    """Report what BusyBox tar loses, for the volumes that helper containers copy."""
+    through_tar = [volume.name for volume in plan.volumes if volume.method == hostaccess.CONTAINERS]
+    if plan.helper_tar != transfer.BUSYBOX_TAR or not through_tar:
+        return []
+    assert plan.helper_image is not None
+    return [Finding(
+        f"volume {', '.join(through_tar)}",
+        f"is copied by helper containers, and the helper image {plan.helper_image[:12]} has BusyBox tar, "
+        "which copies no extended attributes or ACLs and does not restore the times of directories and symlinks",
+        "crank copies contents, owners, modes, file times and symlinks; pass --helper-image with "
+        "an image that has GNU tar to keep the rest",
+    )]
 
 
 def _target_facts(source: DockerCompatibleEngine, target: DockerCompatibleEngine) -> TargetFacts:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -30,9 +29,9 @@ from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.describe import human_size
 from crank_cli.operations.migrate.inventory import helper_for
-from crank_cli.operations.migrate.manifest import Manifest, changes, compare, read_tar_stream, subset, with_ancestors
 from crank_cli.operations.migrate.plan import Plan, VolumeCopy
 from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.volumes import VolumePasses
 from crank_cli.operations.migrate.waiting import wait_until_ready
 from crank_cli.runtime import queries, transfer
 from crank_cli.runtime.compatible import DockerCompatibleEngine
@@ -41,21 +40,6 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 Result = TypeVar("Result")
-
-# Above this many bytes of path names, the final pass copies the whole volume again instead
-# of naming the changed paths on the helper's command line.
-MAX_DELTA_ARGUMENT_BYTES = 100_000
-
-
-class VerificationError(EngineError):
-    """A copied volume differs from its source."""
-
-    def __init__(self, volume: str, problems: list[str]) -> None:
-        summary = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        super().__init__(["verify", volume], 1, f"the copy of volume {volume} differs from the source: {summary}")
-        self.message = f"the copy of volume {volume} differs from the source: {summary}"
-        self.args = (self.message,)
-
 
 @dataclass(frozen=True)
 class Engines:
@@ -93,6 +77,8 @@ class Migration:
         self.verify_timeout = verify_timeout
         self.timing = Timing()
         self.started: dict[str, list[str]] = {}
+        helper = helper_for(self.plan, record.document["id"]) if self.plan.helper_image else None
+        self.volumes = VolumePasses(engines.source, engines.target, helper, record, events)
 
     @property
     def source(self) -> DockerCompatibleEngine:
@@ -155,10 +141,7 @@ class Migration:
         self.events.emit("step 4/6", "copy volumes, first pass while the source runs")
         for volume in self.plan.volumes:
             self.ensure_target_volume(volume)
-            started = time.monotonic()
-            manifest = self.copy_volume(volume, source_may_change=True)
-            seconds = time.monotonic() - started
-            self.events.emit(f"volume {volume.name}", f"first pass: {_size(manifest.total_bytes)} in {seconds:.1f} s")
+            self.volumes.first_pass(volume.name)
         self.record.reached(records.FIRST_PASS)
 
     def ensure_target_volume(self, volume: VolumeCopy) -> None:
@@ -168,12 +151,6 @@ class Migration:
         self.record.add_change("volumes", volume.name)
         self.target.create_volume(volume.name, volume_labels)
         self.events.emit(f"volume {volume.name}", f"created on {self.target.name}")
-
-    def copy_volume(self, volume: VolumeCopy, *, source_may_change: bool) -> Manifest:
-        helper = helper_for(self.plan, self.record.document["id"])
-        transfer.empty_volume(self.target, helper, volume.name)
-        return transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream,
-                                    source_may_change=source_may_change)
 
     def stop_source(self) -> None:
         running = self.plan.running_before
@@ -188,52 +165,8 @@ class Migration:
         if self.plan.volumes:
             self.events.emit("step 4/6", "copy volumes, final pass with the source stopped")
         for volume in self.plan.volumes:
-            sent = self.copy_changes(volume)
-            if sent is None:
-                sent = self.copy_volume(volume, source_may_change=False)
-                verify_copy(self.target, self.helper, volume.name, sent)
-            self.events.emit(f"volume {volume.name}",
-                             f"{len(sent.entries)} paths, {_size(sent.total_bytes)}; manifests match")
+            self.volumes.final_pass(volume.name)
         self.record.reached(records.VOLUMES_COPIED)
-
-    @property
-    def helper(self) -> transfer.Helper:
-        return helper_for(self.plan, self.record.document["id"])
-
-    def copy_changes(self, volume: VolumeCopy) -> Manifest | None:
-        """Bring the target's copy up to date and verify it; return None if a full copy is needed.
-
-        Both sides are read at once, and their manifests show what changed since the first
-        pass. Only those paths are sent or deleted, then read back and checked. So every file
-        is compared without a third full read of the volume.
-        """
-        helper = self.helper
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            reads = [pool.submit(transfer.read_volume, engine, helper, volume.name, read_tar_stream)
-                     for engine in (self.source, self.target)]
-            source_manifest, target_manifest = (read.result() for read in reads)
-        kept_fields = {"mtime_types": kept_mtime_types(helper), "xattrs": helper.keeps_xattrs}
-        changed, deleted = changes(target_manifest, source_manifest, **kept_fields)  # type: ignore[arg-type]
-        if not changed and not deleted:
-            self.events.emit(f"volume {volume.name}", "unchanged since the first pass")
-            return source_manifest
-        resend = with_ancestors(changed + deleted, source_manifest)
-        if not delta_possible(resend + deleted):
-            self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed; copying everything again")
-            return None
-        self.events.emit(f"volume {volume.name}", f"{len(changed)} paths changed and {len(deleted)} deleted "
-                                                  "since the first pass")
-        if deleted:
-            transfer.remove_paths(self.target, helper, volume.name, deleted)
-        names = [f"./{path}" if path else "." for path in resend]
-        transfer.copy_volume(self.source, self.target, helper, volume.name, read_tar_stream, paths=names)
-        arrived = transfer.read_volume(self.target, helper, volume.name, read_tar_stream, paths=names)
-        problems = compare(subset(source_manifest, resend), arrived, **kept_fields)  # type: ignore[arg-type]
-        if problems:
-            self.events.emit(f"volume {volume.name}", f"{VerificationError(volume.name, problems).message}; "
-                                                      "copying everything again")
-            return None
-        return source_manifest
 
     # Step 5
 
@@ -253,35 +186,6 @@ class Migration:
         self.timing.verified = time.monotonic()
         self.record.document["downtime_seconds"] = self.timing.downtime
         self.record.reached(records.VERIFIED)
-
-
-def verify_copy(engine: DockerCompatibleEngine, helper: transfer.Helper, volume: str, sent: Manifest) -> None:
-    """Read the copied volume back and raise `VerificationError` unless it matches what was sent."""
-    arrived = transfer.read_volume(engine, helper, volume, read_tar_stream)
-    problems = compare(sent, arrived, mtime_types=kept_mtime_types(helper), xattrs=helper.keeps_xattrs)
-    if problems:
-        raise VerificationError(volume, problems)
-
-
-def kept_mtime_types(helper: transfer.Helper) -> tuple[str, ...]:
-    """Return the entry types whose modification time the helper's tar restores on extraction."""
-    return ("file", "directory", "symlink") if helper.tar == transfer.GNU_TAR else ("file",)
-
-
-def delta_possible(paths: list[str]) -> bool:
-    """Tell whether these paths can be named on a tar command line.
-
-    BusyBox tar reads no list of names from a file, so the names are arguments: a name with
-    a newline, one that is not valid UTF-8, or a list too long for one command line means a
-    full copy instead.
-    """
-    if sum(len(path) + 3 for path in paths) > MAX_DELTA_ARGUMENT_BYTES:
-        return False
-    try:
-        "".join(paths).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return not any("\n" in path for path in paths)
 
 
 def moved_project(project: Project, services: tuple[str, ...]) -> Project:
@@ -334,7 +238,7 @@ def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
     _remove_quietly(target.remove_volumes, list(changes.get("volumes", [])), events)
     for reference, previous in reversed(changes.get("tags", [])):
         if previous:
-            restore = lambda ids, ref=reference: queries.tag_image(target, ids[0], ref)  # noqa: E731
+            restore = lambda ids, ref=reference: queries.tag_image(target, ids[0], ref)
             _remove_quietly(restore, [previous], events, done=f"tagged {reference} again")
     for image in changes.get("images", []):
         _remove_quietly(lambda ids: queries.remove_image(target, ids[0]), [image], events)

@@ -41,13 +41,19 @@ class ImageCopy:
 
 @dataclass(frozen=True)
 class VolumeCopy:
-    """A named volume that moved services mount."""
+    """A named volume that moved services mount, and how it is planned to travel.
+
+    `method` is `host` (between the volume folders on this machine) or `containers` (a tar
+    stream between helper containers); `method_reason` says why the host copy is not possible.
+    """
 
     name: str
     services: tuple[str, ...]
     kilobytes: int
     on_target: bool
     external: bool = False
+    method: str = "containers"
+    method_reason: str | None = None
 
 
 @dataclass

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,15 +84,23 @@ class MigrationRecord:
     def save(self) -> None:
         """Write the record so that a crash leaves the old or the new version, never half of one."""
         self.document["updated_at"] = _now()
-        temporary = self.path.with_suffix(".tmp")
         # The model and the inspect output contain the services' environment values, which
         # may be secrets, so only the owner may read the record.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(self.document, stream, indent=2, sort_keys=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, self.path)
+        _write_private(self.path, self.document, indent=2)
+
+    @property
+    def hashes_path(self) -> Path:
+        """The file next to the record that stores the host copy's hash index of each volume."""
+        return self.path.with_suffix(".hashes")
+
+    def save_hashes(self, document: dict[str, Any]) -> None:
+        """Store the hash indexes, by volume name, readable by the owner only, like the record."""
+        _write_private(self.hashes_path, document)
+
+    def load_hashes(self) -> dict[str, Any]:
+        if not self.hashes_path.exists():
+            return {}
+        return dict(json.loads(self.hashes_path.read_text(encoding="utf-8")))
 
     def project(self) -> Project:
         """Return the project as it was loaded when the migration started."""
@@ -107,7 +115,7 @@ def create(project: Project, plan: Plan, inspected: list[dict[str, Any]]) -> Mig
     """Write a new record for a migration that is about to start."""
     folder = project.working_dir / RECORD_FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     document = {
         "schema": SCHEMA,
         "id": f"{project.name}-{stamp}",
@@ -144,5 +152,16 @@ def latest(working_dir: Path, project_name: str, status: str) -> MigrationRecord
     return matching[-1] if matching else None
 
 
+def _write_private(path: Path, document: dict[str, Any], indent: int | None = None) -> None:
+    """Write JSON readable by the owner only, so that a crash leaves the old or the new file."""
+    temporary = path.with_name(f"{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        json.dump(document, stream, indent=indent, sort_keys=True)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
 def _now() -> str:
-    return datetime.fromtimestamp(time.time(), timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="milliseconds")

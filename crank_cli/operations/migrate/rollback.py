@@ -22,9 +22,9 @@ from crank_cli.operations.migrate.migration import (
     ignoring_interrupts,
     moved_project,
     undo,
-    verify_copy,
 )
 from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.volumes import verify_copy
 from crank_cli.operations.migrate.waiting import wait_until_ready
 from crank_cli.runtime import queries, transfer
 

@@ -144,3 +144,34 @@ def test_no_engine_with_containers_is_usage_error() -> None:
     with pytest.raises(UsageError) as raised:
         locate_source({"docker": source, "podman": target}, "demo")
     assert raised.value.message == "no containers of project demo found on any usable engine (searched: docker, podman)"
+
+
+def busybox_engines(volume_record: dict[str, Any]) -> tuple[Any, Any]:
+    replies = docker_replies([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web")])
+    replies[("docker", "run")] = lambda argv: "tar (busybox) 1.36" if "--version" in argv else "8\t/crank-volume\n"
+    replies[("docker", "volume", "inspect")] = json.dumps([volume_record])
+    replies[("docker", "info")] = json.dumps({"SecurityOptions": []})
+    podman = {**podman_replies(), ("podman", "info"): json.dumps({"host": {"security": {"rootless": False}}})}
+    runner = FakeRunner({**replies, **podman})
+    return make_backend("docker", runner), make_backend("podman", runner)
+
+
+def test_busybox_finding_only_for_containers() -> None:
+    source, target = busybox_engines({"Name": "demo_data", "Driver": "local", "Mountpoint": "/nonexistent/_data"})
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    assert [(volume.method, volume.method_reason) for volume in plan.volumes] == [
+        ("containers", "the mount point /nonexistent/_data of volume demo_data is not a folder on this machine")]
+    busybox = [finding for finding in plan.findings if "BusyBox tar" in finding.problem]
+    assert len(busybox) == 1
+    assert busybox[0].subject == "volume demo_data"
+
+
+def test_host_copy_plan_has_no_busybox_finding(tmp_path: Path) -> None:
+    source, target = busybox_engines({"Name": "demo_data", "Driver": "local", "Mountpoint": str(tmp_path)})
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    assert [(volume.method, volume.method_reason) for volume in plan.volumes] == [("host", None)]
+    assert not [finding for finding in plan.findings if "BusyBox tar" in finding.problem]

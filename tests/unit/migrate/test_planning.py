@@ -145,7 +145,8 @@ def sample_plan() -> Plan:
         containers=[SourceContainer("demo-web-1", "web", "a" * 64, running=True),
                     SourceContainer("demo-worker-1", "worker", "b" * 64, running=False)],
         images=[ImageCopy("a" * 64, ("localhost/web:1",), 5 * 1024 * 1024, on_target=False)],
-        volumes=[VolumeCopy("demo_static", ("web",), 2048, on_target=False)],
+        volumes=[VolumeCopy("demo_static", ("web",), 2048, on_target=False, method="host"),
+                 VolumeCopy("demo_cache", ("web",), 0, on_target=True, method_reason="docker runs on another machine")],
         networks=["demo_default"],
         findings=[Finding("service web restart: always", "differs", "kept")],
         helper_image="a" * 64, helper_tar="gnu",
@@ -168,7 +169,9 @@ def test_dry_run_text_shows_sizes_and_findings() -> None:
     assert lines[0] == "migrate project demo (started by crank) from docker to podman"
     assert "services: web (per-service cut-over)" in lines
     assert f"  {'a' * 12} (localhost/web:1): copy 5.0 MiB" in lines
-    assert "  demo_static: copy 2.0 MiB (created on the target), mounted by web" in lines
+    assert "  demo_static: copy 2.0 MiB (created on the target), mounted by web, on the host, between the volume folders" in lines
+    assert ("  demo_cache: copy 0 B (exists on the target), mounted by web, "
+            "through helper containers (docker runs on another machine)") in lines
     assert "stop on docker: demo-web-1" in lines
     assert "  service web restart: always: differs; kept" in lines
 
