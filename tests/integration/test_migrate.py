@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -340,6 +341,57 @@ def test_interrupt_restores_source(pair: Pair) -> None:
     assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
     record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
     assert record["status"] == "undone"
+
+
+def posix_acl(*entries: tuple[int, int, int]) -> bytes:
+    """Encode a POSIX ACL as the kernel stores it in `system.posix_acl_*` attributes (version 2)."""
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, qualifier) for tag, perm, qualifier in entries)
+
+
+NO_ID = 0xFFFFFFFF
+# user::rw-, user:1234:r--, group::r--, mask::r--, other::---
+FILE_ACL = posix_acl((0x01, 6, NO_ID), (0x02, 4, 1234), (0x04, 4, NO_ID), (0x10, 4, NO_ID), (0x20, 0, NO_ID))
+# The default ACL of a folder: user::rwx, group:4321:r-x, group::r-x, mask::r-x, other::---
+FOLDER_ACL = posix_acl((0x01, 7, NO_ID), (0x04, 5, NO_ID), (0x08, 5, 4321), (0x10, 5, NO_ID), (0x20, 0, NO_ID))
+
+
+def volume_folder(engine: Engine, volume: str) -> Path:
+    listed = json.loads(engine.client("volume", "inspect", volume).stdout)
+    return Path(listed[0]["Mountpoint"])
+
+
+def attributes(folder: Path) -> dict[str, dict[str, bytes]]:
+    """Return every extended attribute below a folder, by relative path."""
+    found = {}
+    for path in sorted([folder, *folder.rglob("*")]):
+        names = os.listxattr(path, follow_symlinks=False)
+        found[str(path.relative_to(folder))] = {name: os.getxattr(path, name, follow_symlinks=False) for name in names}
+    return found
+
+
+def test_xattrs_and_acls_arrive(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    start_seeded(pair, port)
+    folder = volume_folder(pair.source, pair.volume)
+    os.setxattr(folder / "root-file", "user.origin", b"seeded on the source")
+    os.setxattr(folder / "docs" / "secret", "system.posix_acl_access", FILE_ACL)
+    os.setxattr(folder / "docs" / "deep", "system.posix_acl_default", FOLDER_ACL)
+    os.setxattr(folder / "docs" / "deep", "user.empty", b"")
+    before = attributes(folder)
+    manifest = volume_manifest(pair.source, pair.volume)
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    assert "copy on the host, between the volume folders" in result.stderr
+    assert "BusyBox tar" not in result.stderr
+    after = attributes(volume_folder(pair.target, pair.volume))
+    assert after["root-file"] == {"user.origin": b"seeded on the source"}
+    assert after["docs/secret"] == {"system.posix_acl_access": FILE_ACL}
+    assert after["docs/deep"] == {"system.posix_acl_default": FOLDER_ACL, "user.empty": b""}
+    assert after == before
+    assert volume_manifest(pair.target, pair.volume) == manifest
 
 
 def write_two_tier_project(folder: Path, project: str, port: int) -> None:
