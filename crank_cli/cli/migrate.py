@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import global_options, load_project
+from crank_cli.cli.context import global_options, json_errors, load_project
 
 if TYPE_CHECKING:
     from crank_cli.runtime.compatible import DockerCompatibleEngine
@@ -27,6 +27,7 @@ def migrate(
     verify_timeout: Annotated[float, typer.Option("--verify-timeout", min=1, metavar="SECONDS", help="Seconds to wait for the services on the target to run and be healthy before moving back.")] = 120.0,
     rollback: Annotated[bool, typer.Option("--rollback", help="Move the last finished migration back to its source engine, with the data written since.")] = False,
     helper_image: Annotated[Optional[str], typer.Option("--helper-image", envvar="CRANK_MIGRATE_HELPER_IMAGE", metavar="IMAGE", help="Image with tar for the containers that copy volumes; default: a service image that has tar, GNU tar first.")] = None,  # noqa: UP045
+    output_format: Annotated[str, typer.Option("--format", metavar="FORMAT", help="Format of the --dry-run plan: text or json.")] = "text",
 ) -> None:
     """Move the project to another engine: images, volumes, then containers, checked at each step.
 
@@ -41,33 +42,43 @@ def migrate(
     from crank_cli.operations.migrate.describe import plan_lines
     from crank_cli.operations.migrate.inventory import locate_source
 
-    project = load_project(ctx)
-    # A migration logs many steps over minutes, so it always shows lines, not a live table.
-    events = render.line_progress(global_options(ctx).progress)
-    if rollback:
-        result = roll_back(project, _usable_engine, events, verify_timeout=verify_timeout)
-        assert result.plan is not None
-        _print_downtime(result.downtime, stopped_on=result.plan.target, verified_on=result.plan.source)
-        return
-    if to is None:
-        raise UsageError("missing option --to ENGINE: name the engine to move the project to (docker, podman or containerd)")
-    target = _usable_engine(to)
-    if not dry_run:
-        recovered = recover(project, _usable_engine, events)
-        if recovered:
-            render.info(recovered)
-    elif records.latest(project.working_dir, project.name, records.RUNNING) is not None:
-        render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
-    source_name = source or locate_source(_engines_with_project(), project.name)
-    if source_name == target.name:
-        raise UsageError(f"the project already runs on {target.name}: --to must name another engine than --from")
-    options = MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
-                             verify_timeout=verify_timeout, helper_image=helper_image)
-    result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)
+    if output_format not in ("text", "json"):
+        raise UsageError(f"invalid --format {output_format!r}: use text or json")
+    if output_format == "json" and not dry_run:
+        raise UsageError("--format json applies only to the plan that --dry-run prints")
+    as_json = output_format == "json"
+    # With --format json, an error before the plan is ready is a JSON document on stdout too.
+    with json_errors(as_json):
+        project = load_project(ctx)
+        # A migration logs many steps over minutes, so it always shows lines, not a live table.
+        events = render.line_progress(global_options(ctx).progress)
+        if rollback:
+            result = roll_back(project, _usable_engine, events, verify_timeout=verify_timeout)
+            assert result.plan is not None
+            _print_downtime(result.downtime, stopped_on=result.plan.target, verified_on=result.plan.source)
+            return
+        if to is None:
+            raise UsageError("missing option --to ENGINE: name the engine to move the project to (docker, podman or containerd)")
+        target = _usable_engine(to)
+        if not dry_run:
+            recovered = recover(project, _usable_engine, events)
+            if recovered:
+                render.info(recovered)
+        elif records.latest(project.working_dir, project.name, records.RUNNING) is not None:
+            render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
+        source_name = source or locate_source(_engines_with_project(), project.name)
+        if source_name == target.name:
+            raise UsageError(f"the project already runs on {target.name}: --to must name another engine than --from")
+        options = MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
+                                 verify_timeout=verify_timeout, helper_image=helper_image)
+        result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)
     if dry_run:
         assert result.plan is not None
-        for line in plan_lines(result.plan):
-            typer.echo(line)
+        if as_json:
+            render.print_json({"schema": render.JSON_SCHEMA_VERSION, "plan": result.plan.as_dict()})
+        else:
+            for line in plan_lines(result.plan):
+                typer.echo(line)
         check_findings(result.plan.findings, strict=strict)
         return
     render.info(f"project {project.name} now runs on {target.name}; record: {result.record.path if result.record else '-'}")

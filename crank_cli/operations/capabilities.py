@@ -1,12 +1,14 @@
 """Compare the keys a compose project uses with what crank does on one engine.
 
 The check reads the canonical model and facts about the engine that the caller gathered,
-and runs no engine command. Each finding has one of two levels:
+and runs no engine command. Each finding has one of three levels:
 
 - `emulated`: crank does the work itself instead of the engine, so the result can differ
   in detail from Docker Compose on Docker (health waits on an engine that schedules no
   healthchecks, replicas, secrets written to files).
 - `unsupported`: crank ignores the key, or the engine rejects the flag crank passes for it.
+- `migration`: `crank migrate` adds these for what moving the project changes, beyond what
+  the target engine supports (a dependency left on the source, an anonymous volume).
 
 A key that crank passes to the engine as it is gives no finding. The rules follow what
 `specs`, `service_options`, `secrets`, `resources`, `converge`, `up` and the runtime
@@ -25,6 +27,7 @@ from crank_cli.runtime.inspect import version_numbers
 
 EMULATED = "emulated"
 UNSUPPORTED = "unsupported"
+MIGRATION = "migration"
 
 # The label that lists the engines an image was made for, as Dockerfile.universal sets it.
 COMPATIBLE_LABEL = "org.crank.runtime.compatible"
@@ -33,12 +36,18 @@ _ENGINE_ALIASES = {"nerdctl": "containerd"}
 
 @dataclass(frozen=True)
 class Finding:
-    """One key of a project that crank emulates, or cannot honour, on the chosen engine."""
+    """One key of a project that crank emulates or cannot honour, or that a migration changes."""
 
-    level: str  # EMULATED or UNSUPPORTED
+    level: str  # EMULATED, UNSUPPORTED or MIGRATION
     service: str | None  # None for a top-level key
-    key: str  # key path in the canonical model, such as services.web.healthcheck.start_interval
-    message: str  # what crank does about it, in one sentence
+    # The key path in the canonical model, such as services.web.healthcheck.start_interval. A
+    # migration finding about an engine object names the object instead, such as `volume NAME`.
+    key: str
+    message: str  # what differs and what crank does about it
+    blocking: bool = False  # True when crank cannot go on at all, even without --strict
+
+    def line(self) -> str:
+        return f"{self.level}: {self.key}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class EngineFacts:
     version: str  # as the probe reports it, which for containerd is containerd's version, not nerdctl's
     schedules_healthchecks: bool
     rootless: bool = False
+    # The lowest port that a process without privileges may bind on the engine's machine
+    # (net.ipv4.ip_unprivileged_port_start), when the caller could read it.
+    unprivileged_port_start: int | None = None
 
     def version_at_least(self, *minimum: int) -> bool:
         """Tell whether the version is `minimum` or later. An unreadable version counts as older."""
@@ -321,14 +333,22 @@ def _links(service: _Service) -> Iterator[Finding]:
 
 
 def _ports(service: _Service) -> Iterator[Finding]:
-    if not service.engine.rootless:
+    engine = service.engine
+    if not engine.rootless:
         return
+    lowest = engine.unprivileged_port_start if engine.unprivileged_port_start is not None else 1024
     for index, port in enumerate(service.definition.get("ports") or ()):
         first = _first_port(port.get("published"))
-        if first is not None and first < 1024:
-            message = (f"a rootless {service.engine.name} cannot publish port {first}, below 1024, "
-                       "unless the host lowers net.ipv4.ip_unprivileged_port_start")
-            yield service.unsupported(f"ports[{index}].published", message)
+        if first is not None and first < lowest:
+            yield service.unsupported(f"ports[{index}].published", _privileged_port_message(engine, first, lowest))
+
+
+def _privileged_port_message(engine: EngineFacts, port: int, lowest: int) -> str:
+    if engine.unprivileged_port_start is None:
+        return (f"a rootless {engine.name} cannot publish port {port}, below 1024, "
+                "unless the host lowers net.ipv4.ip_unprivileged_port_start")
+    return (f"a rootless {engine.name} cannot publish port {port}, below {lowest}, "
+            "the value of net.ipv4.ip_unprivileged_port_start on this machine")
 
 
 def _first_port(published: str | int | None) -> int | None:
@@ -339,8 +359,15 @@ def _first_port(published: str | int | None) -> int | None:
 
 def _network_mode(service: _Service) -> Iterator[Finding]:
     engine = service.engine
-    if service.definition.get("network_mode") == "host" and engine.rootless and engine.name in ("docker", "containerd"):
+    if service.definition.get("network_mode") != "host" or not engine.rootless:
+        return
+    if engine.name in ("docker", "containerd"):
         message = f"a rootless {engine.name} gives the container RootlessKit's network namespace, not the host's, so its ports do not listen on the host"
+        yield service.unsupported("network_mode", message)
+    elif engine.name == "podman":
+        lowest = engine.unprivileged_port_start if engine.unprivileged_port_start is not None else 1024
+        message = (f"a rootless Podman shares the host's network with the container, but without root's rights in it, "
+                   f"so the service cannot bind ports below {lowest}")
         yield service.unsupported("network_mode", message)
 
 

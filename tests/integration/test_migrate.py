@@ -234,11 +234,18 @@ def test_dry_run_changes_nothing(pair: Pair) -> None:
     before = (engine_state(pair.source, pair.name), engine_state(pair.target, pair.name))
 
     result = pair.migrate("--dry-run")
+    as_json = pair.migrate("--dry-run", "--format", "json")
 
     assert result.returncode == 0, result.stderr
     assert f"migrate project {pair.name} (started by crank) from {pair.source.name} to {pair.target.name}" in result.stdout
     assert f"  {pair.volume}: copy " in result.stdout
+    assert ", on the host, between the volume folders" in result.stdout
     assert f"stop on {pair.source.name}: {pair.name}-web-1" in result.stdout
+    assert as_json.returncode == 0, as_json.stderr
+    plan = json.loads(as_json.stdout)["plan"]
+    assert [(volume["name"], volume["method"]) for volume in plan["volumes"]] == [(pair.volume, "host")]
+    assert [container["name"] for container in plan["containers"]] == [f"{pair.name}-web-1"]
+    assert plan["findings"] == []
     assert (engine_state(pair.source, pair.name), engine_state(pair.target, pair.name)) == before
     assert not (pair.folder / ".crank").exists()
 
@@ -425,12 +432,17 @@ def test_per_service_cut_over(pair: Pair) -> None:
 
     rejected = pair.migrate("api")
     strict = pair.migrate("--strict", "web")
+    planned = pair.migrate("--dry-run", "--format", "json", "web")
     result = pair.migrate("web")
 
     assert rejected.returncode == 2
     assert "web depends on api" in rejected.stderr
     assert strict.returncode == 2
-    assert "--strict makes every finding an error: service web depends_on api" in strict.stderr
+    assert "--strict makes every finding an error: migration: services.web.depends_on.api: api stays on" in strict.stderr
+    assert planned.returncode == 0, planned.stderr
+    findings = json.loads(planned.stdout)["plan"]["findings"]
+    assert [(f["level"], f["service"], f["key"], f["blocking"]) for f in findings] == [
+        ("migration", "web", "services.web.depends_on.api", False)]
     assert result.returncode == 0, result.stderr
     assert pair.source.objects(pair.name)["containers"] == [f"{pair.name}-api-1"]
     assert pair.target.objects(pair.name)["containers"] == [f"{pair.name}-web-1"]

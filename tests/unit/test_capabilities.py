@@ -274,8 +274,29 @@ def test_privileged_port_unsupported_when_rootless() -> None:
 def test_host_network_unsupported_on_rootless_docker() -> None:
     model = {"services": {"web": {"image": "busybox", "network_mode": "host"}}}
     assert level_of(model, ROOTLESS_DOCKER, "services.web.network_mode") == UNSUPPORTED
-    assert level_of(model, ROOTLESS_PODMAN, "services.web.network_mode") is None
+    assert level_of(model, ROOTLESS_PODMAN, "services.web.network_mode") == UNSUPPORTED
     assert level_of(model, DOCKER, "services.web.network_mode") is None
+    assert level_of(model, PODMAN, "services.web.network_mode") is None
+
+
+def test_host_network_message_names_port_start() -> None:
+    model = {"services": {"web": {"image": "busybox", "network_mode": "host"}}}
+    engine = EngineFacts("podman", "4.3.1", schedules_healthchecks=False, rootless=True, unprivileged_port_start=80)
+
+    found = findings_by_key(model, engine)
+
+    assert found["services.web.network_mode"].message.endswith("so the service cannot bind ports below 80")
+
+
+def test_privileged_port_uses_machine_port_start() -> None:
+    ports = [{"target": 80, "published": "79"}, {"target": 80, "published": "80"}]
+    engine = EngineFacts("podman", "4.3.1", schedules_healthchecks=False, rootless=True, unprivileged_port_start=80)
+
+    found = findings_by_key(model_of({"ports": ports}), engine)
+
+    assert found["services.web.ports[0].published"].message == (
+        "a rootless podman cannot publish port 79, below 80, the value of net.ipv4.ip_unprivileged_port_start on this machine")
+    assert "services.web.ports[1].published" not in found
 
 
 def test_attachment_ipv6_address_is_unsupported() -> None:

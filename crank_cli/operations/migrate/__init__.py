@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crank_cli.errors import UsageError
+from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
-from crank_cli.operations.migrate.findings import Finding
 from crank_cli.operations.migrate.inventory import build_plan
 from crank_cli.operations.migrate.migration import Engines, Migration, finish_source, ignoring_interrupts, undo
 from crank_cli.operations.migrate.plan import Plan

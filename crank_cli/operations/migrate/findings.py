@@ -1,64 +1,71 @@
-"""Compatibility findings: what the target engine does not support or treats differently.
+"""The findings of a migration plan: the general capability check for the target, and what the move changes.
 
-Each finding names the service and key, what differs on the target, and what crank will do
-about it. `--strict` turns every finding into an error; a blocking finding is an error even
-without it, because the migration cannot succeed or would lose data.
+`capabilities.check_project` reports what the target engine emulates or cannot honour for
+the moved services, as `crank config --check` does for the chosen engine. The rules here
+add, at level `migration`, only what moving the project changes. Examples are a dependency
+left on the source, an anonymous volume that cannot travel, or a volume driver that the copy
+does not recreate. `--strict` turns every finding into an error, and a blocking one is an
+error even without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from crank_cli.errors import CrankError
+from crank_cli.operations.capabilities import (
+    MIGRATION,
+    EngineFacts,
+    Finding,
+    check_image_labels,
+    check_project,
+)
 from crank_cli.operations.graph import dependencies
+from crank_cli.runtime import queries
+from crank_cli.runtime.compatible import DockerCompatibleEngine
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One difference between the source and the target that matters for this project."""
-
-    subject: str
-    problem: str
-    action: str
-    blocking: bool = False
-
-    def line(self) -> str:
-        return f"{self.subject}: {self.problem}; {self.action}"
-
-    def as_dict(self) -> dict[str, object]:
-        return {"subject": self.subject, "problem": self.problem, "action": self.action, "blocking": self.blocking}
+def migration_finding(key: str, message: str, *, service: str | None = None, blocking: bool = False) -> Finding:
+    return Finding(MIGRATION, service, key, message, blocking)
 
 
-@dataclass(frozen=True)
-class TargetFacts:
-    """Facts about the target engine, read before the move."""
+def target_facts(target: DockerCompatibleEngine) -> EngineFacts:
+    """Read what the capability check needs to know about the target engine."""
+    info = target.probe()
+    try:
+        rootless = queries.is_rootless(target)
+    except CrankError:
+        rootless = False
+    return EngineFacts(target.name, info.version or "", target.schedules_healthchecks, rootless=rootless,
+                       unprivileged_port_start=queries.unprivileged_port_start())
 
-    name: str
-    source_name: str
-    rootless: bool = False
-    schedules_healthchecks: bool = True
-    unprivileged_port_start: int | None = None
+
+def capability_findings(model: Mapping[str, Any], moved: Iterable[str], facts: EngineFacts,
+                        image_labels: Mapping[str, Mapping[str, str]]) -> list[Finding]:
+    """Return the general check's findings for the moved services on the target engine.
+
+    `image_labels` maps each moved service to the labels of the image it runs on the source.
+    """
+    chosen = set(moved)
+    restricted = {**model, "services": {name: model["services"][name] for name in sorted(chosen)}}
+    found = check_project(restricted, facts)
+    labels = {name: value for name, value in image_labels.items() if name in chosen}
+    return found + check_image_labels(labels, facts.name)
 
 
-def service_findings(
-    services: Mapping[str, dict[str, Any]], moved: Iterable[str], facts: TargetFacts
-) -> list[Finding]:
-    """Return the findings about the keys of the services that move."""
+def service_findings(services: Mapping[str, dict[str, Any]], moved: Iterable[str], *, source: str,
+                     target: str) -> list[Finding]:
+    """Return the findings about what the move changes for the moved services."""
     findings: list[Finding] = []
     for name in sorted(moved):
-        service = services[name]
-        findings += _network_findings(name, service, facts)
-        findings += _gpu_findings(name, service, facts)
-        findings += _port_findings(name, service, facts)
-        findings += _health_findings(name, service, facts)
-        findings += _restart_findings(name, service, facts)
-        findings += _anonymous_volume_findings(name, service)
-    findings += _left_behind_dependencies(services, set(moved), facts)
+        findings += _restart_findings(name, services[name], source, target)
+        findings += _anonymous_volume_findings(name, services[name])
+    findings += _left_behind_dependencies(services, set(moved), source)
     return findings
 
 
-def volume_findings(volumes: Mapping[str, dict[str, Any]], used: Iterable[str], facts: TargetFacts) -> list[Finding]:
+def volume_findings(volumes: Mapping[str, dict[str, Any]], used: Iterable[str], target: str) -> list[Finding]:
     """Return the findings about the top-level volumes that the moved services mount."""
     findings = []
     for key in sorted(used):
@@ -66,109 +73,42 @@ def volume_findings(volumes: Mapping[str, dict[str, Any]], used: Iterable[str], 
         name = volume.get("name", key)
         driver = volume.get("driver")
         if driver and driver != "local" or volume.get("driver_opts"):
-            findings.append(Finding(
-                f"volume {name}",
-                f"uses driver {driver or 'local'} with options {sorted(volume.get('driver_opts') or {})}, "
-                f"which {facts.name} may not have or may mount elsewhere",
-                "crank creates a plain local volume on the target and copies the files into it",
-            ))
+            message = (f"volume {name} uses driver {driver or 'local'} with options {sorted(volume.get('driver_opts') or {})}, "
+                       f"which {target} may not have or may mount elsewhere, so crank creates a plain local volume "
+                       "on the target and copies the files into it")
+            findings.append(migration_finding(f"volumes.{key}.driver", message))
         if volume.get("external"):
-            findings.append(Finding(
-                f"volume {name}",
-                "is external, so the project does not create it",
-                "crank creates it on the target, without project labels, and copies its files",
-            ))
+            message = (f"volume {name} is external, so the project does not create it. crank creates it on the target, "
+                       "without project labels, and copies its files")
+            findings.append(migration_finding(f"volumes.{key}.external", message))
     return findings
 
 
-def _network_findings(name: str, service: dict[str, Any], facts: TargetFacts) -> list[Finding]:
-    if service.get("network_mode") != "host" or not facts.rootless:
-        return []
-    return [Finding(
-        f"service {name} network_mode",
-        f"host networking under rootless {facts.name} runs in a user namespace: the service cannot "
-        "bind privileged ports and sees host devices without root rights",
-        "crank starts it with the same network_mode; check that it still binds its ports",
-    )]
-
-
-def _gpu_findings(name: str, service: dict[str, Any], facts: TargetFacts) -> list[Finding]:
-    devices = (((service.get("deploy") or {}).get("resources") or {}).get("reservations") or {}).get("devices") or ()
-    wants_gpu = any("gpu" in (device.get("capabilities") or ()) for device in devices)
-    wants_gpu = wants_gpu or bool(service.get("gpus")) or service.get("runtime") == "nvidia"
-    if not wants_gpu:
-        return []
-    return [Finding(
-        f"service {name} GPU request",
-        f"{facts.name} gives containers GPUs through its own device setup (CDI for Podman, "
-        "the NVIDIA runtime for Docker), which crank does not configure",
-        "crank starts the service without a GPU",
-    )]
-
-
-def _port_findings(name: str, service: dict[str, Any], facts: TargetFacts) -> list[Finding]:
-    if not facts.rootless:
-        return []
-    lowest = facts.unprivileged_port_start if facts.unprivileged_port_start is not None else 1024
-    findings = []
-    for port in service.get("ports") or ():
-        published = str(port.get("published") or "")
-        first = published.split("-", 1)[0]
-        if first.isdigit() and int(first) < lowest:
-            findings.append(Finding(
-                f"service {name} port {published}",
-                f"rootless {facts.name} cannot bind ports below {lowest} "
-                "(net.ipv4.ip_unprivileged_port_start)",
-                "the service will fail to start on the target and crank will move the project back",
-            ))
-    return findings
-
-
-def _health_findings(name: str, service: dict[str, Any], facts: TargetFacts) -> list[Finding]:
-    check = service.get("healthcheck") or {}
-    if facts.schedules_healthchecks or not check or check.get("disable"):
-        return []
-    return [Finding(
-        f"service {name} healthcheck",
-        f"{facts.name} runs healthchecks only through systemd timers, which this machine may lack",
-        f"crank runs the check itself while it verifies the move; afterwards the health shown "
-        f"stays at its last result unless something runs `{facts.name} healthcheck run`",
-    )]
-
-
-def _restart_findings(name: str, service: dict[str, Any], facts: TargetFacts) -> list[Finding]:
+def _restart_findings(name: str, service: dict[str, Any], source: str, target: str) -> list[Finding]:
     policy = service.get("restart")
-    if facts.name != "podman" or policy not in ("always", "unless-stopped"):
+    if target != "podman" or policy not in ("always", "unless-stopped"):
         return []
-    return [Finding(
-        f"service {name} restart: {policy}",
-        "Podman has no daemon: it restarts a container that exits, but after a reboot only "
-        "when podman-restart.service is enabled",
-        "crank keeps the policy as written",
-    )]
+    message = (f"{source} restarts the container after a reboot, and Podman, which has no daemon, does so only "
+               "when podman-restart.service is enabled. crank keeps the policy as written")
+    return [migration_finding(f"services.{name}.restart", message, service=name)]
 
 
 def _anonymous_volume_findings(name: str, service: dict[str, Any]) -> list[Finding]:
     findings = []
-    for volume in service.get("volumes") or ():
+    for index, volume in enumerate(service.get("volumes") or ()):
         if volume.get("type") == "volume" and not volume.get("source"):
-            findings.append(Finding(
-                f"service {name} anonymous volume {volume.get('target')}",
-                "an anonymous volume has no name to copy it by",
-                "the service starts on the target with an empty volume there",
-            ))
+            message = (f"the anonymous volume at {volume.get('target')} has no name to copy it by, "
+                       "so the service starts on the target with an empty volume there")
+            findings.append(migration_finding(f"services.{name}.volumes[{index}]", message, service=name))
     return findings
 
 
-def _left_behind_dependencies(services: Mapping[str, dict[str, Any]], moved: set[str], facts: TargetFacts) -> list[Finding]:
+def _left_behind_dependencies(services: Mapping[str, dict[str, Any]], moved: set[str], source: str) -> list[Finding]:
     findings = []
     graph = dependencies(services)
     for name in sorted(moved):
         for dependency in sorted(graph[name] - moved):
-            findings.append(Finding(
-                f"service {name} depends_on {dependency}",
-                f"{dependency} stays on {facts.source_name}, so {name} cannot reach it by its "
-                "service name from the target's network",
-                f"{name} reaches {dependency} only through ports that {dependency} publishes on the host",
-            ))
+            message = (f"{dependency} stays on {source}, so {name} cannot reach it by its service name from the "
+                       f"target's network, only through ports that {dependency} publishes on the host")
+            findings.append(migration_finding(f"services.{name}.depends_on.{dependency}", message, service=name))
     return findings

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crank_cli.errors import CrankError, UsageError
+from crank_cli.errors import UsageError
 from crank_cli.operations import labels, specs
+from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.migrate import hostaccess
 from crank_cli.operations.migrate import plan as planning
 from crank_cli.operations.migrate.findings import (
-    Finding,
-    TargetFacts,
+    capability_findings,
+    migration_finding,
     service_findings,
+    target_facts,
     volume_findings,
 )
 from crank_cli.operations.migrate.plan import (
@@ -83,13 +85,14 @@ def build_plan(
         networks=source.list_networks(dict(project_filters(project.name))[started_by]), started_by=started_by,
     )
     plan.images = _images(project, source, target, plan.moved_containers)
+    labels = {container.service: source.image_labels(container.image_id) or {} for container in plan.moved_containers}
+    plan.findings = capability_findings(project.model, moved, target_facts(target), labels)
+    plan.findings += service_findings(project.model["services"], moved, source=source.name, target=target.name)
     plan.findings += _retag_findings(target, plan.images)
-    facts = _target_facts(source, target)
-    plan.findings = service_findings(project.model["services"], moved, facts)
     _choose_helper(plan, source, target, helper_image, project, _volume_users(project, moved))
     plan.volumes = _volumes(project, source, target, plan, moved)
     plan.findings += _busybox_findings(plan)
-    plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), facts)
+    plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), target.name)
     plan.findings += _target_conflicts(project, target, moved)
     return plan, inspected
 
@@ -130,11 +133,11 @@ def _retag_findings(target: DockerCompatibleEngine, images: list[ImageCopy]) -> 
         for reference in image.references:
             present = queries.image_id(target, reference)
             if present is not None and present != image.image_id:
-                findings.append(Finding(
-                    f"image {reference}", f"names image {present[:12]} on {target.name}, "
-                    f"but the source containers run {image.image_id[:12]}",
-                    f"crank points {reference} at the source's image; the other stays on {target.name} "
-                    "without that name (an undo names it again)",
+                findings.append(migration_finding(
+                    f"image {reference}",
+                    f"{reference} names image {present[:12]} on {target.name}, but the source containers run "
+                    f"{image.image_id[:12]}, so crank points {reference} at the source's image. The other image stays "
+                    f"on {target.name} without that name, and an undo names it again",
                 ))
     return findings
 
@@ -150,8 +153,9 @@ def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCom
     for key, users in _volume_users(project, moved).items():
         name = planning.volume_name(project, key)
         if not queries.volume_exists(source, name):
-            plan.findings.append(Finding(f"volume {name}", f"does not exist on {source.name}",
-                                         "crank copies nothing for it; the target starts with an empty volume"))
+            plan.findings.append(migration_finding(
+                f"volume {name}", f"volume {name} does not exist on {source.name}, so crank copies nothing "
+                "for it and the target starts with an empty volume"))
             continue
         kilobytes = transfer.volume_kilobytes(source, _helper(plan), name) if plan.helper_image else 0
         on_target = queries.volume_exists(target, name)
@@ -168,13 +172,14 @@ def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCom
 def _existing_volume_finding(project: Project, target: DockerCompatibleEngine, name: str) -> Finding:
     owner = (queries.volume_labels(target, name) or {}).get(labels.PROJECT)
     if owner == project.name:
-        return Finding(
-            f"volume {name}", f"already exists on {target.name}, left from an earlier run of the project there",
-            "crank replaces its content with the source's; an undo cannot bring the old content back",
+        return migration_finding(
+            f"volume {name}", f"volume {name} already exists on {target.name}, left from an earlier run of the "
+            "project there, so crank replaces its content with the source's. An undo cannot bring the old content back",
         )
-    return Finding(
-        f"volume {name}", f"already exists on {target.name} and does not belong to project {project.name}",
-        f"remove or rename it first ({target.name} volume rm {name}); crank does not overwrite it", blocking=True,
+    return migration_finding(
+        f"volume {name}", f"volume {name} already exists on {target.name} and does not belong to project "
+        f"{project.name}, and crank does not overwrite it. Remove or rename it first ({target.name} volume rm {name})",
+        blocking=True,
     )
 
 
@@ -209,9 +214,9 @@ def _choose_helper(plan: Plan, source: DockerCompatibleEngine, target: DockerCom
             fallback = (image, tar)
     if fallback is None:
         searched = requested or "the images of the services that mount the volumes"
-        plan.findings.append(Finding(
-            "volume copy", f"no tar found in {searched}, and helper containers need one to copy volumes",
-            "pass --helper-image with an image that has GNU tar (or BusyBox tar) on the source engine",
+        plan.findings.append(migration_finding(
+            "volume copy", f"no tar found in {searched}, and helper containers need one to copy volumes. Pass "
+            "--helper-image with an image that has GNU tar (or BusyBox tar) on the source engine",
             blocking=True,
         ))
         return
@@ -229,25 +234,13 @@ def _busybox_findings(plan: Plan) -> list[Finding]:
     if plan.helper_tar != transfer.BUSYBOX_TAR or not through_tar:
         return []
     assert plan.helper_image is not None
-    return [Finding(
+    return [migration_finding(
         f"volume {', '.join(through_tar)}",
-        f"is copied by helper containers, and the helper image {plan.helper_image[:12]} has BusyBox tar, "
-        "which copies no extended attributes or ACLs and does not restore the times of directories and symlinks",
-        "crank copies contents, owners, modes, file times and symlinks; pass --helper-image with "
-        "an image that has GNU tar to keep the rest",
+        f"helper containers copy this volume with the BusyBox tar of image {plan.helper_image[:12]}, which "
+        "copies no extended attributes or ACLs and does not restore the times of directories and symlinks. crank "
+        "copies contents, owners, modes, file times and symlinks. Pass --helper-image with an image that has "
+        "GNU tar to keep the rest",
     )]
-
-
-def _target_facts(source: DockerCompatibleEngine, target: DockerCompatibleEngine) -> TargetFacts:
-    try:
-        rootless = queries.is_rootless(target)
-    except CrankError:
-        rootless = False
-    return TargetFacts(
-        name=target.name, source_name=source.name, rootless=rootless,
-        schedules_healthchecks=target.schedules_healthchecks,
-        unprivileged_port_start=queries.unprivileged_port_start(),
-    )
 
 
 def _target_conflicts(project: Project, target: DockerCompatibleEngine, moved: Sequence[str]) -> list[Finding]:
@@ -257,18 +250,19 @@ def _target_conflicts(project: Project, target: DockerCompatibleEngine, moved: S
         # Services moved earlier by a per-service cut-over may already run there.
         present = [s.name for s in states if tool != "crank" or s.labels.get(labels.SERVICE) in moved]
         if present:
-            findings.append(Finding(
+            findings.append(migration_finding(
                 f"project {project.name} on {target.name}",
-                f"the target already has containers of the project started by {tool}: {', '.join(sorted(present))}",
-                f"remove them first (crank --runtime {target.name} down), or migrate from {target.name}",
+                f"the target already has containers of the project started by {tool}: {', '.join(sorted(present))}. "
+                f"Remove them first (crank --runtime {target.name} down), or migrate from {target.name}",
                 blocking=True,
             ))
     existing_names = queries.container_names(target)
     for service in moved:
         name = specs.container_name(project, service)
-        if name in existing_names and not any(name in finding.problem for finding in findings):
-            findings.append(Finding(
-                f"service {service}", f"a container named {name} already exists on {target.name}",
-                "remove or rename it first", blocking=True,
+        if name in existing_names and not any(name in finding.message for finding in findings):
+            findings.append(migration_finding(
+                f"services.{service}.container_name",
+                f"a container named {name} already exists on {target.name}. Remove or rename it first",
+                service=service, blocking=True,
             ))
     return findings

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import UsageError
 from crank_cli.operations import labels, specs
+from crank_cli.operations.capabilities import MIGRATION, Finding
 from crank_cli.operations.graph import dependencies
-from crank_cli.operations.migrate.findings import Finding
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -44,7 +44,7 @@ class VolumeCopy:
     """A named volume that moved services mount, and how it is planned to travel.
 
     `method` is `host` (between the volume folders on this machine) or `containers` (a tar
-    stream between helper containers); `method_reason` says why the host copy is not possible.
+    stream between helper containers); `method_reason` is why the host copy is not possible.
     """
 
     name: str
@@ -87,9 +87,7 @@ class Plan:
         return [container.name for container in self.moved_containers if container.running]
 
     def as_dict(self) -> dict[str, Any]:
-        document = asdict(self)
-        document["findings"] = [finding.as_dict() for finding in self.findings]
-        return document
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> Plan:
@@ -102,11 +100,18 @@ class Plan:
             images=[ImageCopy(**{**item, "references": tuple(item["references"])}) for item in document["images"]],
             volumes=[VolumeCopy(**{**item, "services": tuple(item["services"])}) for item in document["volumes"]],
             networks=list(document["networks"]),
-            findings=[Finding(**item) for item in document["findings"]],
+            findings=[_finding(item) for item in document["findings"]],
             helper_image=document.get("helper_image"),
             helper_tar=document.get("helper_tar"),
             started_by=document.get("started_by", "crank"),
         )
+
+
+def _finding(item: Mapping[str, Any]) -> Finding:
+    """Read a finding from a record, including the subject, problem and action form of older records."""
+    if "subject" in item:
+        return Finding(MIGRATION, None, item["subject"], f"{item['problem']}. {item['action']}", bool(item.get("blocking")))
+    return Finding(**item)
 
 
 def check_cut_over(services: Mapping[str, dict[str, Any]], moved: Iterable[str], *, source: str, target: str) -> None:

@@ -92,7 +92,7 @@ def test_plan_lists_images_volumes_and_findings(tmp_path: Path, monkeypatch: pyt
         (IMAGE_ID, ("localhost/db:1", "localhost/web:1"), 5000, False)]
     assert [(volume.name, volume.services, volume.kilobytes) for volume in plan.volumes] == [("demo_data", ("db",), 2048)]
     assert (plan.helper_image, plan.helper_tar) == (IMAGE_ID, "gnu")
-    assert [finding.subject for finding in plan.findings] == ["service web port 80"]
+    assert [(finding.level, finding.key) for finding in plan.findings] == [("unsupported", "services.web.ports[0].published")]
     assert len(inspected) == 2
 
 
@@ -163,9 +163,9 @@ def test_busybox_finding_only_for_containers() -> None:
 
     assert [(volume.method, volume.method_reason) for volume in plan.volumes] == [
         ("containers", "the mount point /nonexistent/_data of volume demo_data is not a folder on this machine")]
-    busybox = [finding for finding in plan.findings if "BusyBox tar" in finding.problem]
+    busybox = [finding for finding in plan.findings if "BusyBox tar" in finding.message]
     assert len(busybox) == 1
-    assert busybox[0].subject == "volume demo_data"
+    assert (busybox[0].level, busybox[0].key) == ("migration", "volume demo_data")
 
 
 def test_host_copy_plan_has_no_busybox_finding(tmp_path: Path) -> None:
@@ -174,4 +174,4 @@ def test_host_copy_plan_has_no_busybox_finding(tmp_path: Path) -> None:
     plan, _ = build_plan(project(), source, target, ())
 
     assert [(volume.method, volume.method_reason) for volume in plan.volumes] == [("host", None)]
-    assert not [finding for finding in plan.findings if "BusyBox tar" in finding.problem]
+    assert not [finding for finding in plan.findings if "BusyBox tar" in finding.message]

@@ -9,7 +9,8 @@ import pytest
 from crank_cli.errors import UsageError
 from crank_cli.operations.migrate import FindingsError, check_findings
 from crank_cli.operations.migrate.describe import human_size, plan_lines
-from crank_cli.operations.migrate.findings import Finding, TargetFacts, service_findings, volume_findings
+from crank_cli.operations.capabilities import EMULATED, MIGRATION, UNSUPPORTED, EngineFacts, Finding
+from crank_cli.operations.migrate.findings import capability_findings, service_findings, volume_findings
 from crank_cli.operations.migrate.plan import (
     ImageCopy,
     Plan,
@@ -27,9 +28,8 @@ SERVICES: dict[str, dict[str, Any]] = {
             "volumes": [{"type": "volume", "source": "static", "target": "/www"}]},
     "worker": {"volumes": [{"type": "volume", "source": "static", "target": "/out"}]},
 }
-ROOTLESS_PODMAN = TargetFacts(name="podman", source_name="docker", rootless=True,
-                              schedules_healthchecks=False, unprivileged_port_start=1024)
-ROOTFUL_DOCKER = TargetFacts(name="docker", source_name="podman")
+ROOTLESS_PODMAN = EngineFacts("podman", "4.3.1", schedules_healthchecks=False, rootless=True, unprivileged_port_start=1024)
+ROOTFUL_DOCKER = EngineFacts("docker", "20.10.24", schedules_healthchecks=True)
 
 
 def test_cut_over_allows_service_nobody_needs() -> None:
@@ -66,48 +66,63 @@ def test_shared_volume_allowed_when_both_move() -> None:
     check_shared_volumes(SERVICES, ["web", "worker"], ["web", "worker", "db"])
 
 
+def all_findings(services: dict[str, Any], moved: list[str], facts: EngineFacts, source: str) -> list[Finding]:
+    model = {"services": {name: {"image": "busybox", **service} for name, service in services.items()}}
+    return [*capability_findings(model, moved, facts, {}),
+            *service_findings(model["services"], moved, source=source, target=facts.name)]
+
+
 def test_findings_for_rootless_podman() -> None:
     services = {
         "host": {"network_mode": "host"},
-        "gpu": {"deploy": {"resources": {"reservations": {"devices": [{"capabilities": ["gpu"], "count": 1}]}}}},
         "low": {"ports": [{"target": 80, "published": "80", "protocol": "tcp"},
                           {"target": 443, "published": "8443", "protocol": "tcp"}]},
-        "checked": {"healthcheck": {"test": ["CMD", "true"]}, "restart": "always"},
+        "checked": {"healthcheck": {"test": ["CMD-SHELL", "true"]}, "restart": "always"},
         "scratch": {"volumes": [{"type": "volume", "target": "/tmp/cache"}]},
     }
 
-    findings = service_findings(services, services, ROOTLESS_PODMAN)
+    findings = all_findings(services, list(services), ROOTLESS_PODMAN, "docker")
 
-    subjects = [finding.subject for finding in findings]
-    assert subjects == [
-        "service checked healthcheck",
-        "service checked restart: always",
-        "service gpu GPU request",
-        "service host network_mode",
-        "service low port 80",
-        "service scratch anonymous volume /tmp/cache",
+    assert [(finding.level, finding.key) for finding in findings] == [
+        (EMULATED, "services.checked.healthcheck"),
+        (UNSUPPORTED, "services.host.network_mode"),
+        (UNSUPPORTED, "services.low.ports[0].published"),
+        (MIGRATION, "services.checked.restart"),
+        (MIGRATION, "services.scratch.volumes[0]"),
     ]
-    assert "crank starts the service without a GPU" in findings[2].action
-    assert "below 1024" in findings[4].problem
+    assert "cannot bind ports below 1024" in findings[1].message
+    assert "podman-restart.service" in findings[3].message
     assert not any(finding.blocking for finding in findings)
 
 
 def test_rootful_docker_no_port_findings() -> None:
     services = {"web": {"network_mode": "host", "ports": [{"target": 80, "published": "80"}],
-                        "healthcheck": {"test": ["CMD", "true"]}, "restart": "always"}}
-    assert service_findings(services, ["web"], ROOTFUL_DOCKER) == []
+                        "healthcheck": {"test": ["CMD-SHELL", "true"]}, "restart": "always"}}
+    assert all_findings(services, ["web"], ROOTFUL_DOCKER, "podman") == []
 
 
 def test_port_below_lowered_unprivileged_start_is_fine() -> None:
-    facts = TargetFacts(name="podman", source_name="docker", rootless=True, unprivileged_port_start=80)
+    facts = EngineFacts("podman", "4.3.1", schedules_healthchecks=True, rootless=True, unprivileged_port_start=80)
     services = {"web": {"ports": [{"target": 80, "published": "80"}]}}
-    assert service_findings(services, ["web"], facts) == []
+    assert all_findings(services, ["web"], facts, "docker") == []
+
+
+def test_capability_check_covers_moved_services_only() -> None:
+    services = {"web": {"domainname": "example.org"}, "other": {"domainname": "example.org"}}
+    labels = {"web": {"org.crank.runtime.compatible": "docker"}, "other": {"org.crank.runtime.compatible": "docker"}}
+    model = {"services": {name: {"image": "busybox", **service} for name, service in services.items()}}
+
+    findings = capability_findings(model, ["web"], ROOTLESS_PODMAN, labels)
+
+    assert [(finding.level, finding.key) for finding in findings] == [
+        (UNSUPPORTED, "services.web.domainname"), (UNSUPPORTED, "services.web.image")]
 
 
 def test_dependency_left_behind_is_finding() -> None:
-    findings = service_findings(SERVICES, ["web"], ROOTFUL_DOCKER)
-    assert [finding.subject for finding in findings] == ["service web depends_on api"]
-    assert "api stays on podman" in findings[0].problem
+    findings = service_findings(SERVICES, ["web"], source="podman", target="docker")
+    assert [(finding.level, finding.service, finding.key) for finding in findings] == [
+        (MIGRATION, "web", "services.web.depends_on.api")]
+    assert "api stays on podman" in findings[0].message
 
 
 def test_volume_driver_and_external_findings() -> None:
@@ -117,23 +132,23 @@ def test_volume_driver_and_external_findings() -> None:
         "shared": {"name": "shared", "external": True},
     }
 
-    findings = volume_findings(volumes, ["plain", "nfs", "shared"], ROOTFUL_DOCKER)
+    findings = volume_findings(volumes, ["plain", "nfs", "shared"], "docker")
 
-    assert [finding.subject for finding in findings] == ["volume demo_nfs", "volume shared"]
-    assert "plain local volume" in findings[0].action
-    assert "is external" in findings[1].problem
+    assert [finding.key for finding in findings] == ["volumes.nfs.driver", "volumes.shared.external"]
+    assert "plain local volume" in findings[0].message
+    assert "is external" in findings[1].message
 
 
 def test_findings_stop_only_with_strict() -> None:
-    advisory = [Finding("service web restart: always", "differs", "kept")]
+    advisory = [Finding(EMULATED, "web", "services.web.healthcheck", "crank runs the check")]
     check_findings(advisory, strict=False)
     with pytest.raises(FindingsError) as raised:
         check_findings(advisory, strict=True)
-    assert raised.value.message.startswith("--strict makes every finding an error: service web restart: always")
+    assert raised.value.message == "--strict makes every finding an error: emulated: services.web.healthcheck: crank runs the check"
 
 
 def test_blocking_finding_stops_without_strict() -> None:
-    blocking = [Finding("service web", "name taken", "remove it", blocking=True)]
+    blocking = [Finding(MIGRATION, "web", "services.web.container_name", "name taken", blocking=True)]
     with pytest.raises(FindingsError) as raised:
         check_findings(blocking, strict=False)
     assert raised.value.exit_code == 2
@@ -148,7 +163,7 @@ def sample_plan() -> Plan:
         volumes=[VolumeCopy("demo_static", ("web",), 2048, on_target=False, method="host"),
                  VolumeCopy("demo_cache", ("web",), 0, on_target=True, method_reason="docker runs on another machine")],
         networks=["demo_default"],
-        findings=[Finding("service web restart: always", "differs", "kept")],
+        findings=[Finding(MIGRATION, "web", "services.web.restart", "differs. kept")],
         helper_image="a" * 64, helper_tar="gnu",
     )
 
@@ -156,6 +171,15 @@ def sample_plan() -> Plan:
 def test_plan_round_trips_through_record() -> None:
     plan = sample_plan()
     assert Plan.from_dict(plan.as_dict()) == plan
+
+
+def test_plan_reads_findings_of_older_records() -> None:
+    document = sample_plan().as_dict()
+    document["findings"] = [{"subject": "volume demo_x", "problem": "exists", "action": "remove it", "blocking": True}]
+
+    plan = Plan.from_dict(document)
+
+    assert plan.findings == [Finding(MIGRATION, None, "volume demo_x", "exists. remove it", blocking=True)]
 
 
 def test_plan_lists_moved_containers() -> None:
@@ -173,7 +197,7 @@ def test_dry_run_text_shows_sizes_and_findings() -> None:
     assert ("  demo_cache: copy 0 B (exists on the target), mounted by web, "
             "through helper containers (docker runs on another machine)") in lines
     assert "stop on docker: demo-web-1" in lines
-    assert "  service web restart: always: differs; kept" in lines
+    assert "  migration: services.web.restart: differs. kept" in lines
 
 
 def test_human_size_units() -> None:

@@ -1,0 +1,26 @@
+"""Options of `crank migrate` that are rejected before any engine or project is read."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def crank(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crank_cli", *args], cwd=folder, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "yaml", "--dry-run"], "crank: error: invalid --format 'yaml': use text or json\n"),
+    (["--format", "json"], "crank: error: --format json applies only to the plan that --dry-run prints\n"),
+])
+def test_invalid_format_rejected(tmp_path: Path, args: list[str], message: str) -> None:
+    result = crank(tmp_path, "migrate", "--to", "podman", *args)
+
+    assert result.returncode == 2
+    assert result.stderr == message
+    assert result.stdout == ""
