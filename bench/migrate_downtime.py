@@ -49,12 +49,21 @@ PAGE_HEADER = """# crank migrate: downtime
 Each row is one run of `bench/migrate_downtime.py`: a one-service project whose named volume
 contains the data shown is moved with `crank migrate`. Downtime is what crank prints: from
 stopping the service on the source until it runs (and is healthy) on the target. It includes
-the final volume pass, which reads both copies in full at the same time to compare their
-checksum manifests and then sends only what changed, so it grows with the volume's size even
-when nothing changed. Total is the whole `crank migrate` command, including the image copy
-and the first, full volume pass made while the source still serves.
+the final volume pass, whose cost depends on how the volume travels:
 
-| Date (UTC) | crank commit | From | To | Volume data | Helper tar | Downtime | Total | Machine |
+- Host copy (both engines on this machine, local volumes): the first pass stored a SHA-256 of
+  every file by its lstat key, so the final pass walks both folders with lstat, re-reads and
+  sends only files whose lstat changed, and compares full manifests built from lstat, the
+  extended attributes and the stored hashes. Its cost follows the number of files and what
+  changed, not the volume's size.
+- Helper containers (tar): the final pass reads both copies in full at the same time to
+  compare their checksum manifests, then sends only what changed, so it grows with the
+  volume's size even when nothing changed.
+
+Total is the whole `crank migrate` command, including the image copy and the first, full
+volume pass made while the source still serves.
+
+| Date (UTC) | crank commit | From | To | Volume data | Volume copy | Downtime | Total | Machine |
 |---|---|---|---|---|---|---|---|---|
 """
 
@@ -124,6 +133,15 @@ def commit() -> str:
     return found.stdout.strip() or "unknown"
 
 
+def copy_path(progress: str) -> str:
+    """Return how the volume travelled, from the final pass's progress line."""
+    if "final pass (host copy)" in progress:
+        return "host copy"
+    helper = re.search(r"\((gnu|busybox) tar\)", progress)
+    tar = "BusyBox" if helper is None or helper.group(1) == "busybox" else "GNU"
+    return f"helper containers, {tar} tar"
+
+
 def append_row(output: Path, row: list[str]) -> None:
     if not output.exists():
         output.write_text(PAGE_HEADER)
@@ -148,10 +166,9 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             remove_project(name, (options.source, options.target))
     downtime = re.search(r"^downtime: ([0-9.]+) s", result.stdout, re.MULTILINE)
-    helper = re.search(r"\((gnu|busybox) tar\)", result.stderr) or re.search(r"has (BusyBox) tar", result.stderr)
-    tar = "BusyBox" if helper is None or helper.group(1).lower() == "busybox" else "GNU"
     data = f"{options.size_mib} MiB in {LARGE_FILES} files + {SMALL_FILES} files of 1 KiB"
-    row = [datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), commit(), options.source, options.target, data, tar,
+    row = [datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"), commit(), options.source, options.target, data,
+           copy_path(result.stderr),
            f"{downtime.group(1)} s" if downtime else "not printed", f"{total:.1f} s", machine()]
     append_row(options.output, row)
     sys.stdout.write(result.stderr + result.stdout)
