@@ -17,7 +17,9 @@ from crank_cli import process
 from crank_cli.errors import NoUsableEngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import ENGINES
+from crank_cli.runtime import docker_socket
 from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.models import EngineInfo
 from crank_cli.settings import Settings
 
@@ -35,9 +37,16 @@ class Resolution:
 
 def make_backend(name: str, runner: Runner = process.run,
                  attached_runner: AttachedRunner = process.run_attached) -> DockerCompatibleEngine:
-    """Return the adapter registered under `name`."""
+    """Return the adapter registered under `name`.
+
+    With the real process runner, Docker's adapter reads from the local daemon's socket. A
+    fake or printing runner stands for the engine as a whole, so reads go through it too.
+    """
     engine_class = ENGINES[name]
-    return engine_class(runner=runner, attached_runner=attached_runner)  # type: ignore[call-arg]
+    backend = engine_class(runner=runner, attached_runner=attached_runner)  # type: ignore[call-arg]
+    if runner is process.run and isinstance(backend, DockerEngine):
+        backend.read_through(docker_socket.from_environment())
+    return backend
 
 
 def dry_run_backend(resolution: Resolution, write: Callable[[str], None]) -> DockerCompatibleEngine:

@@ -1,0 +1,141 @@
+"""The Docker socket reader, against a small HTTP server on a Unix socket standing in for the daemon."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crank_cli.errors import EngineError
+from crank_cli.runtime import docker_socket
+from crank_cli.runtime.docker import DockerEngine
+from crank_cli.runtime.docker_socket import ApiError, DockerSocket, SocketUnreachable, from_environment, label_filter
+from tests.unit.fakes import FakeRunner
+
+
+class FakeDaemon:
+    """Respond to each request with the status and JSON body that `routes` gives for its target."""
+
+    def __init__(self, path: Path, routes: dict[str, tuple[int, object]]) -> None:
+        self.routes = routes
+        self.requests: list[str] = []
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(4096)
+                target = request.split(b" ", 2)[1].decode()
+                self.requests.append(target)
+                status, body = self.routes.get(target.split("?")[0], (404, {"message": f"no route {target}"}))
+                payload = json.dumps(body).encode()
+                connection.sendall(b"HTTP/1.0 %d X\r\nContent-Type: application/json\r\n\r\n%s" % (status, payload))
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def daemon_path(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "docker.sock"
+
+
+def test_get_sends_query_decodes_json(daemon_path: Path) -> None:
+    daemon = FakeDaemon(daemon_path, {"/containers/json": (200, [{"Id": "abc"}])})
+    try:
+        answer = DockerSocket(str(daemon_path)).get("/containers/json", {"all": "1", **label_filter({"a": "b", "c": None})})
+    finally:
+        daemon.close()
+    assert answer == [{"Id": "abc"}]
+    assert daemon.requests == ["/containers/json?all=1&filters=%7B%22label%22%3A+%5B%22a%3Db%22%2C+%22c%22%5D%7D"]
+
+
+def test_error_status_keeps_message(daemon_path: Path) -> None:
+    daemon = FakeDaemon(daemon_path, {"/images/x/json": (500, {"message": "disk on fire"})})
+    api = DockerSocket(str(daemon_path))
+    try:
+        with pytest.raises(ApiError, match="500: disk on fire"):
+            api.get("/images/x/json")
+        assert api.get_or_none("/images/missing/json") is None
+    finally:
+        daemon.close()
+
+
+def test_missing_socket_unreachable(tmp_path: Path) -> None:
+    with pytest.raises(SocketUnreachable, match="Cannot connect to the Docker daemon at unix://"):
+        DockerSocket(str(tmp_path / "none.sock")).get("/version")
+
+
+def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    record = {"Id": "c1", "Name": "/demo-web-1", "Image": "sha256:" + "b" * 64,
+              "State": {"Status": "running"}, "Config": {"Labels": {"io.crank.service": "web"}}}
+    daemon = FakeDaemon(daemon_path, {
+        "/version": (200, {"Version": "27.1.0"}),
+        "/containers/json": (200, [{"Id": "c1"}]),
+        "/containers/c1/json": (200, record),
+        "/networks": (200, [{"Name": "demo_default"}]),
+        "/volumes": (200, {"Volumes": [{"Name": "demo_data"}]}),
+        "/images/busybox%3Alatest/json": (200, {"Id": "sha256:" + "b" * 64, "Config": {"Labels": {"k": "v"}}}),
+    })
+    monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
+    runner = FakeRunner({})
+    engine = DockerEngine(runner=runner)
+    engine.read_through(DockerSocket(str(daemon_path)))
+    try:
+        assert engine.probe().version == "27.1.0"
+        [state] = engine.list_containers({"io.crank.project": "demo"})
+        assert (state.name, state.service, state.image_id) == ("demo-web-1", "web", "b" * 64)
+        assert engine.list_networks({}) == ["demo_default"]
+        assert engine.list_volumes({}) == ["demo_data"]
+        facts = engine.image_facts("busybox:latest")
+        assert facts is not None and facts.labels == {"k": "v"}
+        assert engine.image_id("other") is None
+    finally:
+        daemon.close()
+    assert runner.calls == []
+
+
+def test_unreachable_daemon_unusable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
+    engine = DockerEngine(runner=FakeRunner({}))
+    engine.read_through(DockerSocket(str(tmp_path / "gone.sock")))
+    info = engine.probe()
+    assert not info.usable
+    assert info.reason is not None and "Cannot connect to the Docker daemon" in info.reason
+    with pytest.raises(EngineError):
+        engine.list_networks({})
+
+
+@pytest.mark.parametrize(
+    ("environ", "config", "expected"),
+    [
+        ({}, None, docker_socket.DEFAULT_SOCKET),
+        ({"DOCKER_HOST": "unix:///run/user/1000/docker.sock"}, None, "/run/user/1000/docker.sock"),
+        ({"DOCKER_HOST": "tcp://127.0.0.1:2375"}, None, None),
+        ({"DOCKER_HOST": "ssh://me@box"}, None, None),
+        ({"DOCKER_CONTEXT": "remote"}, None, None),
+        ({"DOCKER_CONTEXT": "default"}, None, docker_socket.DEFAULT_SOCKET),
+        ({}, {"currentContext": "remote"}, None),
+        ({}, {"auths": {}}, docker_socket.DEFAULT_SOCKET),
+    ],
+)
+def test_socket_only_where_client_uses_it(tmp_path: Path, environ: dict[str, str],
+                                                                config: dict | None, expected: str | None) -> None:
+    if config is not None:
+        (tmp_path / "config.json").write_text(json.dumps(config))
+    found = from_environment({**environ, "DOCKER_CONFIG": str(tmp_path)})
+    assert (found.path if found else None) == expected
