@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Optional
 
 import typer
@@ -70,7 +71,9 @@ def up(
         dry_run=is_dry_run(ctx, dry_run),
     )
     project = load_project(ctx, names)
-    engine = check_capabilities(ctx, project, resolve_engine(ctx, dry_run=options.dry_run, project=project.name), names, strict=strict)
+    engine, images = check_capabilities(ctx, project, resolve_engine(ctx, dry_run=options.dry_run, project=project.name),
+                                        names, strict=strict)
+    options = replace(options, known_images=images)
     with cancel_on_interrupt(), _lock(project.name, options.dry_run), progress(ctx) as events:
         result = run_up(project, engine.backend, options, events)
     for warning in result.warnings:
@@ -89,17 +92,19 @@ def check_capabilities(ctx: typer.Context, project, engine, services: tuple[str,
     from crank_cli.operations.capabilities import COMPATIBLE_LABEL
 
     selected = graph.with_dependencies(project.model["services"], services or project.model["services"])
-    found = preflight.findings(project, engine.backend, engine.info, selected)
+    images = preflight.inspect_images(project, engine.backend, selected)
+    found = preflight.findings(project, engine.backend, engine.info, selected, images)
     if any(COMPATIBLE_LABEL in finding.key for finding in found) and load_settings(ctx).runtime.value == "auto":
-        better = preflight.labelled_engine(project, engine, selected)
+        better = preflight.labelled_engine(project, engine, selected, images)
         if better is not None:
             render.info(f"using {better.info.name}: the images' {COMPATIBLE_LABEL} label does not list {engine.info.name}")
             engine = better
-            found = preflight.findings(project, engine.backend, engine.info, selected)
+            images = preflight.inspect_images(project, engine.backend, selected)
+            found = preflight.findings(project, engine.backend, engine.info, selected, images)
     for finding in found:
         render.warn(preflight.describe(finding))
     preflight.reject_if_strict(found, engine.info.name, strict=strict)
-    return engine
+    return engine, images
 
 
 def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ rootless mode, the labels of the images already present), so the check itself st
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from crank_cli.errors import CrankError, ExitCode
@@ -21,7 +21,7 @@ from crank_cli.operations.capabilities import (
 )
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.compatible import DockerCompatibleEngine
-from crank_cli.runtime.models import EngineInfo
+from crank_cli.runtime.models import EngineInfo, ImageFacts
 from crank_cli.runtime.resolve import Resolution, make_backend, probe_all
 
 if TYPE_CHECKING:
@@ -48,25 +48,37 @@ def is_rootless(backend: DockerCompatibleEngine) -> bool:
     return "/run/user/" in (backend.remote_endpoint or os.environ.get("DOCKER_HOST", ""))
 
 
-def image_labels(project: Project, backend: DockerCompatibleEngine, services: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Return the labels of each service's image that the engine already has."""
-    names = sorted(services)
-    found = run_all(lambda name: backend.image_labels(specs.image_name(project, name)), names, limit=8)
-    return {name: labels for name, labels in zip(names, found, strict=True) if labels is not None}
+def inspect_images(project: Project, backend: DockerCompatibleEngine, services: Iterable[str]) -> dict[str, ImageFacts | None]:
+    """Read each distinct image the services use once, all at the same time; None where missing."""
+    references = sorted({specs.image_name(project, name) for name in services})
+    return dict(zip(references, run_all(backend.image_facts, references, limit=8), strict=True))
 
 
-def findings(project: Project, backend: DockerCompatibleEngine, info: EngineInfo,
-             services: Iterable[str]) -> list[Finding]:
-    """Return every finding for the services on this engine, image labels included."""
+def image_labels(project: Project, images: Mapping[str, ImageFacts | None], services: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Return the labels of each service's image, for the images the engine has."""
+    found = {name: images.get(specs.image_name(project, name)) for name in services}
+    return {name: facts.labels for name, facts in sorted(found.items()) if facts is not None}
+
+
+def findings(project: Project, backend: DockerCompatibleEngine, info: EngineInfo, services: Iterable[str],
+             images: Mapping[str, ImageFacts | None] | None = None) -> list[Finding]:
+    """Return every finding for the services on this engine, image labels included.
+
+    `images` is what `inspect_images` returned for these services on this engine; without
+    it the images are read here.
+    """
     chosen = set(services)
+    if images is None:
+        images = inspect_images(project, backend, chosen)
     model = {**project.model, "services": {name: project.model["services"][name] for name in chosen}}
     found = check_project(model, engine_facts(backend, info))
-    return found + check_image_labels(image_labels(project, backend, chosen), info.name)
+    return found + check_image_labels(image_labels(project, images, chosen), info.name)
 
 
-def labelled_engine(project: Project, engine: Resolution, services: Iterable[str]) -> Resolution | None:
+def labelled_engine(project: Project, engine: Resolution, services: Iterable[str],
+                    images: Mapping[str, ImageFacts | None]) -> Resolution | None:
     """Return the usable engine that the images' compatibility labels prefer, if not the chosen one."""
-    labels = image_labels(project, engine.backend, services)
+    labels = image_labels(project, images, services)
     usable = {info.name: info for info in probe_all() if info.usable}
     order = preferred_engines(labels, list(usable))
     if not order or order[0] == engine.info.name:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import os
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -12,7 +12,7 @@ from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.models import ContainerState, ImageFacts
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -36,20 +36,27 @@ class Observed:
     images: dict[str, str | None]
 
 
-def observe(project: Project, backend: Backend, services: Iterable[str]) -> Observed:
-    """Read the project's containers, networks, volumes and image IDs, all at once."""
+def observe(project: Project, backend: Backend, services: Iterable[str],
+            known_images: Mapping[str, ImageFacts | None] | None = None) -> Observed:
+    """Read the project's containers, networks, volumes and image IDs, all at once.
+
+    Images in `known_images` were read moments ago and are not read again.
+    """
     found = labels.project_filter(project.name)
+    known = dict(known_images or {})
     references = sorted({specs.image_name(project, name) for name in services})
+    unknown = [reference for reference in references if reference not in known]
     with ThreadPoolExecutor(max_workers=4) as pool:
         containers = pool.submit(backend.list_containers, found)
         networks = pool.submit(backend.list_networks, found)
         volumes = pool.submit(backend.list_volumes, found)
-        image_ids = [pool.submit(backend.image_id, reference) for reference in references]
+        reads = [pool.submit(backend.image_facts, reference) for reference in unknown]
+        known.update(zip(unknown, (read.result() for read in reads), strict=True))
     return Observed(
         containers=containers.result(),
         networks=set(networks.result()),
         volumes=set(volumes.result()),
-        images={reference: future.result() for reference, future in zip(references, image_ids, strict=True)},
+        images={reference: facts.id if (facts := known[reference]) else None for reference in references},
     )
 
 

@@ -10,7 +10,7 @@ are left alone, so `up` on an unchanged project changes nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from crank_cli.operations.converge import ConvergeOptions, converge_service, rep
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.models import ContainerState, ImageFacts
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -41,6 +41,8 @@ class UpOptions:
     wait_timeout: float | None = None
     dependency_timeout: float | None = None
     dry_run: bool = False
+    # Images already read for the capability check, by reference, so `up` does not read them again.
+    known_images: Mapping[str, ImageFacts | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,7 +69,7 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     require_services(project, options.services)
     selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
     specs.require_images(project, selected)
-    state = resources.observe(project, backend, selected)
+    state = resources.observe(project, backend, selected, options.known_images)
     observed = by_service(state.containers)
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo
+from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, ImageFacts
 
 
 class Backend(abc.ABC):
@@ -75,6 +75,11 @@ class Backend(abc.ABC):
     def remove_containers(self, names: Sequence[str]) -> None:
         """Remove containers, stopping any that still run."""
 
+    def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
+        """Stop containers as `stop_containers` does, then remove them with their anonymous volumes."""
+        self.stop_containers(names, timeout)
+        self.remove_containers(names)
+
     @abc.abstractmethod
     def exec_attached(self, name: str, command: Sequence[str], *, interactive: bool, user: str | None,
                       workdir: str | None, environment: Mapping[str, str]) -> int:
@@ -108,6 +113,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def image_exists(self, reference: str) -> bool:
         """Tell whether the engine has an image by that name or ID."""
+
+    @abc.abstractmethod
+    def image_facts(self, reference: str) -> ImageFacts | None:
+        """Return an image's ID and labels, or None if the engine lacks it."""
 
     @abc.abstractmethod
     def image_id(self, reference: str) -> str | None:

@@ -19,7 +19,7 @@ from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, normalize_image_id, parse_json
-from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest
+from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest, ImageFacts
 
 PROBE_TIMEOUT_SECONDS = 5.0
 
@@ -220,21 +220,23 @@ class DockerCompatibleEngine(Backend):
     def image_exists(self, reference: str) -> bool:
         return self.image_id(reference) is not None
 
+    def image_facts(self, reference: str) -> ImageFacts | None:
+        """Return an image's ID and labels in one read, or None if the engine lacks the image."""
+        try:
+            output = self.run("image", "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", reference)
+        except EngineError:
+            return None
+        image_id, _, labels = output.strip().partition(" ")
+        return ImageFacts(normalize_image_id(image_id), dict(parse_json(["image", "inspect"], labels or "null") or {}))
+
     def image_labels(self, reference: str) -> dict[str, str] | None:
         """Return an image's labels, or None if the engine lacks the image."""
-        try:
-            output = self.run("image", "inspect", "--format", "{{json .Config.Labels}}", reference)
-        except EngineError:
-            return None
-        labels = parse_json(["image", "inspect"], output.strip() or "null")
-        return dict(labels or {})
+        facts = self.image_facts(reference)
+        return None if facts is None else facts.labels
 
     def image_id(self, reference: str) -> str | None:
-        try:
-            output = self.run("image", "inspect", "--format", "{{.Id}}", reference)
-        except EngineError:
-            return None
-        return normalize_image_id(output.strip())
+        facts = self.image_facts(reference)
+        return None if facts is None else facts.id
 
     def pull_image(self, reference: str) -> None:
         argv = self.command("pull", reference)

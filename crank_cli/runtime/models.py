@@ -18,6 +18,14 @@ class EngineInfo:
 
 
 @dataclass(frozen=True)
+class ImageFacts:
+    """What crank reads about an image the engine has: its ID (no `sha256:`) and its labels."""
+
+    id: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PortMapping:
     """A published port: `host_ip:published->target/protocol`."""
 
