@@ -64,8 +64,7 @@ def converge_service(
     surplus = sorted((state for state in existing if state.replica > count), key=lambda state: -state.replica)
     for state in surplus:
         events.emit(state.name, "removing (scale down)")
-        backend.stop_containers([state.name], options.timeout)
-        backend.remove_containers([state.name])
+        backend.stop_and_remove([state.name], options.timeout)
         actions[state.name] = "removed"
     return actions
 
@@ -76,8 +75,7 @@ def _converge_container(backend: Backend, spec: ContainerSpec, current: Containe
         return _keep(backend, spec.name, current, options, events)
     if current is not None:
         events.emit(spec.name, "recreating")
-        backend.stop_containers([spec.name], options.timeout)
-        backend.remove_containers([spec.name])
+        backend.stop_and_remove([spec.name], options.timeout)
     events.emit(spec.name, "creating")
     if options.start:
         backend.run_container(spec)

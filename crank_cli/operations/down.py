@@ -1,17 +1,19 @@
 """`down` and `stop`: stop a project's containers, and for `down` remove what `up` created.
 
 Containers stop in reverse dependency order: dependents first, the services of one level
-together in one engine call, which the engine runs in parallel.
+together in one engine call, which the engine runs in parallel. `down` stops and removes each
+level before it moves on to the next.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crank_cli.errors import UsageError
-from crank_cli.operations import graph, labels, specs
+from crank_cli.operations import graph, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
 from crank_cli.runtime.backend import Backend
@@ -44,7 +46,7 @@ class DownResult:
 def down(project: Project | None, name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult:
     """Remove the project's containers and networks, and as asked its volumes and images."""
     result = DownResult()
-    states = backend.list_containers(labels.project_filter(name))
+    states, networks, volumes = _read_project(name, backend, with_volumes=options.remove_volumes)
     if not states:
         foreign = down_foreign(name, backend, options, events)
         if foreign is not None:
@@ -54,21 +56,34 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
         result.warnings.append(f"kept containers of services no longer in the project: {', '.join(keep)}; "
                                "pass --remove-orphans to remove them")
     removable = [state for state in states if state.name not in keep]
-    stop_in_order(project, backend, removable, options.timeout, events)
-    result.containers = [state.name for state in removable]
-    backend.remove_containers(result.containers)
-    _announce(events, result.containers, "removed")
+    for level in reversed(_levels(project, removable)):
+        check_cancelled()
+        _announce(events, level, "removing")
+        # One call per level: the engine stops and removes the containers of one call in parallel.
+        backend.stop_and_remove(level, options.timeout)
+        _announce(events, level, "removed")
+        result.containers += level
     if not keep:
-        result.networks = backend.list_networks(labels.project_filter(name))
+        result.networks = networks
         backend.remove_networks(result.networks)
         _announce(events, [f"network {network}" for network in result.networks], "removed")
     if options.remove_volumes:
-        result.volumes = backend.list_volumes(labels.project_filter(name))
+        result.volumes = volumes
         backend.remove_volumes(result.volumes)
         _announce(events, [f"volume {volume}" for volume in result.volumes], "removed")
     if options.remove_images and project is not None:
         result.images = _remove_images(project, backend, options.remove_images, events)
     return result
+
+
+def _read_project(name: str, backend: Backend, *, with_volumes: bool) -> tuple[list[ContainerState], list[str], list[str]]:
+    """Read the project's containers, networks and (if asked) volumes in one parallel round."""
+    found = labels.project_filter(name)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        states = pool.submit(backend.list_containers, found)
+        networks = pool.submit(backend.list_networks, found)
+        volumes = pool.submit(backend.list_volumes, found) if with_volumes else None
+        return states.result(), networks.result(), volumes.result() if volumes is not None else []
 
 
 def stop_in_order(project: Project | None, backend: Backend, states: Sequence[ContainerState],
@@ -138,6 +153,9 @@ def _orphans(project: Project, states: Sequence[ContainerState]) -> list[str]:
 
 def _remove_images(project: Project, backend: Backend, scope: str, events: Events) -> list[str]:
     services = project.model["services"]
+    # Imported here: the container specs module is large, and only `down --rmi` needs it.
+    from crank_cli.operations import specs
+
     names = sorted({specs.image_name(project, service) for service in services
                     if scope == "all" or not services[service].get("image")})
     present = [name for name in names if backend.image_exists(name)]

@@ -40,6 +40,45 @@ def container_state(record: dict[str, Any]) -> ContainerState:
     )
 
 
+def listed_container_state(entry: dict[str, Any]) -> ContainerState:
+    """Turn one element of Podman's `ps --format json` output into a `ContainerState`.
+
+    A listing has no healthcheck definition, so `has_healthcheck` here means only that the
+    engine reports a health status; waits inspect containers for the definition.
+    """
+    names = entry.get("Names") or [""]
+    health = _HEALTH_IN_STATUS.search(entry.get("Status") or "")
+    return ContainerState(
+        id=entry.get("Id", ""),
+        name=names[0],
+        image=entry.get("Image", ""),
+        state=entry.get("State", "unknown"),
+        health=health.group(1) if health else None,
+        labels=dict(entry.get("Labels") or {}),
+        ports=_listed_ports(entry.get("Ports") or []),
+        exit_code=entry.get("ExitCode"),
+        image_id=normalize_image_id(entry.get("ImageID", "")),
+        has_healthcheck=health is not None,
+    )
+
+
+_HEALTH_IN_STATUS = re.compile(r"\((healthy|unhealthy|starting)\)")
+
+
+def _listed_ports(ports: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Return `host_ip:port->target/proto` strings, one per port of each listed range."""
+    mappings: list[tuple[str, str]] = []
+    for port in ports:
+        host_ip = port.get("host_ip") or "0.0.0.0"
+        for offset in range(int(port.get("range") or 1)):
+            host_port = port.get("host_port")
+            published = "" if not host_port else str(int(host_port) + offset)
+            target = f"{int(port.get('container_port', 0)) + offset}/{port.get('protocol', 'tcp')}"
+            mappings.append((target, f"{host_ip}:{published}->{target}"))
+    # Ordered by target as `published_ports` orders an inspect record's ports.
+    return tuple(mapping for _, mapping in sorted(mappings, key=lambda pair: pair[0]))
+
+
 def normalize_image_id(image_id: str) -> str:
     """Return an image ID without the `sha256:` prefix, which Docker prints and Podman does not."""
     return image_id.removeprefix("sha256:")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from crank_cli.errors import EngineError
+from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.compatible import DockerCompatibleEngine
-from crank_cli.runtime.models import GpuRequest
+from crank_cli.runtime.inspect import listed_container_state, parse_json
+from crank_cli.runtime.models import ContainerState, GpuRequest
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -51,6 +54,19 @@ class PodmanEngine(DockerCompatibleEngine):
         if request.device_ids:
             return [flag for device in request.device_ids for flag in ("--device", f"nvidia.com/gpu={device}")]
         return ["--device", "nvidia.com/gpu=all"]
+
+    def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
+        # `ps --format json` carries what a listing needs in one command, where `ps` and then
+        # `inspect` take two. Waits read health definitions through `inspect_containers`.
+        argv = ["ps", "--all", "--format", "json", *build_argv.label_filters(labels)]
+        return [listed_container_state(entry) for entry in parse_json(argv, self.run(*argv) or "[]")]
+
+    def stop_and_remove(self, names, timeout=None):  # type: ignore[no-untyped-def]
+        # `rm --force` stops each container as `stop` would (its stop signal, then its own stop
+        # timeout or --time, then SIGKILL) and removes it, all in one engine command.
+        if names:
+            timeout_flag = ["--time", str(timeout)] if timeout is not None else []
+            self.run("rm", "--force", "--volumes", *timeout_flag, *names)
 
     def create_network(self, name, labels, options=None):  # type: ignore[no-untyped-def]
         # Podman has no --attachable: every Podman network accepts any container.

@@ -13,6 +13,7 @@ from crank_cli.operations.down import DownOptions, down
 from crank_cli.operations.events import NoEvents
 from crank_cli.operations.up import UpOptions, up
 from crank_cli.runtime.docker import DockerEngine
+from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
 
 IMAGE_ID = "sha256:" + "a" * 64
@@ -37,14 +38,17 @@ def inspect_record(project: Project, service: str) -> dict:
     }
 
 
-def running_engine(project: Project) -> FakeRunner:
+def running_engine(project: Project, binary: str = "docker") -> FakeRunner:
     records = [inspect_record(project, name) for name in project.model["services"]]
+    # Podman lists containers with `ps --format json`, Docker's client with `ps --quiet` and `inspect`.
+    listed = [{"Id": record["Id"], "Names": [record["Id"]], "State": "running", "ImageID": IMAGE_ID,
+               "Labels": record["Config"]["Labels"]} for record in records]
     return FakeRunner({
-        ("docker", "ps"): "\n".join(record["Id"] for record in records),
-        ("docker", "container", "inspect"): json.dumps(records),
-        ("docker", "network", "ls"): "demo_default",
-        ("docker", "volume", "ls"): "demo_data",
-        ("docker", "image", "inspect"): IMAGE_ID,
+        (binary, "ps"): json.dumps(listed) if binary == "podman" else "\n".join(record["Id"] for record in records),
+        (binary, "container", "inspect"): json.dumps(records),
+        (binary, "network", "ls"): "demo_default",
+        (binary, "volume", "ls"): "demo_data",
+        (binary, "image", "inspect"): IMAGE_ID,
     })
 
 
@@ -83,6 +87,32 @@ def test_down_is_constant(tmp_path: Path, services: int) -> None:
 
     down(project, "demo", DockerEngine(runner=runner), DownOptions(remove_volumes=True), NoEvents())
 
-    assert verbs(runner) == [
-        "ps", "container inspect", "stop", "rm", "network ls", "network rm", "volume ls", "volume rm",
-    ]
+    calls = verbs(runner)
+    # One parallel round of reads, then one call per change.
+    assert sorted(calls[:4]) == ["container inspect", "network ls", "ps", "volume ls"]
+    assert calls[4:] == ["stop", "rm", "network rm", "volume rm"]
+
+
+@pytest.mark.parametrize("services", [1, 20, 50])
+def test_podman_down_stops_and_removes_in_one_call(tmp_path: Path, services: int) -> None:
+    project = load(tmp_path, services)
+    runner = running_engine(project, binary="podman")
+
+    down(project, "demo", PodmanEngine(runner=runner), DownOptions(), NoEvents())
+
+    calls = verbs(runner)
+    assert sorted(calls[:2]) == ["network ls", "ps"]
+    assert calls[2:] == ["rm", "network rm"]
+    remove = next(argv for argv in runner.calls if argv[1] == "rm")
+    assert remove[2:4] == ["--force", "--volumes"] and len(remove) == 4 + services
+
+
+@pytest.mark.parametrize("services", [1, 20, 50])
+def test_unchanged_up_on_podman_lists_without_inspect(tmp_path: Path, services: int) -> None:
+    project = load(tmp_path, services)
+    runner = running_engine(project, binary="podman")
+
+    result = up(project, PodmanEngine(runner=runner), UpOptions(), NoEvents())
+
+    assert not result.changed
+    assert sorted(verbs(runner)) == ["image inspect", "network ls", "ps", "volume ls"]

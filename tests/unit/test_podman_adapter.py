@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from crank_cli.errors import EngineError
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
@@ -20,3 +22,24 @@ def test_podman_retries_network_create_race() -> None:
     PodmanEngine(runner=runner).create_network("demo_default", {"io.crank.project": "demo"})
 
     assert [call[:3] for call in runner.calls] == [["podman", "network", "create"]] * 2
+
+
+def test_podman_lists_containers_from_one_ps_command() -> None:
+    # The shape Podman 4.3 prints for `ps --all --format json`.
+    listed = [
+        {"Id": "c1", "Names": ["demo-web-1"], "Image": "localhost/web:latest", "ImageID": "b" * 64,
+         "State": "running", "Status": "Up 3 minutes (healthy)", "ExitCode": 0,
+         "Labels": {"io.crank.service": "web"},
+         "Ports": [{"host_ip": "127.0.0.1", "container_port": 80, "host_port": 8080, "range": 2, "protocol": "tcp"},
+                   {"host_ip": "", "container_port": 53, "host_port": 5353, "range": 1, "protocol": "udp"}]},
+        {"Id": "c2", "Names": ["demo-job-1"], "Image": "busybox", "ImageID": "c" * 64,
+         "State": "exited", "Status": "Exited (3) 2 seconds ago", "ExitCode": 3, "Labels": {}, "Ports": None},
+    ]
+    runner = FakeRunner({("podman", "ps"): json.dumps(listed)})
+
+    web, job = PodmanEngine(runner=runner).list_containers({"io.crank.project": "demo"})
+
+    assert runner.calls == [["podman", "ps", "--all", "--format", "json", "--filter", "label=io.crank.project=demo"]]
+    assert (web.name, web.state, web.health, web.service, web.image_id) == ("demo-web-1", "running", "healthy", "web", "b" * 64)
+    assert web.ports == ("0.0.0.0:5353->53/udp", "127.0.0.1:8080->80/tcp", "127.0.0.1:8081->81/tcp")
+    assert (job.state, job.exit_code, job.health, job.ports) == ("exited", 3, None, ())
