@@ -24,7 +24,7 @@ from crank_cli.operations.migrate.migration import (
     undo,
 )
 from crank_cli.operations.migrate.record import MigrationRecord
-from crank_cli.operations.migrate.volumes import verify_copy
+from crank_cli.operations.migrate.volumes import copy_back_on_host, verify_copy
 from crank_cli.operations.migrate.waiting import wait_until_ready
 from crank_cli.runtime import queries, transfer
 
@@ -71,6 +71,8 @@ def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events
         if not queries.volume_exists(engines.source, volume.name):
             engines.source.create_volume(volume.name, {} if volume.external else
                                          labels.resource_labels(plan.project, **{labels.VOLUME: volume.name}))
+        if copy_back_on_host(record, engines.target, engines.source, helper, volume.name, events):
+            continue
         transfer.empty_volume(engines.source, helper, volume.name)
         sent = transfer.copy_volume(engines.target, engines.source, helper, volume.name, read_tar_stream)
         verify_copy(engines.source, helper, volume.name, sent)

@@ -195,3 +195,18 @@ def test_vanished_source_file_is_skipped(trees: tuple[Path, Path], monkeypatch: 
     assert not (target / "big").exists()
     with pytest.raises(hostcopy.HostCopyError, match="cannot read the file at .*/source/tool"):
         sync(source, target, HashIndex(), source_may_change=False)
+
+
+def test_reversed_index_sends_only_changes_back(trees: tuple[Path, Path]) -> None:
+    source, target = trees
+    index = HashIndex()
+    sync(source, target, index, source_may_change=False)
+    (target / "docs" / "new").write_text("new\n")
+
+    # A rollback copies the target back into the source folder with the sides swapped.
+    back = HashIndex(source=index.target, target=index.source)
+    result = sync(target, source, back, source_may_change=False)
+
+    assert result.changed == ["docs/new"]
+    assert result.bytes_sent == len("new\n")
+    assert verify(target, source, back)[0] == []
