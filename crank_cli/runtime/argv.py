@@ -133,7 +133,7 @@ def healthcheck_flags(check: HealthCheck) -> list[str]:
     if check.disable or check.test[:1] == ("NONE",):
         return ["--no-healthcheck"]
     # Without a test, the image's own check runs with the timings given here.
-    args = ["--health-cmd", _health_command(check.test)] if check.test else []
+    args = ["--health-cmd", health_shell_command(check.test)] if check.test else []
     args += option("--health-interval", _seconds(check.interval))
     args += option("--health-timeout", _seconds(check.timeout))
     args += option("--health-start-period", _seconds(check.start_period))
@@ -176,8 +176,9 @@ def _network_flags(spec: ContainerSpec) -> list[str]:
     return args
 
 
-def _health_command(test: tuple[str, ...]) -> str:
-    # The engines' `--health-cmd` takes one shell string, so a CMD list is quoted and joined.
+def health_shell_command(test: tuple[str, ...]) -> str:
+    """Return a healthcheck test as the one shell string that the engines' `--health-cmd` takes."""
+    # A CMD list is quoted and joined.
     kind, words = test[0], test[1:]
     if kind == "CMD-SHELL":
         return words[0] if words else ""

@@ -9,16 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from crank_cli.errors import EngineError
+from crank_cli.runtime import docker_requests
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.docker_socket import ApiError, DockerSocket, label_filter, quoted
 from crank_cli.runtime.inspect import container_state, normalize_image_id, version_numbers
-from crank_cli.runtime.models import ContainerState, EngineInfo, ImageFacts
+from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageFacts
 
 log = logging.getLogger("crank.process")
 
 
 class DockerEngine(DockerCompatibleEngine):
-    """Docker through its `docker` client, with queries and simple changes sent to a local daemon's socket.
+    """Docker through its `docker` client, or through a local daemon's API socket where possible.
 
     A client that prints its own version is not enough: the engine counts as usable only
     when the daemon responds too, which `docker version` shows in its `Server` part.
@@ -28,11 +29,12 @@ class DockerEngine(DockerCompatibleEngine):
     binary = "docker"
     host_variable = "DOCKER_HOST"
     engine_version: str | None = None
-    # Set by `read_through`: the local daemon's socket, for queries and start, stop and remove requests.
+    # Set by `use_socket`: the local daemon's socket, for queries and for creating, starting,
+    # stopping and removing containers, networks and volumes.
     api: DockerSocket | None = None
 
-    def read_through(self, api: DockerSocket | None) -> None:
-        """Send queries and start, stop and remove requests to `api` instead of through the `docker` client."""
+    def use_socket(self, api: DockerSocket | None) -> None:
+        """Send queries and changes to containers, networks and volumes to `api`, not through the client."""
         self.api = api
 
     def version_from(self, document: dict[str, Any]) -> str | None:
@@ -101,6 +103,52 @@ class DockerEngine(DockerCompatibleEngine):
         labels = (record.get("Config") or {}).get("Labels") or {}
         return ImageFacts(normalize_image_id(record.get("Id", "")), dict(labels))
 
+    # Creation over the socket, from the same specs the client's flags are built from.
+
+    def run_container(self, spec: ContainerSpec) -> str:
+        if self.api is None:
+            return super().run_container(spec)
+        container_id = self.create_container(spec)
+        self._send("POST", f"/containers/{container_id}/start")
+        return container_id
+
+    def create_container(self, spec: ContainerSpec) -> str:
+        if self.api is None:
+            return super().create_container(spec)
+        start_interval = version_numbers(self.engine_version or "") >= (25,)
+        try:
+            body = docker_requests.container_body(spec, start_interval=start_interval)
+        except docker_requests.InvalidSetting as error:
+            raise EngineError(["docker-api", "POST", "/containers/create"], 1, f"{spec.name}: {error}") from None
+        query = {"name": spec.name} if spec.name else {}
+        try:
+            created = self._send("POST", "/containers/create", query, body)
+        except EngineError as error:
+            # The client pulls a missing image before it creates the container; so does crank.
+            if "No such image" not in error.stderr:
+                raise
+            self.pull_image(spec.image)
+            created = self._send("POST", "/containers/create", query, body)
+        container_id = str(created["Id"])
+        # The client connects extra networks after `run`; here they are connected before the start.
+        for network in spec.networks[1:]:
+            payload = {"Container": container_id, "EndpointConfig": docker_requests.endpoint(network)}
+            self._send("POST", f"/networks/{quoted(network.name)}/connect", payload=payload)
+        return container_id
+
+    def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:
+        if self.api is None:
+            return super().create_network(name, labels, options)
+        self._send("POST", "/networks/create", payload=docker_requests.network_body(name, labels, options or {}))
+        return None
+
+    def create_volume(self, name: str, labels: Mapping[str, str], driver: str | None = None,
+                      options: Mapping[str, str] | None = None) -> None:
+        if self.api is None:
+            return super().create_volume(name, labels, driver, options)
+        self._send("POST", "/volumes/create", payload=docker_requests.volume_body(name, labels, driver, options))
+        return None
+
     # Simple changes over the socket, one request per object, several at a time as the client does.
 
     def start_containers(self, names: Sequence[str]) -> None:
@@ -155,11 +203,12 @@ class DockerEngine(DockerCompatibleEngine):
         """Send one request per name, with the name in place of `{}` in `path`."""
         _run_each(lambda name: self._send(method, path.format(quoted(name)), query), names)
 
-    def _send(self, method: str, path: str, query: Mapping[str, str] | None = None) -> Any:
+    def _send(self, method: str, path: str, query: Mapping[str, str] | None = None, payload: Any = None) -> Any:
         assert self.api is not None
+        # The payload is not logged: it carries the container's environment, which may hold secrets.
         log.debug("%s: %s %s %s", method.lower(), self.api.address, path, dict(query or {}))
         try:
-            return self.api.send(method, path, query)
+            return self.api.send(method, path, query, payload)
         except (OSError, ApiError, ValueError) as error:
             raise EngineError(["docker-api", method, path], 1, str(error)) from None
 

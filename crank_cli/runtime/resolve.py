@@ -45,7 +45,7 @@ def make_backend(name: str, runner: Runner = process.run,
     engine_class = ENGINES[name]
     backend = engine_class(runner=runner, attached_runner=attached_runner)  # type: ignore[call-arg]
     if runner is process.run and isinstance(backend, DockerEngine):
-        backend.read_through(docker_socket.from_environment())
+        backend.use_socket(docker_socket.from_environment())
     return backend
 
 

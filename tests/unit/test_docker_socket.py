@@ -94,7 +94,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
     runner = FakeRunner({})
     engine = DockerEngine(runner=runner)
-    engine.read_through(DockerSocket(str(daemon_path)))
+    engine.use_socket(DockerSocket(str(daemon_path)))
     try:
         assert engine.probe().version == "27.1.0"
         [state] = engine.list_containers({"io.crank.project": "demo"})
@@ -112,7 +112,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
 def test_unreachable_daemon_unusable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
     engine = DockerEngine(runner=FakeRunner({}))
-    engine.read_through(DockerSocket(str(tmp_path / "gone.sock")))
+    engine.use_socket(DockerSocket(str(tmp_path / "gone.sock")))
     info = engine.probe()
     assert not info.usable
     assert info.reason is not None and "Cannot connect to the Docker daemon" in info.reason

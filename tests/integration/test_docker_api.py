@@ -1,0 +1,129 @@
+"""Containers made over Docker's socket match those the `docker` client makes from the same spec."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crank_cli.runtime import docker_socket
+from crank_cli.runtime.docker import DockerEngine
+from crank_cli.runtime.models import (
+    ContainerSpec,
+    HealthCheck,
+    Limits,
+    Mount,
+    NetworkAttachment,
+    PortMapping,
+)
+from tests.integration.conftest import TEST_IMAGE, Engine, live_engine
+
+# Fields the daemon fills per container (its own name, paths, IDs), not from the spec.
+PER_CONTAINER = {"Hostname", "HostnamePath", "HostsPath", "ResolvConfPath", "LogPath", "Name", "Id", "Created"}
+
+
+@pytest.fixture(scope="module")
+def docker() -> Engine:
+    return live_engine("docker")
+
+
+@pytest.fixture
+def names(docker: Engine) -> Iterator[dict[str, str]]:
+    suffix = secrets.token_hex(3)
+    chosen = {kind: f"crank-apitest-{kind}-{suffix}" for kind in ("client", "socket", "front", "back", "data")}
+    yield chosen
+    docker.client("rm", "-f", chosen["client"], chosen["socket"], check=False)
+    docker.client("network", "rm", chosen["front"], chosen["back"], check=False)
+    docker.client("volume", "rm", chosen["data"], check=False)
+
+
+def rich_spec(name: str, names: dict[str, str], folder: Path) -> ContainerSpec:
+    """Return a spec that sets nearly every field crank passes to an engine."""
+    return ContainerSpec(
+        name=name,
+        image=TEST_IMAGE,
+        entrypoint=("sh", "-c"),
+        command=("sleep 600",),
+        environment={"GREETING": "hello world", "EMPTY": ""},
+        labels={"io.crank.project": "apitest", "note": "a=b"},
+        ports=(PortMapping(target=80, published="0", host_ip="127.0.0.1"), PortMapping(target=53, protocol="udp")),
+        mounts=(Mount("volume", "/data", names["data"]), Mount("bind", "/config", str(folder), read_only=True),
+                Mount("tmpfs", "/scratch")),
+        networks=(NetworkAttachment(names["front"], aliases=("web", "www")), NetworkAttachment(names["back"], aliases=("api",))),
+        restart="on-failure:2",
+        healthcheck=HealthCheck(test=("CMD", "test", "-d", "/data"), interval=30.0, timeout=5.0, retries=4, start_period=2.5),
+        hostname="apitest",
+        domainname="example.test",
+        user="1000:1000",
+        working_dir="/data",
+        init=True,
+        tmpfs=("/run:size=1m",),
+        stop_signal="SIGUSR1",
+        stop_timeout=3,
+        read_only=True,
+        cap_add=("NET_ADMIN",),
+        cap_drop=("MKNOD",),
+        extra_hosts=("gateway=10.1.2.3",),
+        dns=("127.0.0.53",),
+        dns_search=("example.test",),
+        ulimits=("nofile=1024:2048", "nproc=512"),
+        sysctls={"net.core.somaxconn": "1024"},
+        security_opt=("no-new-privileges",),
+        devices=("/dev/null:/dev/also-null:rw",),
+        limits=Limits(memory=64 << 20, memory_reservation=32 << 20, cpus=0.5, pids=100, shm_size=16 << 20),
+        expose=("9000-9001/udp",),
+        interactive=True,
+        log_driver="json-file",
+        log_options={"max-size": "1m"},
+        ipc="shareable",
+    )
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the parts of an inspect record that come from the spec."""
+    config = {key: value for key, value in record["Config"].items() if key not in PER_CONTAINER}
+    # The client does not keep the order of the environment, so it is compared sorted.
+    config["Env"] = sorted(config["Env"])
+    host = {key: value for key, value in record["HostConfig"].items() if key not in PER_CONTAINER}
+    short_id = record["Id"][:12]
+    aliases = {network: sorted(alias for alias in settings.get("Aliases") or () if alias != short_id)
+               for network, settings in record["NetworkSettings"]["Networks"].items()}
+    return {"Config": config, "HostConfig": host, "Aliases": aliases}
+
+
+def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp_path: Path) -> None:
+    api = docker_socket.from_environment()
+    assert api is not None, "the live Docker daemon is expected on a local socket"
+    through_socket = DockerEngine()
+    through_socket.use_socket(api)
+    through_socket.probe()
+    through_client = DockerEngine()
+    through_socket.create_network(names["front"], {"io.crank.project": "apitest"}, {"attachable": True})
+    through_client.create_network(names["back"], {"io.crank.project": "apitest"}, {"internal": True})
+    through_socket.create_volume(names["data"], {"io.crank.project": "apitest"})
+
+    through_client.run_container(rich_spec(names["client"], names, tmp_path))
+    through_socket.run_container(rich_spec(names["socket"], names, tmp_path))
+
+    records = json.loads(docker.client("container", "inspect", names["client"], names["socket"]).stdout)
+    made_by_client, made_over_socket = (comparable(record) for record in records)
+    assert made_over_socket["Config"] == made_by_client["Config"]
+    assert made_over_socket["HostConfig"] == made_by_client["HostConfig"]
+    assert made_over_socket["Aliases"] == made_by_client["Aliases"]
+
+
+def test_socket_networks_and_volumes_match_client(docker: Engine, names: dict[str, str]) -> None:
+    through_socket = DockerEngine()
+    through_socket.use_socket(docker_socket.from_environment())
+    labels = {"io.crank.project": "apitest"}
+    options = {"driver": "bridge", "driver_opts": {"com.docker.network.bridge.enable_icc": "true"}, "internal": True}
+    DockerEngine().create_network(names["front"], labels, options)
+    through_socket.create_network(names["back"], labels, options)
+
+    records = json.loads(docker.client("network", "inspect", names["front"], names["back"]).stdout)
+    keys = ("Driver", "Options", "Internal", "Attachable", "EnableIPv6", "Labels")
+    assert [{key: record[key] for key in keys} for record in records][0] == {key: records[1][key] for key in keys}

@@ -1,0 +1,79 @@
+"""Docker API request bodies: the parsing of flag-style values the live comparison does not cover."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crank_cli.runtime import docker_requests
+from crank_cli.runtime.docker_requests import InvalidSetting, container_body
+from crank_cli.runtime.models import ContainerSpec, GpuRequest, HealthCheck
+
+
+def host_config(**fields: object) -> dict:
+    return container_body(ContainerSpec(name="c", image="i", **fields))["HostConfig"]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("nofile=1024:2048", {"Name": "nofile", "Soft": 1024, "Hard": 2048}),
+        ("nproc=512", {"Name": "nproc", "Soft": 512, "Hard": 512}),
+        ("core=-1", {"Name": "core", "Soft": -1, "Hard": -1}),
+    ],
+)
+def test_ulimit_values(value: str, expected: dict) -> None:
+    assert host_config(ulimits=(value,))["Ulimits"] == [expected]
+
+
+def test_invalid_ulimit_names_value() -> None:
+    with pytest.raises(InvalidSetting, match="invalid ulimit 'nofile=many'"):
+        host_config(ulimits=("nofile=many",))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/dev/fuse", ("/dev/fuse", "/dev/fuse", "rwm")),
+        ("/dev/fuse:r", ("/dev/fuse", "/dev/fuse", "r")),
+        ("/dev/sda:/dev/xvda", ("/dev/sda", "/dev/xvda", "rwm")),
+        ("/dev/sda:/dev/xvda:rw", ("/dev/sda", "/dev/xvda", "rw")),
+    ],
+)
+def test_device_values(value: str, expected: tuple[str, str, str]) -> None:
+    [device] = host_config(devices=(value,))["Devices"]
+    assert (device["PathOnHost"], device["PathInContainer"], device["CgroupPermissions"]) == expected
+
+
+def test_exposed_range_and_restart_retries() -> None:
+    body = container_body(ContainerSpec(name="c", image="i", expose=("8000-8002/udp", "9000"), restart="on-failure:3"))
+    assert sorted(body["ExposedPorts"]) == ["8000/udp", "8001/udp", "8002/udp", "9000/tcp"]
+    assert body["HostConfig"]["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 3}
+
+
+def test_seccomp_profile_file_is_inlined(tmp_path: Path) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW"}))
+    options = host_config(security_opt=(f"seccomp={profile}", "seccomp=unconfined", "no-new-privileges"))["SecurityOpt"]
+    assert options == ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}', "seccomp=unconfined", "no-new-privileges"]
+
+
+def test_gpu_requests() -> None:
+    assert host_config(gpus=GpuRequest())["DeviceRequests"][0]["Count"] == -1
+    assert host_config(gpus=GpuRequest(count=2))["DeviceRequests"][0]["Count"] == 2
+    assert host_config(gpus=GpuRequest(device_ids=("0", "3")))["DeviceRequests"][0]["DeviceIDs"] == ["0", "3"]
+
+
+def test_healthcheck_start_interval_only_when_supported() -> None:
+    check = HealthCheck(test=("CMD", "true"), interval=1.5, start_interval=0.5)
+    assert docker_requests.healthcheck(check, start_interval=False) == {"Test": ["CMD-SHELL", "true"], "Interval": 1_500_000_000}
+    assert docker_requests.healthcheck(check, start_interval=True)["StartInterval"] == 500_000_000
+    assert docker_requests.healthcheck(HealthCheck(test=("NONE",)), start_interval=True) == {"Test": ["NONE"]}
+
+
+def test_entrypoint_keeps_first_word_like_the_client() -> None:
+    body = container_body(ContainerSpec(name="c", image="i", entrypoint=("sh", "-c"), command=("echo hi",)))
+    assert (body["Entrypoint"], body["Cmd"]) == (["sh"], ["-c", "echo hi"])
+    assert container_body(ContainerSpec(name="c", image="i", entrypoint=()))["Entrypoint"] == [""]
