@@ -24,7 +24,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 CHUNK_BYTES = 1 << 20
 
@@ -37,6 +37,10 @@ _TYPES = (
     (stat.S_ISREG, "file"), (stat.S_ISDIR, "directory"), (stat.S_ISLNK, "symlink"), (stat.S_ISFIFO, "fifo"),
     (stat.S_ISCHR, "char-device"), (stat.S_ISBLK, "block-device"), (stat.S_ISSOCK, "socket"),
 )
+# The errors of reading a source path that a running service removed, or replaced with
+# another type, after the walk saw it.
+CHANGED_ERRORS = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.ESTALE)
+
 CHANGED = "changed"
 REREAD = "reread"
 _NODE_TYPES = {"fifo": stat.S_IFIFO, "char-device": stat.S_IFCHR, "block-device": stat.S_IFBLK, "socket": stat.S_IFSOCK}
@@ -132,40 +136,90 @@ class SyncResult:
 def scan(root: Path, *, may_change: bool = False) -> dict[str, Node]:
     """Walk a tree with lstat and return each path relative to `root`, parents first ("" is the root).
 
-    With `may_change`, a path that disappears during the walk is left out instead of failing it.
+    The walk opens each folder relative to its parent with O_NOFOLLOW and checks its inode, so
+    a running service that swaps a folder for a symlink cannot lead it out of the volume. With
+    `may_change`, a path that disappears or changes type during the walk is left out instead
+    of failing it.
     """
-    nodes: dict[str, Node] = {"": read_node(root)}
-    pending = [""]
-    while pending:
-        folder = pending.pop()
-        try:
-            entries = sorted(os.scandir(_join(root, folder)), key=lambda entry: entry.name)
-        except OSError as error:
-            if may_change and error.errno == errno.ENOENT:
+    root_fd = _open_folder(root, None, may_change=False)
+    assert root_fd is not None
+    open_folders = [root_fd]
+    try:
+        nodes = {"": _node(os.fstat(root_fd), None, _read_xattrs(root_fd))}
+        pending = [("", root_fd, iter(sorted(os.listdir(root_fd))))]
+        while pending:
+            folder, folder_fd, names = pending[-1]
+            name = next(names, None)
+            if name is None:
+                pending.pop()
+                open_folders.remove(folder_fd)
+                os.close(folder_fd)
                 continue
-            raise _failed(root, folder, "read the folder", error) from None
-        for entry in entries:
-            path = f"{folder}/{entry.name}" if folder else entry.name
-            try:
-                node = read_node(root / path)
-            except HostCopyError as error:
-                if may_change and error.errno == errno.ENOENT:
-                    continue
-                raise
+            path = f"{folder}/{name}" if folder else name
+            node = _read_entry(root, folder_fd, name, path, may_change=may_change)
+            if node is None:
+                continue
             nodes[path] = node
             if node.type == "directory":
-                pending.append(path)
+                child = _open_folder(name, folder_fd, may_change=may_change, inode=node.ino, shown=root / path)
+                if child is not None:
+                    open_folders.append(child)
+                    pending.append((path, child, iter(sorted(os.listdir(child)))))
+    except OSError as error:
+        if isinstance(error, HostCopyError):
+            raise
+        raise _failed(root, "", "read the folder", error) from None
+    finally:
+        for descriptor in open_folders:
+            os.close(descriptor)
     return dict(sorted(nodes.items(), key=lambda item: item[0].split("/") if item[0] else []))
 
 
+def _open_folder(path: Path | str, parent_fd: int | None, *, may_change: bool, inode: int | None = None,
+                 shown: Path | None = None) -> int | None:
+    """Open a folder without following a symlink, and check that it is the inode the walk saw."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+    except OSError as error:
+        if may_change and error.errno in CHANGED_ERRORS:
+            return None
+        raise HostCopyError(error.errno, f"cannot read {shown or path}: {error.strerror}", "source") from None
+    if inode is not None and os.fstat(descriptor).st_ino != inode:
+        os.close(descriptor)
+        if may_change:
+            return None
+        raise HostCopyError(errno.ESTALE, f"cannot read {shown or path}: it changed during the walk", "source")
+    return descriptor
+
+
+def _read_entry(root: Path, folder_fd: int, name: str, path: str, *, may_change: bool) -> Node | None:
+    """Describe one entry of an open folder, or return None when it vanished during a walk that allows it."""
+    try:
+        info = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+        link = os.readlink(name, dir_fd=folder_fd) if stat.S_ISLNK(info.st_mode) else None
+        # The folder's descriptor link in /proc leads to the folder itself, so only the last
+        # component is looked up by name, and the xattr calls do not follow it.
+        xattrs = _read_xattrs(f"/proc/self/fd/{folder_fd}/{name}")
+    except OSError as error:
+        if may_change and error.errno in CHANGED_ERRORS:
+            return None
+        raise HostCopyError(error.errno, f"cannot read {root / path}: {error.strerror}", "source") from None
+    return _node(info, link, xattrs)
+
+
 def read_node(path: Path, side: str = "source") -> Node:
+    """Describe one path by its own name, for a tree that nothing else changes (the target)."""
     try:
         info = os.lstat(path)
-        kind = _kind(info.st_mode)
-        link = os.readlink(path) if kind == "symlink" else None
+        link = os.readlink(path) if stat.S_ISLNK(info.st_mode) else None
         xattrs = _read_xattrs(path)
     except OSError as error:
         raise HostCopyError(error.errno, f"cannot read {path}: {error.strerror}", side) from None
+    return _node(info, link, xattrs)
+
+
+def _node(info: os.stat_result, link: str | None, xattrs: tuple[tuple[str, str], ...]) -> Node:
+    kind = _kind(info.st_mode)
     return Node(type=kind, mode=stat.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid,
                 size=info.st_size if kind == "file" else 0, mtime_ns=info.st_mtime_ns, ino=info.st_ino,
                 ctime_ns=info.st_ctime_ns, nlink=info.st_nlink, rdev=info.st_rdev, link=link, xattrs=xattrs)
@@ -189,9 +243,9 @@ def sync(source: Path, target: Path, index: HashIndex, *, source_may_change: boo
         try:
             outcome = writer.bring(path, node, present.get(path))
         except HostCopyError as error:
-            # A running service may delete a file between the walk and its copy. The final
-            # pass, with the service stopped, then deletes it on the target too.
-            if source_may_change and error.errno == errno.ENOENT and error.side == "source":
+            # A running service may delete or replace a file between the walk and its copy.
+            # The final pass, with the service stopped, then copies what is there.
+            if source_may_change and error.errno in CHANGED_ERRORS and error.side == "source":
                 continue
             raise
         if outcome == CHANGED:
@@ -231,7 +285,7 @@ def _manifest_entry(root: Path, path: str, node: Node, side: dict[str, list[Any]
     if node.type == "file":
         digest = HashIndex.lookup(side, path, node)
         if digest is None:
-            digest = _hash_file(root / path)
+            digest = _hash_file(root, path, node)
             side[path] = [*node.key, digest]
         entry["sha256"] = digest
     return entry
@@ -325,10 +379,7 @@ class _Writer:
         """Copy one file's bytes; return their SHA-256 and whether that hash may be stored."""
         started = time.time_ns()
         digest = hashlib.sha256()
-        try:
-            reader = open(self.source / path, "rb")  # noqa: SIM115 - closed below, with the writer
-        except OSError as error:
-            raise _failed(self.source, path, "read the file", error, side="source") from None
+        reader = open_checked(self.source, path, node)
         try:
             with reader, open(self.target / path, "xb") as writer:
                 os.fchmod(writer.fileno(), 0o600)
@@ -383,14 +434,16 @@ def _set_times(root: Path, path: str, node: Node) -> None:
         raise _failed(root, path, "set the times", error) from None
 
 
-def _read_xattrs(path: Path) -> tuple[tuple[str, str], ...]:
+def _read_xattrs(path: Path | str | int) -> tuple[tuple[str, str], ...]:
+    """Return the extended attributes of a path (not following a symlink) or an open descriptor."""
+    follow = isinstance(path, int)  # a descriptor refers to the file itself, so there is nothing to follow
     try:
-        names = os.listxattr(path, follow_symlinks=False)
+        names = os.listxattr(path, follow_symlinks=follow)
     except OSError as error:
         if error.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
             return ()
         raise
-    return tuple(sorted((name, os.getxattr(path, name, follow_symlinks=False).hex()) for name in names))
+    return tuple(sorted((name, os.getxattr(path, name, follow_symlinks=follow).hex()) for name in names))
 
 
 def _write_xattrs(path: Path, xattrs: tuple[tuple[str, str], ...]) -> None:
@@ -402,14 +455,34 @@ def _write_xattrs(path: Path, xattrs: tuple[tuple[str, str], ...]) -> None:
         os.setxattr(path, name, bytes.fromhex(value), follow_symlinks=False)
 
 
-def _hash_file(path: Path) -> str:
+def open_checked(root: Path, path: str, node: Node) -> BinaryIO:
+    """Open a file of the walk for reading, and check that it is the inode the walk saw.
+
+    O_NOFOLLOW rejects a symlink in the file's place. The inode check rejects a file reached
+    through a folder that a running service has since swapped for a symlink. So no file
+    outside the volume is read.
+    """
+    try:
+        descriptor = os.open(root / path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as error:
+        raise _failed(root, path, "read the file", error, side="source") from None
+    found = os.fstat(descriptor)
+    if (found.st_ino, found.st_dev) != (node.ino, os.stat(root).st_dev):
+        os.close(descriptor)
+        raise HostCopyError(errno.ESTALE, f"cannot read the file at {root / path}: it changed during the copy", "source")
+    return os.fdopen(descriptor, "rb")
+
+
+def _hash_file(root: Path, path: str, node: Node) -> str:
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as reader:
+        with open_checked(root, path, node) as reader:
             while chunk := reader.read(CHUNK_BYTES):
                 digest.update(chunk)
+    except HostCopyError:
+        raise
     except OSError as error:
-        raise HostCopyError(error.errno, f"cannot read {path}: {error.strerror}") from None
+        raise _failed(root, path, "read the file", error) from None
     return digest.hexdigest()
 
 

@@ -111,8 +111,8 @@ def test_unchanged_volume_reads_no_file(trees: tuple[Path, Path], monkeypatch: p
     sync(source, target, index, source_may_change=False)
     stored = HashIndex.from_json(index.as_json())
 
-    def no_read(path: Path) -> str:
-        raise AssertionError(f"{path} was read again")
+    def no_read(root: Path, path: str, node: hostcopy.Node) -> str:
+        raise AssertionError(f"{root / path} was read again")
 
     monkeypatch.setattr(hostcopy, "_hash_file", no_read)
     result = sync(source, target, stored, source_may_change=False)
@@ -210,3 +210,43 @@ def test_reversed_index_sends_only_changes_back(trees: tuple[Path, Path]) -> Non
     assert result.changed == ["docs/new"]
     assert result.bytes_sent == len("new\n")
     assert verify(target, source, back)[0] == []
+
+
+def test_symlink_swapped_in_is_not_followed(trees: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    source, target = trees
+    outside = source.parent / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "secret").write_text("host secret\n")
+    (outside / "big").write_text("host file\n")
+    real_scan = hostcopy.scan
+
+    def scan_then_swap(root: Path, *, may_change: bool = False) -> dict[str, hostcopy.Node]:
+        nodes = real_scan(root, may_change=may_change)
+        if root == source:
+            # What a service running on the source could do between the walk and the copy.
+            (source / "big").unlink()
+            os.symlink(outside / "big", source / "big")
+            os.rename(source / "docs", source / "docs-old")
+            os.symlink(outside, source / "docs")
+        return nodes
+
+    monkeypatch.setattr(hostcopy, "scan", scan_then_swap)
+    result = sync(source, target, HashIndex(), source_may_change=True)
+
+    assert "big" not in result.changed
+    assert "docs/secret" not in result.changed
+    assert not (target / "big").exists()
+    assert not (target / "docs" / "secret").exists()
+
+
+def test_walk_does_not_follow_symlinked_folder(tmp_path: Path) -> None:
+    root = tmp_path / "volume"
+    root.mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "file").write_text("host file\n")
+    os.symlink(tmp_path / "outside", root / "folder")
+
+    nodes = scan(root)
+
+    assert set(nodes) == {"", "folder"}
+    assert nodes["folder"].type == "symlink"
