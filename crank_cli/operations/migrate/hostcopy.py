@@ -22,6 +22,7 @@ import os
 import shutil
 import stat
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -87,7 +88,7 @@ class Node:
         fields = {"type": self.type, "mode": oct(self.mode), "uid": self.uid, "gid": self.gid,
                   "mtime_ns": self.mtime_ns, "xattrs": dict(self.xattrs)}
         if self.type == "file":
-            fields.update(size=self.size, nlink=self.nlink)
+            fields["size"] = self.size
         if self.type == "symlink":
             fields["link"] = self.link
         if self.type in ("char-device", "block-device"):
@@ -271,18 +272,29 @@ def verify(source: Path, target: Path, index: HashIndex) -> tuple[list[str], int
     wanted, present = scan(source), scan(target)
     problems = [f"{_shown(path)}: missing in the copy" for path in wanted if path not in present]
     problems += [f"{_shown(path)}: not in the source" for path in present if path not in wanted]
+    source_links, target_links = _link_counts(wanted), _link_counts(present)
     for path in (p for p in wanted if p in present):
-        mine = _manifest_entry(source, path, wanted[path], index.source)
-        theirs = _manifest_entry(target, path, present[path], index.target)
+        mine = _manifest_entry(source, path, wanted[path], index.source, source_links)
+        theirs = _manifest_entry(target, path, present[path], index.target, target_links)
         problems += [f"{_shown(path)}: {name}: {mine[name]!r} != {theirs.get(name)!r}"
                      for name in mine if mine[name] != theirs.get(name)]
     total = sum(node.size for node in wanted.values() if node.type == "file")
     return problems, len(wanted), total
 
 
-def _manifest_entry(root: Path, path: str, node: Node, side: dict[str, list[Any]]) -> dict[str, Any]:
+def _link_counts(nodes: dict[str, Node]) -> Counter[int]:
+    """Count the paths of each file inode within the tree.
+
+    The volume's own count is compared, not st_nlink, because a link from outside the volume
+    does not travel with it.
+    """
+    return Counter(node.ino for node in nodes.values() if node.type == "file")
+
+
+def _manifest_entry(root: Path, path: str, node: Node, side: dict[str, list[Any]], links: Counter[int]) -> dict[str, Any]:
     entry = node.compared()
     if node.type == "file":
+        entry["links"] = links[node.ino]
         digest = HashIndex.lookup(side, path, node)
         if digest is None:
             digest = _hash_file(root, path, node)

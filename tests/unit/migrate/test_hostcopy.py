@@ -250,3 +250,17 @@ def test_walk_does_not_follow_symlinked_folder(tmp_path: Path) -> None:
 
     assert set(nodes) == {"", "folder"}
     assert nodes["folder"].type == "symlink"
+
+
+def test_links_counted_within_the_volume(trees: tuple[Path, Path]) -> None:
+    source, target = trees
+    os.link(source / "tool", source.parent / "link-outside-the-volume")
+    index = HashIndex()
+    sync(source, target, index, source_may_change=False)
+
+    assert verify(source, target, index)[0] == []
+    os.unlink(target / "hard-link")
+    (target / "hard-link").write_text("secret\n")
+    problems = verify(source, target, index)[0]
+    assert "hard-link: links: 2 != 1" in problems
+    assert "docs/secret: links: 2 != 1" in problems
