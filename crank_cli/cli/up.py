@@ -71,11 +71,12 @@ def up(
         dry_run=is_dry_run(ctx, dry_run),
     )
     project = load_project(ctx, names)
-    engine, images = check_capabilities(ctx, project, resolve_engine(ctx, dry_run=options.dry_run, project=project.name),
-                                        names, strict=strict)
-    options = replace(options, known_images=images)
-    with cancel_on_interrupt(), _lock(project.name, options.dry_run), progress(ctx) as events:
-        result = run_up(project, engine.backend, options, events)
+    engine = resolve_engine(ctx, dry_run=options.dry_run, project=project.name)
+    # The lock comes first, so the state read for the check is still the state `up` acts on.
+    with cancel_on_interrupt(), _lock(project.name, options.dry_run):
+        engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
+        with progress(ctx) as events:
+            result = run_up(project, engine.backend, replace(options, observed=observed), events)
     for warning in result.warnings:
         render.warn(warning)
     if not result.changed:
@@ -86,25 +87,28 @@ def up(
 
 
 def check_capabilities(ctx: typer.Context, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
-    """Warn about keys the engine cannot honour, prefer an engine the images' labels list, and stop if strict."""
+    """Warn about keys the engine cannot honour, prefer an engine the images' labels list, and stop if strict.
+
+    Return the engine to use and the project's state on it, read once for the check and for `up`.
+    """
     from crank_cli import render
-    from crank_cli.operations import graph, preflight
+    from crank_cli.operations import graph, preflight, resources
     from crank_cli.operations.capabilities import COMPATIBLE_LABEL
 
     selected = graph.with_dependencies(project.model["services"], services or project.model["services"])
-    images = preflight.inspect_images(project, engine.backend, selected)
-    found = preflight.findings(project, engine.backend, engine.info, selected, images)
+    observed = resources.observe(project, engine.backend, selected)
+    found = preflight.findings(project, engine.backend, engine.info, selected, observed.image_facts)
     if any(COMPATIBLE_LABEL in finding.key for finding in found) and load_settings(ctx).runtime.value == "auto":
-        better = preflight.labelled_engine(project, engine, selected, images)
+        better = preflight.labelled_engine(project, engine, selected, observed.image_facts)
         if better is not None:
             render.info(f"using {better.info.name}: the images' {COMPATIBLE_LABEL} label does not list {engine.info.name}")
             engine = better
-            images = preflight.inspect_images(project, engine.backend, selected)
-            found = preflight.findings(project, engine.backend, engine.info, selected, images)
+            observed = resources.observe(project, engine.backend, selected)
+            found = preflight.findings(project, engine.backend, engine.info, selected, observed.image_facts)
     for finding in found:
         render.warn(preflight.describe(finding))
     preflight.reject_if_strict(found, engine.info.name, strict=strict)
-    return engine, images
+    return engine, observed
 
 
 def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]

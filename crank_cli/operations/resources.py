@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,31 +33,30 @@ class Observed:
     containers: list[ContainerState]
     networks: set[str]
     volumes: set[str]
-    images: dict[str, str | None]
+    # Each image the services use, by reference: its ID and labels, or None if missing.
+    image_facts: dict[str, ImageFacts | None]
+
+    @property
+    def images(self) -> dict[str, str | None]:
+        """Return each image's ID by reference, or None where the engine lacks the image."""
+        return {reference: facts.id if facts else None for reference, facts in self.image_facts.items()}
 
 
-def observe(project: Project, backend: Backend, services: Iterable[str],
-            known_images: Mapping[str, ImageFacts | None] | None = None) -> Observed:
-    """Read the project's containers, networks, volumes and image IDs, all at once.
-
-    Images in `known_images` were read moments ago and are not read again.
-    """
+def observe(project: Project, backend: Backend, services: Iterable[str]) -> Observed:
+    """Read the project's containers, networks and volumes, and the services' images, all at once."""
     found = labels.project_filter(project.name)
-    known = dict(known_images or {})
     references = sorted({specs.image_name(project, name) for name in services})
-    unknown = [reference for reference in references if reference not in known]
     with ThreadPoolExecutor(max_workers=4) as pool:
         containers = pool.submit(backend.list_containers, found)
         networks = pool.submit(backend.list_networks, found)
         volumes = pool.submit(backend.list_volumes, found)
-        reads = [pool.submit(backend.image_facts, reference) for reference in unknown]
-        known.update(zip(unknown, (read.result() for read in reads), strict=True))
-    return Observed(
-        containers=containers.result(),
-        networks=set(networks.result()),
-        volumes=set(volumes.result()),
-        images={reference: facts.id if (facts := known[reference]) else None for reference in references},
-    )
+        images = [pool.submit(backend.image_facts, reference) for reference in references]
+        return Observed(
+            containers=containers.result(),
+            networks=set(networks.result()),
+            volumes=set(volumes.result()),
+            image_facts=dict(zip(references, (image.result() for image in images), strict=True)),
+        )
 
 
 def ensure_networks(project: Project, backend: Backend, services: Iterable[str], events: Events,

@@ -10,7 +10,7 @@ are left alone, so `up` on an unchanged project changes nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from crank_cli.operations.converge import ConvergeOptions, converge_service, rep
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerState, ImageFacts
+from crank_cli.runtime.models import ContainerState
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -41,8 +41,9 @@ class UpOptions:
     wait_timeout: float | None = None
     dependency_timeout: float | None = None
     dry_run: bool = False
-    # Images already read for the capability check, by reference, so `up` does not read them again.
-    known_images: Mapping[str, ImageFacts | None] = field(default_factory=dict)
+    # The project's state as read for the capability check, so `up` does not read it again.
+    # It must cover the services `up` starts and their dependencies.
+    observed: resources.Observed | None = None
 
 
 @dataclass
@@ -69,7 +70,7 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     require_services(project, options.services)
     selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
     specs.require_images(project, selected)
-    state = resources.observe(project, backend, selected, options.known_images)
+    state = options.observed or resources.observe(project, backend, selected)
     observed = by_service(state.containers)
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)
