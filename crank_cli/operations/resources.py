@@ -43,18 +43,22 @@ class Observed:
 
 
 def observe(project: Project, backend: Backend, services: Iterable[str]) -> Observed:
-    """Read the project's containers, networks and volumes, and the services' images, all at once."""
+    """Read the project's containers, networks and volumes, and the services' images, all at once.
+
+    Volumes are read only when the services mount a named volume that crank may create.
+    """
+    chosen = list(services)
     found = labels.project_filter(project.name)
-    references = sorted({specs.image_name(project, name) for name in services})
+    references = sorted({specs.image_name(project, name) for name in chosen})
     with ThreadPoolExecutor(max_workers=4) as pool:
         containers = pool.submit(backend.list_containers, found)
         networks = pool.submit(backend.list_networks, found)
-        volumes = pool.submit(backend.list_volumes, found)
+        volumes = pool.submit(backend.list_volumes, found) if _volumes_to_create(project, chosen) else None
         images = [pool.submit(backend.image_facts, reference) for reference in references]
         return Observed(
             containers=containers.result(),
             networks=set(networks.result()),
-            volumes=set(volumes.result()),
+            volumes=set(volumes.result()) if volumes is not None else set(),
             image_facts=dict(zip(references, (image.result() for image in images), strict=True)),
         )
 
@@ -75,16 +79,8 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
 def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events,
                    present: set[str]) -> None:
     """Create the non-external named volumes the services mount that do not exist yet."""
-    declared = project.model.get("volumes") or {}
-    used = {
-        volume.get("source")
-        for name in services
-        for volume in project.model["services"][name].get("volumes") or ()
-        if volume.get("type") == "volume" and volume.get("source")
-    }
-    for key in sorted(used):
-        volume = declared.get(key)
-        if volume is None or volume.get("external") or volume["name"] in present:
+    for key, volume in _volumes_to_create(project, services).items():
+        if volume["name"] in present:
             continue
         backend.create_volume(
             volume["name"],
@@ -93,6 +89,19 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
             options=volume.get("driver_opts") or {},
         )
         events.emit(f"volume {volume['name']}", "created")
+
+
+def _volumes_to_create(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Return the declared, non-external named volumes the services mount, by key, sorted."""
+    declared = project.model.get("volumes") or {}
+    used = {
+        volume.get("source")
+        for name in services
+        for volume in project.model["services"][name].get("volumes") or ()
+        if volume.get("type") == "volume" and volume.get("source")
+    }
+    chosen = {key: declared[key] for key in sorted(used) if key in declared}
+    return {key: volume for key, volume in chosen.items() if not volume.get("external")}
 
 
 def ensure_bind_paths(project: Project, services: Iterable[str], events: Events) -> None:

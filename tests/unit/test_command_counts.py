@@ -116,3 +116,14 @@ def test_unchanged_up_on_podman_lists_without_inspect(tmp_path: Path, services: 
 
     assert not result.changed
     assert sorted(verbs(runner)) == ["image inspect", "network ls", "ps", "volume ls"]
+
+
+def test_unchanged_up_without_volumes_skips_volume_list(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+    runner = running_engine(project)
+
+    up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
+
+    assert "volume ls" not in verbs(runner)
+    assert sorted(verbs(runner)) == ["container inspect", "image inspect", "network ls", "ps"]
