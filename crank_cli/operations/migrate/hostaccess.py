@@ -52,8 +52,13 @@ def engine_problem(engine: DockerCompatibleEngine) -> str | None:
     return None
 
 
-def volume_folder(engine: DockerCompatibleEngine, volume: str, *, writable: bool) -> tuple[Path | None, str | None]:
-    """Return the volume's folder on this machine, or None with the reason it cannot be used."""
+def volume_folder(engine: DockerCompatibleEngine, volume: str, *, writable: bool,
+                  probe: bool = False) -> tuple[Path | None, str | None]:
+    """Return the volume's folder on this machine, or None with the reason it cannot be used.
+
+    With `probe`, a writable folder must also let this process create a file, chown it and
+    set an extended attribute. The probe changes the folder's times, so a plan does not run it.
+    """
     location = transfer.volume_location(engine, volume)
     if location is None:
         return None, f"volume {volume} not found on {engine.name}"
@@ -67,7 +72,7 @@ def volume_folder(engine: DockerCompatibleEngine, volume: str, *, writable: bool
     mode = os.R_OK | os.X_OK | (os.W_OK if writable else 0)
     if not os.access(folder, mode):
         return None, f"this process may not {'write' if writable else 'read'} {folder}"
-    if writable:
+    if writable and probe:
         return folder, _ownership_problem(folder)
     return folder, None
 
@@ -99,8 +104,11 @@ def same_folder(engine: DockerCompatibleEngine, helper: transfer.Helper, volume:
 
 
 def planned_method(source: DockerCompatibleEngine, target: DockerCompatibleEngine, volume: str,
-                   *, on_target: bool) -> CopyMethod:
-    """Return the method a plan announces. The copy checks the target folder again once it exists."""
+                   *, on_target: bool, probe: bool = False) -> CopyMethod:
+    """Return the method a plan announces, from checks that change nothing.
+
+    The copy checks again once the target volume exists, with the write probe (`probe`).
+    """
     for engine in (source, target):
         problem = engine_problem(engine)
         if problem:
@@ -110,7 +118,7 @@ def planned_method(source: DockerCompatibleEngine, target: DockerCompatibleEngin
         return CopyMethod(CONTAINERS, problem)
     target_folder = None
     if on_target:
-        target_folder, problem = volume_folder(target, volume, writable=True)
+        target_folder, problem = volume_folder(target, volume, writable=True, probe=probe)
         if problem:
             return CopyMethod(CONTAINERS, problem)
     return CopyMethod(HOST, None, str(source_folder), str(target_folder) if target_folder else None)
@@ -119,7 +127,7 @@ def planned_method(source: DockerCompatibleEngine, target: DockerCompatibleEngin
 def copy_method(source: DockerCompatibleEngine, target: DockerCompatibleEngine, helper: transfer.Helper,
                 volume: str) -> CopyMethod:
     """Check every condition of the host copy for a volume that exists on both engines."""
-    planned = planned_method(source, target, volume, on_target=True)
+    planned = planned_method(source, target, volume, on_target=True, probe=True)
     if planned.method != HOST:
         return planned
     source_folder, target_folder = Path(planned.source_folder or ""), Path(planned.target_folder or "")

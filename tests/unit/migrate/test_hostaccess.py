@@ -145,3 +145,17 @@ def test_unreadable_inode_uses_containers(folders: tuple[Path, Path]) -> None:
 def test_chown_probe_leaves_nothing(folders: tuple[Path, Path]) -> None:
     assert hostaccess._ownership_problem(folders[1]) is None
     assert os.listdir(folders[1]) == []
+
+
+def test_plan_leaves_target_folder_untouched(folders: tuple[Path, Path]) -> None:
+    source_folder, target_folder = folders
+    os.utime(target_folder, ns=(1, 2))
+    source, target, _ = engines({
+        ("docker", "volume", "inspect"): volume_record(source_folder),
+        ("podman", "volume", "inspect"): volume_record(target_folder),
+    })
+
+    method = hostaccess.planned_method(source, target, "demo_data", on_target=True)
+
+    assert method.method == "host"
+    assert os.stat(target_folder).st_mtime_ns == 2
