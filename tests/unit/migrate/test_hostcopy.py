@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import struct
 from pathlib import Path
@@ -23,6 +24,8 @@ def posix_acl(*entries: tuple[int, int, int]) -> bytes:
     return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, qualifier) for tag, perm, qualifier in entries)
 
 
+# VFS_CAP_REVISION_2 with the effective flag, permitting CAP_NET_BIND_SERVICE (bit 10).
+FILE_CAPABILITY = struct.pack("<IIIII", 0x02000001, 1 << 10, 0, 0, 0)
 NO_ID = 0xFFFFFFFF
 # user::rw-, user:1234:r--, group::r--, mask::r--, other::---
 ACL = posix_acl((0x01, 6, NO_ID), (0x02, 4, 1234), (0x04, 4, NO_ID), (0x10, 4, NO_ID), (0x20, 0, NO_ID))
@@ -44,7 +47,11 @@ def fill(root: Path) -> None:
     os.symlink("/nowhere", root / "dangling")
     os.mkfifo(root / "fifo", 0o640)
     os.mknod(root / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(root / "socket"))
+    os.chown(root / "socket", 33, 33)
     os.setxattr(root / "tool", "user.origin", b"built here")
+    os.setxattr(root / "tool", "security.capability", FILE_CAPABILITY)
     os.setxattr(root / "docs" / "secret", "system.posix_acl_access", ACL)
     os.setxattr(root / "docs", "user.empty", b"")
     for path in (root / "big", root / "docs" / "secret", root / "tool"):
@@ -71,7 +78,7 @@ def test_first_pass_copies_every_kind(trees: tuple[Path, Path]) -> None:
     problems, paths, total = verify(source, target, index)
 
     assert problems == []
-    assert paths == len(scan(source)) == 11
+    assert paths == len(scan(source)) == 12
     assert total == BIG_BYTES + len("secret\n") * 2 + len("tool\n")
     assert result.bytes_sent == BIG_BYTES + len("secret\n") + len("tool\n")
     secret = os.lstat(target / "docs" / "secret")
@@ -79,6 +86,7 @@ def test_first_pass_copies_every_kind(trees: tuple[Path, Path]) -> None:
     assert secret.st_ino == os.lstat(target / "hard-link").st_ino
     assert os.getxattr(target / "docs" / "secret", "system.posix_acl_access") == ACL
     assert os.getxattr(target / "tool", "user.origin") == b"built here"
+    assert os.getxattr(target / "tool", "security.capability") == FILE_CAPABILITY
     assert stat.S_IMODE(os.lstat(target / "tool").st_mode) == 0o4755
     assert os.readlink(target / "dangling") == "/nowhere"
     assert os.lstat(target / "link").st_mtime_ns == OLD_NS + 1
@@ -86,6 +94,8 @@ def test_first_pass_copies_every_kind(trees: tuple[Path, Path]) -> None:
     assert os.lstat(target).st_mtime_ns == OLD_NS + 2
     assert stat.S_ISFIFO(os.lstat(target / "fifo").st_mode)
     assert os.lstat(target / "null").st_rdev == os.makedev(1, 3)
+    assert stat.S_ISSOCK(os.lstat(target / "socket").st_mode)
+    assert os.lstat(target / "socket").st_uid == 33
 
 
 def test_final_pass_sends_only_changes(trees: tuple[Path, Path]) -> None:
