@@ -31,7 +31,8 @@ CHUNK_BYTES = 1 << 20
 
 # A file whose ctime is this close to the moment it was read may have been written again in
 # the same tick of the filesystem's coarse clock without changing its lstat key, so its hash
-# is not stored. The final pass reads it again.
+# is not stored. The final pass reads it again. The tick is a few milliseconds on Linux, and
+# the margin is far above it in case the clocks of file times and of crank differ slightly.
 RACY_NANOSECONDS = 2_000_000_000
 
 _TYPES = (
