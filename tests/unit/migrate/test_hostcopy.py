@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -274,3 +275,22 @@ def test_links_counted_within_the_volume(trees: tuple[Path, Path]) -> None:
     problems = verify(source, target, index)[0]
     assert "hard-link: links: 2 != 1" in problems
     assert "docs/secret: links: 2 != 1" in problems
+
+
+def test_odd_names_survive_stored_index(tmp_path: Path) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.mkdir()
+    target.mkdir()
+    names = ["new\nline", os.fsdecode(b"latin-1 \xe9"), "-starts-with-dash", " space "]
+    for name in names:
+        (source / name).write_bytes(os.fsencode(name))
+    index = HashIndex()
+    sync(source, target, index, source_may_change=False)
+
+    stored = HashIndex.from_json(json.loads(json.dumps(index.as_json())))
+    result = sync(source, target, stored, source_may_change=False)
+
+    assert sorted(os.listdir(target)) == sorted(names)
+    assert result.changed == []
+    assert result.bytes_sent == 0
+    assert verify(source, target, stored)[0] == []
