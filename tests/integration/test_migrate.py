@@ -402,6 +402,25 @@ def test_xattrs_and_acls_arrive(pair: Pair) -> None:
     assert volume_manifest(pair.target, pair.volume) == manifest
 
 
+def test_bind_option_volume_uses_helper_containers(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    data = pair.folder / "data"
+    data.mkdir()
+    with (pair.folder / "compose.yaml").open("a") as compose:
+        compose.write(f"    driver_opts:\n      type: none\n      o: bind\n      device: {data}\n")
+    before = start_seeded(pair, port)
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    assert f"volume {pair.volume}: copy through helper containers (volume {pair.volume} on {pair.source.name} has driver options" in result.stderr
+    assert "final pass (helper containers)" in result.stderr
+    assert "unchanged since the first pass" in result.stderr
+    assert volume_manifest(pair.target, pair.volume) == before
+    assert http_get(port).strip() == container_short_ids(pair.target, pair.name)[0]
+
+
 def write_two_tier_project(folder: Path, project: str, port: int) -> None:
     """An api service and a web service that depends on it; only web has a volume and a port."""
     idle = "trap 'exit 0' TERM; while true; do sleep 1; done"
