@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from crank_cli.runtime.models import EngineInfo
     from crank_cli.runtime.resolve import Resolution
     from crank_cli.settings import Settings
+
+
+Loaded = TypeVar("Loaded")
 
 
 class OutputFormat(str, enum.Enum):
@@ -126,7 +129,28 @@ def load_settings(ctx: typer.Context) -> Settings:
     )
 
 
-def resolve_engine(ctx: typer.Context, *, dry_run: bool = False, project: str | None = None) -> Resolution:
+def load_and_resolve(ctx: typer.Context, load: Callable[[], tuple[Loaded, str]], *,
+                     dry_run: bool = False) -> tuple[Loaded, Resolution]:
+    """Run `load`, which reads the project and returns it with its name, and choose the engine.
+
+    When the engine is named in the settings, it does not depend on the project, so it is
+    probed while the project loads: with Podman that hides one client start-up. Under
+    `auto` the project's name comes first, because the engine may be the one the project is on.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = load_settings(ctx)
+    if settings.runtime.value == "auto":
+        loaded, name = load()
+        return loaded, resolve_engine(ctx, dry_run=dry_run, project=name, settings=settings)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        engine = pool.submit(resolve_engine, ctx, dry_run=dry_run, settings=settings)
+        loaded, _ = load()
+        return loaded, engine.result()
+
+
+def resolve_engine(ctx: typer.Context, *, dry_run: bool = False, project: str | None = None,
+                   settings: Settings | None = None) -> Resolution:
     """Choose the engine for this command, warning on stderr when fallback picks another.
 
     Under runtime auto, a `project` that already has containers on a usable engine stays on
@@ -137,7 +161,7 @@ def resolve_engine(ctx: typer.Context, *, dry_run: bool = False, project: str | 
     from crank_cli import render
     from crank_cli.runtime.resolve import Resolution, dry_run_backend, resolve, resolve_where
 
-    settings = load_settings(ctx)
+    settings = settings or load_settings(ctx)
     if project is not None and settings.runtime.value == "auto":
         resolution = resolve_where(settings, {"io.crank.project": project})
     else:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project_or_name, progress, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, load_and_resolve, load_project_or_name, progress
 
 
 def register(app: typer.Typer) -> None:
@@ -37,9 +37,9 @@ def down(
 
     if rmi not in (None, "all", "local"):
         raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
-    project, name = load_project_or_name(ctx)
     dry = is_dry_run(ctx, dry_run)
-    engine = resolve_engine(ctx, dry_run=dry, project=name)
+    project, engine = load_and_resolve(ctx, lambda: load_project_or_name(ctx), dry_run=dry)
+    name = project.name if project is not None else global_options(ctx).project_name or ""
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx) as events:

@@ -11,10 +11,10 @@ from crank_cli.cli.context import (
     DRY_RUN_HELP,
     global_options,
     is_dry_run,
+    load_and_resolve,
     load_project,
     load_settings,
     progress,
-    resolve_engine,
 )
 
 
@@ -70,8 +70,7 @@ def up(
         wait_timeout=wait_timeout,
         dry_run=is_dry_run(ctx, dry_run),
     )
-    project = load_project(ctx, names)
-    engine = resolve_engine(ctx, dry_run=options.dry_run, project=project.name)
+    project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
     # The lock comes first, so the state read for the check is still the state `up` acts on.
     with cancel_on_interrupt(), _lock(project.name, options.dry_run):
         engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
@@ -109,6 +108,10 @@ def check_capabilities(ctx: typer.Context, project, engine, services: tuple[str,
         render.warn(preflight.describe(finding))
     preflight.reject_if_strict(found, engine.info.name, strict=strict)
     return engine, observed
+
+
+def _named(project):  # type: ignore[no-untyped-def]
+    return project, project.name
 
 
 def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
