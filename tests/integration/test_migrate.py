@@ -417,6 +417,7 @@ def test_bind_option_volume_uses_helper_containers(pair: Pair) -> None:
     assert f"volume {pair.volume}: copy through helper containers (volume {pair.volume} on {pair.source.name} has driver options" in result.stderr
     assert "final pass (helper containers)" in result.stderr
     assert "unchanged since the first pass" in result.stderr
+    assert f"finding: migration: volume {pair.volume}: helper containers copy this volume with the BusyBox tar" in result.stderr
     assert volume_manifest(pair.target, pair.volume) == before
     assert http_get(port).strip() == container_short_ids(pair.target, pair.name)[0]
 

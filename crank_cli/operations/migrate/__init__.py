@@ -59,6 +59,9 @@ def migrate(project: Project, engines: Engines, options: MigrateOptions, events:
     if options.dry_run:
         return MigrateResult(plan=plan)
     check_findings(plan.findings, strict=options.strict)
+    # Findings that do not stop the migration are shown too, not only by --dry-run.
+    for finding in plan.findings:
+        events.emit("finding", finding.line())
     record = records.create(project, plan, inspected)
     events.emit("step 2/6", f"migration record written: {record.path}")
     migration = Migration(project, engines, record, events, keep_source=options.keep_source,
