@@ -393,6 +393,8 @@ class _Writer:
         started = time.time_ns()
         digest = hashlib.sha256()
         reader = open_checked(self.source, path, node)
+        if self.source_may_change:
+            _write_back(reader, self.source / path)
         try:
             with reader, open(self.target / path, "xb") as writer:
                 os.fchmod(writer.fileno(), 0o600)
@@ -484,6 +486,20 @@ def open_checked(root: Path, path: str, node: Node) -> BinaryIO:
         os.close(descriptor)
         raise HostCopyError(errno.ESTALE, f"cannot read the file at {root / path}: it changed during the copy", "source")
     return os.fdopen(descriptor, "rb")
+
+
+def _write_back(reader: BinaryIO, path: Path) -> None:
+    """Write the file's dirty pages to disk, so the next write through a memory map updates its times.
+
+    A store into a page of a shared memory map that is already dirty changes neither mtime nor
+    ctime until the kernel writes the page back, which by default happens up to about 35
+    seconds later (vm.dirty_expire_centisecs and vm.dirty_writeback_centisecs). Writing back
+    first makes such a store fault and update the times, so the lstat key sees it.
+    """
+    try:
+        os.fsync(reader.fileno())
+    except OSError as error:
+        raise HostCopyError(error.errno, f"cannot write back {path}: {error.strerror}", "source") from None
 
 
 def _hash_file(root: Path, path: str, node: Node) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import socket
 import stat
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -294,3 +296,24 @@ def test_odd_names_survive_stored_index(tmp_path: Path) -> None:
     assert result.changed == []
     assert result.bytes_sent == 0
     assert verify(source, target, stored)[0] == []
+
+
+def test_store_through_memory_map_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.mkdir()
+    target.mkdir()
+    database = source / "database"
+    database.write_bytes(b"a" * mmap.PAGESIZE)
+    monkeypatch.setattr(hostcopy, "RACY_NANOSECONDS", 0)
+    index = HashIndex()
+    with open(database, "r+b") as stream, mmap.mmap(stream.fileno(), mmap.PAGESIZE) as mapped:
+        mapped[0:1] = b"b"  # the page is dirty now, as a database's pages often are
+        sync(source, target, index, source_may_change=True)
+        time.sleep(0.05)  # past the coarse clock's tick
+        mapped[1:2] = b"c"  # a store into the same page after the first pass read it
+
+        result = sync(source, target, index, source_may_change=False)
+
+    assert result.changed == ["database"]
+    assert (target / "database").read_bytes()[:3] == b"bca"
+    assert verify(source, target, index)[0] == []
