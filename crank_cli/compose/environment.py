@@ -8,6 +8,7 @@ and a file can refer to variables set by the files before it.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,7 +92,7 @@ def compose_files(options: LoadOptions) -> tuple[Path, ...]:
 def _compose_files_and_variables(options: LoadOptions) -> tuple[tuple[Path, ...], tuple[Path, dict[str, str]] | None]:
     """Return the compose files, and the folder and variables read to find them, if any were read."""
     if options.files:
-        return tuple(_absolute(path, options.working_dir) for path in options.files), None
+        return tuple(_compose_path(path, options.working_dir) for path in options.files), None
     start = _explicit_directory(options) or options.working_dir
     variables = _variables_in(options, start)
     from_variable = variables.get("COMPOSE_FILE")
@@ -132,8 +133,35 @@ def resolve_project_variables(options: LoadOptions) -> dict[str, str]:
     return variables
 
 
+# `-f -` reads the compose file from standard input. It is handled as a file named "-" in the
+# working folder, so relative paths in it resolve against that folder, as the reference does.
+# Its text is read once and kept here, because the loader may read a file more than once.
+STDIN_NAME = "-"
+_stdin_texts: dict[Path, str | None] = {}
+
+
+def _compose_path(value: Path, working_dir: Path) -> Path:
+    path = _absolute(value, working_dir)
+    if str(value) == STDIN_NAME:
+        _stdin_texts.setdefault(path, None)
+    return path
+
+
+def _read_stdin(path: Path) -> str:
+    text = _stdin_texts.get(path)
+    if text is None:
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid_file(STDIN_NAME, "invalid compose file on standard input: it is not UTF-8 text") from None
+        _stdin_texts[path] = text
+    return text
+
+
 def read_compose_text(path: Path) -> str:
     """Return the text of a compose file; raise InvalidProjectError when it cannot be read."""
+    if path in _stdin_texts:
+        return _read_stdin(path)
     try:
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:

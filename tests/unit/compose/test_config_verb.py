@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,26 @@ def test_config_rejects_unknown_format(tmp_path: Path, monkeypatch: pytest.Monke
     directory = write_project(tmp_path / "shop", PROJECT)
     code, _ = run_crank_config(directory, ["config", "--format", "xml"], monkeypatch, capsys)
     assert code == ExitCode.USAGE
+
+
+def run_from_stdin(binary: list[str], directory: Path, text: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*binary, "-f", "-", "config", "--format", "json"], cwd=directory, env=clean_environment(),
+                          input=text, capture_output=True, text=True, check=False)
+
+
+@needs_reference
+def test_config_from_stdin_matches_reference(tmp_path: Path) -> None:
+    directory = write_project(tmp_path / "piped", {"data/.keep": ""})
+    text = "services:\n  web:\n    image: busybox\n    volumes: [./data:/data]\n    env_file: [{path: x.env, required: false}]\n"
+    expected = run_from_stdin([str(reference_binary())], directory, text)
+    result = run_from_stdin([sys.executable, "-m", "crank_cli"], directory, text)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(expected.stdout)
+
+
+def test_config_from_stdin_reports_bad_yaml(tmp_path: Path) -> None:
+    result = run_from_stdin([sys.executable, "-m", "crank_cli"], tmp_path, "services: [\n")
+    assert result.returncode == ExitCode.INVALID_PROJECT
+    # With --format json the error is a JSON object on stdout.
+    assert json.loads(result.stdout)["message"].startswith("-: line 2, column 1: invalid YAML")
+    assert "Traceback" not in result.stderr
