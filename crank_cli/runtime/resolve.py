@@ -19,7 +19,7 @@ from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import ENGINES
 from crank_cli.runtime import docker_socket
 from crank_cli.runtime.compatible import DockerCompatibleEngine
-from crank_cli.runtime.docker import DockerEngine
+from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.models import EngineInfo
 from crank_cli.settings import Settings
 
@@ -39,14 +39,16 @@ def make_backend(name: str, runner: Runner = process.run,
                  attached_runner: AttachedRunner = process.run_attached) -> DockerCompatibleEngine:
     """Return the adapter registered under `name`.
 
-    With the real process runner, Docker's adapter reads from the local daemon's socket. A
-    fake or printing runner stands for the engine as a whole, so reads go through it too.
+    With the real process runner and a local Docker daemon, Docker's adapter is the one that
+    talks to the daemon's socket. A fake or printing runner stands for the whole engine, so
+    everything then goes through it.
     """
+    if name == "docker" and runner is process.run:
+        api = docker_socket.from_environment()
+        if api is not None:
+            return LocalDockerEngine(api, runner=runner, attached_runner=attached_runner)
     engine_class = ENGINES[name]
-    backend = engine_class(runner=runner, attached_runner=attached_runner)  # type: ignore[call-arg]
-    if runner is process.run and isinstance(backend, DockerEngine):
-        backend.use_socket(docker_socket.from_environment())
-    return backend
+    return engine_class(runner=runner, attached_runner=attached_runner)  # type: ignore[call-arg]
 
 
 def dry_run_backend(resolution: Resolution, write: Callable[[str], None]) -> DockerCompatibleEngine:

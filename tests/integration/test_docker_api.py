@@ -12,6 +12,7 @@ import pytest
 
 from crank_cli.runtime import docker_socket
 from crank_cli.runtime.docker import DockerEngine
+from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.models import (
     ContainerSpec,
     HealthCheck,
@@ -98,8 +99,7 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
 def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp_path: Path) -> None:
     api = docker_socket.from_environment()
     assert api is not None, "the live Docker daemon is expected on a local socket"
-    through_socket = DockerEngine()
-    through_socket.use_socket(api)
+    through_socket = LocalDockerEngine(api)
     through_socket.probe()
     through_client = DockerEngine()
     through_socket.create_network(names["front"], {"io.crank.project": "apitest"}, {"attachable": True})
@@ -117,8 +117,9 @@ def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp
 
 
 def test_socket_networks_and_volumes_match_client(docker: Engine, names: dict[str, str]) -> None:
-    through_socket = DockerEngine()
-    through_socket.use_socket(docker_socket.from_environment())
+    api = docker_socket.from_environment()
+    assert api is not None, "the live Docker daemon is expected on a local socket"
+    through_socket = LocalDockerEngine(api)
     labels = {"io.crank.project": "apitest"}
     options = {"driver": "bridge", "driver_opts": {"com.docker.network.bridge.enable_icc": "true"}, "internal": True}
     DockerEngine().create_network(names["front"], labels, options)

@@ -12,7 +12,7 @@ import pytest
 
 from crank_cli.errors import EngineError
 from crank_cli.runtime import docker_socket
-from crank_cli.runtime.docker import DockerEngine
+from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.docker_socket import ApiError, DockerSocket, SocketUnreachable, from_environment, label_filter
 from tests.unit.fakes import FakeRunner
 
@@ -93,8 +93,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
     })
     monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
     runner = FakeRunner({})
-    engine = DockerEngine(runner=runner)
-    engine.use_socket(DockerSocket(str(daemon_path)))
+    engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=runner)
     try:
         assert engine.probe().version == "27.1.0"
         [state] = engine.list_containers({"io.crank.project": "demo"})
@@ -111,8 +110,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
 
 def test_unreachable_daemon_unusable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
-    engine = DockerEngine(runner=FakeRunner({}))
-    engine.use_socket(DockerSocket(str(tmp_path / "gone.sock")))
+    engine = LocalDockerEngine(DockerSocket(str(tmp_path / "gone.sock")), runner=FakeRunner({}))
     info = engine.probe()
     assert not info.usable
     assert info.reason is not None and "Cannot connect to the Docker daemon" in info.reason
