@@ -114,6 +114,7 @@ class VolumePasses:
     def final_pass(self, volume: str) -> None:
         """Bring the copy up to date with the stopped source and verify every path."""
         method = self._chosen(volume)
+        started = time.monotonic()
         if method.method == hostaccess.HOST:
             paths, total = self._host_final(volume, method)
         else:
@@ -122,8 +123,9 @@ class VolumePasses:
                 sent = self._full_tar_copy(volume, source_may_change=False)
                 verify_copy(self.target, self.helper, volume, sent)
             paths, total = len(sent.entries), sent.total_bytes
+        seconds = time.monotonic() - started
         self.events.emit(f"volume {volume}", f"final pass ({describe(method)}): {paths} paths, "
-                                             f"{human_size(total)}; manifests match")
+                                             f"{human_size(total)}; manifests match, in {seconds:.2f} s")
 
     # Host copy
 
