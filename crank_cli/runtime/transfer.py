@@ -124,7 +124,8 @@ def volume_location(engine: DockerCompatibleEngine, volume: str) -> VolumeLocati
 
 def user_namespace(engine: DockerCompatibleEngine) -> str | None:
     """Return `rootless` or `userns` when the engine maps container user IDs to others on the host, else None."""
-    document = parse_json(["info"], engine.run("info", "--format", "json"))
+    # The Go template also works with older Docker clients, which lack the `--format json` shorthand.
+    document = parse_json(["info"], engine.run("info", "--format", "{{json .}}"))
     podman_host = document.get("host") or {}
     if podman_host:
         return "rootless" if (podman_host.get("security") or {}).get("rootless") else None
