@@ -85,8 +85,7 @@ def build_plan(
         networks=source.list_networks(dict(project_filters(project.name))[started_by]), started_by=started_by,
     )
     plan.images = _images(project, source, target, plan.moved_containers)
-    labels = {container.service: source.image_labels(container.image_id) or {} for container in plan.moved_containers}
-    plan.findings = capability_findings(project.model, moved, target_facts(target), labels)
+    plan.findings = capability_findings(project.model, moved, target_facts(target), _service_image_labels(source, plan))
     plan.findings += service_findings(project.model["services"], moved, source=source.name, target=target.name)
     plan.findings += _retag_findings(target, plan.images)
     _choose_helper(plan, source, target, helper_image, project, _volume_users(project, moved))
@@ -95,6 +94,12 @@ def build_plan(
     plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), target.name)
     plan.findings += _target_conflicts(project, target, moved)
     return plan, inspected
+
+
+def _service_image_labels(source: DockerCompatibleEngine, plan: Plan) -> dict[str, dict[str, str]]:
+    """Return the labels of the image each moved service runs on the source, reading each image once."""
+    by_image = {image.image_id: source.image_labels(image.image_id) or {} for image in plan.images}
+    return {container.service: by_image.get(container.image_id, {}) for container in plan.moved_containers}
 
 
 def _moved_services(project: Project, containers: list[SourceContainer], requested: Sequence[str],

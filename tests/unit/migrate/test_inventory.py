@@ -175,3 +175,18 @@ def test_host_copy_plan_has_no_busybox_finding(tmp_path: Path) -> None:
 
     assert [(volume.method, volume.method_reason) for volume in plan.volumes] == [("host", None)]
     assert not [finding for finding in plan.findings if "BusyBox tar" in finding.message]
+
+
+def test_image_label_reaches_capability_check() -> None:
+    replies = docker_replies([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web")])
+    labels = json.dumps({"org.crank.runtime.compatible": "docker"})
+    replies[("docker", "image", "inspect", "--format", "{{.Id}} {{json .Config.Labels}}")] = f"sha256:{IMAGE_ID} {labels}\n"
+    runner = FakeRunner({**replies, **podman_replies()})
+    source, target = make_backend("docker", runner), make_backend("podman", runner)
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    image_findings = [(finding.level, finding.key) for finding in plan.findings if finding.key.endswith(".image")]
+    assert image_findings == [("unsupported", "services.db.image"), ("unsupported", "services.web.image")]
+    label_reads = [call for call in runner.calls if "{{.Id}} {{json .Config.Labels}}" in call and IMAGE_ID in call]
+    assert len(label_reads) == 1
