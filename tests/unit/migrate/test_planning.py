@@ -7,10 +7,20 @@ from typing import Any
 import pytest
 
 from crank_cli.errors import UsageError
-from crank_cli.operations.capabilities import EMULATED, MIGRATION, UNSUPPORTED, EngineFacts, Finding
+from crank_cli.operations.capabilities import (
+    EMULATED,
+    MIGRATION,
+    UNSUPPORTED,
+    EngineFacts,
+    Finding,
+)
 from crank_cli.operations.migrate import FindingsError, check_findings
 from crank_cli.operations.migrate.describe import human_size, plan_lines
-from crank_cli.operations.migrate.findings import capability_findings, service_findings, volume_findings
+from crank_cli.operations.migrate.findings import (
+    capability_findings,
+    service_findings,
+    volume_findings,
+)
 from crank_cli.operations.migrate.plan import (
     ImageCopy,
     Plan,
