@@ -165,6 +165,12 @@ def test_migrate_moves_port_and_volume(pair: Pair) -> None:
     assert status.returncode == 0, status.stderr
     rows = json.loads(status.stdout)
     assert [(row["service"], row["runtime"], row["state"]) for row in rows] == [("web", pair.target.name, "running")]
+    # The hash index of the host copy is stored next to the record, readable by its owner only.
+    hashes = next((pair.folder / ".crank" / "migrations").glob("*.hashes"))
+    assert hashes.stat().st_mode & 0o777 == 0o600
+    index = json.loads(hashes.read_text())[pair.volume]
+    assert "by-service" in index["source"]
+    assert index["source"]["by-service"][4] == index["target"]["by-service"][4]
 
 
 def test_failed_verification_restores_source(pair: Pair) -> None:
