@@ -20,7 +20,9 @@ def plan_lines(plan: Plan) -> list[str]:
         lines.append(f"  {volume.name}: copy {human_size(volume.kilobytes * 1024)} ({state}), "
                      f"mounted by {', '.join(volume.services)}, {copy_method_text(volume.method, volume.method_reason)}")
     if plan.helper_image:
-        lines.append(f"helper image for the volume copies: {plan.helper_image[:12]} ({plan.helper_tar} tar)")
+        # Host copies use helper containers only to check that each folder is the mounted one.
+        use = "copies" if any(volume.method != "host" for volume in plan.volumes) else "checks"
+        lines.append(f"helper image for the volume {use}: {plan.helper_image[:12]} ({plan.helper_tar} tar)")
     lines.append(f"stop on {plan.source}: {', '.join(plan.running_before) or 'nothing running'}")
     lines.append(f"start on {plan.target}: {', '.join(plan.services)}")
     lines.append("findings:" if plan.findings else "findings: none")

@@ -210,6 +210,16 @@ def test_dry_run_text_shows_sizes_and_findings() -> None:
     assert "  migration: services.web.restart: differs. kept" in lines
 
 
+def test_dry_run_text_names_helper_use() -> None:
+    plan = sample_plan()
+    mixed = plan_lines(plan)
+    plan.volumes = [volume for volume in plan.volumes if volume.method == "host"]
+    host_only = plan_lines(plan)
+
+    assert f"helper image for the volume copies: {'a' * 12} (gnu tar)" in mixed
+    assert f"helper image for the volume checks: {'a' * 12} (gnu tar)" in host_only
+
+
 def test_human_size_units() -> None:
     assert human_size(512) == "512 B"
     assert human_size(1536) == "1.5 KiB"
