@@ -12,12 +12,14 @@ import logging
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from typing import Any
 
 from crank_cli import process
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import docker_requests
+from crank_cli.runtime.compatible import PROBE_TIMEOUT_SECONDS
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_socket import ApiError, DockerSocket, label_filter, quoted
 from crank_cli.runtime.inspect import container_state, normalize_image_id, version_numbers
@@ -42,7 +44,7 @@ class LocalDockerEngine(DockerEngine):
         if shutil.which(self.binary_path) is None:
             return EngineInfo(self.name, usable=False, reason=f"{self.binary_path} not found on PATH")
         try:
-            self.engine_version = (self._get("/version") or {}).get("Version")
+            self.engine_version = (self._get(("version",), "/version", timeout=PROBE_TIMEOUT_SECONDS) or {}).get("Version")
         except EngineError as error:
             return EngineInfo(self.name, usable=False, reason=error.stderr)
         if not self.engine_version:
@@ -52,26 +54,27 @@ class LocalDockerEngine(DockerEngine):
     # Queries
 
     def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
-        listed = self._get("/containers/json", {"all": "1", **label_filter(labels)})
+        listed = self._get(("ps",), "/containers/json", {"all": "1", **label_filter(labels)})
         return self.inspect_containers([entry["Id"] for entry in listed])
 
     def has_containers(self, labels: Mapping[str, str | None]) -> bool:
-        return bool(self._get("/containers/json", {"all": "1", "limit": "1", **label_filter(labels)}))
+        return bool(self._get(("ps",), "/containers/json", {"all": "1", "limit": "1", **label_filter(labels)}))
 
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
         # One request per container costs well under a millisecond each on the local socket.
-        records = [self._get(f"/containers/{quoted(name)}/json", missing_ok=True) for name in names]
+        records = [self._get(("container", "inspect", name), f"/containers/{quoted(name)}/json", missing_ok=True)
+                   for name in names]
         return [container_state(record) for record in records if record is not None]
 
     def list_networks(self, labels: Mapping[str, str | None]) -> list[str]:
-        return [network["Name"] for network in self._get("/networks", label_filter(labels))]
+        return [network["Name"] for network in self._get(("network", "ls"), "/networks", label_filter(labels))]
 
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
-        document = self._get("/volumes", label_filter(labels)) or {}
+        document = self._get(("volume", "ls"), "/volumes", label_filter(labels)) or {}
         return [volume["Name"] for volume in document.get("Volumes") or ()]
 
     def image_facts(self, reference: str) -> ImageFacts | None:
-        record = self._get(f"/images/{quoted(reference)}/json", missing_ok=True)
+        record = self._get(("image", "inspect", reference), f"/images/{quoted(reference)}/json", missing_ok=True)
         if record is None:
             return None
         labels = (record.get("Config") or {}).get("Labels") or {}
@@ -81,86 +84,98 @@ class LocalDockerEngine(DockerEngine):
 
     def run_container(self, spec: ContainerSpec) -> str:
         container_id = self.create_container(spec)
-        self._send("POST", f"/containers/{container_id}/start")
+        self._send(("start", spec.name or container_id), "POST", f"/containers/{container_id}/start")
         return container_id
 
     def create_container(self, spec: ContainerSpec) -> str:
         start_interval = version_numbers(self.engine_version or "") >= (25,)
+        action = ("create", spec.name or spec.image)
         try:
             body = docker_requests.container_body(spec, start_interval=start_interval)
         except docker_requests.InvalidSetting as error:
-            raise EngineError(["docker-api", "POST", "/containers/create"], 1, f"{spec.name}: {error}") from None
+            raise EngineError(["docker", *action], 1, str(error)) from None
         query = {"name": spec.name} if spec.name else {}
         try:
-            created = self._send("POST", "/containers/create", query, body)
+            created = self._send(action, "POST", "/containers/create", query, body)
         except EngineError as error:
             # The client pulls a missing image before it creates the container, and so does crank.
             if "No such image" not in error.stderr:
                 raise
             self.pull_image(spec.image)
-            created = self._send("POST", "/containers/create", query, body)
+            created = self._send(action, "POST", "/containers/create", query, body)
         container_id = str(created["Id"])
         # The client connects extra networks after `run`, but here they are connected before the start.
         for network in spec.networks[1:]:
             payload = {"Container": container_id, "EndpointConfig": docker_requests.endpoint(network)}
-            self._send("POST", f"/networks/{quoted(network.name)}/connect", payload=payload)
+            self._send(("network", "connect", network.name), "POST", f"/networks/{quoted(network.name)}/connect",
+                       payload=payload)
         return container_id
 
     def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:
-        self._send("POST", "/networks/create", payload=docker_requests.network_body(name, labels, options or {}))
+        body = docker_requests.network_body(name, labels, options or {})
+        self._send(("network", "create", name), "POST", "/networks/create", payload=body)
 
     def create_volume(self, name: str, labels: Mapping[str, str], driver: str | None = None,
                       options: Mapping[str, str] | None = None) -> None:
-        self._send("POST", "/volumes/create", payload=docker_requests.volume_body(name, labels, driver, options))
+        body = docker_requests.volume_body(name, labels, driver, options)
+        self._send(("volume", "create", name), "POST", "/volumes/create", payload=body)
 
     # Simple changes over the socket, one request per object, several at a time as the client does.
 
     def start_containers(self, names: Sequence[str]) -> None:
-        self._each("POST", "/containers/{}/start", names)
+        self._each(("start",), "POST", "/containers/{}/start", names)
 
     def stop_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
-        self._each("POST", "/containers/{}/stop", names, _timeout_query(timeout))
+        self._each(("stop",), "POST", "/containers/{}/stop", names, _timeout_query(timeout))
 
     def restart_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
-        self._each("POST", "/containers/{}/restart", names, _timeout_query(timeout))
+        self._each(("restart",), "POST", "/containers/{}/restart", names, _timeout_query(timeout))
 
     def remove_containers(self, names: Sequence[str]) -> None:
-        self._each("DELETE", "/containers/{}", names, {"force": "1", "v": "1"})
+        self._each(("rm",), "DELETE", "/containers/{}", names, {"force": "1", "v": "1"})
 
     def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
 
         def stop_then_remove(name: str) -> None:
             # Each container is removed as soon as it has stopped, not after the slowest one.
-            self._send("POST", f"/containers/{quoted(name)}/stop", _timeout_query(timeout))
-            self._send("DELETE", f"/containers/{quoted(name)}", {"force": "1", "v": "1"})
+            self._send(("stop", name), "POST", f"/containers/{quoted(name)}/stop", _timeout_query(timeout))
+            self._send(("rm", name), "DELETE", f"/containers/{quoted(name)}", {"force": "1", "v": "1"})
 
         _run_each(stop_then_remove, names)
 
     def remove_networks(self, names: Sequence[str]) -> None:
-        self._each("DELETE", "/networks/{}", names)
+        self._each(("network", "rm"), "DELETE", "/networks/{}", names)
 
     def remove_volumes(self, names: Sequence[str]) -> None:
-        self._each("DELETE", "/volumes/{}", names)
+        self._each(("volume", "rm"), "DELETE", "/volumes/{}", names)
 
-    def _each(self, method: str, path: str, names: Sequence[str], query: Mapping[str, str] | None = None) -> None:
+    def _each(self, verb: tuple[str, ...], method: str, path: str, names: Sequence[str],
+              query: Mapping[str, str] | None = None) -> None:
         """Send one request per name, with the name in place of `{}` in `path`."""
-        _run_each(lambda name: self._send(method, path.format(quoted(name)), query), names)
+        _run_each(lambda name: self._send((*verb, name), method, path.format(quoted(name)), query), names)
 
-    def _send(self, method: str, path: str, query: Mapping[str, str] | None = None, payload: Any = None) -> Any:
+    def _send(self, action: tuple[str, ...], method: str, path: str, query: Mapping[str, str] | None = None,
+              payload: Any = None, *, timeout: float | None = None, missing_ok: bool = False) -> Any:
+        """Send one request; a failure becomes an `EngineError` named like the client command `action`.
+
+        There is no time limit unless `timeout` is given: a stop lasts as long as the
+        container's own stop timeout, as with the client. With `missing_ok`, an object that
+        does not exist gives None.
+        """
         # The payload is not logged: it contains the container's environment, which may contain secrets.
         log.debug("%s: %s %s %s", method.lower(), self.api.address, path, dict(query or {}))
         try:
-            return self.api.send(method, path, query, payload)
-        except (OSError, ApiError, ValueError) as error:
-            raise EngineError(["docker-api", method, path], 1, str(error)) from None
+            return self.api.send(method, path, query, payload, timeout=timeout)
+        except ApiError as error:
+            if missing_ok and error.status == HTTPStatus.NOT_FOUND:
+                return None
+            raise EngineError(["docker", *action], 1, error.message or str(error)) from None
+        except (OSError, ValueError) as error:
+            raise EngineError(["docker", *action], 1, str(error)) from None
 
-    def _get(self, path: str, query: Mapping[str, str] | None = None, *, missing_ok: bool = False) -> Any:
-        """Send one GET to the socket; a failure becomes an `EngineError`, as a client's would."""
-        log.debug("get: %s %s %s", self.api.address, path, dict(query or {}))
-        try:
-            return self.api.get_or_none(path, query) if missing_ok else self.api.get(path, query)
-        except (OSError, ApiError, ValueError) as error:
-            raise EngineError(["docker-api", "GET", path], 1, str(error)) from None
+    def _get(self, action: tuple[str, ...], path: str, query: Mapping[str, str] | None = None, *,
+             missing_ok: bool = False, timeout: float | None = None) -> Any:
+        return self._send(action, "GET", path, query, timeout=timeout, missing_ok=missing_ok)
 
 
 # How many requests of one batch go to the daemon at once.

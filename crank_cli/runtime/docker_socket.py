@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
-TIMEOUT_SECONDS = 10.0
 _RECEIVE_BYTES = 1 << 16
 
 
@@ -51,36 +50,32 @@ class DockerSocket:
     def address(self) -> str:
         return f"unix://{self.path}"
 
-    def get(self, path: str, query: Mapping[str, str] | None = None) -> Any:
+    def get(self, path: str, query: Mapping[str, str] | None = None, *, timeout: float | None = None) -> Any:
         """Return the decoded JSON of `GET path`; raise `ApiError` for an error status."""
-        return self.send("GET", path, query)
+        return self.send("GET", path, query, timeout=timeout)
 
-    def send(self, method: str, path: str, query: Mapping[str, str] | None = None, payload: Any = None) -> Any:
-        """Send a request, with `payload` as its JSON body if given; return the decoded JSON response or None."""
+    def send(self, method: str, path: str, query: Mapping[str, str] | None = None, payload: Any = None, *,
+             timeout: float | None = None) -> Any:
+        """Send a request, with `payload` as its JSON body if given; return the decoded JSON response or None.
+
+        Without `timeout` the request waits as long as the daemon takes, as the client does: a
+        stop waits out the container's own stop timeout, whatever its length.
+        """
         target = path + (f"?{urlencode(query)}" if query else "")
         content = b"" if payload is None else json.dumps(payload).encode()
-        status, body = self._request(method, target, content)
+        status, body = self._request(method, target, content, timeout)
         if status >= 400:
             raise ApiError(status, _error_message(body))
         return json.loads(body) if body.strip() else None
 
-    def get_or_none(self, path: str, query: Mapping[str, str] | None = None) -> Any:
-        """Like `get`, but return None when the object asked for does not exist (status 404)."""
-        try:
-            return self.get(path, query)
-        except ApiError as error:
-            if error.status == 404:
-                return None
-            raise
-
-    def _request(self, method: str, target: str, content: bytes) -> tuple[int, bytes]:
+    def _request(self, method: str, target: str, content: bytes, timeout: float | None) -> tuple[int, bytes]:
         # HTTP/1.0 makes the daemon send the whole body and close, so no chunked decoding.
         headers = f"{method} {target} HTTP/1.0\r\nHost: docker\r\nUser-Agent: crank\r\n"
         if method != "GET":
             headers += f"Content-Type: application/json\r\nContent-Length: {len(content)}\r\n"
         request = headers.encode() + b"\r\n" + content
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.settimeout(TIMEOUT_SECONDS)
+            connection.settimeout(timeout)
             try:
                 connection.connect(self.path)
             except OSError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from crank_cli.runtime.models import (
     NetworkAttachment,
     PortMapping,
 )
-from tests.integration.conftest import TEST_IMAGE, Engine, live_engine
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, live_engine
 
 # Fields the daemon fills per container (its own name, paths, IDs), not from the spec.
 PER_CONTAINER = {"Hostname", "HostnamePath", "HostsPath", "ResolvConfPath", "LogPath", "Name", "Id", "Created"}
@@ -128,3 +129,24 @@ def test_socket_networks_and_volumes_match_client(docker: Engine, names: dict[st
     records = json.loads(docker.client("network", "inspect", names["front"], names["back"]).stdout)
     keys = ("Driver", "Options", "Internal", "Attachable", "EnableIPv6", "Labels")
     assert [{key: record[key] for key in keys} for record in records][0] == {key: records[1][key] for key in keys}
+
+
+def test_stop_waits_out_a_long_grace_period(docker: Engine, tmp_path: Path) -> None:
+    # A main process that ignores SIGTERM keeps the daemon's stop request open for the whole
+    # grace period, longer than any fixed client-side limit crank might set.
+    project = Crank(tmp_path, "docker", f"crank-apitest-{secrets.token_hex(3)}")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  stubborn:\n"
+        f"    image: {TEST_IMAGE}\n"
+        "    command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n"
+        "    stop_grace_period: 12s\n"
+    )
+    try:
+        assert project("-p", project.project, "up", "-d").returncode == 0
+        started = time.monotonic()
+        stopped = project("-p", project.project, "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert time.monotonic() - started >= 11
+    finally:
+        docker.remove_project(project.project)
