@@ -21,7 +21,7 @@ def execute(
     user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as, name or UID[:GID].")] = None,  # noqa: UP045
     workdir: Annotated[Optional[str], typer.Option("--workdir", "-w", help="Working folder inside the container.")] = None,  # noqa: UP045
     env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Set KEY=VALUE for the command; repeatable.")] = None,  # noqa: UP045
-    no_interactive: Annotated[bool, typer.Option("--no-interactive", "-T", help="Do not pass standard input or allocate a terminal.")] = False,
+    no_tty: Annotated[bool, typer.Option("--no-TTY", "-T", help="Do not allocate a terminal, even when standard input is one; input is still passed.")] = False,
 ) -> None:
     """Run a command in a running container of a service; crank exits with its exit code."""
     from crank_cli.errors import UsageError
@@ -37,6 +37,6 @@ def execute(
     if target is None:
         raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
     environment = dict(pair for pair in (parse_env(item, {}) for item in env or []) if pair)
-    code = engine.backend.exec_attached(target.name, command, interactive=not no_interactive, user=user,
+    code = engine.backend.exec_attached(target.name, command, tty=not no_tty, user=user,
                                         workdir=workdir, environment=environment)
     raise typer.Exit(code)

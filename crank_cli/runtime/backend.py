@@ -81,9 +81,12 @@ class Backend(abc.ABC):
         self.remove_containers(names)
 
     @abc.abstractmethod
-    def exec_attached(self, name: str, command: Sequence[str], *, interactive: bool, user: str | None,
+    def exec_attached(self, name: str, command: Sequence[str], *, tty: bool, user: str | None,
                       workdir: str | None, environment: Mapping[str, str]) -> int:
-        """Run a command in a running container on crank's terminal; return its exit code."""
+        """Run a command in a running container with crank's standard streams; return its exit code.
+
+        With `tty`, the command gets a terminal when crank's standard input is one.
+        """
 
     @abc.abstractmethod
     def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:

@@ -175,13 +175,13 @@ class DockerCompatibleEngine(Backend):
         if names:
             self.run("rm", "--force", "--volumes", *names)
 
-    def exec_attached(self, name: str, command: Sequence[str], *, interactive: bool, user: str | None,
+    def exec_attached(self, name: str, command: Sequence[str], *, tty: bool, user: str | None,
                       workdir: str | None, environment: Mapping[str, str]) -> int:
-        args = ["exec"]
-        if interactive:
-            args.append("--interactive")
-            if _stdin_is_terminal():
-                args.append("--tty")
+        # Standard input always reaches the command, as with docker compose; `tty` allocates a
+        # terminal only when crank's own standard input is one.
+        args = ["exec", "--interactive"]
+        if tty and _stdin_is_terminal():
+            args.append("--tty")
         args += build_argv.option("--user", user) + build_argv.option("--workdir", workdir)
         for key, value in environment.items():
             args += ["--env", f"{key}={value}"]

@@ -112,9 +112,11 @@ class Crank:
     engine: str
     project: str
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300,
+                 input_text: str | None = None) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "crank_cli", *args]
-        return subprocess.run(command, cwd=self.folder, env=self.environ(env), capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(command, cwd=self.folder, env=self.environ(env), capture_output=True, text=True,
+                              timeout=timeout, input=input_text)
 
     def start(self, *args: str) -> subprocess.Popen[str]:
         """Start crank in the background, for tests that signal it or run it twice at once."""

@@ -234,9 +234,12 @@ def test_exec_runs_in_service_container(engine: Engine, project: Crank) -> None:
     assert project("up", "-d").returncode == 0
 
     result = project("exec", "-T", "box", "sh", "-c", "echo inside; exit 3")
+    piped = project("exec", "-T", "box", "cat", input_text="from stdin\n")
 
     assert result.returncode == 3
     assert result.stdout.strip() == "inside"
+    # As with docker compose, -T turns off the terminal but still passes standard input.
+    assert piped.stdout == "from stdin\n"
 
 
 def test_down_refuses_foreign_project(engine: Engine, project: Crank, tmp_path: Path) -> None:
