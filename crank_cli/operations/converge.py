@@ -7,10 +7,11 @@ alone (started if stopped); any other is replaced.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crank_cli.errors import InvalidProjectError
+from crank_cli.errors import EngineError, InvalidProjectError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
@@ -77,13 +78,31 @@ def _converge_container(backend: Backend, spec: ContainerSpec, current: Containe
         events.emit(spec.name, "recreating")
         backend.stop_and_remove([spec.name], options.timeout)
     events.emit(spec.name, "creating")
-    if options.start:
-        backend.run_container(spec)
-    else:
-        backend.create_container(spec)
+    try:
+        if options.start:
+            backend.run_container(spec)
+        else:
+            backend.create_container(spec)
+    except EngineError as error:
+        raise _start_failure(backend, spec, error) from None
     action = "recreated" if current is not None else "created"
     events.emit(spec.name, action if options.start else f"{action} (not started)")
     return action
+
+
+def _start_failure(backend: Backend, spec: ContainerSpec, error: EngineError) -> EngineError:
+    """Remove a container that was created but failed to start; return the error to raise, naming its service."""
+    try:
+        backend.remove_containers([spec.name])
+    except EngineError:
+        pass  # it was never created
+    service = spec.labels.get(labels.SERVICE, spec.name)
+    hint = f"; check services.{service}.ports" if _PORT_IN_USE.search(error.stderr) else ""
+    return EngineError(error.argv, error.returncode, f"service {service}: {error.stderr}{hint}", error.stdout)
+
+
+# How Docker and Podman say that a published port is taken.
+_PORT_IN_USE = re.compile(r"port is already allocated|address already in use", re.IGNORECASE)
 
 
 def _must_replace(spec: ContainerSpec, current: ContainerState, image_id: str | None, options: ConvergeOptions) -> bool:

@@ -64,8 +64,9 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
 
 
 def ensure_networks(project: Project, backend: Backend, services: Iterable[str], events: Events,
-                    present: set[str]) -> None:
-    """Create the non-external networks the services join that do not exist yet."""
+                    present: set[str]) -> list[str]:
+    """Create the non-external networks the services join that do not exist yet; return their names."""
+    created: list[str] = []
     declared = project.model.get("networks") or {}
     keys = {key for name in services for key in _network_keys(project.model["services"][name])}
     required = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
@@ -73,12 +74,15 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
         if network.get("external") or network["name"] in present:
             continue
         backend.create_network(network["name"], _network_labels(project.name, key, network), options=_network_options(network))
+        created.append(network["name"])
         events.emit(f"network {network['name']}", "created")
+    return created
 
 
 def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events,
-                   present: set[str]) -> None:
-    """Create the non-external named volumes the services mount that do not exist yet."""
+                   present: set[str]) -> list[str]:
+    """Create the non-external named volumes the services mount that do not exist yet; return their names."""
+    created: list[str] = []
     for key, volume in _volumes_to_create(project, services).items():
         if volume["name"] in present:
             continue
@@ -88,7 +92,9 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
             driver=volume.get("driver"),
             options=volume.get("driver_opts") or {},
         )
+        created.append(volume["name"])
         events.emit(f"volume {volume['name']}", "created")
+    return created
 
 
 def _volumes_to_create(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crank_cli.errors import CrankError, UsageError
-from crank_cli.operations import graph, resources, specs, wait
+from crank_cli.errors import CrankError, EngineError, UsageError
+from crank_cli.operations import graph, labels, resources, specs, wait
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
@@ -75,18 +75,25 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)
 
-    resources.ensure_networks(project, backend, selected, events, state.networks)
-    resources.ensure_volumes(project, backend, selected, events, state.volumes)
-    if not options.dry_run:
-        resources.ensure_bind_paths(project, selected, events)
+    # Images come first: a missing one stops `up` before anything else exists.
     image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
                                         require=not options.dry_run)
+    networks = resources.ensure_networks(project, backend, selected, events, state.networks)
+    volumes = resources.ensure_volumes(project, backend, selected, events, state.volumes)
+    if not options.dry_run:
+        resources.ensure_bind_paths(project, selected, events)
 
     run = _Run(project, backend, options, events, observed, image_ids, result)
-    for level in graph.start_levels(services, selected):
-        for name, actions in zip(level, run_all(run.service, level, options.parallel), strict=True):
-            result.actions.update(actions)
-            result.services[name] = [container for container, action in actions.items() if action != "removed"]
+    try:
+        for level in graph.start_levels(services, selected):
+            for name, actions in zip(level, run_all(run.service, level, options.parallel), strict=True):
+                result.actions.update(actions)
+                result.services[name] = [container for container, action in actions.items() if action != "removed"]
+    except EngineError:
+        if not state.containers and not options.dry_run:
+            # A new project that failed half-way is removed again, so nothing half-made stays.
+            undo_new_project(project, backend, networks, volumes, events)
+        raise
     if options.wait and options.start and not options.dry_run:
         wait.wait_for(backend, readiness_targets(project, result.services), options.wait_timeout, events)
     return result
@@ -146,6 +153,22 @@ class _Run:
         targets = [wait.Target(container, dependency, kind, health_interval(self.project, dependency))
                    for container in containers]
         wait.wait_for(self.backend, targets, self.options.dependency_timeout, self.events)
+
+
+def undo_new_project(project: Project, backend: Backend, networks: Sequence[str], volumes: Sequence[str],
+                     events: Events) -> None:
+    """Remove the containers, and the networks and volumes given, of a project this `up` created."""
+    events.emit(f"project {project.name}", "failed; removing what this up created")
+    containers = [state.name for state in backend.list_containers(labels.project_filter(project.name))]
+    for remove, names in ((backend.stop_and_remove, containers), (backend.remove_networks, networks),
+                          (backend.remove_volumes, volumes)):
+        try:
+            remove(names)
+        except EngineError as error:
+            # The first failure is the one to report; this one is only mentioned.
+            events.emit(f"project {project.name}", f"could not remove {', '.join(names)}: {error.message}")
+    for name in [*containers, *(f"network {name}" for name in networks), *(f"volume {name}" for name in volumes)]:
+        events.emit(name, "removed")
 
 
 def require_services(project: Project, names: Sequence[str]) -> None:

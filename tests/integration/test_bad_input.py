@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine
@@ -48,3 +50,41 @@ def test_unknown_runtime_in_dotenv_names_file(engine: Engine, project: Crank) ->
 
     assert result.returncode == 2
     assert "CRANK_CONTAINER_RUNTIME in .env" in result.stderr
+
+
+def test_missing_image_creates_nothing(engine: Engine, project: Crank) -> None:
+    # The registry on this machine's loopback does not exist, so the pull fails at once.
+    (project.folder / "compose.yaml").write_text(
+        "services:\n  web:\n    image: localhost/crank-missing-image:none\n    volumes: [data:/data]\nvolumes:\n  data: {}\n"
+    )
+
+    result = project("up", "-d")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "crank-missing-image" in result.stderr.strip().splitlines()[-1]
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_port_in_use_names_service_and_removes_new_project(engine: Engine, project: Crank) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        (project.folder / "compose.yaml").write_text(
+            "services:\n"
+            f"  db:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    init: true\n    volumes: [data:/data]\n"
+            f"  web:\n    image: {TEST_IMAGE}\n    command: [httpd, -f, -p, '80']\n    depends_on: [db]\n"
+            f"    ports: ['127.0.0.1:{port}:80']\n"
+            "volumes:\n  data: {}\n"
+        )
+
+        result = project("up", "-d")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("crank: error: ")
+    assert "service web" in last
+    assert "check services.web.ports" in last
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
