@@ -71,11 +71,30 @@ pick_engine() {
 
 # Write the example's .env from .env.example unless .env exists, with the chosen engine and
 # base image filled in.
+# Point an existing .env at the engine the example now runs on, keeping every other line, so
+# that `crank status` and `crank down` in the folder find the stack.
+set_runtime_in_env() {
+    local env_file=$1 engine=$2 line wrote_engine=false
+    {
+        while IFS= read -r line || [[ -n $line ]]; do
+            if [[ $line == CRANK_CONTAINER_RUNTIME=* ]]; then
+                printf 'CRANK_CONTAINER_RUNTIME=%s\n' "$engine"
+                wrote_engine=true
+            else
+                printf '%s\n' "$line"
+            fi
+        done <"$env_file"
+        [[ $wrote_engine == true ]] || printf 'CRANK_CONTAINER_RUNTIME=%s\n' "$engine"
+    } >"$env_file.partial"
+    mv "$env_file.partial" "$env_file"
+    log "kept the existing $env_file, with CRANK_CONTAINER_RUNTIME=$engine"
+}
+
 write_example_env() {
     local engine=$1 base_image=$2
     local env_file=$EXAMPLE_DIR/.env template=$EXAMPLE_DIR/.env.example
     if [[ -e $env_file ]]; then
-        log "keeping the existing $env_file"
+        set_runtime_in_env "$env_file" "$engine"
         return 0
     fi
     [[ -f $template ]] || die "$template not found"
@@ -125,7 +144,8 @@ cmd_example() {
     (cd "$EXAMPLE_DIR" && "${crank[@]}" status)
 
     local port
-    port=$(read_dotenv_value "$EXAMPLE_DIR/.env" CLASSIFIER_PORT)
+    # The environment wins over .env, as it does for crank's interpolation.
+    port=${CLASSIFIER_PORT:-$(read_dotenv_value "$EXAMPLE_DIR/.env" CLASSIFIER_PORT)}
     port=${port:-8080}
     cat >&2 <<MESSAGE
 
