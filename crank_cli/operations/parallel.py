@@ -12,13 +12,16 @@ from crank_cli.operations.cancel import check_cancelled
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-DEFAULT_LIMIT = 8
+# Two engine commands per core, at least 4. On a 2-core machine, 4 at a time started 20
+# containers 0.05 to 0.1 s sooner than 8 on Podman, and as fast as 8 or 16 on Docker.
+DEFAULT_LIMIT = max(4, 2 * (os.cpu_count() or 2))
 
 
 def parallel_limit(environ: dict[str, str] | None = None, requested: int | None = None) -> int:
     """Return how many engine commands may run at once.
 
-    `--parallel` wins over `COMPOSE_PARALLEL_LIMIT`, which wins over the default of 8.
+    `--parallel` wins over `COMPOSE_PARALLEL_LIMIT`, which wins over the default: twice the
+    number of cores, at least 4.
     """
     if requested:
         return max(1, requested)
