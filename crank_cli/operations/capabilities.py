@@ -58,6 +58,8 @@ class EngineFacts:
     version: str  # as the probe reports it, which for containerd is containerd's version, not nerdctl's
     schedules_healthchecks: bool
     rootless: bool = False
+    # Whether a CMD list healthcheck reaches the engine as a list (Docker over its socket).
+    runs_exec_healthchecks: bool = False
     # The lowest port that a process without privileges may bind on the engine's machine
     # (net.ipv4.ip_unprivileged_port_start), when the caller could read it.
     unprivileged_port_start: int | None = None
@@ -216,7 +218,7 @@ def _healthcheck(service: _Service) -> Iterator[Finding]:
     if check.get("start_interval") and not (service.engine.name == "docker" and service.engine.version_at_least(25)):
         message = "the engine has no start interval (Docker has it from 25.0), so checks run every interval during the start period too"
         yield service.unsupported("healthcheck.start_interval", message)
-    if test_kind == "CMD":
+    if test_kind == "CMD" and not service.engine.runs_exec_healthchecks:
         message = "crank joins the CMD list into one --health-cmd string, which the engine runs with /bin/sh, so the image needs a shell"
         yield service.emulated("healthcheck.test", message)
     yield from _health_scheduling(service)

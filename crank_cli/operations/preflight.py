@@ -36,7 +36,8 @@ class UnsupportedError(CrankError):
 
 
 def engine_facts(backend: DockerCompatibleEngine, info: EngineInfo) -> EngineFacts:
-    return EngineFacts(info.name, info.version or "", backend.schedules_healthchecks, rootless=is_rootless(backend))
+    return EngineFacts(info.name, info.version or "", backend.schedules_healthchecks, rootless=is_rootless(backend),
+                       runs_exec_healthchecks=backend.runs_exec_healthchecks)
 
 
 def is_rootless(backend: DockerCompatibleEngine) -> bool:

@@ -47,6 +47,11 @@ class Backend(abc.ABC):
         """Tell whether the engine runs healthchecks by itself, so crank need not."""
         return True
 
+    @property
+    def runs_exec_healthchecks(self) -> bool:
+        """Tell whether a `CMD` list healthcheck reaches the engine as a list, run without a shell."""
+        return False
+
     @abc.abstractmethod
     def run_container(self, spec: ContainerSpec) -> str:
         """Create and start a container in the background and return its ID."""

@@ -39,6 +39,11 @@ class LocalDockerEngine(DockerEngine):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api={self.api!r})"
 
+    @property
+    def runs_exec_healthchecks(self) -> bool:
+        # The API takes the test list as compose writes it, where `--health-cmd` takes one string.
+        return True
+
     def probe(self) -> EngineInfo:
         # The client is still needed for builds, pulls and logs, so it must be installed too.
         if shutil.which(self.binary_path) is None:
@@ -91,7 +96,7 @@ class LocalDockerEngine(DockerEngine):
         start_interval = version_numbers(self.engine_version or "") >= (25,)
         action = ("create", spec.name or spec.image)
         try:
-            body = docker_requests.container_body(spec, start_interval=start_interval)
+            body = docker_requests.container_body(spec, start_interval=start_interval, exec_healthcheck=True)
         except docker_requests.InvalidSetting as error:
             raise EngineError(["docker", *action], 1, str(error)) from None
         query = {"name": spec.name} if spec.name else {}

@@ -23,10 +23,12 @@ class InvalidSetting(ValueError):
     """A container setting the engine cannot accept, such as a malformed ulimit."""
 
 
-def container_body(spec: ContainerSpec, *, start_interval: bool = False) -> dict[str, Any]:
+def container_body(spec: ContainerSpec, *, start_interval: bool = False, exec_healthcheck: bool = False) -> dict[str, Any]:
     """Return the body of `POST /containers/create` for a spec.
 
-    `start_interval` sends the healthcheck's start interval, which only Docker 25 and later accept.
+    `start_interval` sends the healthcheck's start interval, which only Docker 25 and later
+    accept. `exec_healthcheck` sends a `CMD` list test as a list, to run without a shell,
+    where the client's `--health-cmd` would join it into a shell command.
     """
     exposed = {_port_key(port.target, port.protocol): {} for port in spec.ports}
     exposed.update({key: {} for value in spec.expose for key in _exposed_keys(value)})
@@ -55,7 +57,7 @@ def container_body(spec: ContainerSpec, *, start_interval: bool = False) -> dict
     if spec.stop_timeout is not None:
         body["StopTimeout"] = spec.stop_timeout
     if spec.healthcheck is not None:
-        body["Healthcheck"] = healthcheck(spec.healthcheck, start_interval=start_interval)
+        body["Healthcheck"] = healthcheck(spec.healthcheck, start_interval=start_interval, exec_form=exec_healthcheck)
     return body
 
 
@@ -87,11 +89,15 @@ def volume_body(name: str, labels: Mapping[str, str], driver: str | None,
     return {"Name": name, "Driver": driver or "local", "DriverOpts": dict(options or {}), "Labels": dict(labels)}
 
 
-def healthcheck(check: HealthCheck, *, start_interval: bool) -> dict[str, Any]:
-    """Return a container's `Healthcheck`, with the test as the client's `--health-cmd` sends it."""
+def healthcheck(check: HealthCheck, *, start_interval: bool, exec_form: bool = False) -> dict[str, Any]:
+    """Return a container's `Healthcheck`: a `CMD` list test as a list with `exec_form`, else as `--health-cmd` sends it."""
     if check.disable or check.test[:1] == ("NONE",):
         return {"Test": ["NONE"]}
-    settings: dict[str, Any] = {"Test": ["CMD-SHELL", health_shell_command(check.test)]} if check.test else {}
+    settings: dict[str, Any] = {}
+    if exec_form and check.test[:1] == ("CMD",):
+        settings["Test"] = list(check.test)
+    elif check.test:
+        settings["Test"] = ["CMD-SHELL", health_shell_command(check.test)]
     for key, seconds in (("Interval", check.interval), ("Timeout", check.timeout),
                          ("StartPeriod", check.start_period)):
         if seconds is not None:

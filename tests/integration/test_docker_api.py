@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,7 +58,9 @@ def rich_spec(name: str, names: dict[str, str], folder: Path) -> ContainerSpec:
                 Mount("tmpfs", "/scratch")),
         networks=(NetworkAttachment(names["front"], aliases=("web", "www")), NetworkAttachment(names["back"], aliases=("api",))),
         restart="on-failure:2",
-        healthcheck=HealthCheck(test=("CMD", "test", "-d", "/data"), interval=30.0, timeout=5.0, retries=4, start_period=2.5),
+        # A CMD-SHELL test: a CMD list goes over the socket as a list, which the client cannot send.
+        healthcheck=HealthCheck(test=("CMD-SHELL", "test -d /data"), interval=30.0, timeout=5.0, retries=4,
+                                start_period=2.5),
         hostname="apitest",
         domainname="example.test",
         user="1000:1000",
@@ -150,3 +153,31 @@ def test_stop_waits_out_a_long_grace_period(docker: Engine, tmp_path: Path) -> N
         assert time.monotonic() - started >= 11
     finally:
         docker.remove_project(project.project)
+
+
+def test_exec_healthcheck_needs_no_shell(docker: Engine, tmp_path: Path) -> None:
+    # An image with only the busybox binary has no /bin/sh, so only a check run as a list passes.
+    image = f"localhost/crank-apitest-noshell:{secrets.token_hex(3)}"
+    build = tmp_path / "build"
+    build.mkdir()
+    shutil.copy(shutil.which("busybox") or "/bin/busybox", build / "busybox")
+    (build / "Dockerfile").write_text("FROM scratch\nCOPY busybox /busybox\n")
+    docker.client("build", "-q", "-t", image, str(build))
+    project = Crank(tmp_path, "docker", f"crank-apitest-{secrets.token_hex(3)}")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  bare:\n"
+        f"    image: {image}\n"
+        "    command: [/busybox, sleep, '600']\n"
+        "    init: true\n"
+        "    healthcheck:\n"
+        "      test: [CMD, /busybox, 'true']\n"
+        "      interval: 1s\n"
+    )
+    try:
+        result = project("-p", project.project, "up", "-d", "--wait", "--wait-timeout", "30")
+        assert result.returncode == 0, result.stderr
+        assert "healthcheck.test" not in result.stderr
+    finally:
+        docker.remove_project(project.project)
+        docker.client("image", "rm", image, check=False)

@@ -118,6 +118,9 @@ def test_start_interval_only_on_docker_25() -> None:
 def test_cmd_list_healthcheck_needs_shell() -> None:
     assert level_of(model_of({"healthcheck": {"test": ["CMD", "true"]}}), DOCKER, "services.web.healthcheck.test") == EMULATED
     assert level_of(model_of({"healthcheck": {"test": ["CMD-SHELL", "true"]}}), DOCKER, "services.web.healthcheck.test") is None
+    # Over Docker's socket the list reaches the engine as it is.
+    docker_socket = EngineFacts("docker", "20.10.24+dfsg1", schedules_healthchecks=True, runs_exec_healthchecks=True)
+    assert level_of(model_of({"healthcheck": {"test": ["CMD", "true"]}}), docker_socket, "services.web.healthcheck.test") is None
 
 
 def test_healthcheck_emulated_without_scheduler() -> None:

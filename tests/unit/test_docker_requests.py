@@ -73,6 +73,12 @@ def test_healthcheck_start_interval_only_when_supported() -> None:
     assert docker_requests.healthcheck(HealthCheck(test=("NONE",)), start_interval=True) == {"Test": ["NONE"]}
 
 
+def test_healthcheck_list_kept_in_exec_form() -> None:
+    check = HealthCheck(test=("CMD", "pg_isready", "-U", "app user"))
+    assert docker_requests.healthcheck(check, start_interval=False, exec_form=True)["Test"] == list(check.test)
+    assert docker_requests.healthcheck(check, start_interval=False)["Test"] == ["CMD-SHELL", "pg_isready -U 'app user'"]
+
+
 def test_entrypoint_keeps_first_word_like_the_client() -> None:
     body = container_body(ContainerSpec(name="c", image="i", entrypoint=("sh", "-c"), command=("echo hi",)))
     assert (body["Entrypoint"], body["Cmd"]) == (["sh"], ["-c", "echo hi"])

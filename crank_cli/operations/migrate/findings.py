@@ -38,6 +38,7 @@ def target_facts(target: DockerCompatibleEngine) -> EngineFacts:
     except CrankError:
         rootless = False
     return EngineFacts(target.name, info.version or "", target.schedules_healthchecks, rootless=rootless,
+                       runs_exec_healthchecks=target.runs_exec_healthchecks,
                        unprivileged_port_start=queries.unprivileged_port_start())
 
 
