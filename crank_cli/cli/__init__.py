@@ -24,7 +24,7 @@ import importlib
 
 from crank_cli import __version__
 from crank_cli.cli.context import GlobalOptions
-from crank_cli.errors import CrankError, ExitCode
+from crank_cli.errors import CrankError, ExitCode, UsageError
 
 app = typer.Typer(
     name="crank",
@@ -117,7 +117,11 @@ def root(
     ] = False,
 ) -> None:
     """Run one compose project on Docker, Podman or containerd, with docker compose's verbs."""
+    from crank_cli import render
+
     _configure_logging(verbose)
+    mode = _progress_mode(progress)
+    render.set_talk(mode)
     ctx.obj = GlobalOptions(
         files=tuple(file or ()),
         project_name=project_name,
@@ -127,7 +131,7 @@ def root(
         runtime=runtime,
         verbose=verbose,
         dry_run=dry_run,
-        progress=_progress_mode(progress),
+        progress=mode,
     )
 
 
@@ -158,6 +162,21 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run_cli(argv))
 
 
+def _usage_message(error: click.ClickException) -> str:
+    """Return click's complaint about the command line as one line, with where to read more."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    context = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and context is not None:
+        message += f"; see '{context.command_path} --help'"
+    return message
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Tell whether the command line requests JSON output, so a usage error comes as JSON too."""
+    pairs = zip(argv, [*argv[1:], ""])
+    return "--format=json" in argv or any(word == "--format" and value == "json" for word, value in pairs)
+
+
 def run_cli(argv: list[str] | None = None) -> int:
     """Run crank and return its exit code, catching every `CrankError` on the way."""
     from crank_cli import render
@@ -168,7 +187,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="crank", standalone_mode=False)
     except click.ClickException as error:
-        error.show()
+        render.print_error(UsageError(_usage_message(error)), as_json=_wants_json(argv))
         return ExitCode.USAGE
     except (click.Abort, KeyboardInterrupt):
         sys.stderr.write("crank: interrupted\n")

@@ -30,12 +30,12 @@ def build(
     if tag is None:
         project = load_project(ctx)
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
-        with progress(ctx) as events:
+        with progress(ctx, dry_run=dry_run) as events:
             built = build_services(project, engine.backend, names, events)
     else:
         plan = _single_build(names, dockerfile, tag, build_arg or [])
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
-        with progress(ctx) as events:
+        with progress(ctx, dry_run=dry_run) as events:
             build_image(engine.backend, plan, events)
         built = [tag]
     if not built:

@@ -176,11 +176,14 @@ def is_dry_run(ctx: typer.Context, flag: bool) -> bool:
     return flag or global_options(ctx).dry_run
 
 
-def progress(ctx: typer.Context) -> AbstractContextManager[Events]:
-    """Return the progress display that the global --progress option selects."""
+def progress(ctx: typer.Context, *, dry_run: bool = False) -> AbstractContextManager[Events]:
+    """Return the progress display that the global --progress option selects.
+
+    In a dry run each status is marked as such, because nothing it names really happens.
+    """
     from crank_cli import render
 
-    return render.progress(global_options(ctx).progress)
+    return render.progress(global_options(ctx).progress, dry_run=is_dry_run(ctx, dry_run))
 
 
 DRY_RUN_HELP = "Print the engine commands that would change something, in order, and run none of them."

@@ -42,7 +42,7 @@ def down(
     name = project.name if project is not None else global_options(ctx).project_name or ""
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
     lock = nullcontext() if dry else project_lock(name, render.info)
-    with cancel_on_interrupt(), lock, progress(ctx) as events:
+    with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:
         result = run_down(project, name, engine.backend, options, events)
     for warning in result.warnings:
         render.warn(warning)

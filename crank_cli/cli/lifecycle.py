@@ -38,7 +38,7 @@ def stop(
         resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run)).backend.stop_containers(list(names), timeout)
         return
     engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run), project=project.name)
-    with progress(ctx) as events:
+    with progress(ctx, dry_run=dry_run) as events:
         stopped = run_stop(project, project.name, engine.backend, names, timeout, events)
     if not stopped:
         render.info(f"nothing to stop in project {project.name} on {engine.info.name}")

@@ -74,7 +74,7 @@ def up(
     # The lock comes first, so the state read for the check is still the state `up` acts on.
     with cancel_on_interrupt(), _lock(project.name, options.dry_run):
         engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
-        with progress(ctx) as events:
+        with progress(ctx, dry_run=options.dry_run) as events:
             result = run_up(project, engine.backend, replace(options, observed=observed), events)
     for warning in result.warnings:
         render.warn(warning)

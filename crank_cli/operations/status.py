@@ -105,8 +105,11 @@ def _row(state: ContainerState, info: EngineInfo, tool: str, project_label: str,
         runtime=info.name,
         host=info.host or "",
         state=state.state,
-        health=state.health,
-        ports=state.ports,
+        # Engines keep the last health and port records of a stopped container, and they
+        # disagree about them (Docker reports no ports, Podman the old ones), so a row shows
+        # both only for a running container.
+        health=state.health if state.running else None,
+        ports=state.ports if state.running else (),
         image=state.image,
         tool=tool,
         config_files=state.labels.get(labels.CONFIG_FILES) or state.labels.get("com.docker.compose.project.config_files", ""),

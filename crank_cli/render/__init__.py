@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -45,12 +46,23 @@ def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
         _plain_table(headers, rows, sys.stdout)
 
 
+# The form of warnings, notes and errors on stderr, from `--progress`: "text" lines, "json"
+# lines (one object each, like the progress events) or, for "quiet", errors only.
+_talk = "text"
+
+
+def set_talk(progress_mode: str) -> None:
+    """Make warnings and notes follow `--progress`: JSON lines with json, none with quiet."""
+    global _talk
+    _talk = progress_mode if progress_mode in ("json", "quiet") else "text"
+
+
 def print_error(error: CrankError, *, as_json: bool = False) -> None:
     """Report an error: one line on stderr, or a JSON object on stdout for `--format json`."""
     if as_json:
         print_json({"schema": JSON_SCHEMA_VERSION, "error": error.kind, "message": error.message})
     else:
-        sys.stderr.write(f"crank: error: {error.message}\n")
+        _talk_line("error", f"crank: error: {error.message}", error.message, error=error.kind)
 
 
 def print_command(line: str) -> None:
@@ -60,11 +72,21 @@ def print_command(line: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"crank: warning: {message}\n")
+    if _talk != "quiet":
+        _talk_line("warning", f"crank: warning: {message}", message)
 
 
 def info(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
+    if _talk != "quiet":
+        _talk_line("info", message, message)
+
+
+def _talk_line(level: str, text: str, message: str, **extra: str) -> None:
+    if _talk == "json":
+        record = {"schema": JSON_SCHEMA_VERSION, "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                  "level": level, **extra, "message": message}
+        text = json.dumps(record)
+    sys.stderr.write(f"{text}\n")
 
 
 def line_progress(mode: str) -> Events:

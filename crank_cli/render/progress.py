@@ -28,23 +28,39 @@ _FINAL = ("created", "recreated", "started", "running", "healthy", "built", "pul
           "stopped", "restarted", "exited 0", "completed")
 
 
+# Added to each status in a dry run, where the events describe the plan, not what happened.
+DRY_RUN_MARK = " (dry run)"
+
+
 @contextmanager
-def progress(mode: str, stream: TextIO | None = None) -> Iterator[Events]:
+def progress(mode: str, stream: TextIO | None = None, *, dry_run: bool = False) -> Iterator[Events]:
     """Yield an `Events` receiver for `mode`; a live view is closed when the block ends."""
     out = stream or sys.stderr
     chosen = _auto(out) if mode == "auto" else mode
     if chosen == "quiet":
         yield QuietProgress()
-    elif chosen == "json":
-        yield JsonProgress(out)
     elif chosen == "tty":
         live = LiveProgress(out)
         try:
-            yield live
+            yield _marked(live, dry_run)
         finally:
             live.close()
     else:
-        yield PlainProgress(out)
+        yield _marked(JsonProgress(out) if chosen == "json" else PlainProgress(out), dry_run)
+
+
+def _marked(events: Events, dry_run: bool) -> Events:
+    return DryRunProgress(events) if dry_run else events
+
+
+class DryRunProgress:
+    """Passes events on with each status marked as part of a dry run."""
+
+    def __init__(self, events: Events) -> None:
+        self.events = events
+
+    def emit(self, subject: str, status: str) -> None:
+        self.events.emit(subject, status + DRY_RUN_MARK)
 
 
 def _auto(stream: TextIO) -> str:
@@ -107,7 +123,8 @@ class LiveProgress:
         now = time.monotonic()
         with self.lock:
             _, first, _ = self.rows.get(subject, (status, now, None))
-            done = now if status in _FINAL or status.startswith("exited") else None
+            plain = status.removesuffix(DRY_RUN_MARK)
+            done = now if plain in _FINAL or plain.startswith("exited") else None
             self.rows[subject] = (status, first, done)
 
     def close(self) -> None:

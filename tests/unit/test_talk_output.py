@@ -1,0 +1,67 @@
+"""What crank writes besides results: usage errors, warnings and notes per --progress mode, dry-run marks."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from crank_cli import render
+from crank_cli.cli import run_cli
+from crank_cli.errors import ExitCode
+
+
+@pytest.fixture(autouse=True)
+def text_talk() -> Iterator[None]:
+    # The talk mode is process-wide, so each test starts and ends with the default.
+    render.set_talk("auto")
+    yield
+    render.set_talk("auto")
+
+
+def test_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["status", "--bogus"])
+
+    captured = capsys.readouterr()
+    assert code == ExitCode.USAGE
+    assert captured.err == "crank: error: No such option '--bogus'; see 'crank status --help'\n"
+    assert captured.out == ""
+
+
+def test_usage_error_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["status", "--format", "json", "--bogus"])
+
+    document = json.loads(capsys.readouterr().out)
+    assert code == ExitCode.USAGE
+    assert document == {"schema": 1, "error": "usage", "message": "No such option '--bogus'; see 'crank status --help'"}
+
+
+def test_quiet_drops_warnings_and_notes(capsys: pytest.CaptureFixture[str]) -> None:
+    render.set_talk("quiet")
+
+    render.warn("slow engine")
+    render.info("project is up to date")
+
+    assert capsys.readouterr().err == ""
+
+
+def test_json_talk_is_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    render.set_talk("json")
+
+    render.warn("slow engine")
+    render.info("project is up to date")
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(line["level"], line["message"]) for line in lines] == [("warning", "slow engine"), ("info", "project is up to date")]
+    assert all(line["schema"] == 1 and line["time"].endswith("+00:00") for line in lines)
+
+
+def test_dry_run_marks_each_status() -> None:
+    stream = io.StringIO()
+
+    with render.progress("plain", stream, dry_run=True) as events:
+        events.emit("web-1", "created")
+
+    assert stream.getvalue().rstrip().endswith("web-1: created (dry run)")
