@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["progress"]
 
-_NO_WRAP = {"SERVICE", "RUNTIME", "HOST", "STATE", "HEALTH", "ENGINE", "USABLE", "VERSION"}
+_NO_WRAP = {"PROJECT", "SERVICE", "CONTAINER", "RUNTIME", "HOST", "STATE", "HEALTH", "ENGINE", "USABLE", "VERSION"}
 
 # Version of the JSON documents crank prints; it changes only when a key changes meaning.
 JSON_SCHEMA_VERSION = 1
