@@ -26,20 +26,6 @@ def inspect_containers(engine: DockerCompatibleEngine, names: Sequence[str]) -> 
     return list(parse_json(argv, engine.run(*argv)))
 
 
-def image_id(engine: DockerCompatibleEngine, reference: str) -> str | None:
-    """Return an image's ID as 64 hex digits, or None when the engine lacks the image."""
-    try:
-        output = engine.run("image", "inspect", "--format", "{{.Id}}", reference)
-    except EngineError:
-        return None
-    return bare_id(output.strip())
-
-
-def bare_id(image: str) -> str:
-    """Return an image ID without the `sha256:` that Docker puts before it and Podman omits."""
-    return image.removeprefix("sha256:")
-
-
 def image_size(engine: DockerCompatibleEngine, image: str) -> int:
     """Return an image's size in bytes as the engine reports it."""
     output = engine.run("image", "inspect", "--format", "{{.Size}}", image)

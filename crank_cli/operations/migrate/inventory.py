@@ -127,7 +127,7 @@ def _images(project: Project, source: DockerCompatibleEngine, target: DockerComp
     for image, references in sorted(planning.image_references(project, containers).items()):
         copies.append(ImageCopy(
             image_id=image, references=references, size=queries.image_size(source, image),
-            on_target=queries.image_id(target, image) == image,
+            on_target=target.image_id(image) == image,
         ))
     return copies
 
@@ -136,7 +136,7 @@ def _retag_findings(target: DockerCompatibleEngine, images: list[ImageCopy]) -> 
     findings = []
     for image in images:
         for reference in image.references:
-            present = queries.image_id(target, reference)
+            present = target.image_id(reference)
             if present is not None and present != image.image_id:
                 findings.append(migration_finding(
                     f"image {reference}",
@@ -226,11 +226,11 @@ def _choose_helper(plan: Plan, source: DockerCompatibleEngine, target: DockerCom
         ))
         return
     image, tar = fallback
-    resolved = queries.image_id(source, image) or image
+    resolved = source.image_id(image) or image
     plan.helper_image, plan.helper_tar = resolved, tar
     if resolved not in {image.image_id for image in plan.images}:
         plan.images.append(ImageCopy(image_id=resolved, references=(), size=queries.image_size(source, resolved),
-                                     on_target=queries.image_id(target, resolved) == resolved))
+                                     on_target=target.image_id(resolved) == resolved))
 
 
 def _busybox_findings(plan: Plan) -> list[Finding]:

@@ -116,7 +116,7 @@ class Migration:
                 self.events.emit(f"image {image.image_id[:12]}", f"copying {_size(image.size)}")
                 self.record.add_change("images", image.image_id)
                 transfer.copy_image(self.source, self.target, image.image_id)
-                arrived = queries.image_id(self.target, image.image_id)
+                arrived = self.target.image_id(image.image_id)
                 if arrived != image.image_id:
                     raise EngineError(["load"], 1, f"image {image.image_id[:12]} arrived on {self.target.name} "
                                                    f"with ID {arrived or 'none'}")
@@ -126,7 +126,7 @@ class Migration:
         self.record.reached(records.IMAGES_COPIED)
 
     def tag(self, image: str, reference: str) -> None:
-        previous = queries.image_id(self.target, reference)
+        previous = self.target.image_id(reference)
         if previous == image:
             return
         self.record.add_change("tags", [reference, previous])
