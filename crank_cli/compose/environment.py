@@ -147,6 +147,11 @@ def _compose_path(value: Path, working_dir: Path) -> Path:
     return path
 
 
+def display_name(path: Path) -> str:
+    """Return how a compose file is named to people: `-` for standard input, else its path."""
+    return STDIN_NAME if path in _stdin_texts else str(path)
+
+
 def _read_stdin(path: Path) -> str:
     text = _stdin_texts.get(path)
     if text is None:

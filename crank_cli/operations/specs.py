@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crank_cli import __version__
+from crank_cli.compose.environment import display_name
 from crank_cli.durations import parse_duration
 from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels
@@ -145,7 +146,7 @@ def _container_labels(project: Project, name: str, service: dict[str, Any], numb
         labels.CONFIG_HASH: config_hash(service),
         labels.VERSION: __version__,
         labels.WORKING_DIR: str(project.working_dir),
-        labels.CONFIG_FILES: ",".join(str(path) for path in project.files),
+        labels.CONFIG_FILES: ",".join(display_name(path) for path in project.files),
     }
 
 

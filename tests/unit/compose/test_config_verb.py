@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -131,3 +132,14 @@ def test_config_from_stdin_reports_bad_yaml(tmp_path: Path) -> None:
     # With --format json the error is a JSON object on stdout.
     assert json.loads(result.stdout)["message"].startswith("-: line 2, column 1: invalid YAML")
     assert "Traceback" not in result.stderr
+
+
+def test_stdin_file_is_labelled_as_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crank_cli.compose import LoadOptions, load_project
+    from crank_cli.operations import labels, specs
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"services:\n  web:\n    image: busybox\n")))
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, files=(Path("-"),)))
+
+    assert specs.container_spec(project, "web").labels[labels.CONFIG_FILES] == "-"
+    assert project.working_dir == tmp_path
