@@ -38,7 +38,7 @@ class ApiError(Exception):
 
 
 class DockerSocket:
-    """Send GET requests to a Docker daemon's Unix socket and decode the JSON responses."""
+    """Send requests to a Docker daemon's Unix socket and decode the JSON responses."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -78,6 +78,9 @@ class DockerSocket:
             connection.settimeout(timeout)
             try:
                 connection.connect(self.path)
+            except PermissionError:
+                raise SocketUnreachable(f"permission denied while connecting to the Docker daemon at {self.address}: "
+                                        "run crank as a user of the docker group, or as root") from None
             except OSError as error:
                 raise SocketUnreachable(f"Cannot connect to the Docker daemon at {self.address}: "
                                         f"{error.strerror or error}. Is the docker daemon running?") from None

@@ -137,3 +137,14 @@ def test_socket_only_where_client_uses_it(tmp_path: Path, environ: dict[str, str
         (tmp_path / "config.json").write_text(json.dumps(config))
     found = from_environment({**environ, "DOCKER_CONFIG": str(tmp_path)})
     assert (found.path if found else None) == expected
+
+
+def test_socket_without_permission_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    class RefusingSocket(socket.socket):
+        def connect(self, address: object) -> None:
+            raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(docker_socket.socket, "socket", RefusingSocket)
+
+    with pytest.raises(SocketUnreachable, match="permission denied while connecting .* docker group"):
+        DockerSocket("/var/run/docker.sock").get("/version")
