@@ -131,20 +131,26 @@ def test_socket_networks_and_volumes_match_client(docker: Engine, names: dict[st
 
     records = json.loads(docker.client("network", "inspect", names["front"], names["back"]).stdout)
     keys = ("Driver", "Options", "Internal", "Attachable", "EnableIPv6", "Labels")
-    assert [{key: record[key] for key in keys} for record in records][0] == {key: records[1][key] for key in keys}
+    made_by_client, made_over_socket = ({key: record[key] for key in keys} for record in records)
+    assert made_over_socket == made_by_client
+
+
+def compose_project(folder: Path, compose: str) -> Crank:
+    """Write a compose file into `folder` and return a runner for it on Docker, with a fresh project name."""
+    (folder / "compose.yaml").write_text(compose)
+    return Crank(folder, "docker", f"crank-apitest-{secrets.token_hex(3)}")
 
 
 def test_stop_waits_out_a_long_grace_period(docker: Engine, tmp_path: Path) -> None:
     # A main process that ignores SIGTERM keeps the daemon's stop request open for the whole
     # grace period, longer than any fixed client-side limit crank might set.
-    project = Crank(tmp_path, "docker", f"crank-apitest-{secrets.token_hex(3)}")
-    (tmp_path / "compose.yaml").write_text(
+    project = compose_project(tmp_path, (
         "services:\n"
         "  stubborn:\n"
         f"    image: {TEST_IMAGE}\n"
         "    command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n"
         "    stop_grace_period: 12s\n"
-    )
+    ))
     try:
         assert project("-p", project.project, "up", "-d").returncode == 0
         started = time.monotonic()
@@ -163,8 +169,7 @@ def test_exec_healthcheck_needs_no_shell(docker: Engine, tmp_path: Path) -> None
     shutil.copy(shutil.which("busybox") or "/bin/busybox", build / "busybox")
     (build / "Dockerfile").write_text("FROM scratch\nCOPY busybox /busybox\n")
     docker.client("build", "-q", "-t", image, str(build))
-    project = Crank(tmp_path, "docker", f"crank-apitest-{secrets.token_hex(3)}")
-    (tmp_path / "compose.yaml").write_text(
+    project = compose_project(tmp_path, (
         "services:\n"
         "  bare:\n"
         f"    image: {image}\n"
@@ -173,7 +178,7 @@ def test_exec_healthcheck_needs_no_shell(docker: Engine, tmp_path: Path) -> None
         "    healthcheck:\n"
         "      test: [CMD, /busybox, 'true']\n"
         "      interval: 1s\n"
-    )
+    ))
     try:
         result = project("-p", project.project, "up", "-d", "--wait", "--wait-timeout", "30")
         assert result.returncode == 0, result.stderr
