@@ -120,7 +120,7 @@ def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp
     assert made_over_socket["Aliases"] == made_by_client["Aliases"]
 
 
-def test_socket_networks_and_volumes_match_client(docker: Engine, names: dict[str, str]) -> None:
+def test_socket_networks_match_client(docker: Engine, names: dict[str, str]) -> None:
     api = docker_socket.from_environment()
     assert api is not None, "the live Docker daemon is expected on a local socket"
     through_socket = LocalDockerEngine(api)
