@@ -22,7 +22,7 @@ from crank_cli.runtime import docker_requests
 from crank_cli.runtime.compatible import PROBE_TIMEOUT_SECONDS
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_socket import ApiError, DockerSocket, label_filter, quoted
-from crank_cli.runtime.inspect import container_state, normalize_image_id, version_numbers
+from crank_cli.runtime.inspect import container_state, docker_listed_state, normalize_image_id, version_numbers
 from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageFacts
 
 log = logging.getLogger("crank.process")
@@ -59,8 +59,9 @@ class LocalDockerEngine(DockerEngine):
     # Queries
 
     def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
+        # The list carries labels, state, health, ports and image ID, so no inspect per container.
         listed = self._get(("ps",), "/containers/json", {"all": "1", **label_filter(labels)})
-        return self.inspect_containers([entry["Id"] for entry in listed])
+        return [docker_listed_state(entry) for entry in listed]
 
     def has_containers(self, labels: Mapping[str, str | None]) -> bool:
         return bool(self._get(("ps",), "/containers/json", {"all": "1", "limit": "1", **label_filter(labels)}))

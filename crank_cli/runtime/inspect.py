@@ -65,6 +65,36 @@ def listed_container_state(entry: dict[str, Any]) -> ContainerState:
 _HEALTH_IN_STATUS = re.compile(r"\((healthy|unhealthy|starting)\)")
 
 
+def docker_listed_state(entry: dict[str, Any]) -> ContainerState:
+    """Turn one element of Docker's container list (`GET /containers/json`) into a `ContainerState`.
+
+    As with Podman's listing, `has_healthcheck` means only that a health status is reported.
+    The exit code comes from the status text (`Exited (3) 2 minutes ago`).
+    """
+    status = entry.get("Status") or ""
+    health = _DOCKER_HEALTH_IN_STATUS.search(status)
+    exited = _EXIT_CODE_IN_STATUS.match(status)
+    ports = [(f"{port['PrivatePort']}/{port.get('Type', 'tcp')}",
+              f"{port.get('IP') or '0.0.0.0'}:{port['PublicPort']}->{port['PrivatePort']}/{port.get('Type', 'tcp')}")
+             for port in entry.get("Ports") or () if port.get("PublicPort")]
+    return ContainerState(
+        id=entry.get("Id", ""),
+        name=(entry.get("Names") or [""])[0].lstrip("/"),
+        image=entry.get("Image", ""),
+        state=entry.get("State", "unknown"),
+        health=health.group(1).removeprefix("health: ") if health else None,
+        labels=dict(entry.get("Labels") or {}),
+        ports=tuple(mapping for _, mapping in sorted(ports, key=lambda pair: pair[0])),
+        exit_code=int(exited.group(1)) if exited else 0,
+        image_id=normalize_image_id(entry.get("ImageID", "")),
+        has_healthcheck=health is not None,
+    )
+
+
+_DOCKER_HEALTH_IN_STATUS = re.compile(r"\((healthy|unhealthy|health: starting)\)")
+_EXIT_CODE_IN_STATUS = re.compile(r"Exited \((-?\d+)\)")
+
+
 def _listed_ports(ports: list[dict[str, Any]]) -> tuple[str, ...]:
     """Return `host_ip:port->target/proto` strings, one per port of each listed range."""
     mappings: list[tuple[str, str]] = []

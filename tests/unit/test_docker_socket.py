@@ -81,11 +81,18 @@ def test_missing_socket_unreachable(tmp_path: Path) -> None:
 
 
 def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The shapes Docker 20.10 returns for a list entry and an inspect record.
+    listed = {"Id": "c1", "Names": ["/demo-web-1"], "Image": "localhost/web:1", "ImageID": "sha256:" + "b" * 64,
+              "State": "running", "Status": "Up 2 minutes (health: starting)", "Labels": {"io.crank.service": "web"},
+              "Ports": [{"IP": "127.0.0.1", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
+                        {"PrivatePort": 9000, "Type": "tcp"}]}
+    exited = {"Id": "c2", "Names": ["/demo-job-1"], "Image": "busybox", "ImageID": "sha256:" + "c" * 64,
+              "State": "exited", "Status": "Exited (3) 5 seconds ago", "Labels": {}, "Ports": []}
     record = {"Id": "c1", "Name": "/demo-web-1", "Image": "sha256:" + "b" * 64,
               "State": {"Status": "running"}, "Config": {"Labels": {"io.crank.service": "web"}}}
     daemon = FakeDaemon(daemon_path, {
         "/version": (200, {"Version": "27.1.0"}),
-        "/containers/json": (200, [{"Id": "c1"}]),
+        "/containers/json": (200, [listed, exited]),
         "/containers/c1/json": (200, record),
         "/networks": (200, [{"Name": "demo_default"}]),
         "/volumes": (200, {"Volumes": [{"Name": "demo_data"}]}),
@@ -96,15 +103,21 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
     engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=runner)
     try:
         assert engine.probe().version == "27.1.0"
-        [state] = engine.list_containers({"io.crank.project": "demo"})
-        assert (state.name, state.service, state.image_id) == ("demo-web-1", "web", "b" * 64)
+        web, job = engine.list_containers({"io.crank.project": "demo"})
+        [inspected] = engine.inspect_containers(["c1"])
         assert engine.list_networks({}) == ["demo_default"]
         assert engine.list_volumes({}) == ["demo_data"]
         facts = engine.image_facts("busybox:latest")
-        assert facts is not None and facts.labels == {"k": "v"}
         assert engine.image_id("other") is None
     finally:
         daemon.close()
+    assert (web.name, web.service, web.image_id, web.health) == ("demo-web-1", "web", "b" * 64, "starting")
+    assert web.ports == ("127.0.0.1:8080->80/tcp",)
+    assert (job.state, job.exit_code, job.health) == ("exited", 3, None)
+    assert inspected.name == "demo-web-1"
+    assert facts is not None and facts.labels == {"k": "v"}
+    # One list request serves the listing: no inspect per container, and no client process.
+    assert daemon.requests.count("/containers/c1/json") == 1
     assert runner.calls == []
 
 
