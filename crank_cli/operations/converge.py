@@ -8,6 +8,7 @@ alone (started if stopped); any other is replaced.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,13 +56,18 @@ def converge_service(
     image_id: str | None,
     options: ConvergeOptions,
     events: Events,
+    retire: Callable[[str], None],
 ) -> dict[str, str]:
-    """Make a service have `count` current containers; return the action taken on each."""
+    """Make a service have `count` current containers; return the action taken on each.
+
+    A replaced container is stopped and renamed, and handed to `retire` once its replacement
+    runs; the caller removes it when no other container can still depend on it.
+    """
     by_number = {state.replica: state for state in existing}
     actions: dict[str, str] = {}
     for number in range(1, count + 1):
         spec = specs.container_spec(project, service, number)
-        actions[spec.name] = _converge_container(backend, spec, by_number.get(number), image_id, options, events)
+        actions[spec.name] = _converge_container(backend, spec, by_number.get(number), image_id, options, events, retire)
     surplus = sorted((state for state in existing if state.replica > count), key=lambda state: -state.replica)
     for state in surplus:
         events.emit(state.name, "removing (scale down)")
@@ -71,12 +77,18 @@ def converge_service(
 
 
 def _converge_container(backend: Backend, spec: ContainerSpec, current: ContainerState | None,
-                        image_id: str | None, options: ConvergeOptions, events: Events) -> str:
+                        image_id: str | None, options: ConvergeOptions, events: Events,
+                        retire: Callable[[str], None]) -> str:
     if current is not None and not _must_replace(spec, current, image_id, options):
         return _keep(backend, spec.name, current, options, events)
+    set_aside = None
     if current is not None:
+        # The old container steps aside under another name and stays until its replacement
+        # runs, so a replacement that fails leaves the service as it was.
         events.emit(spec.name, "recreating")
-        backend.stop_and_remove([spec.name], options.timeout)
+        backend.stop_containers([current.id], options.timeout)
+        set_aside = f"{current.id[:12]}_{spec.name}"
+        backend.rename_container(current.id, set_aside)
     events.emit(spec.name, "creating")
     try:
         if options.start:
@@ -84,18 +96,38 @@ def _converge_container(backend: Backend, spec: ContainerSpec, current: Containe
         else:
             backend.create_container(spec)
     except EngineError as error:
-        raise _start_failure(backend, spec, error) from None
+        _remove_failed(backend, spec)
+        if current is not None:
+            _restore(backend, current, spec.name)
+        raise _service_error(spec, error) from None
+    if set_aside is not None:
+        retire(set_aside)
     action = "recreated" if current is not None else "created"
     events.emit(spec.name, action if options.start else f"{action} (not started)")
     return action
 
 
-def _start_failure(backend: Backend, spec: ContainerSpec, error: EngineError) -> EngineError:
-    """Remove a container that was created but failed to start; return the error to raise, naming its service."""
-    try:
-        backend.remove_containers([spec.name])
-    except EngineError:
-        pass  # it was never created
+def _remove_failed(backend: Backend, spec: ContainerSpec) -> None:
+    """Remove the container this `up` created for `spec` if it exists but failed to start.
+
+    A container of that name that another tool or an earlier run made, such as the one
+    whose name caused the failure, is not touched: it must carry this spec's labels.
+    """
+    ours = (labels.PROJECT, labels.SERVICE, labels.REPLICA, labels.CONFIG_HASH)
+    for state in backend.inspect_containers([spec.name]):
+        if all(state.labels.get(key) == spec.labels.get(key) for key in ours) and not state.running:
+            backend.remove_containers([state.id])
+
+
+def _restore(backend: Backend, current: ContainerState, name: str) -> None:
+    """Give the old container its name back, and start it again if it was running."""
+    backend.rename_container(current.id, name)
+    if current.running:
+        backend.start_containers([current.id])
+
+
+def _service_error(spec: ContainerSpec, error: EngineError) -> EngineError:
+    """Return the error of a container that could not be created or started, naming its service."""
     service = spec.labels.get(labels.SERVICE, spec.name)
     hint = f"; check services.{service}.ports" if _PORT_IN_USE.search(error.stderr) else ""
     return EngineError(error.argv, error.returncode, f"service {service}: {error.stderr}{hint}", error.stdout)

@@ -86,6 +86,10 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
     for key, volume in _volumes_to_create(project, services).items():
         if volume["name"] in present:
             continue
+        if backend.volume_exists(volume["name"]):
+            # Made by another tool or by hand: used as it is, and never counted as created.
+            events.emit(f"volume {volume['name']}", "exists already, not made by crank; used as it is")
+            continue
         backend.create_volume(
             volume["name"],
             {**(volume.get("labels") or {}), **labels.resource_labels(project.name, **{labels.VOLUME: key})},

@@ -122,7 +122,7 @@ def container_spec(project: Project, service_name: str, number: int = 1) -> Cont
         tty=bool(service.get("tty")),
         log_driver=(service.get("logging") or {}).get("driver"),
         log_options=dict((service.get("logging") or {}).get("options") or {}),
-        pid=service.get("pid"),
+        pid=_namespace(project, service.get("pid")),
         ipc=_namespace(project, service.get("ipc")),
     )
 

@@ -75,6 +75,9 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)
 
+    for name in selected:
+        # Checked before anything is made: a count that cannot be met is a project error.
+        replica_count(project, name, options.scale)
     # Images come first: a missing one stops `up` before anything else exists.
     image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
                                         require=not options.dry_run)
@@ -94,6 +97,8 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
             # A new project that failed half-way is removed again, so nothing half-made stays.
             undo_new_project(project, backend, networks, volumes, events)
         raise
+    finally:
+        run.remove_retired()
     if options.wait and options.start and not options.dry_run:
         wait.wait_for(backend, readiness_targets(project, result.services), options.wait_timeout, events)
     return result
@@ -107,13 +112,30 @@ class _Run:
         self.project, self.backend, self.options, self.events = project, backend, options, events
         self.observed, self.image_ids, self.result = observed, image_ids, result
         self.replaced: set[str] = set()
+        # Old containers set aside by recreation, removed after the run.
+        self.retired: list[str] = []
         self.lock = threading.Lock()
+
+    def retire(self, name: str) -> None:
+        with self.lock:
+            self.retired.append(name)
+
+    def remove_retired(self) -> None:
+        """Remove the replaced containers, last retired first.
+
+        A container that joined another's namespaces is retired after it, and Podman refuses
+        to remove a container that another one still joins, so they go one at a time.
+        """
+        for name in reversed(self.retired):
+            self.backend.remove_containers([name])
 
     def service(self, name: str) -> dict[str, str]:
         if self.options.start and not self.options.dry_run:
             self.wait_for_dependencies(name)
         converge = ConvergeOptions(
-            recreate=self.options.recreate,
+            # A container that joined a replaced container's namespaces must be made again:
+            # a restart would join the old, removed one.
+            recreate="force" if self.namespace_owner_replaced(name) else self.options.recreate,
             start=self.options.start,
             restart_for_dependency=self.dependency_replaced(name),
             one_shot=name in one_shot_services(self.project),
@@ -121,11 +143,18 @@ class _Run:
         )
         count = replica_count(self.project, name, self.options.scale)
         actions = converge_service(self.project, self.backend, name, count, self.observed.get(name, []),
-                                   self.image_ids.get(name), converge, self.events)
+                                   self.image_ids.get(name), converge, self.events, self.retire)
         if any(action in ("created", "recreated") for action in actions.values()):
             with self.lock:
                 self.replaced.add(name)
         return actions
+
+    def namespace_owner_replaced(self, name: str) -> bool:
+        definition = self.project.model["services"][name]
+        owners = {value.removeprefix("service:") for key in ("network_mode", "pid", "ipc")
+                  if isinstance(value := definition.get(key), str) and value.startswith("service:")}
+        with self.lock:
+            return bool(owners & self.replaced)
 
     def dependency_replaced(self, name: str) -> bool:
         depends_on = self.project.model["services"][name].get("depends_on") or {}

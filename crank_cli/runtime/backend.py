@@ -80,6 +80,10 @@ class Backend(abc.ABC):
     def remove_containers(self, names: Sequence[str]) -> None:
         """Remove containers, stopping any that still run."""
 
+    @abc.abstractmethod
+    def rename_container(self, name: str, new_name: str) -> None:
+        """Give a container another name."""
+
     def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
         """Stop containers as `stop_containers` does, then remove them with their anonymous volumes."""
         self.stop_containers(names, timeout)
@@ -113,6 +117,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
         """Return the names of the volumes that carry every label given."""
+
+    @abc.abstractmethod
+    def volume_exists(self, name: str) -> bool:
+        """Tell whether the engine has a volume of that name, whoever made it."""
 
     @abc.abstractmethod
     def remove_volumes(self, names: Sequence[str]) -> None:

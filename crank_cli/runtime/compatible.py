@@ -171,6 +171,9 @@ class DockerCompatibleEngine(Backend):
             timeout_flag = ["--time", str(timeout)] if timeout is not None else []
             self.run("restart", *timeout_flag, *names)
 
+    def rename_container(self, name: str, new_name: str) -> None:
+        self.run("rename", name, new_name)
+
     def remove_containers(self, names: Sequence[str]) -> None:
         if names:
             self.run("rm", "--force", "--volumes", *names)
@@ -210,6 +213,13 @@ class DockerCompatibleEngine(Backend):
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
         filters = build_argv.label_filters(labels)
         return self.run("volume", "ls", "--format", "{{.Name}}", *filters).split()
+
+    def volume_exists(self, name: str) -> bool:
+        try:
+            self.run("volume", "inspect", name)
+        except EngineError:
+            return False
+        return True
 
     def remove_volumes(self, names: Sequence[str]) -> None:
         if names:

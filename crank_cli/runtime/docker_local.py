@@ -137,6 +137,9 @@ class LocalDockerEngine(DockerEngine):
     def restart_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
         self._each(("restart",), "POST", "/containers/{}/restart", names, _timeout_query(timeout))
 
+    def rename_container(self, name: str, new_name: str) -> None:
+        self._send(("rename", name, new_name), "POST", f"/containers/{quoted(name)}/rename", {"name": new_name})
+
     def remove_containers(self, names: Sequence[str]) -> None:
         self._each(("rm",), "DELETE", "/containers/{}", names, {"force": "1", "v": "1"})
 
@@ -151,6 +154,9 @@ class LocalDockerEngine(DockerEngine):
 
     def remove_networks(self, names: Sequence[str]) -> None:
         self._each(("network", "rm"), "DELETE", "/networks/{}", names)
+
+    def volume_exists(self, name: str) -> bool:
+        return self._get(("volume", "inspect", name), f"/volumes/{quoted(name)}", missing_ok=True) is not None
 
     def remove_volumes(self, names: Sequence[str]) -> None:
         self._each(("volume", "rm"), "DELETE", "/volumes/{}", names)

@@ -38,7 +38,9 @@ class PortMapping:
         """Return the value of a `-p` flag for this mapping."""
         container_side = f"{self.target}/{self.protocol}"
         if self.host_ip:
-            return f"{self.host_ip}:{self.published or ''}:{container_side}"
+            # An IPv6 address goes in brackets, or its colons would read as separators.
+            host_ip = f"[{self.host_ip}]" if ":" in self.host_ip else self.host_ip
+            return f"{host_ip}:{self.published or ''}:{container_side}"
         if self.published:
             return f"{self.published}:{container_side}"
         return container_side

@@ -88,3 +88,54 @@ def test_port_in_use_names_service_and_removes_new_project(engine: Engine, proje
     assert "service web" in last
     assert "check services.web.ports" in last
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_name_conflict_leaves_foreign_container(engine: Engine, project: Crank) -> None:
+    foreign = f"{project.project}-web-1"
+    engine.client("run", "-d", "--name", foreign, TEST_IMAGE, "sleep", "600")
+    try:
+        (project.folder / "compose.yaml").write_text(f"services:\n  web:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n")
+
+        result = project("up", "-d")
+
+        assert result.returncode == 1
+        assert "service web" in result.stderr
+        # The container that holds the name belongs to someone else, so it stays.
+        assert engine.client("ps", "-a", "--format", "{{.Names}}", "--filter", f"name={foreign}").stdout.split() == [foreign]
+    finally:
+        engine.client("rm", "-f", foreign, check=False)
+
+
+def test_failed_up_keeps_volume_it_did_not_make(engine: Engine, project: Crank) -> None:
+    volume = f"{project.project}_data"
+    engine.client("volume", "create", volume)
+    engine.client("run", "--rm", "-v", f"{volume}:/v", TEST_IMAGE, "sh", "-c", "echo precious > /v/f")
+    try:
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            port = holder.getsockname()[1]
+            (project.folder / "compose.yaml").write_text(
+                f"services:\n  web:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n"
+                f"    volumes: [data:/v]\n    ports: ['127.0.0.1:{port}:80']\nvolumes:\n  data: {{}}\n"
+            )
+
+            result = project("up", "-d")
+
+        assert result.returncode == 1
+        kept = engine.client("run", "--rm", "-v", f"{volume}:/v", TEST_IMAGE, "cat", "/v/f")
+        assert kept.stdout == "precious\n"
+    finally:
+        engine.client("volume", "rm", volume, check=False)
+
+
+def test_impossible_scale_creates_nothing(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  web:\n    image: {TEST_IMAGE}\n    container_name: {project.project}-fixed\n"
+    )
+
+    result = project("up", "-d", "--scale", "web=2")
+
+    assert result.returncode == 3
+    assert "container_name is set" in result.stderr
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}

@@ -340,3 +340,39 @@ services:
 
     assert again.returncode == 0, again.stderr
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_failed_recreate_keeps_old_container(engine: Engine, project: Crank) -> None:
+    service = f"services:\n  web:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n"
+    (project.folder / "compose.yaml").write_text(service)
+    assert project("up", "-d").returncode == 0
+    before = engine.client("inspect", "--format", "{{.Id}}", f"{project.project}-web-1").stdout.strip()
+
+    # A limit no kernel grants: the new container cannot start.
+    (project.folder / "compose.yaml").write_text(service + "    ulimits:\n      nofile: 99999999\n")
+    result = project("up", "-d")
+
+    assert result.returncode == 1
+    state = engine.client("inspect", "--format", "{{.Id}} {{.State.Status}}", f"{project.project}-web-1").stdout.split()
+    assert state == [before, "running"]
+    assert len(engine.objects(project.project)["containers"]) == 1
+
+
+def test_namespace_sharer_recreated_with_owner(engine: Engine, project: Crank) -> None:
+    compose = (
+        "services:\n"
+        f"  web:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n    environment: {{MARK: '1'}}\n"
+        f"  side:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n    network_mode: 'service:web'\n"
+    )
+    (project.folder / "compose.yaml").write_text(compose)
+    assert project("up", "-d").returncode == 0
+    side = f"{project.project}-side-1"
+    before = engine.client("inspect", "--format", "{{.Id}}", side).stdout.strip()
+
+    (project.folder / "compose.yaml").write_text(compose.replace("MARK: '1'", "MARK: '2'"))
+    result = project("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    # side joined the old web's network namespace, which is gone, so it is made again.
+    assert engine.client("inspect", "--format", "{{.Id}}", side).stdout.strip() != before
+    assert engine.client("inspect", "--format", "{{.State.Status}}", side).stdout.strip() == "running"

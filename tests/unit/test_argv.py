@@ -47,6 +47,7 @@ def test_empty_entrypoint_resets_image_entrypoint() -> None:
 def test_port_without_host_side() -> None:
     assert PortMapping(target=53, protocol="udp").flag_value() == "53/udp"
     assert PortMapping(target=80, host_ip="127.0.0.1").flag_value() == "127.0.0.1::80/tcp"
+    assert PortMapping(target=80, published="8080", host_ip="::1").flag_value() == "[::1]:8080:80/tcp"
 
 
 def test_healthcheck_flags_with_durations() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crank_cli.compose import LoadOptions, Project, load_project
+from crank_cli.errors import EngineError
 from crank_cli.operations import specs
 from crank_cli.operations.down import DownOptions, down
 from crank_cli.operations.events import NoEvents
@@ -60,13 +61,17 @@ def verbs(runner: FakeRunner) -> list[str]:
 @pytest.mark.parametrize("services", [1, 20, 50])
 def test_cold_up_costs_one_run_per_container(tmp_path: Path, services: int) -> None:
     project = load(tmp_path, services)
-    runner = FakeRunner({("docker", "image", "inspect"): IMAGE_ID, ("docker", "run"): "id"})
+    no_volume = EngineError(["docker", "volume", "inspect"], 1, "Error: No such volume: demo_data")
+    runner = FakeRunner({("docker", "image", "inspect"): IMAGE_ID, ("docker", "run"): "id",
+                         ("docker", "volume", "inspect"): no_volume})
 
     up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
 
     calls = verbs(runner)
     assert calls.count("run") == services
-    assert len(calls) - services == 6  # ps, network ls and create, volume ls and create, image inspect
+    # ps, network ls and create, volume ls, inspect (is an unlabelled one there?) and create, image inspect
+    assert len(calls) - services == 7
+    assert calls.count("volume create") == 1
 
 
 @pytest.mark.parametrize("services", [1, 20, 50])
