@@ -164,7 +164,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def _usage_message(error: click.ClickException) -> str:
     """Return click's complaint about the command line as one line, with where to read more."""
-    message = " ".join(error.format_message().split()).rstrip(".")
+    message = " ".join(error.format_message().split())
+    # Typer adds its own "Did you mean" to click's; one suggestion is enough.
+    suggestion = message.find(" Did you mean")
+    if suggestion != -1:
+        repeat = message.find("Did you mean", suggestion + len(" Did you mean"))
+        message = message[:repeat].rstrip(" (") if repeat != -1 else message
+    message = message.rstrip(".")
     context = getattr(error, "ctx", None)
     if isinstance(error, click.UsageError) and context is not None:
         message += f"; see '{context.command_path} --help'"

@@ -65,3 +65,12 @@ def test_dry_run_marks_each_status() -> None:
         events.emit("web-1", "created")
 
     assert stream.getvalue().rstrip().endswith("web-1: created (dry run)")
+
+
+def test_mistyped_verb_suggests_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["statu"])
+
+    error = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert error.count("Did you mean") == 1
+    assert "'status'" in error
