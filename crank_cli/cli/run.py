@@ -38,8 +38,9 @@ def run(
         volumes=tuple(volume or ()),
         name=name,
         remove=remove,
+        dry_run=is_dry_run(ctx, dry_run),
     )
-    engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+    engine = resolve_engine(ctx, dry_run=options.dry_run)
     result = run_container(engine.backend, options)
     if isinstance(result, str):
         typer.echo(result)

@@ -25,6 +25,7 @@ class RunOptions:
     volumes: tuple[str, ...] = ()
     name: str | None = None
     remove: bool = False
+    dry_run: bool = False
 
 
 def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.environ) -> str | int:
@@ -38,6 +39,11 @@ def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.e
         mounts=tuple(parse_volume(value) for value in options.volumes),
         remove=options.remove,
     )
+    if not options.dry_run:
+        # As with `docker run -v`, a bind source that does not exist yet is made as a folder.
+        for mount in spec.mounts:
+            if mount.type == "bind" and mount.source and not os.path.exists(mount.source):
+                os.makedirs(mount.source)
     if options.detach:
         return backend.run_container(spec)
     return backend.run_attached(spec)

@@ -173,6 +173,15 @@ def test_run_foreground_passes_exit_code(engine: Engine, project: Crank) -> None
     assert result.stdout.strip() == "out"
 
 
+def test_run_creates_missing_bind_folder(engine: Engine, project: Crank) -> None:
+    folder = project.folder / "made-by-run"
+
+    result = project("run", "--rm", "-v", f"{folder}:/out", TEST_IMAGE, "sh", "-c", "echo hi > /out/file")
+
+    assert result.returncode == 0, result.stderr
+    assert (folder / "file").read_text() == "hi\n"
+
+
 def test_build_dockerfile_with_tag(engine: Engine, project: Crank) -> None:
     context = project.folder / "context"
     context.mkdir()
