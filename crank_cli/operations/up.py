@@ -127,7 +127,12 @@ class _Run:
         to remove a container that another one still joins, so they go one at a time.
         """
         for name in reversed(self.retired):
-            self.backend.remove_containers([name])
+            try:
+                self.backend.remove_containers([name])
+            except EngineError as error:
+                # Raising here would hide the error that ended the run, if one did.
+                self.result.warnings.append(f"could not remove the replaced container {name}: {error.message}; "
+                                            f"remove it with the engine's rm command")
 
     def service(self, name: str) -> dict[str, str]:
         if self.options.start and not self.options.dry_run:

@@ -57,6 +57,12 @@ class Engine:
         found = self.objects(project)
         if found["containers"]:
             self.client("rm", "-f", *found["containers"], check=False)
+            # Podman keeps a container that another one joins (network_mode: service:X)
+            # until that one is gone, so a second pass removes what the first could not.
+            remaining = self.objects(project)["containers"]
+            if remaining:
+                self.client("rm", "-f", *remaining, check=False)
+            found = self.objects(project)
         for kind in ("network", "volume"):
             names = found[f"{kind}s"]
             if names:
