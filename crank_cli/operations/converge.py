@@ -60,8 +60,8 @@ def converge_service(
 ) -> dict[str, str]:
     """Make a service have `count` current containers; return the action taken on each.
 
-    A replaced container is stopped and renamed, and handed to `retire` once its replacement
-    runs; the caller removes it when no other container can still depend on it.
+    A replaced container is stopped, renamed and handed to `retire` once its replacement
+    runs. The caller removes it when no other container can still depend on it.
     """
     by_number = {state.replica: state for state in existing}
     actions: dict[str, str] = {}
@@ -133,7 +133,7 @@ def _service_error(spec: ContainerSpec, error: EngineError) -> EngineError:
     return EngineError(error.argv, error.returncode, f"service {service}: {error.stderr}{hint}", error.stdout)
 
 
-# How Docker and Podman say that a published port is taken.
+# The messages of Docker and Podman when a published port is taken.
 _PORT_IN_USE = re.compile(r"port is already allocated|address already in use", re.IGNORECASE)
 
 
