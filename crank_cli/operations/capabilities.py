@@ -477,8 +477,10 @@ def _network_findings(model: dict[str, Any], engine: EngineFacts) -> Iterator[Fi
     for key, network in sorted((model.get("networks") or {}).items()):
         if network.get("external"):
             continue
-        if _is_set(network.get("ipam")):
-            message = "crank creates the network without --subnet, --gateway or --ip-range, so the engine picks its addresses"
+        ipam = network.get("ipam") or {}
+        if engine.name == "podman" and (_is_set(ipam.get("options")) or
+                                        any(_is_set(pool.get("aux_addresses")) for pool in ipam.get("config") or ())):
+            message = "Podman has no --aux-address or --ipam-opt, so crank leaves out ipam aux_addresses and options"
             yield Finding(UNSUPPORTED, None, f"networks.{key}.ipam", message)
         if network.get("enable_ipv4") is False:
             yield Finding(UNSUPPORTED, None, f"networks.{key}.enable_ipv4", "crank creates every network with IPv4")

@@ -207,4 +207,5 @@ def _network_options(network: dict[str, Any]) -> dict[str, Any]:
         "driver_opts": network.get("driver_opts") or {},
         "attachable": bool(network.get("attachable")),
         "enable_ipv6": bool(network.get("enable_ipv6")),
+        "ipam": network.get("ipam") or {},
     }

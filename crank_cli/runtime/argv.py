@@ -39,6 +39,19 @@ def network_flags(options: Mapping[str, Any]) -> list[str]:
             args.append(f"--{flag}")
     if options.get("enable_ipv6"):
         args.append("--ipv6")
+    return args + ipam_flags(options.get("ipam") or {})
+
+
+def ipam_flags(ipam: Mapping[str, Any]) -> list[str]:
+    """Return the `network create` flags for a compose network's `ipam`: driver, subnets, options."""
+    args = option("--ipam-driver", ipam.get("driver"))
+    for pool in ipam.get("config") or ():
+        args += option("--subnet", pool.get("subnet")) + option("--ip-range", pool.get("ip_range"))
+        args += option("--gateway", pool.get("gateway"))
+        for name, address in (pool.get("aux_addresses") or {}).items():
+            args += ["--aux-address", f"{name}={address}"]
+    for key, value in (ipam.get("options") or {}).items():
+        args += ["--ipam-opt", f"{key}={value}"]
     return args
 
 

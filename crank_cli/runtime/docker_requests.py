@@ -79,8 +79,21 @@ def network_body(name: str, labels: Mapping[str, str], options: Mapping[str, Any
         "Internal": bool(options.get("internal")),
         "Attachable": bool(options.get("attachable")),
         "EnableIPv6": bool(options.get("enable_ipv6")),
+        "IPAM": _ipam(options.get("ipam") or {}),
         "Labels": dict(labels),
     }
+
+
+def _ipam(ipam: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a network's `IPAM`, as `argv.ipam_flags` describes it to the client."""
+    pools = []
+    for pool in ipam.get("config") or ():
+        entry = {"Subnet": pool.get("subnet") or "", "IPRange": pool.get("ip_range") or "", "Gateway": pool.get("gateway") or ""}
+        if pool.get("aux_addresses"):
+            entry["AuxiliaryAddresses"] = dict(pool["aux_addresses"])
+        pools.append({key: value for key, value in entry.items() if value})
+    return {"Driver": ipam.get("driver") or "default", "Config": pools,
+            "Options": {key: str(value) for key, value in (ipam.get("options") or {}).items()}}
 
 
 def volume_body(name: str, labels: Mapping[str, str], driver: str | None,

@@ -69,8 +69,13 @@ class PodmanEngine(DockerCompatibleEngine):
             self.run("rm", "--force", "--volumes", *timeout_flag, *names)
 
     def create_network(self, name, labels, options=None):  # type: ignore[no-untyped-def]
-        # Podman has no --attachable: every Podman network accepts any container.
-        settings = {**(options or {}), "attachable": False}
+        # Podman has no --attachable: every Podman network accepts any container. Nor has it
+        # --aux-address or --ipam-opt, which the capability check reports.
+        ipam = dict((options or {}).get("ipam") or {})
+        ipam.pop("options", None)
+        ipam["config"] = [{key: value for key, value in pool.items() if key != "aux_addresses"}
+                          for pool in ipam.get("config") or ()]
+        settings = {**(options or {}), "attachable": False, "ipam": ipam}
         for attempt in range(NETWORK_CREATE_ATTEMPTS):
             try:
                 return super().create_network(name, labels, settings)

@@ -125,14 +125,16 @@ def test_socket_networks_match_client(docker: Engine, names: dict[str, str]) -> 
     assert api is not None, "the live Docker daemon is expected on a local socket"
     through_socket = LocalDockerEngine(api)
     labels = {"io.crank.project": "apitest"}
+    subnets = [{"subnet": f"10.{secrets.randbelow(200) + 20}.{number}.0/24"} for number in (1, 2)]
     options = {"driver": "bridge", "driver_opts": {"com.docker.network.bridge.enable_icc": "true"}, "internal": True}
-    DockerEngine().create_network(names["front"], labels, options)
-    through_socket.create_network(names["back"], labels, options)
+    DockerEngine().create_network(names["front"], labels, {**options, "ipam": {"config": [subnets[0]]}})
+    through_socket.create_network(names["back"], labels, {**options, "ipam": {"config": [subnets[1]]}})
 
     records = json.loads(docker.client("network", "inspect", names["front"], names["back"]).stdout)
     keys = ("Driver", "Options", "Internal", "Attachable", "EnableIPv6", "Labels")
     made_by_client, made_over_socket = ({key: record[key] for key in keys} for record in records)
     assert made_over_socket == made_by_client
+    assert [record["IPAM"]["Config"][0]["Subnet"] for record in records] == [pool["subnet"] for pool in subnets]
 
 
 def compose_project(folder: Path, compose: str) -> Crank:

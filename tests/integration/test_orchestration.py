@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from datetime import datetime
 from pathlib import Path
@@ -376,3 +377,20 @@ def test_namespace_sharer_recreated_with_owner(engine: Engine, project: Crank) -
     # side joined the old web's network namespace, which is gone, so it is made again.
     assert engine.client("inspect", "--format", "{{.Id}}", side).stdout.strip() != before
     assert engine.client("inspect", "--format", "{{.State.Status}}", side).stdout.strip() == "running"
+
+
+def test_ipam_subnet_and_fixed_address(engine: Engine, project: Crank) -> None:
+    octets = secrets.randbelow(200) + 20, secrets.randbelow(250) + 1
+    subnet, address = f"10.{octets[0]}.{octets[1]}.0/24", f"10.{octets[0]}.{octets[1]}.50"
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  box:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n"
+        f"    networks:\n      fixed:\n        ipv4_address: {address}\n"
+        f"networks:\n  fixed:\n    ipam:\n      config:\n        - subnet: {subnet}\n"
+    )
+
+    result = project("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    assert "ipam" not in result.stderr
+    shown = engine.client("exec", f"{project.project}-box-1", "ip", "-4", "-o", "addr", "show").stdout
+    assert f"inet {address}/24" in shown

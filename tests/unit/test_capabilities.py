@@ -422,11 +422,18 @@ def test_containerd_rejects_expose() -> None:
 # Top-level networks and volumes
 
 
-def test_network_ipam_is_unsupported() -> None:
-    ipam = {"config": [{"subnet": "10.5.0.0/16"}]}
+def test_network_ipam_pools_are_supported() -> None:
+    ipam = {"config": [{"subnet": "10.5.0.0/16", "gateway": "10.5.0.1"}]}
     model = model_of(networks={"default": {"name": "demo_default", "ipam": ipam}})
-    assert level_of(model, DOCKER, "networks.default.ipam") == UNSUPPORTED
-    assert check_project(model_of(networks={"default": {"name": "demo_default", "ipam": {}}}), DOCKER) == []
+    assert level_of(model, DOCKER, "networks.default.ipam") is None
+    assert level_of(model, PODMAN, "networks.default.ipam") is None
+
+
+def test_podman_ipam_aux_addresses_unsupported() -> None:
+    ipam = {"config": [{"subnet": "10.5.0.0/16", "aux_addresses": {"router": "10.5.0.2"}}]}
+    model = model_of(networks={"default": {"name": "demo_default", "ipam": ipam}})
+    assert level_of(model, PODMAN, "networks.default.ipam") == UNSUPPORTED
+    assert level_of(model, DOCKER, "networks.default.ipam") is None
 
 
 def test_network_without_ipv4_is_unsupported() -> None:

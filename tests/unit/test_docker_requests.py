@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crank_cli.runtime import docker_requests
+from crank_cli.runtime import argv, docker_requests
 from crank_cli.runtime.docker_requests import InvalidSetting, container_body
 from crank_cli.runtime.models import ContainerSpec, GpuRequest, HealthCheck
 
@@ -83,3 +83,14 @@ def test_entrypoint_keeps_first_word_like_the_client() -> None:
     body = container_body(ContainerSpec(name="c", image="i", entrypoint=("sh", "-c"), command=("echo hi",)))
     assert (body["Entrypoint"], body["Cmd"]) == (["sh"], ["-c", "echo hi"])
     assert container_body(ContainerSpec(name="c", image="i", entrypoint=()))["Entrypoint"] == [""]
+
+
+def test_network_ipam_matches_client_flags() -> None:
+    ipam = {"driver": "default", "config": [{"subnet": "10.9.0.0/24", "ip_range": "10.9.0.128/25", "gateway": "10.9.0.1",
+                                             "aux_addresses": {"router": "10.9.0.2"}}], "options": {"a": "b"}}
+    body = docker_requests.network_body("n", {}, {"ipam": ipam})
+    assert body["IPAM"] == {"Driver": "default", "Options": {"a": "b"}, "Config": [
+        {"Subnet": "10.9.0.0/24", "IPRange": "10.9.0.128/25", "Gateway": "10.9.0.1", "AuxiliaryAddresses": {"router": "10.9.0.2"}}]}
+    assert argv.network_flags({"ipam": ipam}) == [
+        "--ipam-driver", "default", "--subnet", "10.9.0.0/24", "--ip-range", "10.9.0.128/25", "--gateway", "10.9.0.1",
+        "--aux-address", "router=10.9.0.2", "--ipam-opt", "a=b"]
