@@ -15,6 +15,9 @@ CONFIG_HASH = "io.crank.config-hash"
 VERSION = "io.crank.version"
 WORKING_DIR = "io.crank.working-dir"
 CONFIG_FILES = "io.crank.config-files"
+# The image reference the service names, which Docker's container list stops showing once
+# the tag moves to another image.
+IMAGE = "io.crank.image"
 ONE_OFF = "io.crank.oneoff"
 NETWORK = "io.crank.network"
 VOLUME = "io.crank.volume"

@@ -147,6 +147,7 @@ def _container_labels(project: Project, name: str, service: dict[str, Any], numb
         labels.VERSION: __version__,
         labels.WORKING_DIR: str(project.working_dir),
         labels.CONFIG_FILES: ",".join(display_name(path) for path in project.files),
+        labels.IMAGE: image_name(project, name),
     }
 
 

@@ -110,7 +110,7 @@ def _row(state: ContainerState, info: EngineInfo, tool: str, project_label: str,
         # both only for a running container.
         health=state.health if state.running else None,
         ports=state.ports if state.running else (),
-        image=state.image,
+        image=state.labels.get(labels.IMAGE) or state.image,
         tool=tool,
         config_files=state.labels.get(labels.CONFIG_FILES) or state.labels.get("com.docker.compose.project.config_files", ""),
     )

@@ -155,3 +155,16 @@ volumes:
 
     assert warned.returncode == 0, warned.stderr
     assert "crank: warning: services.web.cgroup_parent: unsupported" in warned.stderr
+
+
+def test_status_keeps_image_name_after_untag(engine: Engine, project: Crank) -> None:
+    reference = f"localhost/{project.project}:pinned"
+    engine.client("tag", TEST_IMAGE, reference)
+    (project.folder / "compose.yaml").write_text(f"services:\n  web:\n    image: {reference}\n    command: [sleep, '600']\n    init: true\n")
+    assert project("up", "-d").returncode == 0
+
+    # The tag goes; the image stays, under its other name, and the container keeps running.
+    engine.client("rmi", reference)
+    rows = json.loads(project("status", "--format", "json").stdout)
+
+    assert [row["image"] for row in rows] == [reference]
