@@ -41,10 +41,6 @@ def remove_image(engine: DockerCompatibleEngine, image: str) -> None:
     engine.run("image", "rm", "--force", image)
 
 
-def volume_exists(engine: DockerCompatibleEngine, name: str) -> bool:
-    return volume_labels(engine, name) is not None
-
-
 def volume_labels(engine: DockerCompatibleEngine, name: str) -> dict[str, str] | None:
     """Return a volume's labels, or None when the engine has no volume of that name."""
     argv = ["volume", "inspect", name]

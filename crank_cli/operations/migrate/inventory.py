@@ -157,13 +157,13 @@ def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCom
     copies = []
     for key, users in _volume_users(project, moved).items():
         name = planning.volume_name(project, key)
-        if not queries.volume_exists(source, name):
+        if not source.volume_exists(name):
             plan.findings.append(migration_finding(
                 f"volume {name}", f"volume {name} does not exist on {source.name}, so crank copies nothing "
                 "for it and the target starts with an empty volume"))
             continue
         kilobytes = transfer.volume_kilobytes(source, _helper(plan), name) if plan.helper_image else 0
-        on_target = queries.volume_exists(target, name)
+        on_target = target.volume_exists(name)
         method = hostaccess.planned_method(source, target, name, on_target=on_target)
         copies.append(VolumeCopy(name=name, services=users, kilobytes=kilobytes, on_target=on_target,
                                  external=bool((declared.get(key) or {}).get("external")),

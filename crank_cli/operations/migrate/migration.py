@@ -145,7 +145,7 @@ class Migration:
         self.record.reached(records.FIRST_PASS)
 
     def ensure_target_volume(self, volume: VolumeCopy) -> None:
-        if queries.volume_exists(self.target, volume.name):
+        if self.target.volume_exists(volume.name):
             return
         volume_labels = {} if volume.external else labels.resource_labels(self.project.name, **{labels.VOLUME: volume.name})
         self.record.add_change("volumes", volume.name)

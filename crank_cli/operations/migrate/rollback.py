@@ -68,7 +68,7 @@ def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events
         return
     helper = helper_for(plan, record.document["id"])
     for volume in plan.volumes:
-        if not queries.volume_exists(engines.source, volume.name):
+        if not engines.source.volume_exists(volume.name):
             engines.source.create_volume(volume.name, {} if volume.external else
                                          labels.resource_labels(plan.project, **{labels.VOLUME: volume.name}))
         if copy_back_on_host(record, engines.target, engines.source, helper, volume.name, events):
