@@ -120,7 +120,7 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def volume_exists(self, name: str) -> bool:
-        """Tell whether the engine has a volume of that name, whoever made it."""
+        """Tell whether the engine has a volume of that name, made by crank or not."""
 
     @abc.abstractmethod
     def remove_volumes(self, names: Sequence[str]) -> None:

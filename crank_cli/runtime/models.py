@@ -19,7 +19,7 @@ class EngineInfo:
 
 @dataclass(frozen=True)
 class ImageFacts:
-    """What crank reads about an image the engine has: its ID (no `sha256:`) and its labels."""
+    """The facts crank reads about an image the engine has: its ID (no `sha256:`) and its labels."""
 
     id: str
     labels: dict[str, str] = field(default_factory=dict)

@@ -66,7 +66,7 @@ def test_missing_image_creates_nothing(engine: Engine, project: Crank) -> None:
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
 
 
-def test_port_in_use_names_service_and_removes_new_project(engine: Engine, project: Crank) -> None:
+def test_port_in_use_removes_new_project(engine: Engine, project: Crank) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -100,7 +100,7 @@ def test_name_conflict_leaves_foreign_container(engine: Engine, project: Crank) 
 
         assert result.returncode == 1
         assert "service web" in result.stderr
-        # The container that holds the name belongs to someone else, so it stays.
+        # The container that has the name belongs to another user, so it stays.
         assert engine.client("ps", "-a", "--format", "{{.Names}}", "--filter", f"name={foreign}").stdout.split() == [foreign]
     finally:
         engine.client("rm", "-f", foreign, check=False)
@@ -123,8 +123,8 @@ def test_failed_up_keeps_volume_it_did_not_make(engine: Engine, project: Crank) 
             result = project("up", "-d")
 
         assert result.returncode == 1
-        kept = engine.client("run", "--rm", "-v", f"{volume}:/v", TEST_IMAGE, "cat", "/v/f")
-        assert kept.stdout == "precious\n"
+        content = engine.client("run", "--rm", "-v", f"{volume}:/v", TEST_IMAGE, "cat", "/v/f")
+        assert content.stdout == "precious\n"
     finally:
         engine.client("volume", "rm", volume, check=False)
 

@@ -109,7 +109,8 @@ def test_podman_down_stops_and_removes_in_one_call(tmp_path: Path, services: int
     assert sorted(calls[:2]) == ["network ls", "ps"]
     assert calls[2:] == ["rm", "network rm"]
     remove = next(argv for argv in runner.calls if argv[1] == "rm")
-    assert remove[2:4] == ["--force", "--volumes"] and len(remove) == 4 + services
+    assert remove[2:4] == ["--force", "--volumes"]
+    assert len(remove) == 4 + services
 
 
 @pytest.mark.parametrize("services", [1, 20, 50])

@@ -90,6 +90,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
               "State": "exited", "Status": "Exited (3) 5 seconds ago", "Labels": {}, "Ports": []}
     record = {"Id": "c1", "Name": "/demo-web-1", "Image": "sha256:" + "b" * 64,
               "State": {"Status": "running"}, "Config": {"Labels": {"io.crank.service": "web"}}}
+
     daemon = FakeDaemon(daemon_path, {
         "/version": (200, {"Version": "27.1.0"}),
         "/containers/json": (200, [listed, exited]),
@@ -101,6 +102,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
     runner = FakeRunner({})
     engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=runner)
+
     try:
         assert engine.probe().version == "27.1.0"
         web, job = engine.list_containers({"io.crank.project": "demo"})
@@ -111,6 +113,7 @@ def test_engine_reads_without_client(daemon_path: Path, monkeypatch: pytest.Monk
         assert engine.image_id("other") is None
     finally:
         daemon.close()
+
     assert (web.name, web.service, web.image_id, web.health) == ("demo-web-1", "web", "b" * 64, "starting")
     assert web.ports == ("127.0.0.1:8080->80/tcp",)
     assert (job.state, job.exit_code, job.health) == ("exited", 3, None)
@@ -153,11 +156,11 @@ def test_socket_only_where_client_uses_it(tmp_path: Path, environ: dict[str, str
 
 
 def test_socket_without_permission_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    class RefusingSocket(socket.socket):
+    class DeniedSocket(socket.socket):
         def connect(self, address: object) -> None:
             raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(docker_socket.socket, "socket", RefusingSocket)
+    monkeypatch.setattr(docker_socket.socket, "socket", DeniedSocket)
 
     with pytest.raises(SocketUnreachable, match="permission denied while connecting .* docker group"):
         DockerSocket("/var/run/docker.sock").get("/version")

@@ -1,11 +1,11 @@
 """Decide how a volume travels: through its folders on this machine, or through helper containers.
 
-The host copy needs, on both engines: an engine on this machine (no remote address), no
-mapping of container user IDs (rootless mode, Docker's userns-remap), a `local` volume
-without options (with options, such as a tmpfs or NFS volume, the folder contains the data only
-while a container mounts it), and a mount point that this process can read on the source
-and write and chown on the target. Before a copy, a helper container also checks that the
-folder is the one the engine mounts, by its inode number.
+The host copy needs four things on both engines. The engine runs on this machine (no remote
+address) and does not map container user IDs (no rootless mode, no Docker userns-remap).
+The volume is a `local` volume without options, because with options, such as a tmpfs or
+NFS volume, the folder contains the data only while a container mounts it. This process can
+read the mount point on the source, and write and chown in it on the target. Before a copy,
+a helper container also checks by inode number that the folder is the one the engine mounts.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _ownership_problem(folder: Path) -> str | None:
 
 def same_folder(engine: DockerCompatibleEngine, helper: transfer.Helper, volume: str, folder: Path,
                 *, read_only: bool) -> str | None:
-    """Return None when a container of the engine sees `folder` as the volume's root, else why not."""
+    """Return None when a container of the engine mounts `folder` as the volume's root, else the reason it does not."""
     seen = transfer.volume_root_inode(engine, helper, volume, read_only=read_only)
     if seen is None:
         return f"cannot read the root inode of volume {volume} in a helper container on {engine.name}"

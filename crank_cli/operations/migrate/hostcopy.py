@@ -494,7 +494,7 @@ def _write_back(reader: BinaryIO, path: Path) -> None:
     A store into a page of a shared memory map that is already dirty changes neither mtime nor
     ctime until the kernel writes the page back, which by default happens up to about 35
     seconds later (vm.dirty_expire_centisecs and vm.dirty_writeback_centisecs). Writing back
-    first makes such a store fault and update the times, so the lstat key sees it.
+    first makes such a store fault and update the times, so the lstat key detects the change.
     """
     try:
         os.fsync(reader.fileno())

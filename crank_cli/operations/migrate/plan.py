@@ -44,7 +44,7 @@ class VolumeCopy:
     """A named volume that moved services mount, and how it is planned to travel.
 
     `method` is `host` (between the volume folders on this machine) or `containers` (a tar
-    stream between helper containers); `method_reason` is why the host copy is not possible.
+    stream between helper containers). `method_reason` gives the reason the host copy is not possible.
     """
 
     name: str
