@@ -24,6 +24,14 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+class Exit(Exception):
+    """Stop crank with `exit_code`, after it has already said what there is to say."""
+
+    def __init__(self, exit_code: int = 0) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
 class CrankError(Exception):
     """An error with a message meant for the user and the exit code that goes with it."""
 

@@ -1,186 +1,24 @@
-"""The `crank` command: global options, the verbs, and the one error boundary.
+"""The `crank` command: the one entry point and the one error boundary.
 
-Global options come before the verb, as with docker compose: `crank -f a.yaml -p demo up -d`.
+A command line that `crank_cli.cli.quick` can read by itself runs without Typer and click,
+which take longer to import than crank needs for `status` or an unchanged `up`. Everything
+else, help and completion included, goes to the Typer application in `crank_cli.cli.app`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
 
-import click
-import typer
-import typer.core
+from crank_cli.errors import CrankError, Exit, ExitCode
 
-# Typer 0.20 escapes "[default: ...]" for Rich whenever Rich is installed, even with Rich
-# markup turned off, so help text showed "\\[default: ...]". crank formats help without
-# Rich, which also keeps Rich from loading for --help.
-typer.core.HAS_RICH = False
-
-import importlib
-
-from crank_cli import __version__
-from crank_cli.cli.context import GlobalOptions
-from crank_cli.errors import CrankError, ExitCode, UsageError
-
-app = typer.Typer(
-    name="crank",
-    help="Run one compose project on Docker, Podman or containerd, with docker compose's verbs.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-# Each verb and the module under crank_cli.cli that defines it, in the order help lists them.
-VERB_MODULES = {
-    "up": "up", "down": "down", "status": "status", "ps": "status", "ls": "ls",
-    "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "logs": "logs", "exec": "execute",
-    "run": "run", "build": "build", "pull": "pull", "config": "config", "doctor": "doctor", "migrate": "migrate",
-}
-# Global options that take a value, so the word after them is not the verb.
-_VALUE_OPTIONS = {"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile",
-                  "--runtime", "--progress"}
-
-
-def register_verbs(argv: list[str]) -> None:
-    """Add to `app` the module of the verb `argv` names, or every module when it names none.
-
-    Building Typer's commands for every verb took about 40 ms on a 2-core machine, time that a
-    single command does not need. Help, completion and a mistyped verb still see every verb.
-    """
-    verb = _verb(argv)
-    completing = bool(os.environ.get("_CRANK_COMPLETE"))
-    modules = [VERB_MODULES[verb]] if verb in VERB_MODULES and not completing else list(VERB_MODULES.values())
-    for name in dict.fromkeys(modules):
-        importlib.import_module(f"crank_cli.cli.{name}").register(app)
-
-
-def _verb(argv: list[str]) -> str | None:
-    """Return the first word of `argv` that is neither an option nor an option's value."""
-    takes_value = False
-    for word in argv:
-        if takes_value:
-            takes_value = False
-        elif word == "--":
-            return None
-        elif word.startswith("-"):
-            takes_value = word in _VALUE_OPTIONS
-        else:
-            return word
-    return None
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"crank {__version__}\n")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    ctx: typer.Context,
-    file: Annotated[
-        Optional[list[Path]],  # noqa: UP045 - Typer 0.20 reads Optional, not "X | None", on Python 3.11
-        typer.Option("--file", "-f", help="Compose file to read; repeat to merge several files in order."),
-    ] = None,
-    project_name: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--project-name", "-p", help="Project name; default: COMPOSE_PROJECT_NAME, then name:, then the folder."),
-    ] = None,
-    project_directory: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--project-directory", help="Folder that relative paths and .env are read from; default: the first compose file's folder."),
-    ] = None,
-    env_file: Annotated[
-        Optional[list[Path]],  # noqa: UP045
-        typer.Option("--env-file", help="Read variables from this file instead of the project's .env; repeatable."),
-    ] = None,
-    profile: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option("--profile", help="Enable services of this profile; repeatable."),
-    ] = None,
-    runtime: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--runtime", help="Engine to use: docker, podman, containerd or auto; beats CRANK_CONTAINER_RUNTIME.", metavar="ENGINE"),
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands that would change something, and run none of them.")] = False,
-    progress: Annotated[str, typer.Option("--progress", metavar="auto|tty|plain|json|quiet", help="How to show progress on stderr: a live view (tty), time-stamped lines (plain), JSON lines (json), or errors only (quiet); auto picks tty on a terminal, else plain.")] = "auto",
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False, help="Show more detail; -vv shows every engine command.")] = 0,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_show_version, is_eager=True, help="Print crank's version and exit."),
-    ] = False,
-) -> None:
-    """Run one compose project on Docker, Podman or containerd, with docker compose's verbs."""
-    from crank_cli import render
-
-    _configure_logging(verbose)
-    mode = _progress_mode(progress)
-    render.set_talk(mode)
-    ctx.obj = GlobalOptions(
-        files=tuple(file or ()),
-        project_name=project_name,
-        project_directory=project_directory,
-        env_files=tuple(env_file or ()),
-        profiles=tuple(profile or ()),
-        runtime=runtime,
-        verbose=verbose,
-        dry_run=dry_run,
-        progress=mode,
-    )
-
-
-def _progress_mode(value: str) -> str:
-    from crank_cli.errors import UsageError
-
-    modes = ("auto", "tty", "plain", "json", "quiet")
-    if value not in modes:
-        raise UsageError(f"invalid --progress value {value!r}: expected one of {', '.join(modes)}")
-    return value
-
-
-def _configure_logging(verbose: int) -> None:
-    level = logging.DEBUG
-    if verbose == 0:
-        level = logging.WARNING
-    elif verbose == 1:
-        level = logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("crank: %(message)s"))
-    logger = logging.getLogger("crank")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
+# The exit code a shell shows for a program that SIGPIPE ended: 128 plus the signal's number.
+SIGPIPE_EXIT_CODE = 141
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run crank and exit with its documented exit code."""
     sys.exit(run_cli(argv))
-
-
-def _usage_message(error: click.ClickException) -> str:
-    """Return click's complaint about the command line as one line, with where to read more."""
-    message = " ".join(error.format_message().split())
-    # Typer adds its own "Did you mean" to click's; one suggestion is enough.
-    suggestion = message.find(" Did you mean")
-    if suggestion != -1:
-        repeat = message.find("Did you mean", suggestion + len(" Did you mean"))
-        message = message[:repeat].rstrip(" (") if repeat != -1 else message
-    message = message.rstrip(".")
-    context = getattr(error, "ctx", None)
-    if isinstance(error, click.UsageError) and context is not None:
-        message += f"; see '{context.command_path} --help'"
-    return message
-
-
-def _wants_json(argv: list[str]) -> bool:
-    """Tell whether the command line requests JSON output, so a usage error comes as JSON too."""
-    pairs = zip(argv, [*argv[1:], ""])
-    return "--format=json" in argv or any(word == "--format" and value == "json" for word, value in pairs)
 
 
 def run_cli(argv: list[str] | None = None) -> int:
@@ -189,18 +27,31 @@ def run_cli(argv: list[str] | None = None) -> int:
 
     if argv is None:
         argv = sys.argv[1:]
-    register_verbs(argv)
     try:
-        result = app(args=argv, prog_name="crank", standalone_mode=False)
-    except click.ClickException as error:
-        render.print_error(UsageError(_usage_message(error)), as_json=_wants_json(argv))
-        return ExitCode.USAGE
-    except (click.Abort, KeyboardInterrupt):
+        return _dispatch(argv)
+    except KeyboardInterrupt:
         sys.stderr.write("crank: interrupted\n")
         return ExitCode.INTERRUPTED
+    except Exit as stop:
+        return stop.exit_code
+    except BrokenPipeError:
+        # Whoever read stdout has gone, as in `crank status | head -1`: stop without a
+        # traceback, and keep Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_EXIT_CODE
     except CrankError as error:
         if os.environ.get("CRANK_DEBUG"):
             raise
         render.print_error(error)
         return error.exit_code
-    return result if isinstance(result, int) else ExitCode.OK
+
+
+def _dispatch(argv: list[str]) -> int:
+    from crank_cli.cli import quick
+
+    command = quick.parse(argv)
+    if command is not None:
+        return command.run()
+    from crank_cli.cli.app import run_typer
+
+    return run_typer(argv)

@@ -1,7 +1,8 @@
 """The global options written before the verb, and the steps every verb shares with them.
 
 Verb modules import this module at start-up, so it imports nothing heavy at the top: the
-compose loader and the engine adapters load only when a verb needs them.
+compose loader and the engine adapters load only when a verb needs them. Nor does it import
+Typer, because the quick path (`crank_cli.cli.quick`) runs verbs without it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
-
-import typer
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from crank_cli.compose import LoadOptions, Project
@@ -26,6 +25,14 @@ if TYPE_CHECKING:
 
 
 Loaded = TypeVar("Loaded")
+
+
+class CommandContext(Protocol):
+    """What the verbs need of their context: click's, or the quick path's stand-in for it."""
+
+    obj: Any
+
+    def find_root(self) -> CommandContext: ...
 
 
 class OutputFormat(str, enum.Enum):
@@ -66,19 +73,76 @@ class GlobalOptions:
         )
 
 
-def global_options(ctx: typer.Context) -> GlobalOptions:
+def begin(*, file: list[Path] | None, project_name: str | None, project_directory: Path | None,
+          env_file: list[Path] | None, profile: list[str] | None, runtime: str | None, dry_run: bool,
+          progress: str, verbose: int) -> GlobalOptions:
+    """Act on the global options that take effect at once (logging, the progress mode) and return them all.
+
+    The parameters are those of the `crank` command itself, by name.
+    """
+    from crank_cli import render
+
+    _configure_logging(verbose)
+    mode = _progress_mode(progress)
+    render.set_talk(mode)
+    return GlobalOptions(
+        files=tuple(file or ()),
+        project_name=project_name,
+        project_directory=project_directory,
+        env_files=tuple(env_file or ()),
+        profiles=tuple(profile or ()),
+        runtime=runtime,
+        verbose=verbose,
+        dry_run=dry_run,
+        progress=mode,
+    )
+
+
+def _progress_mode(value: str) -> str:
+    from crank_cli.errors import UsageError
+
+    modes = ("auto", "tty", "plain", "json", "quiet")
+    if value not in modes:
+        raise UsageError(f"invalid --progress value {value!r}: expected one of {', '.join(modes)}")
+    return value
+
+
+def _configure_logging(verbose: int) -> None:
+    import logging
+    import sys
+
+    level = logging.DEBUG
+    if verbose == 0:
+        level = logging.WARNING
+    elif verbose == 1:
+        level = logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("crank: %(message)s"))
+    logger = logging.getLogger("crank")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+
+
+def run_action(verb: str, arguments: dict[str, Any]) -> None:
+    """Run the action module of a verb that the quick path also runs, with the Typer command's arguments."""
+    import importlib
+
+    importlib.import_module(f"crank_cli.cli.actions.{verb}").run(**arguments)
+
+
+def global_options(ctx: CommandContext) -> GlobalOptions:
     options = ctx.find_root().obj
     return options if isinstance(options, GlobalOptions) else GlobalOptions()
 
 
-def load_project(ctx: typer.Context, services: tuple[str, ...] = ()) -> Project:
+def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project:
     """Load and validate the project before any engine is touched."""
     from crank_cli.compose import load_project as load
 
     return load(global_options(ctx).load_options(services))
 
 
-def load_project_or_name(ctx: typer.Context) -> tuple[Project | None, str]:
+def load_project_or_name(ctx: CommandContext) -> tuple[Project | None, str]:
     """Load the project, or with only -p and no compose file in reach, return just its name."""
     from crank_cli.errors import ProjectNotFoundError
 
@@ -102,7 +166,7 @@ def _folder_variables(options: GlobalOptions, environ: dict[str, str]) -> dict[s
     return merge_env_files(paths, environ)
 
 
-def load_settings(ctx: typer.Context) -> Settings:
+def load_settings(ctx: CommandContext) -> Settings:
     """Read crank's settings from the flags, the environment and the project's env files."""
     from crank_cli.compose import project_variables
     from crank_cli.errors import ProjectNotFoundError
@@ -129,7 +193,7 @@ def load_settings(ctx: typer.Context) -> Settings:
     )
 
 
-def load_and_resolve(ctx: typer.Context, load: Callable[[], tuple[Loaded, str]], *,
+def load_and_resolve(ctx: CommandContext, load: Callable[[], tuple[Loaded, str]], *,
                      dry_run: bool = False) -> tuple[Loaded, Resolution]:
     """Run `load`, which reads the project and returns it with its name, and choose the engine.
 
@@ -149,7 +213,7 @@ def load_and_resolve(ctx: typer.Context, load: Callable[[], tuple[Loaded, str]],
         return loaded, engine.result()
 
 
-def resolve_engine(ctx: typer.Context, *, dry_run: bool = False, project: str | None = None,
+def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str | None = None,
                    settings: Settings | None = None) -> Resolution:
     """Choose the engine for this command, warning on stderr when fallback picks another.
 
@@ -172,11 +236,11 @@ def resolve_engine(ctx: typer.Context, *, dry_run: bool = False, project: str | 
     return Resolution(backend, resolution.info, resolution.reason)
 
 
-def is_dry_run(ctx: typer.Context, flag: bool) -> bool:
+def is_dry_run(ctx: CommandContext, flag: bool) -> bool:
     return flag or global_options(ctx).dry_run
 
 
-def progress(ctx: typer.Context, *, dry_run: bool = False) -> AbstractContextManager[Events]:
+def progress(ctx: CommandContext, *, dry_run: bool = False) -> AbstractContextManager[Events]:
     """Return the progress display that the global --progress option selects.
 
     In a dry run each status is marked as such, because nothing it names really happens.
@@ -193,7 +257,7 @@ DRY_RUN_HELP = "Print the engine commands that would change something, in order,
 def json_errors(as_json: bool) -> Iterator[None]:
     """With --format json, report a `CrankError` as a JSON object on stdout, same exit code."""
     from crank_cli import render
-    from crank_cli.errors import CrankError
+    from crank_cli.errors import CrankError, Exit
 
     try:
         yield
@@ -201,10 +265,10 @@ def json_errors(as_json: bool) -> Iterator[None]:
         if not as_json:
             raise
         render.print_error(error, as_json=True)
-        raise typer.Exit(error.exit_code) from None
+        raise Exit(error.exit_code) from None
 
 
-def usable_engines(ctx: typer.Context) -> list[tuple[Backend, EngineInfo]]:
+def usable_engines(ctx: CommandContext) -> list[tuple[Backend, EngineInfo]]:
     """Return (backend, info) for the chosen engine, or for every usable one under `auto`."""
     from crank_cli import render
     from crank_cli.runtime.resolve import make_backend, probe_all, resolve

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crank_cli.cli.context import OutputFormat, load_settings
+from crank_cli.cli.context import OutputFormat, run_action
 
 
 def register(app: typer.Typer) -> None:
@@ -21,37 +21,4 @@ def doctor(
 
     Exits with code 4 when no engine is usable.
     """
-    from crank_cli.cli.context import json_errors
-
-    as_json = output_format is OutputFormat.json
-    with json_errors(as_json):
-        show_engines(ctx, as_json=as_json)
-
-
-def show_engines(ctx: typer.Context, *, as_json: bool) -> None:
-    from crank_cli import render
-    from crank_cli.errors import ExitCode
-    from crank_cli.runtime.resolve import choose, probe_all
-
-    settings = load_settings(ctx)
-    engines = probe_all()
-    by_name = {info.name: info for info in engines}
-    found, _ = choose(settings, by_name.__getitem__)
-    chosen = found.name if found else None
-    if as_json:
-        render.print_json({
-            "schema": render.JSON_SCHEMA_VERSION,
-            "runtime": {"value": settings.runtime.value, "source": settings.runtime.source},
-            "fallback": {"value": settings.fallback.value, "source": settings.fallback.source},
-            "chosen": chosen,
-            "engines": [info.__dict__ for info in engines],
-        })
-    else:
-        rows = [[info.name, "yes" if info.usable else "no", info.version or "-", info.host or "-",
-                 "(chosen)" if info.name == chosen else info.reason or ""] for info in engines]
-        render.print_table("container engines", ["ENGINE", "USABLE", "VERSION", "HOST", "NOTE"], rows)
-        render.info(f"runtime: {settings.runtime.value} (from {settings.runtime.source}); "
-                    f"fallback: {settings.fallback.value} (from {settings.fallback.source})")
-    if chosen is None:
-        raise typer.Exit(ExitCode.NO_ENGINE)
-
+    run_action("doctor", locals())

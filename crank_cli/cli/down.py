@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, load_and_resolve, load_project_or_name, progress
+from crank_cli.cli.context import DRY_RUN_HELP, run_action
 
 
 def register(app: typer.Typer) -> None:
@@ -26,25 +26,4 @@ def down(
 
     With -v the named volumes go too, and their data with them.
     """
-    from contextlib import nullcontext
-
-    from crank_cli import render
-    from crank_cli.errors import UsageError
-    from crank_cli.operations.cancel import cancel_on_interrupt
-    from crank_cli.operations.down import DownOptions
-    from crank_cli.operations.down import down as run_down
-    from crank_cli.operations.lock import project_lock
-
-    if rmi not in (None, "all", "local"):
-        raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
-    dry = is_dry_run(ctx, dry_run)
-    project, engine = load_and_resolve(ctx, lambda: load_project_or_name(ctx), dry_run=dry)
-    name = project.name if project is not None else global_options(ctx).project_name or ""
-    options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
-    lock = nullcontext() if dry else project_lock(name, render.info)
-    with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:
-        result = run_down(project, name, engine.backend, options, events)
-    for warning in result.warnings:
-        render.warn(warning)
-    if not (result.containers or result.networks or result.volumes or result.images):
-        render.info(f"nothing of project {name} found on {engine.info.name}")
+    run_action("down", locals())

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import (
-    DRY_RUN_HELP,
-    global_options,
-    is_dry_run,
-    load_and_resolve,
-    load_project,
-    load_settings,
-    progress,
-)
+from crank_cli.cli.context import DRY_RUN_HELP, run_action
 
 
 def register(app: typer.Typer) -> None:
@@ -48,125 +39,4 @@ def up(
     (started, healthy, or completed successfully); crank checks this itself on every engine.
     Running up again on an unchanged project changes nothing.
     """
-    from crank_cli import render
-    from crank_cli.operations.cancel import cancel_on_interrupt
-    from crank_cli.operations.parallel import parallel_limit
-    from crank_cli.operations.resources import ImagePolicy
-    from crank_cli.operations.up import UpOptions
-    from crank_cli.operations.up import up as run_up
-
-    names = tuple(services or ())
-    options = UpOptions(
-        services=names,
-        parallel=parallel_limit(global_options(ctx).environ, parallel),
-        no_deps=no_deps,
-        recreate=_choice("--force-recreate", force_recreate, "--no-recreate", no_recreate, "force", "never"),
-        start=not no_start,
-        remove_orphans=remove_orphans,
-        images=ImagePolicy(build=_choice("--build", build, "--no-build", no_build, "always", "never"), pull=_pull(pull)),
-        scale=_scale(scale or []),
-        timeout=timeout,
-        wait=wait,
-        wait_timeout=wait_timeout,
-        dry_run=is_dry_run(ctx, dry_run),
-    )
-    project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
-    # The lock comes first, so the state read for the check is still the state `up` acts on.
-    with cancel_on_interrupt(), _lock(project.name, options.dry_run):
-        engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
-        with progress(ctx, dry_run=options.dry_run) as events:
-            result = run_up(project, engine.backend, replace(options, observed=observed), events)
-    for warning in result.warnings:
-        render.warn(warning)
-    if not result.changed:
-        render.info(f"project {project.name} is up to date on {engine.info.name}")
-    if detach or wait or no_start or options.dry_run:
-        return
-    _follow(engine.backend, result.containers, timeout)
-
-
-def check_capabilities(ctx: typer.Context, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
-    """Warn about keys the engine cannot honour, prefer an engine the images' labels list, and stop if strict.
-
-    Return the engine to use and the project's state on it, read once for the check and for `up`.
-    """
-    from crank_cli import render
-    from crank_cli.operations import graph, preflight, resources
-    from crank_cli.operations.capabilities import COMPATIBLE_LABEL
-
-    selected = graph.with_dependencies(project.model["services"], services or project.model["services"])
-    observed = resources.observe(project, engine.backend, selected)
-    found = preflight.findings(project, engine.backend, engine.info, selected, observed.image_facts)
-    if any(COMPATIBLE_LABEL in finding.key for finding in found) and load_settings(ctx).runtime.value == "auto":
-        better = preflight.labelled_engine(project, engine, selected, observed.image_facts)
-        if better is not None:
-            render.info(f"using {better.info.name}: the images' {COMPATIBLE_LABEL} label does not list {engine.info.name}")
-            engine = better
-            observed = resources.observe(project, engine.backend, selected)
-            found = preflight.findings(project, engine.backend, engine.info, selected, observed.image_facts)
-    for finding in found:
-        render.warn(preflight.describe(finding))
-    preflight.reject_if_strict(found, engine.info.name, strict=strict)
-    return engine, observed
-
-
-def _named(project):  # type: ignore[no-untyped-def]
-    return project, project.name
-
-
-def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
-    """Return the project lock; a dry run changes nothing, so it takes none."""
-    from contextlib import nullcontext
-
-    from crank_cli import render
-    from crank_cli.operations.lock import project_lock
-
-    if dry_run:
-        return nullcontext()
-    return project_lock(project, render.info)
-
-
-def _follow(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
-    from crank_cli import render
-    from crank_cli.operations.follow import follow_logs
-
-    try:
-        follow_logs(backend, containers, render.LogPrinter(containers).write)
-    except KeyboardInterrupt:
-        render.info("stopping the project (Ctrl-C)")
-        backend.stop_containers(containers, timeout)
-        raise
-
-
-def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
-    from crank_cli.errors import UsageError
-
-    if first and second:
-        raise UsageError(f"{first_flag} and {second_flag} cannot be used together")
-    if first:
-        return first_value
-    if second:
-        return second_value
-    return "auto"
-
-
-def _pull(value: str | None) -> str:
-    from crank_cli.errors import UsageError
-
-    if value is None:
-        return "policy"
-    if value not in ("always", "missing", "never"):
-        raise UsageError(f"invalid --pull value {value!r}: expected always, missing or never")
-    return value
-
-
-def _scale(values: list[str]) -> dict[str, int]:
-    from crank_cli.errors import UsageError
-
-    counts = {}
-    for value in values:
-        service, _, count = value.partition("=")
-        if not service or not count.isdigit():
-            raise UsageError(f"invalid --scale value {value!r}: expected SERVICE=N with N a whole number")
-        counts[service] = int(count)
-    return counts
+    run_action("up", locals())

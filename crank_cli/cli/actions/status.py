@@ -1,0 +1,57 @@
+"""What `crank status` (and `crank ps`) does, for the Typer command and for the quick path."""
+
+from __future__ import annotations
+
+import sys
+
+from crank_cli.cli.context import CommandContext, OutputFormat, global_options, json_errors, usable_engines
+
+
+def run(ctx: CommandContext, output_format: OutputFormat, runtimes: bool, all_projects: bool) -> None:
+    as_json = output_format is OutputFormat.json
+    with json_errors(as_json):
+        if runtimes:
+            from crank_cli.cli.actions.doctor import show_engines
+
+            show_engines(ctx, as_json=as_json)
+            return
+        _show_status(ctx, as_json=as_json, all_projects=all_projects)
+
+
+def _show_status(ctx: CommandContext, *, as_json: bool, all_projects: bool) -> None:
+    from crank_cli import render
+    from crank_cli.operations.status import CRANK, FIELDS
+    from crank_cli.operations.status import status as collect
+
+    project_name = None if all_projects else _project_name(ctx)
+    rows = collect(usable_engines(ctx), project_name)
+    if as_json:
+        render.print_json([row.as_dict() for row in rows])
+        return
+    headers = [field.upper() for field in FIELDS]
+    cells = [[row.project if row.tool == CRANK else f"{row.project} ({row.tool})", row.service, row.container,
+              row.runtime, row.host, row.state, row.health or "-", ", ".join(row.ports) or "-", row.image]
+             for row in rows]
+    title = f"project {project_name}" if project_name else "all projects"
+    if project_name and render.is_terminal(sys.stdout):
+        # On a terminal the title names the project, so its column only takes room.
+        headers, cells = headers[1:], [cell[1:] for cell in cells]
+    render.print_table(title, headers, cells)
+    if not rows:
+        render.info(f"no containers found for {title}")
+
+
+def _project_name(ctx: CommandContext) -> str | None:
+    """Return the project's name, or None when no compose file is in reach."""
+    from crank_cli.errors import ProjectNotFoundError
+
+    from crank_cli.compose import project_name
+
+    options = global_options(ctx)
+    if options.project_name and not options.files:
+        return options.project_name
+    try:
+        # Only the name is needed, which is much cheaper than loading the whole model.
+        return project_name(options.load_options())
+    except ProjectNotFoundError:
+        return None

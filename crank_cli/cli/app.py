@@ -1,0 +1,162 @@
+"""The Typer application behind `crank`: global options, the verbs, and the usage errors.
+
+Global options come before the verb, as with docker compose: `crank -f a.yaml -p demo up -d`.
+`crank_cli.cli.quick` runs the common command lines without this module; everything else,
+help and completion included, comes here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+import typer.core
+
+# Typer 0.20 escapes "[default: ...]" for Rich whenever Rich is installed, even with Rich
+# markup turned off, so help text showed "\\[default: ...]". crank formats help without
+# Rich, which also keeps Rich from loading for --help.
+typer.core.HAS_RICH = False
+
+from crank_cli import __version__
+from crank_cli.errors import ExitCode, UsageError
+
+app = typer.Typer(
+    name="crank",
+    help="Run one compose project on Docker, Podman or containerd, with docker compose's verbs.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Each verb and the module under crank_cli.cli that defines it, in the order help lists them.
+VERB_MODULES = {
+    "up": "up", "down": "down", "status": "status", "ps": "status", "ls": "ls",
+    "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "logs": "logs", "exec": "execute",
+    "run": "run", "build": "build", "pull": "pull", "config": "config", "doctor": "doctor", "migrate": "migrate",
+}
+# Global options that take a value, so the word after them is not the verb.
+_VALUE_OPTIONS = {"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile",
+                  "--runtime", "--progress"}
+
+
+def register_verbs(argv: list[str]) -> None:
+    """Add to `app` the module of the verb `argv` names, or every module when it names none.
+
+    Building Typer's commands for every verb took about 40 ms on a 2-core machine, time that a
+    single command does not need. Help, completion and a mistyped verb still see every verb.
+    """
+    verb = _verb(argv)
+    completing = bool(os.environ.get("_CRANK_COMPLETE"))
+    modules = [VERB_MODULES[verb]] if verb in VERB_MODULES and not completing else list(VERB_MODULES.values())
+    for name in dict.fromkeys(modules):
+        importlib.import_module(f"crank_cli.cli.{name}").register(app)
+
+
+def _verb(argv: list[str]) -> str | None:
+    """Return the first word of `argv` that is neither an option nor an option's value."""
+    takes_value = False
+    for word in argv:
+        if takes_value:
+            takes_value = False
+        elif word == "--":
+            return None
+        elif word.startswith("-"):
+            takes_value = word in _VALUE_OPTIONS
+        else:
+            return word
+    return None
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"crank {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    file: Annotated[
+        Optional[list[Path]],  # noqa: UP045 - Typer 0.20 reads Optional, not "X | None", on Python 3.11
+        typer.Option("--file", "-f", help="Compose file to read; repeat to merge several files in order."),
+    ] = None,
+    project_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--project-name", "-p", help="Project name; default: COMPOSE_PROJECT_NAME, then name:, then the folder."),
+    ] = None,
+    project_directory: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--project-directory", help="Folder that relative paths and .env are read from; default: the first compose file's folder."),
+    ] = None,
+    env_file: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--env-file", help="Read variables from this file instead of the project's .env; repeatable."),
+    ] = None,
+    profile: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--profile", help="Enable services of this profile; repeatable."),
+    ] = None,
+    runtime: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--runtime", help="Engine to use: docker, podman, containerd or auto; beats CRANK_CONTAINER_RUNTIME.", metavar="ENGINE"),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands that would change something, and run none of them.")] = False,
+    progress: Annotated[str, typer.Option("--progress", metavar="auto|tty|plain|json|quiet", help="How to show progress on stderr: a live view (tty), time-stamped lines (plain), JSON lines (json), or errors only (quiet); auto picks tty on a terminal, else plain.")] = "auto",
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False, help="Show more detail; -vv shows every engine command.")] = 0,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print crank's version and exit."),
+    ] = False,
+) -> None:
+    """Run one compose project on Docker, Podman or containerd, with docker compose's verbs."""
+    from crank_cli.cli.context import begin
+
+    ctx.obj = begin(file=file, project_name=project_name, project_directory=project_directory, env_file=env_file,
+                    profile=profile, runtime=runtime, dry_run=dry_run, progress=progress, verbose=verbose)
+
+
+def _usage_message(error: click.ClickException) -> str:
+    """Return click's complaint about the command line as one line, with where to read more."""
+    message = " ".join(error.format_message().split())
+    # Typer adds its own "Did you mean" to click's; one suggestion is enough.
+    suggestion = message.find(" Did you mean")
+    if suggestion != -1:
+        repeat = message.find("Did you mean", suggestion + len(" Did you mean"))
+        message = message[:repeat].rstrip(" (") if repeat != -1 else message
+    message = message.rstrip(".")
+    context = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and context is not None:
+        message += f"; see '{context.command_path} --help'"
+    return message
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Tell whether the command line requests JSON output, so a usage error comes as JSON too."""
+    pairs = zip(argv, [*argv[1:], ""])
+    return "--format=json" in argv or any(word == "--format" and value == "json" for word, value in pairs)
+
+
+def run_typer(argv: list[str]) -> int:
+    """Run crank's Typer application on `argv` and return the exit code.
+
+    click's own complaints about the command line become crank's usage error here; every
+    other error goes up to `crank_cli.cli.run_cli`.
+    """
+    from crank_cli import render
+
+    register_verbs(argv)
+    try:
+        result = app(args=argv, prog_name="crank", standalone_mode=False)
+    except click.ClickException as error:
+        render.print_error(UsageError(_usage_message(error)), as_json=_wants_json(argv))
+        return ExitCode.USAGE
+    except click.Abort:
+        raise KeyboardInterrupt from None
+    return result if isinstance(result, int) else ExitCode.OK
