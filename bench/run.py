@@ -55,6 +55,7 @@ def _engine_names(text: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     _check_test_image(arguments.engines)
+    _compile_crank()
     results = Results(
         command_line=shlex.join(["bench/run.py", *(sys.argv[1:] if argv is None else argv)]),
         engines=arguments.engines,
@@ -84,6 +85,19 @@ def _describe_source_change(at_start: str, at_end: str) -> str:
     if at_start == at_end:
         return f"{at_start}, from start to end of the run"
     return f"at the start, {at_start}. At the end, {at_end}"
+
+
+def _compile_crank() -> None:
+    """Write crank's bytecode files first, so that no measured run compiles source.
+
+    With PYTHONDONTWRITEBYTECODE set, as on some machines, Python would otherwise compile
+    every module edited since the last set-up again in each crank process.
+    """
+    import compileall
+
+    import crank_cli
+
+    compileall.compile_dir(Path(crank_cli.__file__).parent, quiet=1)
 
 
 def _check_test_image(engines: list[str]) -> None:
