@@ -6,10 +6,11 @@
 # whether an engine that cannot be made ready stops the run.
 
 # Docker's engine (docker.io brings dockerd, containerd and runc) and Podman with the
-# network stack that resolves service names (netavark, aardvark-dns).
+# network stack that resolves service names (netavark, aardvark-dns). Podman runs catatonit
+# for a service with `init: true`; it is only a recommended package, which APT may skip.
 DOCKER_PACKAGES=(docker.io containerd runc iptables)
 PODMAN_PACKAGES=(podman runc crun slirp4netns fuse-overlayfs uidmap containernetworking-plugins
-    netavark aardvark-dns)
+    netavark aardvark-dns catatonit)
 
 DOCKERD_LOG=${CRANK_DOCKERD_LOG:-/var/log/dockerd.log}
 DOCKERD_PID_FILE=/var/run/docker.pid
