@@ -83,10 +83,15 @@ def container_flags(spec: ContainerSpec) -> list[str]:
 
 def _switches(spec: ContainerSpec) -> list[str]:
     switches = {
-        "--init": spec.init, "--rm": spec.remove, "--read-only": spec.read_only,
+        "--rm": spec.remove, "--read-only": spec.read_only,
         "--privileged": spec.privileged, "--interactive": spec.interactive, "--tty": spec.tty,
     }
-    return [flag for flag, enabled in switches.items() if enabled]
+    # Docker records `--init=false` as an explicit false, as docker compose sends `init: false`.
+    # Podman 4.3 accepts the flag too.
+    flags = []
+    if spec.init is not None:
+        flags.append("--init" if spec.init else "--init=false")
+    return flags + [flag for flag, enabled in switches.items() if enabled]
 
 
 def _host_flags(spec: ContainerSpec) -> list[str]:

@@ -129,7 +129,7 @@ def _host_config(spec: ContainerSpec) -> dict[str, Any]:
         "PortBindings": _port_bindings(spec),
         "NetworkMode": spec.network_mode or (spec.networks[0].name if spec.networks else "default"),
         "RestartPolicy": _restart_policy(spec.restart),
-        "Init": spec.init or None,
+        "Init": spec.init,
         "AutoRemove": spec.remove,
         "ReadonlyRootfs": spec.read_only,
         "Privileged": spec.privileged,

@@ -126,7 +126,8 @@ class ContainerSpec:
     hostname: str | None = None
     user: str | None = None
     working_dir: str | None = None
-    init: bool = False
+    # None leaves the engine's default. False is sent too, as docker compose sends `init: false`.
+    init: bool | None = None
     remove: bool = False
     network_mode: str | None = None
     tmpfs: tuple[str, ...] = ()

@@ -44,7 +44,7 @@ def names(docker: Engine) -> Iterator[dict[str, str]]:
     docker.client("volume", "rm", chosen["data"], check=False)
 
 
-def rich_spec(name: str, names: dict[str, str], folder: Path) -> ContainerSpec:
+def rich_spec(name: str, names: dict[str, str], folder: Path, *, init: bool = True) -> ContainerSpec:
     """Return a spec that sets nearly every field crank passes to an engine."""
     return ContainerSpec(
         name=name,
@@ -65,7 +65,7 @@ def rich_spec(name: str, names: dict[str, str], folder: Path) -> ContainerSpec:
         domainname="example.test",
         user="1000:1000",
         working_dir="/data",
-        init=True,
+        init=init,
         tmpfs=("/run:size=1m",),
         stop_signal="SIGUSR1",
         stop_timeout=3,
@@ -100,7 +100,8 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
     return {"Config": config, "HostConfig": host, "Aliases": aliases}
 
 
-def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("init", [True, False])
+def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp_path: Path, init: bool) -> None:
     api = docker_socket.from_environment()
     assert api is not None, "the live Docker daemon is expected on a local socket"
     through_socket = LocalDockerEngine(api)
@@ -110,14 +111,16 @@ def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp
     through_client.create_network(names["back"], {"io.crank.project": "apitest"}, {"internal": True})
     through_socket.create_volume(names["data"], {"io.crank.project": "apitest"})
 
-    through_client.run_container(rich_spec(names["client"], names, tmp_path))
-    through_socket.run_container(rich_spec(names["socket"], names, tmp_path))
+    through_client.run_container(rich_spec(names["client"], names, tmp_path, init=init))
+    through_socket.run_container(rich_spec(names["socket"], names, tmp_path, init=init))
 
     records = json.loads(docker.client("container", "inspect", names["client"], names["socket"]).stdout)
     made_by_client, made_over_socket = (comparable(record) for record in records)
     assert made_over_socket["Config"] == made_by_client["Config"]
     assert made_over_socket["HostConfig"] == made_by_client["HostConfig"]
     assert made_over_socket["Aliases"] == made_by_client["Aliases"]
+    # docker compose sends `init: false` as an explicit false, not as an unset field.
+    assert made_by_client["HostConfig"]["Init"] is init
 
 
 def test_socket_networks_match_client(docker: Engine, names: dict[str, str]) -> None:

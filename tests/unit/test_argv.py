@@ -44,6 +44,12 @@ def test_empty_entrypoint_resets_image_entrypoint() -> None:
     assert argv.container_flags(spec)[-2:] == ["--entrypoint", ""]
 
 
+def test_init_flag_only_when_set() -> None:
+    assert "--init" not in argv.container_flags(ContainerSpec(name="x", image="busybox"))
+    assert argv.container_flags(ContainerSpec(name="x", image="busybox", init=True))[-1] == "--init"
+    assert argv.container_flags(ContainerSpec(name="x", image="busybox", init=False))[-1] == "--init=false"
+
+
 def test_port_without_host_side() -> None:
     assert PortMapping(target=53, protocol="udp").flag_value() == "53/udp"
     assert PortMapping(target=80, host_ip="127.0.0.1").flag_value() == "127.0.0.1::80/tcp"

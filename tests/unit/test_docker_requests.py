@@ -85,6 +85,11 @@ def test_entrypoint_keeps_first_word_like_the_client() -> None:
     assert container_body(ContainerSpec(name="c", image="i", entrypoint=()))["Entrypoint"] == [""]
 
 
+@pytest.mark.parametrize(("init", "expected"), [(None, None), (False, False), (True, True)])
+def test_init_sent_as_given(init: bool | None, expected: bool | None) -> None:
+    assert host_config(init=init)["Init"] is expected
+
+
 def test_network_ipam_matches_client_flags() -> None:
     ipam = {"driver": "default", "config": [{"subnet": "10.9.0.0/24", "ip_range": "10.9.0.128/25", "gateway": "10.9.0.1",
                                              "aux_addresses": {"router": "10.9.0.2"}}], "options": {"a": "b"}}

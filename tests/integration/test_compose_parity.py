@@ -1,0 +1,73 @@
+"""Containers crank creates carry what docker compose v2 sets for the same service, on each engine.
+
+The expected values come from `docker compose up` (v2.40.3) on Docker 20.10 and, through
+Podman's Docker-compatible socket, on Podman 4.3.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import ENGINES, TEST_IMAGE, Crank, Engine, live_engine
+
+COMPOSE = f"""
+services:
+  default-init:
+    image: {TEST_IMAGE}
+    command: [sleep, "600"]
+  no-init:
+    image: {TEST_IMAGE}
+    init: false
+    command: [sleep, "600"]
+  whole-entrypoint:
+    image: {TEST_IMAGE}
+    entrypoint: [sh, -c, "sleep 600"]
+  entrypoint-and-command:
+    image: {TEST_IMAGE}
+    entrypoint: [sh, -c]
+    command: ["sleep 600"]
+"""
+
+
+@dataclass
+class Started:
+    """A project brought up by crank, with the inspect record of each service's container."""
+
+    engine: Engine
+    name: str
+    records: dict[str, dict[str, Any]]
+
+    def container(self, service: str) -> str:
+        return f"{self.name}-{service}-1"
+
+    def network_settings(self, service: str) -> dict[str, Any]:
+        return self.records[service]["NetworkSettings"]["Networks"][f"{self.name}_default"]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Started]:
+    engine = live_engine(request.param)
+    name = f"crank-parity-{secrets.token_hex(3)}"
+    folder = tmp_path_factory.mktemp(name)
+    (folder / "compose.yaml").write_text(COMPOSE)
+    try:
+        result = Crank(folder, engine.name, name)("-p", name, "up", "-d")
+        assert result.returncode == 0, result.stderr
+        services = ("default-init", "no-init", "whole-entrypoint", "entrypoint-and-command")
+        listed = json.loads(engine.client("container", "inspect", *(f"{name}-{service}-1" for service in services)).stdout)
+        yield Started(engine, name, dict(zip(services, listed)))
+    finally:
+        engine.remove_project(name)
+
+
+def test_init_false_is_explicit(started: Started) -> None:
+    if started.engine.name == "podman":
+        pytest.skip("Podman 4.3's inspect leaves Init out unless it is true, so false and unset look alike")
+    assert started.records["no-init"]["HostConfig"]["Init"] is False
+    assert started.records["default-init"]["HostConfig"].get("Init") is None
