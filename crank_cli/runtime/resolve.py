@@ -9,7 +9,7 @@ error lists every engine tried and why it was rejected.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -71,13 +71,19 @@ def resolve(
     *,
     runner: Runner = process.run,
     warn: Callable[[str], None] = log.warning,
+    probed: Mapping[str, tuple[DockerCompatibleEngine, EngineInfo]] | None = None,
 ) -> Resolution:
-    """Choose the engine that the settings ask for, or raise `NoUsableEngineError`."""
-    backends: dict[str, DockerCompatibleEngine] = {}
+    """Choose the engine that the settings ask for, or raise `NoUsableEngineError`.
+
+    `probed` holds engines already probed in this command, by name, which are not probed again.
+    """
+    known = dict(probed or {})
 
     def probe(name: str) -> EngineInfo:
-        backends[name] = make_backend(name, runner)
-        return backends[name].probe()
+        if name not in known:
+            backend = make_backend(name, runner)
+            known[name] = (backend, backend.probe())
+        return known[name][1]
 
     chosen, rejected = choose(settings, probe)
     if chosen is None:
@@ -85,23 +91,24 @@ def resolve(
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
         warn(_fallback_warning(rejected[0], chosen, settings))
-    return Resolution(backends[chosen.name], chosen, _reason(preferred, chosen.name, settings, rejected))
+    return Resolution(known[chosen.name][0], chosen, _reason(preferred, chosen.name, settings, rejected))
 
 
 def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:
     """Under runtime auto, choose the usable engine that has containers with these labels.
 
-    Falls back to the usual order when no engine has any; raises `NoUsableEngineError` when
-    no engine is usable at all.
+    The engines are asked in order, one at a time, so a project on Docker with a local
+    daemon costs two socket requests and no `podman` process. Falls back to the usual order
+    when no engine has any; raises `NoUsableEngineError` when no engine is usable at all.
     """
-    usable = [info for info in probe_all(runner=runner) if info.usable]
-    backends = {info.name: make_backend(info.name, runner) for info in usable}
-    with ThreadPoolExecutor(max_workers=len(usable) or 1) as pool:
-        found = list(pool.map(lambda info: bool(backends[info.name].has_containers(labels)), usable))
-    for info, has_project in zip(usable, found, strict=True):
-        if has_project:
-            return Resolution(backends[info.name], info, "the engine where the project's containers are")
-    return resolve(settings, runner=runner)
+    probed: dict[str, tuple[DockerCompatibleEngine, EngineInfo]] = {}
+    for name in ENGINES:
+        backend = make_backend(name, runner)
+        info = backend.probe()
+        probed[name] = (backend, info)
+        if info.usable and backend.has_containers(labels):
+            return Resolution(backend, info, "the engine where the project's containers are")
+    return resolve(settings, runner=runner, probed=probed)
 
 
 def choose(settings: Settings, probe: Callable[[str], EngineInfo]) -> tuple[EngineInfo | None, list[EngineInfo]]:

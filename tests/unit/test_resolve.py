@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crank_cli.errors import NoUsableEngineError
-from crank_cli.runtime.resolve import resolve
+from crank_cli.runtime.resolve import resolve, resolve_where
 from crank_cli.settings import load_settings
 from tests.unit.fakes import DOCKER_DAEMON_DOWN, DOCKER_UP, PODMAN_UP, FakeRunner
 
@@ -78,3 +78,30 @@ def test_probe_has_timeout() -> None:
     resolve(settings("docker"), runner=TimedRunner({("docker", "version"): DOCKER_UP}))
     assert seen == [5.0]
 
+
+
+PROJECT = {"io.crank.project": "demo"}
+
+
+def test_project_on_docker_asks_no_podman() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("docker", "ps"): "0123abcd\n", ("podman", "version"): PODMAN_UP})
+    chosen = resolve_where(settings(), PROJECT, runner=runner)
+    assert chosen.info.name == "docker"
+    assert chosen.reason == "the engine where the project's containers are"
+    assert [call[0] for call in runner.calls] == ["docker", "docker"]
+
+
+def test_project_on_podman_found_after_docker() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("podman", "version"): PODMAN_UP, ("podman", "ps"): "4567cdef\n"})
+    chosen = resolve_where(settings(), PROJECT, runner=runner)
+    assert chosen.info.name == "podman"
+    assert chosen.reason == "the engine where the project's containers are"
+
+
+def test_new_project_probes_each_engine_once() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("podman", "version"): PODMAN_UP})
+    chosen = resolve_where(settings(), PROJECT, runner=runner)
+    assert chosen.info.name == "docker"
+    assert chosen.reason.startswith("first usable engine")
+    versions = [call[0] for call in runner.calls if call[1] == "version"]
+    assert versions == ["docker", "podman", "nerdctl"]
