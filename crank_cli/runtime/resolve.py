@@ -75,7 +75,7 @@ def resolve(
 ) -> Resolution:
     """Choose the engine that the settings ask for, or raise `NoUsableEngineError`.
 
-    `probed` holds engines already probed in this command, by name, which are not probed again.
+    `probed` contains the engines this command has already probed, by name, which are not probed again.
     """
     known = dict(probed or {})
 
