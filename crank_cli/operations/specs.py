@@ -83,8 +83,9 @@ def container_spec(project: Project, service_name: str, number: int = 1) -> Cont
     """Return the spec of replica `number` of a service."""
     service = project.model["services"][service_name]
     where = f"services.{service_name}"
+    name = container_name(project, service_name, number)
     return ContainerSpec(
-        name=container_name(project, service_name, number),
+        name=name,
         image=image_name(project, service_name),
         command=_words(service.get("command")),
         entrypoint=_words(service.get("entrypoint")),
@@ -92,7 +93,7 @@ def container_spec(project: Project, service_name: str, number: int = 1) -> Cont
         labels=_container_labels(project, service_name, service, number),
         ports=tuple(_port(port) for port in service.get("ports") or ()),
         mounts=tuple(_mounts(project, service)) + tuple(secret_mounts(project, service, os.environ)),
-        networks=tuple(_networks(project, service_name, service)),
+        networks=tuple(_networks(project, service_name, name, service)),
         network_mode=_network_mode(project, service),
         restart=options.restart_policy(service),
         healthcheck=_healthcheck(service.get("healthcheck"), f"{where}.healthcheck"),
@@ -171,7 +172,7 @@ def _mounts(project: Project, service: dict[str, Any]) -> list[Mount]:
     return mounts
 
 
-def _networks(project: Project, service_name: str, service: dict[str, Any]) -> list[NetworkAttachment]:
+def _networks(project: Project, service_name: str, container: str, service: dict[str, Any]) -> list[NetworkAttachment]:
     if service.get("network_mode"):
         return []
     declared = project.model.get("networks", {})
@@ -181,7 +182,8 @@ def _networks(project: Project, service_name: str, service: dict[str, Any]) -> l
     ordered = sorted(networks.items(), key=lambda item: (-((item[1] or {}).get("priority") or 0), item[0]))
     for key, settings in ordered:
         settings = settings or {}
-        aliases = [service_name, *(settings.get("aliases") or ())]
+        # As with docker compose: the container name, the service name, then the service's own aliases.
+        aliases = [container, service_name, *(settings.get("aliases") or ())]
         name = declared.get(key, {}).get("name", f"{project.name}_{key}")
         attachments.append(NetworkAttachment(name, tuple(dict.fromkeys(aliases)), settings.get("ipv4_address")))
     return attachments

@@ -71,3 +71,18 @@ def test_init_false_is_explicit(started: Started) -> None:
         pytest.skip("Podman 4.3's inspect leaves Init out unless it is true, so false and unset look alike")
     assert started.records["no-init"]["HostConfig"]["Init"] is False
     assert started.records["default-init"]["HostConfig"].get("Init") is None
+
+
+def test_aliases_name_container_and_service(started: Started) -> None:
+    for service in started.records:
+        aliases = started.network_settings(service)["Aliases"]
+        assert started.container(service) in aliases, (service, aliases)
+        assert service in aliases, (service, aliases)
+
+
+def test_container_name_resolves(started: Started) -> None:
+    # BusyBox's nslookup sends its own DNS queries, so it works where the static libc resolver fails.
+    target = started.container("no-init")
+    lookup = started.engine.client("exec", started.container("default-init"), "nslookup", "-type=a", target, check=False)
+    assert lookup.returncode == 0, lookup.stdout + lookup.stderr
+    assert started.network_settings("no-init")["IPAddress"] in lookup.stdout
