@@ -7,6 +7,7 @@ these functions.
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -55,8 +56,13 @@ def ipam_flags(ipam: Mapping[str, Any]) -> list[str]:
     return args
 
 
-def container_flags(spec: ContainerSpec) -> list[str]:
-    """Return the flags of `run` for a spec: everything between `run` and the image."""
+def container_flags(spec: ContainerSpec, *, list_entrypoint: bool = False) -> list[str]:
+    """Return the flags of `run` for a spec: everything between `run` and the image.
+
+    With `list_entrypoint`, the whole entrypoint goes to `--entrypoint` as a JSON array, which
+    Podman's client parses. Docker's client takes the value as one word, so without it only
+    the first word goes there and `command_words` puts the rest before the command.
+    """
     args = option("--name", spec.name)
     args += _environment_flags(spec.environment)
     args += label_flags(spec.labels)
@@ -76,9 +82,18 @@ def container_flags(spec: ContainerSpec) -> list[str]:
     if spec.healthcheck is not None:
         args += healthcheck_flags(spec.healthcheck)
     if spec.entrypoint is not None:
-        # `--entrypoint` takes one word; the rest of a list entrypoint goes before the command.
-        args += ["--entrypoint", spec.entrypoint[0] if spec.entrypoint else ""]
+        args += ["--entrypoint", _entrypoint_value(spec.entrypoint, list_entrypoint)]
     return args
+
+
+def _entrypoint_value(entrypoint: tuple[str, ...], list_entrypoint: bool) -> str:
+    """Return the value of `--entrypoint`: "" clears the image's entrypoint on both clients."""
+    if not entrypoint:
+        return ""
+    # A single word that reads as a JSON array would be parsed as one, so it is sent as an array too.
+    if list_entrypoint and (len(entrypoint) > 1 or entrypoint[0].startswith("[")):
+        return json.dumps(list(entrypoint))
+    return entrypoint[0]
 
 
 def _switches(spec: ContainerSpec) -> list[str]:
@@ -139,9 +154,13 @@ def _text(value: float | int | None) -> str | None:
     return str(value)
 
 
-def command_words(spec: ContainerSpec) -> list[str]:
-    """Return the words after the image: the rest of the entrypoint, then the command."""
-    words = list(spec.entrypoint[1:]) if spec.entrypoint else []
+def command_words(spec: ContainerSpec, *, list_entrypoint: bool = False) -> list[str]:
+    """Return the words after the image: the command, after the rest of the entrypoint.
+
+    With `list_entrypoint`, `container_flags` has passed the whole entrypoint, so only the
+    command follows the image.
+    """
+    words = list(spec.entrypoint[1:]) if spec.entrypoint and not list_entrypoint else []
     if spec.command is not None:
         words += spec.command
     return words

@@ -29,6 +29,8 @@ class DockerCompatibleEngine(Backend):
 
     binary: ClassVar[str]
     host_variable: ClassVar[str | None] = None
+    # Whether the client's `--entrypoint` takes a JSON array as the whole entrypoint.
+    list_entrypoint: ClassVar[bool] = False
 
     def __init__(self, runner: Runner = process.run, binary: str | None = None,
                  attached_runner: AttachedRunner = process.run_attached) -> None:
@@ -129,13 +131,13 @@ class DockerCompatibleEngine(Backend):
         args = ["run", "--detach"] if detach else ["run", "--interactive"]
         if not detach and _stdin_is_terminal():
             args.append("--tty")
-        args += build_argv.container_flags(spec)
+        args += build_argv.container_flags(spec, list_entrypoint=self.list_entrypoint)
         if spec.healthcheck is not None and spec.healthcheck.start_interval is not None:
             args += self.start_interval_flags(spec.healthcheck.start_interval)
         if spec.gpus is not None:
             args += self.gpu_flags(spec.gpus)
         args.append(spec.image)
-        args += build_argv.command_words(spec)
+        args += build_argv.command_words(spec, list_entrypoint=self.list_entrypoint)
         return args
 
     def start_interval_flags(self, seconds: float) -> list[str]:

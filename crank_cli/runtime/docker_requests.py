@@ -2,7 +2,10 @@
 
 Each function gives the same object that the `docker` client would create from the flags in
 `argv`, so a container is identical whichever way it was made. A live test creates one
-container each way and compares the two `inspect` records.
+container each way and compares the two `inspect` records. A list entrypoint is the
+exception. The client's `--entrypoint` takes one word, so the client path puts the rest of
+the list at the start of `Cmd`. The API stores the whole list in `Entrypoint`, as docker
+compose does. Both containers run the same process.
 """
 
 from __future__ import annotations
@@ -46,12 +49,12 @@ def container_body(spec: ContainerSpec, *, start_interval: bool = False, exec_he
         "HostConfig": _host_config(spec),
         "NetworkingConfig": {"EndpointsConfig": _endpoints(spec)},
     }
-    words = command_words(spec)
+    words = command_words(spec, list_entrypoint=True)
     if words:
         body["Cmd"] = words
     if spec.entrypoint is not None:
-        # As the client's `--entrypoint` flag does: the first word only, or [""] to clear it.
-        body["Entrypoint"] = [spec.entrypoint[0] if spec.entrypoint else ""]
+        # An empty list clears the image's entrypoint, as docker compose sends `entrypoint: []`.
+        body["Entrypoint"] = list(spec.entrypoint)
     if spec.stop_signal:
         body["StopSignal"] = spec.stop_signal
     if spec.stop_timeout is not None:

@@ -29,6 +29,8 @@ class PodmanEngine(DockerCompatibleEngine):
     name = "podman"
     binary = "podman"
     host_variable = "CONTAINER_HOST"
+    # Podman 4.3 parses `--entrypoint '["sh", "-c"]'` as a list, where Docker's client keeps it as one word.
+    list_entrypoint = True
 
     def version_from(self, document: dict[str, Any]) -> str | None:
         server = document.get("Server") or {}

@@ -66,11 +66,31 @@ def started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         engine.remove_project(name)
 
 
+def entrypoint_matches(record: dict[str, Any], words: list[str]) -> bool:
+    # Podman 4.3 prints Config.Entrypoint as one string, the words joined by spaces.
+    value = record["Config"]["Entrypoint"]
+    return value == (" ".join(words) if isinstance(value, str) else words)
+
+
 def test_init_false_is_explicit(started: Started) -> None:
     if started.engine.name == "podman":
         pytest.skip("Podman 4.3's inspect leaves Init out unless it is true, so false and unset look alike")
     assert started.records["no-init"]["HostConfig"]["Init"] is False
     assert started.records["default-init"]["HostConfig"].get("Init") is None
+
+
+def test_list_entrypoint_kept_whole(started: Started) -> None:
+    record = started.records["whole-entrypoint"]
+    assert entrypoint_matches(record, ["sh", "-c", "sleep 600"]), record["Config"]["Entrypoint"]
+    assert not record["Config"]["Cmd"]
+    assert [record["Path"], *record["Args"]] == ["sh", "-c", "sleep 600"]
+
+
+def test_command_follows_list_entrypoint(started: Started) -> None:
+    record = started.records["entrypoint-and-command"]
+    assert entrypoint_matches(record, ["sh", "-c"]), record["Config"]["Entrypoint"]
+    assert record["Config"]["Cmd"] == ["sleep 600"]
+    assert [record["Path"], *record["Args"]] == ["sh", "-c", "sleep 600"]
 
 
 def test_aliases_name_container_and_service(started: Started) -> None:

@@ -27,6 +27,9 @@ from tests.integration.conftest import TEST_IMAGE, Crank, Engine, live_engine
 
 # Fields the daemon fills per container (its own name, paths, IDs), not from the spec.
 PER_CONTAINER = {"Hostname", "HostnamePath", "HostsPath", "ResolvConfPath", "LogPath", "Name", "Id", "Created"}
+# The client's `--entrypoint` takes one word, so it starts `Cmd` with the rest of a list
+# entrypoint, where the API keeps the whole list. The process both run is compared instead.
+ENTRYPOINT_SPLIT = {"Entrypoint", "Cmd"}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +93,8 @@ def rich_spec(name: str, names: dict[str, str], folder: Path, *, init: bool = Tr
 
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
     """Return the parts of an inspect record that come from the spec."""
-    config = {key: value for key, value in record["Config"].items() if key not in PER_CONTAINER}
+    config = {key: value for key, value in record["Config"].items() if key not in PER_CONTAINER | ENTRYPOINT_SPLIT}
+    config["Process"] = [record["Path"], *record["Args"]]
     # The client does not keep the order of the environment, so it is compared sorted.
     config["Env"] = sorted(config["Env"])
     host = {key: value for key, value in record["HostConfig"].items() if key not in PER_CONTAINER}
@@ -121,6 +125,8 @@ def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp
     assert made_over_socket["Aliases"] == made_by_client["Aliases"]
     # docker compose sends `init: false` as an explicit false, not as an unset field.
     assert made_by_client["HostConfig"]["Init"] is init
+    # As docker compose does, the API keeps a list entrypoint whole.
+    assert (records[1]["Config"]["Entrypoint"], records[1]["Config"]["Cmd"]) == (["sh", "-c"], ["sleep 600"])
 
 
 def test_socket_networks_match_client(docker: Engine, names: dict[str, str]) -> None:

@@ -39,9 +39,25 @@ def test_list_entrypoint_splits_around_image() -> None:
     assert argv.command_words(spec) == ["-c", "echo hi"]
 
 
+def test_list_entrypoint_as_json_array() -> None:
+    spec = ContainerSpec(name="x", image="busybox", entrypoint=("/bin/sh", "-c"), command=("echo hi",))
+    flags = argv.container_flags(spec, list_entrypoint=True)
+    assert flags[-2:] == ["--entrypoint", '["/bin/sh", "-c"]']
+    assert argv.command_words(spec, list_entrypoint=True) == ["echo hi"]
+
+
+def test_json_array_entrypoint_single_word() -> None:
+    plain = ContainerSpec(name="x", image="busybox", entrypoint=("/bin/sh",))
+    assert argv.container_flags(plain, list_entrypoint=True)[-2:] == ["--entrypoint", "/bin/sh"]
+    # A word that would parse as a JSON array is sent inside one, so it stays one word.
+    bracketed = ContainerSpec(name="x", image="busybox", entrypoint=('["a"]',))
+    assert argv.container_flags(bracketed, list_entrypoint=True)[-2:] == ["--entrypoint", '["[\\"a\\"]"]']
+
+
 def test_empty_entrypoint_resets_image_entrypoint() -> None:
     spec = ContainerSpec(name="x", image="busybox", entrypoint=())
     assert argv.container_flags(spec)[-2:] == ["--entrypoint", ""]
+    assert argv.container_flags(spec, list_entrypoint=True)[-2:] == ["--entrypoint", ""]
 
 
 def test_init_flag_only_when_set() -> None:

@@ -79,10 +79,21 @@ def test_healthcheck_list_kept_in_exec_form() -> None:
     assert docker_requests.healthcheck(check, start_interval=False)["Test"] == ["CMD-SHELL", "pg_isready -U 'app user'"]
 
 
-def test_entrypoint_keeps_first_word_like_the_client() -> None:
+def test_list_entrypoint_kept_whole() -> None:
     body = container_body(ContainerSpec(name="c", image="i", entrypoint=("sh", "-c"), command=("echo hi",)))
-    assert (body["Entrypoint"], body["Cmd"]) == (["sh"], ["-c", "echo hi"])
-    assert container_body(ContainerSpec(name="c", image="i", entrypoint=()))["Entrypoint"] == [""]
+    assert body["Entrypoint"] == ["sh", "-c"]
+    assert body["Cmd"] == ["echo hi"]
+
+
+def test_list_entrypoint_without_command() -> None:
+    body = container_body(ContainerSpec(name="c", image="i", entrypoint=("sh", "-c", "echo hi")))
+    assert body["Entrypoint"] == ["sh", "-c", "echo hi"]
+    assert "Cmd" not in body
+
+
+def test_empty_entrypoint_clears_image_entrypoint() -> None:
+    assert container_body(ContainerSpec(name="c", image="i", entrypoint=()))["Entrypoint"] == []
+    assert "Entrypoint" not in container_body(ContainerSpec(name="c", image="i"))
 
 
 @pytest.mark.parametrize(("init", "expected"), [(None, None), (False, False), (True, True)])

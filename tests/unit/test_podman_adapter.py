@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from crank_cli.errors import EngineError
+from crank_cli.runtime.models import ContainerSpec
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
 
@@ -43,3 +44,11 @@ def test_podman_lists_containers_from_one_ps_command() -> None:
     assert (web.name, web.state, web.health, web.service, web.image_id) == ("demo-web-1", "running", "healthy", "web", "b" * 64)
     assert web.ports == ("0.0.0.0:5353->53/udp", "127.0.0.1:8080->80/tcp", "127.0.0.1:8081->81/tcp")
     assert (job.state, job.exit_code, job.health, job.ports) == ("exited", 3, None, ())
+
+
+def test_podman_passes_whole_list_entrypoint() -> None:
+    spec = ContainerSpec(name="demo-job-1", image="busybox", entrypoint=("sh", "-c"), command=("echo hi",))
+
+    args = PodmanEngine(runner=FakeRunner({})).run_arguments(spec, detach=True)
+
+    assert args[-4:] == ["--entrypoint", '["sh", "-c"]', "busybox", "echo hi"]
