@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shlex
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
@@ -46,7 +46,8 @@ class Runner(Protocol):
 class AttachedRunner(Protocol):
     """Signature of `run_attached`, so a dry run can print commands instead of running them."""
 
-    def __call__(self, argv: Sequence[str], *, stdout: TextIO | None = None) -> int: ...
+    def __call__(self, argv: Sequence[str], *, stdout: TextIO | None = None,
+                 lines: Callable[[str], None] | None = None) -> int: ...
 
 
 def redact(argv: Sequence[str]) -> str:
@@ -101,16 +102,24 @@ def run(
     return Completed(tuple(argv), result.stdout, result.stderr)
 
 
-def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
+def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
+                 lines: Callable[[str], None] | None = None) -> int:
     """Run an engine command on crank's own standard streams and return its exit code.
 
     `stdout` sends the command's standard output elsewhere, such as to stderr for build logs.
+    With `lines`, the command's output and errors, merged, go to that function line by line
+    instead, without the line end.
     """
     log.debug("run attached: %s", redact(argv))
-    try:
-        return subprocess.call(list(argv), stdout=stdout)
-    except FileNotFoundError:
-        raise EngineNotFoundError(argv[0]) from None
+    if lines is None:
+        try:
+            return subprocess.call(list(argv), stdout=stdout)
+        except FileNotFoundError:
+            raise EngineNotFoundError(argv[0]) from None
+    with start_streaming(argv) as command:
+        for line in command.stdout or ():
+            lines(line.rstrip("\n"))
+        return command.wait()
 
 
 def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:

@@ -231,6 +231,7 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     else:
         resolution = resolve(settings, warn=render.warn)
     if not (dry_run or global_options(ctx).dry_run):
+        resolution.backend.output_lines = render.engine_output()
         return resolution
     backend = dry_run_backend(resolution, render.print_command)
     return Resolution(backend, resolution.info, resolution.reason)

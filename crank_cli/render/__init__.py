@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crank_cli.errors import CrankError
@@ -79,6 +79,20 @@ def warn(message: str) -> None:
 def info(message: str) -> None:
     if _talk != "quiet":
         _talk_line("info", message, message)
+
+
+def engine_output() -> Callable[[str], None] | None:
+    """Return where the lines of a build's or pull's output go under --progress json or quiet.
+
+    Under json each line becomes a JSON line of level `output`, and under quiet it is dropped
+    (a failure quotes the last lines in its error). Otherwise this returns None, and the
+    engine writes its output to stderr itself.
+    """
+    if _talk == "json":
+        return lambda line: _talk_line("output", line, line)
+    if _talk == "quiet":
+        return lambda line: None
+    return None
 
 
 def _talk_line(level: str, text: str, message: str, **extra: str) -> None:

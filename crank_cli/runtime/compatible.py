@@ -10,7 +10,8 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from crank_cli import process
@@ -22,6 +23,8 @@ from crank_cli.runtime.inspect import container_state, normalize_image_id, parse
 from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest, ImageFacts
 
 PROBE_TIMEOUT_SECONDS = 5.0
+# How many of the last lines of a failed build or pull its error quotes, when crank reads them.
+FAILURE_LINES = 5
 
 
 class DockerCompatibleEngine(Backend):
@@ -37,6 +40,8 @@ class DockerCompatibleEngine(Backend):
         self.runner = runner
         self.attached_runner = attached_runner
         self.binary_path = binary or self.binary
+        # Where the output of builds and pulls goes, line by line; None passes it through to stderr.
+        self.output_lines: Callable[[str], None] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(binary={self.binary_path!r})"
@@ -251,21 +256,36 @@ class DockerCompatibleEngine(Backend):
         return None if facts is None else facts.id
 
     def pull_image(self, reference: str) -> None:
-        argv = self.command("pull", reference)
-        code = self.attached_runner(argv, stdout=sys.stderr)
-        if code != 0:
-            raise EngineError(argv, code, f"the pull of {reference} failed; its output is above")
+        self._run_with_output(self.command("pull", reference), f"the pull of {reference}")
 
     def remove_images(self, references: Sequence[str]) -> None:
         if references:
             self.run("rmi", *references)
 
     def build_image(self, spec: BuildSpec) -> None:
-        argv = self.command(*self.build_arguments(spec))
-        # Build output is progress for a person, so it goes to stderr and keeps stdout for data.
-        code = self.attached_runner(argv, stdout=sys.stderr)
+        self._run_with_output(self.command(*self.build_arguments(spec)), f"the build of {spec.tag}")
+
+    def _run_with_output(self, argv: list[str], description: str) -> None:
+        """Run a build or pull whose output is progress for a person, never data for stdout.
+
+        Without `output_lines`, the engine writes its output to stderr as it likes to. With
+        it, each line goes there, and a failure's message quotes the last lines.
+        """
+        if self.output_lines is None:
+            code = self.attached_runner(argv, stdout=sys.stderr)
+            if code != 0:
+                raise EngineError(argv, code, f"{description} failed; its output is above")
+            return
+        last: deque[str] = deque(maxlen=FAILURE_LINES)
+        forward = self.output_lines
+
+        def keep(line: str) -> None:
+            last.append(line)
+            forward(line)
+
+        code = self.attached_runner(argv, lines=keep)
         if code != 0:
-            raise EngineError(argv, code, f"the build of {spec.tag} failed; its output is above")
+            raise EngineError(argv, code, "\n".join(last) or f"{description} failed without output")
 
     def build_arguments(self, spec: BuildSpec) -> list[str]:
         return ["build", *build_argv.build_flags(spec)]

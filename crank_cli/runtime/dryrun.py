@@ -35,7 +35,8 @@ class DryRunRunner:
         self.write(redact(argv))
         return Completed(tuple(argv), PLACEHOLDER_ID, "")
 
-    def attached(self, argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
+    def attached(self, argv: Sequence[str], *, stdout: TextIO | None = None,
+                 lines: Callable[[str], None] | None = None) -> int:
         self.write(redact(argv))
         return 0
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from crank_cli.errors import EngineError
-from crank_cli.runtime.models import ContainerSpec
+from crank_cli.runtime.models import BuildSpec, ContainerSpec
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
 
@@ -52,3 +55,18 @@ def test_podman_passes_whole_list_entrypoint() -> None:
     args = PodmanEngine(runner=FakeRunner({})).run_arguments(spec, detach=True)
 
     assert args[-4:] == ["--entrypoint", '["sh", "-c"]', "busybox", "echo hi"]
+
+
+def test_failed_build_quotes_last_output_lines() -> None:
+    def attached(argv, *, stdout=None, lines=None):  # type: ignore[no-untyped-def]
+        for number in range(1, 9):
+            lines(f"step {number}")
+        return 1
+
+    shown: list[str] = []
+    engine = PodmanEngine(runner=FakeRunner(), attached_runner=attached)
+    engine.output_lines = shown.append
+    with pytest.raises(EngineError) as raised:
+        engine.build_image(BuildSpec(context=Path("/src"), tag="demo-web"))
+    assert shown == [f"step {number}" for number in range(1, 9)]
+    assert raised.value.message.endswith("failed: step 4; step 5; step 6; step 7; step 8")

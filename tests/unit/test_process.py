@@ -25,6 +25,13 @@ def test_run_raises_engine_error_with_details() -> None:
     assert raised.value.message.endswith("failed: bad thing")
 
 
+def test_run_attached_sends_merged_lines() -> None:
+    lines: list[str] = []
+    code = process.run_attached(["sh", "-c", "echo one; echo two >&2; exit 4"], lines=lines.append)
+    assert code == 4
+    assert lines == ["one", "two"]
+
+
 def test_missing_binary_named() -> None:
     with pytest.raises(EngineNotFoundError, match="no-such-engine not found on PATH"):
         process.run(["no-such-engine", "version"])
