@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +21,8 @@ def build(
     dockerfile: Annotated[Optional[Path], typer.Option("--file", "-f", help="Dockerfile to build, with -t; default: PATH/Dockerfile.")] = None,  # noqa: UP045
     tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Build one image with this name from PATH instead of the project's services.")] = None,  # noqa: UP045
     build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="KEY=VALUE build argument, with -t; repeatable.")] = None,  # noqa: UP045
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build every step again instead of reusing cached layers.")] = False,
+    pull: Annotated[bool, typer.Option("--pull", help="Pull a newer version of each base image before building.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Build images: the project's services, or with -t one image from a folder."""
@@ -31,9 +34,9 @@ def build(
         project = load_project(ctx)
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
         with progress(ctx, dry_run=dry_run) as events:
-            built = build_services(project, engine.backend, names, events)
+            built = build_services(project, engine.backend, names, events, no_cache=no_cache, pull=pull)
     else:
-        plan = _single_build(names, dockerfile, tag, build_arg or [])
+        plan = replace(_single_build(names, dockerfile, tag, build_arg or []), no_cache=no_cache, pull=pull)
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
         with progress(ctx, dry_run=dry_run) as events:
             build_image(engine.backend, plan, events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from crank_cli.errors import UsageError
@@ -15,10 +16,14 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
-def build_services(project: Project, backend: Backend, services: Sequence[str], events: Events) -> list[str]:
-    """Build every service that has `build`, or only those named; return the image tags."""
+def build_services(project: Project, backend: Backend, services: Sequence[str], events: Events, *,
+                   no_cache: bool = False, pull: bool = False) -> list[str]:
+    """Build every service that has `build`, or only those named; return the image tags.
+
+    `no_cache` and `pull` apply to every build, in addition to each service's own settings.
+    """
     names = list(services) or sorted(project.model["services"])
-    plans = [(name, specs.build_spec(project, name)) for name in names]
+    plans = [(name, _with_flags(specs.build_spec(project, name), no_cache, pull)) for name in names]
     not_buildable = [name for name, plan in plans if plan is None and services]
     if not_buildable:
         raise UsageError(f"service {', '.join(not_buildable)} has no build section; nothing to build")
@@ -28,6 +33,12 @@ def build_services(project: Project, backend: Backend, services: Sequence[str], 
             build_image(backend, plan, events)
             tags.append(plan.tag)
     return tags
+
+
+def _with_flags(plan: BuildSpec | None, no_cache: bool, pull: bool) -> BuildSpec | None:
+    if plan is None:
+        return None
+    return replace(plan, no_cache=plan.no_cache or no_cache, pull=plan.pull or pull)
 
 
 def build_image(backend: Backend, plan: BuildSpec, events: Events) -> None:

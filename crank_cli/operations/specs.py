@@ -76,6 +76,8 @@ def build_spec(project: Project, service_name: str) -> BuildSpec | None:
         args=args,
         labels={**dict(build.get("labels") or {}), labels.PROJECT: project.name},
         target=build.get("target"),
+        no_cache=bool(build.get("no_cache")),
+        pull=bool(build.get("pull")),
     )
 
 

@@ -188,6 +188,10 @@ def build_flags(spec: BuildSpec) -> list[str]:
         args += ["--build-arg", f"{key}={value}"]
     args += label_flags(spec.labels)
     args += option("--target", spec.target)
+    if spec.no_cache:
+        args.append("--no-cache")
+    if spec.pull:
+        args.append("--pull")
     args.append(str(spec.context))
     return args
 

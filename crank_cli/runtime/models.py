@@ -166,6 +166,8 @@ class BuildSpec:
     args: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     target: str | None = None
+    no_cache: bool = False
+    pull: bool = False
 
 
 @dataclass(frozen=True)

@@ -168,3 +168,27 @@ def test_status_keeps_image_name_after_untag(engine: Engine, project: Crank) -> 
     rows = json.loads(project("status", "--format", "json").stdout)
 
     assert [row["image"] for row in rows] == [reference]
+
+
+def test_build_output_follows_progress_mode(engine: Engine, project: Crank) -> None:
+    (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo step-one-ran\n")
+    (project.folder / "compose.yaml").write_text("services:\n  web:\n    build: .\n")
+    image = f"{project.project}-web"
+    try:
+        as_json = project("--progress", "json", "build")
+        quiet = project("--progress", "quiet", "build", "--no-cache")
+        (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo before-the-failure && false\n")
+        failed = project("--progress", "quiet", "build")
+    finally:
+        engine.client("rmi", "--force", image)
+
+    assert as_json.returncode == 0, as_json.stderr
+    records = [json.loads(line) for line in as_json.stderr.splitlines()]
+    output = [record["message"] for record in records if record.get("level") == "output"]
+    assert "step-one-ran" in output
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("crank: error: ")
+    assert len(failed.stderr.splitlines()) == 1
+    assert "before-the-failure" in failed.stderr

@@ -95,6 +95,11 @@ def test_build_flags_context_last() -> None:
     ]
 
 
+def test_build_flags_no_cache_and_pull() -> None:
+    spec = BuildSpec(context=Path("/src"), tag="demo-app", no_cache=True, pull=True)
+    assert argv.build_flags(spec) == ["--tag", "demo-app", "--no-cache", "--pull", "/src"]
+
+
 def test_label_filters_any_value() -> None:
     assert argv.label_filters({"io.crank.project": None, "io.crank.service": "web"}) == [
         "--filter", "label=io.crank.project", "--filter", "label=io.crank.service=web",
