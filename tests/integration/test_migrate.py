@@ -8,6 +8,7 @@ the source has no container of the project left.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
@@ -22,6 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from crank_cli.compose import LoadOptions, load_project
+from crank_cli.operations.migrate import Engines, MigrateOptions, hostcopy, migrate
+from crank_cli.operations.migrate.volumes import VolumePasses
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port, live_engine
 from tests.integration.test_end_to_end import http_get
 
@@ -198,6 +202,77 @@ services:
     assert http_get(port).strip() == source_ids[0]
     assert volume_manifest(pair.source, pair.volume) == before
     assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
+# Twenty more files, so the host copy can fail after some of them and before the rest.
+MANY_FILES_SCRIPT = "mkdir /data/many && for i in $(seq 1 20); do echo file $i > /data/many/$i; done"
+COPIED_BEFORE_FAILURE = 10
+
+
+class RecordedEvents:
+    """Events of an in-process migration, as `subject: status` lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def emit(self, subject: str, status: str) -> None:
+        self.lines.append(f"{subject}: {status}")
+
+
+def test_failed_host_copy_falls_back(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The migration runs in this process, so the host copy can be made to fail part way. After
+    # COPIED_BEFORE_FAILURE files it leaves a cut-off file and fails, as a full disk would.
+    port = free_port()
+    write_project(pair.folder, pair.name, port, NOTING_COMMAND)
+    start_seeded(pair, port)
+    seed_volume(pair.source, pair.volume, MANY_FILES_SCRIPT)
+    before = volume_manifest(pair.source, pair.volume)
+    real_copy = hostcopy._Writer._copy_content
+    copied: list[str] = []
+
+    def copy_then_fail(writer: hostcopy._Writer, path: str, node: hostcopy.Node) -> tuple[str, bool]:
+        if len(copied) == COPIED_BEFORE_FAILURE:
+            (writer.target / path).write_bytes(b"cut off")
+            raise hostcopy.HostCopyError(errno.ENOSPC, f"cannot copy the file at {writer.target / path}: "
+                                                       "No space left on device")
+        copied.append(path)
+        return real_copy(writer, path, node)
+
+    real_final_pass = VolumePasses.final_pass
+    after_first_pass: list[str] = []
+
+    def read_copy_then_final_pass(passes: VolumePasses, volume: str) -> None:
+        after_first_pass.extend(volume_manifest(pair.target, volume))
+        real_final_pass(passes, volume)
+
+    monkeypatch.setattr(hostcopy._Writer, "_copy_content", copy_then_fail)
+    monkeypatch.setattr(VolumePasses, "final_pass", read_copy_then_final_pass)
+    project = load_project(LoadOptions(working_dir=pair.folder, environ=dict(os.environ)))
+    events = RecordedEvents()
+
+    result = migrate(project, Engines(source=pair.source.backend, target=pair.target.backend), MigrateOptions(),
+                     events)
+
+    assert len(copied) == COPIED_BEFORE_FAILURE
+    fallback = [line for line in events.lines if line.startswith(f"volume {pair.volume}: the host copy failed: ")]
+    assert len(fallback) == 1, events.lines
+    assert "cannot copy the file at " in fallback[0]
+    assert fallback[0].endswith("; copying through helper containers")
+    assert any(line.startswith(f"volume {pair.volume}: first pass (helper containers)") for line in events.lines)
+    assert any(line.startswith(f"volume {pair.volume}: final pass (helper containers)") for line in events.lines)
+    assert result.record is not None
+    assert result.record.document["volume_methods"][pair.volume]["method"] == "containers"
+    # The first pass, through helper containers after the failure, made a full copy by itself.
+    assert after_first_pass == before
+    # The source's volume stays behind as it was when the service stopped, and the copy matches it.
+    after_stop = volume_manifest(pair.source, pair.volume)
+    unchanged = [line for line in after_stop if not line.startswith("./by-service|")]
+    assert unchanged == [line for line in before if not line.startswith("./by-service|")]
+    assert len([line for line in after_stop if line.startswith("./many/")]) == 20
+    assert volume_manifest(pair.target, pair.volume) == after_stop
+    written = pair.target.client("exec", f"{pair.name}-web-1", "cat", "/data/by-service").stdout
+    assert written == "written by the service\nstopped\n"
+    assert http_get(port).strip() == container_short_ids(pair.target, pair.name)[0]
 
 
 def test_rollback_brings_back_new_data(pair: Pair) -> None:

@@ -100,8 +100,8 @@ class VolumePasses:
             try:
                 copied = self._host_pass(volume, method, source_may_change=True)[0].bytes_sent
             except hostcopy.HostCopyError as error:
-                # NOTE: no test makes a host copy fail part way. The tar copy below empties the
-                # target volume first, so what the host copy wrote does not remain.
+                # The tar copy below empties the target volume first, so nothing the host copy
+                # wrote remains. Its stored hashes stay, but the new files' ctimes no longer match them.
                 method = hostaccess.CopyMethod(hostaccess.CONTAINERS, f"the host copy failed: {error}")
                 self._methods()[volume] = {"method": method.method, "reason": method.reason}
                 self.record.save()
