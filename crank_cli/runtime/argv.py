@@ -180,8 +180,12 @@ def healthcheck_flags(check: HealthCheck) -> list[str]:
 
 
 def build_flags(spec: BuildSpec) -> list[str]:
-    """Return the arguments of `build` for a spec, context folder last."""
-    args = ["--tag", spec.tag]
+    """Return the arguments of `build` for a spec, context folder last.
+
+    `--force-rm` removes the container of a failed step too, which Docker's classic builder
+    otherwise leaves behind, stopped. Podman removes it already.
+    """
+    args = ["--tag", spec.tag, "--force-rm"]
     if spec.dockerfile:
         args += ["--file", str(spec.context / spec.dockerfile)]
     for key, value in spec.args.items():

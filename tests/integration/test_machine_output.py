@@ -171,24 +171,34 @@ def test_status_keeps_image_name_after_untag(engine: Engine, project: Crank) -> 
 
 
 def test_build_output_follows_progress_mode(engine: Engine, project: Crank) -> None:
-    (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo step-one-ran\n")
+    # The project's name in the step keeps the engine from taking it from an earlier run's cache.
+    (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo step-ran-{project.project}\n")
     (project.folder / "compose.yaml").write_text("services:\n  web:\n    build: .\n")
     image = f"{project.project}-web"
     try:
         as_json = project("--progress", "json", "build")
         quiet = project("--progress", "quiet", "build", "--no-cache")
         (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo before-the-failure && false\n")
+        stopped_before = stopped_containers(engine)
         failed = project("--progress", "quiet", "build")
+        stopped_after = stopped_containers(engine)
     finally:
         engine.client("rmi", "--force", image)
 
     assert as_json.returncode == 0, as_json.stderr
     records = [json.loads(line) for line in as_json.stderr.splitlines()]
     output = [record["message"] for record in records if record.get("level") == "output"]
-    assert "step-one-ran" in output
+    assert f"step-ran-{project.project}" in output
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stderr == ""
     assert failed.returncode == 1
     assert failed.stderr.startswith("crank: error: ")
     assert len(failed.stderr.splitlines()) == 1
     assert "before-the-failure" in failed.stderr
+    assert stopped_after == stopped_before
+
+
+def stopped_containers(engine: Engine) -> list[str]:
+    """Return the IDs of every stopped container, such as one a failed build step left."""
+    listed = engine.client("ps", "--all", "--quiet", "--no-trunc", "--filter", "status=exited")
+    return sorted(listed.stdout.split())

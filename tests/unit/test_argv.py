@@ -91,13 +91,13 @@ def test_healthcheck_shell_and_none() -> None:
 def test_build_flags_context_last() -> None:
     spec = BuildSpec(context=Path("/src"), tag="demo-app", dockerfile="docker/Dockerfile", args={"V": "1"})
     assert argv.build_flags(spec) == [
-        "--tag", "demo-app", "--file", "/src/docker/Dockerfile", "--build-arg", "V=1", "/src",
+        "--tag", "demo-app", "--force-rm", "--file", "/src/docker/Dockerfile", "--build-arg", "V=1", "/src",
     ]
 
 
 def test_build_flags_no_cache_and_pull() -> None:
     spec = BuildSpec(context=Path("/src"), tag="demo-app", no_cache=True, pull=True)
-    assert argv.build_flags(spec) == ["--tag", "demo-app", "--no-cache", "--pull", "/src"]
+    assert argv.build_flags(spec) == ["--tag", "demo-app", "--force-rm", "--no-cache", "--pull", "/src"]
 
 
 def test_label_filters_any_value() -> None:
