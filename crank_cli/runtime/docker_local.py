@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
@@ -153,7 +154,29 @@ class LocalDockerEngine(DockerEngine):
         _run_each(stop_then_remove, names)
 
     def remove_networks(self, names: Sequence[str]) -> None:
-        self._each(("network", "rm"), "DELETE", "/networks/{}", names)
+        _run_each(self._remove_network, names)
+
+    def _remove_network(self, name: str) -> None:
+        """Remove a network, and explain the daemon's "active endpoints" when no container is attached.
+
+        Docker 20.10 can keep counting an endpoint of a container it has removed (moby issue
+        42119). A short wait covers a count that is only late; a stale one stays until the
+        daemon restarts, which the error then says.
+        """
+        action = ("network", "rm", name)
+        for attempt in range(STALE_ENDPOINT_ATTEMPTS):
+            try:
+                self._send(action, "DELETE", f"/networks/{quoted(name)}")
+                return
+            except EngineError as error:
+                network = self._get(("network", "inspect", name), f"/networks/{quoted(name)}", missing_ok=True)
+                if "has active endpoints" not in error.stderr or network is None or network.get("Containers"):
+                    raise
+                if attempt == STALE_ENDPOINT_ATTEMPTS - 1:
+                    hint = ("no container is attached to it, so the Docker daemon's count of its endpoints is stale; "
+                            "restarting the Docker daemon clears it")
+                    raise EngineError(error.argv, error.returncode, f"{error.stderr}: {hint}") from None
+            time.sleep(STALE_ENDPOINT_WAIT_SECONDS)
 
     def volume_exists(self, name: str) -> bool:
         return self._get(("volume", "inspect", name), f"/volumes/{quoted(name)}", missing_ok=True) is not None
@@ -192,6 +215,9 @@ class LocalDockerEngine(DockerEngine):
 
 # How many requests of one batch go to the daemon at once.
 PARALLEL_REQUESTS = 16
+# How often, and how far apart, crank tries to remove a network whose endpoints the daemon still counts.
+STALE_ENDPOINT_ATTEMPTS = 3
+STALE_ENDPOINT_WAIT_SECONDS = 0.3
 
 
 def _run_each(task: Callable[[str], object], names: Sequence[str]) -> None:

@@ -18,7 +18,7 @@ from tests.unit.fakes import FakeRunner
 
 
 class FakeDaemon:
-    """Respond to each request with the status and JSON body that `routes` gives for its target."""
+    """Respond to each request with the status and JSON body that `routes` gives for its method and path."""
 
     def __init__(self, path: Path, routes: dict[str, tuple[int, object]]) -> None:
         self.routes = routes
@@ -39,9 +39,12 @@ class FakeDaemon:
                 request = b""
                 while b"\r\n\r\n" not in request:
                     request += connection.recv(4096)
-                target = request.split(b" ", 2)[1].decode()
+                method, target = (word.decode() for word in request.split(b" ", 2)[:2])
                 self.requests.append(target)
-                status, body = self.routes.get(target.split("?")[0], (404, {"message": f"no route {target}"}))
+                path = target.split("?")[0]
+                # A route may name the method, as "DELETE /networks/x", or stand for every method.
+                route = self.routes.get(f"{method} {path}") or self.routes.get(path)
+                status, body = route or (404, {"message": f"no route {target}"})
                 payload = json.dumps(body).encode()
                 connection.sendall(b"HTTP/1.0 %d X\r\nContent-Type: application/json\r\n\r\n%s" % (status, payload))
 
@@ -164,3 +167,36 @@ def test_socket_without_permission_says_so(monkeypatch: pytest.MonkeyPatch) -> N
 
     with pytest.raises(SocketUnreachable, match="permission denied while connecting .* docker group"):
         DockerSocket("/var/run/docker.sock").get("/version")
+
+
+def test_stale_network_endpoint_explained(daemon_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy = "error while removing network: network demo_default id 0123 has active endpoints"
+    daemon = FakeDaemon(daemon_path, {
+        "DELETE /networks/demo_default": (403, {"message": busy}),
+        "GET /networks/demo_default": (200, {"Name": "demo_default", "Containers": {}}),
+    })
+    monkeypatch.setattr("crank_cli.runtime.docker_local.STALE_ENDPOINT_WAIT_SECONDS", 0)
+    engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=FakeRunner({}))
+    try:
+        with pytest.raises(EngineError) as raised:
+            engine.remove_networks(["demo_default"])
+    finally:
+        daemon.close()
+    assert raised.value.message.endswith("restarting the Docker daemon clears it")
+    assert daemon.requests.count("/networks/demo_default") == 6
+
+
+def test_network_with_container_fails_at_once(daemon_path: Path) -> None:
+    busy = "error while removing network: network demo_default id 0123 has active endpoints"
+    daemon = FakeDaemon(daemon_path, {
+        "DELETE /networks/demo_default": (403, {"message": busy}),
+        "GET /networks/demo_default": (200, {"Name": "demo_default", "Containers": {"c1": {"Name": "demo-web-1"}}}),
+    })
+    engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=FakeRunner({}))
+    try:
+        with pytest.raises(EngineError) as raised:
+            engine.remove_networks(["demo_default"])
+    finally:
+        daemon.close()
+    assert raised.value.message.endswith("has active endpoints")
+    assert daemon.requests.count("/networks/demo_default") == 2
