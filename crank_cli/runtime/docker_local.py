@@ -159,9 +159,9 @@ class LocalDockerEngine(DockerEngine):
     def _remove_network(self, name: str) -> None:
         """Remove a network, and explain the daemon's "active endpoints" when no container is attached.
 
-        Docker 20.10 can keep counting an endpoint of a container it has removed (moby issue
-        42119). A short wait covers a count that is only late; a stale one stays until the
-        daemon restarts, which the error then says.
+        Docker 20.10 can keep counting an endpoint of a container it has removed. A short wait
+        covers a count that is only late. A stale one stays until the daemon restarts, which
+        the error then says.
         """
         action = ("network", "rm", name)
         for attempt in range(STALE_ENDPOINT_ATTEMPTS):
@@ -215,7 +215,7 @@ class LocalDockerEngine(DockerEngine):
 
 # How many requests of one batch go to the daemon at once.
 PARALLEL_REQUESTS = 16
-# How often, and how far apart, crank tries to remove a network whose endpoints the daemon still counts.
+# Attempts to remove a network whose endpoints the daemon still counts, and the wait between them.
 STALE_ENDPOINT_ATTEMPTS = 3
 STALE_ENDPOINT_WAIT_SECONDS = 0.3
 
