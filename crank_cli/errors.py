@@ -77,6 +77,16 @@ class NotReadyError(CrankError):
     kind = "not-ready"
 
 
+class InterruptedByUser(CrankError):
+    """Ctrl-C (SIGINT) stopped crank before it finished."""
+
+    exit_code = ExitCode.INTERRUPTED
+    kind = "interrupted"
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+
 class EngineError(CrankError):
     """An engine command exited with a non-zero code.
 

@@ -7,10 +7,11 @@ else, help and completion included, goes to the Typer application in `crank_cli.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
-from crank_cli.errors import CrankError, Exit, ExitCode
+from crank_cli.errors import CrankError, Exit, ExitCode, InterruptedByUser
 
 # The exit code a shell shows for a program that SIGPIPE ended: 128 plus the signal's number.
 SIGPIPE_EXIT_CODE = 141
@@ -30,14 +31,16 @@ def run_cli(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(argv)
     except KeyboardInterrupt:
-        sys.stderr.write("crank: interrupted\n")
+        # One line, in the format that --progress selects.
+        render.print_error(InterruptedByUser())
         return ExitCode.INTERRUPTED
     except Exit as stop:
         return stop.exit_code
     except BrokenPipeError:
-        # Whoever read stdout has gone, as in `crank status | head -1`: stop without a
+        # The reader of stdout has exited, as in `crank status | head -1`: stop without a
         # traceback, and keep Python from failing again when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return SIGPIPE_EXIT_CODE
     except CrankError as error:
         if os.environ.get("CRANK_DEBUG"):

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import click
 import typer
 import typer.core
+import typer.main
 
 # Typer 0.20 escapes "[default: ...]" for Rich whenever Rich is installed, even with Rich
 # markup turned off, so help text showed "\\[default: ...]". crank formats help without
@@ -67,11 +68,24 @@ def _verb(argv: list[str]) -> str | None:
             takes_value = False
         elif word == "--":
             return None
-        elif word.startswith("-"):
+        elif word.startswith("--"):
             takes_value = word in _VALUE_OPTIONS
+        elif word.startswith("-"):
+            takes_value = _ends_with_value_option(word)
         else:
             return word
     return None
+
+
+def _ends_with_value_option(word: str) -> bool:
+    """Tell whether a group of short options, such as -vp, ends in one whose value is the next word.
+
+    As in click, the first letter that takes a value takes the rest of the group as its value.
+    """
+    for position, letter in enumerate(word[1:], start=1):
+        if f"-{letter}" in _VALUE_OPTIONS:
+            return position == len(word) - 1
+    return False
 
 
 def _show_version(value: bool) -> None:
@@ -146,14 +160,27 @@ def _wants_json(argv: list[str]) -> bool:
 def run_typer(argv: list[str]) -> int:
     """Run crank's Typer application on `argv` and return the exit code.
 
-    click's own complaints about the command line become crank's usage error here; every
-    other error goes up to `crank_cli.cli.run_cli`.
+    The click command runs without Typer's own `main`, which would turn Ctrl-C into a silent
+    exit code 130 and a closed stdout into exit code 1. Both go up to `crank_cli.cli.run_cli`
+    instead, as every other error does, except click's complaints about the command line,
+    which become crank's usage error here.
     """
     from crank_cli import render
 
     register_verbs(argv)
+    if os.environ.get("_CRANK_COMPLETE"):
+        # Typer's own entry point answers the shell's completion requests.
+        return app(args=argv, prog_name="crank", standalone_mode=False) or ExitCode.OK
+    command = typer.main.get_command(app)
     try:
-        result = app(args=argv, prog_name="crank", standalone_mode=False)
+        with command.make_context("crank", list(argv)) as context:
+            result = command.invoke(context)
+    except click.exceptions.NoArgsIsHelpError as error:
+        # `crank` alone shows the help, as `docker compose` alone does.
+        sys.stdout.write(error.ctx.get_help() + "\n")
+        return ExitCode.OK
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
     except click.ClickException as error:
         render.print_error(UsageError(_usage_message(error)), as_json=_wants_json(argv))
         return ExitCode.USAGE

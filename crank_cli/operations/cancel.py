@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from crank_cli.errors import CrankError, ExitCode
+from crank_cli.errors import CrankError, EngineError, ExitCode
 
 _cancelled = threading.Event()
 
@@ -32,6 +32,20 @@ def check_cancelled() -> None:
 
 
 @contextmanager
+def interrupted_as_cancelled() -> Iterator[None]:
+    """Report an engine command that failed after Ctrl-C as the cancellation it is.
+
+    Builds and pulls run attached to the terminal, so Ctrl-C reaches the engine's client too,
+    which stops the build or pull and fails.
+    """
+    try:
+        yield
+    except EngineError:
+        check_cancelled()
+        raise
+
+
+@contextmanager
 def cancel_on_interrupt() -> Iterator[None]:
     """Turn the first Ctrl-C into a cancellation request; a second one interrupts at once."""
     if threading.current_thread() is not threading.main_thread():
@@ -46,6 +60,9 @@ def cancel_on_interrupt() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, request_cancel)
     try:
         yield
+        # A Ctrl-C during the last engine command still stops crank, before it goes on to
+        # anything after this block, such as following the logs.
+        check_cancelled()
     finally:
         signal.signal(signal.SIGINT, previous)
         _cancelled.clear()

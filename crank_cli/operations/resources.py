@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels, specs
+from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState, ImageFacts
@@ -181,13 +182,13 @@ def _image_action(project: Project, services: list[str], policy: ImagePolicy, *,
 def _make_image(project: Project, backend: Backend, reference: str, services: list[str], action: str,
                 events: Events) -> None:
     events.emit(f"image {reference}", "building" if action == "build" else "pulling")
-    if action == "build":
-        plan = next(plan for name in services if (plan := specs.build_spec(project, name)) is not None)
-        backend.build_image(plan)
-        events.emit(f"image {reference}", "built")
-    else:
-        backend.pull_image(reference)
-        events.emit(f"image {reference}", "pulled")
+    with interrupted_as_cancelled():
+        if action == "build":
+            plan = next(plan for name in services if (plan := specs.build_spec(project, name)) is not None)
+            backend.build_image(plan)
+        else:
+            backend.pull_image(reference)
+    events.emit(f"image {reference}", "built" if action == "build" else "pulled")
 
 
 def _network_keys(service: dict[str, Any]) -> list[str]:
