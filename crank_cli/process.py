@@ -86,6 +86,7 @@ def run(
             input=input_text,
             capture_output=True,
             text=True,
+            errors="replace",
             timeout=timeout,
             env=dict(env) if env is not None else None,
             check=False,
@@ -132,6 +133,8 @@ def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             text=True,
+            # Output is text for people: a byte that is not UTF-8 becomes U+FFFD instead of an error.
+            errors="replace",
             bufsize=1,
         )
     except FileNotFoundError:

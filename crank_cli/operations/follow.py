@@ -41,6 +41,9 @@ def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[st
 
 
 def _read(name: str, stream, lines: queue.Queue) -> None:  # type: ignore[no-untyped-def]
-    for line in stream:
-        lines.put((name, line.rstrip("\n")))
-    lines.put(_DONE)
+    try:
+        for line in stream:
+            lines.put((name, line.rstrip("\n")))
+    finally:
+        # Even a reader that fails says it is done, so the loop that waits for every reader ends.
+        lines.put(_DONE)

@@ -7,6 +7,7 @@ module subclasses `DockerCompatibleEngine` and overrides only where its engine d
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -25,6 +26,8 @@ from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, E
 PROBE_TIMEOUT_SECONDS = 5.0
 # How many of the last lines of a failed build or pull its error quotes, when crank reads them.
 FAILURE_LINES = 5
+# ANSI escape sequences: colours, cursor moves and line erasing.
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class DockerCompatibleEngine(Backend):
@@ -280,6 +283,8 @@ class DockerCompatibleEngine(Backend):
         forward = self.output_lines
 
         def keep(line: str) -> None:
+            # Colours and cursor moves meant for a terminal mean nothing in a JSON line or an error.
+            line = _TERMINAL_CODES.sub("", line)
             last.append(line)
             forward(line)
 

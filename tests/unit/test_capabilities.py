@@ -97,11 +97,12 @@ def test_pull_policy_daily_is_unsupported() -> None:
 
 
 def test_build_keys_beyond_legacy_set_unsupported() -> None:
-    build = {"context": ".", "dockerfile": "Dockerfile", "args": {"A": "1"}, "target": "prod", "ssh": ["default"], "no_cache": True}
+    build = {"context": ".", "dockerfile": "Dockerfile", "args": {"A": "1"}, "target": "prod", "ssh": ["default"],
+             "no_cache": True, "pull": True, "network": "host"}
     found = findings_by_key(model_of({"build": build}), DOCKER)
     assert found["services.web.build.ssh"].level == UNSUPPORTED
-    assert found["services.web.build.no_cache"].level == UNSUPPORTED
-    assert sorted(found) == ["services.web.build.no_cache", "services.web.build.ssh"]
+    assert found["services.web.build.network"].level == UNSUPPORTED
+    assert sorted(found) == ["services.web.build.network", "services.web.build.ssh"]
 
 
 # Healthchecks and dependencies

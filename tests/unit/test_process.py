@@ -32,6 +32,12 @@ def test_run_attached_sends_merged_lines() -> None:
     assert lines == ["one", "two"]
 
 
+def test_run_attached_replaces_bytes_not_utf8() -> None:
+    lines: list[str] = []
+    assert process.run_attached(["printf", "ok \\377\\n"], lines=lines.append) == 0
+    assert lines == ["ok \ufffd"]
+
+
 def test_missing_binary_named() -> None:
     with pytest.raises(EngineNotFoundError, match="no-such-engine not found on PATH"):
         process.run(["no-such-engine", "version"])
