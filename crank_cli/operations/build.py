@@ -10,6 +10,7 @@ from crank_cli.errors import UsageError
 from crank_cli.operations import specs
 from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
+from crank_cli.operations.up import require_services
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import BuildSpec
 
@@ -23,9 +24,7 @@ def build_services(project: Project, backend: Backend, services: Sequence[str], 
 
     `no_cache` and `pull` apply to every build, in addition to each service's own settings.
     """
-    unknown = [name for name in services if name not in project.model["services"]]
-    if unknown:
-        raise UsageError(f"no such service in project {project.name}: {', '.join(unknown)}")
+    require_services(project, services)
     names = list(services) or sorted(project.model["services"])
     plans = [(name, _with_flags(specs.build_spec(project, name), no_cache, pull)) for name in names]
     not_buildable = [name for name, plan in plans if plan is None and services]

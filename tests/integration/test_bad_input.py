@@ -139,3 +139,16 @@ def test_impossible_scale_creates_nothing(engine: Engine, project: Crank) -> Non
     assert result.returncode == 3
     assert "container_name is set" in result.stderr
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+@pytest.mark.parametrize("argv", [("up", "-d", "nosuch"), ("up", "--no-deps", "-d", "nosuch"),
+                                  ("up", "-d", "--scale", "nosuch=2"), ("build", "nosuch")],
+                         ids=["up", "up --no-deps", "up --scale", "build"])
+def test_unknown_service_is_usage_error(engine: Engine, project: Crank, argv: tuple[str, ...]) -> None:
+    (project.folder / "compose.yaml").write_text(f"services:\n  web:\n    image: {TEST_IMAGE}\n")
+
+    result = project(*argv)
+
+    assert result.returncode == 2
+    assert result.stderr == "crank: error: no such service: nosuch (the project has web)\n"
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}

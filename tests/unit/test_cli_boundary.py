@@ -105,6 +105,6 @@ def test_build_of_unknown_service_is_usage_error(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: .\n")
     project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
     runner = FakeRunner()
-    with pytest.raises(UsageError, match="no such service in project demo: nosuch"):
+    with pytest.raises(UsageError, match=r"no such service: nosuch \(the project has web\)"):
         build_services(project, PodmanEngine(runner=runner), ["nosuch"], NoEvents())
     assert runner.calls == []

@@ -23,7 +23,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     from crank_cli.operations.cancel import cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
     from crank_cli.operations.resources import ImagePolicy
-    from crank_cli.operations.up import UpOptions
+    from crank_cli.operations.up import UpOptions, require_services
     from crank_cli.operations.up import up as run_up
 
     names = tuple(services or ())
@@ -42,6 +42,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         dry_run=is_dry_run(ctx, dry_run),
     )
     project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
+    require_services(project, [*names, *options.scale])
     # The lock comes first, so the state read for the check is still the state `up` acts on.
     with cancel_on_interrupt(), _lock(project.name, options.dry_run):
         engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
