@@ -8,6 +8,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port
 
 # Busybox's sh is PID 1 here and ignores SIGTERM without a trap, so each service traps it.
@@ -221,7 +223,8 @@ services:
         engine.client("rmi", "-f", image, check=False)
 
 
-def test_up_attached_follows_logs_until_interrupt(engine: Engine, project: Crank) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_up_attached_follows_logs_until_interrupt(engine: Engine, project: Crank, stop_signal: signal.Signals) -> None:
     (project.folder / "compose.yaml").write_text(
         f"""
 services:
@@ -235,13 +238,14 @@ services:
         first_line = process.stdout.readline()  # type: ignore[union-attr]
         assert first_line.rstrip() == f"{project.project}-talker-1 | ready"
 
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         code = process.wait(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
 
     assert code == 130
+    assert f"stopping the project ({'Ctrl-C' if stop_signal == signal.SIGINT else 'SIGTERM'})" in process.stderr.read()  # type: ignore[union-attr]
     state = engine.client("inspect", "--format", "{{.State.Status}}", f"{project.project}-talker-1").stdout
     assert state.strip() == "exited"
 

@@ -99,15 +99,31 @@ def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
 
 
 def _follow(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Follow the logs until Ctrl-C or SIGTERM, either of which stops the project's containers.
+
+    SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
+    as Ctrl-C does instead of ending crank and leaving the containers running.
+    """
+    import signal
+
     from crank_cli import render
     from crank_cli.operations.follow import follow_logs
 
+    received = []
+
+    def stop_following(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_following)
     try:
         follow_logs(backend, containers, render.LogPrinter(containers).write)
     except KeyboardInterrupt:
-        render.info("stopping the project (Ctrl-C)")
+        render.info(f"stopping the project ({received[0] if received else 'Ctrl-C'})")
         backend.stop_containers(containers, timeout)
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
