@@ -152,3 +152,12 @@ def test_unknown_service_is_usage_error(engine: Engine, project: Crank, argv: tu
     assert result.returncode == 2
     assert result.stderr == "crank: error: no such service: nosuch (the project has web)\n"
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_status_of_broken_file_is_error(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text("services:\n  web: [\n")
+
+    result = project("status", "--format", "json")
+
+    assert result.returncode == 3
+    assert '"error": "invalid-project"' in result.stdout

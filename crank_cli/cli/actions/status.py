@@ -25,6 +25,8 @@ def _show_status(ctx: CommandContext, *, as_json: bool, all_projects: bool) -> N
 
     project_name = None if all_projects else _project_name(ctx)
     rows = collect(usable_engines(ctx), project_name)
+    if project_name is not None and not rows:
+        _check_project_loads(ctx)
     if as_json:
         render.print_json([row.as_dict() for row in rows])
         return
@@ -55,3 +57,19 @@ def _project_name(ctx: CommandContext) -> str | None:
         return project_name(options.load_options())
     except ProjectNotFoundError:
         return None
+
+
+def _check_project_loads(ctx: CommandContext) -> None:
+    """Raise the loader's error if the compose files in reach do not load.
+
+    `status` reads only the project's name from them, which is much cheaper. When the project
+    has no containers, though, an empty answer from a broken file would tell a script that
+    nothing runs, where docker compose ps reports the error.
+    """
+    from crank_cli.cli.context import load_project
+    from crank_cli.errors import ProjectNotFoundError
+
+    try:
+        load_project(ctx)
+    except ProjectNotFoundError:
+        pass
