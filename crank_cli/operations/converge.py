@@ -103,7 +103,12 @@ def _converge_container(backend: Backend, spec: ContainerSpec, current: Containe
     if set_aside is not None:
         retire(set_aside)
     action = "recreated" if current is not None else "created"
-    events.emit(spec.name, action if options.start else f"{action} (not started)")
+    if options.start:
+        # One engine call creates and starts the container, and each step gets its line.
+        events.emit(spec.name, action)
+        events.emit(spec.name, "started")
+    else:
+        events.emit(spec.name, f"{action} (not started)")
     return action
 
 

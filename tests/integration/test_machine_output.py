@@ -125,7 +125,7 @@ def test_progress_modes_produce_their_formats(engine: Engine, project: Crank) ->
 
     events = [json.loads(line) for line in as_json.stderr.splitlines()]
     assert {"schema", "time", "subject", "status"} == set(events[0])
-    assert {event["status"] for event in events} >= {"creating", "created"}
+    assert {event["status"] for event in events} >= {"creating", "created", "started"}
     assert all(line[2] == ":" and line[5] == ":" and ": " in line[9:] for line in plain.stderr.splitlines())
     assert quiet.returncode == 0
     assert quiet.stderr == ""
