@@ -1,4 +1,4 @@
-"""What `crank doctor` (and `crank status --runtimes`) does, for the Typer command and for the quick path."""
+"""The action of `crank doctor` and `crank status --runtimes`, shared by the Typer command and the quick path."""
 
 from __future__ import annotations
 

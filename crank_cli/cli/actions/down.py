@@ -1,4 +1,4 @@
-"""What `crank down` does, for the Typer command and for the quick path."""
+"""The action of `crank down`, shared by the Typer command and the quick path."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What `crank status` (and `crank ps`) does, for the Typer command and for the quick path."""
+"""The action of `crank status` and `crank ps`, shared by the Typer command and the quick path."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _check_project_loads(ctx: CommandContext) -> None:
     """Raise the loader's error if the compose files in reach do not load.
 
     `status` reads only the project's name from them, which is much cheaper. When the project
-    has no containers, though, an empty answer from a broken file would tell a script that
+    has no containers, though, an empty list from a broken file would tell a script that
     nothing runs, where docker compose ps reports the error.
     """
     from crank_cli.cli.context import load_project

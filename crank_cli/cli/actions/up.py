@@ -1,4 +1,4 @@
-"""What `crank up` does, for the Typer command and for the quick path."""
+"""The action of `crank up`, shared by the Typer command and the quick path."""
 
 from __future__ import annotations
 
