@@ -70,7 +70,7 @@ def _env_file_paths(options: LoadOptions, directory: Path) -> tuple[Path, ...]:
         paths = tuple(_absolute(path, options.working_dir) for path in options.env_files)
         for path in paths:
             if not path.is_file():
-                raise invalid_file(path, "env file not found: check the --env-file value")
+                raise invalid_file(str(path), "env file not found: check the --env-file value")
         return paths
     dotenv = directory / ".env"
     return (dotenv,) if dotenv.is_file() else ()
@@ -170,7 +170,9 @@ def read_compose_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise invalid_file(path, "compose file not found: check the -f value or COMPOSE_FILE") from None
+        # A str keeps the absolute path, as the reference names it. `invalid_file` would
+        # shorten a Path below the current folder, to `x/a.yaml` for `-f /tmp/x/a.yaml` in /tmp.
+        raise invalid_file(str(path), "compose file not found: check the -f value or COMPOSE_FILE") from None
     except IsADirectoryError:
         raise invalid_file(path, "is a directory, not a compose file") from None
     except OSError as error:

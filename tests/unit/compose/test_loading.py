@@ -45,6 +45,28 @@ def test_missing_compose_file_raises_not_found(tmp_path: Path) -> None:
         load_project(options(tmp_path))
 
 
+@pytest.mark.parametrize("given", ["absolute", "relative"])
+def test_missing_file_named_by_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    (tmp_path / "x").mkdir()
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "x" / "nosuch.yaml"
+    path = missing if given == "absolute" else Path("x/nosuch.yaml")
+
+    message = load_error(tmp_path, files=(path,))
+
+    assert message == f"{missing}: compose file not found: check the -f value or COMPOSE_FILE"
+
+
+def test_missing_env_file_named_by_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(tmp_path, {"compose.yaml": SIMPLE})
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "x" / "nosuch.env"
+
+    message = load_error(tmp_path, env_files=(missing,))
+
+    assert message == f"{missing}: env file not found: check the --env-file value"
+
+
 def test_directory_name_is_normalized(tmp_path: Path) -> None:
     directory = write_project(tmp_path / "_My App.v2", {"compose.yaml": SIMPLE})
     assert load_project(options(directory)).name == "myappv2"
