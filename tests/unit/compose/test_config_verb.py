@@ -79,13 +79,78 @@ def test_config_output_matches_reference(
         assert output == expected
 
 
-def test_config_yaml_holds_same_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+# Values that the reference's JSON prints and its YAML leaves out: an unset `command` and
+# `entrypoint`, an empty `ipam`, `deploy.resources` and `develop.watch[].exec`, and the Go
+# field names of blkio device entries.
+JSON_ONLY_VALUES = {
+    "compose.yaml": (
+        "services:\n"
+        "  web:\n"
+        "    image: busybox\n"
+        "    entrypoint: ~\n"
+        "    command: null\n"
+        "    networks: [back]\n"
+        "    deploy:\n"
+        "      resources: {}\n"
+        "    develop:\n"
+        "      watch:\n"
+        "        - {path: ./src, action: rebuild}\n"
+        "    blkio_config:\n"
+        "      weight_device: [{path: /dev/sda, weight: 10}]\n"
+        "networks:\n"
+        "  back: {}\n"
+    )
+}
+
+
+def yaml_content_in_order(text: str) -> str:
+    """Return the content of a YAML document as JSON text, which keeps the key order but not the quoting."""
     import yaml
 
-    directory = write_project(tmp_path / "shop", PROJECT)
-    _, as_json = run_crank_config(directory, ["--profile", "backend", "config", "--format", "json"], monkeypatch, capsys)
-    _, as_yaml = run_crank_config(directory, ["--profile", "backend", "config"], monkeypatch, capsys)
-    assert yaml.safe_load(as_yaml) == json.loads(as_json)
+    return json.dumps(yaml.safe_load(text), indent=1)
+
+
+@needs_reference
+@pytest.mark.parametrize(("project", "args"), [(PROJECT, ["--profile", "backend", "config"]), (JSON_ONLY_VALUES, ["config"])],
+                         ids=["shop", "json-only values"])
+def test_config_yaml_matches_reference_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    project: dict[str, str], args: list[str],
+) -> None:
+    directory = write_project(tmp_path / "shop", project)
+    expected = run_reference_config(directory, args)
+    code, output = run_crank_config(directory, args, monkeypatch, capsys)
+    assert code == ExitCode.OK
+    assert yaml_content_in_order(output) == yaml_content_in_order(expected)
+
+
+@needs_reference
+def test_config_json_keeps_json_only_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", JSON_ONLY_VALUES)
+    expected = run_reference_config(directory, ["config", "--format", "json"])
+    code, output = run_crank_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
+    assert code == ExitCode.OK
+    assert output == expected
+
+
+def test_config_yaml_drops_json_only_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    directory = write_project(tmp_path / "shop", JSON_ONLY_VALUES)
+    _, as_json = run_crank_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
+    _, as_yaml = run_crank_config(directory, ["config"], monkeypatch, capsys)
+    from_json = json.loads(as_json)
+    from_yaml = yaml.safe_load(as_yaml)
+
+    assert from_json["services"]["web"]["entrypoint"] is None
+    assert from_json["services"]["web"]["command"] is None
+    assert from_json["networks"]["back"]["ipam"] == {}
+    assert "entrypoint" not in from_yaml["services"]["web"]
+    assert "command" not in from_yaml["services"]["web"]
+    assert "ipam" not in from_yaml["networks"]["back"]
+    assert from_yaml["services"]["web"]["deploy"] == {}
+    assert from_yaml["services"]["web"]["develop"]["watch"][0] == {"path": str(directory / "src"), "action": "rebuild"}
+    assert from_yaml["services"]["web"]["blkio_config"] == {"weight_device": [{"path": "/dev/sda", "weight": 10}]}
 
 
 def test_config_quiet_prints_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
