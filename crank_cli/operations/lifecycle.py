@@ -1,24 +1,38 @@
-"""`start` and `restart`: act on a project's existing containers in dependency order."""
+"""`start` and `restart`: act on a project's existing containers in dependency order.
+
+`start` waits, before it starts a service, until the service's dependencies meet their
+`depends_on` conditions, as `up` and `docker compose start` do. `restart` does not wait,
+because `docker compose restart` (v2.40.3) does not either.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from crank_cli.operations import graph, labels
+from crank_cli.operations import graph, labels, wait
 from crank_cli.operations.events import Events
 from crank_cli.operations.up import by_service, require_services
 from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerState
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
 def start_services(project: Project, backend: Backend, services: Sequence[str], events: Events) -> list[str]:
-    """Start stopped containers, dependencies first; return the names started."""
+    """Start stopped containers level by level, each service once its dependencies meet their conditions.
+
+    Returns the names of the containers started.
+    """
+    grouped = _read_project(project, backend, services)
+    containers = {service: [state.name for state in states] for service, states in grouped.items()}
     started: list[str] = []
-    for level in _levels(project, backend, services):
-        names = [state.name for state in level if not state.running]
+    for level in _service_levels(project, services):
+        stopped_services = [service for service in level if any(not state.running for state in grouped.get(service, []))]
+        for service in stopped_services:
+            wait.wait_for_dependencies(project, backend, service, containers, None, events)
+        names = [state.name for state in _level_states(level, grouped) if not state.running]
         if names:
             backend.start_containers(names)
             _announce(events, names, "started")
@@ -39,12 +53,24 @@ def restart_services(project: Project, backend: Backend, services: Sequence[str]
     return restarted
 
 
-def _levels(project: Project, backend: Backend, services: Sequence[str]):  # type: ignore[no-untyped-def]
+def _levels(project: Project, backend: Backend, services: Sequence[str]) -> list[list[ContainerState]]:
+    grouped = _read_project(project, backend, services)
+    return [_level_states(level, grouped) for level in _service_levels(project, services)]
+
+
+def _read_project(project: Project, backend: Backend, services: Sequence[str]) -> dict[str, list[ContainerState]]:
+    """Check the service names, then read the project's containers by service."""
     require_services(project, services)
-    grouped = by_service(backend.list_containers(labels.project_filter(project.name)))
+    return by_service(backend.list_containers(labels.project_filter(project.name)))
+
+
+def _service_levels(project: Project, services: Sequence[str]) -> list[list[str]]:
     chosen = set(services) or set(project.model["services"])
-    for level in graph.start_levels(project.model["services"], chosen):
-        yield [state for service in level for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
+    return graph.start_levels(project.model["services"], chosen)
+
+
+def _level_states(level: Sequence[str], grouped: dict[str, list[ContainerState]]) -> list[ContainerState]:
+    return [state for service in level for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
 
 
 def _announce(events: Events, names: Sequence[str], status: str) -> None:

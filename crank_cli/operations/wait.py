@@ -9,14 +9,18 @@ on every engine.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from crank_cli.errors import NotReadyError
+from crank_cli.errors import CrankError, NotReadyError
 from crank_cli.operations.cancel import check_cancelled
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
 
 STARTED = "service_started"
 HEALTHY = "service_healthy"
@@ -69,6 +73,39 @@ def wait_for(
             raise NotReadyError(_timeout_message(pending, states, timeout))
         _drive_healthchecks(backend, pending, states, next_check, clock())
         sleep(POLL_SECONDS)
+
+
+def wait_for_dependencies(
+    project: Project,
+    backend: Backend,
+    service: str,
+    containers: Mapping[str, Sequence[str]],
+    timeout: float | None,
+    events: Events,
+) -> None:
+    """Wait until each dependency of `service` meets its `depends_on` condition.
+
+    `containers` maps each dependency to the containers to wait for, and a dependency missing
+    from it is not waited for. A dependency with `required: false` that fails its condition
+    is reported as an event, and any other failure is raised.
+    """
+    # Imported here: `up` imports this module.
+    from crank_cli.operations.up import health_interval
+
+    services = project.model["services"]
+    for dependency, options in (services[service].get("depends_on") or {}).items():
+        if dependency not in services:
+            continue
+        options = options or {}
+        condition = options.get("condition") or STARTED
+        interval = health_interval(project, dependency)
+        targets = [Target(container, dependency, condition, interval) for container in containers.get(dependency, ())]
+        try:
+            wait_for(backend, targets, timeout, events)
+        except CrankError as error:
+            if options.get("required", True):
+                raise
+            events.emit(f"service {service}", f"optional dependency {dependency} not ready: {error.message}")
 
 
 def evaluate(target: Target, state: ContainerState | None) -> bool | str:

@@ -75,6 +75,55 @@ def test_chain_waits_for_health_and_completion(engine: Engine, project: Crank) -
     assert inspect(engine, f"{name}-migrate-once-1", "{{.State.ExitCode}}") == "0"
 
 
+# db removes its ready file on each start, so after `stop` it is unhealthy again for 3 s.
+RESTARTABLE_CHAIN = f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; rm -f /ready; sleep 3; touch /ready; {IDLE}"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 1s
+      retries: 30
+  migrate-once:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "sleep 1; exit 0"]
+    depends_on:
+      db: {{condition: service_healthy}}
+  api:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on:
+      db: {{condition: service_healthy}}
+      migrate-once: {{condition: service_completed_successfully}}
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on:
+      api: {{condition: service_started}}
+"""
+
+
+def test_start_waits_for_conditions(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(RESTARTABLE_CHAIN)
+    name = project.project
+    assert project("up", "--wait", "--wait-timeout", "90").returncode == 0
+    assert project("stop").returncode == 0
+
+    result = project("start")
+
+    assert result.returncode == 0, result.stderr
+    db_started = timestamp(engine, f"{name}-db-1", "StartedAt")
+    migrate_started = timestamp(engine, f"{name}-migrate-once-1", "StartedAt")
+    migrate_finished = timestamp(engine, f"{name}-migrate-once-1", "FinishedAt")
+    api_started = timestamp(engine, f"{name}-api-1", "StartedAt")
+    web_started = timestamp(engine, f"{name}-web-1", "StartedAt")
+    assert (migrate_started - db_started).total_seconds() >= 3, "migrate-once started before db could be healthy"
+    assert api_started >= migrate_finished, "api started before migrate-once finished"
+    assert web_started >= api_started
+    assert inspect(engine, f"{name}-migrate-once-1", "{{.State.ExitCode}}") == "0"
+
+
 def test_failing_healthcheck_fails_wait(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(
         f"""
