@@ -102,16 +102,27 @@ def stop_in_order(project: Project | None, backend: Backend, states: Sequence[Co
 
 def stop(project: Project | None, name: str, backend: Backend, targets: Sequence[str],
          timeout: int | None, events: Events) -> list[str]:
-    """Stop the project's running containers, or only those of the services or containers named."""
+    """Stop the project's running containers, or only those of the services or containers named.
+
+    A name that is neither a service nor a container of the project can be any other
+    container, as with `docker stop`. Returns the names of the containers that were running.
+    """
     states = backend.list_containers(labels.project_filter(name))
-    unknown = [target for target in targets if not any(_matches(state, target) for state in states)]
     known_services = set(project.model["services"]) if project is not None else set()
-    unknown = [target for target in unknown if target not in known_services]
+    outside = [target for target in targets
+               if target not in known_services and not any(_matches(state, target) for state in states)]
+    outside_states = backend.inspect_containers(outside) if outside else []
+    unknown = [target for target in outside if not any(_is_named(state, target) for state in outside_states)]
     if unknown:
-        raise UsageError(f"no such service or container in project {name}: {', '.join(unknown)}")
+        raise UsageError(f"no such service in project {name}, and no such container: {', '.join(unknown)}")
+    running_outside = [state.name for state in outside_states if state.running]
+    if running_outside:
+        _announce(events, running_outside, "stopping")
+        backend.stop_containers(running_outside, timeout)
+        _announce(events, running_outside, "stopped")
     chosen = [state for state in states if not targets or any(_matches(state, target) for target in targets)]
     stop_in_order(project, backend, chosen, timeout, events)
-    return [state.name for state in chosen if state.running]
+    return running_outside + [state.name for state in chosen if state.running]
 
 
 def down_foreign(name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult | None:
@@ -166,6 +177,11 @@ def _remove_images(project: Project, backend: Backend, scope: str, events: Event
 
 def _matches(state: ContainerState, target: str) -> bool:
     return state.service == target or state.name == target
+
+
+def _is_named(state: ContainerState, target: str) -> bool:
+    """Return whether `target` is the container's name, its ID or a prefix of its ID."""
+    return state.name == target or state.id.startswith(target)
 
 
 def _announce(events: Events, subjects: Sequence[str], status: str) -> None:

@@ -314,6 +314,28 @@ def test_down_refuses_foreign_project(engine: Engine, project: Crank, tmp_path: 
         engine.client("rm", "-f", container, check=False)
 
 
+def test_stop_names_container_outside_project(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  app:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE}\"]\n"
+    )
+    outside = f"{project.project}-outside"
+    started = project("run", "-d", "--name", outside, TEST_IMAGE, "sh", "-c", IDLE)
+    try:
+        assert started.returncode == 0, started.stderr
+
+        stopped = project("stop", outside)
+
+        assert stopped.returncode == 0, stopped.stderr
+        assert inspect(engine, outside, "{{.State.Running}}") == "false"
+
+        unknown = project("stop", f"{project.project}-missing")
+
+        assert unknown.returncode == 2
+        assert f"no such container: {project.project}-missing" in unknown.stderr
+    finally:
+        engine.client("rm", "-f", outside, check=False)
+
+
 def test_service_keys_reach_container(engine: Engine, project: Crank) -> None:
     (project.folder / "token.txt").write_text("from-file\n")
     (project.folder / "compose.yaml").write_text(
