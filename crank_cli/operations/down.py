@@ -7,12 +7,13 @@ level before it moves on to the next.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crank_cli.errors import UsageError
+from crank_cli.errors import InvalidProjectError, UsageError
 from crank_cli.operations import graph, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
@@ -55,6 +56,9 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
     if keep:
         result.warnings.append(f"kept containers of services no longer in the project: {', '.join(keep)}; "
                                "pass --remove-orphans to remove them")
+        if networks:
+            result.warnings.append(f"kept the project's networks, because the kept containers may use them: "
+                                   f"{', '.join(networks)}")
     removable = [state for state in states if state.name not in keep]
     for level in reversed(_levels(project, removable)):
         check_cancelled()
@@ -159,7 +163,35 @@ def _levels(project: Project | None, states: Sequence[ContainerState]) -> list[l
 
 
 def _orphans(project: Project, states: Sequence[ContainerState]) -> list[str]:
-    return [state.name for state in states if state.service not in project.model["services"]]
+    """Return the containers of services that the compose files no longer define.
+
+    Containers of a service that no active profile enables are not orphans, so `down`
+    removes them, as `docker compose down` (v2.40.3) does.
+    """
+    candidates = [state for state in states if state.service not in project.model["services"]]
+    if not candidates:
+        return []
+    defined = _defined_services(project)
+    return [state.name for state in candidates if state.service not in defined]
+
+
+def _defined_services(project: Project) -> set[str]:
+    """Return the names of every service in the compose files, whatever the active profiles."""
+    if not project.all_profiles:
+        # No service has profiles, so every service is enabled and already in the model.
+        return set(project.model["services"])
+    from crank_cli.compose import LoadOptions, load_project
+
+    # NOTE: the project is loaded again with every profile active, because `Project` keeps
+    # only the enabled services. This load reads `.env` in the project folder but not the
+    # --env-file files. When a variable that only those files set makes it fail, `down`
+    # keeps the containers of disabled services as orphans.
+    every_profile = LoadOptions(working_dir=project.working_dir, environ=dict(os.environ), files=project.files,
+                              project_name=project.name, project_directory=project.working_dir, profiles=("*",))
+    try:
+        return set(load_project(every_profile).model["services"])
+    except InvalidProjectError:
+        return set(project.model["services"])
 
 
 def _remove_images(project: Project, backend: Backend, scope: str, events: Events) -> list[str]:

@@ -336,6 +336,29 @@ def test_stop_names_container_outside_project(engine: Engine, project: Crank) ->
         engine.client("rm", "-f", outside, check=False)
 
 
+def test_down_removes_disabled_profile_services(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+  tool:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    profiles: [tools]
+"""
+    )
+    assert project("--profile", "tools", "up", "-d").returncode == 0
+    assert f"{project.project}-tool-1" in engine.objects(project.project)["containers"]
+
+    result = project("down")
+
+    assert result.returncode == 0, result.stderr
+    assert "--remove-orphans" not in result.stderr
+    assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
 def test_service_keys_reach_container(engine: Engine, project: Crank) -> None:
     (project.folder / "token.txt").write_text("from-file\n")
     (project.folder / "compose.yaml").write_text(
