@@ -41,6 +41,8 @@ class Project:
     model: dict[str, Any] = field(repr=False)
     all_profiles: tuple[str, ...] = ()
     """The profiles of every service, including those no active profile enables."""
+    warnings: tuple[str, ...] = ()
+    """Warnings for stderr about problems that do not stop the load, such as an unset variable."""
 
     @property
     def services(self) -> dict[str, dict[str, Any]]:

@@ -5,11 +5,16 @@ Supported forms: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?
 Defaults, messages and replacements may hold further substitutions, such as
 `${A:-${B:-c}}`; they are evaluated only when used. A `$` followed by anything else is kept as
 it is, while a `${` that does not form one of the forms above is an error.
+
+A variable that is not set and has no default becomes a blank string. Inside
+`collect_unset_variables()` its name is also recorded, so that the loader can warn about it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from crank_cli.compose.problems import join_key, quote
@@ -20,6 +25,41 @@ Lookup = Callable[[str], "str | None"]
 
 class TemplateError(Exception):
     """A value cannot be substituted; the caller adds the file and key path."""
+
+
+# The names recorded by the innermost `collect_unset_variables()`, or None outside one. It is
+# a context variable, not a parameter, because .env files, `env_file` entries and compose
+# files are substituted in several modules, which would all have to pass it on.
+_unset_names: ContextVar[list[str] | None] = ContextVar("_unset_names", default=None)
+
+
+@contextmanager
+def collect_unset_variables() -> Iterator[list[str]]:
+    """Record, once each and in order of first use, the unset variables substituted as blank strings.
+
+    A name is recorded only where its blank value is used: `${VAR:-default}`, `${VAR-default}`
+    and `${VAR:+value}` never record VAR, and a variable set to the empty string is set.
+
+    NOTE: docker compose 2.40.3 also warns about a variable in a default or replacement that
+    it does not use, such as U in `${SET:-$U}`. crank does not evaluate those, so it does not.
+    """
+    names: list[str] = []
+    token = _unset_names.set(names)
+    try:
+        yield names
+    finally:
+        _unset_names.reset(token)
+
+
+def _value_or_blank(name: str, lookup: Lookup) -> str:
+    """Return the value of `name`, or a blank string when it is not set, and then record the name."""
+    value = lookup(name)
+    if value is not None:
+        return value
+    names = _unset_names.get()
+    if names is not None and name not in names:
+        names.append(name)
+    return ""
 
 
 def substitute(text: str, lookup: Lookup) -> str:
@@ -59,7 +99,7 @@ def _expand_reference(text: str, dollar: int, lookup: Lookup) -> tuple[str, int]
     name_end = _name_end(text, dollar + 1)
     if name_end == dollar + 1:
         return "$", dollar + 1
-    return lookup(text[dollar + 1 : name_end]) or "", name_end
+    return _value_or_blank(text[dollar + 1 : name_end], lookup), name_end
 
 
 def _name_end(text: str, start: int) -> int:
@@ -81,7 +121,7 @@ def _expand_braced(text: str, start: int, lookup: Lookup) -> tuple[str, int]:
     if not name:
         raise TemplateError(_invalid_format(text))
     if text[name_end : name_end + 1] == "}":
-        return lookup(name) or "", name_end + 1
+        return _value_or_blank(name, lookup), name_end + 1
     operator = next((op for op in _OPERATORS if text.startswith(op, name_end)), None)
     if operator is None:
         raise TemplateError(_invalid_format(text))

@@ -9,15 +9,17 @@ no service uses.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crank_cli.compose import environment, normalize
+from crank_cli.compose.interpolation import collect_unset_variables
 from crank_cli.compose.layers import make_layer, read_documents
 from crank_cli.compose.merge import enforce_unicity, merge_values, remove_path
 from crank_cli.compose.model_output import render_model
 from crank_cli.compose.naming import choose_project_name, declared_name
-from crank_cli.compose.problems import invalid_file
+from crank_cli.compose.problems import invalid_file, quote
 from crank_cli.compose.profiles import select_services
 from crank_cli.compose.project_checks import (
     check_dependency_cycles,
@@ -35,7 +37,20 @@ Documents = list[tuple[Path, list[dict[str, Any]]]]
 
 
 def load(options: LoadOptions) -> Project:
-    """Load the project that `options` describe; raise InvalidProjectError when it is invalid."""
+    """Load the project that `options` describe, with a warning for each unset variable.
+
+    Raise InvalidProjectError when the project is invalid.
+    """
+    with collect_unset_variables() as unset_names:
+        project = _load(options)
+    return replace(project, warnings=tuple(_unset_variable_warning(name) for name in unset_names))
+
+
+def _unset_variable_warning(name: str) -> str:
+    return f"the {quote(name)} variable is not set, so it was replaced by a blank string; set it, or write $$ for a literal $"
+
+
+def _load(options: LoadOptions) -> Project:
     from crank_cli.compose import Project
 
     files, directory, variables = environment.locate_project(options)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
-from compose_reference import Compare, Outcome, needs_reference
+from compose_reference import Compare, Outcome, clean_environment, needs_reference, reference_binary, write_project
+
+from crank_cli.compose import LoadOptions, load_project
 
 pytestmark = needs_reference
 
@@ -81,6 +85,29 @@ def test_interpolation_matches_reference(compare: Compare, template: str) -> Non
     reference, crank = compare({"compose.yaml": text}, env={"SET": "value", "EMPTY": ""})
     assert reference.model is not None, reference.error
     assert crank.model == reference.model
+
+
+# The reference also warns about an unset variable in a default or replacement that it does
+# not use, such as UNSET in `${SET:-$UNSET}`, and crank does not, so no case here has one.
+WARNING_CASES = [
+    *INTERPOLATION_CASES, "$UNSET", "${UNSET}", "a-$UNSET-$UNSET", "$${UNSET}", "${UNSET:-$ALSO_UNSET}", "${EMPTY:-$UNSET}",
+]
+
+
+@pytest.mark.parametrize("template", WARNING_CASES)
+def test_unset_variable_warnings_match_reference(tmp_path: Path, template: str) -> None:
+    quoted = template.replace("'", "''")
+    directory = write_project(tmp_path / "proj", {"compose.yaml": f"services:\n  web:\n    image: x\n    environment:\n      V: '{quoted}'\n"})
+    env = clean_environment({"SET": "value", "EMPTY": ""})
+    command = [str(reference_binary()), "-p", "proj", "config", "--format", "json"]
+    reference = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=60, check=True)
+
+    project = load_project(LoadOptions(working_dir=directory, environ=env, project_name="proj"))
+
+    reference_names = set(re.findall(r'The \\"(\w+)\\" variable is not set', reference.stderr))
+    crank_names = set(re.findall(r'the "(\w+)" variable is not set', "\n".join(project.warnings)))
+    assert crank_names == reference_names
+    assert len(project.warnings) == len(crank_names)
 
 
 REJECTED_TEMPLATES = ["${}", "${UNSET:?missing}", "${UNSET?}", "${EMPTY:?}", "${A B}", "${UNCLOSED", "${A:x}"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crank_cli.compose.interpolation import interpolate_tree
+from crank_cli.compose.interpolation import collect_unset_variables, interpolate_tree
 from crank_cli.compose.tags import Override, Reset
 
 VARIABLES = {"A": "a", "EMPTY": ""}
@@ -50,3 +50,40 @@ def test_failure_problem_text() -> None:
     with pytest.raises(TemplateFailure) as caught:
         interpolate({"a": ["${EMPTY:?set EMPTY}"]})
     assert caught.value.problem == "required variable EMPTY is missing a value: set EMPTY"
+
+
+@pytest.mark.parametrize(
+    ("template", "recorded"),
+    [
+        ("$UNSET", ["UNSET"]),
+        ("${UNSET}", ["UNSET"]),
+        ("a-${UNSET}-b $UNSET ${UNSET}", ["UNSET"]),
+        ("$UNSET ${OTHER}", ["UNSET", "OTHER"]),
+        ("${UNSET:-default}", []),
+        ("${UNSET-default}", []),
+        ("${UNSET:+alt}", []),
+        ("${UNSET+alt}", []),
+        ("$${UNSET} $$UNSET", []),
+        ("${EMPTY} $EMPTY", []),
+        ("${EMPTY:-$UNSET}", ["UNSET"]),
+        ("${A:-$UNSET}", []),
+        ("${UNSET:-${OTHER:-deep}}", []),
+    ],
+)
+def test_unset_variables_recorded(template: str, recorded: list[str]) -> None:
+    with collect_unset_variables() as names:
+        interpolate({"value": template})
+    assert names == recorded
+
+
+def test_required_variable_not_recorded() -> None:
+    with collect_unset_variables() as names, pytest.raises(TemplateFailure):
+        interpolate({"value": "${UNSET:?set it}"})
+    assert names == []
+
+
+def test_unset_variables_only_recorded_inside() -> None:
+    with collect_unset_variables() as names:
+        pass
+    assert interpolate({"value": "$UNSET"}) == {"value": ""}
+    assert names == []

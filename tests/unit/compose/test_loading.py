@@ -170,3 +170,40 @@ def test_compose_profiles_variable(tmp_path: Path) -> None:
 def test_bad_input_raises_invalid_project_error(tmp_path: Path, text: str) -> None:
     write_project(tmp_path, {"compose.yaml": text})
     assert load_error(tmp_path)
+
+
+def test_unset_variable_warned_once(tmp_path: Path) -> None:
+    text = "services:\n  web:\n    image: busybox:${TAG}\n    command: sh -c 'for i in 1 2; do echo $i; done; echo ${TAG}'\n"
+    write_project(tmp_path, {"compose.yaml": text})
+
+    project = load_project(options(tmp_path))
+
+    assert project.services["web"]["image"] == "busybox:"
+    assert project.warnings == (
+        'the "TAG" variable is not set, so it was replaced by a blank string; set it, or write $$ for a literal $',
+        'the "i" variable is not set, so it was replaced by a blank string; set it, or write $$ for a literal $',
+    )
+
+
+def test_unset_variable_warnings_cover_every_file(tmp_path: Path) -> None:
+    files = {
+        "compose.yaml": "name: app${IN_NAME}\ninclude: [sub/inc.yaml]\nservices:\n  web:\n    image: x\n    env_file: [svc.env]\n",
+        ".env": "A=${IN_DOTENV}\n",
+        "svc.env": "B=$IN_ENV_FILE\n",
+        "sub/inc.yaml": "services:\n  inc:\n    image: ${IN_INCLUDE}x\n",
+    }
+    write_project(tmp_path, files)
+
+    warned = {warning.split('"')[1] for warning in load_project(options(tmp_path)).warnings}
+
+    assert warned == {"IN_NAME", "IN_DOTENV", "IN_ENV_FILE", "IN_INCLUDE"}
+
+
+def test_set_or_defaulted_variables_not_warned(tmp_path: Path) -> None:
+    text = "services:\n  web:\n    image: x${EMPTY}${UNSET:-a}${UNSET-b}${UNSET:+c}$${UNSET}\n"
+    write_project(tmp_path, {"compose.yaml": text})
+
+    project = load_project(options(tmp_path, {"EMPTY": ""}))
+
+    assert project.services["web"]["image"] == "xab${UNSET}"
+    assert project.warnings == ()
