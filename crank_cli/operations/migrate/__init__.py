@@ -1,8 +1,9 @@
 """`crank migrate`: move a running project from one container engine to another.
 
-The steps: take stock of the source (1), write the migration record (2), copy images (3) and
-volumes (4), start and verify the project on the target (5), then remove the source
-containers (6). See `migration` for the steps that change engines and how they are undone.
+The steps: take stock of the source, write the migration record, copy images and volumes,
+stop the source, start and verify the project on the target, then remove the source
+containers. The progress lines number only the steps taken: a project without volumes has
+no volume steps. See `migration` for the steps that change engines and how they are undone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.inventory import build_plan
-from crank_cli.operations.migrate.migration import Engines, Migration, finish_source, ignoring_interrupts, undo
+from crank_cli.operations.migrate.migration import Engines, Migration, Steps, finish_source, ignoring_interrupts, undo
 from crank_cli.operations.migrate.plan import Plan
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.rollback import rollback
@@ -54,7 +55,8 @@ class FindingsError(UsageError):
 
 def migrate(project: Project, engines: Engines, options: MigrateOptions, events: Events) -> MigrateResult:
     """Plan the migration and, unless it is a dry run, carry it out."""
-    events.emit("step 1/6", f"take stock of project {project.name} on {engines.source.name} and {engines.target.name}")
+    steps = Steps(events)
+    steps.begin(f"take stock of project {project.name} on {engines.source.name} and {engines.target.name}")
     plan, inspected = build_plan(project, engines.source, engines.target, options.services, options.helper_image)
     if options.dry_run:
         return MigrateResult(plan=plan)
@@ -63,9 +65,9 @@ def migrate(project: Project, engines: Engines, options: MigrateOptions, events:
     for finding in plan.findings:
         events.emit("finding", finding.line())
     record = records.create(project, plan, inspected)
-    events.emit("step 2/6", f"migration record written: {record.path}")
+    steps.begin(f"migration record written: {record.path}")
     migration = Migration(project, engines, record, events, keep_source=options.keep_source,
-                          verify_timeout=options.verify_timeout)
+                          verify_timeout=options.verify_timeout, steps=steps)
     timing = migration.run()
     return MigrateResult(plan=plan, record=record, downtime=timing.downtime)
 

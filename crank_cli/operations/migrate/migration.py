@@ -1,13 +1,16 @@
-"""Steps 3 to 6 of a migration, and the undo that runs when one of them fails.
+"""The steps of a migration that change engines, and the undo that runs when one of them fails.
 
-3. Copy the images the target lacks, checking each image ID on arrival.
-4. Copy the named volumes in two passes. The first copies everything while the source
-   still runs. The second, with the source stopped, reads the checksum manifests of both
-   sides at once (content, type, mode, owner, times, symlink target), sends only the paths
-   that differ, and checks those again.
-5. Start the services on the target with crank's own `up` and wait until they are running
-   and healthy.
-6. Remove the source containers, or keep them stopped with `--keep-source`.
+- Copy the images the target lacks, checking each image ID on arrival.
+- Copy the named volumes in two passes. The first copies everything while the source
+  still runs. The second, with the source stopped, reads the checksum manifests of both
+  sides at once (content, type, mode, owner, times, symlink target), sends only the paths
+  that differ, and checks those again.
+- Start the services on the target with crank's own `up` and wait until they are running
+  and healthy.
+- Remove the source containers, or keep them stopped with `--keep-source`.
+
+`Steps` numbers the progress lines of the steps taken, so a project without volumes has
+no volume steps and no gap in the numbers.
 
 Every change is stored in the migration record as it happens. A failure or Ctrl-C before the
 target is verified removes what the migration created on the target and starts the source
@@ -41,6 +44,19 @@ if TYPE_CHECKING:
 
 Result = TypeVar("Result")
 
+class Steps:
+    """The progress lines of a migration's steps, numbered in the order the steps are taken."""
+
+    def __init__(self, events: Events) -> None:
+        self.events = events
+        self.last_number = 0
+
+    def begin(self, description: str) -> None:
+        """Emit the next step's number and description."""
+        self.last_number += 1
+        self.events.emit(f"step {self.last_number}", description)
+
+
 @dataclass(frozen=True)
 class Engines:
     """The two engines of a migration."""
@@ -67,12 +83,14 @@ class Migration:
     """Carries out a plan between two engines, recording each step."""
 
     def __init__(self, project: Project, engines: Engines, record: MigrationRecord, events: Events,
-                 *, keep_source: bool = False, verify_timeout: float = 120.0) -> None:
+                 *, keep_source: bool = False, verify_timeout: float = 120.0, steps: Steps | None = None) -> None:
         self.project = project
         self.engines = engines
         self.record = record
         self.plan: Plan = record.plan
         self.events = events
+        # The caller passes its own `Steps` when it has numbered steps before these.
+        self.steps = steps or Steps(events)
         self.keep_source = keep_source
         self.verify_timeout = verify_timeout
         self.timing = Timing()
@@ -89,7 +107,7 @@ class Migration:
         return self.engines.target
 
     def run(self) -> Timing:
-        """Carry out steps 3 to 6; undo the target and restore the source on failure."""
+        """Carry out the plan and finish the source, or on failure undo the target and restore the source."""
         try:
             self.copy_images()
             self.copy_volumes_first_pass()
@@ -104,13 +122,13 @@ class Migration:
             with ignoring_interrupts():
                 undo(self.record, self.engines, self.events)
             raise
-        finish_source(self.record, self.engines, self.events, keep_source=self.keep_source)
+        finish_source(self.record, self.engines, self.events, keep_source=self.keep_source, steps=self.steps)
         return self.timing
 
-    # Step 3
+    # Images
 
     def copy_images(self) -> None:
-        self.events.emit("step 3/6", f"copy images to {self.target.name}")
+        self.steps.begin(f"copy images to {self.target.name}")
         for image in self.plan.images:
             if not image.on_target:
                 self.events.emit(f"image {image.image_id[:12]}", f"copying {_size(image.size)}")
@@ -133,12 +151,12 @@ class Migration:
         queries.tag_image(self.target, image, reference)
         self.events.emit(f"image {reference}", f"tagged {image[:12]} on {self.target.name}")
 
-    # Step 4
+    # Volumes and the cut-over
 
     def copy_volumes_first_pass(self) -> None:
         if not self.plan.volumes:
             return
-        self.events.emit("step 4/6", "copy volumes, first pass while the source runs")
+        self.steps.begin("copy volumes, first pass while the source runs")
         for volume in self.plan.volumes:
             self.ensure_target_volume(volume)
             self.volumes.first_pass(volume.name)
@@ -154,7 +172,7 @@ class Migration:
 
     def stop_source(self) -> None:
         running = self.plan.running_before
-        self.events.emit("cut-over", f"stopping {len(running)} container(s) on {self.source.name}")
+        self.steps.begin(f"cut-over: stop {len(running)} container(s) on {self.source.name}")
         self.timing.stopped = time.monotonic()
         self.record.reached(records.SOURCE_STOPPED)
         self.source.stop_containers(running)
@@ -163,17 +181,17 @@ class Migration:
 
     def copy_volumes_final(self) -> None:
         if self.plan.volumes:
-            self.events.emit("step 4/6", "copy volumes, final pass with the source stopped")
+            self.steps.begin("copy volumes, final pass with the source stopped")
         for volume in self.plan.volumes:
             self.volumes.final_pass(volume.name)
         self.record.reached(records.VOLUMES_COPIED)
 
-    # Step 5
+    # The target
 
     def start_target(self) -> None:
         from crank_cli.operations.up import UpOptions, up
 
-        self.events.emit("step 5/6", f"start {', '.join(self.plan.services)} on {self.target.name}")
+        self.steps.begin(f"start {', '.join(self.plan.services)} on {self.target.name}")
         self.record.document["target_networks_before"] = self.target.list_networks(labels.project_filter(self.project.name))
         self.record.reached(records.TARGET_STARTED)
         options = UpOptions(services=self.plan.services)
@@ -181,7 +199,7 @@ class Migration:
         self.started = result.services
 
     def verify_target(self) -> None:
-        self.events.emit("step 5/6", f"wait until the services run and are healthy on {self.target.name}")
+        self.steps.begin(f"wait until the services run and are healthy on {self.target.name}")
         wait_until_ready(self.target, self.project, self.started, self.verify_timeout, self.events)
         self.timing.verified = time.monotonic()
         self.record.document["downtime_seconds"] = self.timing.downtime
@@ -199,11 +217,15 @@ def moved_project(project: Project, services: tuple[str, ...]) -> Project:
     return replace(project, model=model)
 
 
-def finish_source(record: MigrationRecord, engines: Engines, events: Events, *, keep_source: bool) -> None:
-    """Step 6: remove the moved source containers (or keep them stopped) and close the record."""
+def finish_source(record: MigrationRecord, engines: Engines, events: Events, *, keep_source: bool,
+                  steps: Steps | None = None) -> None:
+    """Remove the moved source containers (or keep them stopped) and close the record.
+
+    `steps` numbers this last step after the others. Without it, the step is numbered 1.
+    """
     plan = record.plan
     names = [container.name for container in plan.moved_containers]
-    events.emit("step 6/6", f"{'keep' if keep_source else 'remove'} the containers on {engines.source.name}")
+    (steps or Steps(events)).begin(f"{'keep' if keep_source else 'remove'} the containers on {engines.source.name}")
     record.document["source_kept"] = keep_source
     if not keep_source:
         present = queries.container_names(engines.source) & set(names)
