@@ -1,0 +1,202 @@
+"""start's dependency wait, stop by container name and down's orphans, against an in-memory engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from crank_cli.compose import LoadOptions, Project, load_project
+from crank_cli.errors import NotReadyError, UsageError
+from crank_cli.operations import down as down_module
+from crank_cli.operations import wait
+from crank_cli.operations.down import DownOptions, down, stop
+from crank_cli.operations.lifecycle import start_services
+from crank_cli.runtime.models import ContainerState
+
+IMAGE = "localhost/crank-test-busybox:latest"
+
+
+class RecordedEvents:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, subject: str, status: str) -> None:
+        self.lines.append((subject, status))
+
+
+class MemoryEngine:
+    """A backend whose containers are records in memory, and which logs the calls that change them."""
+
+    schedules_healthchecks = True
+
+    def __init__(self, states: Sequence[ContainerState]) -> None:
+        self.states = {state.name: state for state in states}
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def list_containers(self, labels: dict[str, str | None]) -> list[ContainerState]:
+        return [state for state in self.states.values()
+                if all(state.labels.get(key) == value for key, value in labels.items())]
+
+    def list_networks(self, labels: dict[str, str | None]) -> list[str]:
+        return ["demo_default"]
+
+    def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
+        # Like `docker inspect`, a name may also be a container ID or a prefix of one.
+        return [state for state in self.states.values()
+                if any(state.name == name or state.id.startswith(name) for name in names)]
+
+    def start_containers(self, names: Sequence[str]) -> None:
+        self.calls.append(("start", list(names)))
+        for name in names:
+            self.states[name] = replace(self.states[name], state="running")
+
+    def stop_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
+        self.calls.append(("stop", list(names)))
+
+    def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
+        self.calls.append(("remove", list(names)))
+
+    def remove_networks(self, names: Sequence[str]) -> None:
+        self.calls.append(("remove networks", list(names)))
+
+
+def container(name: str, service: str | None, state: str = "running", *, health: str | None = None) -> ContainerState:
+    labels = {"io.crank.project": "demo", "io.crank.service": service} if service else {}
+    return ContainerState(id=f"id-{name}", name=name, image=IMAGE, state=state, health=health, labels=labels,
+                          ports=(), exit_code=0, has_healthcheck=health is not None)
+
+
+def load(tmp_path: Path, text: str, profiles: tuple[str, ...] = ()) -> Project:
+    (tmp_path / "compose.yaml").write_text(text)
+    return load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo", profiles=profiles))
+
+
+DEPENDS = f"""
+services:
+  db:
+    image: {IMAGE}
+    healthcheck: {{test: ["CMD", "true"], interval: 1s}}
+  web:
+    image: {IMAGE}
+    depends_on:
+      db: {{condition: service_healthy, required: %s}}
+"""
+
+
+def test_start_raises_for_unhealthy_dependency(tmp_path: Path) -> None:
+    project = load(tmp_path, DEPENDS % "true")
+    engine = MemoryEngine([container("demo-db-1", "db", health="unhealthy"), container("demo-web-1", "web", "exited")])
+
+    with pytest.raises(NotReadyError, match="service db .* is unhealthy"):
+        start_services(project, engine, (), RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == []
+
+
+def test_start_passes_optional_unhealthy_dependency(tmp_path: Path) -> None:
+    project = load(tmp_path, DEPENDS % "false")
+    engine = MemoryEngine([container("demo-db-1", "db", health="unhealthy"), container("demo-web-1", "web", "exited")])
+    events = RecordedEvents()
+
+    started = start_services(project, engine, (), events)  # type: ignore[arg-type]
+
+    assert started == ["demo-web-1"]
+    assert engine.calls == [("start", ["demo-web-1"])]
+    assert any("optional dependency db not ready" in status for _, status in events.lines)
+
+
+def test_start_starts_dependency_before_waiting(tmp_path: Path) -> None:
+    project = load(tmp_path, DEPENDS % "true")
+    engine = MemoryEngine([container("demo-db-1", "db", "exited", health="healthy"),
+                           container("demo-web-1", "web", "exited")])
+
+    started = start_services(project, engine, (), RecordedEvents())  # type: ignore[arg-type]
+
+    assert started == ["demo-db-1", "demo-web-1"]
+    assert engine.calls == [("start", ["demo-db-1"]), ("start", ["demo-web-1"])]
+
+
+def test_wait_for_dependencies_skips_missing_containers(tmp_path: Path) -> None:
+    project = load(tmp_path, DEPENDS % "true")
+    engine = MemoryEngine([])
+
+    wait.wait_for_dependencies(project, engine, "web", {}, 1.0, RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == []
+
+
+ONE_SERVICE = f"services:\n  app:\n    image: {IMAGE}\n"
+
+
+def test_stop_takes_container_outside_project(tmp_path: Path) -> None:
+    project = load(tmp_path, ONE_SERVICE)
+    engine = MemoryEngine([container("demo-app-1", "app"), container("solo", None)])
+
+    stopped = stop(project, "demo", engine, ["solo"], None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert stopped == ["solo"]
+    assert engine.calls == [("stop", ["solo"])]
+
+
+def test_stop_takes_container_id_prefix(tmp_path: Path) -> None:
+    project = load(tmp_path, ONE_SERVICE)
+    engine = MemoryEngine([container("solo", None)])
+
+    stopped = stop(project, "demo", engine, ["id-so"], None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert stopped == ["solo"]
+
+
+def test_stop_rejects_unknown_name(tmp_path: Path) -> None:
+    project = load(tmp_path, ONE_SERVICE)
+    engine = MemoryEngine([container("demo-app-1", "app")])
+
+    with pytest.raises(UsageError, match="no such container: missing"):
+        stop(project, "demo", engine, ["app", "missing"], None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == []
+
+
+PROFILES = f"""
+services:
+  app:
+    image: {IMAGE}
+  tool:
+    image: {IMAGE}
+    profiles: [tools]
+"""
+
+
+def test_down_removes_disabled_profile_service(tmp_path: Path) -> None:
+    project = load(tmp_path, PROFILES)
+    engine = MemoryEngine([container("demo-app-1", "app"), container("demo-tool-1", "tool")])
+
+    result = down(project, "demo", engine, DownOptions(), RecordedEvents())  # type: ignore[arg-type]
+
+    assert sorted(result.containers) == ["demo-app-1", "demo-tool-1"]
+    assert result.networks == ["demo_default"]
+    assert result.warnings == []
+
+
+def test_down_keeps_orphan_and_names_networks(tmp_path: Path) -> None:
+    project = load(tmp_path, PROFILES)
+    engine = MemoryEngine([container("demo-app-1", "app"), container("demo-old-1", "old")])
+
+    result = down(project, "demo", engine, DownOptions(), RecordedEvents())  # type: ignore[arg-type]
+
+    assert result.containers == ["demo-app-1"]
+    assert result.networks == []
+    assert "demo-old-1" in result.warnings[0]
+    assert "demo_default" in result.warnings[1]
+
+
+def test_down_orphans_fall_back_when_reload_fails(tmp_path: Path) -> None:
+    project = load(tmp_path, PROFILES)
+    (tmp_path / "compose.yaml").unlink()
+
+    orphans = down_module._orphans(project, [container("demo-tool-1", "tool")])
+
+    assert orphans == ["demo-tool-1"]
