@@ -48,7 +48,11 @@ def start(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(help="Services to start; default: all.")] = None,  # noqa: UP045
 ) -> None:
-    """Start the project's existing, stopped containers, dependencies first."""
+    """Start the project's existing, stopped containers, dependencies first.
+
+    Each service starts once its dependencies meet their depends_on conditions (started,
+    healthy or completed successfully), as with up.
+    """
     from crank_cli import render
     from crank_cli.operations.lifecycle import start_services
 
@@ -65,7 +69,10 @@ def restart(
     services: Annotated[Optional[list[str]], typer.Argument(help="Services to restart; default: all.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
 ) -> None:
-    """Restart the project's containers, or those of the services named."""
+    """Restart the project's containers, or those of the services named, dependencies first.
+
+    Unlike start, restart does not wait for depends_on conditions, as docker compose restart does not.
+    """
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services
 
