@@ -136,10 +136,14 @@ def global_options(ctx: CommandContext) -> GlobalOptions:
 
 
 def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project:
-    """Load and validate the project before any engine is touched."""
+    """Load and validate the project before any engine is touched, and show the loader's warnings."""
+    from crank_cli import render
     from crank_cli.compose import load_project as load
 
-    return load(global_options(ctx).load_options(services))
+    project = load(global_options(ctx).load_options(services))
+    for warning in project.warnings:
+        render.warn(warning)
+    return project
 
 
 def load_project_or_name(ctx: CommandContext) -> tuple[Project | None, str]:

@@ -153,9 +153,6 @@ def test_config_yaml_drops_json_only_values(tmp_path: Path, monkeypatch: pytest.
     assert from_yaml["services"]["web"]["blkio_config"] == {"weight_device": [{"path": "/dev/sda", "weight": 10}]}
 
 
-# NOTE: `load_project` in crank_cli/cli/context.py does not yet pass `Project.warnings` to
-# `render.warn`, so no verb prints them. Remove this mark once it does.
-@pytest.mark.xfail(strict=True, reason="the CLI does not print Project.warnings yet")
 def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     text = "services:\n  web:\n    image: busybox:${TAG}\n    command: sh -c 'echo $$i $i ${TAG}'\n"
     directory = write_project(tmp_path / "shop", {"compose.yaml": text})
