@@ -62,7 +62,7 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
     removable = [state for state in states if state.name not in keep]
     for level in reversed(_levels(project, removable)):
         check_cancelled()
-        _announce(events, level, "removing")
+        _announce(events, level, "stopping and removing")
         # One call per level: the engine stops and removes the containers of one call in parallel.
         backend.stop_and_remove(level, options.timeout)
         _announce(events, level, "removed")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from crank_cli.errors import CrankError, EngineError, UsageError
+from crank_cli.errors import EngineError, UsageError
 from crank_cli.operations import graph, labels, resources, specs, wait
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
@@ -168,25 +168,15 @@ class _Run:
                        for dependency, options in depends_on.items())
 
     def wait_for_dependencies(self, name: str) -> None:
-        for dependency, condition in (self.project.model["services"][name].get("depends_on") or {}).items():
-            if dependency not in self.project.model["services"]:
-                continue
-            try:
-                self.wait_for_dependency(name, dependency, condition or {})
-            except CrankError as error:
-                if (condition or {}).get("required", True):
-                    raise
-                self.events.emit(f"service {name}", f"optional dependency {dependency} not ready: {error.message}")
-
-    def wait_for_dependency(self, name: str, dependency: str, condition: dict[str, Any]) -> None:
-        kind = condition.get("condition") or wait.STARTED
-        containers = self.result.services.get(dependency)
-        if containers is None:
-            # The dependency was not part of this run (--no-deps): wait for what exists.
-            containers = [state.name for state in self.observed.get(dependency, [])]
-        targets = [wait.Target(container, dependency, kind, health_interval(self.project, dependency))
-                   for container in containers]
-        wait.wait_for(self.backend, targets, self.options.dependency_timeout, self.events)
+        containers = {}
+        for dependency in self.project.model["services"][name].get("depends_on") or {}:
+            found = self.result.services.get(dependency)
+            if found is None:
+                # The dependency was not part of this run (--no-deps): wait for what exists.
+                found = [state.name for state in self.observed.get(dependency, [])]
+            containers[dependency] = found
+        wait.wait_for_dependencies(self.project, self.backend, name, containers, self.options.dependency_timeout,
+                                   self.events)
 
 
 def undo_new_project(project: Project, backend: Backend, networks: Sequence[str], volumes: Sequence[str],

@@ -156,12 +156,16 @@ def _timeout_message(pending: Mapping[str, Target], states: Mapping[str, Contain
 
 
 def _waiting_status(condition: str) -> str:
-    return {COMPLETED: "waiting to complete", STARTED: "waiting to start"}.get(condition, "waiting for health")
+    # READY (up --wait) is health for a container with a healthcheck, else running: not known yet.
+    statuses = {COMPLETED: "waiting to complete", STARTED: "waiting to start", READY: "waiting until ready"}
+    return statuses.get(condition, "waiting for health")
 
 
 def _done_status(condition: str, state: ContainerState | None) -> str:
     if condition == COMPLETED:
         return "exited 0"
+    if condition == STARTED:
+        return "started"
     if state is not None and state.health == "healthy":
         return "healthy"
     return "running"
