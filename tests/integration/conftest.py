@@ -34,6 +34,16 @@ def required_engines() -> set[str]:
     return {name.strip() for name in os.environ.get("CRANK_REQUIRE_ENGINES", "").split(",") if name.strip()}
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Fail a skipped live test when CRANK_REQUIRE_ENGINES is set, as in CI: there every test must run."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and required_engines() and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped although CRANK_REQUIRE_ENGINES is set: {report.longrepr}"
+
+
 @dataclass
 class Engine:
     """A live engine under test, and a way to run its client directly."""
