@@ -41,6 +41,8 @@ class Project:
     model: dict[str, Any] = field(repr=False)
     all_profiles: tuple[str, ...] = ()
     """The profiles of every service, including those no active profile enables."""
+    disabled_services: tuple[str, ...] = ()
+    """The services that the compose files define but no active profile enables, by name."""
     warnings: tuple[str, ...] = ()
     """Warnings for stderr about problems that do not stop the load, such as an unset variable."""
 

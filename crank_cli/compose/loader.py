@@ -63,8 +63,11 @@ def _load(options: LoadOptions) -> Project:
     profiles = tuple(
         profile for service in (model.get("services") or {}).values() for profile in service.get("profiles") or []
     )
+    defined = tuple(model.get("services") or {})
     model = _finish_model(model, name, directory, variables, options, files[0])
-    return Project(name=name, working_dir=directory, files=files, model=model, all_profiles=profiles)
+    disabled = tuple(sorted(set(defined) - set(model.get("services") or {})))
+    return Project(name=name, working_dir=directory, files=files, model=model, all_profiles=profiles,
+                   disabled_services=disabled)
 
 
 def merge_files(paths: list[Path], variables: dict[str, str], directory: Path, chain: list[Path]) -> dict[str, Any]:

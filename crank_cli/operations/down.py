@@ -7,13 +7,12 @@ level before it moves on to the next.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crank_cli.errors import InvalidProjectError, UsageError
+from crank_cli.errors import UsageError
 from crank_cli.operations import graph, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
@@ -168,30 +167,8 @@ def _orphans(project: Project, states: Sequence[ContainerState]) -> list[str]:
     Containers of a service that no active profile enables are not orphans, so `down`
     removes them, as `docker compose down` (v2.40.3) does.
     """
-    candidates = [state for state in states if state.service not in project.model["services"]]
-    if not candidates:
-        return []
-    defined = _defined_services(project)
-    return [state.name for state in candidates if state.service not in defined]
-
-
-def _defined_services(project: Project) -> set[str]:
-    """Return the names of every service in the compose files, whatever the active profiles."""
-    if not project.all_profiles:
-        # No service has profiles, so every service is enabled and already in the model.
-        return set(project.model["services"])
-    from crank_cli.compose import LoadOptions, load_project
-
-    # NOTE: the project is loaded again with every profile active, because `Project` keeps
-    # only the enabled services. This load reads `.env` in the project folder but not the
-    # --env-file files. When a variable that only those files set makes it fail, `down`
-    # keeps the containers of disabled services as orphans.
-    every_profile = LoadOptions(working_dir=project.working_dir, environ=dict(os.environ), files=project.files,
-                              project_name=project.name, project_directory=project.working_dir, profiles=("*",))
-    try:
-        return set(load_project(every_profile).model["services"])
-    except InvalidProjectError:
-        return set(project.model["services"])
+    defined = set(project.model["services"]) | set(project.disabled_services)
+    return [state.name for state in states if state.service not in defined]
 
 
 def _remove_images(project: Project, backend: Backend, scope: str, events: Events) -> list[str]:

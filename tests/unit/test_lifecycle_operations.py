@@ -193,10 +193,12 @@ def test_down_keeps_orphan_and_names_networks(tmp_path: Path) -> None:
     assert "demo_default" in result.warnings[1]
 
 
-def test_down_orphans_fall_back_when_reload_fails(tmp_path: Path) -> None:
+def test_disabled_service_known_without_reload(tmp_path: Path) -> None:
     project = load(tmp_path, PROFILES)
+    # The project itself records the services no profile enables, so the files are not read again.
     (tmp_path / "compose.yaml").unlink()
 
-    orphans = down_module._orphans(project, [container("demo-tool-1", "tool")])
+    orphans = down_module._orphans(project, [container("demo-tool-1", "tool"), container("demo-old-1", "old")])
 
-    assert orphans == ["demo-tool-1"]
+    assert project.disabled_services == ("tool",)
+    assert orphans == ["demo-old-1"]
