@@ -55,6 +55,8 @@ class InvalidProjectError(CrankError):
 
     exit_code = ExitCode.INVALID_PROJECT
     kind = "invalid-project"
+    # Warnings of the load that failed, such as unset variables, to show before the error.
+    warnings: tuple[str, ...] = ()
 
 
 class ProjectNotFoundError(InvalidProjectError):

@@ -139,8 +139,15 @@ def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project
     """Load and validate the project before any engine is touched, and show the loader's warnings."""
     from crank_cli import render
     from crank_cli.compose import load_project as load
+    from crank_cli.errors import InvalidProjectError
 
-    project = load(global_options(ctx).load_options(services))
+    try:
+        project = load(global_options(ctx).load_options(services))
+    except InvalidProjectError as error:
+        # As docker compose does, the warnings come before the error that they may explain.
+        for warning in error.warnings:
+            render.warn(warning)
+        raise
     for warning in project.warnings:
         render.warn(warning)
     return project

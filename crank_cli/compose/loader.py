@@ -29,6 +29,7 @@ from crank_cli.compose.project_checks import (
 )
 from crank_cli.compose.service_environment import resolve_service_environment
 from crank_cli.compose.where import Where
+from crank_cli.errors import InvalidProjectError
 
 if TYPE_CHECKING:
     from crank_cli.compose import LoadOptions, Project
@@ -39,10 +40,14 @@ Documents = list[tuple[Path, list[dict[str, Any]]]]
 def load(options: LoadOptions) -> Project:
     """Load the project that `options` describe, with a warning for each unset variable.
 
-    Raise InvalidProjectError when the project is invalid.
+    Raise InvalidProjectError when the project is invalid, with the warnings found until then.
     """
     with collect_unset_variables() as unset_names:
-        project = _load(options)
+        try:
+            project = _load(options)
+        except InvalidProjectError as error:
+            error.warnings = tuple(_unset_variable_warning(name) for name in unset_names)
+            raise
     return replace(project, warnings=tuple(_unset_variable_warning(name) for name in unset_names))
 
 

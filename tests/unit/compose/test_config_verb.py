@@ -173,6 +173,24 @@ def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.M
     )
 
 
+def test_warnings_come_before_load_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "services:\n  web:\n    image: busybox\n    ports: ['${PORT}:80x']\n"
+    directory = write_project(tmp_path / "shop", {"compose.yaml": text})
+    monkeypatch.chdir(directory)
+    for key in list(os.environ):
+        monkeypatch.delenv(key)
+    for key, value in clean_environment().items():
+        monkeypatch.setenv(key, value)
+
+    code = run_cli(["config"])
+    lines = capsys.readouterr().err.splitlines()
+
+    assert code == ExitCode.INVALID_PROJECT
+    assert lines[0].startswith('crank: warning: the "PORT" variable is not set')
+    assert lines[1].startswith("crank: error: compose.yaml: services.web.ports[0]: invalid port")
+    assert len(lines) == 2
+
+
 def test_config_quiet_prints_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     directory = write_project(tmp_path / "shop", PROJECT)
     code, output = run_crank_config(directory, ["--profile", "backend", "config", "-q"], monkeypatch, capsys)
