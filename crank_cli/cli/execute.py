@@ -29,7 +29,7 @@ def execute(
     from crank_cli.operations.run import parse_env
     from crank_cli.operations.up import require_services
 
-    project = load_project(ctx)
+    project = load_project(ctx, (service,))
     require_services(project, [service])
     engine = resolve_engine(ctx, project=project.name)
     states = engine.backend.list_containers(labels.service_filter(project.name, service))

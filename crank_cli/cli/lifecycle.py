@@ -31,7 +31,7 @@ def stop(
 
     names = tuple(targets or ())
     try:
-        project = load_project(ctx)
+        project = load_project(ctx, names)
     except ProjectNotFoundError:
         if not names:
             raise
@@ -56,7 +56,7 @@ def start(
     from crank_cli import render
     from crank_cli.operations.lifecycle import start_services
 
-    project = load_project(ctx)
+    project = load_project(ctx, tuple(services or ()))
     engine = resolve_engine(ctx, project=project.name)
     with progress(ctx) as events:
         started = start_services(project, engine.backend, tuple(services or ()), events)
@@ -76,7 +76,7 @@ def restart(
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services
 
-    project = load_project(ctx)
+    project = load_project(ctx, tuple(services or ()))
     engine = resolve_engine(ctx, project=project.name)
     with progress(ctx) as events:
         restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events)

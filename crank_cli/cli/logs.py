@@ -26,8 +26,9 @@ def logs(
     from crank_cli.operations.follow import follow_logs
     from crank_cli.operations.up import by_service, require_services
 
-    project = load_project(ctx)
     names = tuple(services or ())
+    # A service named on the command line is enabled even when its profile is not, as with up.
+    project = load_project(ctx, names)
     require_services(project, names)
     engine = resolve_engine(ctx, project=project.name)
     grouped = by_service(engine.backend.list_containers(labels.project_filter(project.name)))

@@ -22,7 +22,7 @@ def pull(
     from crank_cli.operations import specs
     from crank_cli.operations.up import require_services
 
-    project = load_project(ctx)
+    project = load_project(ctx, tuple(services or ()))
     names = list(services or project.model["services"])
     require_services(project, names)
     engine = resolve_engine(ctx)

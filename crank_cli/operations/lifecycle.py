@@ -25,6 +25,10 @@ def start_services(project: Project, backend: Backend, services: Sequence[str], 
 
     Returns the names of the containers started.
     """
+    if services:
+        # The services named start after their dependencies, which start too if they are stopped.
+        require_services(project, services)
+        services = sorted(graph.with_dependencies(project.model["services"], services))
     grouped = _read_project(project, backend, services)
     containers = {service: [state.name for state in states] for service, states in grouped.items()}
     started: list[str] = []

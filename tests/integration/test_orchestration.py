@@ -124,6 +124,20 @@ def test_start_waits_for_conditions(engine: Engine, project: Crank) -> None:
     assert inspect(engine, f"{name}-migrate-once-1", "{{.State.ExitCode}}") == "0"
 
 
+def test_start_of_one_service_starts_its_dependencies(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(RESTARTABLE_CHAIN)
+    name = project.project
+    assert project("up", "--wait", "--wait-timeout", "90").returncode == 0
+    assert project("stop").returncode == 0
+
+    result = project("start", "web")
+
+    assert result.returncode == 0, result.stderr
+    assert inspect(engine, f"{name}-db-1", "{{.State.Status}}") == "running"
+    assert inspect(engine, f"{name}-api-1", "{{.State.Status}}") == "running"
+    assert inspect(engine, f"{name}-web-1", "{{.State.Status}}") == "running"
+
+
 def test_failing_healthcheck_fails_wait(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(
         f"""
