@@ -47,7 +47,11 @@ def interrupted_as_cancelled() -> Iterator[None]:
 
 @contextmanager
 def cancel_on_interrupt() -> Iterator[None]:
-    """Turn the first Ctrl-C into a cancellation request; a second one interrupts at once."""
+    """Turn the first Ctrl-C or SIGTERM into a cancellation request; a second one interrupts at once.
+
+    SIGTERM counts as Ctrl-C because a service manager or a CI job's timeout sends it, and
+    either should leave the project in a state that the next command can complete.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -57,12 +61,13 @@ def cancel_on_interrupt() -> Iterator[None]:
             raise KeyboardInterrupt
         _cancelled.set()
 
-    previous = signal.signal(signal.SIGINT, request_cancel)
+    previous = {number: signal.signal(number, request_cancel) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
         # A Ctrl-C during the last engine command still stops crank, before it goes on to
         # anything after this block, such as following the logs.
         check_cancelled()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         _cancelled.clear()

@@ -250,6 +250,44 @@ services:
     assert state.strip() == "exited"
 
 
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_up_interrupted_while_waiting_stops_project(engine: Engine, project: Crank, stop_signal: signal.Signals) -> None:
+    # db turns healthy only after 30 s, so the signal comes while up waits for it.
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    healthcheck:
+      test: ["CMD-SHELL", "test $$(cut -d. -f1 /proc/uptime) -gt 100000"]
+      interval: 1s
+      start_period: 30s
+  web:
+    image: {TEST_IMAGE}
+    command: ["sleep", "600"]
+    depends_on:
+      db:
+        condition: service_healthy
+"""
+    )
+    process = project.start("up")
+    try:
+        deadline = time.monotonic() + 60
+        while engine.objects(project.project)["containers"] == [] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(1)
+        process.send_signal(stop_signal)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130
+    state = engine.client("inspect", "--format", "{{.State.Status}}", f"{project.project}-db-1").stdout
+    assert state.strip() == "exited"
+
+
 def test_status_without_compose_file_lists_projects(engine: Engine, project: Crank, tmp_path: Path) -> None:
     write_two_service_project(project.folder, free_port())
     assert project("up", "-d").returncode == 0

@@ -20,7 +20,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         no_start: bool, remove_orphans: bool, scale: list[str] | None, timeout: int | None, parallel: int | None,
         dry_run: bool, strict: bool) -> None:
     from crank_cli import render
-    from crank_cli.operations.cancel import cancel_on_interrupt
+    from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
     from crank_cli.operations.resources import ImagePolicy
     from crank_cli.operations.up import UpOptions, require_services
@@ -43,16 +43,23 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     )
     project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
     require_services(project, [*names, *options.scale])
-    # The lock comes first, so the state read for the check is still the state `up` acts on.
-    with cancel_on_interrupt(), _lock(project.name, options.dry_run):
-        engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
-        with progress(ctx, dry_run=options.dry_run) as events:
-            result = run_up(project, engine.backend, replace(options, observed=observed), events)
+    foreground = not (detach or wait or no_start or options.dry_run)
+    try:
+        # The lock comes first, so the state read for the check is still the state `up` acts on.
+        with cancel_on_interrupt(), _lock(project.name, options.dry_run):
+            engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
+            with progress(ctx, dry_run=options.dry_run) as events:
+                result = run_up(project, engine.backend, replace(options, observed=observed), events)
+    except (CancelledError, KeyboardInterrupt):
+        if foreground:
+            # In the foreground, Ctrl-C stops the services, also before the logs are followed.
+            _stop_project(engine.backend, project.name, timeout)
+        raise
     for warning in result.warnings:
         render.warn(warning)
     if not result.changed:
         render.info(f"project {project.name} is up to date on {engine.info.name}")
-    if detach or wait or no_start or options.dry_run:
+    if not foreground:
         return
     _follow(engine.backend, result.containers, timeout)
 
@@ -124,6 +131,17 @@ def _follow(backend, containers: list[str], timeout: int | None) -> None:  # typ
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Stop the project's running containers after an interrupted foreground `up`."""
+    from crank_cli import render
+    from crank_cli.operations import labels
+
+    running = [state.name for state in backend.list_containers(labels.project_filter(project)) if state.running]
+    if running:
+        render.info("stopping the project (interrupted)")
+        backend.stop_containers(running, timeout)
 
 
 def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
