@@ -151,6 +151,17 @@ def _usage_message(error: click.ClickException) -> str:
     return message
 
 
+def _progress_value(argv: list[str]) -> str:
+    """Return the --progress value on the command line, or auto."""
+    value = "auto"
+    for word, following in zip(argv, [*argv[1:], ""]):
+        if word == "--progress":
+            value = following
+        elif word.startswith("--progress="):
+            value = word.partition("=")[2]
+    return value
+
+
 def _wants_json(argv: list[str]) -> bool:
     """Tell whether the command line requests JSON output, so a usage error comes as JSON too."""
     pairs = zip(argv, [*argv[1:], ""])
@@ -182,6 +193,8 @@ def run_typer(argv: list[str]) -> int:
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.ClickException as error:
+        # The root command may not have run, so --progress is read here for this one line.
+        render.set_talk(_progress_value(argv))
         render.print_error(UsageError(_usage_message(error)), as_json=_wants_json(argv))
         return ExitCode.USAGE
     except click.Abort:

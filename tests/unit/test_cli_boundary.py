@@ -47,7 +47,8 @@ def test_interrupt_exits_130_with_message(argv: list[str], status_raises: list[B
 
 @pytest.mark.parametrize("argv", [QUICK, TYPER_ONLY], ids=["quick", "typer"])
 def test_interrupt_is_json_under_progress_json(argv: list[str], status_raises: list[BaseException],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+                                               capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crank_cli.render._talk", "text")
     status_raises.append(KeyboardInterrupt())
     assert run_cli(["--progress", "json", *argv]) == 130
     record = json.loads(capsys.readouterr().err)
@@ -108,3 +109,14 @@ def test_build_of_unknown_service_is_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"no such service: nosuch \(the project has web\)"):
         build_services(project, PodmanEngine(runner=runner), ["nosuch"], NoEvents())
     assert runner.calls == []
+
+
+@pytest.mark.parametrize("argv", [["--progress", "json", "nosuchverb"], ["--progress=json"], ["--progress", "json", "up", "--nosuch"]],
+                         ids=["verb", "no verb", "option"])
+def test_usage_error_is_json_under_progress_json(argv: list[str], capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mode is module state in render; the patch puts it back after the test.
+    monkeypatch.setattr("crank_cli.render._talk", "text")
+    assert run_cli(argv) == 2
+    record = json.loads(capsys.readouterr().err)
+    assert record["error"] == "usage"
