@@ -21,9 +21,19 @@ def render_model(model: dict[str, Any]) -> dict[str, Any]:
     # checked but left out here too.
     for key in sorted(model):
         if key.startswith("x-"):
-            result[key] = model[key]
+            # The reference holds an extension as Go maps, so it prints their keys sorted too.
+            result[key] = _sorted_maps(model[key])
     # The reference prints the top level as a map, so its keys come in sorted order.
     return dict(sorted(result.items()))
+
+
+def _sorted_maps(value: Any) -> Any:
+    """Return `value` with the keys of every mapping in it sorted, at any depth."""
+    if isinstance(value, dict):
+        return {key: _sorted_maps(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_maps(item) for item in value]
+    return value
 
 
 def _render_resource(structure: Any, resource: Any) -> Any:

@@ -207,3 +207,12 @@ def test_set_or_defaulted_variables_not_warned(tmp_path: Path) -> None:
 
     assert project.services["web"]["image"] == "xab${UNSET}"
     assert project.warnings == ()
+
+
+def test_extension_keys_sorted_as_reference(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("x-meta:\n  zeta: 1\n  alpha: {y: 2, b: 3}\nservices:\n  web:\n    image: busybox\n")
+
+    model = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo")).model
+
+    assert list(model["x-meta"]) == ["alpha", "zeta"]
+    assert list(model["x-meta"]["alpha"]) == ["b", "y"]
