@@ -8,17 +8,15 @@ from collections.abc import Callable, Sequence
 
 from crank_cli.runtime.backend import Backend
 
-_DONE = None
-
-
 def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[str, str], None], *,
-                follow: bool = True, tail: int | None = None, timestamps: bool = False) -> None:
+                follow: bool = True, tail: int | None = None, timestamps: bool = False,
+                ended: Callable[[str], None] | None = None) -> None:
     """Pass each log line to `write(container, line)` until every container's log ends.
 
-    A log ends when its container stops. KeyboardInterrupt reaches the caller, after the
-    log processes are ended.
+    A log ends when its container stops, and `ended(container)` is called then. KeyboardInterrupt
+    reaches the caller, after the log processes are ended.
     """
-    lines: queue.Queue[tuple[str, str] | None] = queue.Queue()
+    lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
     processes = [backend.follow_logs(name, follow=follow, tail=tail, timestamps=timestamps) for name in containers]
     readers = [
         threading.Thread(target=_read, args=(name, process.stdout, lines), daemon=True)
@@ -29,11 +27,13 @@ def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[st
     try:
         open_logs = len(readers)
         while open_logs:
-            item = lines.get()
-            if item is _DONE:
-                open_logs -= 1
-            else:
-                write(*item)
+            name, line = lines.get()
+            if line is not None:
+                write(name, line)
+                continue
+            open_logs -= 1
+            if ended is not None:
+                ended(name)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -46,4 +46,4 @@ def _read(name: str, stream, lines: queue.Queue) -> None:  # type: ignore[no-unt
             lines.put((name, line.rstrip("\n")))
     finally:
         # Even a reader that fails says it is done, so the loop that waits for every reader ends.
-        lines.put(_DONE)
+        lines.put((name, None))

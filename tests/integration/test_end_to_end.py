@@ -288,6 +288,18 @@ services:
     assert state.strip() == "exited"
 
 
+def test_up_attached_says_how_container_ended(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  job:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"echo hi; exit 3\"]\n"
+    )
+
+    result = project("up", timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert f"{project.project}-job-1 | hi" in result.stdout
+    assert f"{project.project}-job-1 exited with code 3" in result.stderr
+
+
 def test_status_without_compose_file_lists_projects(engine: Engine, project: Crank, tmp_path: Path) -> None:
     write_two_service_project(project.folder, free_port())
     assert project("up", "-d").returncode == 0

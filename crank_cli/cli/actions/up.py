@@ -124,13 +124,22 @@ def _follow(backend, containers: list[str], timeout: int | None) -> None:  # typ
 
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
-        follow_logs(backend, containers, render.LogPrinter(containers).write)
+        follow_logs(backend, containers, render.LogPrinter(containers).write, ended=lambda name: _say_exit(backend, name))
     except KeyboardInterrupt:
         render.info(f"stopping the project ({received[0] if received else 'Ctrl-C'})")
         backend.stop_containers(containers, timeout)
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _say_exit(backend, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Say how a followed container ended, as docker compose does, once its log ends."""
+    from crank_cli import render
+
+    for state in backend.inspect_containers([name]):
+        if not state.running:
+            render.info(f"{name} exited with code {state.exit_code}")
 
 
 def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: ignore[no-untyped-def]
