@@ -153,14 +153,18 @@ def test_config_yaml_drops_json_only_values(tmp_path: Path, monkeypatch: pytest.
     assert from_yaml["services"]["web"]["blkio_config"] == {"weight_device": [{"path": "/dev/sda", "weight": 10}]}
 
 
-def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    text = "services:\n  web:\n    image: busybox:${TAG}\n    command: sh -c 'echo $$i $i ${TAG}'\n"
-    directory = write_project(tmp_path / "shop", {"compose.yaml": text})
-    monkeypatch.chdir(directory)
+def enter_project(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write a one-file project, change into its folder, and keep only the reference's clean environment."""
+    monkeypatch.chdir(write_project(tmp_path / "shop", {"compose.yaml": text}))
     for key in list(os.environ):
         monkeypatch.delenv(key)
     for key, value in clean_environment().items():
         monkeypatch.setenv(key, value)
+
+
+def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "services:\n  web:\n    image: busybox:${TAG}\n    command: sh -c 'echo $$i $i ${TAG}'\n"
+    enter_project(tmp_path, text, monkeypatch)
 
     code = run_cli(["config"])
     captured = capsys.readouterr()
@@ -175,12 +179,7 @@ def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.M
 
 def test_warnings_come_before_load_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     text = "services:\n  web:\n    image: busybox\n    ports: ['${PORT}:80x']\n"
-    directory = write_project(tmp_path / "shop", {"compose.yaml": text})
-    monkeypatch.chdir(directory)
-    for key in list(os.environ):
-        monkeypatch.delenv(key)
-    for key, value in clean_environment().items():
-        monkeypatch.setenv(key, value)
+    enter_project(tmp_path, text, monkeypatch)
 
     code = run_cli(["config"])
     lines = capsys.readouterr().err.splitlines()
