@@ -25,7 +25,7 @@ class ExitCode(enum.IntEnum):
 
 
 class Exit(Exception):
-    """Stop crank with `exit_code`, after it has already said what there is to say."""
+    """A request to stop crank with `exit_code`, after its messages have been printed."""
 
     def __init__(self, exit_code: int = 0) -> None:
         super().__init__(exit_code)

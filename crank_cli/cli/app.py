@@ -180,7 +180,7 @@ def run_typer(argv: list[str]) -> int:
 
     register_verbs(argv)
     if os.environ.get("_CRANK_COMPLETE"):
-        # Typer's own entry point answers the shell's completion requests.
+        # Typer's own entry point handles the shell's completion requests.
         return app(args=argv, prog_name="crank", standalone_mode=False) or ExitCode.OK
     command = typer.main.get_command(app)
     try:

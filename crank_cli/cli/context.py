@@ -28,7 +28,7 @@ Loaded = TypeVar("Loaded")
 
 
 class CommandContext(Protocol):
-    """What the verbs need of their context: click's, or the quick path's stand-in for it."""
+    """The part of a command context that the verbs use: click's context, or the quick path's stand-in."""
 
     obj: Any
 

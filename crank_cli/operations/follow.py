@@ -45,5 +45,5 @@ def _read(name: str, stream, lines: queue.Queue) -> None:  # type: ignore[no-unt
         for line in stream:
             lines.put((name, line.rstrip("\n")))
     finally:
-        # Even a reader that fails says it is done, so the loop that waits for every reader ends.
+        # A reader that fails also reports its end, so the loop that waits for every reader ends.
         lines.put((name, None))

@@ -160,8 +160,8 @@ class LocalDockerEngine(DockerEngine):
         """Remove a network, and explain the daemon's "active endpoints" when no container is attached.
 
         Docker 20.10 can keep counting an endpoint of a container it has removed. A short wait
-        covers a count that is only late. A stale one stays until the daemon restarts, which
-        the error then says.
+        covers a count that is only late. A stale one stays until the daemon restarts, and the
+        error then explains that.
         """
         action = ("network", "rm", name)
         for attempt in range(STALE_ENDPOINT_ATTEMPTS):

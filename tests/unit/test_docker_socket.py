@@ -169,12 +169,17 @@ def test_socket_without_permission_says_so(monkeypatch: pytest.MonkeyPatch) -> N
         DockerSocket("/var/run/docker.sock").get("/version")
 
 
-def test_stale_network_endpoint_explained(daemon_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def busy_network_daemon(path: Path, containers: dict[str, object]) -> FakeDaemon:
+    """Start a daemon that refuses to remove demo_default for active endpoints, with these containers attached."""
     busy = "error while removing network: network demo_default id 0123 has active endpoints"
-    daemon = FakeDaemon(daemon_path, {
+    return FakeDaemon(path, {
         "DELETE /networks/demo_default": (403, {"message": busy}),
-        "GET /networks/demo_default": (200, {"Name": "demo_default", "Containers": {}}),
+        "GET /networks/demo_default": (200, {"Name": "demo_default", "Containers": containers}),
     })
+
+
+def test_stale_network_endpoint_explained(daemon_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    daemon = busy_network_daemon(daemon_path, {})
     monkeypatch.setattr("crank_cli.runtime.docker_local.STALE_ENDPOINT_WAIT_SECONDS", 0)
     engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=FakeRunner({}))
     try:
@@ -187,11 +192,7 @@ def test_stale_network_endpoint_explained(daemon_path: Path, monkeypatch: pytest
 
 
 def test_network_with_container_fails_at_once(daemon_path: Path) -> None:
-    busy = "error while removing network: network demo_default id 0123 has active endpoints"
-    daemon = FakeDaemon(daemon_path, {
-        "DELETE /networks/demo_default": (403, {"message": busy}),
-        "GET /networks/demo_default": (200, {"Name": "demo_default", "Containers": {"c1": {"Name": "demo-web-1"}}}),
-    })
+    daemon = busy_network_daemon(daemon_path, {"c1": {"Name": "demo-web-1"}})
     engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=FakeRunner({}))
     try:
         with pytest.raises(EngineError) as raised:

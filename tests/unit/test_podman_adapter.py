@@ -63,10 +63,10 @@ def test_failed_build_quotes_last_output_lines() -> None:
             lines(f"step {number}")
         return 1
 
-    shown: list[str] = []
+    forwarded: list[str] = []
     engine = PodmanEngine(runner=FakeRunner(), attached_runner=attached)
-    engine.output_lines = shown.append
+    engine.output_lines = forwarded.append
     with pytest.raises(EngineError) as raised:
         engine.build_image(BuildSpec(context=Path("/src"), tag="demo-web"))
-    assert shown == [f"step {number}" for number in range(1, 9)]
+    assert forwarded == [f"step {number}" for number in range(1, 9)]
     assert raised.value.message.endswith("failed: step 4; step 5; step 6; step 7; step 8")
