@@ -7,22 +7,19 @@ secret passed to a container never reaches a log.
 
 from __future__ import annotations
 
-import logging
 import shlex
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import NamedTuple, Protocol, TextIO
 
+from crank_cli import verbose
 from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
 
-log = logging.getLogger("crank.process")
 
 _SECRET_FLAGS = ("-e", "--env", "--build-arg")
 
 
-@dataclass(frozen=True)
-class Completed:
+class Completed(NamedTuple):
     """The result of an engine command that exited with code 0."""
 
     argv: tuple[str, ...]
@@ -79,7 +76,7 @@ def run(
     env: Mapping[str, str] | None = None,
 ) -> Completed:
     """Run an engine command, capture its output and raise `EngineError` if it fails."""
-    log.debug("run: %s", redact(argv))
+    verbose.debug("process", "run: %s", redact(argv))
     try:
         result = subprocess.run(
             list(argv),
@@ -111,7 +108,7 @@ def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
     With `lines`, the command's output and errors, merged, go to that function line by line
     instead, without the line end.
     """
-    log.debug("run attached: %s", redact(argv))
+    verbose.debug("process", "run attached: %s", redact(argv))
     if lines is None:
         try:
             return subprocess.call(list(argv), stdout=stdout)
@@ -125,7 +122,7 @@ def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
 
 def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:
     """Start an engine command whose merged output the caller reads line by line."""
-    log.debug("stream: %s", redact(argv))
+    verbose.debug("process", "stream: %s", redact(argv))
     try:
         return subprocess.Popen(
             list(argv),

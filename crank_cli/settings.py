@@ -8,7 +8,7 @@ every value, so `crank doctor` and error messages can name where a value was set
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crank_cli.errors import UsageError
 
@@ -19,16 +19,14 @@ RUNTIME_NAMES = ("auto", "containerd", "docker", "podman")
 FALLBACK_VALUES = {"enabled": True, "disabled": False}
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One setting's value and where it was read from."""
 
     value: str
     source: str
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The settings that choose the container engine."""
 
     runtime: Setting

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -36,7 +35,7 @@ def build(
         with progress(ctx, dry_run=dry_run) as events:
             built = build_services(project, engine.backend, names, events, no_cache=no_cache, pull=pull)
     else:
-        plan = replace(_single_build(names, dockerfile, tag, build_arg or []), no_cache=no_cache, pull=pull)
+        plan = _single_build(names, dockerfile, tag, build_arg or [])._replace(no_cache=no_cache, pull=pull)
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
         with progress(ctx, dry_run=dry_run) as events:
             build_image(engine.backend, plan, events)

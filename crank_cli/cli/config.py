@@ -70,7 +70,7 @@ def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool) ->
     engine = resolve_engine(ctx)
     found = preflight.findings(project, engine.backend, engine.info, model["services"])
     if as_json:
-        findings = [finding.__dict__ for finding in found]
+        findings = [finding._asdict() for finding in found]
         render.print_json({"schema": render.JSON_SCHEMA_VERSION, "engine": engine.info.name,
                            "version": engine.info.version, "findings": findings})
         return

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass, field, replace
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from crank_cli.compose import LoadOptions, Project
@@ -42,10 +41,11 @@ class OutputFormat(str, enum.Enum):
     json = "json"
 
 
-@dataclass(frozen=True)
-class GlobalOptions:
-    """Options that apply to every verb, as given on the command line."""
+class GlobalOptions(NamedTuple):
+    """Options that apply to every verb, as given on the command line, with the environment and folder they apply in."""
 
+    environ: dict[str, str]
+    working_dir: Path
     files: tuple[Path, ...] = ()
     project_name: str | None = None
     project_directory: Path | None = None
@@ -55,8 +55,6 @@ class GlobalOptions:
     verbose: int = 0
     dry_run: bool = False
     progress: str = "auto"
-    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    working_dir: Path = field(default_factory=Path.cwd)
 
     def load_options(self, services: tuple[str, ...] = ()) -> LoadOptions:
         from crank_cli.compose import LoadOptions
@@ -81,11 +79,14 @@ def begin(*, file: list[Path] | None, project_name: str | None, project_director
     The parameters are those of the `crank` command itself, by name.
     """
     from crank_cli import render
+    from crank_cli.verbose import set_level
 
-    _configure_logging(verbose)
+    set_level(verbose)
     mode = _progress_mode(progress)
     render.set_talk(mode)
     return GlobalOptions(
+        environ=dict(os.environ),
+        working_dir=Path.cwd(),
         files=tuple(file or ()),
         project_name=project_name,
         project_directory=project_directory,
@@ -107,22 +108,6 @@ def _progress_mode(value: str) -> str:
     return value
 
 
-def _configure_logging(verbose: int) -> None:
-    import logging
-    import sys
-
-    level = logging.DEBUG
-    if verbose == 0:
-        level = logging.WARNING
-    elif verbose == 1:
-        level = logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("crank: %(message)s"))
-    logger = logging.getLogger("crank")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-
-
 def run_action(verb: str, arguments: dict[str, Any]) -> None:
     """Run the action module of a verb that the quick path also runs, with the Typer command's arguments."""
     import importlib
@@ -132,7 +117,7 @@ def run_action(verb: str, arguments: dict[str, Any]) -> None:
 
 def global_options(ctx: CommandContext) -> GlobalOptions:
     options = ctx.find_root().obj
-    return options if isinstance(options, GlobalOptions) else GlobalOptions()
+    return options if isinstance(options, GlobalOptions) else GlobalOptions(environ=dict(os.environ), working_dir=Path.cwd())
 
 
 def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project:
@@ -188,7 +173,7 @@ def load_settings(ctx: CommandContext) -> Settings:
     # The files are read without crank's own keys from the environment, so an empty value
     # there does not hide the value in .env.
     file_environ = {key: value for key, value in options.environ.items() if key not in SETTING_KEYS}
-    file_options = replace(options.load_options(), environ=file_environ)
+    file_options = options.load_options()._replace(environ=file_environ)
     try:
         file_values = project_variables(file_options)
     except ProjectNotFoundError:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from crank_cli.cli import quick_table
 
@@ -23,18 +22,17 @@ from crank_cli.cli import quick_table
 _TYPER_ONLY = object()
 
 
-@dataclass
 class QuickContext:
     """A stand-in for click's context: the actions read only the root's `obj`, the global options."""
 
-    obj: Any = None
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
 
     def find_root(self) -> QuickContext:
         return self
 
 
-@dataclass(frozen=True)
-class QuickCommand:
+class QuickCommand(NamedTuple):
     """A command line read by the quick path: the global options, the verb and its arguments."""
 
     root: dict[str, Any]

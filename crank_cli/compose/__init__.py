@@ -7,13 +7,11 @@ project is loaded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class LoadOptions:
+class LoadOptions(NamedTuple):
     """The command-line options and environment that choose which project to load, and how."""
 
     working_dir: Path
@@ -26,8 +24,7 @@ class LoadOptions:
     services: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """A loaded compose project.
 
     `model` is the canonical model as `docker compose config --format json` prints it, with
@@ -38,7 +35,7 @@ class Project:
     name: str
     working_dir: Path
     files: tuple[Path, ...]
-    model: dict[str, Any] = field(repr=False)
+    model: dict[str, Any]
     all_profiles: tuple[str, ...] = ()
     """The profiles of every service, including those no active profile enables."""
     disabled_services: tuple[str, ...] = ()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,12 @@ from crank_cli.compose.where import Where
 from crank_cli.compose.problems import quote
 
 
-@dataclass
 class _Resolver:
-    variables: dict[str, str]
-    file_cache: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    """Reads the services of other compose files that `extends` names, each file once."""
+
+    def __init__(self, variables: dict[str, str]) -> None:
+        self.variables = variables
+        self.file_cache: dict[Path, dict[str, Any]] = {}
 
     def services_of(self, path: Path, where: Where) -> dict[str, Any]:
         """Return the services of another compose file, paths resolved against its folder."""

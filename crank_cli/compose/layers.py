@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from crank_cli.compose.environment import read_compose_text
 from crank_cli.compose.interpolation import interpolate_tree
@@ -16,14 +15,13 @@ from crank_cli.compose.where import Where, describe
 from crank_cli.compose.yaml_reader import load_documents
 
 
-@dataclass
-class Layer:
+class Layer(NamedTuple):
     """One YAML document of a compose file, ready to merge over the layers before it."""
 
     path: Path
     content: dict[str, Any]
-    resets: list[KeyPath] = field(default_factory=list)
-    overrides: list[KeyPath] = field(default_factory=list)
+    resets: list[KeyPath]
+    overrides: list[KeyPath]
 
     @property
     def tagged_paths(self) -> list[KeyPath]:

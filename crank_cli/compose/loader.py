@@ -9,7 +9,6 @@ no service uses.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,7 @@ def load(options: LoadOptions) -> Project:
         except InvalidProjectError as error:
             error.warnings = tuple(_unset_variable_warning(name) for name in unset_names)
             raise
-    return replace(project, warnings=tuple(_unset_variable_warning(name) for name in unset_names))
+    return project._replace(warnings=tuple(_unset_variable_warning(name) for name in unset_names))
 
 
 def _unset_variable_warning(name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from crank_cli.errors import UsageError
@@ -41,7 +40,7 @@ def build_services(project: Project, backend: Backend, services: Sequence[str], 
 def _with_flags(plan: BuildSpec | None, no_cache: bool, pull: bool) -> BuildSpec | None:
     if plan is None:
         return None
-    return replace(plan, no_cache=plan.no_cache or no_cache, pull=plan.pull or pull)
+    return plan._replace(no_cache=plan.no_cache or no_cache, pull=plan.pull or pull)
 
 
 def build_image(backend: Backend, plan: BuildSpec, events: Events) -> None:

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from crank_cli.runtime.inspect import version_numbers
 
@@ -34,8 +33,7 @@ COMPATIBLE_LABEL = "org.crank.runtime.compatible"
 _ENGINE_ALIASES = {"nerdctl": "containerd"}
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One key of a project that crank emulates or cannot honour, or that a migration changes."""
 
     level: str  # EMULATED, UNSUPPORTED or MIGRATION
@@ -50,8 +48,7 @@ class Finding:
         return f"{self.level}: {self.key}: {self.message}"
 
 
-@dataclass(frozen=True)
-class EngineFacts:
+class EngineFacts(NamedTuple):
     """Facts about the chosen engine that the rules depend on."""
 
     name: str  # docker, podman or containerd
@@ -138,8 +135,7 @@ _PULL_POLICIES = frozenset({"always", "never", "missing", "if_not_present", "bui
 _STATE_FOLDER = "crank's state folder ($XDG_STATE_HOME/crank, by default ~/.local/state/crank)"
 
 
-@dataclass(frozen=True)
-class _Service:
+class _Service(NamedTuple):
     """One service under check, with the model and engine its rules need."""
 
     name: str

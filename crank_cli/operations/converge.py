@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, InvalidProjectError
 from crank_cli.operations import labels, specs
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
-@dataclass(frozen=True)
-class ConvergeOptions:
+class ConvergeOptions(NamedTuple):
     recreate: str = "auto"  # auto, force (--force-recreate) or never (--no-recreate)
     start: bool = True  # False for --no-start: create only
     restart_for_dependency: bool = False  # a `restart: true` dependency was replaced

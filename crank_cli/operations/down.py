@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import UsageError
 from crank_cli.operations import graph, labels
@@ -23,8 +22,7 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
-@dataclass(frozen=True)
-class DownOptions:
+class DownOptions(NamedTuple):
     remove_volumes: bool = False
     timeout: int | None = None
     remove_images: str | None = None  # None, "all" or "local"
@@ -32,15 +30,15 @@ class DownOptions:
     force: bool = False
 
 
-@dataclass
 class DownResult:
     """The names of what `down` removed, and what it left and why."""
 
-    containers: list[str] = field(default_factory=list)
-    networks: list[str] = field(default_factory=list)
-    volumes: list[str] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, containers: list[str] | None = None) -> None:
+        self.containers: list[str] = containers or []
+        self.networks: list[str] = []
+        self.volumes: list[str] = []
+        self.images: list[str] = []
+        self.warnings: list[str] = []
 
 
 def down(project: Project | None, name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult:

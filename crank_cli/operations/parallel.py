@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from crank_cli.operations.cancel import check_cancelled
@@ -43,6 +42,8 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
 
     if len(item_list) <= 1 or limit == 1:
         return [checked(item) for item in item_list]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(limit, len(item_list))) as pool:
         futures = [pool.submit(checked, item) for item in item_list]
     errors = [future.exception() for future in futures if future.exception() is not None]

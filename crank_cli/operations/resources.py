@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels, specs
@@ -19,16 +18,14 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
-@dataclass(frozen=True)
-class ImagePolicy:
+class ImagePolicy(NamedTuple):
     """When to build and pull: `build` is auto, always or never; `pull` is policy, always, missing or never."""
 
     build: str = "auto"
     pull: str = "policy"
 
 
-@dataclass(frozen=True)
-class Observed:
+class Observed(NamedTuple):
     """The engine's state of a project before `up` changes anything, read in one parallel round."""
 
     containers: list[ContainerState]

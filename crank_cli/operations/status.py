@@ -7,7 +7,7 @@ theirs, so projects other tools started show up too, marked with the tool's name
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crank_cli.operations import labels
 from crank_cli.operations.parallel import run_all
@@ -19,8 +19,7 @@ FIELDS = ("project", "service", "container", "runtime", "host", "state", "health
 CRANK = "crank"
 
 
-@dataclass(frozen=True)
-class StatusRow:
+class StatusRow(NamedTuple):
     project: str
     service: str
     container: str
@@ -39,8 +38,7 @@ class StatusRow:
         return row
 
 
-@dataclass(frozen=True)
-class ProjectRow:
+class ProjectRow(NamedTuple):
     """One project on one engine, for `crank ls`."""
 
     name: str
@@ -52,7 +50,7 @@ class ProjectRow:
     config_files: str
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 def status(engines: Sequence[tuple[Backend, EngineInfo]], project: str | None) -> list[StatusRow]:

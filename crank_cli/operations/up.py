@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, UsageError
 from crank_cli.operations import graph, labels, resources, specs, wait
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
-@dataclass(frozen=True)
-class UpOptions:
+class UpOptions(NamedTuple):
     services: tuple[str, ...] = ()
     parallel: int = 8
     no_deps: bool = False
@@ -35,7 +33,7 @@ class UpOptions:
     start: bool = True
     remove_orphans: bool = False
     images: resources.ImagePolicy = resources.ImagePolicy()
-    scale: dict[str, int] = field(default_factory=dict)
+    scale: dict[str, int] = {}  # never changed, so one shared empty default is safe
     timeout: int | None = None
     wait: bool = False
     wait_timeout: float | None = None
@@ -46,14 +44,14 @@ class UpOptions:
     observed: resources.Observed | None = None
 
 
-@dataclass
 class UpResult:
     """The action `up` took on each container, by container name."""
 
-    actions: dict[str, str] = field(default_factory=dict)
-    services: dict[str, list[str]] = field(default_factory=dict)
-    orphans: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, services: dict[str, list[str]] | None = None) -> None:
+        self.actions: dict[str, str] = {}
+        self.services: dict[str, list[str]] = services or {}
+        self.orphans: list[str] = []
+        self.warnings: list[str] = []
 
     @property
     def changed(self) -> bool:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import CrankError, NotReadyError
 from crank_cli.operations.cancel import check_cancelled
@@ -32,8 +31,7 @@ POLL_SECONDS = 0.25
 DEFAULT_HEALTH_INTERVAL = 30.0
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A container to wait for, the condition it must meet and its healthcheck interval."""
 
     container: str

@@ -8,11 +8,13 @@ engine rejects it.
 from __future__ import annotations
 
 import abc
-import subprocess
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, ImageFacts
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class Backend(abc.ABC):

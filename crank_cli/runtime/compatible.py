@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crank_cli import process
 from crank_cli.errors import EngineError
@@ -22,6 +21,9 @@ from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, normalize_image_id, parse_json
 from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest, ImageFacts
+
+if TYPE_CHECKING:
+    import subprocess
 
 PROBE_TIMEOUT_SECONDS = 5.0
 # How many of the last lines of a failed build or pull its error quotes, when crank reads them.

@@ -8,25 +8,20 @@ use the client commands this class inherits.
 
 from __future__ import annotations
 
-import logging
-import shutil
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from http import HTTPStatus
 from typing import Any
 
-from crank_cli import process
+from crank_cli import process, verbose
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import docker_requests
 from crank_cli.runtime.compatible import PROBE_TIMEOUT_SECONDS
 from crank_cli.runtime.docker import DockerEngine
-from crank_cli.runtime.docker_socket import ApiError, DockerSocket, label_filter, quoted
+from crank_cli.runtime.docker_socket import NOT_FOUND, ApiError, DockerSocket, label_filter, quoted
 from crank_cli.runtime.inspect import container_state, docker_listed_state, normalize_image_id, version_numbers
 from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageFacts
-
-log = logging.getLogger("crank.process")
 
 
 class LocalDockerEngine(DockerEngine):
@@ -47,7 +42,7 @@ class LocalDockerEngine(DockerEngine):
 
     def probe(self) -> EngineInfo:
         # The client is still needed for builds, pulls and logs, so it must be installed too.
-        if shutil.which(self.binary_path) is None:
+        if not _on_path(self.binary_path):
             return EngineInfo(self.name, usable=False, reason=f"{self.binary_path} not found on PATH")
         try:
             self.engine_version = (self._get(("version",), "/version", timeout=PROBE_TIMEOUT_SECONDS) or {}).get("Version")
@@ -198,11 +193,11 @@ class LocalDockerEngine(DockerEngine):
         does not exist gives None.
         """
         # The payload is not logged: it contains the container's environment, which may contain secrets.
-        log.debug("%s: %s %s %s", method.lower(), self.api.address, path, dict(query or {}))
+        verbose.debug("process", "%s: %s %s %s", method.lower(), self.api.address, path, dict(query or {}))
         try:
             return self.api.send(method, path, query, payload, timeout=timeout)
         except ApiError as error:
-            if missing_ok and error.status == HTTPStatus.NOT_FOUND:
+            if missing_ok and error.status == NOT_FOUND:
                 return None
             raise EngineError(["docker", *action], 1, error.message or str(error)) from None
         except (OSError, ValueError) as error:
@@ -222,6 +217,8 @@ STALE_ENDPOINT_WAIT_SECONDS = 0.3
 
 def _run_each(task: Callable[[str], object], names: Sequence[str]) -> None:
     """Run `task` for every name, several at a time; raise one error naming every failure."""
+    from concurrent.futures import ThreadPoolExecutor
+
     if len(names) <= 1:
         for name in names:
             task(name)
@@ -238,6 +235,19 @@ def _run_each(task: Callable[[str], object], names: Sequence[str]) -> None:
         list(pool.map(attempt, names))
     if errors:
         raise EngineError(errors[0].argv, 1, "; ".join(error.stderr for error in errors))
+
+
+def _on_path(program: str) -> bool:
+    """Return whether `program` is an executable file, as a path or in a PATH folder.
+
+    This is `shutil.which` without its import, which brings in the bz2 and lzma modules.
+    """
+    if os.sep in program:
+        candidates = [program]
+    else:
+        folders = os.environ.get("PATH", os.defpath).split(os.pathsep)
+        candidates = [os.path.join(folder or os.curdir, program) for folder in folders]
+    return any(os.path.isfile(path) and os.access(path, os.X_OK) for path in candidates)
 
 
 def _timeout_query(timeout: int | None) -> dict[str, str]:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
+NOT_FOUND = 404
 _RECEIVE_BYTES = 1 << 16
 
 

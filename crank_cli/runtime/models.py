@@ -1,13 +1,19 @@
-"""Typed values that pass between operations and engine adapters."""
+"""Typed values that pass between operations and engine adapters.
+
+The records are named tuples: immutable, and defined in a fraction of the time a frozen
+dataclass takes at import, which every command pays. No code changes a record's dict after
+construction, so an empty `{}` default shared between records is safe.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-@dataclass(frozen=True)
-class EngineInfo:
+class EngineInfo(NamedTuple):
     """The outcome of probing one engine: usable or not, and why."""
 
     name: str
@@ -17,16 +23,14 @@ class EngineInfo:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class ImageFacts:
+class ImageFacts(NamedTuple):
     """The facts crank reads about an image the engine has: its ID (no `sha256:`) and its labels."""
 
     id: str
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = {}
 
 
-@dataclass(frozen=True)
-class PortMapping:
+class PortMapping(NamedTuple):
     """A published port: `host_ip:published->target/protocol`."""
 
     target: int
@@ -46,8 +50,7 @@ class PortMapping:
         return container_side
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):
     """A volume, bind or tmpfs mount of a container."""
 
     type: str
@@ -67,8 +70,7 @@ class Mount:
         return ",".join(parts)
 
 
-@dataclass(frozen=True)
-class HealthCheck:
+class HealthCheck(NamedTuple):
     """A container healthcheck; durations are in seconds."""
 
     test: tuple[str, ...]
@@ -80,8 +82,7 @@ class HealthCheck:
     disable: bool = False
 
 
-@dataclass(frozen=True)
-class NetworkAttachment:
+class NetworkAttachment(NamedTuple):
     """A network a container joins, with the names it is reachable by there."""
 
     name: str
@@ -89,16 +90,14 @@ class NetworkAttachment:
     ipv4_address: str | None = None
 
 
-@dataclass(frozen=True)
-class GpuRequest:
+class GpuRequest(NamedTuple):
     """GPUs a container requests: a count (None for all) or specific device IDs."""
 
     count: int | None = None
     device_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Resource limits of a container; memory sizes in bytes."""
 
     memory: int | None = None
@@ -108,16 +107,15 @@ class Limits:
     shm_size: int | None = None
 
 
-@dataclass(frozen=True)
-class ContainerSpec:
+class ContainerSpec(NamedTuple):
     """Everything needed to create one container."""
 
     name: str
     image: str
     command: tuple[str, ...] | None = None
     entrypoint: tuple[str, ...] | None = None
-    environment: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = {}
+    labels: dict[str, str] = {}
     ports: tuple[PortMapping, ...] = ()
     mounts: tuple[Mount, ...] = ()
     networks: tuple[NetworkAttachment, ...] = ()
@@ -141,7 +139,7 @@ class ContainerSpec:
     dns: tuple[str, ...] = ()
     dns_search: tuple[str, ...] = ()
     ulimits: tuple[str, ...] = ()
-    sysctls: dict[str, str] = field(default_factory=dict)
+    sysctls: dict[str, str] = {}
     security_opt: tuple[str, ...] = ()
     devices: tuple[str, ...] = ()
     limits: Limits = Limits()
@@ -150,28 +148,26 @@ class ContainerSpec:
     interactive: bool = False
     tty: bool = False
     log_driver: str | None = None
-    log_options: dict[str, str] = field(default_factory=dict)
+    log_options: dict[str, str] = {}
     domainname: str | None = None
     pid: str | None = None
     ipc: str | None = None
 
 
-@dataclass(frozen=True)
-class BuildSpec:
+class BuildSpec(NamedTuple):
     """An image build: a context folder, a Dockerfile and the tag to give the result."""
 
     context: Path
     tag: str
     dockerfile: str | None = None
-    args: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = {}
+    labels: dict[str, str] = {}
     target: str | None = None
     no_cache: bool = False
     pull: bool = False
 
 
-@dataclass(frozen=True)
-class ContainerState:
+class ContainerState(NamedTuple):
     """The state of one container, as its engine reports it."""
 
     id: str

@@ -8,10 +8,9 @@ error lists every engine tried and why it was rejected.
 
 from __future__ import annotations
 
-import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crank_cli import process
 from crank_cli.errors import NoUsableEngineError
@@ -23,11 +22,8 @@ from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.models import EngineInfo
 from crank_cli.settings import Settings
 
-log = logging.getLogger("crank.runtime")
 
-
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """The chosen engine, what its probe found, and how it was chosen."""
 
     backend: DockerCompatibleEngine
@@ -62,6 +58,8 @@ def dry_run_backend(resolution: Resolution, write: Callable[[str], None]) -> Doc
 def probe_all(names: Iterable[str] = ENGINES, runner: Runner = process.run) -> list[EngineInfo]:
     """Probe several engines at once and return their findings in the order given."""
     backends = [make_backend(name, runner) for name in names]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=len(backends) or 1) as pool:
         return list(pool.map(lambda backend: backend.probe(), backends))
 
@@ -70,7 +68,7 @@ def resolve(
     settings: Settings,
     *,
     runner: Runner = process.run,
-    warn: Callable[[str], None] = log.warning,
+    warn: Callable[[str], None] | None = None,
     probed: Mapping[str, tuple[DockerCompatibleEngine, EngineInfo]] | None = None,
 ) -> Resolution:
     """Choose the engine that the settings ask for, or raise `NoUsableEngineError`.
@@ -90,7 +88,7 @@ def resolve(
         raise NoUsableEngineError(_no_engine_message(rejected, settings))
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
-        warn(_fallback_warning(rejected[0], chosen, settings))
+        (warn or _print_warning)(_fallback_warning(rejected[0], chosen, settings))
     return Resolution(known[chosen.name][0], chosen, _reason(preferred, chosen.name, settings, rejected))
 
 
@@ -137,6 +135,10 @@ def _reason(preferred: str, chosen: str, settings: Settings, rejected: list[Engi
     if chosen == preferred:
         return f"chosen by {settings.runtime.source}"
     return f"fallback: {preferred} is not usable"
+
+
+def _print_warning(message: str) -> None:
+    print(f"crank: warning: {message}", file=sys.stderr)
 
 
 def _fallback_warning(first: EngineInfo, chosen: EngineInfo, settings: Settings) -> str:

@@ -15,7 +15,6 @@ instead (`operations.migrate.hostcopy`); the queries below tell where that folde
 
 from __future__ import annotations
 
-import logging
 import queue
 import subprocess
 import tarfile
@@ -25,13 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TypeVar
 
+from crank_cli import verbose
 from crank_cli.errors import EngineError, EngineNotFoundError
 from crank_cli.process import redact
 from crank_cli.runtime.argv import label_flags
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import parse_json
 
-log = logging.getLogger("crank.transfer")
 
 VOLUME_MOUNT = "/crank-volume"
 GNU_TAR = "gnu"
@@ -145,7 +144,7 @@ def volume_root_inode(engine: DockerCompatibleEngine, helper: Helper, volume: st
     try:
         output = engine.runner(argv, timeout=PROBE_TIMEOUT_SECONDS).stdout.strip()
     except EngineError as error:
-        log.info("cannot read the root inode of volume %s on %s: %s", volume, engine.name, error.message)
+        verbose.info("transfer", "cannot read the root inode of volume %s on %s: %s", volume, engine.name, error.message)
         return None
     return int(output) if output.isdigit() else None
 
@@ -156,7 +155,7 @@ def probe_tar(engine: DockerCompatibleEngine, image: str) -> str | None:
     try:
         output = engine.run(*argv, timeout=PROBE_TIMEOUT_SECONDS)
     except EngineError as error:
-        log.info("image %s has no usable tar: %s", image, error.message)
+        verbose.info("transfer", "image %s has no usable tar: %s", image, error.message)
         return None
     first_line = output.strip().splitlines()[0] if output.strip() else ""
     if "GNU tar" in first_line:
@@ -345,7 +344,7 @@ class _Pump:
 
 def _start(argv: Sequence[str], *, stdin: int | IO[bytes] | None = subprocess.DEVNULL,
            capture_stdout: bool = False) -> subprocess.Popen[bytes]:
-    log.debug("stream: %s", redact(argv))
+    verbose.debug("transfer", "stream: %s", redact(argv))
     stdout: int | IO[bytes] = tempfile.TemporaryFile() if capture_stdout else subprocess.PIPE
     stderr = tempfile.TemporaryFile()
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,7 +50,7 @@ class MemoryEngine:
     def start_containers(self, names: Sequence[str]) -> None:
         self.calls.append(("start", list(names)))
         for name in names:
-            self.states[name] = replace(self.states[name], state="running")
+            self.states[name] = self.states[name]._replace(state="running")
 
     def stop_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
         self.calls.append(("stop", list(names)))

@@ -27,7 +27,7 @@ def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
             "runtime": {"value": settings.runtime.value, "source": settings.runtime.source},
             "fallback": {"value": settings.fallback.value, "source": settings.fallback.source},
             "chosen": chosen,
-            "engines": [info.__dict__ for info in engines],
+            "engines": [info._asdict() for info in engines],
         })
     else:
         rows = [[info.name, "yes" if info.usable else "no", info.version or "-", info.host or "-",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from crank_cli.cli.context import (
     CommandContext,
     global_options,
@@ -49,7 +47,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         with cancel_on_interrupt(), _lock(project.name, options.dry_run):
             engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
             with progress(ctx, dry_run=options.dry_run) as events:
-                result = run_up(project, engine.backend, replace(options, observed=observed), events)
+                result = run_up(project, engine.backend, options._replace(observed=observed), events)
     except (CancelledError, KeyboardInterrupt):
         if foreground:
             # In the foreground, Ctrl-C stops the services, also before the logs are followed.

@@ -23,7 +23,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crank_cli.errors import CrankError, EngineError
@@ -214,7 +214,7 @@ def moved_project(project: Project, services: tuple[str, ...]) -> Project:
     """
     model = dict(project.model)
     model["services"] = {name: service for name, service in project.model["services"].items() if name in services}
-    return replace(project, model=model)
+    return project._replace(model=model)
 
 
 def finish_source(record: MigrationRecord, engines: Engines, events: Events, *, keep_source: bool,

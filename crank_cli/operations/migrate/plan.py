@@ -87,7 +87,8 @@ class Plan:
         return [container.name for container in self.moved_containers if container.running]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # `asdict` leaves named tuples as tuples, which JSON would write as lists.
+        return {**asdict(self), "findings": [finding._asdict() for finding in self.findings]}
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> Plan:
