@@ -31,13 +31,13 @@ def set_level(verbose: int) -> None:
 
 
 def info(topic: str, message: str, *args: Any) -> None:
-    """Show a message under `-v`; `topic` names the logger below `crank`, such as `process`."""
+    """Show a message under `-v`. `topic` names the logger below `crank`, such as `process`."""
     if _level >= _INFO:
         _log(topic, _INFO, message, args)
 
 
 def debug(topic: str, message: str, *args: Any) -> None:
-    """Show a message under `-vv`; `topic` names the logger below `crank`, such as `process`."""
+    """Show a message under `-vv`. `topic` names the logger below `crank`, such as `process`."""
     if _level >= _DEBUG:
         _log(topic, _DEBUG, message, args)
 

@@ -197,16 +197,14 @@ def load_and_resolve(ctx: CommandContext, load: Callable[[], tuple[Loaded, str]]
     probed while the project loads: with Podman that hides one client start-up. Under
     `auto` the project's name comes first, because the engine may be the one the project is on.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from crank_cli.threads import call_all
 
     settings = load_settings(ctx)
     if settings.runtime.value == "auto":
         loaded, name = load()
         return loaded, resolve_engine(ctx, dry_run=dry_run, project=name, settings=settings)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        engine = pool.submit(resolve_engine, ctx, dry_run=dry_run, settings=settings)
-        loaded, _ = load()
-        return loaded, engine.result()
+    (loaded, _), engine = call_all([load, lambda: resolve_engine(ctx, dry_run=dry_run, settings=settings)])
+    return loaded, engine
 
 
 def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str | None = None,

@@ -8,7 +8,6 @@ level before it moves on to the next.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import UsageError
@@ -17,6 +16,7 @@ from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState
+from crank_cli.threads import call_all
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -80,11 +80,12 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
 def _read_project(name: str, backend: Backend, *, with_volumes: bool) -> tuple[list[ContainerState], list[str], list[str]]:
     """Read the project's containers, networks and (if asked) volumes in one parallel round."""
     found = labels.project_filter(name)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        states = pool.submit(backend.list_containers, found)
-        networks = pool.submit(backend.list_networks, found)
-        volumes = pool.submit(backend.list_volumes, found) if with_volumes else None
-        return states.result(), networks.result(), volumes.result() if volumes is not None else []
+    states, networks, volumes = call_all([
+        lambda: backend.list_containers(found),
+        lambda: backend.list_networks(found),
+        lambda: backend.list_volumes(found) if with_volumes else [],
+    ])
+    return states, networks, volumes
 
 
 def stop_in_order(project: Project | None, backend: Backend, states: Sequence[ContainerState],

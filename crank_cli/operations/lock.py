@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,8 +27,9 @@ class ProjectLockedError(CrankError):
 
 
 def lock_folder() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) if runtime else Path(tempfile.gettempdir())
+    # TMPDIR, then /tmp, is where tempfile.gettempdir() looks first on POSIX systems, without
+    # the imports of shutil and random that the tempfile module brings.
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp")
     folder = base / f"crank-locks-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder

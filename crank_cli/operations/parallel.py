@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from crank_cli import threads
 from crank_cli.operations.cancel import check_cancelled
 
 Item = TypeVar("Item")
@@ -32,21 +33,12 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     """Run `task` on every item, at most `limit` at a time, and return results in order.
 
     Every task runs to its end even when another fails. The first failure is raised after
-    that, so no engine command is left running behind crank's back.
+    that, so no engine command is left running behind crank's back. A task that has not
+    started when Ctrl-C is pressed does not start.
     """
-    item_list = list(items)
 
     def checked(item: Item) -> Result:
         check_cancelled()
         return task(item)
 
-    if len(item_list) <= 1 or limit == 1:
-        return [checked(item) for item in item_list]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(limit, len(item_list))) as pool:
-        futures = [pool.submit(checked, item) for item in item_list]
-    errors = [future.exception() for future in futures if future.exception() is not None]
-    if errors:
-        raise errors[0]  # type: ignore[misc]
-    return [future.result() for future in futures]
+    return threads.run_all(checked, items, limit)

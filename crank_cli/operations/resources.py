@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crank_cli.errors import InvalidProjectError
@@ -13,6 +13,7 @@ from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState, ImageFacts
+from crank_cli.threads import call_all
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -48,17 +49,19 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
     chosen = list(services)
     found = labels.project_filter(project.name)
     references = sorted({specs.image_name(project, name) for name in chosen})
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        containers = pool.submit(backend.list_containers, found)
-        networks = pool.submit(backend.list_networks, found)
-        volumes = pool.submit(backend.list_volumes, found) if _volumes_to_create(project, chosen) else None
-        images = [pool.submit(backend.image_facts, reference) for reference in references]
-        return Observed(
-            containers=containers.result(),
-            networks=set(networks.result()),
-            volumes=set(volumes.result()) if volumes is not None else set(),
-            image_facts=dict(zip(references, (image.result() for image in images), strict=True)),
-        )
+    with_volumes = _volumes_to_create(project, chosen)
+    containers, networks, volumes, *images = call_all([
+        lambda: backend.list_containers(found),
+        lambda: backend.list_networks(found),
+        lambda: backend.list_volumes(found) if with_volumes else [],
+        *(partial(backend.image_facts, reference) for reference in references),
+    ])
+    return Observed(
+        containers=containers,
+        networks=set(networks),
+        volumes=set(volumes),
+        image_facts=dict(zip(references, images, strict=True)),
+    )
 
 
 def ensure_networks(project: Project, backend: Backend, services: Iterable[str], events: Events,

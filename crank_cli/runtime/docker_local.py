@@ -22,6 +22,7 @@ from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_socket import NOT_FOUND, ApiError, DockerSocket, label_filter, quoted
 from crank_cli.runtime.inspect import container_state, docker_listed_state, normalize_image_id, version_numbers
 from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageFacts
+from crank_cli.threads import run_all
 
 
 class LocalDockerEngine(DockerEngine):
@@ -217,8 +218,6 @@ STALE_ENDPOINT_WAIT_SECONDS = 0.3
 
 def _run_each(task: Callable[[str], object], names: Sequence[str]) -> None:
     """Run `task` for every name, several at a time; raise one error naming every failure."""
-    from concurrent.futures import ThreadPoolExecutor
-
     if len(names) <= 1:
         for name in names:
             task(name)
@@ -231,8 +230,7 @@ def _run_each(task: Callable[[str], object], names: Sequence[str]) -> None:
         except EngineError as error:
             errors.append(error)
 
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(names))) as pool:
-        list(pool.map(attempt, names))
+    run_all(attempt, names, PARALLEL_REQUESTS)
     if errors:
         raise EngineError(errors[0].argv, 1, "; ".join(error.stderr for error in errors))
 

@@ -21,6 +21,7 @@ from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.models import EngineInfo
 from crank_cli.settings import Settings
+from crank_cli.threads import run_all
 
 
 class Resolution(NamedTuple):
@@ -58,10 +59,7 @@ def dry_run_backend(resolution: Resolution, write: Callable[[str], None]) -> Doc
 def probe_all(names: Iterable[str] = ENGINES, runner: Runner = process.run) -> list[EngineInfo]:
     """Probe several engines at once and return their findings in the order given."""
     backends = [make_backend(name, runner) for name in names]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(backends) or 1) as pool:
-        return list(pool.map(lambda backend: backend.probe(), backends))
+    return run_all(lambda backend: backend.probe(), backends, limit=len(backends))
 
 
 def resolve(
