@@ -12,7 +12,7 @@ from crank_cli.compose.problems import invalid_file
 from crank_cli.compose.project_checks import check_top_level
 from crank_cli.compose.schema import SERVICE, TOP_LEVEL_RESOURCES, legacy_external
 from crank_cli.compose.where import Where, describe
-from crank_cli.compose.yaml_reader import load_documents
+from crank_cli.compose.parse_cache import load_documents
 
 
 class Layer(NamedTuple):

@@ -8,6 +8,16 @@ import pytest
 from compose_reference import Compare, Outcome, run_crank, run_reference, write_project
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give each test a fresh HOME.
+
+    Some tests start crank with only PATH and HOME in its environment, and without this its
+    compose parse cache would write records below the user's ~/.cache.
+    """
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
 @pytest.fixture
 def compare(tmp_path: Path) -> Compare:
     """Write a project, load it with the reference and with crank, and return both outcomes."""
