@@ -3,18 +3,22 @@
 Every engine command goes through `run` or `stream` as an argument list, never through a
 shell. Commands are logged at DEBUG level with the values of `-e KEY=VALUE` hidden, so a
 secret passed to a container never reaches a log.
+
+`subprocess` is imported by the functions that start a process: with a local Docker daemon,
+crank sends requests to its socket and most commands start no process at all.
 """
 
 from __future__ import annotations
 
 import shlex
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple, Protocol, TextIO
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
 
 from crank_cli import verbose
 from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
 
+if TYPE_CHECKING:
+    import subprocess
 
 _SECRET_FLAGS = ("-e", "--env", "--build-arg")
 
@@ -76,6 +80,8 @@ def run(
     env: Mapping[str, str] | None = None,
 ) -> Completed:
     """Run an engine command, capture its output and raise `EngineError` if it fails."""
+    import subprocess
+
     verbose.debug("process", "run: %s", redact(argv))
     try:
         result = subprocess.run(
@@ -108,6 +114,8 @@ def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
     With `lines`, the command's output and errors, merged, go to that function line by line
     instead, without the line end.
     """
+    import subprocess
+
     verbose.debug("process", "run attached: %s", redact(argv))
     if lines is None:
         try:
@@ -122,6 +130,8 @@ def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
 
 def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:
     """Start an engine command whose merged output the caller reads line by line."""
+    import subprocess
+
     verbose.debug("process", "stream: %s", redact(argv))
     try:
         return subprocess.Popen(

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crank_cli.errors import CrankError
-from crank_cli.render.progress import progress
+from crank_cli.render.progress import json_time, progress
 
 if TYPE_CHECKING:
     from crank_cli.operations.events import Events
@@ -97,7 +96,7 @@ def engine_output() -> Callable[[str], None] | None:
 
 def _talk_line(level: str, text: str, message: str, **extra: str) -> None:
     if _talk == "json":
-        record = {"schema": JSON_SCHEMA_VERSION, "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        record = {"schema": JSON_SCHEMA_VERSION, "time": json_time(),
                   "level": level, **extra, "message": message}
         text = json.dumps(record)
     sys.stderr.write(f"{text}\n")

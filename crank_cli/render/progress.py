@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -53,6 +52,13 @@ def _marked(events: Events, dry_run: bool) -> Events:
     return DryRunProgress(events) if dry_run else events
 
 
+def json_time() -> str:
+    """Return the current time as JSON lines carry it: UTC, ISO 8601, in milliseconds."""
+    from datetime import datetime, timezone  # imported when used: plain output needs no datetime
+
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
 class DryRunProgress:
     """Passes events on with each status marked as part of a dry run."""
 
@@ -83,7 +89,7 @@ class PlainProgress:
 
     def emit(self, subject: str, status: str) -> None:
         with self.lock:
-            self.stream.write(f"{datetime.now().strftime('%H:%M:%S')} {subject}: {status}\n")
+            self.stream.write(f"{time.strftime('%H:%M:%S')} {subject}: {status}\n")
             self.stream.flush()
 
 
@@ -97,7 +103,7 @@ class JsonProgress:
     def emit(self, subject: str, status: str) -> None:
         record = {
             "schema": SCHEMA_VERSION,
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "time": json_time(),
             "subject": subject,
             "status": status,
         }
