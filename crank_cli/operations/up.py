@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 class UpOptions(NamedTuple):
     services: tuple[str, ...] = ()
-    parallel: int = 8
+    parallel: int | None = None  # None: the engine's default
     no_deps: bool = False
     recreate: str = "auto"
     start: bool = True
@@ -85,9 +85,10 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
         resources.ensure_bind_paths(project, selected, events)
 
     run = _Run(project, backend, options, events, observed, image_ids, result)
+    limit = options.parallel or backend.parallel_actions
     try:
         for level in graph.start_levels(services, selected):
-            for name, actions in zip(level, run_all(run.service, level, options.parallel), strict=True):
+            for name, actions in zip(level, run_all(run.service, level, limit), strict=True):
                 result.actions.update(actions)
                 result.services[name] = [container for container, action in actions.items() if action != "removed"]
     except EngineError:
