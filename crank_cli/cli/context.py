@@ -42,7 +42,7 @@ class OutputFormat(str, enum.Enum):
 
 
 class GlobalOptions(NamedTuple):
-    """Options that apply to every verb, as given on the command line, with the environment and folder they apply in."""
+    """The options of every verb from the command line, and the environment and folder the command runs in."""
 
     environ: dict[str, str]
     working_dir: Path

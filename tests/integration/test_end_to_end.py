@@ -250,6 +250,38 @@ services:
     assert state.strip() == "exited"
 
 
+def test_second_interrupt_kills_project(engine: Engine, project: Crank) -> None:
+    # The service ignores SIGTERM and has a minute of grace, so only a kill ends it sooner.
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  stubborn:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done"]
+    stop_grace_period: 60s
+"""
+    )
+    process = project.start("up")
+    try:
+        first_line = process.stdout.readline()  # type: ignore[union-attr]
+        assert first_line.rstrip() == f"{project.project}-stubborn-1 | ready"
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        time.sleep(2)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=50)
+        elapsed = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130
+    assert elapsed < 30
+    assert "killing the project" in process.stderr.read()  # type: ignore[union-attr]
+    state = engine.client("inspect", "--format", "{{.State.Status}}", f"{project.project}-stubborn-1").stdout
+    assert state.strip() == "exited"
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_up_interrupted_while_waiting_stops_project(engine: Engine, project: Crank, stop_signal: signal.Signals) -> None:
     # db turns healthy only after 30 s, so the signal comes while up waits for it.

@@ -124,8 +124,7 @@ def _follow(backend, containers: list[str], timeout: int | None) -> None:  # typ
     try:
         follow_logs(backend, containers, render.LogPrinter(containers).write, ended=lambda name: _say_exit(backend, name))
     except KeyboardInterrupt:
-        render.info(f"stopping the project ({received[0] if received else 'Ctrl-C'})")
-        backend.stop_containers(containers, timeout)
+        _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -142,13 +141,29 @@ def _say_exit(backend, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: ignore[no-untyped-def]
     """Stop the project's running containers after an interrupted foreground `up`."""
-    from crank_cli import render
     from crank_cli.operations import labels
 
     running = [state.name for state in backend.list_containers(labels.project_filter(project)) if state.running]
     if running:
-        render.info("stopping the project (interrupted)")
-        backend.stop_containers(running, timeout)
+        _stop(backend, running, timeout, "interrupted")
+
+
+def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """Stop the containers, or kill them if Ctrl-C (or SIGTERM while logs were followed) comes again.
+
+    As with docker compose, a second interrupt does not wait for the stop timeout of a
+    container that ignores its stop signal.
+    """
+    from crank_cli import render
+
+    render.info(f"stopping the project ({reason}); press Ctrl-C again to kill it")
+    try:
+        backend.stop_containers(containers, timeout)
+    except KeyboardInterrupt:
+        render.info("killing the project (interrupted again)")
+        # A stop with no grace time sends SIGKILL at once, which also ends the first stop.
+        backend.stop_containers(containers, 0)
+        raise
 
 
 def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
