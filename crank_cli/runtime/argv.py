@@ -61,7 +61,9 @@ def container_flags(spec: ContainerSpec, *, list_entrypoint: bool = False) -> li
 
     With `list_entrypoint`, the whole entrypoint goes to `--entrypoint` as a JSON array, which
     Podman's client parses. Docker's client takes the value as one word, so without it only
-    the first word goes there and `command_words` puts the rest before the command.
+    the first word goes there and `command_words` puts the rest before the command. The
+    process is the same, but `Config.Entrypoint` then contains only the first word, so
+    `DockerEngine` creates a container through the API when `entrypoint_fits_flag` is false.
     """
     args = option("--name", spec.name)
     args += _environment_flags(spec.environment)
@@ -84,6 +86,16 @@ def container_flags(spec: ContainerSpec, *, list_entrypoint: bool = False) -> li
     if spec.entrypoint is not None:
         args += ["--entrypoint", _entrypoint_value(spec.entrypoint, list_entrypoint)]
     return args
+
+
+def entrypoint_fits_flag(entrypoint: tuple[str, ...] | None) -> bool:
+    """Tell whether Docker's `--entrypoint` gives a container exactly this entrypoint.
+
+    Docker's client sends the flag's value as a one-word list. It sends an empty value as
+    `[""]`, which Docker 20.10 stores as no entrypoint (null) where docker compose's `[]`
+    stays `[]`. The process is the same either way.
+    """
+    return entrypoint is None or len(entrypoint) == 1
 
 
 def _entrypoint_value(entrypoint: tuple[str, ...], list_entrypoint: bool) -> str:

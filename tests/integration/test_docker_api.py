@@ -27,9 +27,10 @@ from tests.integration.conftest import TEST_IMAGE, Crank, Engine, live_engine
 
 # Fields the daemon fills per container (its own name, paths, IDs), not from the spec.
 PER_CONTAINER = {"Hostname", "HostnamePath", "HostsPath", "ResolvConfPath", "LogPath", "Name", "Id", "Created"}
-# The client's `--entrypoint` takes one word, so it starts `Cmd` with the rest of a list
-# entrypoint, where the API keeps the whole list. The process both run is compared instead.
-ENTRYPOINT_SPLIT = {"Entrypoint", "Cmd"}
+# A list entrypoint whose words contain spaces, and the line its script prints.
+LIST_ENTRYPOINT = ("sh", "-c", 'echo "$0|$1"; exec sleep 600', "zero with space")
+LIST_COMMAND = ("one with space",)
+LIST_OUTPUT = "zero with space|one with space"
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,18 @@ def docker() -> Engine:
 
 @pytest.fixture
 def names(docker: Engine) -> Iterator[dict[str, str]]:
+    yield from _object_names(docker, "crank-apitest")
+
+
+@pytest.fixture
+def entrypoint_names(docker: Engine) -> Iterator[dict[str, str]]:
+    yield from _object_names(docker, "entrytest")
+
+
+def _object_names(docker: Engine, prefix: str) -> Iterator[dict[str, str]]:
+    """Yield fresh names for two containers, two networks and a volume, and remove those objects after."""
     suffix = secrets.token_hex(3)
-    chosen = {kind: f"crank-apitest-{kind}-{suffix}" for kind in ("client", "socket", "front", "back", "data")}
+    chosen = {kind: f"{prefix}-{kind}-{suffix}" for kind in ("client", "socket", "front", "back", "data")}
     yield chosen
     docker.client("rm", "-f", chosen["client"], chosen["socket"], check=False)
     docker.client("network", "rm", chosen["front"], chosen["back"], check=False)
@@ -52,8 +63,9 @@ def rich_spec(name: str, names: dict[str, str], folder: Path, *, init: bool = Tr
     return ContainerSpec(
         name=name,
         image=TEST_IMAGE,
-        entrypoint=("sh", "-c"),
-        command=("sleep 600",),
+        # One word, which `--entrypoint` states exactly, so the client's flags are compared.
+        entrypoint=("sh",),
+        command=("-c", "sleep 600"),
         environment={"GREETING": "hello world", "EMPTY": ""},
         labels={"io.crank.project": "apitest", "note": "a=b"},
         ports=(PortMapping(target=80, published="0", host_ip="127.0.0.1"), PortMapping(target=53, protocol="udp")),
@@ -93,7 +105,7 @@ def rich_spec(name: str, names: dict[str, str], folder: Path, *, init: bool = Tr
 
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
     """Return the parts of an inspect record that come from the spec."""
-    config = {key: value for key, value in record["Config"].items() if key not in PER_CONTAINER | ENTRYPOINT_SPLIT}
+    config = {key: value for key, value in record["Config"].items() if key not in PER_CONTAINER}
     config["Process"] = [record["Path"], *record["Args"]]
     # The client does not keep the order of the environment, so it is compared sorted.
     config["Env"] = sorted(config["Env"])
@@ -125,8 +137,92 @@ def test_socket_create_matches_client(docker: Engine, names: dict[str, str], tmp
     assert made_over_socket["Aliases"] == made_by_client["Aliases"]
     # docker compose sends `init: false` as an explicit false, not as an unset field.
     assert made_by_client["HostConfig"]["Init"] is init
-    # As docker compose does, the API keeps a list entrypoint whole.
-    assert (records[1]["Config"]["Entrypoint"], records[1]["Config"]["Cmd"]) == (["sh", "-c"], ["sleep 600"])
+
+
+@pytest.mark.parametrize("start", [True, False])
+def test_client_keeps_list_entrypoint_whole(docker: Engine, entrypoint_names: dict[str, str], tmp_path: Path,
+                                            start: bool) -> None:
+    # docker compose sends a list entrypoint to the API whole, and so must the client path.
+    names = entrypoint_names
+    api = docker_socket.from_environment()
+    assert api is not None, "the live Docker daemon is expected on a local socket"
+    through_socket = LocalDockerEngine(api)
+    through_client = DockerEngine()
+    labels = {"io.crank.project": "entrytest"}
+    through_socket.create_network(names["front"], labels, {"attachable": True})
+    through_client.create_network(names["back"], labels, {"internal": True})
+    through_socket.create_volume(names["data"], labels)
+
+    for engine, name in ((through_client, names["client"]), (through_socket, names["socket"])):
+        spec = rich_spec(name, names, tmp_path)._replace(entrypoint=LIST_ENTRYPOINT, command=LIST_COMMAND)
+        if start:
+            engine.run_container(spec)
+        else:
+            engine.create_container(spec)
+
+    records = json.loads(docker.client("container", "inspect", names["client"], names["socket"]).stdout)
+    made_by_client, made_over_socket = (comparable(record) for record in records)
+    assert made_by_client["Config"]["Entrypoint"] == list(LIST_ENTRYPOINT)
+    assert made_by_client["Config"]["Cmd"] == list(LIST_COMMAND)
+    assert made_by_client["Config"]["Process"] == [*LIST_ENTRYPOINT, *LIST_COMMAND]
+    assert made_over_socket["Config"] == made_by_client["Config"]
+    assert made_over_socket["HostConfig"] == made_by_client["HostConfig"]
+    assert made_over_socket["Aliases"] == made_by_client["Aliases"]
+    assert records[0]["State"]["Status"] == ("running" if start else "created")
+    if start:
+        assert wait_for_log(docker, names["client"], LIST_OUTPUT)
+
+
+def wait_for_log(docker: Engine, container: str, line: str, seconds: float = 10) -> bool:
+    """Wait until a container's output contains `line`, and return whether it did in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if line in docker.client("logs", container).stdout.splitlines():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_context_keeps_list_entrypoint_whole(docker: Engine, tmp_path: Path) -> None:
+    # A Docker context other than `default` makes crank drive the client, here one that
+    # points at the same local daemon. Its configuration folder is the test's own.
+    api = docker_socket.from_environment()
+    assert api is not None, "the live Docker daemon is expected on a local socket"
+    config = tmp_path / "docker-config"
+    context = f"entrytest-{secrets.token_hex(3)}"
+    docker.client("--config", str(config), "context", "create", context, "--docker", f"host={api.address}")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    project = compose_project(folder, (
+        "services:\n"
+        "  whole:\n"
+        f"    image: {TEST_IMAGE}\n"
+        f"    entrypoint: {json.dumps(list(LIST_ENTRYPOINT)).replace('$', '$$')}\n"
+        f"    command: {json.dumps(list(LIST_COMMAND))}\n"
+        "  empty:\n"
+        f"    image: {TEST_IMAGE}\n"
+        "    entrypoint: []\n"
+        "    command: [sleep, '600']\n"
+    ), prefix="entrytest")
+    try:
+        result = project("-vv", "-p", project.project, "up", "-d",
+                         env={"DOCKER_CONFIG": str(config), "DOCKER_CONTEXT": context})
+        assert result.returncode == 0, result.stderr
+        # Under -vv, crank logs each client command it runs, and the socket path probes with a request instead.
+        assert "run: docker version" in result.stderr, "crank was expected to drive the client, not the socket"
+
+        containers = [f"{project.project}-{service}-1" for service in ("whole", "empty")]
+        whole, empty = json.loads(docker.client("container", "inspect", *containers).stdout)
+        assert whole["Config"]["Entrypoint"] == list(LIST_ENTRYPOINT)
+        assert whole["Config"]["Cmd"] == list(LIST_COMMAND)
+        assert [whole["Path"], *whole["Args"]] == [*LIST_ENTRYPOINT, *LIST_COMMAND]
+        assert wait_for_log(docker, containers[0], LIST_OUTPUT)
+        # docker compose v2.40.3 on Docker 20.10 gives these records too. It keeps `entrypoint: []`
+        # as an empty list, where `--entrypoint ""` gives null.
+        assert empty["Config"]["Entrypoint"] == []
+        assert empty["Config"]["Cmd"] == ["sleep", "600"]
+    finally:
+        docker.remove_project(project.project)
 
 
 def test_socket_networks_match_client(docker: Engine, names: dict[str, str]) -> None:
@@ -146,10 +242,10 @@ def test_socket_networks_match_client(docker: Engine, names: dict[str, str]) -> 
     assert [record["IPAM"]["Config"][0]["Subnet"] for record in records] == [pool["subnet"] for pool in subnets]
 
 
-def compose_project(folder: Path, compose: str) -> Crank:
+def compose_project(folder: Path, compose: str, prefix: str = "crank-apitest") -> Crank:
     """Write a compose file into `folder` and return a runner for it on Docker, with a fresh project name."""
     (folder / "compose.yaml").write_text(compose)
-    return Crank(folder, "docker", f"crank-apitest-{secrets.token_hex(3)}")
+    return Crank(folder, "docker", f"{prefix}-{secrets.token_hex(3)}")
 
 
 def test_stop_waits_out_a_long_grace_period(docker: Engine, tmp_path: Path) -> None:

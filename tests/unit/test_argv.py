@@ -54,6 +54,22 @@ def test_json_array_entrypoint_single_word() -> None:
     assert argv.container_flags(bracketed, list_entrypoint=True)[-2:] == ["--entrypoint", '["[\\"a\\"]"]']
 
 
+def test_entrypoint_fits_flag() -> None:
+    assert argv.entrypoint_fits_flag(None)
+    assert argv.entrypoint_fits_flag(("/bin/sh",))
+    assert argv.entrypoint_fits_flag(("/opt/my app/run",))
+    assert not argv.entrypoint_fits_flag(("/bin/sh", "-c"))
+    # Docker stores `--entrypoint ""` as null, where docker compose's empty list stays [].
+    assert not argv.entrypoint_fits_flag(())
+
+
+def test_entrypoint_words_with_spaces_split() -> None:
+    spec = ContainerSpec(name="x", image="busybox", entrypoint=("/bin/sh", "-c", 'echo "$0"', "zero with space"),
+                         command=("one with space",))
+    assert argv.container_flags(spec)[-2:] == ["--entrypoint", "/bin/sh"]
+    assert argv.command_words(spec) == ["-c", 'echo "$0"', "zero with space", "one with space"]
+
+
 def test_empty_entrypoint_resets_image_entrypoint() -> None:
     spec = ContainerSpec(name="x", image="busybox", entrypoint=())
     assert argv.container_flags(spec)[-2:] == ["--entrypoint", ""]
