@@ -2,10 +2,10 @@
 
 Each function gives the same object that the `docker` client would create from the flags in
 `argv`, so a container is identical whichever way it was made. A live test creates one
-container each way and compares the two `inspect` records. A list entrypoint is the
-exception. The client's `--entrypoint` takes one word, so the client path puts the rest of
-the list at the start of `Cmd`. The API stores the whole list in `Entrypoint`, as docker
-compose does. Both containers run the same process.
+container each way and compares the two `inspect` records. The client's `--entrypoint`
+takes one word, so the client path sends this module's request body for a container whose
+entrypoint has several words or none (`DockerEngine.create_through_api`), and the whole list
+reaches `Entrypoint`, as with docker compose.
 """
 
 from __future__ import annotations
