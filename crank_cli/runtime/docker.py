@@ -79,22 +79,11 @@ class DockerEngine(DockerCompatibleEngine):
         The extra networks are connected before the container starts, as docker compose does.
         """
         action = ["docker", "create", spec.name or spec.image]
-        start_interval = version_numbers(self.engine_version or "") >= (25,)
-        try:
-            body = docker_requests.container_body(spec, start_interval=start_interval,
-                                                  exec_healthcheck=self.runs_exec_healthchecks)
-        except docker_requests.InvalidSetting as error:
-            raise EngineError(action, 1, str(error)) from None
-        query = {"name": spec.name} if spec.name else {}
-        try:
-            created = self.send_request(action, "POST", "/containers/create", query, body)
-        except EngineError as error:
-            # `docker run` pulls a missing image before it creates the container, and so does crank.
-            if "No such image" not in error.stderr:
-                raise
-            self.pull_image(spec.image)
-            created = self.send_request(action, "POST", "/containers/create", query, body)
-        container_id = str(created["Id"])
+        container_id = docker_requests.create_container(
+            spec, lambda query, body: self.send_request(action, "POST", "/containers/create", query, body),
+            self.pull_image, action=action, start_interval=version_numbers(self.engine_version or "") >= (25,),
+            exec_healthcheck=self.runs_exec_healthchecks,
+        )
         self.connect_extra_networks(spec)
         return container_id
 

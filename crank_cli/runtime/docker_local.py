@@ -97,22 +97,12 @@ class LocalDockerEngine(DockerEngine):
         return container_id
 
     def create_container(self, spec: ContainerSpec) -> str:
-        start_interval = version_numbers(self.engine_version or "") >= (25,)
         action = ("create", spec.name or spec.image)
-        try:
-            body = docker_requests.container_body(spec, start_interval=start_interval, exec_healthcheck=True)
-        except docker_requests.InvalidSetting as error:
-            raise EngineError(["docker", *action], 1, str(error)) from None
-        query = {"name": spec.name} if spec.name else {}
-        try:
-            created = self._send(action, "POST", "/containers/create", query, body)
-        except EngineError as error:
-            # The client pulls a missing image before it creates the container, and so does crank.
-            if "No such image" not in error.stderr:
-                raise
-            self.pull_image(spec.image)
-            created = self._send(action, "POST", "/containers/create", query, body)
-        container_id = str(created["Id"])
+        container_id = docker_requests.create_container(
+            spec, lambda query, body: self._send(action, "POST", "/containers/create", query, body), self.pull_image,
+            action=["docker", *action], start_interval=version_numbers(self.engine_version or "") >= (25,),
+            exec_healthcheck=True,
+        )
         # The client connects extra networks after `run`, but here they are connected before the start.
         for network in spec.networks[1:]:
             payload = {"Container": container_id, "EndpointConfig": docker_requests.endpoint(network)}

@@ -11,10 +11,11 @@ reaches `Entrypoint`, as with docker compose.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from crank_cli.errors import EngineError
 from crank_cli.runtime.argv import command_words, health_shell_command
 from crank_cli.runtime.models import ContainerSpec, GpuRequest, HealthCheck, NetworkAttachment
 
@@ -24,6 +25,30 @@ _DEVICE_PERMISSIONS = set("rwm")
 
 class InvalidSetting(ValueError):
     """A container setting the engine cannot accept, such as a malformed ulimit."""
+
+
+def create_container(spec: ContainerSpec, send: Callable[[Mapping[str, str], dict[str, Any]], Any],
+                     pull_image: Callable[[str], None], *, action: list[str], start_interval: bool,
+                     exec_healthcheck: bool) -> str:
+    """Create a container with `POST /containers/create` and return its ID.
+
+    `send` sends the request with its query and body and returns the decoded response. A
+    missing image is pulled and the request sent again, as `docker run` does. An invalid
+    setting raises an `EngineError` named after the client command `action`.
+    """
+    try:
+        body = container_body(spec, start_interval=start_interval, exec_healthcheck=exec_healthcheck)
+    except InvalidSetting as error:
+        raise EngineError(action, 1, str(error)) from None
+    query = {"name": spec.name} if spec.name else {}
+    try:
+        created = send(query, body)
+    except EngineError as error:
+        if "No such image" not in error.stderr:
+            raise
+        pull_image(spec.image)
+        created = send(query, body)
+    return str(created["Id"])
 
 
 def container_body(spec: ContainerSpec, *, start_interval: bool = False, exec_healthcheck: bool = False) -> dict[str, Any]:
