@@ -38,6 +38,11 @@ def config(
     selected = tuple(services or ())
     with json_errors(output_format == "json"):
         project = load_project(ctx, selected)
+        if selected:
+            # Imported only when services are named, because the module also loads the container spec code.
+            from crank_cli.operations.up import require_services
+
+            require_services(project, selected)
         model = select_with_dependencies(project.model, selected) if selected else project.model
         if check:
             _print_capabilities(ctx, project, model, as_json=output_format == "json")

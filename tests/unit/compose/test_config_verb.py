@@ -213,6 +213,40 @@ def test_config_rejects_unknown_format(tmp_path: Path, monkeypatch: pytest.Monke
     assert code == ExitCode.USAGE
 
 
+TWO_SERVICES = "services:\n  web:\n    image: busybox\n  tools:\n    image: tools\n    profiles: [ops]\n"
+
+
+def test_config_rejects_unknown_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    enter_project(tmp_path, TWO_SERVICES, monkeypatch)
+
+    code = run_cli(["config", "web", "nosuch"])
+    captured = capsys.readouterr()
+
+    assert code == ExitCode.USAGE
+    assert captured.out == ""
+    assert captured.err == "crank: error: no such service: nosuch (the project has web)\n"
+
+
+def test_config_unknown_service_json_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    enter_project(tmp_path, TWO_SERVICES, monkeypatch)
+
+    code = run_cli(["config", "--format", "json", "nosuch"])
+    error = json.loads(capsys.readouterr().out)
+
+    assert code == ExitCode.USAGE
+    assert error["error"] == "usage"
+    assert error["message"] == "no such service: nosuch (the project has web)"
+
+
+def test_config_accepts_profile_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    enter_project(tmp_path, TWO_SERVICES, monkeypatch)
+
+    code = run_cli(["config", "--services", "tools"])
+
+    assert code == ExitCode.OK
+    assert capsys.readouterr().out == "tools\n"
+
+
 def run_from_stdin(binary: list[str], directory: Path, text: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*binary, "-f", "-", "config", "--format", "json"], cwd=directory, env=clean_environment(),
                           input=text, capture_output=True, text=True, check=False)
