@@ -84,26 +84,47 @@ def run(
 
     verbose.debug("process", "run: %s", redact(argv))
     try:
-        result = subprocess.run(
+        # A process group of its own keeps the terminal's Ctrl-C from reaching the command.
+        child = subprocess.Popen(
             list(argv),
-            input=input_text,
-            capture_output=True,
+            stdin=subprocess.PIPE if input_text is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            timeout=timeout,
             env=dict(env) if env is not None else None,
-            check=False,
-            # A process group of its own keeps the terminal's Ctrl-C from killing an engine
-            # command half-way; crank stops between commands instead.
             process_group=0,
         )
     except FileNotFoundError:
         raise EngineNotFoundError(argv[0]) from None
-    except subprocess.TimeoutExpired:
-        raise EngineTimeoutError(argv, timeout or 0) from None
-    if result.returncode != 0:
-        raise EngineError(argv, result.returncode, result.stderr, result.stdout)
-    return Completed(tuple(argv), result.stdout, result.stderr)
+    with child:
+        try:
+            stdout, stderr = child.communicate(input_text, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise EngineTimeoutError(argv, timeout or 0) from None
+        except KeyboardInterrupt:
+            _wait_out(child)
+            raise
+    if child.returncode != 0:
+        raise EngineError(argv, child.returncode, stderr, stdout)
+    return Completed(tuple(argv), stdout, stderr)
+
+
+def _wait_out(child: subprocess.Popen[str]) -> None:
+    """Wait for an engine command that Ctrl-C interrupted crank's wait for, through more Ctrl-Cs.
+
+    A command killed half-way can leave its object half-changed: Podman keeps a container
+    whose `podman stop` was killed in the `stopping` state, where it can be neither started
+    nor stopped again. The interrupt takes effect once the command has ended.
+    """
+    while True:
+        try:
+            child.communicate()
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,

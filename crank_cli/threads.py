@@ -19,7 +19,8 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     """Run `task` on every item, at most `limit` at a time, and return the results in order.
 
     Every task runs to its end even when another fails. Then the first failure, in the order
-    of the items, is raised. One item, or a limit of 1, runs on the calling thread.
+    of the items, is raised. One item, or a limit of 1, runs on the calling thread. Ctrl-C
+    starts no further task and is raised once the running ones have ended.
     """
     item_list = list(items)
     if len(item_list) <= 1 or limit <= 1:
@@ -28,11 +29,12 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     errors: list[BaseException | None] = [None] * len(item_list)
     positions = iter(range(len(item_list)))
     take = threading.Lock()
+    interrupted = threading.Event()
 
     def work() -> None:
         while True:
             with take:
-                position = next(positions, None)
+                position = None if interrupted.is_set() else next(positions, None)
             if position is None:
                 return
             try:
@@ -43,12 +45,23 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     workers = [threading.Thread(target=work, name=f"crank-worker-{number}") for number in range(min(limit, len(item_list)))]
     for worker in workers:
         worker.start()
-    for worker in workers:
-        worker.join()
+    _join_all(workers, interrupted)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
     first_error = next((error for error in errors if error is not None), None)
     if first_error is not None:
         raise first_error
     return results
+
+
+def _join_all(workers: list[threading.Thread], interrupted: threading.Event) -> None:
+    """Wait for every worker; a Ctrl-C meanwhile sets `interrupted` and the wait goes on."""
+    for worker in workers:
+        while worker.is_alive():
+            try:
+                worker.join()
+            except KeyboardInterrupt:
+                interrupted.set()
 
 
 def call_all(calls: Sequence[Callable[[], Any]]) -> list[Any]:

@@ -47,7 +47,10 @@ def interrupted_as_cancelled() -> Iterator[None]:
 
 @contextmanager
 def cancel_on_interrupt() -> Iterator[None]:
-    """Turn the first Ctrl-C or SIGTERM into a cancellation request; a second one interrupts at once.
+    """Turn the first Ctrl-C or SIGTERM into a cancellation request; a second one interrupts crank.
+
+    The second one still lets the engine commands in progress end (`process.run` and the
+    Docker socket wait for them), so no object is left half-changed.
 
     SIGTERM counts as Ctrl-C because a service manager or a CI job's timeout sends it, and
     either should leave the project in a state that the next command can complete.

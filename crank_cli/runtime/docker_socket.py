@@ -86,10 +86,30 @@ class DockerSocket:
                 raise SocketUnreachable(f"Cannot connect to the Docker daemon at {self.address}: "
                                         f"{error.strerror or error}. Is the docker daemon running?") from None
             connection.sendall(request)
-            chunks = []
-            while chunk := connection.recv(_RECEIVE_BYTES):
-                chunks.append(chunk)
+            chunks = _receive_all(connection)
         return _parse_response(b"".join(chunks))
+
+
+def _receive_all(connection: socket.socket) -> list[bytes]:
+    """Read the response until the daemon closes the connection, then raise any Ctrl-C that came meanwhile.
+
+    Waiting for the answer keeps crank from going on, to an undo say, while a stop it sent
+    may still be under way.
+    """
+    chunks: list[bytes] = []
+    interrupted = False
+    while True:
+        try:
+            chunk = connection.recv(_RECEIVE_BYTES)
+        except KeyboardInterrupt:
+            interrupted = True
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if interrupted:
+        raise KeyboardInterrupt
+    return chunks
 
 
 def label_filter(labels: Mapping[str, str | None]) -> dict[str, str]:

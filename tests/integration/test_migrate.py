@@ -39,6 +39,8 @@ WEB_COMMAND = (
     " && { [ -f /data/by-service ] || echo written by the service > /data/by-service; }"
     " && httpd -f -p 80 -h /www & wait"
 )
+# The same, but the service takes 3 s to stop, so an interrupt can come during the stop.
+SLOW_STOP_COMMAND = WEB_COMMAND.replace("trap 'exit 0' TERM", "trap 'sleep 3; exit 0' TERM")
 # The same, but the service also writes to the volume when it stops, after the first pass.
 NOTING_COMMAND = WEB_COMMAND.replace("trap 'exit 0' TERM", "trap 'echo stopped >> /data/by-service; exit 0' TERM")
 
@@ -404,9 +406,11 @@ def test_project_of_compose_tool_moves(pair: Pair) -> None:
     assert record["plan"]["started_by"] == tool
 
 
-def test_interrupt_restores_source(pair: Pair) -> None:
+@pytest.mark.parametrize(("step", "command"), [("copy volumes, final pass", WEB_COMMAND),
+                                              ("cut-over: stop", SLOW_STOP_COMMAND)], ids=["final-copy", "stop"])
+def test_interrupt_restores_source(pair: Pair, step: str, command: str) -> None:
     port = free_port()
-    write_project(pair.folder, pair.name, port)
+    write_project(pair.folder, pair.name, port, command)
     before = start_seeded(pair, port)
     source_ids = container_short_ids(pair.source, pair.name)
     environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": pair.source.name}
@@ -416,8 +420,9 @@ def test_interrupt_restores_source(pair: Pair) -> None:
     )
     assert process.stderr is not None
     for line in process.stderr:
-        if "copy volumes, final pass" in line:
+        if step in line:
             break
+    time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     rest = process.stderr.read()
     code = process.wait(timeout=120)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from tests.unit.fakes import FakeRunner
 class FakeDaemon:
     """Respond to each request with the status and JSON body that `routes` gives for its method and path."""
 
-    def __init__(self, path: Path, routes: dict[str, tuple[int, object]]) -> None:
+    def __init__(self, path: Path, routes: dict[str, tuple[int, object]], delay: float = 0.0) -> None:
         self.routes = routes
+        self.delay = delay
         self.requests: list[str] = []
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
@@ -46,6 +48,7 @@ class FakeDaemon:
                 route = self.routes.get(f"{method} {path}") or self.routes.get(path)
                 status, body = route or (404, {"message": f"no route {target}"})
                 payload = json.dumps(body).encode()
+                time.sleep(self.delay)
                 connection.sendall(b"HTTP/1.0 %d X\r\nContent-Type: application/json\r\n\r\n%s" % (status, payload))
 
     def close(self) -> None:

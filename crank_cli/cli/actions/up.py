@@ -152,18 +152,33 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> N
     """Stop the containers, or kill them if Ctrl-C (or SIGTERM while logs were followed) comes again.
 
     As with docker compose, a second interrupt does not wait for the stop timeout of a
-    container that ignores its stop signal.
+    container that ignores its stop signal. The stop runs on a thread of its own, because
+    crank lets an engine command finish before an interrupt takes effect on its thread.
     """
+    import threading
+
     from crank_cli import render
 
     render.info(f"stopping the project ({reason}); press Ctrl-C again to kill it")
+    failures: list[Exception] = []
+
+    def stop() -> None:
+        try:
+            backend.stop_containers(containers, timeout)
+        except Exception as error:  # noqa: BLE001 - raised again below, on the main thread
+            failures.append(error)
+
+    stopping = threading.Thread(target=stop, name="crank-stop")
+    stopping.start()
     try:
-        backend.stop_containers(containers, timeout)
+        stopping.join()
     except KeyboardInterrupt:
         render.info("killing the project (interrupted again)")
-        # A stop with no grace time sends SIGKILL at once, which also ends the first stop.
+        # A stop with no grace time kills at once, also a container that the first stop still waits for.
         backend.stop_containers(containers, 0)
         raise
+    if failures:
+        raise failures[0]
 
 
 def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:

@@ -1,0 +1,63 @@
+"""Ctrl-C lets an engine command or request that has begun end before it takes effect."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crank_cli import process, threads
+from crank_cli.runtime.docker_socket import DockerSocket
+from tests.unit.test_docker_socket import FakeDaemon
+
+
+@pytest.fixture
+def interrupt_soon() -> Iterator[None]:
+    """Send SIGINT to this process 0.1 s after the test starts, as Ctrl-C on a terminal does."""
+    timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    yield
+    timer.cancel()
+
+
+@pytest.mark.usefixtures("interrupt_soon")
+def test_run_lets_command_finish(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+
+    with pytest.raises(KeyboardInterrupt):
+        process.run(["sh", "-c", f"sleep 0.5; echo done > {marker}"])
+
+    assert marker.read_text() == "done\n"
+
+
+@pytest.mark.usefixtures("interrupt_soon")
+def test_socket_waits_for_response(tmp_path: Path) -> None:
+    daemon = FakeDaemon(tmp_path / "docker.sock", {"/containers/x/stop": (204, None)}, delay=0.5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            DockerSocket(str(tmp_path / "docker.sock")).send("POST", "/containers/x/stop")
+    finally:
+        daemon.close()
+
+    assert time.monotonic() - started >= 0.5
+    assert daemon.requests == ["/containers/x/stop"]
+
+
+@pytest.mark.usefixtures("interrupt_soon")
+def test_run_all_starts_no_more_tasks() -> None:
+    finished: list[int] = []
+
+    def task(number: int) -> None:
+        time.sleep(0.4)
+        finished.append(number)
+
+    with pytest.raises(KeyboardInterrupt):
+        threads.run_all(task, range(6), limit=2)
+
+    assert sorted(finished) == [0, 1]
