@@ -21,7 +21,7 @@ def config(
     list_services: Annotated[bool, typer.Option("--services", help="Print the service names, one per line.")] = False,
     list_volumes: Annotated[bool, typer.Option("--volumes", help="Print the volume names, one per line.")] = False,
     list_profiles: Annotated[bool, typer.Option("--profiles", help="Print the profile names, one per line.")] = False,
-    list_images: Annotated[bool, typer.Option("--images", help="Print the image names, one per line.")] = False,
+    list_images: Annotated[bool, typer.Option("--images", help="Print each service's image, one line per service, sorted.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only check the project; print nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Print what the chosen engine supports, emulates or cannot do of the keys the project uses.")] = False,
 ) -> None:

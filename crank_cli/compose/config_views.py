@@ -46,6 +46,10 @@ def profile_names(profiles: Iterable[str]) -> list[str]:
 
 
 def image_names(model: dict[str, Any]) -> list[str]:
-    """Return each service's image; a service without one gets `<project>-<service>`, as built."""
+    """Return each service's image, sorted, with an image that several services use once per service.
+
+    A service without an image gets `<project>-<service>`, the name its build is tagged with.
+    Docker Compose 2.40 also prints one line per service, but in a random order.
+    """
     services = model.get("services") or {}
-    return [services[name].get("image") or f"{model['name']}-{name}" for name in sorted(services)]
+    return sorted(service.get("image") or f"{model['name']}-{name}" for name, service in services.items())

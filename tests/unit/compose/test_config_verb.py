@@ -79,6 +79,42 @@ def test_config_output_matches_reference(
         assert output == expected
 
 
+# Services whose names sort in another order than their images, two of them with the same image.
+SHARED_IMAGES = {
+    "compose.yaml": (
+        "services:\n"
+        "  alpha:\n"
+        "    image: zeta\n"
+        "  beta:\n"
+        "    build: .\n"
+        "  gamma:\n"
+        "    image: zeta\n"
+        "  delta:\n"
+        "    image: alpine\n"
+    )
+}
+
+
+def test_config_images_sorted_with_repeats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", SHARED_IMAGES)
+
+    code, output = run_crank_config(directory, ["config", "--images"], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    assert output == "alpine\nshop-beta\nzeta\nzeta\n"
+
+
+@needs_reference
+def test_config_images_match_reference_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", SHARED_IMAGES)
+    expected = run_reference_config(directory, ["config", "--images"])
+
+    _, output = run_crank_config(directory, ["config", "--images"], monkeypatch, capsys)
+
+    # The reference prints one line per service, in Go's random map order.
+    assert output.splitlines() == sorted(expected.splitlines())
+
+
 # Values that the reference's JSON prints and its YAML leaves out: an unset `command` and
 # `entrypoint`, an empty `ipam`, `deploy.resources` and `develop.watch[].exec`, and the Go
 # field names of blkio device entries.
