@@ -85,7 +85,8 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
         resources.ensure_bind_paths(project, selected, events)
 
     run = _Run(project, backend, options, events, observed, image_ids, result)
-    limit = options.parallel or backend.parallel_actions
+    # A dry run prints its commands one service at a time, so the plan reads the same every time.
+    limit = 1 if options.dry_run else options.parallel or backend.parallel_actions
     try:
         for level in graph.start_levels(services, selected):
             for name, actions in zip(level, run_all(run.service, level, limit), strict=True):

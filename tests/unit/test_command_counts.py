@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,31 @@ def test_unchanged_up_without_volumes_skips_volume_list(tmp_path: Path) -> None:
 
     assert "volume ls" not in verbs(runner)
     assert sorted(verbs(runner)) == ["container inspect", "image inspect", "network ls", "ps"]
+
+
+
+def test_dry_run_runs_one_command_at_a_time(tmp_path: Path) -> None:
+    # One command at a time keeps the printed plan in the same order on every run.
+    project = load(tmp_path, 8)
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def run_container(argv: list[str]) -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.005)
+        with lock:
+            running -= 1
+        return "id"
+
+    runner = FakeRunner({("docker", "image", "inspect"): IMAGE_ID, ("docker", "run"): run_container,
+                         ("docker", "volume", "inspect"): EngineError(["docker"], 1, "Error: No such volume")})
+
+    up(project, DockerEngine(runner=runner), UpOptions(dry_run=True), NoEvents())
+
+    names = [call[call.index("--name") + 1] for call in runner.calls if call[1] == "run"]
+    assert most == 1
+    assert names == [f"demo-s{number}-1" for number in sorted(range(8), key=str)]
