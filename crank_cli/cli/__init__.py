@@ -49,9 +49,20 @@ def run_cli(argv: list[str] | None = None) -> int:
         return error.exit_code
 
 
+def version_line() -> str:
+    """Return what `crank --version` prints."""
+    from crank_cli import __version__
+
+    return f"crank {__version__}\n"
+
+
 def _dispatch(argv: list[str]) -> int:
     from crank_cli.cli import quick
 
+    if argv == ["--version"]:
+        # Alone, the eager option prints the version and exits, as click would, without Typer.
+        sys.stdout.write(version_line())
+        return ExitCode.OK
     command = quick.parse(argv)
     if command is not None:
         return command.run()

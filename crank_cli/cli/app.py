@@ -23,7 +23,7 @@ import typer.main
 # Rich, which also keeps Rich from loading for --help.
 typer.core.HAS_RICH = False
 
-from crank_cli import __version__
+from crank_cli.cli import version_line
 from crank_cli.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -90,7 +90,7 @@ def _ends_with_value_option(word: str) -> bool:
 
 def _show_version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"crank {__version__}\n")
+        sys.stdout.write(version_line())
         raise typer.Exit()
 
 

@@ -130,6 +130,25 @@ def test_quick_path_imports_neither_typer_nor_click() -> None:
     assert result.stdout.strip() == ""
 
 
+
+def test_version_alone_skips_typer() -> None:
+    probe = (
+        "import sys\n"
+        "from crank_cli.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as end:\n"
+        "    assert end.code in (0, None), end.code\n"
+        "print(' '.join(name for name in sys.modules if name.split('.')[0] in ('typer', 'click')), file=sys.stderr)\n"
+    )
+    quick_run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    typer_run = subprocess.run([sys.executable, "-m", "crank_cli", "--version", "--verbose"], capture_output=True,
+                               text=True, timeout=60)
+
+    assert quick_run.stderr.strip() == ""
+    assert quick_run.stdout == typer_run.stdout
+    assert quick_run.stdout.startswith("crank ")
+
 def test_committed_table_is_current() -> None:
     result = subprocess.run([sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
