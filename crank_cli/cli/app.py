@@ -62,8 +62,14 @@ def register_verbs(argv: list[str]) -> None:
 
 def _verb(argv: list[str]) -> str | None:
     """Return the first word of `argv` that is neither an option nor an option's value."""
+    position = _verb_position(argv)
+    return None if position is None else argv[position]
+
+
+def _verb_position(argv: list[str]) -> int | None:
+    """Return the index of the verb in `argv`, or None when it names no verb."""
     takes_value = False
-    for word in argv:
+    for position, word in enumerate(argv):
         if takes_value:
             takes_value = False
         elif word == "--":
@@ -73,7 +79,7 @@ def _verb(argv: list[str]) -> str | None:
         elif word.startswith("-"):
             takes_value = _ends_with_value_option(word)
         else:
-            return word
+            return position
     return None
 
 
@@ -136,7 +142,7 @@ def root(
                     profile=profile, runtime=runtime, dry_run=dry_run, progress=progress, verbose=verbose)
 
 
-def _usage_message(error: click.ClickException) -> str:
+def _usage_message(error: click.ClickException, argv: list[str]) -> str:
     """Return click's complaint about the command line as one line, with where to read more."""
     message = " ".join(error.format_message().split())
     # Typer adds its own "Did you mean" to click's; one suggestion is enough.
@@ -145,10 +151,27 @@ def _usage_message(error: click.ClickException) -> str:
         repeat = message.find("Did you mean", suggestion + len(" Did you mean"))
         message = message[:repeat].rstrip(" (") if repeat != -1 else message
     message = message.rstrip(".")
-    context = getattr(error, "ctx", None)
-    if isinstance(error, click.UsageError) and context is not None:
-        message += f"; see '{context.command_path} --help'"
+    if isinstance(error, click.UsageError):
+        message += f"; see '{_help_command(error, argv)} --help'"
     return message
+
+
+def _help_command(error: click.UsageError, argv: list[str]) -> str:
+    """Return the command whose help explains `error`: `crank` or `crank VERB`."""
+    if error.ctx is not None:
+        return error.ctx.command_path
+    # click 8's parser raises a missing option value ("requires an argument") and a value
+    # given to a flag ("does not take a value") without the context. Such an option belongs
+    # to the verb when it comes after the verb.
+    verb_position = _verb_position(argv)
+    if verb_position is None or not isinstance(error, click.BadOptionUsage):
+        return "crank"
+    option = error.option_name
+    matches = [position for position, word in enumerate(argv) if word == option or word.startswith(f"{option}=")]
+    # An option in a group of short options, such as the -p in -vp, matches no word, and
+    # its value can only be missing at the end of the command line.
+    option_position = matches[-1] if matches else len(argv) - 1
+    return f"crank {argv[verb_position]}" if option_position > verb_position else "crank"
 
 
 def _progress_value(argv: list[str]) -> str:
@@ -195,7 +218,7 @@ def run_typer(argv: list[str]) -> int:
     except click.ClickException as error:
         # The root command may not have run, so --progress is read here for this one line.
         render.set_talk(_progress_value(argv))
-        render.print_error(UsageError(_usage_message(error)), as_json=_wants_json(argv))
+        render.print_error(UsageError(_usage_message(error, argv)), as_json=_wants_json(argv))
         return ExitCode.USAGE
     except click.Abort:
         raise KeyboardInterrupt from None

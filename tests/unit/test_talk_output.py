@@ -38,6 +38,22 @@ def test_usage_error_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert document == {"schema": 1, "error": "usage", "message": "No such option '--bogus'; see 'crank status --help'"}
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["status", "--format"], "Option '--format' requires an argument; see 'crank status --help'"),
+    (["ps", "--format"], "Option '--format' requires an argument; see 'crank ps --help'"),
+    (["up", "--detach=yes"], "Option '--detach' does not take a value; see 'crank up --help'"),
+    (["--progress"], "Option '--progress' requires an argument; see 'crank --help'"),
+    (["-vp"], "Option '-p' requires an argument; see 'crank --help'"),
+    (["--dry-run=yes", "up"], "Option '--dry-run' does not take a value; see 'crank --help'"),
+], ids=["verb option", "verb alias", "verb flag with value", "global option", "short option group", "global flag before verb"])
+def test_option_value_error_names_help(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(argv)
+
+    captured = capsys.readouterr()
+    assert code == ExitCode.USAGE
+    assert captured.err == f"crank: error: {message}\n"
+
+
 def test_quiet_drops_warnings_and_notes(capsys: pytest.CaptureFixture[str]) -> None:
     render.set_talk("quiet")
 
