@@ -175,9 +175,15 @@ def _help_command(error: click.UsageError, argv: list[str]) -> str:
 
 
 def _progress_value(argv: list[str]) -> str:
-    """Return the --progress value on the command line, or auto."""
+    """Return the value of the global --progress option, or auto.
+
+    Only the words before the verb are global options. No verb has a --progress option, so one
+    after the verb is a usage error itself and does not choose the format of the error.
+    """
+    verb_position = _verb_position(argv)
+    global_words = argv if verb_position is None else argv[:verb_position]
     value = "auto"
-    for word, following in zip(argv, [*argv[1:], ""]):
+    for word, following in zip(global_words, [*global_words[1:], ""]):
         if word == "--progress":
             value = following
         elif word.startswith("--progress="):

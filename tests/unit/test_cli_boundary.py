@@ -111,6 +111,14 @@ def test_build_of_unknown_service_is_usage_error(tmp_path: Path) -> None:
     assert runner.calls == []
 
 
+def test_progress_after_verb_error_is_text(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crank_cli.render._talk", "text")
+
+    assert run_cli(["up", "--progress", "json"]) == 2
+
+    assert capsys.readouterr().err == "crank: error: No such option '--progress'; see 'crank up --help'\n"
+
+
 @pytest.mark.parametrize("argv", [["--progress", "json", "nosuchverb"], ["--progress=json"], ["--progress", "json", "up", "--nosuch"]],
                          ids=["verb", "no verb", "option"])
 def test_usage_error_is_json_under_progress_json(argv: list[str], capsys: pytest.CaptureFixture[str],
