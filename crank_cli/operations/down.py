@@ -7,10 +7,10 @@ level before it moves on to the next.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crank_cli.errors import UsageError
+from crank_cli.errors import InvalidProjectError, UsageError
 from crank_cli.operations import graph, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
@@ -57,7 +57,7 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
             result.warnings.append(f"kept the project's networks, because the kept containers may use them: "
                                    f"{', '.join(networks)}")
     removable = [state for state in states if state.name not in keep]
-    for level in reversed(_levels(project, removable)):
+    for level in reversed(_levels(_services(project, states), removable)):
         check_cancelled()
         _announce(events, level, "stopping and removing")
         # One call per level: the engine stops and removes the containers of one call in parallel.
@@ -88,13 +88,13 @@ def _read_project(name: str, backend: Backend, *, with_volumes: bool) -> tuple[l
     return states, networks, volumes
 
 
-def stop_in_order(project: Project | None, backend: Backend, states: Sequence[ContainerState],
+def stop_in_order(services: Mapping[str, dict[str, Any]], backend: Backend, states: Sequence[ContainerState],
                   timeout: int | None, events: Events) -> None:
-    """Stop running containers, dependents before their dependencies."""
+    """Stop running containers, dependents before their dependencies in `services`."""
     running = [state for state in states if state.running]
     if not running:
         return
-    for level in reversed(_levels(project, running)):
+    for level in reversed(_levels(services, running)):
         check_cancelled()
         _announce(events, level, "stopping")
         # One call per level: the engine stops the containers of one call in parallel.
@@ -123,7 +123,7 @@ def stop(project: Project | None, name: str, backend: Backend, targets: Sequence
         backend.stop_containers(running_outside, timeout)
         _announce(events, running_outside, "stopped")
     chosen = [state for state in states if not targets or any(_matches(state, target) for target in targets)]
-    stop_in_order(project, backend, chosen, timeout, events)
+    stop_in_order(_services(project, states), backend, chosen, timeout, events)
     return running_outside + [state.name for state in chosen if state.running]
 
 
@@ -149,11 +149,25 @@ def down_foreign(name: str, backend: Backend, options: DownOptions, events: Even
     return None
 
 
-def _levels(project: Project | None, states: Sequence[ContainerState]) -> list[list[str]]:
+def _services(project: Project | None, states: Sequence[ContainerState]) -> Mapping[str, dict[str, Any]]:
+    """Return the services whose `depends_on` sets the stop order.
+
+    Without a compose file, these are the services that the containers' labels record.
+    """
+    if project is not None:
+        return project.model["services"]
+    recorded = labels.recorded_services(states)
+    try:
+        graph.start_levels(recorded)
+    except InvalidProjectError:
+        # Containers made from different versions of the compose file can record a cycle.
+        # Stopping them all at once is then better than stopping none.
+        return {service: {} for service in recorded}
+    return recorded
+
+
+def _levels(services: Mapping[str, dict[str, Any]], states: Sequence[ContainerState]) -> list[list[str]]:
     """Group containers into start levels of their services; unknown services go first."""
-    if project is None:
-        return [[state.name for state in states]]
-    services = project.model["services"]
     levels = graph.start_levels(services)
     grouped = [[state.name for state in states if state.service not in services]]
     grouped += [[state.name for state in states if state.service in level] for level in levels]

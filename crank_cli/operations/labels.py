@@ -6,7 +6,13 @@ labels with one list call, from any crank process on any machine.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from crank_cli import __version__
+
+if TYPE_CHECKING:
+    from crank_cli.runtime.models import ContainerState
 
 PROJECT = "io.crank.project"
 SERVICE = "io.crank.service"
@@ -19,6 +25,12 @@ CONFIG_FILES = "io.crank.config-files"
 # the tag moves to another image.
 IMAGE = "io.crank.image"
 ONE_OFF = "io.crank.oneoff"
+# The service's `depends_on`, so that verbs without the compose file keep the dependency order.
+# Entries are comma-separated, each SERVICE:CONDITION:RESTART:REQUIRED, such as
+# `db:service_healthy:true:true`. This is docker compose's `com.docker.compose.depends_on` form
+# (v2.40.3) with REQUIRED added. A service without dependencies gets an empty value, and
+# containers that older crank versions made have no such label.
+DEPENDS_ON = "io.crank.depends-on"
 NETWORK = "io.crank.network"
 VOLUME = "io.crank.volume"
 
@@ -44,3 +56,50 @@ def service_filter(project: str, service: str) -> dict[str, str | None]:
 def resource_labels(project: str, **extra: str) -> dict[str, str]:
     """Return the labels of a network or volume that belongs to a project."""
     return {PROJECT: project, VERSION: __version__, **extra}
+
+
+def depends_on_value(depends_on: Mapping[str, Mapping[str, Any] | None] | None) -> str:
+    """Return the `DEPENDS_ON` label value of a service's canonical `depends_on`."""
+    entries = []
+    for service, options in (depends_on or {}).items():
+        options = options or {}
+        condition = options.get("condition") or "service_started"
+        restart = "true" if options.get("restart") else "false"
+        required = "true" if options.get("required", True) else "false"
+        entries.append(f"{service}:{condition}:{restart}:{required}")
+    return ",".join(entries)
+
+
+def parse_depends_on(value: str) -> dict[str, dict[str, Any]]:
+    """Read a `DEPENDS_ON` label value back into the canonical `depends_on` form.
+
+    A missing field takes the compose default, so docker compose's three-field form reads too.
+    """
+    depends_on: dict[str, dict[str, Any]] = {}
+    for entry in value.split(","):
+        fields = entry.strip().split(":")
+        if not fields[0]:
+            continue
+        condition = fields[1] if len(fields) > 1 and fields[1] else "service_started"
+        restart = len(fields) > 2 and fields[2] == "true"
+        required = len(fields) <= 3 or fields[3] != "false"
+        depends_on[fields[0]] = {"condition": condition, "restart": restart, "required": required}
+    return depends_on
+
+
+def recorded_services(states: Iterable[ContainerState]) -> dict[str, dict[str, Any]]:
+    """Return the services of these containers with the `depends_on` their labels record.
+
+    The result has the shape of the canonical model's `services`, with only `depends_on` in
+    each service, so the dependency graph functions take it as they take a loaded project. A
+    service whose containers lack the `DEPENDS_ON` label gets no dependencies: its order
+    relative to the other services is then unknown.
+    """
+    services: dict[str, dict[str, Any]] = {}
+    for state in states:
+        service = services.setdefault(state.service, {"depends_on": {}})
+        recorded = state.labels.get(DEPENDS_ON)
+        if recorded:
+            for dependency, options in parse_depends_on(recorded).items():
+                service["depends_on"].setdefault(dependency, options)
+    return services

@@ -151,6 +151,7 @@ def _container_labels(project: Project, name: str, service: dict[str, Any], numb
         labels.WORKING_DIR: str(project.working_dir),
         labels.CONFIG_FILES: ",".join(display_name(path) for path in project.files),
         labels.IMAGE: image_name(project, name),
+        labels.DEPENDS_ON: labels.depends_on_value(service.get("depends_on")),
     }
 
 

@@ -62,8 +62,11 @@ class MemoryEngine:
         self.calls.append(("remove networks", list(names)))
 
 
-def container(name: str, service: str | None, state: str = "running", *, health: str | None = None) -> ContainerState:
+def container(name: str, service: str | None, state: str = "running", *, health: str | None = None,
+              depends_on: str | None = None) -> ContainerState:
     labels = {"io.crank.project": "demo", "io.crank.service": service} if service else {}
+    if depends_on is not None:
+        labels["io.crank.depends-on"] = depends_on
     return ContainerState(id=f"id-{name}", name=name, image=IMAGE, state=state, health=health, labels=labels,
                           ports=(), exit_code=0, has_healthcheck=health is not None)
 
@@ -201,3 +204,47 @@ def test_disabled_service_known_without_reload(tmp_path: Path) -> None:
 
     assert project.disabled_services == ("tool",)
     assert orphans == ["demo-old-1"]
+
+
+def recorded_chain() -> list[ContainerState]:
+    """Containers of db, api and web, each labelled with what it depends on, listed db first."""
+    return [
+        container("demo-db-1", "db", depends_on=""),
+        container("demo-api-1", "api", depends_on="db:service_started:false:true"),
+        container("demo-web-1", "web", depends_on="api:service_started:false:true"),
+    ]
+
+
+def test_down_without_project_follows_labels() -> None:
+    engine = MemoryEngine(recorded_chain())
+
+    result = down(None, "demo", engine, DownOptions(), RecordedEvents())  # type: ignore[arg-type]
+
+    assert result.containers == ["demo-web-1", "demo-api-1", "demo-db-1"]
+    assert engine.calls[:3] == [("remove", ["demo-web-1"]), ("remove", ["demo-api-1"]), ("remove", ["demo-db-1"])]
+
+
+def test_down_without_labels_removes_together() -> None:
+    # Containers from a crank version that did not record depends_on have no known order.
+    engine = MemoryEngine([container("demo-db-1", "db"), container("demo-web-1", "web")])
+
+    down(None, "demo", engine, DownOptions(), RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls[0] == ("remove", ["demo-db-1", "demo-web-1"])
+
+
+def test_down_with_recorded_cycle_removes_together() -> None:
+    engine = MemoryEngine([container("demo-a-1", "a", depends_on="b"), container("demo-b-1", "b", depends_on="a")])
+
+    down(None, "demo", engine, DownOptions(), RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls[0] == ("remove", ["demo-a-1", "demo-b-1"])
+
+
+def test_stop_without_project_follows_labels() -> None:
+    engine = MemoryEngine(recorded_chain())
+
+    stopped = stop(None, "demo", engine, (), None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert sorted(stopped) == ["demo-api-1", "demo-db-1", "demo-web-1"]
+    assert engine.calls == [("stop", ["demo-web-1"]), ("stop", ["demo-api-1"]), ("stop", ["demo-db-1"])]
