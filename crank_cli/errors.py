@@ -60,7 +60,10 @@ class InvalidProjectError(CrankError):
 
 
 class ProjectNotFoundError(InvalidProjectError):
-    """No compose file was given and none of the default names exists."""
+    """The project was not found: no compose file was given and none of the default names exists.
+
+    `migrate` also raises it when no engine has the project's containers.
+    """
 
     kind = "project-not-found"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from crank_cli.errors import UsageError
+from crank_cli.errors import ProjectNotFoundError, UsageError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.migrate import hostaccess
@@ -52,11 +52,15 @@ def find_project(engine: DockerCompatibleEngine, project_name: str) -> tuple[str
 
 
 def locate_source(engines: Mapping[str, DockerCompatibleEngine], project_name: str) -> str:
-    """Return the name of the one engine that has the project's containers."""
+    """Return the name of the one engine that has the project's containers.
+
+    Raise ProjectNotFoundError when no engine has any, and UsageError when several have some.
+    """
     holding = [name for name, engine in engines.items() if find_project(engine, project_name)]
     if not holding:
         searched = ", ".join(engines) or "none"
-        raise UsageError(f"no containers of project {project_name} found on any usable engine (searched: {searched})")
+        raise ProjectNotFoundError(f"no containers of project {project_name} found on any usable engine (searched: {searched}): "
+                                   "start the project first, or name another one with -p")
     if len(holding) > 1:
         choices = " or ".join(f"--from {name}" for name in holding)
         raise UsageError(f"project {project_name} has containers on {', '.join(holding)}: choose the source with {choices}")
@@ -73,7 +77,8 @@ def build_plan(
     """Take stock of both engines and return the plan with the source's raw inspect records."""
     found = find_project(source, project.name)
     if found is None:
-        raise UsageError(f"no containers of project {project.name} found on {source.name}")
+        raise ProjectNotFoundError(f"no containers of project {project.name} found on {source.name}: "
+                                   "check --from, or start the project first")
     started_by, ids = found
     inspected = queries.inspect_containers(source, ids)
     containers = planning.source_containers(inspected, planning.service_label_for(started_by))

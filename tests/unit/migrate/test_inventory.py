@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from crank_cli.compose import Project
-from crank_cli.errors import EngineError, UsageError
+from crank_cli.cli import run_cli
+from crank_cli.errors import EngineError, ExitCode, ProjectNotFoundError, UsageError
 from crank_cli.operations.migrate.inventory import build_plan, locate_source
 from crank_cli.runtime import queries
 from crank_cli.runtime.resolve import make_backend
@@ -139,11 +140,37 @@ def test_source_is_engine_with_containers() -> None:
     assert locate_source({"docker": source, "podman": target}, "demo") == "docker"
 
 
-def test_no_engine_with_containers_is_usage_error() -> None:
+def test_no_engine_with_containers_not_found() -> None:
     source, target, _ = engines([])
-    with pytest.raises(UsageError) as raised:
+    with pytest.raises(ProjectNotFoundError) as raised:
         locate_source({"docker": source, "podman": target}, "demo")
-    assert raised.value.message == "no containers of project demo found on any usable engine (searched: docker, podman)"
+    assert raised.value.kind == "project-not-found"
+    assert raised.value.message == ("no containers of project demo found on any usable engine (searched: docker, podman): "
+                                    "start the project first, or name another one with -p")
+
+
+def test_source_without_containers_not_found() -> None:
+    source, target, _ = engines([])
+    with pytest.raises(ProjectNotFoundError) as raised:
+        build_plan(project(), source, target, ())
+    assert raised.value.kind == "project-not-found"
+    assert raised.value.message == "no containers of project demo found on docker: check --from, or start the project first"
+
+
+def test_dry_run_json_reports_project_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "compose.yaml").write_text("name: demo\nservices:\n  web:\n    image: busybox\n")
+    monkeypatch.chdir(tmp_path)
+    source, target, _ = engines([])
+    monkeypatch.setattr("crank_cli.cli.migrate._usable_engine", {"docker": source, "podman": target}.__getitem__)
+    monkeypatch.setattr("crank_cli.cli.migrate._engines_with_project", lambda: {"docker": source, "podman": target})
+
+    code = run_cli(["migrate", "--to", "podman", "--dry-run", "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+
+    assert code == ExitCode.INVALID_PROJECT
+    assert document["error"] == "project-not-found"
+    assert document["message"].startswith("no containers of project demo found on any usable engine")
 
 
 def busybox_engines(volume_record: dict[str, Any]) -> tuple[Any, Any]:
