@@ -108,7 +108,7 @@ def _finish_model(
     model["name"] = name
     all_services = model.get("services") or {}
     services = select_services(all_services, options, variables)
-    disabled = frozenset(all_services) - frozenset(services)
+    disabled = {name: service.get("profiles") or [] for name, service in all_services.items() if name not in services}
     for service_name, service in services.items():
         where = Where(main_file, f"services.{service_name}")
         normalize.resolve_service_paths(service, directory, variables)

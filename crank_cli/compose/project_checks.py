@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crank_cli.compose.where import Where, describe
@@ -32,11 +33,13 @@ def check_top_level(layer: dict[str, Any], where: Where) -> None:
             raise where.child(key).fail(f"must be a string, not {describe(value)}")
 
 
-def check_references(model: dict[str, Any], where: Where, disabled: frozenset[str] = frozenset()) -> None:
+def check_references(model: dict[str, Any], where: Where, disabled: Mapping[str, Sequence[str]] | None = None) -> None:
     """Reject services that lack an image and a build, or use undefined networks or services.
 
-    A dependency on a service that a profile disabled is allowed when it is not required.
+    `disabled` maps each service that no enabled profile selects to its profiles. A dependency
+    on such a service is allowed when it is not required.
     """
+    disabled = disabled or {}
     services = model.get("services") or {}
     networks = model.get("networks") or {}
     for name, service in services.items():
@@ -50,9 +53,23 @@ def check_references(model: dict[str, Any], where: Where, disabled: frozenset[st
                 raise here.child("networks").fail(f"undefined network {quote(network)}: declare it under the top-level networks")
         _check_mount_references(model, service, here)
         for dependency, condition in (service.get("depends_on") or {}).items():
-            optional = dependency in disabled and not condition.get("required", True)
-            if dependency not in services and not optional:
+            if dependency in services:
+                continue
+            if dependency not in disabled:
                 raise here.child("depends_on").fail(f"undefined service {quote(dependency)}: define it or remove the dependency")
+            if condition.get("required", True):
+                raise here.child("depends_on").fail(_disabled_dependency_message(dependency, disabled[dependency]))
+
+
+def _disabled_dependency_message(dependency: str, profiles: Sequence[str]) -> str:
+    """Return the error for a required dependency whose profiles are all disabled, with how to enable one."""
+    first = profiles[0]
+    if len(profiles) == 1:
+        return (f"service {quote(dependency)} is only in profile {quote(first)}, which is not enabled: "
+                f"enable it with --profile {first} or COMPOSE_PROFILES={first}")
+    listed = ", ".join(quote(profile) for profile in profiles)
+    return (f"service {quote(dependency)} is only in profiles {listed}, none of which is enabled: "
+            f"enable one with --profile {first} or COMPOSE_PROFILES={first}")
 
 
 def check_dependency_cycles(services: dict[str, Any], where: Where) -> None:

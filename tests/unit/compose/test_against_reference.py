@@ -168,6 +168,13 @@ def test_top_level_resources(compare: Compare) -> None:
     assert crank.model == reference.model
 
 
+@pytest.mark.parametrize("dependency", ["[debug]", "{debug: {condition: service_started, required: false}}"],
+                         ids=["required", "not required"])
+def test_dependency_on_disabled_profile(compare: Compare, dependency: str) -> None:
+    files = {"compose.yaml": f"services:\n  web:\n    image: x\n    depends_on: {dependency}\n  debug:\n    image: y\n    profiles: [dev]\n"}
+    assert_same(*compare(files))
+
+
 def test_profiles(compare: Compare) -> None:
     files = {
         "compose.yaml": "services:\n  web:\n    image: x\n  debug:\n    image: y\n    profiles: [dev]\n  tools:\n    image: z\n    profiles: [ops]\n"

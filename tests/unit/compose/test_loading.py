@@ -153,6 +153,30 @@ def test_compose_profiles_variable(tmp_path: Path) -> None:
     assert set(load_project(options(tmp_path, {"COMPOSE_PROFILES": "dev"})).services) == {"web", "debug"}
 
 
+PROFILE_DEPENDENCY = "services:\n  web:\n    image: x\n    depends_on: [debug]\n  debug:\n    image: y\n    profiles: [{profiles}]\n"
+
+
+@pytest.mark.parametrize(("profiles", "message"), [
+    ("dev", 'service "debug" is only in profile "dev", which is not enabled: '
+            "enable it with --profile dev or COMPOSE_PROFILES=dev"),
+    ("dev, test", 'service "debug" is only in profiles "dev", "test", none of which is enabled: '
+                  "enable one with --profile dev or COMPOSE_PROFILES=dev"),
+], ids=["one profile", "two profiles"])
+def test_dependency_in_disabled_profile(tmp_path: Path, profiles: str, message: str) -> None:
+    write_project(tmp_path, {"compose.yaml": PROFILE_DEPENDENCY.format(profiles=profiles)})
+    assert load_error(tmp_path).endswith(f"/compose.yaml: services.web.depends_on: {message}")
+
+
+def test_dependency_loads_with_its_profile(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": PROFILE_DEPENDENCY.format(profiles="dev")})
+    assert set(load_project(options(tmp_path, {"COMPOSE_PROFILES": "dev"})).services) == {"web", "debug"}
+
+
+def test_undefined_dependency_message(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    depends_on: [nosuch]\n"})
+    assert load_error(tmp_path).endswith('/compose.yaml: services.web.depends_on: undefined service "nosuch": define it or remove the dependency')
+
+
 @pytest.mark.parametrize(
     "text",
     [
