@@ -16,11 +16,23 @@ from crank_cli.errors import CrankError
 from crank_cli.render.progress import json_time, progress
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from crank_cli.operations.events import Events
 
 __all__ = ["progress"]
 
-_NO_WRAP = {"PROJECT", "SERVICE", "CONTAINER", "RUNTIME", "HOST", "STATE", "HEALTH", "ENGINE", "USABLE", "VERSION"}
+# Columns of a terminal table whose values are never split across lines, because a part of
+# a name, a port mapping or an image reference can be neither read nor copied.
+_NO_WRAP = {"PROJECT", "SERVICE", "CONTAINER", "RUNTIME", "HOST", "STATE", "HEALTH", "ENGINE", "USABLE", "VERSION",
+            "PORTS", "IMAGE"}
+# Columns whose ", "-separated values a terminal table shows one per line.
+_ONE_VALUE_PER_LINE = {"PORTS"}
+# Columns that a terminal table hides, in this order, while it is wider than the terminal.
+# `status` keeps SERVICE, RUNTIME, STATE, HEALTH and PORTS longest: the service names that
+# the verbs take, where each runs, and how to reach it.
+_HIDDEN_WHEN_NARROW = ("IMAGE", "HOST", "CONTAINER")
 
 # Version of the JSON documents crank prints; it changes only when a key changes meaning.
 JSON_SCHEMA_VERSION = 1
@@ -137,17 +149,67 @@ def _plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: Tex
         out.write("  ".join(cells).rstrip() + "\n")
 
 
-def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]],
+                console: Console | None = None) -> None:
+    """Print a table that fits the terminal, hiding the columns of `_HIDDEN_WHEN_NARROW` as needed.
+
+    When the table is still too wide with all of those hidden, Rich cuts values to fit and ends
+    each cut value with an ellipsis.
+    """
     from rich.console import Console
+
+    # Engine text may contain [brackets], which Rich would otherwise read as markup.
+    console = console or Console(markup=False, highlight=False)
+    columns = []
+    for index, header in enumerate(headers):
+        cells = [row[index] for row in rows]
+        if header in _ONE_VALUE_PER_LINE:
+            cells = [cell.replace(", ", "\n") for cell in cells]
+        columns.append((header, cells))
+
+    hidden: list[str] = []
+    for header in _HIDDEN_WHEN_NARROW:
+        visible = [column for column in columns if column[0] not in hidden]
+        if _min_width(console, visible) <= console.width:
+            break
+        if header in headers:
+            hidden.append(header)
+
+    table = _table(title, [column for column in columns if column[0] not in hidden])
+    if hidden:
+        table.caption = f"Hidden because the terminal is too narrow: {', '.join(hidden)}. Widen it, or use --format json to see them."
+    console.print(table)
+
+
+def _table(title: str | None, columns: list[tuple[str, list[str]]], *, whole_values: bool = False) -> Table:
+    """Build a Rich table from (header, cells) pairs.
+
+    With `whole_values`, each column of `_NO_WRAP` is at least as wide as its longest line, which
+    makes the table's minimum width the width that shows those values whole.
+    """
+    from rich import box
     from rich.table import Table
 
-    from rich import box
-
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
-    for header in headers:
-        # Short values such as states keep one line; names and ports fold when narrow.
-        table.add_column(header, overflow="fold", no_wrap=header in _NO_WRAP)
-    for row in rows:
+    table = Table(title=title, title_justify="left", caption_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    for header, cells in columns:
+        no_wrap = header in _NO_WRAP
+        min_width = _longest_line([header, *cells]) if no_wrap and whole_values else None
+        # The other columns, such as NOTE, wrap between words and fold a word longer than the column.
+        table.add_column(header, overflow="ellipsis" if no_wrap else "fold", no_wrap=no_wrap, min_width=min_width)
+    for row in zip(*(cells for _, cells in columns)):
         table.add_row(*row)
-    # Engine text may contain [brackets], which Rich would otherwise read as markup.
-    Console(markup=False, highlight=False).print(table)
+    return table
+
+
+def _longest_line(cells: list[str]) -> int:
+    from rich.cells import cell_len
+
+    return max(cell_len(line) for cell in cells for line in cell.splitlines() or [""])
+
+
+def _min_width(console: Console, columns: list[tuple[str, list[str]]]) -> int:
+    """Return the width that a table of `columns` needs to show each value of a `_NO_WRAP` column whole."""
+    from rich.measure import Measurement
+
+    unlimited = console.options.update_width(sys.maxsize)
+    return Measurement.get(console, unlimited, _table(None, columns, whole_values=True)).minimum

@@ -1,0 +1,67 @@
+"""Terminal tables rendered by Rich at fixed widths: values stay whole, and columns give way in order."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from crank_cli import render
+
+HEADERS = ["SERVICE", "CONTAINER", "RUNTIME", "HOST", "STATE", "HEALTH", "PORTS", "IMAGE"]
+PORTS = ["127.0.0.1:18081->8080/tcp", "127.0.0.1:18082->8081/tcp"]
+IMAGE = "localhost/crank-test-busybox:latest"
+ROWS = [
+    ["web", "trial-p1-web-1", "docker", "buildkitsandbox", "running", "healthy", ", ".join(PORTS), IMAGE],
+    ["db", "trial-p1-db-1", "podman", "buildkitsandbox", "running", "-", "-", "trial-p1-db"],
+]
+
+
+def render_status(width: int) -> list[str]:
+    output = io.StringIO()
+    render._rich_table("project trial-p1", HEADERS, ROWS, Console(file=output, width=width, markup=False, highlight=False))
+    return output.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_status_table_fits_width(width: int) -> None:
+    lines = render_status(width)
+
+    assert max(len(line) for line in lines) <= width
+    assert not any("…" in line for line in lines)
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_each_port_on_own_line(width: int) -> None:
+    lines = [line.split() for line in render_status(width)]
+
+    first = next(index for index, words in enumerate(lines) if PORTS[0] in words)
+    assert lines[first + 1] == [PORTS[1]]
+
+
+def test_narrow_table_hides_columns_in_order() -> None:
+    text = "\n".join(render_status(80))
+
+    header = next(line for line in text.splitlines() if "SERVICE" in line)
+    assert header.split() == ["SERVICE", "RUNTIME", "STATE", "HEALTH", "PORTS"]
+    assert "localhost/" not in text
+    assert "Hidden because the terminal is too narrow: IMAGE, HOST, CONTAINER." in " ".join(text.split())
+
+
+def test_medium_table_keeps_container_names() -> None:
+    text = "\n".join(render_status(100))
+
+    header = next(line for line in text.splitlines() if "SERVICE" in line)
+    assert header.split() == ["SERVICE", "CONTAINER", "RUNTIME", "STATE", "HEALTH", "PORTS"]
+    assert "trial-p1-web-1" in text
+    assert "Hidden because the terminal is too narrow: IMAGE, HOST." in " ".join(text.split())
+
+
+def test_wide_table_shows_whole_image() -> None:
+    lines = render_status(160)
+
+    header = next(line for line in lines if "SERVICE" in line)
+    assert header.split() == HEADERS
+    assert any(line.rstrip().endswith(IMAGE) for line in lines)
+    assert not any("Hidden" in line for line in lines)
