@@ -138,18 +138,60 @@ def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project
     return project
 
 
-def load_project_or_name(ctx: CommandContext) -> tuple[Project | None, str]:
-    """Load the project, or with only -p and no compose file in reach, return just its name."""
+def load_project_or_name(ctx: CommandContext, services: tuple[str, ...] = ()) -> tuple[Project | None, str]:
+    """Load the project, or when no compose file is in reach, return just the name it is given.
+
+    The name then comes from -p or COMPOSE_PROJECT_NAME. Without either, the loader's
+    `ProjectNotFoundError` is raised.
+    """
     from crank_cli.errors import ProjectNotFoundError
 
-    options = global_options(ctx)
     try:
-        project = load_project(ctx)
+        project = load_project(ctx, services)
     except ProjectNotFoundError:
-        if not options.project_name or options.files:
+        name = given_project_name(global_options(ctx))
+        if name is None:
             raise
-        return None, options.project_name
+        return None, name
     return project, project.name
+
+
+def given_project_name(options: GlobalOptions) -> str | None:
+    """Return the name from -p, else COMPOSE_PROJECT_NAME, for a verb run without a compose file.
+
+    COMPOSE_PROJECT_NAME is read from the environment, then from the --env-file files or the
+    current folder's .env. Returns None with -f, because the files named must then load.
+    """
+    from crank_cli.compose.naming import check_explicit_name
+
+    if options.files:
+        return None
+    if options.project_name:
+        return check_explicit_name(options.project_name, "-p/--project-name")
+    name = options.environ.get("COMPOSE_PROJECT_NAME") or _folder_variables(options, options.environ).get("COMPOSE_PROJECT_NAME")
+    return check_explicit_name(name, "COMPOSE_PROJECT_NAME") if name else None
+
+
+def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = (), *, dry_run: bool = False,
+                               check_services: bool = True) -> tuple[Project, Resolution]:
+    """Load the project and choose its engine, or read the project from its containers' labels.
+
+    The labels are read when no compose file is in reach and -p or COMPOSE_PROJECT_NAME names
+    the project (see `crank_cli.operations.recorded`). With `check_services`, a service named
+    that no container of that project has raises `UsageError`.
+    """
+    project, name = load_project_or_name(ctx, services)
+    engine = resolve_engine(ctx, dry_run=dry_run, project=name)
+    if project is not None:
+        return project, engine
+
+    from crank_cli.operations.labels import project_filter
+    from crank_cli.operations.recorded import recorded_project, require_recorded_services
+
+    project = recorded_project(name, engine.backend.list_containers(project_filter(name)))
+    if check_services:
+        require_recorded_services(project, services, engine.info.name)
+    return project, engine
 
 
 def _folder_variables(options: GlobalOptions, environ: dict[str, str]) -> dict[str, str]:

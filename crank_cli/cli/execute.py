@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project, resolve_engine
+from crank_cli.cli.context import load_project_or_containers
 
 
 def register(app: typer.Typer) -> None:
@@ -29,9 +29,8 @@ def execute(
     from crank_cli.operations.run import parse_env
     from crank_cli.operations.up import require_services
 
-    project = load_project(ctx, (service,))
+    project, engine = load_project_or_containers(ctx, (service,))
     require_services(project, [service])
-    engine = resolve_engine(ctx, project=project.name)
     states = engine.backend.list_containers(labels.service_filter(project.name, service))
     target = next((state for state in states if state.replica == index and state.running), None)
     if target is None:

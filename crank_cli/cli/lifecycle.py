@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project, progress, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project_or_containers, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -23,21 +23,22 @@ def stop(
 ) -> None:
     """Stop the project's containers (dependents first), or the services or containers named.
 
-    Outside a project, the names are containers.
+    Outside a project, and with no -p or COMPOSE_PROJECT_NAME to name one, the names are containers.
     """
     from crank_cli import render
     from crank_cli.errors import ProjectNotFoundError
     from crank_cli.operations.down import stop as run_stop
 
     names = tuple(targets or ())
+    dry = is_dry_run(ctx, dry_run)
     try:
-        project = load_project(ctx, names)
+        # The names may be containers too, so they are not checked as services here.
+        project, engine = load_project_or_containers(ctx, names, dry_run=dry, check_services=False)
     except ProjectNotFoundError:
         if not names:
             raise
-        resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run)).backend.stop_containers(list(names), timeout)
+        resolve_engine(ctx, dry_run=dry).backend.stop_containers(list(names), timeout)
         return
-    engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run), project=project.name)
     with progress(ctx, dry_run=dry_run) as events:
         stopped = run_stop(project, project.name, engine.backend, names, timeout, events)
     if not stopped:
@@ -56,8 +57,7 @@ def start(
     from crank_cli import render
     from crank_cli.operations.lifecycle import start_services
 
-    project = load_project(ctx, tuple(services or ()))
-    engine = resolve_engine(ctx, project=project.name)
+    project, engine = load_project_or_containers(ctx, tuple(services or ()))
     with progress(ctx) as events:
         started = start_services(project, engine.backend, tuple(services or ()), events)
     if not started:
@@ -76,8 +76,7 @@ def restart(
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services
 
-    project = load_project(ctx, tuple(services or ()))
-    engine = resolve_engine(ctx, project=project.name)
+    project, engine = load_project_or_containers(ctx, tuple(services or ()))
     with progress(ctx) as events:
         restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events)
     if not restarted:

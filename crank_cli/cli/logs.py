@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project, resolve_engine
+from crank_cli.cli.context import load_project_or_containers
 
 
 def register(app: typer.Typer) -> None:
@@ -28,9 +28,8 @@ def logs(
 
     names = tuple(services or ())
     # A service named on the command line is enabled even when its profile is not, as with up.
-    project = load_project(ctx, names)
+    project, engine = load_project_or_containers(ctx, names)
     require_services(project, names)
-    engine = resolve_engine(ctx, project=project.name)
     grouped = by_service(engine.backend.list_containers(labels.project_filter(project.name)))
     chosen = [state.name for service in (names or sorted(grouped)) for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
     if not chosen:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crank_cli.errors import InvalidProjectError, UsageError
+from crank_cli.errors import UsageError
 from crank_cli.operations import graph, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
@@ -156,14 +156,7 @@ def _services(project: Project | None, states: Sequence[ContainerState]) -> Mapp
     """
     if project is not None:
         return project.model["services"]
-    recorded = labels.recorded_services(states)
-    try:
-        graph.start_levels(recorded)
-    except InvalidProjectError:
-        # Containers made from different versions of the compose file can record a cycle.
-        # Stopping them all at once is then better than stopping none.
-        return {service: {} for service in recorded}
-    return recorded
+    return labels.recorded_services(states)
 
 
 def _levels(services: Mapping[str, dict[str, Any]], states: Sequence[ContainerState]) -> list[list[str]]:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from crank_cli import __version__
+from crank_cli.errors import InvalidProjectError
+from crank_cli.operations.graph import start_levels
 
 if TYPE_CHECKING:
     from crank_cli.runtime.models import ContainerState
@@ -93,7 +95,9 @@ def recorded_services(states: Iterable[ContainerState]) -> dict[str, dict[str, A
     The result has the shape of the canonical model's `services`, with only `depends_on` in
     each service, so the dependency graph functions take it as they take a loaded project. A
     service whose containers lack the `DEPENDS_ON` label gets no dependencies: its order
-    relative to the other services is then unknown.
+    relative to the other services is then unknown. When the labels record a dependency cycle,
+    which containers made from different versions of the compose file can do, every service
+    gets no dependencies, so that the verbs act on all of them together instead of failing.
     """
     services: dict[str, dict[str, Any]] = {}
     for state in states:
@@ -102,4 +106,8 @@ def recorded_services(states: Iterable[ContainerState]) -> dict[str, dict[str, A
         if recorded:
             for dependency, options in parse_depends_on(recorded).items():
                 service["depends_on"].setdefault(dependency, options)
+    try:
+        start_levels(services)
+    except InvalidProjectError:
+        return {name: {"depends_on": {}} for name in services}
     return services

@@ -6,6 +6,7 @@ orders them by the `depends_on` that each container's labels record.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,3 +54,66 @@ def test_down_dry_run_stops_dependents_first(engine: Engine, elsewhere: Crank) -
 
     assert result.returncode == 0, result.stderr
     assert removed_containers(engine, result.stdout) == [[f"{name}-web-1"], [f"{name}-api-1"], [f"{name}-db-1"]]
+
+
+def progress_subjects(stderr: str, status: str) -> list[str]:
+    """Return the containers of the `--progress json` records with this status, in order."""
+    records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    return [record["subject"] for record in records if record.get("status") == status]
+
+
+def test_logs_and_exec_by_service(elsewhere: Crank) -> None:
+    name = elsewhere.project
+
+    logs = elsewhere("-p", name, "logs", "web")
+    executed = elsewhere("-p", name, "exec", "-T", "api", "sh", "-c", "echo inside; exit 3")
+
+    assert logs.returncode == 0, logs.stderr
+    assert logs.stdout.strip() == f"{name}-web-1 | web up"
+    assert executed.returncode == 3, executed.stderr
+    assert executed.stdout.strip() == "inside"
+
+
+def test_project_name_from_environment(engine: Engine, elsewhere: Crank) -> None:
+    name = elsewhere.project
+    environ = {"COMPOSE_PROJECT_NAME": name}
+
+    logs = elsewhere("logs", "db", env=environ)
+    removal = elsewhere("down", "--dry-run", env=environ)
+
+    assert logs.returncode == 0, logs.stderr
+    assert logs.stdout.strip() == f"{name}-db-1 | db up"
+    assert removal.returncode == 0, removal.stderr
+    assert removed_containers(engine, removal.stdout) == [[f"{name}-web-1"], [f"{name}-api-1"], [f"{name}-db-1"]]
+
+
+def test_stop_start_restart_in_order(engine: Engine, elsewhere: Crank) -> None:
+    name = elsewhere.project
+    chain = [f"{name}-db-1", f"{name}-api-1", f"{name}-web-1"]
+
+    stopped = elsewhere("-p", name, "--progress", "json", "stop")
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert progress_subjects(stopped.stderr, "stopped") == chain[::-1]
+    assert engine.client("ps", "-q", "--filter", f"label=io.crank.project={name}").stdout.split() == []
+
+    started = elsewhere("-p", name, "--progress", "json", "start")
+
+    assert started.returncode == 0, started.stderr
+    # A dependency is reported started twice: once started, and once it meets its condition.
+    assert list(dict.fromkeys(progress_subjects(started.stderr, "started"))) == chain
+
+    restarted = elsewhere("-p", name, "--progress", "json", "restart")
+
+    assert restarted.returncode == 0, restarted.stderr
+    assert progress_subjects(restarted.stderr, "restarted") == chain
+
+
+@pytest.mark.parametrize("arguments", [["logs", "nope"], ["start", "nope"], ["restart", "nope"],
+                                       ["exec", "-T", "nope", "true"]])
+def test_unknown_service_is_usage_error(elsewhere: Crank, arguments: list[str]) -> None:
+    result = elsewhere("-p", elsewhere.project, *arguments)
+
+    assert result.returncode == 2, result.stderr
+    assert "no such service: nope" in result.stderr
+    assert "api, db, web" in result.stderr

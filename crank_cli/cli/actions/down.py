@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from crank_cli.cli.context import CommandContext, global_options, is_dry_run, load_and_resolve, load_project_or_name, progress
+from crank_cli.cli.context import (
+    CommandContext,
+    given_project_name,
+    global_options,
+    is_dry_run,
+    load_and_resolve,
+    load_project_or_name,
+    progress,
+)
 
 
 def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None, remove_orphans: bool,
@@ -20,7 +28,7 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
         raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
     dry = is_dry_run(ctx, dry_run)
     project, engine = load_and_resolve(ctx, lambda: load_project_or_name(ctx), dry_run=dry)
-    name = project.name if project is not None else global_options(ctx).project_name or ""
+    name = project.name if project is not None else given_project_name(global_options(ctx)) or ""
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:

@@ -44,9 +44,10 @@ def _show_status(ctx: CommandContext, *, as_json: bool, all_projects: bool) -> N
 
 
 def _project_name(ctx: CommandContext) -> str | None:
-    """Return the project's name, or None when no compose file is in reach."""
+    """Return the project's name, or None when no compose file is in reach and nothing names it."""
     from crank_cli.errors import ProjectNotFoundError
 
+    from crank_cli.cli.context import given_project_name
     from crank_cli.compose import project_name
 
     options = global_options(ctx)
@@ -56,7 +57,7 @@ def _project_name(ctx: CommandContext) -> str | None:
         # Only the name is needed, which is much cheaper than loading the whole model.
         return project_name(options.load_options())
     except ProjectNotFoundError:
-        return None
+        return given_project_name(options)
 
 
 def _check_project_loads(ctx: CommandContext) -> None:

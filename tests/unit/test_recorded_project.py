@@ -1,0 +1,101 @@
+"""A project read back from its containers' labels, and the project name used without a compose file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crank_cli.cli.context import GlobalOptions, given_project_name
+from crank_cli.errors import InvalidProjectError, NotReadyError, UsageError
+from crank_cli.operations.lifecycle import restart_services, start_services
+from crank_cli.operations.recorded import recorded_project, require_recorded_services
+from tests.unit.test_lifecycle_operations import MemoryEngine, RecordedEvents, container
+
+
+def chain() -> MemoryEngine:
+    """An engine with db, api and web, api waiting for db to be healthy, all stopped."""
+    return MemoryEngine([
+        container("demo-web-1", "web", "exited", depends_on="api:service_started:false:true"),
+        container("demo-api-1", "api", "exited", depends_on="db:service_healthy:false:true"),
+        container("demo-db-1", "db", "exited", health="healthy", depends_on=""),
+    ])
+
+
+def test_recorded_project_has_label_services() -> None:
+    engine = chain()
+
+    project = recorded_project("demo", list(engine.states.values()))
+
+    assert project.name == "demo"
+    assert project.files == ()
+    assert sorted(project.model["services"]) == ["api", "db", "web"]
+    assert project.model["services"]["api"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_start_follows_recorded_dependencies() -> None:
+    engine = chain()
+    project = recorded_project("demo", list(engine.states.values()))
+
+    started = start_services(project, engine, (), RecordedEvents())  # type: ignore[arg-type]
+
+    assert started == ["demo-db-1", "demo-api-1", "demo-web-1"]
+    assert engine.calls == [("start", ["demo-db-1"]), ("start", ["demo-api-1"]), ("start", ["demo-web-1"])]
+
+
+def test_start_waits_for_recorded_condition() -> None:
+    engine = chain()
+    engine.states["demo-db-1"] = container("demo-db-1", "db", "running", health="unhealthy", depends_on="")
+    project = recorded_project("demo", list(engine.states.values()))
+
+    with pytest.raises(NotReadyError, match="service db .* is unhealthy"):
+        start_services(project, engine, ("api",), RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == []
+
+
+def test_restart_follows_recorded_dependencies() -> None:
+    engine = chain()
+    engine.restart_containers = lambda names, timeout: engine.calls.append(("restart", list(names)))  # type: ignore[method-assign]
+    project = recorded_project("demo", list(engine.states.values()))
+
+    restart_services(project, engine, (), None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == [("restart", ["demo-db-1"]), ("restart", ["demo-api-1"]), ("restart", ["demo-web-1"])]
+
+
+def test_unknown_recorded_service_names_known_ones() -> None:
+    project = recorded_project("demo", list(chain().states.values()))
+
+    with pytest.raises(UsageError, match=r"no such service: nope \(project demo has containers of api, db, web on docker"):
+        require_recorded_services(project, ["web", "nope"], "docker")
+
+
+def test_unknown_service_without_containers() -> None:
+    project = recorded_project("demo", [])
+
+    with pytest.raises(UsageError, match="project demo has no containers on podman; check the project name"):
+        require_recorded_services(project, ["web"], "podman")
+
+
+def options(tmp_path: Path, **values: object) -> GlobalOptions:
+    return GlobalOptions(environ={}, working_dir=tmp_path)._replace(**values)
+
+
+def test_given_name_from_flag_then_environment(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("COMPOSE_PROJECT_NAME=fromfile\n")
+
+    assert given_project_name(options(tmp_path, project_name="flag")) == "flag"
+    assert given_project_name(options(tmp_path, environ={"COMPOSE_PROJECT_NAME": "fromenv"})) == "fromenv"
+    assert given_project_name(options(tmp_path)) == "fromfile"
+
+
+def test_given_name_absent_or_with_files(tmp_path: Path) -> None:
+    assert given_project_name(options(tmp_path)) is None
+    # With -f, the files named must load, so no name replaces them.
+    assert given_project_name(options(tmp_path, project_name="flag", files=(Path("compose.yaml"),))) is None
+
+
+def test_given_name_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(InvalidProjectError, match="-p/--project-name"):
+        given_project_name(options(tmp_path, project_name="Not Valid"))
