@@ -14,6 +14,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
+from crank_cli import verbose
+
 if TYPE_CHECKING:
     from crank_cli.compose import LoadOptions, Project
     from crank_cli.operations.events import Events
@@ -135,6 +137,8 @@ def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project
         raise
     for warning in project.warnings:
         render.warn(warning)
+    verbose.info("project", "project %s in %s, loaded from %s", project.name, project.working_dir,
+                 ", ".join(str(path) for path in project.files))
     return project
 
 
@@ -146,14 +150,23 @@ def load_project_or_name(ctx: CommandContext, services: tuple[str, ...] = ()) ->
     """
     from crank_cli.errors import ProjectNotFoundError
 
+    options = global_options(ctx)
     try:
         project = load_project(ctx, services)
     except ProjectNotFoundError:
-        name = given_project_name(global_options(ctx))
+        name = given_project_name(options)
         if name is None:
             raise
+        log_project_by_name(options, name)
         return None, name
     return project, project.name
+
+
+def log_project_by_name(options: GlobalOptions, name: str) -> None:
+    """Say under -v that no compose file is used and the project is found by its name alone."""
+    source = "-p" if options.project_name else "COMPOSE_PROJECT_NAME"
+    verbose.info("project", "no compose file used: project %s (named by %s) is found by its containers' labels",
+                 name, source)
 
 
 def given_project_name(options: GlobalOptions) -> str | None:
@@ -266,11 +279,24 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
         resolution = resolve_where(settings, {"io.crank.project": project})
     else:
         resolution = resolve(settings, warn=render.warn)
+    log_engine(resolution.backend, resolution.info, resolution.reason)
     if not (dry_run or global_options(ctx).dry_run):
         resolution.backend.output_lines = render.engine_output()
         return resolution
     backend = dry_run_backend(resolution, render.print_command)
     return Resolution(backend, resolution.info, resolution.reason)
+
+
+def log_engine(backend: Backend, info: EngineInfo, reason: str) -> None:
+    """Say under -v which engine a command uses, how crank reaches it, and why it was chosen."""
+    from crank_cli.runtime.docker_local import LocalDockerEngine
+
+    if isinstance(backend, LocalDockerEngine):
+        connection = f"the daemon's API at {backend.api.address}"
+    else:
+        connection = f"the {getattr(backend, 'binary_path', info.name)} client"
+    verbose.info("engine", "engine %s %s, through %s: %s", info.name, info.version or "(version unknown)",
+                 connection, reason)
 
 
 def is_dry_run(ctx: CommandContext, flag: bool) -> bool:
@@ -313,8 +339,12 @@ def usable_engines(ctx: CommandContext) -> list[tuple[Backend, EngineInfo]]:
     settings = load_settings(ctx)
     if settings.runtime.value != "auto":
         chosen = resolve(settings, warn=render.warn)
+        log_engine(chosen.backend, chosen.info, chosen.reason)
         return [(chosen.backend, chosen.info)]
     usable = [info for info in probe_all() if info.usable]
     if not usable:
         resolve(settings)  # raises the error that lists each engine and its reason
-    return [(make_backend(info.name), info) for info in usable]
+    engines = [(make_backend(info.name), info) for info in usable]
+    for backend, info in engines:
+        log_engine(backend, info, f"runtime auto (from {settings.runtime.source}) reads every usable engine")
+    return engines

@@ -87,7 +87,7 @@ def resolve(
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
         (warn or _print_warning)(_fallback_warning(rejected[0], chosen, settings))
-    return Resolution(known[chosen.name][0], chosen, _reason(preferred, chosen.name, settings, rejected))
+    return Resolution(known[chosen.name][0], chosen, choice_reason(chosen.name, settings, rejected))
 
 
 def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:
@@ -126,7 +126,9 @@ def _candidates(preferred: str, *, fallback: bool) -> list[str]:
     return [preferred, *(name for name in ENGINES if name != preferred)]
 
 
-def _reason(preferred: str, chosen: str, settings: Settings, rejected: list[EngineInfo]) -> str:
+def choice_reason(chosen: str, settings: Settings, rejected: list[EngineInfo]) -> str:
+    """Return why `chosen` was taken, given the engines rejected before it, for messages."""
+    preferred = settings.runtime.value
     if preferred == "auto":
         skipped = "".join(f", {info.name} skipped" for info in rejected)
         return f"first usable engine (runtime auto from {settings.runtime.source}{skipped})"

@@ -12,15 +12,17 @@ def run(ctx: CommandContext, output_format: OutputFormat) -> None:
 
 
 def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
-    from crank_cli import render
+    from crank_cli import render, verbose
     from crank_cli.errors import Exit, ExitCode
-    from crank_cli.runtime.resolve import choose, probe_all
+    from crank_cli.runtime.resolve import choice_reason, choose, probe_all
 
     settings = load_settings(ctx)
     engines = probe_all()
     by_name = {info.name: info for info in engines}
-    found, _ = choose(settings, by_name.__getitem__)
+    found, rejected = choose(settings, by_name.__getitem__)
     chosen = found.name if found else None
+    if chosen is not None:
+        verbose.info("engine", "crank would choose %s: %s", chosen, choice_reason(chosen, settings, rejected))
     if as_json:
         render.print_json({
             "schema": render.JSON_SCHEMA_VERSION,

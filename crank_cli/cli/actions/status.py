@@ -47,17 +47,26 @@ def _project_name(ctx: CommandContext) -> str | None:
     """Return the project's name, or None when no compose file is in reach and nothing names it."""
     from crank_cli.errors import ProjectNotFoundError
 
-    from crank_cli.cli.context import given_project_name
+    from crank_cli import verbose
+    from crank_cli.cli.context import given_project_name, log_project_by_name
     from crank_cli.compose import project_name
 
     options = global_options(ctx)
     if options.project_name and not options.files:
+        log_project_by_name(options, options.project_name)
         return options.project_name
     try:
         # Only the name is needed, which is much cheaper than loading the whole model.
-        return project_name(options.load_options())
+        name = project_name(options.load_options())
     except ProjectNotFoundError:
-        return given_project_name(options)
+        named = given_project_name(options)
+        if named is None:
+            verbose.info("project", "no compose file found and no project named, so status lists every project")
+        else:
+            log_project_by_name(options, named)
+        return named
+    verbose.info("project", "project %s, named from the compose files in reach of %s", name, options.working_dir)
+    return name
 
 
 def _check_project_loads(ctx: CommandContext) -> None:
