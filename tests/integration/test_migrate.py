@@ -406,9 +406,11 @@ def test_project_of_compose_tool_moves(pair: Pair) -> None:
     assert record["plan"]["started_by"] == tool
 
 
-@pytest.mark.parametrize(("step", "command"), [("copy volumes, final pass", WEB_COMMAND),
-                                              ("cut-over: stop", SLOW_STOP_COMMAND)], ids=["final-copy", "stop"])
-def test_interrupt_restores_source(pair: Pair, step: str, command: str) -> None:
+# The final copy is short, so its interrupt comes at once; the stop lasts 3 s, so 0.5 s in.
+@pytest.mark.parametrize(("step", "command", "delay"), [("copy volumes, final pass", WEB_COMMAND, 0.0),
+                                                       ("cut-over: stop", SLOW_STOP_COMMAND, 0.5)],
+                         ids=["final-copy", "stop"])
+def test_interrupt_restores_source(pair: Pair, step: str, command: str, delay: float) -> None:
     port = free_port()
     write_project(pair.folder, pair.name, port, command)
     before = start_seeded(pair, port)
@@ -422,7 +424,7 @@ def test_interrupt_restores_source(pair: Pair, step: str, command: str) -> None:
     for line in process.stderr:
         if step in line:
             break
-    time.sleep(0.5)
+    time.sleep(delay)
     process.send_signal(signal.SIGINT)
     rest = process.stderr.read()
     code = process.wait(timeout=120)
