@@ -127,7 +127,9 @@ def _request_through_client(command: list[str], method: str, target: str,
     except FileNotFoundError:
         raise EngineNotFoundError(command[0]) from None
     with proxy:
-        assert proxy.stdin is not None and proxy.stdout is not None and proxy.stderr is not None
+        assert proxy.stdin is not None
+        assert proxy.stdout is not None
+        assert proxy.stderr is not None
         status: int | None = None
         body = b""
         try:

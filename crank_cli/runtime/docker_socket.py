@@ -93,8 +93,8 @@ class DockerSocket:
 def _receive_all(connection: socket.socket) -> list[bytes]:
     """Read the response until the daemon closes the connection, then raise any Ctrl-C that came meanwhile.
 
-    Waiting for the answer keeps crank from going on, to an undo say, while a stop it sent
-    may still be under way.
+    Waiting for the response keeps crank from going on, to an undo for example, while a stop
+    it sent may still be under way.
     """
     chunks: list[bytes] = []
     interrupted = False

@@ -142,14 +142,14 @@ def test_dry_run_runs_one_command_at_a_time(tmp_path: Path) -> None:
     # One command at a time keeps the printed plan in the same order on every run.
     project = load(tmp_path, 8)
     running = 0
-    most = 0
+    max_running = 0
     lock = threading.Lock()
 
     def run_container(argv: list[str]) -> str:
-        nonlocal running, most
+        nonlocal running, max_running
         with lock:
             running += 1
-            most = max(most, running)
+            max_running = max(max_running, running)
         time.sleep(0.005)
         with lock:
             running -= 1
@@ -161,5 +161,5 @@ def test_dry_run_runs_one_command_at_a_time(tmp_path: Path) -> None:
     up(project, DockerEngine(runner=runner), UpOptions(dry_run=True), NoEvents())
 
     names = [call[call.index("--name") + 1] for call in runner.calls if call[1] == "run"]
-    assert most == 1
+    assert max_running == 1
     assert names == [f"demo-s{number}-1" for number in sorted(range(8), key=str)]

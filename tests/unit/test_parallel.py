@@ -43,21 +43,21 @@ def test_run_all_keeps_order() -> None:
 
 def test_run_all_respects_limit() -> None:
     running = 0
-    most = 0
+    max_running = 0
     lock = threading.Lock()
 
     def task(_: int) -> None:
-        nonlocal running, most
+        nonlocal running, max_running
         with lock:
             running += 1
-            most = max(most, running)
+            max_running = max(max_running, running)
         time.sleep(0.02)
         with lock:
             running -= 1
 
     threads.run_all(task, range(8), limit=3)
 
-    assert most == 3
+    assert max_running == 3
 
 
 def test_run_all_finishes_every_task_before_raising() -> None:
