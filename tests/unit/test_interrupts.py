@@ -18,11 +18,19 @@ from tests.unit.test_docker_socket import FakeDaemon
 
 @pytest.fixture
 def interrupt_soon() -> Iterator[None]:
-    """Send SIGINT to this process 0.1 s after the test starts, as Ctrl-C on a terminal does."""
+    """Send SIGINT to this process 0.1 s after the test starts, as Ctrl-C on a terminal does.
+
+    Python's own handler is installed for the test, because a shell starts background jobs
+    with SIGINT ignored, and Python keeps it ignored.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
-    yield
-    timer.cancel()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.usefixtures("interrupt_soon")
