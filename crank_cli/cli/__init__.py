@@ -63,6 +63,10 @@ def _dispatch(argv: list[str]) -> int:
         # Alone, the eager option prints the version and exits, as click would, without Typer.
         sys.stdout.write(version_line())
         return ExitCode.OK
+    help_text = quick.root_help(argv)
+    if help_text is not None:
+        sys.stdout.write(help_text)
+        return ExitCode.OK
     command = quick.parse(argv)
     if command is not None:
         return command.run()

@@ -51,6 +51,34 @@ class QuickCommand(NamedTuple):
         return 0
 
 
+def root_help(argv: Sequence[str]) -> str | None:
+    """Return the stored text of `crank --help` when `argv` requests it and it fits, else None.
+
+    Typer builds every verb's command to print this page, which took about 0.05 s. The table
+    holds the page as click prints it on a terminal of at least `ROOT_HELP_COLUMNS`; on a
+    narrower one click wraps it differently, so Typer prints it then.
+    """
+    if list(argv) not in ([], ["--help"], ["-h"]) or os.environ.get("_CRANK_COMPLETE"):
+        return None
+    return quick_table.ROOT_HELP if _terminal_columns() >= quick_table.ROOT_HELP_COLUMNS else None
+
+
+def _terminal_columns() -> int:
+    """Return the terminal's width as `shutil.get_terminal_size` finds it, without importing shutil."""
+    import sys
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 def parse(argv: Sequence[str]) -> QuickCommand | None:
     """Read `argv` as click would read it for crank, or return None when Typer must."""
     if os.environ.get("_CRANK_COMPLETE"):

@@ -113,3 +113,57 @@ VERBS = {'up': {'action': 'up',
                                          'choice crank_cli.cli.context:OutputFormat',
                                          'table',
                                          ('table', 'json'))}}}
+
+# `crank --help` as click prints it on a terminal at least 80 columns wide.
+ROOT_HELP_COLUMNS = 80
+ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
+ '\n'
+ '  Run one compose project on Docker, Podman or containerd, with docker\n'
+ "  compose's verbs.\n"
+ '\n'
+ 'Options:\n'
+ '  -f, --file PATH                 Compose file to read; repeat to merge\n'
+ '                                  several files in order.\n'
+ '  -p, --project-name TEXT         Project name; default: COMPOSE_PROJECT_NAME,\n'
+ '                                  then name:, then the folder.\n'
+ '  --project-directory PATH        Folder that relative paths and .env are read\n'
+ "                                  from; default: the first compose file's\n"
+ '                                  folder.\n'
+ '  --env-file PATH                 Read variables from this file instead of the\n'
+ "                                  project's .env; repeatable.\n"
+ '  --profile TEXT                  Enable services of this profile; repeatable.\n'
+ '  --runtime ENGINE                Engine to use: docker, podman, containerd or\n'
+ '                                  auto; beats CRANK_CONTAINER_RUNTIME.\n'
+ '  --dry-run                       Print the engine commands that would change\n'
+ '                                  something, and run none of them.\n'
+ '  --progress auto|tty|plain|json|quiet\n'
+ '                                  How to show progress on stderr: a live view\n'
+ '                                  (tty), time-stamped lines (plain), JSON\n'
+ '                                  lines (json), or errors only (quiet); auto\n'
+ '                                  picks tty on a terminal, else plain.\n'
+ '                                  [default: auto]\n'
+ '  -v, --verbose                   Show more detail; -vv shows every engine\n'
+ '                                  command.\n'
+ "  --version                       Print crank's version and exit.\n"
+ '  --install-completion            Install completion for the current shell.\n'
+ '  --show-completion               Show completion for the current shell, to\n'
+ '                                  copy it or customize the installation.\n'
+ '  -h, --help                      Show this message and exit.\n'
+ '\n'
+ 'Commands:\n'
+ '  up       Create networks, volumes and missing images, then start...\n'
+ '  down     Stop containers in reverse dependency order, then remove them...\n'
+ '  status   Show one row per container: service, name, runtime, host,...\n'
+ '  ps       Same as status.\n'
+ '  ls       List projects: name, engine, host, the tool that started it,...\n'
+ "  stop     Stop the project's containers (dependents first), or the...\n"
+ "  start    Start the project's existing, stopped containers, dependencies...\n"
+ "  restart  Restart the project's containers, or those of the services...\n"
+ "  logs     Show the logs of the project's containers, each line prefixed...\n"
+ '  exec     Run a command in a running container of a service; crank exits...\n'
+ '  run      Run a container; in the foreground, crank exits with the...\n'
+ "  build    Build images: the project's services, or with -t one image...\n"
+ '  pull     Pull the images of the services from their registries.\n'
+ '  config   Check the compose files and print the project as one canonical...\n'
+ '  doctor   List each engine: usable or not, its version, its host, and...\n'
+ '  migrate  Move the project to another engine: images, volumes, then...\n')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,7 +131,6 @@ def test_quick_path_imports_neither_typer_nor_click() -> None:
     assert result.stdout.strip() == ""
 
 
-
 def test_version_alone_skips_typer() -> None:
     probe = (
         "import sys\n"
@@ -148,6 +148,39 @@ def test_version_alone_skips_typer() -> None:
     assert quick_run.stderr.strip() == ""
     assert quick_run.stdout == typer_run.stdout
     assert quick_run.stdout.startswith("crank ")
+
+
+@pytest.mark.parametrize("columns", ["80", "132"])
+@pytest.mark.parametrize("argv", [[], ["--help"], ["-h"]], ids=lambda argv: " ".join(argv) or "(nothing)")
+def test_stored_help_is_what_typer_prints(argv: list[str], columns: str) -> None:
+    probe = (
+        "import sys\n"
+        "from crank_cli.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as end:\n"
+        "    assert end.code in (0, None), end.code\n"
+        "print(' '.join(name for name in sys.modules if name.split('.')[0] in ('typer', 'click')), file=sys.stderr)\n"
+    )
+    environment = {**os.environ, "COLUMNS": columns}
+    quick_run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                               timeout=60, env=environment)
+    # -v sends the same request through Typer.
+    typer_run = subprocess.run([sys.executable, "-m", "crank_cli", "-v", "--help"], capture_output=True, text=True,
+                               timeout=60, env=environment)
+
+    assert quick_run.stderr.strip() == ""
+    assert quick_run.stdout == typer_run.stdout
+    assert quick_run.stdout.startswith("Usage: crank [OPTIONS] COMMAND")
+
+
+def test_narrow_terminal_help_goes_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "79")
+    assert quick.root_help(["--help"]) is None
+    monkeypatch.setenv("COLUMNS", "80")
+    assert quick.root_help(["--help"]) is not None
+    assert quick.root_help(["--help", "up"]) is None
+
 
 def test_committed_table_is_current() -> None:
     result = subprocess.run([sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, timeout=60)
