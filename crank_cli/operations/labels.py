@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from crank_cli import __version__
+from crank_cli.durations import parse_duration
 from crank_cli.errors import InvalidProjectError
 from crank_cli.operations.graph import start_levels
 
@@ -33,6 +34,11 @@ ONE_OFF = "io.crank.oneoff"
 # (v2.40.3) with REQUIRED added. A service without dependencies gets an empty value, and
 # containers that older crank versions made have no such label.
 DEPENDS_ON = "io.crank.depends-on"
+# The service's healthcheck interval as a compose duration, such as `1m30s`. Where the engine
+# runs no healthchecks (Podman without systemd), crank runs them while `start` waits, and
+# without the compose file this label gives their interval. Only services whose healthcheck
+# sets an interval get the label.
+HEALTHCHECK_INTERVAL = "io.crank.healthcheck-interval"
 NETWORK = "io.crank.network"
 VOLUME = "io.crank.volume"
 
@@ -89,11 +95,22 @@ def parse_depends_on(value: str) -> dict[str, dict[str, Any]]:
     return depends_on
 
 
-def recorded_services(states: Iterable[ContainerState]) -> dict[str, dict[str, Any]]:
-    """Return the services of these containers with the `depends_on` their labels record.
+def healthcheck_interval_value(healthcheck: Mapping[str, Any] | None) -> str | None:
+    """Return the `HEALTHCHECK_INTERVAL` label value of a service's canonical `healthcheck`.
 
-    The result has the shape of the canonical model's `services`, with only `depends_on` in
-    each service, so the dependency graph functions take it as they take a loaded project. A
+    Returns None when the healthcheck is missing or disabled, or sets no interval.
+    """
+    if not healthcheck or healthcheck.get("disable") or healthcheck.get("interval") is None:
+        return None
+    return str(healthcheck["interval"])
+
+
+def recorded_services(states: Iterable[ContainerState]) -> dict[str, dict[str, Any]]:
+    """Return the services of these containers with what their labels record.
+
+    The result has the shape of the canonical model's `services`, with `depends_on` in each
+    service and, where a container records it, a `healthcheck` that holds only the `interval`.
+    So the dependency graph functions and the waits take it as they take a loaded project. A
     service whose containers lack the `DEPENDS_ON` label gets no dependencies: its order
     relative to the other services is then unknown. When the labels record a dependency cycle,
     which containers made from different versions of the compose file can do, every service
@@ -106,8 +123,20 @@ def recorded_services(states: Iterable[ContainerState]) -> dict[str, dict[str, A
         if recorded:
             for dependency, options in parse_depends_on(recorded).items():
                 service["depends_on"].setdefault(dependency, options)
+        interval = state.labels.get(HEALTHCHECK_INTERVAL)
+        if "healthcheck" not in service and interval and _is_duration(interval):
+            service["healthcheck"] = {"interval": interval}
     try:
         start_levels(services)
     except InvalidProjectError:
-        return {name: {"depends_on": {}} for name in services}
+        return {name: {**service, "depends_on": {}} for name, service in services.items()}
     return services
+
+
+def _is_duration(value: str) -> bool:
+    # A label that another tool or a person set may hold anything; such a value is ignored.
+    try:
+        parse_duration(value, HEALTHCHECK_INTERVAL)
+    except InvalidProjectError:
+        return False
+    return True

@@ -2,9 +2,11 @@
 
 With only `-p NAME` (or COMPOSE_PROJECT_NAME), `logs`, `stop`, `start`, `restart` and `exec`
 act on the containers that carry the project's labels, as docker compose does. The project
-they get has one service per service label, with the `depends_on` that the containers record.
-So the dependency order and the `depends_on` conditions are those of the compose file that
-made the containers, except for containers from crank versions that did not record them.
+they get has one service per service label, with the `depends_on` and the healthcheck interval
+that the containers record. So the dependency order, the `depends_on` conditions and the pace
+at which crank runs healthchecks where the engine does not (Podman without systemd) are those
+of the compose file that made the containers, except for containers from crank versions that
+did not record them.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ if TYPE_CHECKING:
 def recorded_project(name: str, states: Sequence[ContainerState]) -> Project:
     """Return the project `name` as its containers' labels record it.
 
-    The model has only `services`, each with only `depends_on`, and `files` is empty, so the
-    project suits the verbs that act on existing containers, not `up`, `config` or `down --rmi`.
-    NOTE: a healthcheck's interval is not recorded, so on an engine that does not run
-    healthchecks itself (Podman without systemd), `start` runs them every 30 s while it waits.
+    The model has only `services`, each with its `depends_on` and, when its containers record
+    one, a `healthcheck` with only the `interval`. `files` is empty. So the project suits the
+    verbs that act on existing containers, not `up`, `config` or `down --rmi`. A service
+    without the interval label, from an older crank or with no interval set, has its checks
+    run at the default interval of 30 s while `start` waits on an engine that does not run them.
     """
     from crank_cli.compose import Project
 

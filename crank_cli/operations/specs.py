@@ -141,7 +141,7 @@ def _environment(environment: dict[str, str | None] | None) -> dict[str, str]:
 
 
 def _container_labels(project: Project, name: str, service: dict[str, Any], number: int) -> dict[str, str]:
-    return {
+    container_labels = {
         **dict(service.get("labels") or {}),
         labels.PROJECT: project.name,
         labels.SERVICE: name,
@@ -153,6 +153,10 @@ def _container_labels(project: Project, name: str, service: dict[str, Any], numb
         labels.IMAGE: image_name(project, name),
         labels.DEPENDS_ON: labels.depends_on_value(service.get("depends_on")),
     }
+    interval = labels.healthcheck_interval_value(service.get("healthcheck"))
+    if interval is not None:
+        container_labels[labels.HEALTHCHECK_INTERVAL] = interval
+    return container_labels
 
 
 def _port(port: dict[str, Any]) -> PortMapping:

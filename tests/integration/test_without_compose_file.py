@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,12 @@ CHAIN = "services:\n" + "".join(
 )
 
 
-@pytest.fixture
-def elsewhere(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
-    """Crank in an empty folder, for a running project db <- api <- web started from another folder."""
-    name = f"fixb-{secrets.token_hex(4)}"
+@contextmanager
+def started_elsewhere(engine: Engine, tmp_path: Path, name: str, compose: str) -> Iterator[Crank]:
+    """Start project `name` from a folder with this compose file, and return crank in an empty folder."""
     source = tmp_path / "source"
     source.mkdir()
-    (source / "compose.yaml").write_text(CHAIN)
+    (source / "compose.yaml").write_text(compose)
     empty = tmp_path / "empty"
     empty.mkdir()
     try:
@@ -38,6 +39,13 @@ def elsewhere(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
         yield Crank(empty, engine.name, name)
     finally:
         engine.remove_project(name)
+
+
+@pytest.fixture
+def elsewhere(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """Crank in an empty folder, for a running project db <- api <- web started from another folder."""
+    with started_elsewhere(engine, tmp_path, f"fixb-{secrets.token_hex(4)}", CHAIN) as crank:
+        yield crank
 
 
 def removed_containers(engine: Engine, output: str) -> list[list[str]]:
@@ -117,3 +125,37 @@ def test_unknown_service_is_usage_error(elsewhere: Crank, arguments: list[str]) 
     assert result.returncode == 2, result.stderr
     assert "no such service: nope" in result.stderr
     assert "api, db, web" in result.stderr
+
+
+HEALTH_CHAIN = f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE.format(service='db')}"]
+    healthcheck: {{test: ["CMD", "true"], interval: 1s}}
+  api:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE.format(service='api')}"]
+    depends_on: {{db: {{condition: service_healthy}}}}
+"""
+
+
+def test_start_checks_health_at_recorded_interval(engine: Engine, tmp_path: Path) -> None:
+    name = f"gapfix-{secrets.token_hex(4)}"
+    with started_elsewhere(engine, tmp_path, name, HEALTH_CHAIN) as crank:
+        label = '{{index .Config.Labels "io.crank.healthcheck-interval"}}'
+        recorded = engine.client("inspect", "--format", label, f"{name}-db-1").stdout.strip()
+        stopped = crank("-p", name, "stop")
+
+        # Without the recorded 1 s interval, Podman without systemd gets db's first check
+        # only after the 30 s default, so start would run past this limit.
+        try:
+            started = crank("-p", name, "start", timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail("start waited over 20 s for db, whose healthcheck runs every 1 s")
+        running = engine.client("inspect", "--format", "{{.State.Status}}", f"{name}-api-1").stdout.strip()
+
+    assert recorded == "1s"
+    assert stopped.returncode == 0, stopped.stderr
+    assert started.returncode == 0, started.stderr
+    assert running == "running"

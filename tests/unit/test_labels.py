@@ -27,10 +27,12 @@ services:
 """
 
 
-def state(name: str, service: str, recorded: str | None) -> ContainerState:
+def state(name: str, service: str, recorded: str | None, interval: str | None = None) -> ContainerState:
     container_labels = {labels.PROJECT: "demo", labels.SERVICE: service}
     if recorded is not None:
         container_labels[labels.DEPENDS_ON] = recorded
+    if interval is not None:
+        container_labels[labels.HEALTHCHECK_INTERVAL] = interval
     return ContainerState(id=f"id-{name}", name=name, image=IMAGE, state="running", health=None,
                           labels=container_labels, ports=())
 
@@ -82,4 +84,63 @@ def test_recorded_services_from_labels() -> None:
         "db": {"depends_on": {}},
         "web": {"depends_on": {"db": {"condition": "service_started", "restart": False, "required": True}}},
         "old": {"depends_on": {}},
+    }
+
+
+HEALTHCHECKS = f"""
+services:
+  timed:
+    image: {IMAGE}
+    healthcheck: {{test: ["CMD", "true"], interval: 90s, start_period: 5s}}
+  untimed:
+    image: {IMAGE}
+    healthcheck: {{test: ["CMD", "true"]}}
+  disabled:
+    image: {IMAGE}
+    healthcheck: {{disable: true}}
+  plain:
+    image: {IMAGE}
+"""
+
+
+def test_container_spec_records_healthcheck_interval(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(HEALTHCHECKS)
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+
+    def recorded(service: str) -> str | None:
+        return specs.container_spec(project, service).labels.get(labels.HEALTHCHECK_INTERVAL)
+
+    assert recorded("timed") == "1m30s"
+    assert recorded("untimed") is None
+    assert recorded("disabled") is None
+    assert recorded("plain") is None
+
+
+def test_recorded_services_read_interval() -> None:
+    states = [
+        state("demo-db-1", "db", "", interval="1s"),
+        state("demo-db-2", "db", "", interval="1s"),
+        state("demo-web-1", "web", "db:service_healthy:false:true"),
+        state("demo-odd-1", "odd", "", interval="soon"),
+    ]
+
+    services = labels.recorded_services(states)
+
+    assert services["db"]["healthcheck"] == {"interval": "1s"}
+    assert "healthcheck" not in services["web"]
+    # An interval that is no compose duration is ignored, as a missing one is.
+    assert "healthcheck" not in services["odd"]
+
+
+def test_recorded_cycle_keeps_interval() -> None:
+    states = [
+        state("demo-a-1", "a", "b:service_started:false:true", interval="2s"),
+        state("demo-b-1", "b", "a:service_started:false:true"),
+    ]
+
+    services = labels.recorded_services(states)
+
+    assert services == {
+        "a": {"depends_on": {}, "healthcheck": {"interval": "2s"}},
+        "b": {"depends_on": {}},
     }

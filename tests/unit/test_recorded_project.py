@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from crank_cli.cli.context import GlobalOptions, given_project_name
 from crank_cli.errors import InvalidProjectError, NotReadyError, UsageError
+from crank_cli.operations import labels
+from crank_cli.operations.events import NoEvents
 from crank_cli.operations.lifecycle import restart_services, start_services
 from crank_cli.operations.recorded import recorded_project, require_recorded_services
+from crank_cli.runtime import podman
+from crank_cli.runtime.podman import PodmanEngine
+from tests.unit.fakes import FakeRunner
 from tests.unit.test_lifecycle_operations import MemoryEngine, RecordedEvents, container
 
 
@@ -52,6 +58,67 @@ def test_start_waits_for_recorded_condition() -> None:
         start_services(project, engine, ("api",), RecordedEvents())  # type: ignore[arg-type]
 
     assert engine.calls == []
+
+
+class PodmanWithoutSystemd:
+    """Podman's replies for db, with a healthcheck recorded at `interval`, and api waiting for db to be healthy.
+
+    db turns healthy once crank has run its check. After `patience` inspections without a
+    check, the next inspection fails the test, because crank waits at the wrong interval.
+    """
+
+    def __init__(self, interval: str | None, patience: int) -> None:
+        self.running: set[str] = set()
+        self.checks = 0
+        self.inspections = 0
+        self.patience = patience
+        db_labels = {labels.PROJECT: "demo", labels.SERVICE: "db", labels.DEPENDS_ON: ""}
+        if interval is not None:
+            db_labels[labels.HEALTHCHECK_INTERVAL] = interval
+        api_labels = {labels.PROJECT: "demo", labels.SERVICE: "api", labels.DEPENDS_ON: "db:service_healthy:false:true"}
+        self.labels = {"demo-db-1": db_labels, "demo-api-1": api_labels}
+        self.runner = FakeRunner({
+            ("podman", "ps"): self.listing,
+            ("podman", "start"): self.start,
+            ("podman", "container", "inspect"): self.inspect,
+            ("podman", "healthcheck", "run"): self.check,
+        })
+
+    def state(self, name: str) -> str:
+        return "running" if name in self.running else "exited"
+
+    def listing(self, argv: list[str]) -> str:
+        return json.dumps([{"Id": name, "Names": [name], "State": self.state(name), "Status": "", "Labels": found}
+                           for name, found in self.labels.items()])
+
+    def start(self, argv: list[str]) -> str:
+        self.running.update(argv[2:])
+        return "\n".join(argv[2:])
+
+    def inspect(self, argv: list[str]) -> str:
+        self.inspections += 1
+        assert self.checks or self.inspections <= self.patience, "db's healthcheck did not run at its recorded interval"
+        health = {"Status": "healthy" if self.checks else "starting"}
+        return json.dumps([{"Id": name, "Name": name, "State": {"Status": self.state(name), "Health": health},
+                            "Config": {"Labels": self.labels[name], "Healthcheck": {"Test": ["CMD-SHELL", "true"]}}}
+                           for name in argv[3:]])
+
+    def check(self, argv: list[str]) -> str:
+        self.checks += 1
+        return ""
+
+
+def test_start_checks_at_recorded_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(podman, "SYSTEMD_RUNTIME_DIR", tmp_path / "no-systemd")
+    # The wait inspects every 0.25 s, so 12 inspections take 3 s: many 100 ms intervals, not 30 s.
+    engine = PodmanWithoutSystemd("100ms", patience=12)
+    backend = PodmanEngine(runner=engine.runner)
+    project = recorded_project("demo", backend.list_containers(labels.project_filter("demo")))
+
+    started = start_services(project, backend, (), NoEvents())
+
+    assert started == ["demo-db-1", "demo-api-1"]
+    assert engine.checks >= 1
 
 
 def test_restart_follows_recorded_dependencies() -> None:
