@@ -79,24 +79,17 @@ def run(
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Completed:
-    """Run an engine command, capture its output and raise `EngineError` if it fails."""
+    """Run an engine command, capture its output and raise `EngineError` if it fails.
+
+    A command that `start_early` has started with the same argument list is not started again:
+    its output is collected.
+    """
     import subprocess
 
-    verbose.debug("process", "run: %s", redact(argv))
-    try:
-        # A process group of its own keeps the terminal's Ctrl-C from reaching the command.
-        child = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.PIPE if input_text is not None else None,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            env=dict(env) if env is not None else None,
-            process_group=0,
-        )
-    except FileNotFoundError:
-        raise EngineNotFoundError(argv[0]) from None
+    child = _started_early.pop(tuple(argv), None) if input_text is None and env is None else None
+    if child is None:
+        verbose.debug("process", "run: %s", redact(argv))
+        child = _start(argv, input_text is not None, env)
     with child:
         try:
             stdout, stderr = child.communicate(input_text, timeout=timeout)
@@ -110,6 +103,57 @@ def run(
     if child.returncode != 0:
         raise EngineError(argv, child.returncode, stderr, stdout)
     return Completed(tuple(argv), stdout, stderr)
+
+
+def start_early(argv: Sequence[str]) -> None:
+    """Start an engine command now, for a later `run` of the same argument list to collect.
+
+    A command that only reads, such as an engine's version, can then run while crank imports
+    and reads its files. A command that no `run` collects is waited for when crank exits.
+    """
+    if tuple(argv) in _started_early:
+        return
+    verbose.debug("process", "run early: %s", redact(argv))
+    try:
+        child = _start(argv, False, None)
+    except EngineNotFoundError:
+        # `run` raises the same error when the command is needed.
+        return
+    if not _started_early:
+        import atexit
+
+        atexit.register(_wait_for_uncollected)
+    _started_early[tuple(argv)] = child
+
+
+# The commands `start_early` started that no `run` has collected yet, by argument list.
+_started_early: dict[tuple[str, ...], subprocess.Popen[str]] = {}
+
+
+def _start(argv: Sequence[str], with_input: bool, env: Mapping[str, str] | None) -> subprocess.Popen[str]:
+    import subprocess
+
+    try:
+        # A process group of its own keeps the terminal's Ctrl-C from reaching the command.
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE if with_input else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            env=dict(env) if env is not None else None,
+            process_group=0,
+        )
+    except FileNotFoundError:
+        raise EngineNotFoundError(argv[0]) from None
+
+
+def _wait_for_uncollected() -> None:
+    while _started_early:
+        _, child = _started_early.popitem()
+        with child:
+            _wait_out(child)
 
 
 def _wait_out(child: subprocess.Popen[str]) -> None:

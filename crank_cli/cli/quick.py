@@ -43,9 +43,12 @@ class QuickCommand(NamedTuple):
         """Apply the global options, then run the verb's action; return the exit code."""
         import importlib
 
+        from crank_cli import early_probe
         from crank_cli.cli.context import begin
 
         context = QuickContext(begin(**self.root))
+        # Every verb of the quick path probes the engine it uses.
+        early_probe.start(self.root["runtime"], context.obj.environ)
         action = importlib.import_module(f"crank_cli.cli.actions.{self.action}")
         action.run(context, **self.arguments)
         return 0
@@ -55,7 +58,7 @@ def root_help(argv: Sequence[str]) -> str | None:
     """Return the stored text of `crank --help` when `argv` requests it and it fits, else None.
 
     Typer builds every verb's command to print this page, which took about 0.05 s. The table
-    holds the page as click prints it on a terminal of at least `ROOT_HELP_COLUMNS`; on a
+    contains the page as click prints it on a terminal of at least `ROOT_HELP_COLUMNS`. On a
     narrower one click wraps it differently, so Typer prints it then.
     """
     if list(argv) not in ([], ["--help"], ["-h"]) or os.environ.get("_CRANK_COMPLETE"):

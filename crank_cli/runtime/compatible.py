@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crank_cli import process
+from crank_cli.early_probe import PROBE_ARGS
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
@@ -78,7 +79,7 @@ class DockerCompatibleEngine(Backend):
 
     def probe(self) -> EngineInfo:
         try:
-            output = self.run("version", "--format", "json", timeout=PROBE_TIMEOUT_SECONDS)
+            output = self.run(*PROBE_ARGS, timeout=PROBE_TIMEOUT_SECONDS)
         except EngineError as error:
             return EngineInfo(self.name, usable=False, reason=_short_reason(error))
         try:

@@ -1,10 +1,14 @@
-"""The subprocess choke point: errors and redaction."""
+"""The subprocess choke point: errors, redaction and commands started early."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from crank_cli import process
+from crank_cli import early_probe, process
 from crank_cli.errors import EngineError, EngineNotFoundError
 
 
@@ -41,3 +45,65 @@ def test_run_attached_replaces_bytes_not_utf8() -> None:
 def test_missing_binary_named() -> None:
     with pytest.raises(EngineNotFoundError, match="no-such-engine not found on PATH"):
         process.run(["no-such-engine", "version"])
+
+
+def test_run_collects_early_command(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    argv = ["sh", "-c", f"echo run >> {runs}; echo output"]
+
+    process.start_early(argv)
+    completed = process.run(argv)
+
+    assert completed.stdout == "output\n"
+    assert runs.read_text() == "run\n"
+
+
+def test_run_starts_other_command_anew(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    process.start_early(["sh", "-c", f"echo early >> {runs}"])
+
+    process.run(["sh", "-c", f"echo late >> {runs}"])
+    process.run(["sh", "-c", f"echo early >> {runs}"])
+
+    assert sorted(runs.read_text().split()) == ["early", "late"]
+
+
+def test_early_failure_raises_on_collection() -> None:
+    argv = ["sh", "-c", "echo no engine >&2; exit 125"]
+    process.start_early(argv)
+
+    with pytest.raises(EngineError) as raised:
+        process.run(argv)
+
+    assert raised.value.returncode == 125
+    assert raised.value.stderr == "no engine"
+
+
+def test_uncollected_command_awaited_at_exit(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+    script = f"from crank_cli import process; process.start_early(['sh', '-c', 'sleep 0.3; echo done > {marker}'])"
+
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+
+    assert marker.read_text() == "done\n"
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "expected"),
+    [
+        ("podman", {}, [["podman", "version", "--format", "json"]]),
+        (None, {"CRANK_CONTAINER_RUNTIME": " Podman "}, [["podman", "version", "--format", "json"]]),
+        ("containerd", {}, [["nerdctl", "version", "--format", "json"]]),
+        ("docker", {"CRANK_CONTAINER_RUNTIME": "podman"}, []),
+        ("auto", {}, []),
+        (None, {}, []),
+    ],
+)
+def test_probe_starts_only_for_clients(monkeypatch: pytest.MonkeyPatch, flag: str | None,
+                                       environ: dict[str, str], expected: list[list[str]]) -> None:
+    started: list[list[str]] = []
+    monkeypatch.setattr(process, "start_early", started.append)
+
+    early_probe.start(flag, environ)
+
+    assert started == expected
