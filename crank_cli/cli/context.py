@@ -173,7 +173,8 @@ def given_project_name(options: GlobalOptions) -> str | None:
     """Return the name from -p, else COMPOSE_PROJECT_NAME, for a verb run without a compose file.
 
     COMPOSE_PROJECT_NAME is read from the environment, then from the --env-file files or the
-    current folder's .env. Returns None with -f, because the files named must then load.
+    .env of --project-directory, else of the current folder, as docker compose (v2.40.3) does.
+    Returns None with -f, because the files named must then load.
     """
     from crank_cli.compose.naming import check_explicit_name
 
@@ -208,12 +209,13 @@ def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = 
 
 
 def _folder_variables(options: GlobalOptions, environ: dict[str, str]) -> dict[str, str]:
-    """Read the --env-file files, or the current folder's .env, without a compose file."""
+    """Read the --env-file files, or else the .env of --project-directory or the current folder, without a compose file."""
     from crank_cli.compose.environment import merge_env_files
 
     paths = tuple(options.working_dir / path for path in options.env_files)
-    if not paths and (options.working_dir / ".env").is_file():
-        paths = (options.working_dir / ".env",)
+    folder = options.working_dir / options.project_directory if options.project_directory else options.working_dir
+    if not paths and (folder / ".env").is_file():
+        paths = (folder / ".env",)
     return merge_env_files(paths, environ)
 
 

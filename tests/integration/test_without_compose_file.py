@@ -95,6 +95,20 @@ def test_project_name_from_environment(engine: Engine, elsewhere: Crank) -> None
     assert removed_containers(engine, removal.stdout) == [[f"{name}-web-1"], [f"{name}-api-1"], [f"{name}-db-1"]]
 
 
+def test_project_name_from_project_directory(elsewhere: Crank, tmp_path: Path) -> None:
+    name = elsewhere.project
+    settings = tmp_path / "settings"
+    settings.mkdir()
+    (settings / ".env").write_text(f"COMPOSE_PROJECT_NAME={name}\n")
+    # The current folder's .env names another project, which --project-directory overrides.
+    (elsewhere.folder / ".env").write_text("COMPOSE_PROJECT_NAME=gapfix-elsewhere\n")
+
+    logs = elsewhere("--project-directory", str(settings), "logs", "db")
+
+    assert logs.returncode == 0, logs.stderr
+    assert logs.stdout.strip() == f"{name}-db-1 | db up"
+
+
 def test_stop_start_restart_in_order(engine: Engine, elsewhere: Crank) -> None:
     name = elsewhere.project
     chain = [f"{name}-db-1", f"{name}-api-1", f"{name}-web-1"]

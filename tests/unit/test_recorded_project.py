@@ -166,3 +166,16 @@ def test_given_name_absent_or_with_files(tmp_path: Path) -> None:
 def test_given_name_is_checked(tmp_path: Path) -> None:
     with pytest.raises(InvalidProjectError, match="-p/--project-name"):
         given_project_name(options(tmp_path, project_name="Not Valid"))
+
+
+def test_given_name_from_project_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("COMPOSE_PROJECT_NAME=fromcurrent\n")
+    project_folder = tmp_path / "project"
+    project_folder.mkdir()
+    (project_folder / ".env").write_text("COMPOSE_PROJECT_NAME=fromproject\n")
+
+    # As with docker compose, --project-directory names the folder whose .env is read.
+    assert given_project_name(options(tmp_path, project_directory=Path("project"))) == "fromproject"
+    assert given_project_name(options(tmp_path, project_directory=project_folder)) == "fromproject"
+    # A project directory without .env gives no name, although the current folder's .env has one.
+    assert given_project_name(options(tmp_path, project_directory=tmp_path / "empty")) is None
