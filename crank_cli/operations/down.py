@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crank_cli.errors import UsageError
-from crank_cli.operations import graph, labels
+from crank_cli.operations import graph, image_removal, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
 from crank_cli.runtime.backend import Backend
@@ -72,8 +72,8 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
         result.volumes = volumes
         backend.remove_volumes(result.volumes)
         _announce(events, [f"volume {volume}" for volume in result.volumes], "removed")
-    if options.remove_images and project is not None:
-        result.images = _remove_images(project, backend, options.remove_images, events)
+    if options.remove_images:
+        _remove_images(project, backend, options.remove_images, states, result, events)
     return result
 
 
@@ -177,17 +177,16 @@ def _orphans(project: Project, states: Sequence[ContainerState]) -> list[str]:
     return [state.name for state in states if state.service not in defined]
 
 
-def _remove_images(project: Project, backend: Backend, scope: str, events: Events) -> list[str]:
-    services = project.model["services"]
-    # Imported here: the container specs module is large, and only `down --rmi` needs it.
-    from crank_cli.operations import specs
-
-    names = sorted({specs.image_name(project, service) for service in services
-                    if scope == "all" or not services[service].get("image")})
-    present = [name for name in names if backend.image_exists(name)]
-    backend.remove_images(present)
-    _announce(events, [f"image {name}" for name in present], "removed")
-    return present
+def _remove_images(project: Project | None, backend: Backend, scope: str, states: Sequence[ContainerState],
+                   result: DownResult, events: Events) -> None:
+    if project is None and scope == "local":
+        result.warnings.append(image_removal.LOCAL_WITHOUT_FILE)
+        return
+    names = image_removal.project_images(project, states, scope)
+    removal = image_removal.remove_unused_images(backend, names, result.containers)
+    _announce(events, [f"image {name}" for name in removal.removed], "removed")
+    result.images = removal.removed
+    result.warnings += removal.warnings
 
 
 def _matches(state: ContainerState, target: str) -> bool:

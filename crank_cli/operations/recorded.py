@@ -28,7 +28,7 @@ def recorded_project(name: str, states: Sequence[ContainerState]) -> Project:
 
     The model has only `services`, each with its `depends_on` and, when its containers record
     one, a `healthcheck` with only the `interval`. `files` is empty. So the project suits the
-    verbs that act on existing containers, not `up`, `config` or `down --rmi`. A service
+    verbs that act on existing containers, not `up` or `config`. A service
     without the interval label, from an older crank or with no interval set, has its checks
     run at the default interval of 30 s while `start` waits on an engine that does not run them.
     """

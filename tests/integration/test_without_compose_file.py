@@ -26,11 +26,15 @@ CHAIN = "services:\n" + "".join(
 
 
 @contextmanager
-def started_elsewhere(engine: Engine, tmp_path: Path, name: str, compose: str) -> Iterator[Crank]:
-    """Start project `name` from a folder with this compose file, and return crank in an empty folder."""
+def started_elsewhere(engine: Engine, tmp_path: Path, name: str, compose: str,
+                      files: dict[str, str] | None = None) -> Iterator[Crank]:
+    """Start project `name` from a folder with this compose file and `files`, and return crank in an empty folder."""
     source = tmp_path / "source"
     source.mkdir()
     (source / "compose.yaml").write_text(compose)
+    for path, text in (files or {}).items():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(text)
     empty = tmp_path / "empty"
     empty.mkdir()
     try:
@@ -173,3 +177,66 @@ def test_start_checks_health_at_recorded_interval(engine: Engine, tmp_path: Path
     assert stopped.returncode == 0, stopped.stderr
     assert started.returncode == 0, started.stderr
     assert running == "running"
+
+
+# Each service builds an image of its own: crank labels each build with the project, so the
+# images share no ID with other projects' images, and their Dockerfiles differ.
+BUILT = """
+services:
+  built:
+    build: ./built
+    command: ["sleep", "600"]
+  named:
+    build: ./named
+    image: localhost/{name}-named:latest
+    command: ["sleep", "600"]
+"""
+
+
+@contextmanager
+def built_elsewhere(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """Crank in an empty folder, for a running project whose two services run images it built."""
+    name = f"gapfix-{secrets.token_hex(4)}"
+    dockerfiles = {f"{service}/Dockerfile": f"FROM {TEST_IMAGE}\nLABEL io.crank.test.service={service}\n"
+                   for service in ("built", "named")}
+    try:
+        with started_elsewhere(engine, tmp_path, name, BUILT.format(name=name), dockerfiles) as crank:
+            yield crank
+    finally:
+        engine.client("rm", "-f", f"{name}-user", check=False)
+        engine.client("rmi", f"{name}-built", f"localhost/{name}-named:latest", check=False)
+
+
+def image_exists(engine: Engine, reference: str) -> bool:
+    return engine.client("image", "inspect", reference, check=False).returncode == 0
+
+
+def test_down_rmi_all_keeps_used_image(engine: Engine, tmp_path: Path) -> None:
+    with built_elsewhere(engine, tmp_path) as crank:
+        name = crank.project
+        named = f"localhost/{name}-named:latest"
+        # A container inherits its image's labels, and crank's builds carry the project's label,
+        # so this container would count as one of the project's without another value.
+        engine.client("run", "-d", "--name", f"{name}-user", "--label", f"io.crank.project={name}-user",
+                      named, "sleep", "600")
+
+        removal = crank("-p", name, "down", "-t", "0", "--rmi", "all")
+
+        assert removal.returncode == 0, removal.stderr
+        assert not image_exists(engine, f"{name}-built")
+        assert image_exists(engine, named)
+        assert f"kept image {named}, because other containers use it: {name}-user" in removal.stderr
+        assert engine.objects(name)["containers"] == []
+
+
+def test_down_rmi_local_without_file(engine: Engine, tmp_path: Path) -> None:
+    with built_elsewhere(engine, tmp_path) as crank:
+        name = crank.project
+
+        removal = crank("-p", name, "down", "-t", "0", "--rmi", "local")
+
+        assert removal.returncode == 0, removal.stderr
+        assert "--rmi local removes no images without a compose file" in removal.stderr
+        assert image_exists(engine, f"{name}-built")
+        assert image_exists(engine, f"localhost/{name}-named:latest")
+        assert engine.objects(name)["containers"] == []
