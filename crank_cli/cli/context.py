@@ -199,10 +199,10 @@ def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = 
     if project is not None:
         return project, engine
 
-    from crank_cli.operations.labels import project_filter
+    from crank_cli.operations.labels import container_filter
     from crank_cli.operations.recorded import recorded_project, require_recorded_services
 
-    project = recorded_project(name, engine.backend.list_containers(project_filter(name)))
+    project = recorded_project(name, engine.backend.list_containers(container_filter(name)))
     if check_services:
         require_recorded_services(project, services, engine.info.name)
     return project, engine
@@ -274,11 +274,12 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     instead of run.
     """
     from crank_cli import render
+    from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.resolve import Resolution, dry_run_backend, resolve, resolve_where
 
     settings = settings or load_settings(ctx)
     if project is not None and settings.runtime.value == "auto":
-        resolution = resolve_where(settings, {"io.crank.project": project})
+        resolution = resolve_where(settings, container_filter(project))
     else:
         resolution = resolve(settings, warn=render.warn)
     log_engine(resolution.backend, resolution.info, resolution.reason)

@@ -30,7 +30,7 @@ def logs(
     # A service named on the command line is enabled even when its profile is not, as with up.
     project, engine = load_project_or_containers(ctx, names)
     require_services(project, names)
-    grouped = by_service(engine.backend.list_containers(labels.project_filter(project.name)))
+    grouped = by_service(engine.backend.list_containers(labels.container_filter(project.name)))
     chosen = [state.name for service in (names or sorted(grouped)) for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
     if not chosen:
         render.info(f"no containers of project {project.name} on {engine.info.name}")

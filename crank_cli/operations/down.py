@@ -81,7 +81,7 @@ def _read_project(name: str, backend: Backend, *, with_volumes: bool) -> tuple[l
     """Read the project's containers, networks and (if asked) volumes in one parallel round."""
     found = labels.project_filter(name)
     states, networks, volumes = call_all([
-        lambda: backend.list_containers(found),
+        lambda: backend.list_containers(labels.container_filter(name)),
         lambda: backend.list_networks(found),
         lambda: backend.list_volumes(found) if with_volumes else [],
     ])
@@ -109,7 +109,7 @@ def stop(project: Project | None, name: str, backend: Backend, targets: Sequence
     A name that is neither a service nor a container of the project can be any other
     container, as with `docker stop`. Returns the names of the containers that were running.
     """
-    states = backend.list_containers(labels.project_filter(name))
+    states = backend.list_containers(labels.container_filter(name))
     known_services = set(project.model["services"]) if project is not None else set()
     outside = [target for target in targets
                if target not in known_services and not any(_matches(state, target) for state in states)]

@@ -54,7 +54,18 @@ FOREIGN_SERVICE_LABELS = {
 
 
 def project_filter(project: str) -> dict[str, str | None]:
+    """Return the labels that select a project's networks and volumes."""
     return {PROJECT: project}
+
+
+def container_filter(project: str) -> dict[str, str | None]:
+    """Return the labels that select a project's containers.
+
+    An image crank builds carries the project label, and a container inherits its image's
+    labels, so a container that `docker run` started from such an image has the project
+    label too. Only the containers crank creates also have a service label.
+    """
+    return {PROJECT: project, SERVICE: None}
 
 
 def service_filter(project: str, service: str) -> dict[str, str | None]:

@@ -65,7 +65,7 @@ def _levels(project: Project, backend: Backend, services: Sequence[str]) -> list
 def _read_project(project: Project, backend: Backend, services: Sequence[str]) -> dict[str, list[ContainerState]]:
     """Check the service names, then read the project's containers by service."""
     require_services(project, services)
-    return by_service(backend.list_containers(labels.project_filter(project.name)))
+    return by_service(backend.list_containers(labels.container_filter(project.name)))
 
 
 def _service_levels(project: Project, services: Sequence[str]) -> list[list[str]]:

@@ -51,7 +51,7 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
     references = sorted({specs.image_name(project, name) for name in chosen})
     with_volumes = _volumes_to_create(project, chosen)
     containers, networks, volumes, *images = call_all([
-        lambda: backend.list_containers(found),
+        lambda: backend.list_containers(labels.container_filter(project.name)),
         lambda: backend.list_networks(found),
         lambda: backend.list_volumes(found) if with_volumes else [],
         *(partial(backend.image_facts, reference) for reference in references),

@@ -183,7 +183,7 @@ def undo_new_project(project: Project, backend: Backend, networks: Sequence[str]
                      events: Events) -> None:
     """Remove the containers, and the networks and volumes given, of a project this `up` created."""
     events.emit(f"project {project.name}", "failed; removing what this up created")
-    containers = [state.name for state in backend.list_containers(labels.project_filter(project.name))]
+    containers = [state.name for state in backend.list_containers(labels.container_filter(project.name))]
     for remove, names in ((backend.stop_and_remove, containers), (backend.remove_networks, networks),
                           (backend.remove_volumes, volumes)):
         try:

@@ -215,18 +215,20 @@ def test_down_rmi_all_keeps_used_image(engine: Engine, tmp_path: Path) -> None:
     with built_elsewhere(engine, tmp_path) as crank:
         name = crank.project
         named = f"localhost/{name}-named:latest"
-        # A container inherits its image's labels, and crank's builds carry the project's label,
-        # so this container would count as one of the project's without another value.
-        engine.client("run", "-d", "--name", f"{name}-user", "--label", f"io.crank.project={name}-user",
-                      named, "sleep", "600")
+        # This container inherits the project's label from the image crank built, but it is
+        # not one of the project's containers.
+        engine.client("run", "-d", "--name", f"{name}-user", named, "sleep", "600")
 
+        listed = crank("-p", name, "status", "--format", "json")
         removal = crank("-p", name, "down", "-t", "0", "--rmi", "all")
 
+        assert listed.returncode == 0, listed.stderr
+        assert f"{name}-user" not in listed.stdout
         assert removal.returncode == 0, removal.stderr
         assert not image_exists(engine, f"{name}-built")
         assert image_exists(engine, named)
         assert f"kept image {named}, because other containers use it: {name}-user" in removal.stderr
-        assert engine.objects(name)["containers"] == []
+        assert engine.objects(name)["containers"] == [f"{name}-user"]
 
 
 def test_down_rmi_local_without_file(engine: Engine, tmp_path: Path) -> None:

@@ -36,8 +36,10 @@ class MemoryEngine:
         self.calls: list[tuple[str, list[str]]] = []
 
     def list_containers(self, labels: dict[str, str | None]) -> list[ContainerState]:
+        # A label given without a value matches any value, as the engines' label filters do.
         return [state for state in self.states.values()
-                if all(state.labels.get(key) == value for key, value in labels.items())]
+                if all(key in state.labels if value is None else state.labels.get(key) == value
+                       for key, value in labels.items())]
 
     def list_networks(self, labels: dict[str, str | None]) -> list[str]:
         return ["demo_default"]

@@ -143,7 +143,7 @@ def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: 
     """Stop the project's running containers after an interrupted foreground `up`."""
     from crank_cli.operations import labels
 
-    running = [state.name for state in backend.list_containers(labels.project_filter(project)) if state.running]
+    running = [state.name for state in backend.list_containers(labels.container_filter(project)) if state.running]
     if running:
         _stop(backend, running, timeout, "interrupted")
 

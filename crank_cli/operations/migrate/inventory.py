@@ -34,7 +34,7 @@ HELPER_LABEL = "io.crank.migration-helper"
 
 def project_filters(project_name: str) -> list[tuple[str, dict[str, str | None]]]:
     """Return the label filters that find a project's containers: crank's first, then other tools'."""
-    found: list[tuple[str, dict[str, str | None]]] = [("crank", labels.project_filter(project_name))]
+    found: list[tuple[str, dict[str, str | None]]] = [("crank", labels.container_filter(project_name))]
     # podman-compose sets docker compose's project label as well as its own, so its own
     # label is tried first.
     for label, tool in sorted(labels.FOREIGN_PROJECT_LABELS.items(), key=lambda item: item[1] != "podman-compose"):

@@ -246,7 +246,7 @@ def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
     plan = record.plan
     target, source = engines.target, engines.source
     moved = set(plan.services)
-    states = target.list_containers(labels.project_filter(plan.project))
+    states = target.list_containers(labels.container_filter(plan.project))
     created = [state.name for state in states if state.labels.get(labels.SERVICE) in moved]
     if created:
         target.remove_containers(created)

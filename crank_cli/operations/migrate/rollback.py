@@ -58,7 +58,7 @@ def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verif
 
 def _target_containers(record: MigrationRecord, engines: Engines) -> list[str]:
     moved = set(record.plan.services)
-    states = engines.target.list_containers(labels.project_filter(record.plan.project))
+    states = engines.target.list_containers(labels.container_filter(record.plan.project))
     return [state.name for state in states if state.labels.get(labels.SERVICE) in moved]
 
 
