@@ -135,9 +135,11 @@ def _start(argv: Sequence[str], with_input: bool, env: Mapping[str, str] | None)
 
     try:
         # A process group of its own keeps the terminal's Ctrl-C from reaching the command.
+        # Such a group is in the terminal's background, where the kernel stops a process that
+        # reads the terminal, so the command never gets the terminal as its input.
         return subprocess.Popen(
             list(argv),
-            stdin=subprocess.PIPE if with_input else None,
+            stdin=subprocess.PIPE if with_input else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

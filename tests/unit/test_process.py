@@ -107,3 +107,14 @@ def test_probe_starts_only_for_clients(monkeypatch: pytest.MonkeyPatch, flag: st
     early_probe.start(flag, environ)
 
     assert started == expected
+
+
+def test_run_passes_no_input_through() -> None:
+    # In a process group of its own, a command that read crank's terminal would be stopped.
+    # crank's own input is a pipe here, which a command would inherit without the fix.
+    script = "from crank_cli import process; print(process.run(['readlink', '/proc/self/fd/0']).stdout)"
+
+    completed = subprocess.run([sys.executable, "-c", script], input="", capture_output=True, text=True,
+                               check=True, timeout=30)
+
+    assert completed.stdout.strip() == "/dev/null"
