@@ -121,6 +121,23 @@ write_example_env() {
     log "wrote $env_file (engine $engine, base image $base_image)"
 }
 
+# Print HOST:PORT to reach the classifier from this machine, given CLASSIFIER_PORT, which is
+# the host side of a compose port mapping: a port (8080) or an address and a port
+# (127.0.0.1:8080, [::1]:8080). A wildcard address (0.0.0.0, [::]) is reached on loopback.
+classifier_address() {
+    local published=$1
+    local host=127.0.0.1 port=$published
+    if [[ $published == *:* ]]; then
+        host=${published%:*}
+        port=${published##*:}
+    fi
+    case $host in
+        0.0.0.0 | "") host=127.0.0.1 ;;
+        "[::]") host="[::1]" ;;
+    esac
+    printf '%s:%s\n' "$host" "$port"
+}
+
 cmd_example() {
     ensure_venv
     install_crank ""
@@ -150,7 +167,7 @@ cmd_example() {
     cat >&2 <<MESSAGE
 
 The example runs on $EXAMPLE_ENGINE. Try it:
-  curl -s -X POST http://127.0.0.1:$port/classify \\
+  curl -s -X POST http://$(classifier_address "$port")/classify \\
        -H 'Content-Type: application/json' \\
        -d '{"subject": "You won a prize", "body": "Claim your free money now"}'
 In $EXAMPLE_DIR:
