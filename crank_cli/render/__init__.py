@@ -33,6 +33,8 @@ _ONE_VALUE_PER_LINE = {"PORTS"}
 # `status` keeps SERVICE, RUNTIME, STATE, HEALTH and PORTS longest: the service names that
 # the verbs take, where each runs, and how to reach it.
 _HIDDEN_WHEN_NARROW = ("IMAGE", "HOST", "CONTAINER")
+# The narrowest a terminal table cuts a column to: a few characters and an ellipsis.
+_NARROWEST = 5
 
 # Version of the JSON documents crank prints; it changes only when a key changes meaning.
 JSON_SCHEMA_VERSION = 1
@@ -153,8 +155,8 @@ def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
                 console: Console | None = None) -> None:
     """Print a table that fits the terminal, hiding the columns of `_HIDDEN_WHEN_NARROW` as needed.
 
-    When the table is still too wide with all of those hidden, Rich cuts values to fit and ends
-    each cut value with an ellipsis.
+    When the table is still too wide with all of those hidden, the widest columns are cut first,
+    down to the width of the next widest, and each cut value ends with an ellipsis.
     """
     from rich.console import Console
 
@@ -167,25 +169,59 @@ def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
             cells = [cell.replace(", ", "\n") for cell in cells]
         columns.append((header, cells))
 
+    def fits(hidden: list[str]) -> bool:
+        return _min_width(console, [column for column in columns if column[0] not in hidden]) <= console.width
+
     hidden: list[str] = []
     for header in _HIDDEN_WHEN_NARROW:
-        visible = [column for column in columns if column[0] not in hidden]
-        if _min_width(console, visible) <= console.width:
+        if fits(hidden):
             break
         if header in headers:
             hidden.append(header)
+    # A column hidden early may fit again once a later, wider one is hidden too.
+    for header in hidden[-2::-1]:
+        if fits([name for name in hidden if name != header]):
+            hidden.remove(header)
 
-    table = _table(title, [column for column in columns if column[0] not in hidden])
+    visible = [column for column in columns if column[0] not in hidden]
+    excess = _min_width(console, visible) - console.width
+    limits = _narrowed_widths(visible, excess) if excess > 0 else {}
+    table = _table(title, visible, max_widths=limits)
     if hidden:
         table.caption = f"Hidden because the terminal is too narrow: {', '.join(hidden)}. Widen it, or use --format json to see them."
     console.print(table)
 
 
-def _table(title: str | None, columns: list[tuple[str, list[str]]], *, whole_values: bool = False) -> Table:
+def _narrowed_widths(columns: list[tuple[str, list[str]]], excess: int) -> dict[str, int]:
+    """Return the widths that take `excess` columns off the widest `_NO_WRAP` columns.
+
+    Rich would cut every column by the same amount, so a short value such as `docker` or
+    `running` became `dock…`. Here the widest column gives way first, down to the width of
+    the next widest, then both give way together, and no column gets narrower than
+    `_NARROWEST`.
+    """
+    widths = {header: _longest_line([header, *cells]) for header, cells in columns if header in _NO_WRAP}
+    while excess > 0:
+        widest = max(widths.values(), default=0)
+        if widest <= _NARROWEST:
+            break
+        others = [width for width in widths.values() if width < widest]
+        floor = max([*others, _NARROWEST])
+        at_widest = [header for header, width in widths.items() if width == widest]
+        step = min(widest - floor, -(-excess // len(at_widest)))
+        for header in at_widest:
+            widths[header] -= step
+        excess -= step * len(at_widest)
+    return widths
+
+
+def _table(title: str | None, columns: list[tuple[str, list[str]]], *, whole_values: bool = False,
+           max_widths: dict[str, int] | None = None) -> Table:
     """Build a Rich table from (header, cells) pairs.
 
     With `whole_values`, each column of `_NO_WRAP` is at least as wide as its longest line, which
-    makes the table's minimum width the width that shows those values whole.
+    makes the table's minimum width the width that shows those values whole. `max_widths`
+    caps the width of the columns it names.
     """
     from rich import box
     from rich.table import Table
@@ -195,7 +231,8 @@ def _table(title: str | None, columns: list[tuple[str, list[str]]], *, whole_val
         no_wrap = header in _NO_WRAP
         min_width = _longest_line([header, *cells]) if no_wrap and whole_values else None
         # The other columns, such as NOTE, wrap between words and fold a word longer than the column.
-        table.add_column(header, overflow="ellipsis" if no_wrap else "fold", no_wrap=no_wrap, min_width=min_width)
+        table.add_column(header, overflow="ellipsis" if no_wrap else "fold", no_wrap=no_wrap, min_width=min_width,
+                         max_width=(max_widths or {}).get(header))
     for row in zip(*(cells for _, cells in columns)):
         table.add_row(*row)
     return table

@@ -65,3 +65,28 @@ def test_wide_table_shows_whole_image() -> None:
     assert header.split() == HEADERS
     assert any(line.rstrip().endswith(IMAGE) for line in lines)
     assert not any("Hidden" in line for line in lines)
+
+
+def render_with_host(width: int, host: str) -> list[str]:
+    rows = [[*row[:3], host, *row[4:]] for row in ROWS]
+    output = io.StringIO()
+    render._rich_table("project trial-p1", HEADERS, rows, Console(file=output, width=width, markup=False, highlight=False))
+    return output.getvalue().splitlines()
+
+
+def test_short_column_shown_again() -> None:
+    # IMAGE and HOST go first, and once CONTAINER is hidden too, a short HOST fits again.
+    lines = render_with_host(80, "vm")
+
+    header = next(line for line in lines if "SERVICE" in line)
+    assert header.split() == ["SERVICE", "RUNTIME", "HOST", "STATE", "HEALTH", "PORTS"]
+    assert "Hidden because the terminal is too narrow: IMAGE, CONTAINER." in " ".join(" ".join(lines).split())
+
+
+def test_very_narrow_table_cuts_widest() -> None:
+    lines = render_with_host(60, "vm")
+    rows = [line.split() for line in lines]
+
+    assert max(len(line) for line in lines) <= 60
+    assert ["web", "docker", "running", "healthy", "127.0.0.1:18081…"] in rows
+    assert ["db", "podman", "running", "-", "-"] in rows
