@@ -83,6 +83,9 @@ def resolve(
 
     chosen, rejected = choose(settings, probe)
     if chosen is None:
+        if settings.runtime.value != "auto" and not settings.fallback_enabled:
+            others = {name: info for name, (_, info) in known.items() if name != settings.runtime.value}
+            raise NoUsableEngineError(_fallback_disabled_message(rejected[0], settings, others))
         raise NoUsableEngineError(_no_engine_message(rejected, settings))
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
@@ -151,7 +154,16 @@ def _fallback_warning(first: EngineInfo, chosen: EngineInfo, settings: Settings)
 
 def _no_engine_message(rejected: list[EngineInfo], settings: Settings) -> str:
     reasons = "; ".join(f"{info.name}: {info.reason}" for info in rejected)
-    message = f"no usable container engine ({reasons})"
-    if settings.runtime.value != "auto" and not settings.fallback_enabled:
-        message += f"; fallback to other engines is disabled by {settings.fallback.source}"
-    return message + "; start one of them, or run `crank doctor` for details"
+    return f"no usable container engine ({reasons}); start one of them, or run `crank doctor` for details"
+
+
+def _fallback_disabled_message(chosen: EngineInfo, settings: Settings, others: Mapping[str, EngineInfo]) -> str:
+    """Say that the chosen engine is not usable and crank tried no other, naming the usable ones it probed."""
+    message = (
+        f"{chosen.name} ({settings.runtime.source}) is not usable: {chosen.reason}. "
+        f"Fallback to other engines is disabled by {settings.fallback.source}"
+    )
+    usable = [name for name in ENGINES if name in others and others[name].usable]
+    if usable:
+        return f"{message}. Usable engines: {', '.join(usable)}; choose one with --runtime, or enable fallback"
+    return f"{message}, so crank did not check the other engines; run `crank doctor` to see which are usable"

@@ -38,8 +38,19 @@ def test_fallback_disabled_stops_with_code_4(project: Crank) -> None:
     result = project("up", "-d", env=env)
 
     assert result.returncode == 4
-    assert "no usable container engine (docker: Cannot connect to the Docker daemon" in result.stderr
-    assert "fallback to other engines is disabled" in result.stderr
+    assert "docker (CRANK_CONTAINER_RUNTIME in the environment) is not usable: Cannot connect to the Docker daemon" in result.stderr
+    assert "Fallback to other engines is disabled by CRANK_RUNTIME_FALLBACK in the environment" in result.stderr
+
+
+def test_fallback_disabled_containerd_not_usable(project: Crank) -> None:
+    env = {"CRANK_RUNTIME_FALLBACK": "disabled"}
+
+    result = project("--runtime", "containerd", "ps", env=env)
+
+    assert result.returncode == 4
+    assert "containerd (the --runtime flag) is not usable: nerdctl not found on PATH" in result.stderr
+    assert "Fallback to other engines is disabled by CRANK_RUNTIME_FALLBACK in the environment" in result.stderr
+    assert "no usable container engine" not in result.stderr
 
 
 def test_fallback_enabled_warns_and_uses_podman(project: Crank) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crank_cli.errors import NoUsableEngineError
-from crank_cli.runtime.resolve import resolve, resolve_where
+from crank_cli.runtime.resolve import make_backend, resolve, resolve_where
 from crank_cli.settings import load_settings
 from tests.unit.fakes import DOCKER_DAEMON_DOWN, DOCKER_UP, PODMAN_UP, FakeRunner
 
@@ -34,7 +34,7 @@ def test_docker_client_without_server_is_not_usable() -> None:
     runner = FakeRunner({("docker", "version"): '{"Client":{"Version":"28.2.2"},"Server":null}'})
     with pytest.raises(NoUsableEngineError) as raised:
         resolve(settings("docker", "disabled"), runner=runner)
-    assert "docker: the engine did not report a version" in raised.value.message
+    assert "docker (the --runtime flag) is not usable: the engine did not report a version" in raised.value.message
 
 
 def test_fallback_enabled_warns_and_uses_podman() -> None:
@@ -51,9 +51,26 @@ def test_fallback_disabled_stops_with_reason() -> None:
     with pytest.raises(NoUsableEngineError) as raised:
         resolve(settings("docker", "disabled"), runner=runner)
     message = raised.value.message
-    assert "docker: Cannot connect to the Docker daemon" in message
-    assert "fallback to other engines is disabled by CRANK_RUNTIME_FALLBACK in the environment" in message
+    assert message.startswith("docker (the --runtime flag) is not usable: Cannot connect to the Docker daemon")
+    assert "Fallback to other engines is disabled by CRANK_RUNTIME_FALLBACK in the environment" in message
+    assert "crank did not check the other engines; run `crank doctor`" in message
+    assert "no usable container engine" not in message
+    assert raised.value.exit_code == 4
     assert [call[0] for call in runner.calls] == ["docker"]
+
+
+def test_fallback_disabled_names_probed_usable_engines() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("podman", "version"): PODMAN_UP})
+    docker = make_backend("docker", runner)
+    podman = make_backend("podman", runner)
+    probed = {"docker": (docker, docker.probe()), "podman": (podman, podman.probe())}
+    with pytest.raises(NoUsableEngineError) as raised:
+        resolve(settings("containerd", "disabled"), runner=runner, probed=probed)
+    message = raised.value.message
+    assert message.startswith("containerd (the --runtime flag) is not usable: nerdctl not found on PATH")
+    assert "Fallback to other engines is disabled by CRANK_RUNTIME_FALLBACK in the environment" in message
+    assert "Usable engines: docker, podman; choose one with --runtime" in message
+    assert raised.value.exit_code == 4
 
 
 def test_nothing_usable_lists_every_engine() -> None:
