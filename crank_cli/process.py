@@ -159,18 +159,30 @@ def _wait_for_uncollected() -> None:
 
 
 def _wait_out(child: subprocess.Popen[str]) -> None:
-    """Wait for an engine command that Ctrl-C interrupted crank's wait for, through more Ctrl-Cs.
+    """Wait for an engine command that Ctrl-C interrupted crank's wait for, until a third Ctrl-C.
 
     A command killed half-way can leave its object half-changed: Podman keeps a container
     whose `podman stop` was killed in the `stopping` state, where it can be neither started
-    nor stopped again. The interrupt takes effect once the command has ended.
+    nor stopped again. So the interrupt takes effect once the command has ended. A command
+    that hangs, such as one waiting for a lock another process holds, is killed at the third
+    Ctrl-C, after a warning at the second.
     """
+    import sys
+
+    presses = 1
     while True:
         try:
             child.communicate()
             return
         except KeyboardInterrupt:
-            continue
+            presses += 1
+        if presses == 2:
+            sys.stderr.write(f"crank: waiting for the engine command to end: {redact(child.args)}; "
+                             "press Ctrl-C again to kill it, which may leave its object half-changed\n")
+        else:
+            child.kill()
+            child.communicate()
+            return
 
 
 def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,

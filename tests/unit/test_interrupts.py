@@ -69,3 +69,21 @@ def test_run_all_starts_no_more_tasks() -> None:
         threads.run_all(task, range(6), limit=2)
 
     assert sorted(finished) == [0, 1]
+
+
+def test_third_interrupt_kills_command(capsys: pytest.CaptureFixture[str]) -> None:
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timers = [threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT)) for delay in (0.1, 0.4, 0.7)]
+    for timer in timers:
+        timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            process.run(["sleep", "30"])
+    finally:
+        for timer in timers:
+            timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+
+    assert time.monotonic() - started < 10
+    assert "press Ctrl-C again to kill it" in capsys.readouterr().err
