@@ -212,9 +212,13 @@ def by_service(states: list[ContainerState]) -> dict[str, list[ContainerState]]:
 
 def handle_orphans(project: Project, backend: Backend, observed: dict[str, list[ContainerState]],
                    options: UpOptions, result: UpResult, events: Events) -> None:
-    """Remove containers of services no longer in the project with --remove-orphans, else warn."""
-    orphans = [state.name for service, states in observed.items()
-               if service not in project.model["services"] for state in states]
+    """Remove containers of services no longer in the project with --remove-orphans, else warn.
+
+    A service that no active profile enables is still in the compose files, so its containers
+    are not orphans, as with `docker compose up` (v2.40.3).
+    """
+    defined = set(project.model["services"]) | set(project.disabled_services)
+    orphans = [state.name for service, states in observed.items() if service not in defined for state in states]
     result.orphans = orphans
     if not orphans:
         return

@@ -373,6 +373,34 @@ services:
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
 
 
+def test_up_keeps_disabled_profile_services(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+  tool:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    profiles: [tools]
+"""
+    )
+    tool = f"{project.project}-tool-1"
+    assert project("--profile", "tools", "up", "-d").returncode == 0
+
+    plain = project("up", "-d")
+
+    assert plain.returncode == 0, plain.stderr
+    assert "--remove-orphans" not in plain.stderr
+    assert tool not in plain.stderr
+
+    removing = project("up", "-d", "--remove-orphans")
+
+    assert removing.returncode == 0, removing.stderr
+    assert tool in engine.objects(project.project)["containers"]
+
+
 def test_service_keys_reach_container(engine: Engine, project: Crank) -> None:
     (project.folder / "token.txt").write_text("from-file\n")
     (project.folder / "compose.yaml").write_text(

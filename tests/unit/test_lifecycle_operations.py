@@ -13,7 +13,10 @@ from crank_cli.operations import down as down_module
 from crank_cli.operations import wait
 from crank_cli.operations.down import DownOptions, down, stop
 from crank_cli.operations.lifecycle import start_services
+from crank_cli.operations.up import UpOptions, UpResult, handle_orphans
 from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.resolve import make_backend
+from tests.unit.fakes import FakeRunner
 
 IMAGE = "localhost/crank-test-busybox:latest"
 
@@ -206,6 +209,36 @@ def test_disabled_service_known_without_reload(tmp_path: Path) -> None:
 
     assert project.disabled_services == ("tool",)
     assert orphans == ["demo-old-1"]
+
+
+def test_up_removes_only_orphans_of_removed_services(tmp_path: Path) -> None:
+    project = load(tmp_path, PROFILES)
+    runner = FakeRunner({("podman",): ""})
+    observed = {"app": [container("demo-app-1", "app")], "tool": [container("demo-tool-1", "tool")],
+                "old": [container("demo-old-1", "old")]}
+    result = UpResult()
+
+    handle_orphans(project, make_backend("podman", runner), observed, UpOptions(remove_orphans=True), result,
+                   RecordedEvents())
+
+    assert result.orphans == ["demo-old-1"]
+    removals = [call for call in runner.calls if "rm" in call]
+    assert len(removals) == 1
+    assert "demo-old-1" in removals[0]
+    assert "demo-tool-1" not in removals[0]
+
+
+def test_up_warns_not_for_disabled_profile(tmp_path: Path) -> None:
+    project = load(tmp_path, PROFILES)
+    runner = FakeRunner({("podman",): ""})
+    observed = {"app": [container("demo-app-1", "app")], "tool": [container("demo-tool-1", "tool")]}
+    result = UpResult()
+
+    handle_orphans(project, make_backend("podman", runner), observed, UpOptions(), result, RecordedEvents())
+
+    assert result.orphans == []
+    assert result.warnings == []
+    assert runner.calls == []
 
 
 def recorded_chain() -> list[ContainerState]:
