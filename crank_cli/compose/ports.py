@@ -41,8 +41,13 @@ def _long_port(entry: dict[str, Any], where: Where) -> dict[str, Any]:
         raise where.fail(f"unknown key {quote(unknown[0])} in a port mapping")
     port.setdefault("mode", "ingress")
     port.setdefault("protocol", "tcp")
-    if "target" in port:
-        port["target"] = _port_number(port["target"], where.child("target"))
+    if "target" not in port:
+        raise where.fail('missing "target": set it to the port the container listens on')
+    port["target"] = _port_number(port["target"], where.child("target"))
+    if port["target"] == 0:
+        # docker compose 2.40.3 accepts `target: 0` here but rejects "8080:0", and Podman 4.3
+        # cannot publish to container port 0, so crank rejects both forms.
+        raise where.child("target").fail("invalid target port 0: set it to the port the container listens on")
     if "published" in port:
         published = port["published"]
         if isinstance(published, bool) or not isinstance(published, (str, int)):
@@ -54,11 +59,11 @@ def _long_port(entry: dict[str, Any], where: Where) -> dict[str, Any]:
 def _port_number(value: Any, where: Where) -> int:
     if isinstance(value, bool):
         raise where.fail(f"invalid port number {describe(value)}")
-    if isinstance(value, int):
+    if isinstance(value, int) and value >= 0:
         return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
-    raise where.fail(f"invalid port number {describe(value)}: use an integer")
+    raise where.fail(f"invalid port number {describe(value)}: use a positive integer")
 
 
 _KEY_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
@@ -137,6 +142,8 @@ def _parse(spec: str) -> list[dict[str, Any]]:
     if not container:
         raise ValueError("no container port given")
     start, end = _parse_range(container, "container")
+    if start == 0:
+        raise ValueError("set the container port to the port the container listens on, not 0")
     host_start, host_end = _parse_range(host, "host") if host else (0, 0)
     if host and end - start != host_end - host_start and end != start:
         raise ValueError("the host and container port ranges differ in length")

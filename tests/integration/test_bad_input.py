@@ -17,6 +17,12 @@ CASES = {
         3,
         "set DB_PASSWORD in .env",
     ),
+    "container-port-0": (
+        f"services:\n  web:\n    image: {TEST_IMAGE}\n    ports: ['127.0.0.1:18094:0']\n",
+        {},
+        3,
+        'compose.yaml: services.web.ports[0]: invalid port "127.0.0.1:18094:0"',
+    ),
     "unknown-runtime": (
         f"services:\n  web:\n    image: {TEST_IMAGE}\n",
         {"CRANK_CONTAINER_RUNTIME": "dokcer"},

@@ -122,6 +122,28 @@ def test_bad_interpolation_is_rejected_by_both(compare: Compare, template: str) 
     assert "compose.yaml: services.web.environment.V: " in crank.error
 
 
+REJECTED_PORTS = {
+    "container port 0": "'127.0.0.1:18094:0'",
+    "bare container port 0": "0",
+    "container range from 0": "'18094-18095:0-1'",
+    "no target": "{published: '18094'}",
+    "null target": "{target: null, published: '18094'}",
+    "negative target": "{target: -1}",
+    "ranges of different sizes": "'18094-18096:80-81'",
+    "unknown protocol": "'18094:80/icmp'",
+    "published port above 65535": "'70000:80'",
+    "container port above 65535": "'80:70000'",
+}
+
+
+@pytest.mark.parametrize("port", REJECTED_PORTS.values(), ids=REJECTED_PORTS.keys())
+def test_bad_port_is_rejected_by_both(compare: Compare, port: str) -> None:
+    reference, crank = compare({"compose.yaml": f"services:\n  web:\n    image: x\n    ports: [{port}]\n"})
+    assert reference.model is None
+    assert crank.model is None
+    assert "compose.yaml: services.web.ports[0]" in crank.error
+
+
 def test_dotenv_in_project_directory(compare: Compare) -> None:
     files = {
         "compose.yaml": "services:\n  web:\n    image: 'nginx:${TAG}'\n    environment: ['FROM_ENV=${FROM_ENV}']\n",

@@ -136,6 +136,24 @@ def test_invalid_port_names_its_index(tmp_path: Path) -> None:
     assert 'compose.yaml: services.web.ports[1]: invalid port "80:80:80:80"' in load_error(tmp_path)
 
 
+def test_container_port_0_is_rejected(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    ports: ['127.0.0.1:18094:0']\n"})
+    message = load_error(tmp_path)
+    assert 'compose.yaml: services.web.ports[0]: invalid port "127.0.0.1:18094:0": ' in message
+    assert "the port the container listens on" in message
+
+
+def test_long_port_target_0_is_rejected(tmp_path: Path) -> None:
+    # The reference accepts this form in `config`; crank rejects it as it does "18094:0".
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    ports: [{target: 0, published: '18094'}]\n"})
+    assert "compose.yaml: services.web.ports[0].target: invalid target port 0: " in load_error(tmp_path)
+
+
+def test_long_port_without_target_is_rejected(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    ports: [{published: '18094'}]\n"})
+    assert 'compose.yaml: services.web.ports[0]: missing "target": ' in load_error(tmp_path)
+
+
 def test_required_variable_message(tmp_path: Path) -> None:
     write_project(tmp_path, {"compose.yaml": "services:\n  db:\n    image: 'x'\n    environment: ['P=${DB_PASSWORD:?set it in .env}']\n"})
     message = load_error(tmp_path)
