@@ -401,6 +401,31 @@ services:
     assert tool in engine.objects(project.project)["containers"]
 
 
+def test_up_replicas_warn_only_on_podman(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    deploy:
+      replicas: 2
+"""
+    )
+
+    result = project("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    containers = engine.objects(project.project)["containers"]
+    assert f"{project.project}-web-1" in containers
+    assert f"{project.project}-web-2" in containers
+    if engine.name == "podman":
+        assert "podman-compose 1.6.0 starts one" in result.stderr
+    else:
+        # docker compose without a swarm creates the same two containers, so there is nothing to report.
+        assert "deploy.replicas" not in result.stderr
+
+
 def test_service_keys_reach_container(engine: Engine, project: Crank) -> None:
     (project.folder / "token.txt").write_text("from-file\n")
     (project.folder / "compose.yaml").write_text(
