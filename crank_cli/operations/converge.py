@@ -8,11 +8,11 @@ alone (started if stopped); any other is replaced.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, InvalidProjectError
-from crank_cli.operations import labels, specs
+from crank_cli.operations import labels
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec, ContainerState
@@ -46,27 +46,26 @@ def replica_count(project: Project, service: str, overrides: dict[str, int]) -> 
 
 
 def converge_service(
-    project: Project,
     backend: Backend,
-    service: str,
-    count: int,
+    replicas: Sequence[ContainerSpec],
     existing: list[ContainerState],
     image_id: str | None,
     options: ConvergeOptions,
     events: Events,
     retire: Callable[[str], None],
 ) -> dict[str, str]:
-    """Make a service have `count` current containers; return the action taken on each.
+    """Make a service have one current container per spec in `replicas`; return the action on each container.
+
+    `replicas[0]` is replica 1, and containers with a higher replica number are removed.
 
     A replaced container is stopped, renamed and handed to `retire` once its replacement
     runs. The caller removes it when no other container can still depend on it.
     """
     by_number = {state.replica: state for state in existing}
     actions: dict[str, str] = {}
-    for number in range(1, count + 1):
-        spec = specs.container_spec(project, service, number)
+    for number, spec in enumerate(replicas, start=1):
         actions[spec.name] = _converge_container(backend, spec, by_number.get(number), image_id, options, events, retire)
-    surplus = sorted((state for state in existing if state.replica > count), key=lambda state: -state.replica)
+    surplus = sorted((state for state in existing if state.replica > len(replicas)), key=lambda state: -state.replica)
     for state in surplus:
         events.emit(state.name, "removing (scale down)")
         backend.stop_and_remove([state.name], options.timeout)

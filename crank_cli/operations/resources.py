@@ -65,9 +65,12 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
 
 
 def ensure_networks(project: Project, backend: Backend, services: Iterable[str], events: Events,
-                    present: set[str]) -> list[str]:
-    """Create the non-external networks the services join that do not exist yet; return their names."""
-    created: list[str] = []
+                    present: set[str], created: list[str]) -> None:
+    """Create the non-external networks the services join that do not exist yet.
+
+    Each network's name is appended to `created` as soon as it exists, so a caller that
+    catches a failure can remove the ones made before it.
+    """
     declared = project.model.get("networks") or {}
     keys = {key for name in services for key in _network_keys(project.model["services"][name])}
     required = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
@@ -77,13 +80,14 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
         backend.create_network(network["name"], _network_labels(project.name, key, network), options=_network_options(network))
         created.append(network["name"])
         events.emit(f"network {network['name']}", "created")
-    return created
 
 
 def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events,
-                   present: set[str]) -> list[str]:
-    """Create the non-external named volumes the services mount that do not exist yet; return their names."""
-    created: list[str] = []
+                   present: set[str], created: list[str]) -> None:
+    """Create the non-external named volumes the services mount that do not exist yet.
+
+    Each volume's name is appended to `created` as soon as it exists, as in `ensure_networks`.
+    """
     for key, volume in _volumes_to_create(project, services).items():
         if volume["name"] in present:
             continue
@@ -99,7 +103,6 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
         )
         created.append(volume["name"])
         events.emit(f"volume {volume['name']}", "created")
-    return created
 
 
 def _volumes_to_create(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -1,10 +1,10 @@
 """`up`: bring a project to the state its compose files describe.
 
-Order: networks, named volumes, images (built or pulled), then the services level by level
-along `depends_on`, the services of a level in parallel. Before a service starts, crank
-waits until each dependency meets its condition (`service_started`, `service_healthy`,
-`service_completed_successfully`), polling the engine itself. Containers that are current
-are left alone, so `up` on an unchanged project changes nothing.
+Order: every container spec, images (built or pulled), networks, named volumes, then the
+services level by level along `depends_on`, the services of a level in parallel. Before a
+service starts, crank waits until each dependency meets its condition (`service_started`,
+`service_healthy`, `service_completed_successfully`), polling the engine itself. Containers
+that are current are left alone, so `up` on an unchanged project changes nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from crank_cli.errors import EngineError, UsageError
+from crank_cli.errors import EngineError, NotReadyError, UsageError
 from crank_cli.operations import graph, labels, resources, specs, wait
+from crank_cli.operations.cancel import CancelledError
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.models import ContainerSpec, ContainerState
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -73,27 +74,30 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)
 
-    for name in selected:
-        # Checked before anything is made: a count that cannot be met is a project error.
-        replica_count(project, name, options.scale)
+    # Every container spec is built before anything is made, so a service that cannot become
+    # a container (a replica count that cannot be met, a secret whose variable is unset)
+    # stops `up` with nothing created.
+    replicas = {name: replica_specs(project, name, replica_count(project, name, options.scale)) for name in selected}
     # Images come first: a missing one stops `up` before anything else exists.
     image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
                                         require=not options.dry_run)
-    networks = resources.ensure_networks(project, backend, selected, events, state.networks)
-    volumes = resources.ensure_volumes(project, backend, selected, events, state.volumes)
-    if not options.dry_run:
-        resources.ensure_bind_paths(project, selected, events)
 
-    run = _Run(project, backend, options, events, observed, image_ids, result)
+    networks: list[str] = []
+    volumes: list[str] = []
+    run = _Run(project, backend, options, events, observed, image_ids, replicas, result)
     # A dry run prints its commands one service at a time, so the plan reads the same every time.
     limit = 1 if options.dry_run else options.parallel or backend.parallel_actions
     try:
+        resources.ensure_networks(project, backend, selected, events, state.networks, networks)
+        resources.ensure_volumes(project, backend, selected, events, state.volumes, volumes)
+        if not options.dry_run:
+            resources.ensure_bind_paths(project, selected, events)
         for level in graph.start_levels(services, selected):
             for name, actions in zip(level, run_all(run.service, level, limit), strict=True):
                 result.actions.update(actions)
                 result.services[name] = [container for container, action in actions.items() if action != "removed"]
-    except EngineError:
-        if not state.containers and not options.dry_run:
+    except Exception as error:
+        if not isinstance(error, _KEEPS_NEW_PROJECT) and not state.containers and not options.dry_run:
             # A new project that failed half-way is removed again, so nothing half-made stays.
             undo_new_project(project, backend, networks, volumes, events)
         raise
@@ -104,13 +108,25 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     return result
 
 
+# A failure that leaves a new project in place: a dependency that did not become ready keeps
+# its containers for inspection, and after Ctrl-C the next `up` or `down` completes the project.
+# Any other error, an unexpected Python exception included, removes what this `up` created.
+_KEEPS_NEW_PROJECT = (NotReadyError, CancelledError)
+
+
+def replica_specs(project: Project, service: str, count: int) -> list[ContainerSpec]:
+    """Return the container spec of each of a service's `count` replicas, replica 1 first."""
+    return [specs.container_spec(project, service, number) for number in range(1, count + 1)]
+
+
 class _Run:
     """The state one `up` shares between the services it converges in parallel."""
 
     def __init__(self, project: Project, backend: Backend, options: UpOptions, events: Events,
-                 observed: dict[str, list[ContainerState]], image_ids: dict[str, str], result: UpResult) -> None:
+                 observed: dict[str, list[ContainerState]], image_ids: dict[str, str],
+                 replicas: dict[str, list[ContainerSpec]], result: UpResult) -> None:
         self.project, self.backend, self.options, self.events = project, backend, options, events
-        self.observed, self.image_ids, self.result = observed, image_ids, result
+        self.observed, self.image_ids, self.replicas, self.result = observed, image_ids, replicas, result
         self.replaced: set[str] = set()
         # Old containers set aside by recreation, removed after the run.
         self.retired: list[str] = []
@@ -146,8 +162,7 @@ class _Run:
             one_shot=name in one_shot_services(self.project),
             timeout=self.options.timeout,
         )
-        count = replica_count(self.project, name, self.options.scale)
-        actions = converge_service(self.project, self.backend, name, count, self.observed.get(name, []),
+        actions = converge_service(self.backend, self.replicas[name], self.observed.get(name, []),
                                    self.image_ids.get(name), converge, self.events, self.retire)
         if any(action in ("created", "recreated") for action in actions.values()):
             with self.lock:
