@@ -64,10 +64,23 @@ def _pick(
     if flag_value is not None:
         return Setting(flag_value.strip().lower(), f"the {flag_name} flag")
     if environ.get(key):
-        return Setting(environ[key].strip().lower(), f"{key} in the environment")
+        return Setting(environ[key].strip().lower(), f"{key}{_ENVIRONMENT_SUFFIX}")
     if file_values.get(key):
         return Setting(file_values[key].strip().lower(), f"{key} in {file_label}")
-    return Setting(default, "the default")
+    return Setting(default, _DEFAULT_SOURCE)
+
+
+_ENVIRONMENT_SUFFIX = " in the environment"
+_DEFAULT_SOURCE = "the default"
+
+
+def named_for_project(setting: Setting) -> bool:
+    """Tell whether a setting came from a command-line flag or the project's env files.
+
+    A value in the process environment often applies to every project in a shell, so it
+    does not count, and neither does the default.
+    """
+    return setting.source != _DEFAULT_SOURCE and not setting.source.endswith(_ENVIRONMENT_SUFFIX)
 
 
 def _check(setting: Setting, allowed: tuple[str, ...]) -> None:

@@ -275,7 +275,7 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     """
     from crank_cli import render
     from crank_cli.operations.labels import container_filter
-    from crank_cli.runtime.resolve import Resolution, dry_run_backend, resolve, resolve_where
+    from crank_cli.runtime.resolve import dry_run_backend, resolve, resolve_where
 
     settings = settings or load_settings(ctx)
     if project is not None and settings.runtime.value == "auto":
@@ -286,8 +286,7 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     if not (dry_run or global_options(ctx).dry_run):
         resolution.backend.output_lines = render.engine_output()
         return resolution
-    backend = dry_run_backend(resolution, render.print_command)
-    return Resolution(backend, resolution.info, resolution.reason)
+    return resolution._replace(backend=dry_run_backend(resolution, render.print_command))
 
 
 def log_engine(backend: Backend, info: EngineInfo, reason: str) -> None:

@@ -30,6 +30,8 @@ class Resolution(NamedTuple):
     backend: DockerCompatibleEngine
     info: EngineInfo
     reason: str
+    # The engines probed and found unusable before the chosen one, in the order tried.
+    rejected: tuple[EngineInfo, ...] = ()
 
 
 def make_backend(name: str, runner: Runner = process.run,
@@ -90,7 +92,7 @@ def resolve(
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
         (warn or _print_warning)(_fallback_warning(rejected[0], chosen, settings))
-    return Resolution(known[chosen.name][0], chosen, choice_reason(chosen.name, settings, rejected))
+    return Resolution(known[chosen.name][0], chosen, choice_reason(chosen.name, settings, rejected), tuple(rejected))
 
 
 def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:
@@ -108,6 +110,24 @@ def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Run
         if info.usable and backend.has_containers(labels):
             return Resolution(backend, info, "the engine where the project's containers are")
     return resolve(settings, runner=runner, probed=probed)
+
+
+def engines_with_containers(labels: dict[str, str | None], *, skip: Iterable[str],
+                            runner: Runner = process.run) -> list[EngineInfo]:
+    """Return the usable engines, other than those in `skip`, that have containers with these labels.
+
+    The engines are probed at once. An engine whose client is not installed fails its probe
+    when the client cannot be started, without a process.
+    """
+    skipped = set(skip)
+    backends = [make_backend(name, runner) for name in ENGINES if name not in skipped]
+
+    def holder(backend: DockerCompatibleEngine) -> EngineInfo | None:
+        info = backend.probe()
+        return info if info.usable and backend.has_containers(labels) else None
+
+    found = run_all(holder, backends, limit=max(len(backends), 1))
+    return [info for info in found if info is not None]
 
 
 def choose(settings: Settings, probe: Callable[[str], EngineInfo]) -> tuple[EngineInfo | None, list[EngineInfo]]:
@@ -148,7 +168,9 @@ def _fallback_warning(first: EngineInfo, chosen: EngineInfo, settings: Settings)
     return (
         f"{first.name} ({settings.runtime.source}) is not usable: {first.reason}; "
         f"using {chosen.name} {chosen.version} instead "
-        f"(set CRANK_RUNTIME_FALLBACK=disabled to stop instead)"
+        f"(set CRANK_RUNTIME_FALLBACK=disabled to stop instead). "
+        f"crank cannot see containers on {first.name}: a project running there is not shown or "
+        f"changed, and `crank up` would start it a second time on {chosen.name}, with new volumes"
     )
 
 

@@ -44,6 +44,7 @@ def test_fallback_enabled_warns_and_uses_podman() -> None:
     assert chosen.info.name == "podman"
     assert len(warnings) == 1
     assert warnings[0].startswith("docker (the --runtime flag) is not usable: Cannot connect to the Docker daemon")
+    assert "`crank up` would start it a second time on podman, with new volumes" in warnings[0]
 
 
 def test_fallback_disabled_stops_with_reason() -> None:

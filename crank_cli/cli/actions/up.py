@@ -46,6 +46,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         # The lock comes first, so the state read for the check is still the state `up` acts on.
         with cancel_on_interrupt(), _lock(project.name, options.dry_run):
             engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
+            if not observed.containers:
+                _check_other_engines(ctx, project.name, engine)
             with progress(ctx, dry_run=options.dry_run) as events:
                 result = run_up(project, engine.backend, options._replace(observed=observed), events)
     except (CancelledError, KeyboardInterrupt):
@@ -85,6 +87,17 @@ def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str
         render.warn(preflight.describe(finding))
     preflight.reject_if_strict(found, engine.info.name, strict=strict)
     return engine, observed
+
+
+def _check_other_engines(ctx: CommandContext, project: str, engine) -> None:  # type: ignore[no-untyped-def]
+    """Raise before a fresh `up` if the project may already have containers on another engine.
+
+    Only a fresh `up` asks, because a project with containers on the chosen engine is already there.
+    """
+    from crank_cli.operations.labels import container_filter
+    from crank_cli.runtime.placement import check_new_project_engine
+
+    check_new_project_engine(project, container_filter(project), load_settings(ctx), engine)
 
 
 def _named(project):  # type: ignore[no-untyped-def]

@@ -1,0 +1,67 @@
+"""Keep `crank up` from starting a second copy of a project on another engine.
+
+crank finds a project by its containers' labels on each engine, so a project whose
+containers run on Docker is invisible to a command that uses Podman. Without this check, a
+fresh `up` on Podman would create the whole project again there, with new, empty volumes.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from crank_cli import process
+from crank_cli.errors import NoUsableEngineError, UsageError
+from crank_cli.process import Runner
+from crank_cli.runtime import ENGINES
+from crank_cli.runtime.resolve import Resolution, engines_with_containers
+from crank_cli.settings import Settings, named_for_project
+
+
+def check_new_project_engine(project: str, labels: dict[str, str | None], settings: Settings,
+                             engine: Resolution, *, runner: Runner = process.run) -> None:
+    """Raise if `up` must not create project `project` on `engine`, which has none of its containers yet.
+
+    Under runtime `auto`, resolution already listed the project's containers on every usable
+    engine, so no engine is queried again. Otherwise the other engines are probed and queried,
+    except those already found unusable. `UsageError` is raised when another usable
+    engine has the project's containers, and `NoUsableEngineError` when fallback left an
+    installed engine, named by the flag or the project's env files, that may have them.
+    """
+    if settings.runtime.value == "auto":
+        return
+    _reject_fallback_from_named_engine(project, settings, engine)
+    skip = {engine.info.name, *(info.name for info in engine.rejected)}
+    holders = engines_with_containers(labels, skip=skip, runner=runner)
+    if holders:
+        raise UsageError(_second_copy_message(project, engine.info.name, holders[0].name))
+
+
+def _reject_fallback_from_named_engine(project: str, settings: Settings, engine: Resolution) -> None:
+    """Raise when the named engine was passed over although it is installed and may run the project.
+
+    An engine whose client is not installed cannot have the project's containers on this
+    machine, so falling back from it is safe.
+    """
+    named = settings.runtime.value
+    if engine.info.name == named or not named_for_project(settings.runtime):
+        return
+    if shutil.which(ENGINES[named].binary) is None:
+        return
+    reason = next((info.reason for info in engine.rejected if info.name == named), None) or "not usable"
+    message = (
+        f"{named} ({settings.runtime.source}) is not usable: {reason}. "
+        f"crank cannot see whether project {project} already runs on {named}, so it does not "
+        f"create it on {engine.info.name}, where it would be a second copy with new volumes. "
+        f"Start {named} (`crank doctor` shows why it failed), or, if the project does not run on "
+        f"{named}, choose {engine.info.name} with `crank --runtime {engine.info.name} up`"
+    )
+    raise NoUsableEngineError(message)
+
+
+def _second_copy_message(project: str, chosen: str, holder: str) -> str:
+    return (
+        f"project {project} already has containers on {holder}, so crank does not create it on "
+        f"{chosen} as a second copy with new volumes. To move it, run `crank migrate --to {chosen}`; "
+        f"to start it afresh on {chosen}, first remove it from {holder} with "
+        f"`crank --runtime {holder} down`; to use it where it is, run `crank --runtime {holder} up`"
+    )

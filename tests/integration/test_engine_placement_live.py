@@ -1,0 +1,101 @@
+"""A project stays on one engine: `up` and the container verbs on Docker and Podman together."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, live_engine
+
+OTHER = {"docker": "podman", "podman": "docker"}
+# Environment values that make each engine's client fail its probe, as a stopped engine does.
+UNREACHABLE = {
+    "docker": {"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+    "podman": {"CONTAINER_HOST": "unix:///nonexistent/podman.sock"},
+}
+SLEEPER = "[\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.2; done\"]"
+COMPOSE = (
+    f"services:\n  box:\n    image: {TEST_IMAGE}\n    command: {SLEEPER}\n    volumes: [data:/data]\n"
+    "volumes:\n  data: {}\n"
+)
+
+
+class Pair:
+    """A project folder, and crank pinned to each of two engines in it."""
+
+    def __init__(self, first: Engine, second: Engine, folder: Path) -> None:
+        self.first, self.second = first, second
+        self.name = folder.name
+        self.on_first = Crank(folder, first.name, self.name)
+        self.on_second = Crank(folder, second.name, self.name)
+        self.folder = folder
+
+
+@pytest.fixture
+def pair(engine: Engine, tmp_path: Path) -> Iterator[Pair]:
+    other = live_engine(OTHER[engine.name])
+    folder = tmp_path / f"enginefix-{secrets.token_hex(4)}"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(COMPOSE)
+    yield Pair(engine, other, folder)
+    for live in (engine, other):
+        live.remove_project(folder.name)
+
+
+def test_up_on_second_engine_rejected(pair: Pair) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+
+    result = pair.on_second("up", "-d")
+
+    assert result.returncode == 2, result.stderr
+    assert (f"crank: error: project {pair.name} already has containers on {pair.first.name}, "
+            f"so crank does not create it on {pair.second.name}") in result.stderr
+    assert f"`crank migrate --to {pair.second.name}`" in result.stderr
+    assert f"`crank --runtime {pair.first.name} down`" in result.stderr
+    assert pair.second.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_unchanged_up_stays_on_its_engine(pair: Pair) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+
+    again = pair.on_first("up", "-d")
+
+    assert again.returncode == 0, again.stderr
+    assert f"project {pair.name} is up to date on {pair.first.name}" in again.stderr
+
+
+def test_up_on_second_engine_after_down(pair: Pair) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+    assert pair.on_first("down", "-v").returncode == 0
+
+    result = pair.on_second("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    assert len(pair.second.objects(pair.name)["containers"]) == 1
+
+
+def test_fallback_from_dotenv_engine_rejected(pair: Pair) -> None:
+    (pair.folder / ".env").write_text(f"CRANK_CONTAINER_RUNTIME={pair.first.name}\n")
+    # An empty value in the environment counts as unset, so the .env value applies.
+    env = {**UNREACHABLE[pair.first.name], "CRANK_CONTAINER_RUNTIME": "", "CRANK_RUNTIME_FALLBACK": "enabled"}
+
+    result = pair.on_first("up", "-d", env=env)
+
+    assert result.returncode == 4, result.stderr
+    assert f"crank: error: {pair.first.name} (CRANK_CONTAINER_RUNTIME in .env) is not usable" in result.stderr
+    assert f"crank cannot see whether project {pair.name} already runs on {pair.first.name}" in result.stderr
+    assert f"`crank --runtime {pair.second.name} up`" in result.stderr
+    assert pair.second.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_fallback_from_environment_warns(pair: Pair) -> None:
+    env = {**UNREACHABLE[pair.first.name], "CRANK_RUNTIME_FALLBACK": "enabled"}
+
+    result = pair.on_first("up", "-d", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert f"`crank up` would start it a second time on {pair.second.name}" in result.stderr
+    assert len(pair.second.objects(pair.name)["containers"]) == 1

@@ -1,0 +1,142 @@
+"""The check that keeps a fresh `up` from starting a second copy of a project on another engine."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from crank_cli.errors import NoUsableEngineError, UsageError
+from crank_cli.operations.labels import container_filter
+from crank_cli.runtime.models import EngineInfo
+from crank_cli.runtime.placement import check_new_project_engine
+from crank_cli.runtime.resolve import Resolution, make_backend
+from crank_cli.settings import Settings, load_settings
+from tests.unit.fakes import DOCKER_DAEMON_DOWN, DOCKER_UP, PODMAN_UP, FakeRunner
+
+LABELS = container_filter("shop")
+PODMAN_DOWN_INFO = EngineInfo("podman", usable=False, reason="cannot connect to Podman")
+
+
+def chosen(name: str, runner: FakeRunner, rejected: tuple[EngineInfo, ...] = ()) -> Resolution:
+    info = EngineInfo(name, usable=True, version="1.0")
+    return Resolution(make_backend(name, runner), info, "test", rejected)
+
+
+def flag_settings(runtime: str) -> Settings:
+    return load_settings(runtime_flag=runtime, environ={}, file_values={})
+
+
+def dotenv_settings(runtime: str) -> Settings:
+    return load_settings(runtime_flag=None, environ={}, file_values={"CRANK_CONTAINER_RUNTIME": runtime})
+
+
+def environment_settings(runtime: str) -> Settings:
+    return load_settings(runtime_flag=None, environ={"CRANK_CONTAINER_RUNTIME": runtime}, file_values={})
+
+
+def installed_clients(monkeypatch: pytest.MonkeyPatch, folder: Path, *names: str) -> None:
+    """Put executable files with the clients' names alone on PATH, so `shutil.which` finds only them."""
+    for name in names:
+        client = folder / name
+        client.write_text("#!/bin/sh\nexit 1\n")
+        client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_project_on_other_engine_rejected() -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "4f2a\n"})
+
+    with pytest.raises(UsageError) as raised:
+        check_new_project_engine("shop", LABELS, environment_settings("docker"), chosen("docker", runner), runner=runner)
+
+    message = raised.value.message
+    assert message.startswith("project shop already has containers on podman, so crank does not create it on docker")
+    assert "`crank migrate --to docker`" in message
+    assert "`crank --runtime podman down`" in message
+    assert raised.value.exit_code == 2
+
+
+def test_project_asked_by_its_labels() -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): ""})
+
+    check_new_project_engine("shop", LABELS, flag_settings("docker"), chosen("docker", runner), runner=runner)
+
+    listing = next(call for call in runner.calls if call[:2] == ["podman", "ps"])
+    assert "label=io.crank.project=shop" in listing
+    assert "label=io.crank.service" in listing
+
+
+def test_chosen_engine_not_asked_again() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("docker", "ps"): "", ("podman", "version"): PODMAN_UP})
+
+    check_new_project_engine("shop", LABELS, flag_settings("podman"), chosen("podman", runner), runner=runner)
+
+    assert [call for call in runner.calls if call[0] == "podman"] == []
+    assert [call[:2] for call in runner.calls if call[1] == "ps"] == [["docker", "ps"]]
+
+
+def test_unusable_other_engine_not_asked() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_DAEMON_DOWN, ("docker", "ps"): "9c1b\n"})
+
+    check_new_project_engine("shop", LABELS, flag_settings("podman"), chosen("podman", runner), runner=runner)
+
+    assert [call[:2] for call in runner.calls if call[0] == "docker"] == [["docker", "version"]]
+
+
+def test_auto_asks_no_engine() -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "4f2a\n"})
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner)
+
+    assert runner.calls == []
+
+
+def test_rejected_engine_not_probed_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    installed_clients(monkeypatch, tmp_path, "docker")
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): ""})
+
+    check_new_project_engine("shop", LABELS, environment_settings("podman"),
+                             chosen("docker", runner, rejected=(PODMAN_DOWN_INFO,)), runner=runner)
+
+    assert [call for call in runner.calls if call[0] == "podman"] == []
+
+
+@pytest.mark.parametrize("settings", [dotenv_settings("podman"), flag_settings("podman")], ids=[".env", "flag"])
+def test_fallback_from_installed_named_engine_rejected(settings: Settings, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    installed_clients(monkeypatch, tmp_path, "docker", "podman")
+    runner = FakeRunner()
+
+    with pytest.raises(NoUsableEngineError) as raised:
+        check_new_project_engine("shop", LABELS, settings, chosen("docker", runner, rejected=(PODMAN_DOWN_INFO,)),
+                                 runner=runner)
+
+    message = raised.value.message
+    assert message.startswith(f"podman ({settings.runtime.source}) is not usable: cannot connect to Podman.")
+    assert "crank cannot see whether project shop already runs on podman" in message
+    assert "`crank --runtime docker up`" in message
+    assert raised.value.exit_code == 4
+    assert runner.calls == []
+
+
+def test_fallback_from_environment_allowed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    installed_clients(monkeypatch, tmp_path, "docker", "podman")
+    runner = FakeRunner()
+
+    check_new_project_engine("shop", LABELS, environment_settings("podman"),
+                             chosen("docker", runner, rejected=(PODMAN_DOWN_INFO,)), runner=runner)
+
+
+def test_fallback_from_missing_client_allowed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    installed_clients(monkeypatch, tmp_path, "docker")
+    missing = EngineInfo("podman", usable=False, reason="podman not found on PATH")
+
+    runner = FakeRunner()
+
+    check_new_project_engine("shop", LABELS, dotenv_settings("podman"), chosen("docker", runner, rejected=(missing,)),
+                             runner=runner)
+
+    assert [call for call in runner.calls if call[0] == "podman"] == []
