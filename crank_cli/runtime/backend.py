@@ -140,10 +140,6 @@ class Backend(abc.ABC):
         """Remove named volumes."""
 
     @abc.abstractmethod
-    def image_exists(self, reference: str) -> bool:
-        """Tell whether the engine has an image by that name or ID."""
-
-    @abc.abstractmethod
     def image_facts(self, reference: str) -> ImageFacts | None:
         """Return an image's ID and labels, or None if the engine lacks it."""
 

@@ -240,9 +240,6 @@ class DockerCompatibleEngine(Backend):
 
     # Images and logs
 
-    def image_exists(self, reference: str) -> bool:
-        return self.image_id(reference) is not None
-
     def image_facts(self, reference: str) -> ImageFacts | None:
         """Return an image's ID and labels in one read, or None if the engine lacks the image."""
         try:
