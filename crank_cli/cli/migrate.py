@@ -24,6 +24,7 @@ def migrate(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (images, volumes and their sizes, containers, findings) and change nothing.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop when the plan has any compatibility finding.")] = False,
     keep_source: Annotated[bool, typer.Option("--keep-source", help="Keep the source containers, stopped, instead of removing them.")] = False,
+    replace_existing: Annotated[bool, typer.Option("--replace-existing", help="Let the migration point an image name that exists on the target at the source's image, and replace the content of the project's volumes that exist there; without it, migrate stops before changing anything.")] = False,
     verify_timeout: Annotated[float, typer.Option("--verify-timeout", min=1, metavar="SECONDS", help="Seconds to wait for the services on the target to run and be healthy before moving back.")] = 120.0,
     rollback: Annotated[bool, typer.Option("--rollback", help="Move the last finished migration back to its source engine, with the data written since.")] = False,
     helper_image: Annotated[Optional[str], typer.Option("--helper-image", envvar="CRANK_MIGRATE_HELPER_IMAGE", metavar="IMAGE", help="Image with tar for the containers that copy volumes; default: a service image that has tar, GNU tar first.")] = None,  # noqa: UP045
@@ -70,7 +71,7 @@ def migrate(
         if source_name == target.name:
             raise UsageError(f"the project already runs on {target.name}: --to must name another engine than --from")
         options = MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
-                                 verify_timeout=verify_timeout, helper_image=helper_image)
+                                 verify_timeout=verify_timeout, helper_image=helper_image, replace_existing=replace_existing)
         result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)
     if dry_run:
         assert result.plan is not None

@@ -17,6 +17,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,13 +70,23 @@ done
 """
 
 
+def project_image(project: str) -> str:
+    """Return the name under which a test project runs the test image.
+
+    A migration points the service's image name on the target at the source's image. The
+    projects use a name of their own, which the `pair` fixture tags on the source only, so
+    they never move the shared test image's name on the target.
+    """
+    return f"localhost/{project}-web:1"
+
+
 def write_project(folder: Path, project: str, port: int, command: str = WEB_COMMAND) -> None:
     (folder / "compose.yaml").write_text(
         f"""
 name: {project}
 services:
   web:
-    image: {TEST_IMAGE}
+    image: {project_image(project)}
     command: ["sh", "-c", "{command}"]
     ports:
       - "127.0.0.1:{port}:80"
@@ -110,6 +121,7 @@ class Pair:
         self.folder = folder
         self.crank = Crank(folder, source.name, name)
         self.volume = f"{name}_data"
+        self.image = project_image(name)
 
     def migrate(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return self.crank("migrate", "--to", self.target.name, *args, timeout=timeout)
@@ -122,16 +134,23 @@ class Pair:
                 engine.client("rm", "-f", *foreign.stdout.split(), check=False)
             engine.client("network", "rm", f"{self.name}_default", check=False)
             engine.client("volume", "rm", "-f", self.volume, check=False)
+            engine.client("rmi", self.image, check=False)
+
+
+def make_pair(request: pytest.FixtureRequest, tmp_path: Path, prefix: str) -> Pair:
+    """Return a project folder for the direction in `request.param`, with its image tagged on the source."""
+    source_name, target_name = request.param
+    name = f"{prefix}-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    project = Pair(live_engine(source_name), live_engine(target_name), folder, name)
+    project.source.client("tag", TEST_IMAGE, project.image)
+    return project
 
 
 @pytest.fixture(params=DIRECTIONS)
 def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
-    source_name, target_name = request.param
-    source, target = live_engine(source_name), live_engine(target_name)
-    name = f"crank-mig-{secrets.token_hex(4)}"
-    folder = tmp_path / name
-    folder.mkdir()
-    project = Pair(source, target, folder, name)
+    project = make_pair(request, tmp_path, "crank-mig")
     yield project
     project.remove()
 
@@ -518,10 +537,10 @@ def write_two_tier_project(folder: Path, project: str, port: int) -> None:
 name: {project}
 services:
   api:
-    image: {TEST_IMAGE}
+    image: {project_image(project)}
     command: ["sh", "-c", "{idle}"]
   web:
-    image: {TEST_IMAGE}
+    image: {project_image(project)}
     command: ["sh", "-c", "{WEB_COMMAND}"]
     depends_on: [api]
     ports:
@@ -560,3 +579,58 @@ def test_per_service_cut_over(pair: Pair) -> None:
     status = pair.crank("status", "--format", "json", env={"CRANK_CONTAINER_RUNTIME": "auto"})
     rows = json.loads(status.stdout)
     assert [(row["service"], row["runtime"]) for row in rows] == [("api", pair.source.name), ("web", pair.target.name)]
+
+
+@pytest.fixture(params=DIRECTIONS)
+def migfix_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+    project = make_pair(request, tmp_path, "migfix")
+    yield project
+    project.remove()
+
+
+def build_labelled_image(engine: Engine, tag: str) -> str:
+    """Build an image other than the test image under `tag` and return its ID."""
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nLABEL migfix.owner=target\n")
+        env = {**os.environ, "DOCKER_BUILDKIT": "0"}
+        subprocess.run([engine.name, "build", "-q", "-t", tag, folder], check=True, env=env, capture_output=True)
+    return engine.client("image", "inspect", "--format", "{{.Id}}", tag).stdout.strip()
+
+
+def image_id(engine: Engine, reference: str) -> str:
+    return engine.client("image", "inspect", "--format", "{{.Id}}", reference).stdout.strip().removeprefix("sha256:")
+
+
+def test_existing_tag_and_volume_block(migfix_pair: Pair) -> None:
+    pair = migfix_pair
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    # The target has its own image under the service's image name, and a volume of the project.
+    target_image = build_labelled_image(pair.target, pair.image)
+    pair.target.client("volume", "create", "--label", f"io.crank.project={pair.name}", pair.volume)
+    seed_volume(pair.target, pair.volume, "echo kept on the target > /data/target-file")
+    try:
+        start_seeded(pair, port)
+        target_before = volume_manifest(pair.target, pair.volume)
+        source_ids = container_short_ids(pair.source, pair.name)
+
+        refused = pair.migrate()
+
+        assert refused.returncode == 2, refused.stderr
+        assert "these findings block the migration" in refused.stderr
+        assert f"{pair.image} names image {target_image.removeprefix('sha256:')[:12]} on {pair.target.name}" in refused.stderr
+        assert f"volume {pair.volume} already exists on {pair.target.name}" in refused.stderr
+        assert "pass --replace-existing" in refused.stderr
+        assert image_id(pair.target, pair.image) == target_image.removeprefix("sha256:")
+        assert volume_manifest(pair.target, pair.volume) == target_before
+        assert pair.target.objects(pair.name)["containers"] == []
+        assert container_short_ids(pair.source, pair.name) == source_ids
+        assert not (pair.folder / ".crank").exists()
+
+        replaced = pair.migrate("--replace-existing")
+
+        assert replaced.returncode == 0, replaced.stderr
+        assert volume_manifest(pair.target, pair.volume) == volume_manifest(pair.source, pair.volume)
+        assert image_id(pair.target, pair.image) == image_id(pair.source, pair.image)
+    finally:
+        pair.target.client("rmi", target_image, check=False)

@@ -37,6 +37,8 @@ class MigrateOptions:
     keep_source: bool = False
     verify_timeout: float = 120.0
     helper_image: str | None = None
+    # Accept replacing an image name or a project volume that already exists on the target.
+    replace_existing: bool = False
 
 
 @dataclass
@@ -57,7 +59,8 @@ def migrate(project: Project, engines: Engines, options: MigrateOptions, events:
     """Plan the migration and, unless it is a dry run, carry it out."""
     steps = Steps(events)
     steps.begin(f"take stock of project {project.name} on {engines.source.name} and {engines.target.name}")
-    plan, inspected = build_plan(project, engines.source, engines.target, options.services, options.helper_image)
+    plan, inspected = build_plan(project, engines.source, engines.target, options.services, options.helper_image,
+                                 replace_existing=options.replace_existing)
     if options.dry_run:
         return MigrateResult(plan=plan)
     check_findings(plan.findings, strict=options.strict)

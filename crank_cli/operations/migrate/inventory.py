@@ -10,6 +10,7 @@ from crank_cli.operations import labels, specs
 from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.migrate import hostaccess
 from crank_cli.operations.migrate import plan as planning
+from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.findings import (
     capability_findings,
     migration_finding,
@@ -73,8 +74,14 @@ def build_plan(
     target: DockerCompatibleEngine,
     services: Sequence[str],
     helper_image: str | None = None,
+    *,
+    replace_existing: bool = False,
 ) -> tuple[Plan, list[dict[str, Any]]]:
-    """Take stock of both engines and return the plan with the source's raw inspect records."""
+    """Take stock of both engines and return the plan with the source's raw inspect records.
+
+    An image name that names another image on the target, or a project volume that already
+    exists there, gives a blocking finding unless `replace_existing` accepts the replacement.
+    """
     found = find_project(source, project.name)
     if found is None:
         raise ProjectNotFoundError(f"no containers of project {project.name} found on {source.name}: "
@@ -92,9 +99,9 @@ def build_plan(
     plan.images = _images(project, source, target, plan.moved_containers)
     plan.findings = capability_findings(project.model, moved, target_facts(target), _service_image_labels(source, plan))
     plan.findings += service_findings(project.model["services"], moved, source=source.name, target=target.name)
-    plan.findings += _retag_findings(target, plan.images)
+    plan.findings += _retag_findings(target, plan.images, replace_existing=replace_existing)
     _choose_helper(plan, source, target, helper_image, project, _volume_users(project, moved))
-    plan.volumes = _volumes(project, source, target, plan, moved)
+    plan.volumes = _volumes(project, source, target, plan, moved, replace_existing=replace_existing)
     plan.findings += _busybox_findings(plan)
     plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), target.name)
     plan.findings += _target_conflicts(project, target, moved)
@@ -137,19 +144,29 @@ def _images(project: Project, source: DockerCompatibleEngine, target: DockerComp
     return copies
 
 
-def _retag_findings(target: DockerCompatibleEngine, images: list[ImageCopy]) -> list[Finding]:
+def _retag_findings(target: DockerCompatibleEngine, images: list[ImageCopy], *, replace_existing: bool) -> list[Finding]:
     findings = []
     for image in images:
         for reference in image.references:
             present = target.image_id(reference)
             if present is not None and present != image.image_id:
-                findings.append(migration_finding(
-                    f"image {reference}",
-                    f"{reference} names image {present[:12]} on {target.name}, but the source containers run "
-                    f"{image.image_id[:12]}, so crank points {reference} at the source's image. The other image stays "
-                    f"on {target.name} without that name, and an undo names it again",
-                ))
+                findings.append(_retag_finding(target.name, reference, present, image.image_id, replace_existing))
     return findings
+
+
+def _retag_finding(target: str, reference: str, present: str, image: str, replace_existing: bool) -> Finding:
+    found = (f"{reference} names image {present[:12]} on {target}, but the source containers run {image[:12]}, "
+             f"so the migration points {reference} at the source's image")
+    if replace_existing:
+        return migration_finding(
+            f"image {reference}", f"{found}. --replace-existing accepts this: the other image stays on {target} "
+            "without that name, and an undo names it again")
+    return migration_finding(
+        f"image {reference}", f"{found}, and anything on {target} that runs or builds on {reference} would get the "
+        f"source's image. Tag the image on {target} under another name or remove it, or pass --replace-existing "
+        "to replace it",
+        blocking=True,
+    )
 
 
 def _volume_users(project: Project, moved: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -157,7 +174,7 @@ def _volume_users(project: Project, moved: Sequence[str]) -> dict[str, tuple[str
 
 
 def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCompatibleEngine,
-             plan: Plan, moved: Sequence[str]) -> list[VolumeCopy]:
+             plan: Plan, moved: Sequence[str], *, replace_existing: bool) -> list[VolumeCopy]:
     declared = project.model.get("volumes") or {}
     copies = []
     for key, users in _volume_users(project, moved).items():
@@ -175,22 +192,37 @@ def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCom
                                  method=method.method, method_reason=method.reason))
     for copy in copies:
         if copy.on_target:
-            plan.findings.append(_existing_volume_finding(project, target, copy.name))
+            plan.findings.append(_existing_volume_finding(project, target, copy.name, replace_existing))
     return copies
 
 
-def _existing_volume_finding(project: Project, target: DockerCompatibleEngine, name: str) -> Finding:
+def _existing_volume_finding(project: Project, target: DockerCompatibleEngine, name: str, replace_existing: bool) -> Finding:
+    # A volume with the project's label may be the copy an earlier migration left, or it may
+    # hold data that `crank --runtime TARGET up` wrote since. Neither the labels nor the
+    # records tell which, so such a volume blocks too unless --replace-existing is given.
     owner = (queries.volume_labels(target, name) or {}).get(labels.PROJECT)
-    if owner == project.name:
+    if owner != project.name:
         return migration_finding(
-            f"volume {name}", f"volume {name} already exists on {target.name}, left from an earlier run of the "
-            "project there, so crank replaces its content with the source's. An undo cannot bring the old content back",
+            f"volume {name}", f"volume {name} already exists on {target.name} and does not belong to project "
+            f"{project.name}, and crank does not overwrite it. Remove or rename it first ({target.name} volume rm {name})",
+            blocking=True,
         )
-    return migration_finding(
-        f"volume {name}", f"volume {name} already exists on {target.name} and does not belong to project "
-        f"{project.name}, and crank does not overwrite it. Remove or rename it first ({target.name} volume rm {name})",
-        blocking=True,
-    )
+    found = (f"volume {name} already exists on {target.name} with the labels of project {project.name}, so the "
+             "migration replaces its content with the source's, and an undo cannot bring the old content back")
+    if replace_existing:
+        return migration_finding(f"volume {name}", f"{found}. --replace-existing accepts this")
+    message = (f"{found}. Remove it first ({target.name} volume rm {name}) if its content is not needed, or pass "
+               f"--replace-existing to replace it{_rollback_hint(project, target.name, name)}")
+    return migration_finding(f"volume {name}", message, blocking=True)
+
+
+def _rollback_hint(project: Project, target: str, volume: str) -> str:
+    """Point to --rollback when the volume is the copy that the last finished migration left on its source."""
+    last = records.latest(project.working_dir, project.name, records.DONE)
+    if last is None or last.plan.source != target or volume not in {copy.name for copy in last.plan.volumes}:
+        return ""
+    return (f". It may be the copy that the migration from {target} to {last.plan.target} left there: "
+            f"`crank migrate --rollback` moves the project back to {target} with the data written since")
 
 
 def helper_for(plan: Plan, record_id: str | None = None) -> transfer.Helper:

@@ -11,7 +11,10 @@ import pytest
 from crank_cli.compose import Project
 from crank_cli.cli import run_cli
 from crank_cli.errors import EngineError, ExitCode, ProjectNotFoundError, UsageError
+from crank_cli.operations.migrate import FindingsError, check_findings
+from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.inventory import build_plan, locate_source
+from crank_cli.operations.migrate.plan import Plan, VolumeCopy
 from crank_cli.runtime import queries
 from crank_cli.runtime.resolve import make_backend
 from tests.unit.fakes import FakeRunner
@@ -218,3 +221,100 @@ def test_image_label_reaches_capability_check() -> None:
     reads = [call for call in runner.calls if call[0] == "docker" and "{{.Id}} {{json .Config.Labels}}" in call and IMAGE_ID in call]
     # One read resolves the image ID and one reads its labels; a read per service would make three.
     assert len(reads) == 2
+
+
+OTHER_IMAGE_ID = "2" * 64
+
+
+def replacing_engines(podman: dict[tuple[str, ...], Any]) -> tuple[Any, Any]:
+    replies = docker_replies([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web")])
+    runner = FakeRunner({**replies, **podman_replies(), **podman})
+    return make_backend("docker", runner), make_backend("podman", runner)
+
+
+def image_on_podman(argv: list[str]) -> str:
+    # The target has its own image named localhost/db:1, and nothing under the source's image ID.
+    if "localhost/db:1" in argv:
+        return f"sha256:{OTHER_IMAGE_ID} {{}}\n"
+    raise NOT_FOUND
+
+
+def test_existing_tag_blocks_migration() -> None:
+    source, target = replacing_engines({("podman", "image", "inspect"): image_on_podman})
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    retags = [finding for finding in plan.findings if finding.key == "image localhost/db:1"]
+    assert len(retags) == 1
+    assert retags[0].blocking
+    assert f"localhost/db:1 names image {OTHER_IMAGE_ID[:12]} on podman" in retags[0].message
+    assert "pass --replace-existing" in retags[0].message
+    with pytest.raises(FindingsError, match="these findings block the migration"):
+        check_findings(plan.findings, strict=False)
+
+
+def test_replace_existing_accepts_retag() -> None:
+    source, target = replacing_engines({("podman", "image", "inspect"): image_on_podman})
+
+    plan, _ = build_plan(project(), source, target, (), replace_existing=True)
+
+    retags = [finding for finding in plan.findings if finding.key == "image localhost/db:1"]
+    assert len(retags) == 1
+    assert not retags[0].blocking
+    assert "--replace-existing accepts this" in retags[0].message
+
+
+PROJECT_VOLUME = json.dumps([{"Name": "demo_data", "Labels": {"io.crank.project": "demo"}, "Mountpoint": "/nonexistent"}])
+
+
+def test_existing_project_volume_blocks() -> None:
+    source, target = replacing_engines({("podman", "volume", "inspect"): PROJECT_VOLUME})
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    existing = [finding for finding in plan.findings if finding.key == "volume demo_data"]
+    assert len(existing) == 1
+    assert existing[0].blocking
+    assert "an undo cannot bring the old content back" in existing[0].message
+    assert "pass --replace-existing" in existing[0].message
+    assert [volume.on_target for volume in plan.volumes] == [True]
+
+
+def test_replace_existing_accepts_project_volume() -> None:
+    source, target = replacing_engines({("podman", "volume", "inspect"): PROJECT_VOLUME})
+
+    plan, _ = build_plan(project(), source, target, (), replace_existing=True)
+
+    existing = [finding for finding in plan.findings if finding.key == "volume demo_data"]
+    assert len(existing) == 1
+    assert not existing[0].blocking
+    check_findings(plan.findings, strict=False)
+
+
+def test_foreign_volume_blocks_even_when_replacing() -> None:
+    foreign = json.dumps([{"Name": "demo_data", "Labels": {"io.crank.project": "other"}, "Mountpoint": "/nonexistent"}])
+    source, target = replacing_engines({("podman", "volume", "inspect"): foreign})
+
+    plan, _ = build_plan(project(), source, target, (), replace_existing=True)
+
+    existing = [finding for finding in plan.findings if finding.key == "volume demo_data"]
+    assert len(existing) == 1
+    assert existing[0].blocking
+    assert "does not belong to project demo" in existing[0].message
+
+
+def test_volume_left_by_migration_names_rollback(tmp_path: Path) -> None:
+    moved_back = project()._replace(working_dir=tmp_path)
+    earlier = Plan(project="demo", source="podman", target="docker", services=("db", "web"), containers=[],
+                   images=[], volumes=[VolumeCopy(name="demo_data", services=("db",), kilobytes=8, on_target=False)],
+                   networks=[])
+    records.create(moved_back, earlier, []).finish(records.DONE)
+    source, target = replacing_engines({("podman", "volume", "inspect"): PROJECT_VOLUME})
+
+    plan, _ = build_plan(moved_back, source, target, ())
+
+    existing = [finding for finding in plan.findings if finding.key == "volume demo_data"]
+    assert len(existing) == 1
+    assert existing[0].blocking
+    assert "the copy that the migration from podman to docker left there" in existing[0].message
+    assert "`crank migrate --rollback` moves the project back to podman" in existing[0].message

@@ -52,7 +52,7 @@ def planned(volumes: list[VolumeCopy]) -> Plan:
 def run_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plan: Plan) -> list[str]:
     """Run `migrate` with the engine work stubbed out; return the subjects of the step lines."""
     project = Project("demo", tmp_path, (tmp_path / "compose.yaml",), {"name": "demo", "services": {"web": {}}})
-    monkeypatch.setattr("crank_cli.operations.migrate.build_plan", lambda *args: (plan, []))
+    monkeypatch.setattr("crank_cli.operations.migrate.build_plan", lambda *args, **options: (plan, []))
     monkeypatch.setattr(migration_module, "VolumePasses", NoCopy)
     monkeypatch.setattr(migration_module.Migration, "ensure_target_volume", lambda self, volume: None)
     monkeypatch.setattr(migration_module, "wait_until_ready", lambda *args: None)
