@@ -50,6 +50,15 @@ class UsageError(CrankError):
     kind = "usage"
 
 
+class NoSuchContainerError(UsageError):
+    """Names given to `stop` match no service of the project and no container on the engine."""
+
+    def __init__(self, description: str, names: Sequence[str]) -> None:
+        super().__init__(f"{description}: {', '.join(names)}")
+        self.description = description
+        self.names = list(names)
+
+
 class InvalidProjectError(CrankError):
     """A compose file, `.env` file or variable makes the project invalid."""
 

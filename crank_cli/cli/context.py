@@ -186,6 +186,25 @@ def given_project_name(options: GlobalOptions) -> str | None:
     return check_explicit_name(name, "COMPOSE_PROJECT_NAME") if name else None
 
 
+def project_name_in_reach(ctx: CommandContext) -> str | None:
+    """Return the name of the project in reach: from the compose files, else -p or COMPOSE_PROJECT_NAME, else None.
+
+    Only the name is read. A compose file that cannot be read names no project, because
+    the verbs that call this, such as `run`, work without one.
+    """
+    from crank_cli.compose import project_name
+    from crank_cli.errors import InvalidProjectError, ProjectNotFoundError
+
+    options = global_options(ctx)
+    try:
+        return project_name(options.load_options())
+    except ProjectNotFoundError:
+        return given_project_name(options)
+    except InvalidProjectError as error:
+        verbose.info("project", "no project used: %s", error.message)
+        return None
+
+
 def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = (), *, dry_run: bool = False,
                                check_services: bool = True) -> tuple[Project, Resolution]:
     """Load the project and choose its engine, or read the project from its containers' labels.

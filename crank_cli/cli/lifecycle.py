@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project_or_containers, progress, resolve_engine
+from crank_cli.cli.context import (
+    DRY_RUN_HELP,
+    is_dry_run,
+    load_project_or_containers,
+    load_settings,
+    log_engine,
+    progress,
+    resolve_engine,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crank_cli.runtime.backend import Backend
+    from crank_cli.runtime.resolve import Resolution
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +42,7 @@ def stop(
     from crank_cli import render
     from crank_cli.errors import ProjectNotFoundError
     from crank_cli.operations.down import stop as run_stop
+    from crank_cli.operations.down import stop_named_containers
 
     names = tuple(targets or ())
     dry = is_dry_run(ctx, dry_run)
@@ -37,12 +52,57 @@ def stop(
     except ProjectNotFoundError:
         if not names:
             raise
-        resolve_engine(ctx, dry_run=dry).backend.stop_containers(list(names), timeout)
+        engine = resolve_engine(ctx, dry_run=dry)
+        with progress(ctx, dry_run=dry_run) as events:
+            _stop_anywhere(ctx, engine, names, lambda rest: stop_named_containers(engine.backend, rest, timeout, events),
+                           lambda backend, found: stop_named_containers(backend, found, timeout, events), dry=dry)
         return
     with progress(ctx, dry_run=dry_run) as events:
-        stopped = run_stop(project, project.name, engine.backend, names, timeout, events)
+        stopped = _stop_anywhere(
+            ctx, engine, names, lambda rest: run_stop(project, project.name, engine.backend, rest, timeout, events),
+            lambda backend, found: stop_named_containers(backend, found, timeout, events), dry=dry)
     if not stopped:
         render.info(f"nothing to stop in project {project.name} on {engine.info.name}")
+
+
+def _stop_anywhere(ctx: typer.Context, engine: Resolution, names: tuple[str, ...],
+                   stop_here: Callable[[tuple[str, ...]], list[str]],
+                   stop_there: Callable[[Backend, list[str]], list[str]], *, dry: bool) -> list[str]:
+    """Stop the targets on the chosen engine, and under runtime auto the containers it lacks on the engines that have them.
+
+    With a named runtime, a container missing on its engine raises an error that names the
+    engine and the --runtime option that chooses another.
+    """
+    from crank_cli import render
+    from crank_cli.errors import NoSuchContainerError, UsageError
+    from crank_cli.runtime.placement import engines_with_named_containers
+    from crank_cli.runtime.resolve import dry_run_backend
+
+    try:
+        return stop_here(names)
+    except NoSuchContainerError as error:
+        runtime = load_settings(ctx).runtime
+        if runtime.value != "auto":
+            message = (f"{error.message}. crank looked only on {engine.info.name}, the engine that {runtime.source} "
+                       "chose; for a container on another engine, choose that engine with --runtime")
+            raise UsageError(message) from None
+        missing = error.names
+        found = engines_with_named_containers(missing, skip={engine.info.name})
+        located = [name for _, found_names in found for name in found_names]
+        absent = [name for name in missing if name not in located]
+        if absent:
+            message = (f"{error.description}: {', '.join(absent)}. "
+                       "No usable engine has a container of that name (`crank doctor` lists the engines)")
+            raise UsageError(message) from None
+    stopped: list[str] = []
+    for other, found_names in found:
+        backend = dry_run_backend(other, render.print_command) if dry else other.backend
+        log_engine(backend, other.info, other.reason)
+        stopped += stop_there(backend, found_names)
+    rest = tuple(name for name in names if name not in missing)
+    if rest:
+        stopped += stop_here(rest)
+    return stopped
 
 
 def start(

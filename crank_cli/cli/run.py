@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_settings, project_name_in_reach, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +40,11 @@ def run(
         remove=remove,
         dry_run=is_dry_run(ctx, dry_run),
     )
-    engine = resolve_engine(ctx, dry_run=options.dry_run)
+    settings = load_settings(ctx)
+    # Under auto, a container run in a project's folder goes to the engine the project is on,
+    # where the other verbs in that folder look for it.
+    project = project_name_in_reach(ctx) if settings.runtime.value == "auto" else None
+    engine = resolve_engine(ctx, dry_run=options.dry_run, project=project, settings=settings)
     result = run_container(engine.backend, options)
     if isinstance(result, str):
         typer.echo(result)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crank_cli.errors import UsageError
+from crank_cli.errors import NoSuchContainerError, UsageError
 from crank_cli.operations import graph, image_removal, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.cancel import check_cancelled
@@ -113,18 +113,30 @@ def stop(project: Project | None, name: str, backend: Backend, targets: Sequence
     known_services = set(project.model["services"]) if project is not None else set()
     outside = [target for target in targets
                if target not in known_services and not any(_matches(state, target) for state in states)]
-    outside_states = backend.inspect_containers(outside) if outside else []
-    unknown = [target for target in outside if not any(_is_named(state, target) for state in outside_states)]
-    if unknown:
-        raise UsageError(f"no such service in project {name}, and no such container: {', '.join(unknown)}")
-    running_outside = [state.name for state in outside_states if state.running]
-    if running_outside:
-        _announce(events, running_outside, "stopping")
-        backend.stop_containers(running_outside, timeout)
-        _announce(events, running_outside, "stopped")
+    running_outside = stop_named_containers(backend, outside, timeout, events,
+                                            missing=f"no such service in project {name}, and no such container")
     chosen = [state for state in states if not targets or any(_matches(state, target) for target in targets)]
     stop_in_order(_services(project, states), backend, chosen, timeout, events)
     return running_outside + [state.name for state in chosen if state.running]
+
+
+def stop_named_containers(backend: Backend, names: Sequence[str], timeout: int | None, events: Events, *,
+                          missing: str = "no such container") -> list[str]:
+    """Stop the running containers of these names; return their names.
+
+    Raises `NoSuchContainerError`, before it stops any, when a name is no container's: its
+    message is `missing`, then a colon and those names.
+    """
+    found = backend.inspect_containers(names) if names else []
+    unknown = [target for target in names if not any(_is_named(state, target) for state in found)]
+    if unknown:
+        raise NoSuchContainerError(missing, unknown)
+    running = [state.name for state in found if state.running]
+    if running:
+        _announce(events, running, "stopping")
+        backend.stop_containers(running, timeout)
+        _announce(events, running, "stopped")
+    return running
 
 
 def down_foreign(name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult | None:

@@ -8,13 +8,15 @@ fresh `up` on Podman would create the whole project again there, with new, empty
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable, Sequence
 
 from crank_cli import process
 from crank_cli.errors import NoUsableEngineError, UsageError
 from crank_cli.process import Runner
 from crank_cli.runtime import ENGINES
-from crank_cli.runtime.resolve import Resolution, engines_with_containers
+from crank_cli.runtime.resolve import Resolution, engines_with_containers, make_backend
 from crank_cli.settings import Settings, named_for_project
+from crank_cli.threads import run_all
 
 
 def check_new_project_engine(project: str, labels: dict[str, str | None], settings: Settings,
@@ -65,3 +67,27 @@ def _second_copy_message(project: str, chosen: str, holder: str) -> str:
         f"to start it afresh on {chosen}, first remove it from {holder} with "
         f"`crank --runtime {holder} down`; to use it where it is, run `crank --runtime {holder} up`"
     )
+
+
+def engines_with_named_containers(names: Sequence[str], *, skip: Iterable[str],
+                                  runner: Runner = process.run) -> list[tuple[Resolution, list[str]]]:
+    """Find containers by name on the usable engines other than those in `skip`.
+
+    Returns each engine that has some of them, in the order of `ENGINES`, with the names
+    found there. A name that several engines have is taken from the first.
+    """
+    skipped = set(skip)
+    backends = [make_backend(name, runner) for name in ENGINES if name not in skipped]
+    infos = run_all(lambda backend: backend.probe(), backends, limit=max(len(backends), 1))
+    remaining = list(names)
+    found: list[tuple[Resolution, list[str]]] = []
+    for backend, info in zip(backends, infos, strict=True):
+        if not info.usable or not remaining:
+            continue
+        states = backend.inspect_containers(remaining)
+        # As with `docker stop`, a name may also be a container's ID or a prefix of it.
+        present = [name for name in remaining if any(state.name == name or state.id.startswith(name) for state in states)]
+        if present:
+            found.append((Resolution(backend, info, f"the engine where container {present[0]} is"), present))
+            remaining = [name for name in remaining if name not in present]
+    return found

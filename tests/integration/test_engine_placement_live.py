@@ -99,3 +99,50 @@ def test_fallback_from_environment_warns(pair: Pair) -> None:
     assert result.returncode == 0, result.stderr
     assert f"`crank up` would start it a second time on {pair.second.name}" in result.stderr
     assert len(pair.second.objects(pair.name)["containers"]) == 1
+
+
+@pytest.fixture
+def solo(pair: Pair) -> Iterator[str]:
+    """A name for a container outside the project, removed from both engines afterwards."""
+    name = f"{pair.name}-solo"
+    yield name
+    for live in (pair.first, pair.second):
+        live.client("rm", "-f", name, check=False)
+
+
+def test_run_follows_project_engine(pair: Pair, solo: str) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+    on_auto = Crank(pair.folder, "auto", pair.name)
+
+    result = on_auto("run", "-d", "--name", solo, TEST_IMAGE, "sleep", "300")
+
+    assert result.returncode == 0, result.stderr
+    assert pair.first.client("container", "inspect", solo, check=False).returncode == 0
+    assert pair.second.client("container", "inspect", solo, check=False).returncode != 0
+    stopped = on_auto("stop", "-t", "1", solo)
+    assert stopped.returncode == 0, stopped.stderr
+
+
+def test_stop_finds_container_on_other_engine(pair: Pair, solo: str) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+    pair.second.client("run", "-d", "--name", solo, TEST_IMAGE, "sleep", "300")
+    on_auto = Crank(pair.folder, "auto", pair.name)
+
+    result = on_auto("stop", "-t", "1", solo)
+
+    assert result.returncode == 0, result.stderr
+    state = pair.second.client("container", "inspect", "--format", "{{.State.Running}}", solo).stdout.strip()
+    assert state == "false"
+    running = pair.first.client("ps", "--filter", f"label=io.crank.project={pair.name}", "--format", "{{.Names}}")
+    assert running.stdout.split() == [f"{pair.name}-box-1"]
+
+
+def test_stop_on_pinned_engine_names_it(pair: Pair, solo: str) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+    pair.second.client("run", "-d", "--name", solo, TEST_IMAGE, "sleep", "300")
+
+    result = pair.on_first("stop", "-t", "1", solo)
+
+    assert result.returncode == 2
+    assert f"no such container: {solo}. crank looked only on {pair.first.name}, the engine that" in result.stderr
+    assert "choose that engine with --runtime" in result.stderr

@@ -10,7 +10,7 @@ import pytest
 from crank_cli.errors import NoUsableEngineError, UsageError
 from crank_cli.operations.labels import container_filter
 from crank_cli.runtime.models import EngineInfo
-from crank_cli.runtime.placement import check_new_project_engine
+from crank_cli.runtime.placement import check_new_project_engine, engines_with_named_containers
 from crank_cli.runtime.resolve import Resolution, make_backend
 from crank_cli.settings import Settings, load_settings
 from tests.unit.fakes import DOCKER_DAEMON_DOWN, DOCKER_UP, PODMAN_UP, FakeRunner
@@ -58,7 +58,7 @@ def test_project_on_other_engine_rejected() -> None:
     assert raised.value.exit_code == 2
 
 
-def test_project_asked_by_its_labels() -> None:
+def test_project_queried_by_labels() -> None:
     runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): ""})
 
     check_new_project_engine("shop", LABELS, flag_settings("docker"), chosen("docker", runner), runner=runner)
@@ -68,7 +68,7 @@ def test_project_asked_by_its_labels() -> None:
     assert "label=io.crank.service" in listing
 
 
-def test_chosen_engine_not_asked_again() -> None:
+def test_chosen_engine_not_queried_again() -> None:
     runner = FakeRunner({("docker", "version"): DOCKER_UP, ("docker", "ps"): "", ("podman", "version"): PODMAN_UP})
 
     check_new_project_engine("shop", LABELS, flag_settings("podman"), chosen("podman", runner), runner=runner)
@@ -77,7 +77,7 @@ def test_chosen_engine_not_asked_again() -> None:
     assert [call[:2] for call in runner.calls if call[1] == "ps"] == [["docker", "ps"]]
 
 
-def test_unusable_other_engine_not_asked() -> None:
+def test_unusable_other_engine_not_queried() -> None:
     runner = FakeRunner({("docker", "version"): DOCKER_DAEMON_DOWN, ("docker", "ps"): "9c1b\n"})
 
     check_new_project_engine("shop", LABELS, flag_settings("podman"), chosen("podman", runner), runner=runner)
@@ -85,7 +85,7 @@ def test_unusable_other_engine_not_asked() -> None:
     assert [call[:2] for call in runner.calls if call[0] == "docker"] == [["docker", "version"]]
 
 
-def test_auto_asks_no_engine() -> None:
+def test_auto_queries_no_engine() -> None:
     runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "4f2a\n"})
     settings = load_settings(runtime_flag=None, environ={}, file_values={})
 
@@ -140,3 +140,39 @@ def test_fallback_from_missing_client_allowed(monkeypatch: pytest.MonkeyPatch, t
                              runner=runner)
 
     assert [call for call in runner.calls if call[0] == "podman"] == []
+
+
+SOLO_ON_PODMAN = '[{"Id": "7646b811", "Name": "/enginefix-solo", "State": {"Status": "running"}}]'
+
+
+def test_named_container_found_on_podman() -> None:
+    runner = FakeRunner({
+        ("docker", "version"): DOCKER_UP,
+        ("docker", "container", "inspect"): "[]",
+        ("podman", "version"): PODMAN_UP,
+        ("podman", "container", "inspect"): SOLO_ON_PODMAN,
+    })
+
+    found = engines_with_named_containers(["enginefix-solo", "enginefix-gone"], skip={"docker"}, runner=runner)
+
+    assert [(resolution.info.name, names) for resolution, names in found] == [("podman", ["enginefix-solo"])]
+    assert [call[:2] for call in runner.calls if call[0] == "docker"] == []
+
+
+def test_named_container_found_by_id_prefix() -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "container", "inspect"): SOLO_ON_PODMAN})
+
+    found = engines_with_named_containers(["7646"], skip={"docker"}, runner=runner)
+
+    assert [(resolution.info.name, names) for resolution, names in found] == [("podman", ["7646"])]
+
+
+def test_named_container_missing_everywhere() -> None:
+    runner = FakeRunner({
+        ("docker", "version"): DOCKER_UP,
+        ("docker", "container", "inspect"): "[]",
+        ("podman", "version"): PODMAN_UP,
+        ("podman", "container", "inspect"): "[]",
+    })
+
+    assert engines_with_named_containers(["enginefix-gone"], skip=(), runner=runner) == []
