@@ -72,9 +72,12 @@ def _collect(engines: Sequence[tuple[Backend, EngineInfo]], project: str | None,
 
     def rows_for(task: tuple[tuple[Backend, EngineInfo], tuple[str, str, str]]) -> list[StatusRow]:
         (backend, info), (tool, project_label, service_label) = task
-        # The service label leaves out containers that only inherit the project label from
-        # an image the tool built.
-        states = backend.list_containers({project_label: project, service_label: None})
+        query: dict[str, str | None] = {project_label: project}
+        if tool == CRANK:
+            # The service label leaves out containers that only inherit crank's project label
+            # from an image crank built.
+            query[service_label] = None
+        states = backend.list_containers(query)
         return [_row(state, info, tool, project_label, service_label) for state in states
                 if tool == CRANK or labels.PROJECT not in state.labels]
 
