@@ -67,3 +67,33 @@ def _join_all(workers: list[threading.Thread], interrupted: threading.Event) -> 
 def call_all(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Make every call at once and return their results in order, or raise the first failure."""
     return run_all(lambda call: call(), calls, limit=len(calls))
+
+
+def start(call: Callable[[], Result]) -> Callable[[], Result]:
+    """Begin `call` on a thread of its own and return a function that waits for its result.
+
+    The returned function raises what the call raised. Ctrl-C during that wait is raised
+    once the call has ended, as with `run_all`.
+    """
+    outcome: list[Any] = []
+
+    def work() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:  # noqa: BLE001 - raised again by the waiting thread
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=work, name="crank-background", daemon=True)
+    worker.start()
+
+    def result() -> Result:
+        interrupted = threading.Event()
+        _join_all([worker], interrupted)
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        succeeded, value = outcome[0]
+        if not succeeded:
+            raise value
+        return value
+
+    return result

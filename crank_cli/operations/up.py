@@ -10,7 +10,7 @@ that are current are left alone, so `up` on an unchanged project changes nothing
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, NotReadyError, UsageError
@@ -43,6 +43,9 @@ class UpOptions(NamedTuple):
     # The project's state as read for the capability check, so `up` does not read it again.
     # It must cover the services `up` starts and their dependencies.
     observed: resources.Observed | None = None
+    # A check that must pass before the first container is created. It runs meanwhile, so
+    # `up` calls it after making networks and volumes, and removes those again if it fails.
+    before_containers: Callable[[], None] | None = None
 
 
 class UpResult:
@@ -92,6 +95,8 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
         resources.ensure_volumes(project, backend, selected, events, state.volumes, volumes)
         if not options.dry_run:
             resources.ensure_bind_paths(project, selected, events)
+        if options.before_containers is not None:
+            options.before_containers()
         for level in graph.start_levels(services, selected):
             for name, actions in zip(level, run_all(run.service, level, limit), strict=True):
                 result.actions.update(actions)

@@ -80,3 +80,26 @@ def test_single_item_runs_on_caller() -> None:
 
 def test_call_all_returns_each_result() -> None:
     assert threads.call_all([lambda: "a", lambda: 2]) == ["a", 2]
+
+
+def test_start_returns_result_later() -> None:
+    release = threading.Event()
+
+    def call() -> str:
+        release.wait(5)
+        return "done"
+
+    result = threads.start(call)
+    release.set()
+
+    assert result() == "done"
+
+
+def test_start_raises_call_error() -> None:
+    def call() -> None:
+        raise ValueError("failed in the background")
+
+    result = threads.start(call)
+
+    with pytest.raises(ValueError, match="in the background"):
+        result()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crank_cli.compose import LoadOptions, Project, load_project
-from crank_cli.errors import EngineError, InvalidProjectError
+from crank_cli.errors import EngineError, InvalidProjectError, UsageError
 from crank_cli.operations.events import NoEvents
 from crank_cli.operations.up import UpOptions, up
 from crank_cli.runtime.docker import DockerEngine
@@ -70,3 +70,21 @@ def test_failed_volume_removes_new_network(tmp_path: Path) -> None:
 
     assert ["docker", "network", "rm", "demo_default"] in runner.calls
     assert "volume rm" not in engine_commands(runner)
+
+
+def test_failed_check_removes_new_objects(tmp_path: Path) -> None:
+    runner = new_project_engine()
+    calls_at_check: list[list[str]] = []
+
+    def check() -> None:
+        calls_at_check.extend(runner.calls)
+        raise UsageError("project demo already has containers on podman")
+
+    with pytest.raises(UsageError, match="already has containers"):
+        up(load(tmp_path), DockerEngine(runner=runner), UpOptions(before_containers=check), NoEvents())
+
+    checked = [" ".join(call[1:3]) for call in calls_at_check]
+    assert "network create" in checked
+    assert not [command for command in engine_commands(runner) if command.startswith("run")]
+    assert ["docker", "network", "rm", "demo_default"] in runner.calls
+    assert ["docker", "volume", "rm", "demo_data"] in runner.calls

@@ -23,6 +23,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     from crank_cli.operations.resources import ImagePolicy
     from crank_cli.operations.up import UpOptions, require_services
     from crank_cli.operations.up import up as run_up
+    from crank_cli.threads import start
 
     names = tuple(services or ())
     options = UpOptions(
@@ -46,10 +47,13 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         # The lock comes first, so the state read for the check is still the state `up` acts on.
         with cancel_on_interrupt(), _lock(project.name, options.dry_run):
             engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
+            checked = options._replace(observed=observed)
             if not observed.containers:
-                _check_other_engines(ctx, project.name, engine)
+                # Asking the other engines can take a client process, so it runs while `up`
+                # makes the networks and volumes, which `up` removes again if it fails.
+                checked = checked._replace(before_containers=start(lambda: _check_other_engines(ctx, project.name, engine)))
             with progress(ctx, dry_run=options.dry_run) as events:
-                result = run_up(project, engine.backend, options._replace(observed=observed), events)
+                result = run_up(project, engine.backend, checked, events)
     except (CancelledError, KeyboardInterrupt):
         if foreground:
             # In the foreground, Ctrl-C stops the services, also before the logs are followed.
@@ -90,9 +94,10 @@ def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str
 
 
 def _check_other_engines(ctx: CommandContext, project: str, engine) -> None:  # type: ignore[no-untyped-def]
-    """Raise before a fresh `up` if the project may already have containers on another engine.
+    """Raise if the project may already have containers on another engine.
 
-    Only a fresh `up` asks, because a project with containers on the chosen engine is already there.
+    Only a fresh `up` runs this check, before its first container: a project with containers
+    on the chosen engine is already there.
     """
     from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.placement import check_new_project_engine
