@@ -88,7 +88,7 @@ def resolve(
         if settings.runtime.value != "auto" and not settings.fallback_enabled:
             others = {name: info for name, (_, info) in known.items() if name != settings.runtime.value}
             raise NoUsableEngineError(_fallback_disabled_message(rejected[0], settings, others))
-        raise NoUsableEngineError(_no_engine_message(rejected, settings))
+        raise NoUsableEngineError(_no_engine_message(rejected))
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
         (warn or _print_warning)(_fallback_warning(rejected[0], chosen, settings))
@@ -174,7 +174,7 @@ def _fallback_warning(first: EngineInfo, chosen: EngineInfo, settings: Settings)
     )
 
 
-def _no_engine_message(rejected: list[EngineInfo], settings: Settings) -> str:
+def _no_engine_message(rejected: list[EngineInfo]) -> str:
     reasons = "; ".join(f"{info.name}: {info.reason}" for info in rejected)
     return f"no usable container engine ({reasons}); start one of them, or run `crank doctor` for details"
 
