@@ -15,6 +15,8 @@ from crank_cli.settings import RUNTIME_KEY
 
 # The arguments of the probe command, after the client's name.
 PROBE_ARGS = ("version", "--format", "json")
+# An engine that does not respond to its probe within this time is not usable.
+PROBE_TIMEOUT_SECONDS = 5.0
 # The client of each engine that crank reaches only through a client process.
 _CLIENTS = {"podman": "podman", "containerd": "nerdctl"}
 
@@ -27,4 +29,4 @@ def start(runtime_flag: str | None, environ: Mapping[str, str]) -> None:
     name = (runtime_flag or environ.get(RUNTIME_KEY) or "").strip().lower()
     client = _CLIENTS.get(name)
     if client is not None:
-        process.start_early([client, *PROBE_ARGS])
+        process.start_early([client, *PROBE_ARGS], exit_timeout=PROBE_TIMEOUT_SECONDS)

@@ -86,7 +86,8 @@ def run(
     """
     import subprocess
 
-    child = _started_early.pop(tuple(argv), None) if input_text is None and env is None else None
+    early = _started_early.pop(tuple(argv), None) if input_text is None and env is None else None
+    child = early[0] if early is not None else None
     if child is None:
         verbose.debug("process", "run: %s", redact(argv))
         child = _start(argv, input_text is not None, env)
@@ -105,11 +106,13 @@ def run(
     return Completed(tuple(argv), stdout, stderr)
 
 
-def start_early(argv: Sequence[str]) -> None:
+def start_early(argv: Sequence[str], *, exit_timeout: float) -> None:
     """Start an engine command now, for a later `run` of the same argument list to collect.
 
     A command that only reads, such as an engine's version, can then run while crank imports
-    and reads its files. A command that no `run` collects is waited for when crank exits.
+    and reads its files. A command that no `run` collects, because the verb failed first, is
+    waited for when crank exits, and killed after `exit_timeout` seconds, so an engine that
+    hangs cannot keep crank from exiting.
     """
     if tuple(argv) in _started_early:
         return
@@ -123,11 +126,12 @@ def start_early(argv: Sequence[str]) -> None:
         import atexit
 
         atexit.register(_wait_for_uncollected)
-    _started_early[tuple(argv)] = child
+    _started_early[tuple(argv)] = (child, exit_timeout)
 
 
-# The commands `start_early` started that no `run` has collected yet, by argument list.
-_started_early: dict[tuple[str, ...], subprocess.Popen[str]] = {}
+# The commands `start_early` started that no `run` has collected yet, by argument list, each
+# with the seconds crank waits for it at exit.
+_started_early: dict[tuple[str, ...], tuple[subprocess.Popen[str], float]] = {}
 
 
 def _start(argv: Sequence[str], with_input: bool, env: Mapping[str, str] | None) -> subprocess.Popen[str]:
@@ -152,10 +156,18 @@ def _start(argv: Sequence[str], with_input: bool, env: Mapping[str, str] | None)
 
 
 def _wait_for_uncollected() -> None:
+    import subprocess
+
     while _started_early:
-        _, child = _started_early.popitem()
+        _, (child, exit_timeout) = _started_early.popitem()
         with child:
-            _wait_out(child)
+            try:
+                child.communicate(timeout=exit_timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+            except KeyboardInterrupt:
+                _wait_out(child)
 
 
 def _wait_out(child: subprocess.Popen[str]) -> None:

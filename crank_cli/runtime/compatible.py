@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crank_cli import process
-from crank_cli.early_probe import PROBE_ARGS
+from crank_cli.early_probe import PROBE_ARGS, PROBE_TIMEOUT_SECONDS
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
@@ -26,7 +26,6 @@ from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, E
 if TYPE_CHECKING:
     import subprocess
 
-PROBE_TIMEOUT_SECONDS = 5.0
 # How many of the last lines of a failed build or pull its error quotes, when crank reads them.
 FAILURE_LINES = 5
 # ANSI escape sequences: colours, cursor moves and line erasing.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_run_collects_early_command(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     argv = ["sh", "-c", f"echo run >> {runs}; echo output"]
 
-    process.start_early(argv)
+    process.start_early(argv, exit_timeout=5)
     completed = process.run(argv)
 
     assert completed.stdout == "output\n"
@@ -60,7 +61,7 @@ def test_run_collects_early_command(tmp_path: Path) -> None:
 
 def test_run_starts_other_command_anew(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    process.start_early(["sh", "-c", f"echo early >> {runs}"])
+    process.start_early(["sh", "-c", f"echo early >> {runs}"], exit_timeout=5)
 
     process.run(["sh", "-c", f"echo late >> {runs}"])
     process.run(["sh", "-c", f"echo early >> {runs}"])
@@ -70,7 +71,7 @@ def test_run_starts_other_command_anew(tmp_path: Path) -> None:
 
 def test_early_failure_raises_on_collection() -> None:
     argv = ["sh", "-c", "echo no engine >&2; exit 125"]
-    process.start_early(argv)
+    process.start_early(argv, exit_timeout=5)
 
     with pytest.raises(EngineError) as raised:
         process.run(argv)
@@ -81,11 +82,26 @@ def test_early_failure_raises_on_collection() -> None:
 
 def test_uncollected_command_awaited_at_exit(tmp_path: Path) -> None:
     marker = tmp_path / "finished"
-    script = f"from crank_cli import process; process.start_early(['sh', '-c', 'sleep 0.3; echo done > {marker}'])"
+    script = f"from crank_cli import process; process.start_early(['sh', '-c', 'sleep 0.3; echo done > {marker}'], exit_timeout=30)"
 
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
 
     assert marker.read_text() == "done\n"
+
+
+def test_uncollected_hanging_command_killed_at_exit() -> None:
+    # A verb that fails before it needs the engine, such as on an invalid option value, must
+    # not wait at exit for an engine whose probe hangs.
+    script = ("from crank_cli import process; process.start_early(['sleep', '60'], exit_timeout=0.5); "
+              "print(process._started_early[('sleep', '60')][0].pid)")
+
+    started = time.monotonic()
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               timeout=30)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 10
+    assert not Path(f"/proc/{completed.stdout.strip()}").exists()
 
 
 @pytest.mark.parametrize(
@@ -102,7 +118,7 @@ def test_uncollected_command_awaited_at_exit(tmp_path: Path) -> None:
 def test_probe_starts_only_for_clients(monkeypatch: pytest.MonkeyPatch, flag: str | None,
                                        environ: dict[str, str], expected: list[list[str]]) -> None:
     started: list[list[str]] = []
-    monkeypatch.setattr(process, "start_early", started.append)
+    monkeypatch.setattr(process, "start_early", lambda argv, exit_timeout: started.append(argv))
 
     early_probe.start(flag, environ)
 
