@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -135,12 +135,14 @@ def ensure_bind_paths(project: Project, services: Iterable[str], events: Events)
 
 
 def ensure_images(project: Project, backend: Backend, services: Iterable[str], policy: ImagePolicy,
-                  events: Events, found: dict[str, str | None], *, require: bool = True) -> dict[str, str]:
+                  events: Events, found: dict[str, str | None], *, require: bool = True,
+                  before_changes: Callable[[], None] | None = None) -> dict[str, str]:
     """Build or pull what the services need; return each service's image ID.
 
     `found` maps each image the services use to its ID as observed, or None. With `require`,
     an image still missing afterwards is an error; a dry run passes False, because nothing
-    it prints was built.
+    it prints was built. `before_changes` is called before the first build or pull, and
+    what it raises stops `ensure_images` with nothing made.
     """
     names = sorted(services)
     by_reference: dict[str, list[str]] = {}
@@ -151,6 +153,9 @@ def ensure_images(project: Project, backend: Backend, services: Iterable[str], p
     for reference in references:
         action = _image_action(project, by_reference[reference], policy, present=found[reference] is not None)
         if action is not None:
+            if before_changes is not None:
+                before_changes()
+                before_changes = None
             _make_image(project, backend, reference, by_reference[reference], action, events)
             found[reference] = backend.image_id(reference)
     missing = [reference for reference in references if found[reference] is None]

@@ -45,6 +45,7 @@ class UpOptions(NamedTuple):
     observed: resources.Observed | None = None
     # A check that must pass before the first container is created. It runs meanwhile, so
     # `up` calls it after making networks and volumes, and removes those again if it fails.
+    # When an image must be built or pulled, `up` calls it before that as well.
     before_containers: Callable[[], None] | None = None
 
 
@@ -82,8 +83,10 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     # stops `up` with nothing created.
     replicas = {name: replica_specs(project, name, replica_count(project, name, options.scale)) for name in selected}
     # Images come first: a missing one stops `up` before anything else exists.
+    # The check before containers also comes before a build or pull, so a rejected `up`
+    # leaves no image behind.
     image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
-                                        require=not options.dry_run)
+                                        require=not options.dry_run, before_changes=options.before_containers)
 
     networks: list[str] = []
     volumes: list[str] = []

@@ -88,3 +88,24 @@ def test_failed_check_removes_new_objects(tmp_path: Path) -> None:
     assert not [command for command in engine_commands(runner) if command.startswith("run")]
     assert ["docker", "network", "rm", "demo_default"] in runner.calls
     assert ["docker", "volume", "rm", "demo_data"] in runner.calls
+
+
+def test_failed_check_comes_before_pull(tmp_path: Path) -> None:
+    no_image = EngineError(["docker", "image", "inspect"], 1, "Error: No such image: busybox")
+    runner = new_project_engine(image_inspect=no_image)
+    attached: list[list[str]] = []
+
+    def check() -> None:
+        raise UsageError("project demo already has containers on podman")
+
+    def run_attached(argv: list[str], **_: object) -> int:
+        attached.append(list(argv))
+        return 0
+
+    engine = DockerEngine(runner=runner, attached_runner=run_attached)
+    with pytest.raises(UsageError, match="already has containers"):
+        up(load(tmp_path), engine, UpOptions(before_containers=check), NoEvents())
+
+    assert attached == []
+    assert "network create" not in engine_commands(runner)
+    assert "volume create" not in engine_commands(runner)
