@@ -209,9 +209,11 @@ def _narrowed_widths(columns: list[tuple[str, list[str]]], excess: int) -> dict[
         floor = max([*others, _NARROWEST])
         at_widest = [header for header, width in widths.items() if width == widest]
         step = min(widest - floor, -(-excess // len(at_widest)))
+        # Cut no more than `excess` in all, so a column that fits stays whole.
         for header in at_widest:
-            widths[header] -= step
-        excess -= step * len(at_widest)
+            cut = min(step, excess)
+            widths[header] -= cut
+            excess -= cut
     return widths
 
 

@@ -90,3 +90,17 @@ def test_very_narrow_table_cuts_widest() -> None:
     assert max(len(line) for line in lines) <= 60
     assert ["web", "docker", "running", "healthy", "127.0.0.1:18081…"] in rows
     assert ["db", "podman", "running", "-", "-"] in rows
+
+
+def test_narrow_table_cuts_only_excess() -> None:
+    # At 45 columns every column is cut to 6 characters and one more must go: one column
+    # gives it up, and `docker` stays whole instead of every column being cut to 5.
+    headers = ["SERVICE", "RUNTIME", "STATE", "HEALTH", "PORTS"]
+    rows = [["averyveryverylongservicename", "docker", "running", "-", "127.0.0.1:18081->80/tcp"]]
+    output = io.StringIO()
+
+    render._rich_table(None, headers, rows, Console(file=output, width=45, markup=False, highlight=False))
+
+    lines = output.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 45
+    assert any("docker" in line.split() for line in lines)
