@@ -5,7 +5,7 @@ and runs no engine command. Each finding has one of three levels:
 
 - `emulated`: crank does the work itself instead of the engine, so the result can differ
   in detail from Docker Compose on Docker (health waits on an engine that schedules no
-  healthchecks, secrets written to files), or from the engine's own compose tool.
+  healthchecks, secrets written to files).
 - `unsupported`: crank ignores the key, or the engine rejects the flag crank passes for it.
 - `migration`: `crank migrate` adds these for what moving the project changes, beyond what
   the target engine supports (a dependency left on the source, an anonymous volume).
@@ -243,29 +243,6 @@ def _depends_on(service: _Service) -> Iterator[Finding]:
             yield service.emulated(f"depends_on.{dependency}.condition", message)
 
 
-def _replicas(service: _Service) -> Iterator[Finding]:
-    """Report `deploy.replicas` on Podman, where podman-compose reads it differently.
-
-    Outside a swarm, docker compose (v2.40.3) creates the replicas as containers numbered 1
-    to N, with no load balancer, and so does crank, so Docker gets no finding. podman-compose
-    (1.6.0) reads `scale` the same way, but reads `deploy.replicas` only when `deploy.mode` is
-    `replicated`, and otherwise starts one container.
-    NOTE: containerd gets no finding on the assumption that nerdctl compose, which reads
-    deploy.replicas, numbers its containers the same way; no nerdctl was at hand to check it.
-    """
-    deploy = service.definition.get("deploy") or {}
-    count = deploy.get("replicas")
-    # As converge.replica_count: scale wins over deploy.replicas.
-    if service.engine.name != "podman" or "scale" in service.definition or count is None or count == 1:
-        return
-    if deploy.get("mode") == "replicated":
-        return
-    started = f"{count} containers" if count else "no container"
-    message = (f"crank starts {started}, as docker compose does, where podman-compose 1.6.0 "
-               "starts one because deploy.mode is not replicated")
-    yield service.emulated("deploy.replicas", message)
-
-
 def _deploy(service: _Service) -> Iterator[Finding]:
     deploy = service.definition.get("deploy") or {}
     mode = deploy.get("mode")
@@ -471,7 +448,7 @@ def _expose(service: _Service) -> Iterator[Finding]:
 
 
 _SERVICE_RULES: tuple[ServiceRule, ...] = (
-    _ignored_keys, _attach, _pull_policy, _build, _healthcheck, _depends_on, _replicas, _deploy, _gpus,
+    _ignored_keys, _attach, _pull_policy, _build, _healthcheck, _depends_on, _deploy, _gpus,
     _links, _ports, _network_mode, _networks, _volumes, _file_references, _logging, _domainname, _expose,
 )
 

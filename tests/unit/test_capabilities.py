@@ -159,36 +159,14 @@ def test_service_started_has_no_finding() -> None:
 # Replicas and deploy
 
 
-@pytest.mark.parametrize("engine", [DOCKER, CONTAINERD], ids=["docker", "containerd"])
-def test_replicas_as_compose_does(engine: EngineFacts) -> None:
-    # docker compose and nerdctl compose also create the replicas as numbered containers.
+@pytest.mark.parametrize("engine", [DOCKER, PODMAN, CONTAINERD], ids=["docker", "podman", "containerd"])
+def test_replicas_have_no_finding(engine: EngineFacts) -> None:
+    # Every engine runs the replicas as numbered containers, as docker compose does, so
+    # there is no limit of the engine to report on each `up`.
     assert "services.web.deploy.replicas" not in findings_by_key(model_of({"deploy": {"replicas": 3}}), engine)
+    assert "services.web.deploy.replicas" not in findings_by_key(model_of({"deploy": {"replicas": 0}}), engine)
     assert "services.web.scale" not in findings_by_key(model_of({"scale": 2}), engine)
     assert "services.web.scale" not in findings_by_key(model_of({"scale": 0}), engine)
-
-
-def test_podman_replicas_differ_from_podman_compose() -> None:
-    found = findings_by_key(model_of({"deploy": {"replicas": 3}}), PODMAN)["services.web.deploy.replicas"]
-    assert found.level == EMULATED
-    assert "crank starts 3 containers, as docker compose does" in found.message
-    assert "podman-compose 1.6.0 starts one" in found.message
-
-
-def test_podman_replicas_with_replicated_mode() -> None:
-    assert check_project(model_of({"deploy": {"mode": "replicated", "replicas": 3}}), PODMAN) == []
-
-
-def test_podman_scale_wins_over_replicas() -> None:
-    assert check_project(model_of({"scale": 2, "deploy": {"replicas": 5}}), PODMAN) == []
-
-
-def test_single_replica_has_no_finding() -> None:
-    assert check_project(model_of({"deploy": {"replicas": 1}}), PODMAN) == []
-
-
-def test_podman_zero_replicas_differ() -> None:
-    found = findings_by_key(model_of({"deploy": {"replicas": 0}}), PODMAN)["services.web.deploy.replicas"]
-    assert "crank starts no container" in found.message
 
 
 def test_global_mode_is_unsupported() -> None:
