@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crank_cli.cli.actions.status import STATES
 from crank_cli.cli.context import OutputFormat, run_action
 
 
@@ -16,13 +17,19 @@ def register(app: typer.Typer) -> None:
 
 def status(
     ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(metavar="[SERVICE]...", help="Show only these services.", show_default=False)] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")] = OutputFormat.table,
     runtimes: Annotated[bool, typer.Option("--runtimes", help="List the engines instead, as crank doctor does.")] = False,
-    all_projects: Annotated[bool, typer.Option("--all", "-a", help="Show every project, not only the one in this folder.")] = False,
+    include_stopped: Annotated[bool, typer.Option("--all", "-a", help="Show stopped containers too, not only running ones.")] = False,
+    all_projects: Annotated[bool, typer.Option("--all-projects", help="Show every project on every engine, not only the one in this folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the full container IDs, one per line.")] = False,
+    list_services: Annotated[bool, typer.Option("--services", help="Print only the service names, one per line.")] = False,
+    states: Annotated[list[str] | None, typer.Option("--status", metavar="STATE", help=f"Show only containers in this state, one of {', '.join(STATES)}; repeatable. Implies --all.", show_default=False)] = None,
 ) -> None:
-    """Show one row per container: service, name, runtime, host, state, health, ports, image.
+    """Show one row per running container: service, name, runtime, host, state, health, ports, image.
 
-    With no compose file in reach, or with --all, every project is shown, including those
+    As with docker compose ps, stopped containers show only with --all or --status. With no
+    compose file in reach, or with --all-projects, every project is shown, including those
     docker compose or podman-compose started. With runtime auto, every engine that responds
     is searched.
     """

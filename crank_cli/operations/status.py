@@ -6,7 +6,7 @@ theirs, so projects other tools started show up too, marked with the tool's name
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from crank_cli.operations import labels
@@ -31,6 +31,8 @@ class StatusRow(NamedTuple):
     image: str
     tool: str = CRANK
     config_files: str = ""
+    # The engine's full container ID, which `ps -q` prints; not part of the JSON schema.
+    container_id: str = ""
 
     def as_dict(self) -> dict[str, object]:
         row = {key: getattr(self, key) for key in FIELDS}
@@ -85,6 +87,16 @@ def _collect(engines: Sequence[tuple[Backend, EngineInfo]], project: str | None,
     return sorted(rows, key=lambda row: (row.project, row.service, row.container, row.runtime))
 
 
+def select(rows: Sequence[StatusRow], *, states: Collection[str] | None,
+           services: Collection[str]) -> list[StatusRow]:
+    """Return the rows whose state is in `states` and whose service is in `services`.
+
+    None for `states` keeps every state, and an empty `services` keeps every service.
+    """
+    return [row for row in rows
+            if (states is None or row.state in states) and (not services or row.service in services)]
+
+
 def projects(rows: Sequence[StatusRow]) -> list[ProjectRow]:
     """Group status rows into one row per project and engine, with a count per state."""
     grouped: dict[tuple[str, str, str], list[StatusRow]] = {}
@@ -116,4 +128,5 @@ def _row(state: ContainerState, info: EngineInfo, tool: str, project_label: str,
         image=state.labels.get(labels.IMAGE) or state.image,
         tool=tool,
         config_files=state.labels.get(labels.CONFIG_FILES) or state.labels.get("com.docker.compose.project.config_files", ""),
+        container_id=state.id,
     )

@@ -78,6 +78,11 @@ def print_error(error: CrankError, *, as_json: bool = False) -> None:
         _talk_line("error", f"crank: error: {error.message}", error.message, error=error.kind)
 
 
+def print_lines(lines: Sequence[str]) -> None:
+    """Write plain values on stdout, one per line, such as the container IDs of `ps -q`."""
+    sys.stdout.writelines(f"{line}\n" for line in lines)
+
+
 def print_command(line: str) -> None:
     """Write an engine command that a dry run would run, on stdout."""
     sys.stdout.write(f"{line}\n")

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.cli.context import CommandContext, OutputFormat, global_options, json_errors, usable_engines
 
+if TYPE_CHECKING:
+    from crank_cli.operations.status import StatusRow
 
-def run(ctx: CommandContext, output_format: OutputFormat, runtimes: bool, all_projects: bool) -> None:
+# The states that `--status` accepts, the values docker compose ps (2.40) lists for it.
+STATES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
+RUNNING_ONLY = frozenset({"running"})
+
+
+class Selection(NamedTuple):
+    """The containers to show, and the form to print them in: rows, only IDs, or only service names."""
+
+    services: tuple[str, ...]
+    states: frozenset[str] | None  # None shows every state
+    quiet: bool
+    list_services: bool
+
+
+def run(ctx: CommandContext, services: list[str] | None, output_format: OutputFormat, runtimes: bool,
+        include_stopped: bool, all_projects: bool, quiet: bool, list_services: bool, states: list[str] | None) -> None:
     as_json = output_format is OutputFormat.json
     with json_errors(as_json):
         if runtimes:
@@ -15,21 +34,54 @@ def run(ctx: CommandContext, output_format: OutputFormat, runtimes: bool, all_pr
 
             show_engines(ctx, as_json=as_json)
             return
-        _show_status(ctx, as_json=as_json, all_projects=all_projects)
+        selection = Selection(tuple(services or ()), _states_to_show(states, include_stopped=include_stopped),
+                              quiet, list_services)
+        _show_status(ctx, selection, as_json=as_json, all_projects=all_projects)
 
 
-def _show_status(ctx: CommandContext, *, as_json: bool, all_projects: bool) -> None:
+def _states_to_show(states: list[str] | None, *, include_stopped: bool) -> frozenset[str] | None:
+    """Return the states to show: as docker compose ps does, running only unless --all or --status is given."""
+    from crank_cli.errors import UsageError
+
+    if states:
+        invalid = [state for state in states if state not in STATES]
+        if invalid:
+            message = f"invalid --status value {', '.join(invalid)}: expected one of {', '.join(STATES)}"
+            raise UsageError(message)
+        return frozenset(states)
+    return None if include_stopped else RUNNING_ONLY
+
+
+def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, all_projects: bool) -> None:
     from crank_cli import render
-    from crank_cli.operations.status import CRANK, FIELDS
     from crank_cli.operations.status import status as collect
+    from crank_cli.operations.status import select
 
     project_name = None if all_projects else _project_name(ctx)
-    rows = collect(usable_engines(ctx), project_name)
-    if project_name is not None and not rows:
-        _check_project_loads(ctx)
-    if as_json:
+    found = collect(usable_engines(ctx), project_name)
+    if project_name is not None and (selection.services or not found):
+        _check_services(ctx, selection.services, found)
+    elif selection.services:
+        _require_found_services(selection.services, found, "no project has containers of it")
+    rows = select(found, states=selection.states, services=selection.services)
+    # As in docker compose ps, -q takes precedence over --services, and both over --format.
+    if selection.quiet:
+        render.print_lines([row.container_id for row in rows])
+    elif selection.list_services:
+        render.print_lines(list(dict.fromkeys(row.service for row in rows)))
+    elif as_json:
         render.print_json([row.as_dict() for row in rows])
-        return
+    else:
+        hidden = 0
+        if selection.states == RUNNING_ONLY:
+            hidden = len(select(found, states=None, services=selection.services)) - len(rows)
+        _print_table(rows, project_name, hidden=hidden)
+
+
+def _print_table(rows: Sequence[StatusRow], project_name: str | None, *, hidden: int) -> None:
+    from crank_cli import render
+    from crank_cli.operations.status import CRANK, FIELDS
+
     headers = [field.upper() for field in FIELDS]
     cells = [[row.project if row.tool == CRANK else f"{row.project} ({row.tool})", row.service, row.container,
               row.runtime, row.host, row.state, row.health or "-", ", ".join(row.ports) or "-", row.image]
@@ -41,6 +93,11 @@ def _show_status(ctx: CommandContext, *, as_json: bool, all_projects: bool) -> N
     render.print_table(title, headers, cells)
     if not rows:
         render.info(f"no containers found for {title}")
+    if hidden:
+        # Until crank took docker compose's default, status listed stopped containers too, so a
+        # note on stderr counts the ones it now leaves out.
+        counted = "1 container is" if hidden == 1 else f"{hidden} containers are"
+        render.info(f"{counted} not running and not shown; --all shows every state")
 
 
 def _project_name(ctx: CommandContext) -> str | None:
@@ -69,17 +126,30 @@ def _project_name(ctx: CommandContext) -> str | None:
     return name
 
 
-def _check_project_loads(ctx: CommandContext) -> None:
-    """Raise the loader's error if the compose files in reach do not load.
+def _check_services(ctx: CommandContext, services: Sequence[str], found: Sequence[StatusRow]) -> None:
+    """Raise the loader's error if the compose files in reach do not load, or if a service is unknown.
 
     `status` reads only the project's name from them, which is much cheaper. When the project
     has no containers, though, an empty list from a broken file would tell a script that
-    nothing runs, where docker compose ps reports the error.
+    nothing runs, where docker compose ps reports the error. Services are checked against the
+    compose file, or without one against the services of the project's containers.
     """
     from crank_cli.cli.context import load_project
     from crank_cli.errors import ProjectNotFoundError
+    from crank_cli.operations.up import require_services
 
     try:
-        load_project(ctx)
+        project = load_project(ctx)
     except ProjectNotFoundError:
-        pass
+        _require_found_services(services, found, "without a compose file, only services with containers can be named")
+        return
+    require_services(project, services)
+
+
+def _require_found_services(services: Sequence[str], found: Sequence[StatusRow], hint: str) -> None:
+    from crank_cli.errors import UsageError
+
+    known = {row.service for row in found}
+    unknown = [service for service in services if service not in known]
+    if unknown:
+        raise UsageError(f"no such service: {', '.join(unknown)} ({hint})")
