@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project, progress, resolve_engine
+from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, load_project, progress, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +20,8 @@ def build(
     targets: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE...|PATH]", help="Services to build (default: all with a build section), or with -t the build context folder.")] = None,  # noqa: UP045
     dockerfile: Annotated[Optional[Path], typer.Option("--file", "-f", help="Dockerfile to build, with -t; default: PATH/Dockerfile.")] = None,  # noqa: UP045
     tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Build one image with this name from PATH instead of the project's services.")] = None,  # noqa: UP045
-    build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="KEY=VALUE build argument, with -t; repeatable.")] = None,  # noqa: UP045
+    build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="KEY=VALUE build argument, over the compose file's build.args; KEY alone takes its value from the environment. Repeatable.")] = None,  # noqa: UP045
+    target: Annotated[Optional[str], typer.Option("--target", help="Build stage to stop at, with -t; default: the last stage.")] = None,  # noqa: UP045
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Build every step again instead of reusing cached layers.")] = False,
     pull: Annotated[bool, typer.Option("--pull", help="Pull a newer version of each base image before building.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
@@ -29,13 +31,16 @@ def build(
     from crank_cli.operations.build import build_image, build_services
 
     names = list(targets or ())
+    args = _build_args(build_arg or [], global_options(ctx).environ)
     if tag is None:
-        project = load_project(ctx)
+        _reject_without_tag(dockerfile=dockerfile, target=target)
+        # A service named on the command line is built even when its profile is not enabled, as with up.
+        project = load_project(ctx, tuple(names))
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
         with progress(ctx, dry_run=dry_run) as events:
-            built = build_services(project, engine.backend, names, events, no_cache=no_cache, pull=pull)
+            built = build_services(project, engine.backend, names, events, no_cache=no_cache, pull=pull, args=args)
     else:
-        plan = _single_build(names, dockerfile, tag, build_arg or [])._replace(no_cache=no_cache, pull=pull)
+        plan = _single_build(names, dockerfile, tag, args)._replace(target=target, no_cache=no_cache, pull=pull)
         engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
         with progress(ctx, dry_run=dry_run) as events:
             build_image(engine.backend, plan, events)
@@ -44,7 +49,7 @@ def build(
         render.info("no service has a build section; nothing to build")
 
 
-def _single_build(paths: list[str], dockerfile: Path | None, tag: str, build_args: list[str]):  # type: ignore[no-untyped-def]
+def _single_build(paths: list[str], dockerfile: Path | None, tag: str, args: dict[str, str | None]):  # type: ignore[no-untyped-def]
     from crank_cli.errors import UsageError
     from crank_cli.runtime.models import BuildSpec
 
@@ -53,11 +58,34 @@ def _single_build(paths: list[str], dockerfile: Path | None, tag: str, build_arg
     context = Path(paths[0]).resolve()
     if not context.is_dir():
         raise UsageError(f"build context {paths[0]!r} is not a folder")
-    args = {}
-    for item in build_args:
-        key, equals, value = item.partition("=")
-        if not key or not equals:
-            raise UsageError(f"invalid --build-arg {item!r}: expected KEY=VALUE")
-        args[key] = value
     chosen = str(dockerfile.resolve()) if dockerfile else None
-    return BuildSpec(context=context, tag=tag, dockerfile=chosen, args=args)
+    with_values = {key: value for key, value in args.items() if value is not None}
+    return BuildSpec(context=context, tag=tag, dockerfile=chosen, args=with_values)
+
+
+def _build_args(items: list[str], environ: Mapping[str, str]) -> dict[str, str | None]:
+    """Parse --build-arg values: KEY=VALUE, or KEY alone for the value of KEY in the environment.
+
+    A KEY alone that the environment lacks maps to None: the build then gets no value for it,
+    so the Dockerfile's ARG default applies, as with `docker compose build` (v2.40.3).
+    """
+    from crank_cli.errors import UsageError
+
+    args: dict[str, str | None] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not key:
+            raise UsageError(f"invalid --build-arg {item!r}: expected KEY=VALUE or KEY")
+        args[key] = value if equals else environ.get(key)
+    return args
+
+
+def _reject_without_tag(*, dockerfile: Path | None, target: str | None) -> None:
+    """Raise `UsageError` for an option of the -t form given without -t, instead of ignoring it."""
+    from crank_cli.errors import UsageError
+
+    tag_options = [option for option, value in (("-f/--file", dockerfile), ("--target", target)) if value is not None]
+    if tag_options:
+        message = (f"{' and '.join(tag_options)}: only valid with -t TAG, because a service build takes its "
+                   "Dockerfile and target from the compose file's build section")
+        raise UsageError(message)

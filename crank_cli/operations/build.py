@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from crank_cli.errors import UsageError
@@ -18,14 +18,15 @@ if TYPE_CHECKING:
 
 
 def build_services(project: Project, backend: Backend, services: Sequence[str], events: Events, *,
-                   no_cache: bool = False, pull: bool = False) -> list[str]:
+                   no_cache: bool = False, pull: bool = False, args: Mapping[str, str | None] | None = None) -> list[str]:
     """Build every service that has `build`, or only those named; return the image tags.
 
     `no_cache` and `pull` apply to every build, in addition to each service's own settings.
+    `args` override each service's `build.args`; a key that maps to None is removed from them.
     """
     require_services(project, services)
     names = list(services) or sorted(project.model["services"])
-    plans = [(name, _with_flags(specs.build_spec(project, name), no_cache, pull)) for name in names]
+    plans = [(name, _with_flags(specs.build_spec(project, name), no_cache, pull, args or {})) for name in names]
     not_buildable = [name for name, plan in plans if plan is None and services]
     if not_buildable:
         raise UsageError(f"service {', '.join(not_buildable)} has no build section; nothing to build")
@@ -37,10 +38,12 @@ def build_services(project: Project, backend: Backend, services: Sequence[str], 
     return tags
 
 
-def _with_flags(plan: BuildSpec | None, no_cache: bool, pull: bool) -> BuildSpec | None:
+def _with_flags(plan: BuildSpec | None, no_cache: bool, pull: bool, args: Mapping[str, str | None]) -> BuildSpec | None:
     if plan is None:
         return None
-    return plan._replace(no_cache=plan.no_cache or no_cache, pull=plan.pull or pull)
+    merged = {**plan.args, **args}
+    with_values = {key: value for key, value in merged.items() if value is not None}
+    return plan._replace(no_cache=plan.no_cache or no_cache, pull=plan.pull or pull, args=with_values)
 
 
 def build_image(backend: Backend, plan: BuildSpec, events: Events) -> None:

@@ -1,0 +1,48 @@
+"""Live on each engine: build options for services, start without containers, and down's removal of secret files."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+
+IDLE_COMMAND = "trap 'exit 0' TERM; while true; do sleep 1; done"
+
+
+@pytest.fixture
+def build_project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """A project folder named buildfix-*, whose containers and images are removed afterwards."""
+    name = f"buildfix-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    yield Crank(folder, engine.name, name)
+    engine.remove_project(name)
+    for service in ("web", "tool"):
+        engine.client("rmi", "-f", f"{name}-{service}", check=False)
+
+
+def test_build_arg_overrides_compose_args(engine: Engine, build_project: Crank) -> None:
+    (build_project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nARG K=default\nRUN echo $K > /k\n")
+    (build_project.folder / "compose.yaml").write_text("services:\n  web:\n    build:\n      context: .\n"
+                                                       "      args:\n        K: fromfile\n")
+
+    result = build_project("build", "--build-arg", "K=cli", "web")
+
+    assert result.returncode == 0, result.stderr
+    output = engine.client("run", "--rm", f"{build_project.project}-web", "cat", "/k").stdout
+    assert output.strip() == "cli"
+
+
+def test_build_enables_named_profile_service(engine: Engine, build_project: Crank) -> None:
+    (build_project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo tool > /marker\n")
+    (build_project.folder / "compose.yaml").write_text("services:\n  tool:\n    build: .\n    profiles: [tools]\n")
+
+    result = build_project("build", "tool")
+
+    assert result.returncode == 0, result.stderr
+    output = engine.client("run", "--rm", f"{build_project.project}-tool", "cat", "/marker").stdout
+    assert output.strip() == "tool"
