@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from crank_cli.cli.context import (
     CommandContext,
     global_options,
@@ -16,7 +18,7 @@ from crank_cli.cli.context import (
 def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: bool, wait_timeout: float | None,
         build: bool, no_build: bool, pull: str | None, force_recreate: bool, no_recreate: bool, no_deps: bool,
         no_start: bool, remove_orphans: bool, scale: list[str] | None, timeout: int | None, parallel: int | None,
-        dry_run: bool, strict: bool) -> None:
+        abort_on_container_exit: bool, exit_code_from: str | None, dry_run: bool, strict: bool) -> None:
     from crank_cli import render
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
@@ -26,6 +28,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     from crank_cli.threads import start
 
     names = tuple(services or ())
+    abort = _abort_policy(detach=detach, wait=wait, abort_on_container_exit=abort_on_container_exit,
+                          exit_code_from=exit_code_from)
     options = UpOptions(
         services=names,
         parallel=parallel_limit(global_options(ctx).environ, parallel),
@@ -42,6 +46,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     )
     project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
     require_services(project, [*names, *options.scale])
+    _require_exit_code_service(project, options, exit_code_from)
     foreground = not (detach or wait or no_start or options.dry_run)
     try:
         # The lock comes first, so the state read for the check is still the state `up` acts on.
@@ -65,7 +70,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         render.info(f"project {project.name} is up to date on {engine.info.name}")
     if not foreground:
         return
-    _follow(engine.backend, result.containers, timeout)
+    _follow(engine.backend, result.containers, timeout, abort)
 
 
 def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
@@ -121,11 +126,13 @@ def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
     return project_lock(project, render.info)
 
 
-def _follow(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
+def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPolicy | None) -> None:  # type: ignore[no-untyped-def]
     """Follow the logs until Ctrl-C or SIGTERM, either of which stops the project's containers.
 
     SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
-    as Ctrl-C does instead of ending crank and leaving the containers running.
+    as Ctrl-C does instead of ending crank and leaving the containers running. With `abort`,
+    the first container that stops also stops the others, and crank exits with the code that
+    `abort` selects.
     """
     import signal
 
@@ -138,23 +145,115 @@ def _follow(backend, containers: list[str], timeout: int | None) -> None:  # typ
         received.append(signal.Signals(signum).name)
         raise KeyboardInterrupt
 
+    ended = _say_exit if abort is None else _abort_on_exit
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
-        follow_logs(backend, containers, render.LogPrinter(containers).write, ended=lambda name: _say_exit(backend, name))
+        follow_logs(backend, containers, render.LogPrinter(containers).write, ended=lambda name: ended(backend, name))
     except KeyboardInterrupt:
         _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
         raise
+    except ContainerExited as exited:
+        _abort(backend, containers, timeout, abort, exited)  # type: ignore[arg-type]
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _say_exit(backend, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Say how a followed container ended, as docker compose does, once its log ends."""
+def _say_exit(backend, name: str):  # type: ignore[no-untyped-def]
+    """Say how a followed container ended, as docker compose does, once its log ends.
+
+    Return the container's state if it has stopped, else None.
+    """
     from crank_cli import render
 
     for state in backend.inspect_containers([name]):
         if not state.running:
             render.info(f"{name} exited with code {state.exit_code}")
+            return state
+    return None
+
+
+class AbortPolicy(NamedTuple):
+    """The response of a foreground `up` to a stopped container: stop the others and exit.
+
+    crank exits with the exit code of `exit_code_from`'s container, or without it, with the
+    exit code of the first container that stopped.
+    """
+
+    exit_code_from: str | None = None
+
+
+class ContainerExited(Exception):
+    """The log of a stopped container ended while `up --abort-on-container-exit` followed it."""
+
+    def __init__(self, name: str, service: str, exit_code: int | None) -> None:
+        super().__init__(name, service, exit_code)
+        self.name = name
+        self.service = service
+        self.exit_code = exit_code
+
+
+def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool,
+                  exit_code_from: str | None) -> AbortPolicy | None:
+    """Return what to do when a container stops, or None to follow the logs until Ctrl-C.
+
+    As with docker compose, --exit-code-from implies --abort-on-container-exit, and neither
+    can be used with --detach or --wait, which return while the containers run.
+    """
+    from crank_cli.errors import UsageError
+
+    flags = (("--abort-on-container-exit", abort_on_container_exit), ("--exit-code-from", exit_code_from is not None))
+    abort_flags = [flag for flag, value in flags if value]
+    if not abort_flags:
+        return None
+    for flag, value in (("--detach", detach), ("--wait", wait)):
+        if value:
+            raise UsageError(f"{flag} cannot be used with {' or '.join(abort_flags)}")
+    return AbortPolicy(exit_code_from)
+
+
+def _require_exit_code_service(project, options, service: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Raise `UsageError` if --exit-code-from names a service that this `up` does not start."""
+    from crank_cli.errors import UsageError
+    from crank_cli.operations import graph
+    from crank_cli.operations.up import require_services
+
+    if service is None:
+        return
+    require_services(project, [service])
+    services = project.model["services"]
+    selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
+    if service not in selected:
+        raise UsageError(f"invalid --exit-code-from {service!r}: this up starts only {', '.join(sorted(selected))}")
+
+
+def _abort_on_exit(backend, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Say how a followed container ended and, if it stopped, raise `ContainerExited`."""
+    state = _say_exit(backend, name)
+    if state is not None:
+        raise ContainerExited(name, state.service, state.exit_code)
+
+
+def _abort(backend, containers: list[str], timeout: int | None, abort: AbortPolicy,  # type: ignore[no-untyped-def]
+           exited: ContainerExited) -> None:
+    """Stop the containers still running after one stopped, and exit with the code that `abort` selects.
+
+    The containers are stopped, not removed, as docker compose leaves them.
+    """
+    from crank_cli import render
+    from crank_cli.errors import Exit, ExitCode
+
+    running = [state.name for state in backend.inspect_containers(containers) if state.running]
+    if running:
+        _stop(backend, running, timeout, f"{exited.name} exited", interrupted=False)
+    states = backend.inspect_containers(containers)
+    for state in states:
+        if state.name in running:
+            render.info(f"{state.name} exited with code {state.exit_code}")
+    code = exited.exit_code
+    if abort.exit_code_from is not None and exited.service != abort.exit_code_from:
+        # The service's container was stopped with the others, so its exit code is the one it stopped with.
+        code = next((state.exit_code for state in states if state.service == abort.exit_code_from), code)
+    raise Exit(ExitCode.ENGINE_FAILED if code is None else code)
 
 
 def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: ignore[no-untyped-def]
@@ -166,7 +265,8 @@ def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: 
         _stop(backend, running, timeout, "interrupted")
 
 
-def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> None:  # type: ignore[no-untyped-def]
+def _stop(backend, containers: list[str], timeout: int | None, reason: str, *,  # type: ignore[no-untyped-def]
+          interrupted: bool = True) -> None:
     """Stop the containers, or kill them if Ctrl-C (or SIGTERM while logs were followed) comes again.
 
     As with docker compose, a second interrupt does not wait for the stop timeout of a
@@ -177,7 +277,8 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> N
 
     from crank_cli import render
 
-    render.info(f"stopping the project ({reason}); press Ctrl-C again to kill it")
+    again = "again " if interrupted else ""
+    render.info(f"stopping the project ({reason}); press Ctrl-C {again}to kill it")
     failures: list[Exception] = []
 
     def stop() -> None:
