@@ -1,12 +1,26 @@
-"""`crank run`: one container from an image, like `docker run`, on the chosen engine."""
+"""`crank run`: a one-off container of a service, as `docker compose run` makes one, or else a
+container from an image, like `docker run`, on the chosen engine."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_settings, project_name_in_reach, resolve_engine
+from crank_cli.cli.context import (
+    DRY_RUN_HELP,
+    CommandContext,
+    global_options,
+    is_dry_run,
+    load_settings,
+    progress,
+    project_name_in_reach,
+    resolve_engine,
+)
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+    from crank_cli.operations.run_service import ServiceRunOptions
 
 
 def register(app: typer.Typer) -> None:
@@ -15,22 +29,49 @@ def register(app: typer.Typer) -> None:
 
 def run(
     ctx: typer.Context,
-    image: Annotated[str, typer.Argument(help="Image to run.")],
-    command: Annotated[Optional[list[str]], typer.Argument(help="Command and arguments for the container; default: the image's.")] = None,  # noqa: UP045
+    target: Annotated[str, typer.Argument(metavar="SERVICE|IMAGE", help="A service of the project in reach, or else an image to run.")],
+    command: Annotated[Optional[list[str]], typer.Argument(help="Command and arguments for the container; default: the service's command, else the image's.")] = None,  # noqa: UP045
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background and print the container ID.")] = False,
-    publish: Annotated[Optional[list[str]], typer.Option("--publish", "-p", help="Publish a port: [[IP:][HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]; repeatable.")] = None,  # noqa: UP045
+    publish: Annotated[Optional[list[str]], typer.Option("--publish", "-p", help="Publish a port: [[IP:][HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]; repeatable. A service's own ports are not published without --service-ports.")] = None,  # noqa: UP045
     env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Set KEY=VALUE in the container, or pass KEY from crank's environment; repeatable.")] = None,  # noqa: UP045
     volume: Annotated[Optional[list[str]], typer.Option("--volume", "-v", help="Mount SOURCE:TARGET[:ro]; a SOURCE starting with /, . or ~ is a host path, else a named volume; repeatable.")] = None,  # noqa: UP045
-    name: Annotated[Optional[str], typer.Option("--name", help="Container name; default: one the engine picks.")] = None,  # noqa: UP045
+    name: Annotated[Optional[str], typer.Option("--name", help="Container name; default: PROJECT-SERVICE-run-ID for a service, else one the engine picks.")] = None,  # noqa: UP045
     remove: Annotated[bool, typer.Option("--rm", help="Remove the container when it exits.")] = False,
+    entrypoint: Annotated[Optional[str], typer.Option("--entrypoint", help="Entrypoint, split into words as a shell would; \"\" clears the image's.")] = None,  # noqa: UP045
+    workdir: Annotated[Optional[str], typer.Option("--workdir", "-w", help="Working folder inside the container.")] = None,  # noqa: UP045
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as: NAME or UID[:GID].")] = None,  # noqa: UP045
+    no_deps: Annotated[bool, typer.Option("--no-deps", help="For a service: do not start its dependencies.")] = False,
+    service_ports: Annotated[bool, typer.Option("--service-ports", help="For a service: publish its ports, which a one-off container otherwise does not.")] = False,
+    no_tty: Annotated[bool, typer.Option("--no-TTY", "-T", help="Allocate no pseudo-terminal, even when crank's standard input is one.")] = False,
+    interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Keep standard input open. This is the default, as with docker compose run, so the flag changes nothing.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
-    """Run a container; in the foreground, crank exits with the container's exit code."""
+    """Run a container; in the foreground, crank exits with the container's exit code.
+
+    When SERVICE|IMAGE names a service of the project in reach, this is a one-off container
+    of the service, as `docker compose run` makes: it gets the service's definition, the
+    service's dependencies start first, and `down` removes it. Otherwise it is a container
+    of the image, as `docker run` makes.
+    """
+    del interactive  # Standard input is always kept open; the flag exists for docker compose's users.
+    project = _project_with_service(ctx, target)
+    if project is not None:
+        from crank_cli.operations.run_service import ServiceRunOptions
+
+        _run_service(ctx, project, ServiceRunOptions(
+            service=target, command=tuple(command or ()), detach=detach, publish=tuple(publish or ()),
+            env=tuple(env or ()), volumes=tuple(volume or ()), name=name, remove=remove, entrypoint=entrypoint,
+            workdir=workdir, user=user, no_deps=no_deps, service_ports=service_ports, terminal=not no_tty,
+            dry_run=is_dry_run(ctx, dry_run),
+        ))
+        return
+    _reject_service_flags(target, no_deps=no_deps, service_ports=service_ports)
+
     from crank_cli.operations.run import RunOptions
     from crank_cli.operations.run import run as run_container
 
     options = RunOptions(
-        image=image,
+        image=target,
         command=tuple(command or ()),
         detach=detach,
         publish=tuple(publish or ()),
@@ -38,6 +79,10 @@ def run(
         volumes=tuple(volume or ()),
         name=name,
         remove=remove,
+        entrypoint=entrypoint,
+        workdir=workdir,
+        user=user,
+        terminal=not no_tty,
         dry_run=is_dry_run(ctx, dry_run),
     )
     settings = load_settings(ctx)
@@ -45,8 +90,65 @@ def run(
     # where the other verbs in that folder look for it.
     project = project_name_in_reach(ctx) if settings.runtime.value == "auto" else None
     engine = resolve_engine(ctx, dry_run=options.dry_run, project=project, settings=settings)
-    result = run_container(engine.backend, options)
+    _finish(run_container(engine.backend, options))
+
+
+def _finish(result: str | int) -> None:
+    """Print a detached container's ID, or exit with a foreground container's exit code."""
     if isinstance(result, str):
         typer.echo(result)
         return
     raise typer.Exit(result)
+
+
+def _project_with_service(ctx: CommandContext, word: str) -> Project | None:
+    """Return the project in reach when it has a service named `word`, else None.
+
+    A service that only a profile disables counts, as `docker compose run` runs it too. A
+    compose file that is missing or fails to load makes `word` an image, so `run IMAGE`
+    works in any folder, and the loader's warnings show only when `word` is a service.
+    """
+    from crank_cli import render
+    from crank_cli.compose import load_project
+    from crank_cli.errors import InvalidProjectError
+
+    try:
+        project = load_project(global_options(ctx).load_options((word,)))
+    except InvalidProjectError:
+        return None
+    if word not in project.model["services"]:
+        return None
+    for warning in project.warnings:
+        render.warn(warning)
+    return project
+
+
+def _reject_service_flags(image: str, *, no_deps: bool, service_ports: bool) -> None:
+    from crank_cli.errors import UsageError
+
+    for flag, given in (("--no-deps", no_deps), ("--service-ports", service_ports)):
+        if given:
+            message = f"invalid option {flag} for image {image!r}: it applies only to a service of the project in reach"
+            raise UsageError(message)
+
+
+def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptions) -> None:
+    """Start the dependencies and make what the service needs under the project lock, then run the one-off.
+
+    The lock is released before the one-off runs, so a long foreground container does not
+    keep `up` and `down` waiting.
+    """
+    from contextlib import nullcontext
+
+    from crank_cli import render
+    from crank_cli.operations.cancel import cancel_on_interrupt
+    from crank_cli.operations.lock import project_lock
+    from crank_cli.operations.parallel import parallel_limit
+    from crank_cli.operations.run_service import prepare, start
+
+    options = options._replace(parallel=parallel_limit(global_options(ctx).environ, None))
+    engine = resolve_engine(ctx, dry_run=options.dry_run, project=project.name)
+    lock = nullcontext() if options.dry_run else project_lock(project.name, render.info)
+    with cancel_on_interrupt(), lock, progress(ctx, dry_run=options.dry_run) as events:
+        spec = prepare(project, engine.backend, options, events)
+    _finish(start(engine.backend, spec, detach=options.detach))

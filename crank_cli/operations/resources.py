@@ -57,7 +57,9 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
         *(partial(backend.image_facts, reference) for reference in references),
     ])
     return Observed(
-        containers=containers,
+        # One-off containers of `crank run SERVICE` are no replicas of their service, so
+        # `up` neither counts, replaces nor removes them, as with docker compose.
+        containers=[state for state in containers if state.labels.get(labels.ONE_OFF) != "True"],
         networks=set(networks),
         volumes=set(volumes),
         image_facts=dict(zip(references, images, strict=True)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,10 @@ class RunOptions:
     volumes: tuple[str, ...] = ()
     name: str | None = None
     remove: bool = False
+    entrypoint: str | None = None
+    workdir: str | None = None
+    user: str | None = None
+    terminal: bool = True
     dry_run: bool = False
 
 
@@ -38,6 +43,10 @@ def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.e
         ports=tuple(parse_port(value) for value in options.publish),
         mounts=tuple(parse_volume(value) for value in options.volumes),
         remove=options.remove,
+        entrypoint=parse_entrypoint(options.entrypoint),
+        user=options.user,
+        working_dir=options.workdir,
+        terminal=options.terminal,
     )
     if not options.dry_run:
         # As with `docker run -v`, a bind source that does not exist yet is made as a folder.
@@ -77,6 +86,17 @@ def parse_volume(value: str) -> Mount:
     if source.startswith(("/", ".", "~")):
         return Mount("bind", target, str(Path(source).expanduser().resolve()), read_only)
     return Mount("volume", target, source, read_only)
+
+
+def parse_entrypoint(value: str | None) -> tuple[str, ...] | None:
+    """Split an `--entrypoint` value into words as a shell would, as docker compose does."""
+    if value is None:
+        return None
+    try:
+        return tuple(shlex.split(value))
+    except ValueError as error:
+        message = f"invalid --entrypoint value {value!r}: {error}"
+        raise UsageError(message) from None
 
 
 def parse_env(value: str, environ: Mapping[str, str]) -> tuple[str, str] | None:

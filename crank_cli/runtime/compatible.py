@@ -139,7 +139,7 @@ class DockerCompatibleEngine(Backend):
 
     def run_arguments(self, spec: ContainerSpec, *, detach: bool) -> list[str]:
         args = ["run", "--detach"] if detach else ["run", "--interactive"]
-        if not detach and _stdin_is_terminal():
+        if not detach and spec.terminal and _stdin_is_terminal():
             args.append("--tty")
         args += build_argv.container_flags(spec, list_entrypoint=self.list_entrypoint)
         if spec.healthcheck is not None and spec.healthcheck.start_interval is not None:

@@ -51,7 +51,8 @@ class DockerEngine(DockerCompatibleEngine):
     # entrypoint whole to the API, but the client's flag sets a one-word list. These containers
     # are therefore created with the API request, which the client carries to its daemon.
     # NOTE: `run_attached` still uses `docker run`, whose `Config.Entrypoint` keeps only the
-    # first word. Its only caller, `crank run`, never sets an entrypoint.
+    # first word. The other words of a longer entrypoint go before the command, so the
+    # container runs the same process, but `inspect` shows them as part of the command.
 
     def run_container(self, spec: ContainerSpec) -> str:
         if not self.needs_api(spec):

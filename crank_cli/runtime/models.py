@@ -147,6 +147,9 @@ class ContainerSpec(NamedTuple):
     expose: tuple[str, ...] = ()
     interactive: bool = False
     tty: bool = False
+    # In the foreground only: allocate a pseudo-terminal when crank's standard input is one.
+    # `crank run -T` turns this off, as `docker compose run -T` does.
+    terminal: bool = True
     log_driver: str | None = None
     log_options: dict[str, str] = {}
     domainname: str | None = None

@@ -1,0 +1,115 @@
+"""`run SERVICE`: a one-off container from a service's definition, as `docker compose run` makes one.
+
+The dependencies start first through `up`, and the one-off waits for their `depends_on`
+conditions. The one-off is named `PROJECT-SERVICE-run-ID` (docker compose v2.40.3 uses the
+same form), carries the project and service labels with `io.crank.oneoff=True`, joins the
+service's networks under its own name only, and publishes the service's ports only with
+`--service-ports`. Like docker compose, it ignores the service's `container_name` and
+`restart`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+from crank_cli.errors import UsageError
+from crank_cli.operations import graph, labels, resources, specs, wait
+from crank_cli.operations.events import Events
+from crank_cli.operations.run import parse_entrypoint, parse_env, parse_port, parse_volume
+from crank_cli.operations.up import UpOptions, up
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerSpec
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+
+
+class ServiceRunOptions(NamedTuple):
+    service: str
+    command: tuple[str, ...] = ()
+    detach: bool = False
+    publish: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    name: str | None = None
+    remove: bool = False
+    entrypoint: str | None = None
+    workdir: str | None = None
+    user: str | None = None
+    no_deps: bool = False
+    service_ports: bool = False
+    terminal: bool = True
+    parallel: int | None = None
+    dry_run: bool = False
+
+
+def prepare(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> ContainerSpec:
+    """Start the dependencies and make the service's image, networks and volumes; return the one-off's spec."""
+    if options.publish and options.service_ports:
+        raise UsageError("--service-ports and --publish cannot be used together: "
+                         "--service-ports publishes the service's own ports")
+    spec = one_off_spec(project, options)
+    if not options.no_deps:
+        start_dependencies(project, backend, options, events)
+    service = [options.service]
+    observed = resources.observe(project, backend, service)
+    resources.ensure_images(project, backend, service, resources.ImagePolicy(), events, observed.images,
+                            require=not options.dry_run)
+    resources.ensure_networks(project, backend, service, events, observed.networks, [])
+    resources.ensure_volumes(project, backend, service, events, observed.volumes, [])
+    if not options.dry_run:
+        resources.ensure_bind_paths(project, service, events)
+    return spec
+
+
+def start_dependencies(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> None:
+    """Bring up the service's dependencies as `up` does, then wait for their `depends_on` conditions."""
+    services = project.model["services"]
+    dependencies = tuple(sorted(graph.with_dependencies(services, [options.service]) - {options.service}))
+    if not dependencies:
+        return
+    result = up(project, backend, UpOptions(services=dependencies, parallel=options.parallel,
+                                            dry_run=options.dry_run), events)
+    if not options.dry_run:
+        wait.wait_for_dependencies(project, backend, options.service, result.services, None, events)
+
+
+def one_off_spec(project: Project, options: ServiceRunOptions,
+                 environ: Mapping[str, str] = os.environ) -> ContainerSpec:
+    """Return the spec of a one-off container of the service, with the options applied."""
+    base = specs.container_spec(project, options.service)
+    name = options.name or f"{project.name}-{options.service}-run-{secrets.token_hex(6)}"
+    one_off_labels = {key: value for key, value in base.labels.items() if key != labels.REPLICA}
+    one_off_labels[labels.ONE_OFF] = "True"
+    extra_env = (parse_env(value, environ) for value in options.env)
+    return base._replace(
+        name=name,
+        command=options.command or base.command,
+        entrypoint=base.entrypoint if options.entrypoint is None else parse_entrypoint(options.entrypoint),
+        environment={**base.environment, **dict(pair for pair in extra_env if pair is not None)},
+        labels=one_off_labels,
+        ports=(base.ports if options.service_ports else ()) + tuple(parse_port(value) for value in options.publish),
+        mounts=base.mounts + tuple(parse_volume(value) for value in options.volumes),
+        # Without docker compose's --use-aliases, a one-off is reachable by its own name only,
+        # so it takes no traffic meant for the service.
+        networks=tuple(network._replace(aliases=(name,)) for network in base.networks),
+        restart=None,
+        user=options.user or base.user,
+        working_dir=options.workdir or base.working_dir,
+        remove=options.remove,
+        # Standard input stays open, as `docker compose run` keeps it by default. In the
+        # foreground the engine client allocates a terminal itself when crank has one.
+        interactive=True,
+        tty=base.tty and options.detach and options.terminal,
+        terminal=options.terminal,
+    )
+
+
+def start(backend: Backend, spec: ContainerSpec, *, detach: bool) -> str | int:
+    """Run the one-off; return its ID when detached, else its exit code."""
+    if detach:
+        return backend.run_container(spec)
+    return backend.run_attached(spec)

@@ -1,0 +1,227 @@
+"""`crank run SERVICE`: the one-off container's spec, and the engine commands, with the client faked on PATH."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from crank_cli.cli import run_cli
+from crank_cli.compose import LoadOptions, load_project
+from crank_cli.errors import UsageError
+from crank_cli.operations import labels
+from crank_cli.operations.run_service import ServiceRunOptions, one_off_spec
+from crank_cli.runtime.models import Mount, PortMapping
+
+COMPOSE = """\
+name: shop
+services:
+  db:
+    image: localhost/db
+  web:
+    image: localhost/web
+    container_name: fixed-web
+    command: ["serve"]
+    entrypoint: ["/init"]
+    environment: {MODE: prod, KEEP: yes}
+    ports: ["8080:80"]
+    restart: always
+    user: www
+    working_dir: /srv
+    labels: {team: blue}
+    networks:
+      back: {aliases: [shop-web]}
+    depends_on: [db]
+  tool:
+    image: localhost/tool
+    profiles: [debug]
+networks:
+  back: {}
+"""
+
+# A podman client that logs its arguments, has every image, no containers and no networks,
+# reports each inspected container as running, prints an ID for a detached `run` and exits
+# with 3 from a foreground one.
+CLIENT = """#!/bin/sh
+echo "$*" >> "{log}"
+case "$1" in
+  version) echo '{{"Client":{{"Version":"4.3.1"}}}}' ;;
+  image) echo 'sha256:0123 {{}}' ;;
+  container) echo '[{{"Id":"c1","Name":"'"$3"'","State":{{"Status":"running"}},"Config":{{"Labels":{{}}}}}}]' ;;
+  run) case "$*" in *--detach*) echo one-off-id ;; *) exit 3 ;; esac ;;
+esac
+exit 0
+"""
+
+
+@pytest.fixture
+def project_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(COMPOSE)
+    monkeypatch.chdir(folder)
+    for name in ("COMPOSE_PROJECT_NAME", "COMPOSE_FILE", "COMPOSE_PROFILES", "CRANK_CONTAINER_RUNTIME"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+@pytest.fixture
+def podman_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put a fake podman client first on PATH; return the file it logs its arguments to."""
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    log = tmp_path / "podman.log"
+    script = bin_folder / "podman"
+    script.write_text(CLIENT.format(log=log))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    # A lock folder of the test's own, so no real crank process shares the project lock.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    return log
+
+
+def spec_for(folder: Path, **options: object):  # type: ignore[no-untyped-def]
+    project = load_project(LoadOptions(working_dir=folder, environ={}, services=("web",)))
+    return one_off_spec(project, ServiceRunOptions(service="web", **options), environ={"TOKEN": "t0"})  # type: ignore[arg-type]
+
+
+def commands(log: Path, verb: str) -> list[list[str]]:
+    """Return the logged commands of one verb, each as its words split at spaces."""
+    return [line.split() for line in log.read_text().splitlines() if line.split()[0] == verb]
+
+
+def test_one_off_name_and_labels(project_folder: Path) -> None:
+    spec = spec_for(project_folder)
+
+    assert re.fullmatch(r"shop-web-run-[0-9a-f]{12}", spec.name)
+    assert spec.labels[labels.ONE_OFF] == "True"
+    assert spec.labels[labels.PROJECT] == "shop"
+    assert spec.labels[labels.SERVICE] == "web"
+    assert labels.REPLICA not in spec.labels
+    assert spec.labels["team"] == "blue"
+
+
+def test_one_off_keeps_service_definition(project_folder: Path) -> None:
+    spec = spec_for(project_folder)
+
+    assert spec.image == "localhost/web"
+    assert spec.command == ("serve",)
+    assert spec.entrypoint == ("/init",)
+    assert spec.environment == {"MODE": "prod", "KEEP": "yes"}
+    assert spec.user == "www"
+    assert spec.working_dir == "/srv"
+    assert spec.restart is None
+
+
+def test_one_off_joins_networks_by_own_name(project_folder: Path) -> None:
+    spec = spec_for(project_folder)
+
+    assert [network.name for network in spec.networks] == ["shop_back"]
+    assert spec.networks[0].aliases == (spec.name,)
+
+
+def test_one_off_ports_only_with_service_ports(project_folder: Path) -> None:
+    assert spec_for(project_folder).ports == ()
+    assert spec_for(project_folder, service_ports=True).ports == (PortMapping(target=80, published="8080"),)
+    assert spec_for(project_folder, publish=("9090:90",)).ports == (PortMapping(target=90, published="9090"),)
+
+
+def test_one_off_options_replace_service_values(project_folder: Path) -> None:
+    spec = spec_for(project_folder, command=("sh", "-c", "exit 3"), entrypoint="/bin/env -i", workdir="/tmp",
+                    user="0:0", env=("MODE=dev", "TOKEN"), volumes=("data:/data",), name="mine", remove=True)
+
+    assert spec.name == "mine"
+    assert spec.command == ("sh", "-c", "exit 3")
+    assert spec.entrypoint == ("/bin/env", "-i")
+    assert spec.working_dir == "/tmp"
+    assert spec.user == "0:0"
+    assert spec.environment == {"MODE": "dev", "KEEP": "yes", "TOKEN": "t0"}
+    assert spec.mounts == (Mount("volume", "/data", "data"),)
+    assert spec.remove is True
+
+
+def test_one_off_empty_entrypoint_clears(project_folder: Path) -> None:
+    assert spec_for(project_folder, entrypoint="").entrypoint == ()
+
+
+def test_one_off_no_tty_turns_terminal_off(project_folder: Path) -> None:
+    spec = spec_for(project_folder, terminal=False)
+
+    assert spec.terminal is False
+    assert spec.tty is False
+
+
+def test_service_ports_with_publish_rejected(project_folder: Path, podman_log: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "--service-ports", "-p", "80", "web"])
+
+    assert code == UsageError.exit_code
+    assert "--service-ports and --publish cannot be used together" in capsys.readouterr().err
+    assert commands(podman_log, "run") == []
+
+
+def test_run_service_exit_code_and_flags(project_folder: Path, podman_log: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "--rm", "--no-deps", "web", "sh", "-c", "exit 3"])
+
+    assert code == 3, capsys.readouterr().err
+    [argv] = commands(podman_log, "run")
+    assert "--detach" not in argv
+    assert "--rm" in argv
+    assert f"{labels.ONE_OFF}=True" in argv
+    assert "--publish" not in argv
+    assert "--restart" not in argv
+    # The log contains words split at spaces, so "exit 3" shows as two.
+    assert argv[-5:] == ["localhost/web", "sh", "-c", "exit", "3"]
+    name = argv[argv.index("--name") + 1]
+    assert name.startswith("shop-web-run-")
+
+
+def test_run_service_starts_dependency_first(project_folder: Path, podman_log: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "-d", "web"])
+
+    assert code == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == "one-off-id\n"
+    names = [argv[argv.index("--name") + 1] for argv in commands(podman_log, "run")]
+    assert names[0] == "shop-db-1"
+    assert names[1].startswith("shop-web-run-")
+    assert len(names) == 2
+
+
+def test_run_service_no_deps_skips_dependency(project_folder: Path, podman_log: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "-d", "--no-deps", "web"])
+
+    assert code == 0, capsys.readouterr().err
+    [argv] = commands(podman_log, "run")
+    assert argv[argv.index("--name") + 1].startswith("shop-web-run-")
+
+
+def test_run_service_of_disabled_profile(project_folder: Path, podman_log: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "-d", "tool"])
+
+    assert code == 0, capsys.readouterr().err
+    [argv] = commands(podman_log, "run")
+    assert argv[argv.index("--name") + 1].startswith("shop-tool-run-")
+
+
+def test_run_image_unchanged_when_no_service(project_folder: Path, podman_log: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "-d", "busybox", "sleep", "1"])
+
+    assert code == 0, capsys.readouterr().err
+    [argv] = commands(podman_log, "run")
+    assert argv == ["run", "--detach", "busybox", "sleep", "1"]
+
+
+def test_run_image_rejects_service_flags(project_folder: Path, podman_log: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "--no-deps", "busybox"])
+
+    assert code == UsageError.exit_code
+    assert "invalid option --no-deps for image 'busybox'" in capsys.readouterr().err
