@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from crank_cli.errors import CrankError
 from crank_cli.operations import graph, labels, wait
 from crank_cli.operations.events import Events
 from crank_cli.operations.up import by_service, require_services
@@ -20,19 +21,28 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
+class NoContainerToStartError(CrankError):
+    """A `start` on a project without containers: exit code 1, as with docker compose (v2.40.3)."""
+
+
 def start_services(project: Project, backend: Backend, services: Sequence[str], events: Events) -> list[str]:
     """Start stopped containers level by level, each service once its dependencies meet their conditions.
 
-    Returns the names of the containers started.
+    Returns the names of the containers started. Raises `NoContainerToStartError` when the
+    project has no container at all. When only the services named have none, nothing starts
+    and no error is raised, as with `docker compose start` (v2.40.3).
     """
     if services:
         # The services named start after their dependencies, which start too if they are stopped.
         require_services(project, services)
         services = sorted(graph.with_dependencies(project.model["services"], services))
     grouped = _read_project(project, backend, services)
+    levels = _service_levels(project, services)
+    if not grouped:
+        raise NoContainerToStartError(_no_container_message(project, levels))
     containers = {service: [state.name for state in states] for service, states in grouped.items()}
     started: list[str] = []
-    for level in _service_levels(project, services):
+    for level in levels:
         stopped_services = [service for service in level if any(not state.running for state in grouped.get(service, []))]
         for service in stopped_services:
             wait.wait_for_dependencies(project, backend, service, containers, None, events)
@@ -42,6 +52,14 @@ def start_services(project: Project, backend: Backend, services: Sequence[str], 
             _announce(events, names, "started")
             started += names
     return started
+
+
+def _no_container_message(project: Project, levels: list[list[str]]) -> str:
+    """Name the first service that start would start, or the project when it has no service."""
+    first = next((service for level in levels for service in level), None)
+    if first is None:
+        return f'no container found for project "{project.name}": create its containers with crank up'
+    return f'service "{first}" has no container to start: create its containers with crank up'
 
 
 def restart_services(project: Project, backend: Backend, services: Sequence[str], timeout: int | None,

@@ -46,3 +46,19 @@ def test_build_enables_named_profile_service(engine: Engine, build_project: Cran
     assert result.returncode == 0, result.stderr
     output = engine.client("run", "--rm", f"{build_project.project}-tool", "cat", "/marker").stdout
     assert output.strip() == "tool"
+
+
+def test_start_without_containers_fails(engine: Engine, build_project: Crank) -> None:
+    (build_project.folder / "compose.yaml").write_text(
+        f"services:\n  app:\n    image: {TEST_IMAGE}\n    command: [\"sh\", \"-c\", \"{IDLE_COMMAND}\"]\n")
+
+    missing = build_project("start")
+    created = build_project("up", "--no-start")
+    started = build_project("start")
+
+    assert missing.returncode == 1, missing.stderr
+    assert 'service "app" has no container to start' in missing.stderr
+    assert created.returncode == 0, created.stderr
+    assert started.returncode == 0, started.stderr
+    state = engine.client("inspect", "--format", "{{.State.Running}}", f"{build_project.project}-app-1").stdout
+    assert state.strip() == "true"
