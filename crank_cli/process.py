@@ -95,7 +95,7 @@ def run(
         try:
             stdout, stderr = child.communicate(input_text, timeout=timeout)
         except subprocess.TimeoutExpired:
-            child.kill()
+            _kill(child)
             child.communicate()
             raise EngineTimeoutError(argv, timeout or 0) from None
         except KeyboardInterrupt:
@@ -164,10 +164,25 @@ def _wait_for_uncollected() -> None:
             try:
                 child.communicate(timeout=exit_timeout)
             except subprocess.TimeoutExpired:
-                child.kill()
+                _kill(child)
                 child.communicate()
             except KeyboardInterrupt:
                 _wait_out(child)
+
+
+def _kill(child: subprocess.Popen[str]) -> None:
+    """Kill an engine command and every process it started, which share its process group.
+
+    A child of the command, such as the engine behind a wrapper script, would otherwise keep
+    the output pipes open, and crank would wait for it to end.
+    """
+    import os
+    import signal
+
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        child.kill()
 
 
 def _wait_out(child: subprocess.Popen[str]) -> None:
@@ -192,7 +207,7 @@ def _wait_out(child: subprocess.Popen[str]) -> None:
             sys.stderr.write(f"crank: waiting for the engine command to end: {redact(child.args)}; "
                              "press Ctrl-C again to kill it, which may leave its object half-changed\n")
         else:
-            child.kill()
+            _kill(child)
             child.communicate()
             return
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crank_cli import early_probe, process
-from crank_cli.errors import EngineError, EngineNotFoundError
+from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
 
 
 def test_redact_hides_environment_values() -> None:
@@ -134,3 +134,14 @@ def test_run_passes_no_input_through() -> None:
                                check=True, timeout=30)
 
     assert completed.stdout.strip() == "/dev/null"
+
+
+def test_timeout_kills_command_children() -> None:
+    # A wrapper script whose own child holds the output pipes open, as `sh -c` with two
+    # commands does: killing only the script would leave crank waiting for `sleep`.
+    started = time.monotonic()
+
+    with pytest.raises(EngineTimeoutError):
+        process.run(["sh", "-c", "sleep 30; echo never"], timeout=0.5)
+
+    assert time.monotonic() - started < 10
