@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from pathlib import Path
@@ -11,9 +12,11 @@ import pytest
 from crank_cli.cli import run_cli
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import UsageError
-from crank_cli.operations import labels
+from crank_cli.operations import labels, resources
 from crank_cli.operations.run_service import ServiceRunOptions, one_off_spec
 from crank_cli.runtime.models import Mount, PortMapping
+from crank_cli.runtime.podman import PodmanEngine
+from tests.unit.fakes import FakeRunner
 
 COMPOSE = """\
 name: shop
@@ -225,3 +228,18 @@ def test_run_image_rejects_service_flags(project_folder: Path, podman_log: Path,
 
     assert code == UsageError.exit_code
     assert "invalid option --no-deps for image 'busybox'" in capsys.readouterr().err
+
+
+def test_observe_leaves_out_one_off(project_folder: Path) -> None:
+    listing = json.dumps([
+        {"Id": "a1", "Names": ["shop-web-1"], "State": "running",
+         "Labels": {labels.PROJECT: "shop", labels.SERVICE: "web", labels.REPLICA: "1"}},
+        {"Id": "b2", "Names": ["shop-web-run-0123456789ab"], "State": "running",
+         "Labels": {labels.PROJECT: "shop", labels.SERVICE: "web", labels.ONE_OFF: "True"}},
+    ])
+    backend = PodmanEngine(runner=FakeRunner({("podman", "ps"): listing}))
+    project = load_project(LoadOptions(working_dir=project_folder, environ={}))
+
+    observed = resources.observe(project, backend, ["web"])
+
+    assert [state.name for state in observed.containers] == ["shop-web-1"]

@@ -1,0 +1,81 @@
+"""`crank run SERVICE`, live on each engine: one-off containers, their dependencies and `down`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+
+# Busybox's sh is PID 1 here and ignores SIGTERM without a trap, so each service traps it.
+# `db` writes /data/ready to the shared volume two seconds after it starts and is healthy only
+# from then on, so a one-off that finds the file started after the dependency was healthy.
+COMPOSE = f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 2; touch /data/ready; while true; do sleep 1; done"]
+    volumes: [shared:/data]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/data/ready"]
+      interval: 1s
+      retries: 30
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "exit 9"]
+    volumes: [shared:/data]
+    ports: ["127.0.0.1::80"]
+    depends_on:
+      db: {{condition: service_healthy}}
+volumes:
+  shared: {{}}
+"""
+
+
+@pytest.fixture
+def service_project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """A project folder with the compose file above and a unique name, removed from the engine afterwards."""
+    name = f"runsvc-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(COMPOSE)
+    yield Crank(folder, engine.name, name)
+    engine.remove_project(name)
+
+
+def one_off_containers(engine: Engine, project: str) -> list[str]:
+    return [name for name in engine.objects(project)["containers"] if name.startswith(f"{project}-app-run-")]
+
+
+def test_run_rm_passes_exit_code(engine: Engine, service_project: Crank) -> None:
+    result = service_project("run", "--rm", "app", "sh", "-c", "exit 3")
+
+    assert result.returncode == 3, result.stderr
+    assert one_off_containers(engine, service_project.project) == []
+
+
+def test_run_waits_for_healthy_dependency(engine: Engine, service_project: Crank) -> None:
+    result = service_project("run", "--rm", "app", "test", "-f", "/data/ready")
+
+    assert result.returncode == 0, result.stderr
+    health = engine.client("inspect", "--format", "{{.State.Health.Status}}", f"{service_project.project}-db-1")
+    assert health.stdout.strip() == "healthy"
+
+
+def test_run_detached_then_down(engine: Engine, service_project: Crank) -> None:
+    result = service_project("run", "-d", "app", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done")
+
+    assert result.returncode == 0, result.stderr
+    [name] = one_off_containers(engine, service_project.project)
+    labels = engine.client("inspect", "--format", "{{json .Config.Labels}}", name).stdout
+    assert '"io.crank.oneoff":"True"' in labels
+    ports = engine.client("port", name, check=False).stdout
+    assert ports.strip() == ""
+
+    down = service_project("down", "-v")
+
+    assert down.returncode == 0, down.stderr
+    assert engine.objects(service_project.project) == {"containers": [], "networks": [], "volumes": []}
