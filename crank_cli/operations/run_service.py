@@ -101,8 +101,9 @@ def one_off_spec(project: Project, options: ServiceRunOptions,
         working_dir=options.workdir or base.working_dir,
         remove=options.remove,
         # Standard input stays open, as `docker compose run` keeps it by default. In the
-        # foreground the engine client allocates a terminal itself when crank has one.
-        interactive=True,
+        # foreground the engine client keeps it open anyway, and allocates a terminal when
+        # crank has one.
+        interactive=options.detach or base.interactive,
         tty=base.tty and options.detach and options.terminal,
         terminal=options.terminal,
     )
