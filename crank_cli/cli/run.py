@@ -10,6 +10,7 @@ import typer
 from crank_cli.cli.context import (
     DRY_RUN_HELP,
     CommandContext,
+    GlobalOptions,
     global_options,
     is_dry_run,
     load_settings,
@@ -106,21 +107,38 @@ def _project_with_service(ctx: CommandContext, word: str) -> Project | None:
 
     A service that only a profile disables counts, as `docker compose run` runs it too. A
     compose file that is missing or fails to load makes `word` an image, so `run IMAGE`
-    works in any folder, and the loader's warnings show only when `word` is a service.
+    works in any folder, and the loader's warnings show only when `word` is a service. But
+    when the files load and only enabling `word` makes them invalid, `word` is a service
+    and the error is raised, instead of the engine looking for an image of that name.
     """
     from crank_cli import render
     from crank_cli.compose import load_project
     from crank_cli.errors import InvalidProjectError
 
+    options = global_options(ctx)
     try:
-        project = load_project(global_options(ctx).load_options((word,)))
+        project = load_project(options.load_options((word,)))
     except InvalidProjectError:
+        if _defines_service(options, word):
+            raise
         return None
     if word not in project.model["services"]:
         return None
     for warning in project.warnings:
         render.warn(warning)
     return project
+
+
+def _defines_service(options: GlobalOptions, word: str) -> bool:
+    """Tell whether the project in reach loads with its active profiles and defines a service `word`."""
+    from crank_cli.compose import load_project
+    from crank_cli.errors import InvalidProjectError
+
+    try:
+        project = load_project(options.load_options())
+    except InvalidProjectError:
+        return False
+    return word in project.model["services"] or word in project.disabled_services
 
 
 def _reject_service_flags(image: str, *, no_deps: bool, service_ports: bool) -> None:

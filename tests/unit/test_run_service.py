@@ -11,7 +11,7 @@ import pytest
 
 from crank_cli.cli import run_cli
 from crank_cli.compose import LoadOptions, load_project
-from crank_cli.errors import UsageError
+from crank_cli.errors import InvalidProjectError, UsageError
 from crank_cli.operations import labels, resources
 from crank_cli.operations.run_service import ServiceRunOptions, one_off_spec
 from crank_cli.runtime.models import Mount, PortMapping
@@ -39,6 +39,13 @@ services:
     depends_on: [db]
   tool:
     image: localhost/tool
+    profiles: [debug]
+  audit:
+    image: localhost/audit
+    profiles: [debug]
+    depends_on: [helper]
+  helper:
+    image: localhost/helper
     profiles: [debug]
 networks:
   back: {}
@@ -211,6 +218,15 @@ def test_run_service_of_disabled_profile(project_folder: Path, podman_log: Path,
     assert code == 0, capsys.readouterr().err
     [argv] = commands(podman_log, "run")
     assert argv[argv.index("--name") + 1].startswith("shop-tool-run-")
+
+
+def test_run_service_with_disabled_dependency(project_folder: Path, podman_log: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "-d", "audit"])
+
+    assert code == InvalidProjectError.exit_code
+    assert 'service "helper" is only in profile "debug"' in capsys.readouterr().err
+    assert not podman_log.exists() or commands(podman_log, "run") == []
 
 
 def test_run_image_unchanged_when_no_service(project_folder: Path, podman_log: Path,
