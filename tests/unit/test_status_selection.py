@@ -19,7 +19,8 @@ from tests.unit.fakes import PODMAN_UP
 
 WEB_ID = "a" * 64
 DB_ID = "b" * 64
-# The shape Podman 4.3 prints for `ps --all --format json`: web runs, db has exited.
+CACHE_ID = "d" * 64
+# The shape Podman 4.3 prints for `ps --all --format json`: web runs, db has exited, cache is paused.
 LISTED = [
     {"Id": WEB_ID, "Names": ["demo-web-1"], "Image": "busybox", "ImageID": "c" * 64, "State": "running",
      "Status": "Up 3 minutes", "ExitCode": 0, "Ports": None,
@@ -27,6 +28,9 @@ LISTED = [
     {"Id": DB_ID, "Names": ["demo-db-1"], "Image": "busybox", "ImageID": "c" * 64, "State": "exited",
      "Status": "Exited (0) 2 seconds ago", "ExitCode": 0, "Ports": None,
      "Labels": {"io.crank.project": "demo", "io.crank.service": "db"}},
+    {"Id": CACHE_ID, "Names": ["demo-cache-1"], "Image": "busybox", "ImageID": "c" * 64, "State": "paused",
+     "Status": "Paused", "ExitCode": 0, "Ports": None,
+     "Labels": {"io.crank.project": "demo", "io.crank.service": "cache"}},
 ]
 # Logs its arguments, and lists the containers above for a query on crank's project label.
 CLIENT = """#!{python}
@@ -57,7 +61,7 @@ def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
     folder = tmp_path / "demo"
     folder.mkdir()
-    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n")
+    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n  cache:\n    image: busybox\n")
     monkeypatch.chdir(folder)
     render.set_talk("auto")
     return log
@@ -73,25 +77,25 @@ def services_in(output: str) -> list[str]:
     return [row["service"] for row in json.loads(output)]
 
 
-def test_ps_shows_running_only(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ps_shows_running_and_paused(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = ps(capsys, "--format", "json")
 
     assert code == 0, err
-    assert services_in(out) == ["web"]
+    assert services_in(out) == ["cache", "web"]
 
 
 def test_ps_all_adds_stopped(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = ps(capsys, "-a", "--format", "json")
 
     assert code == 0, err
-    assert services_in(out) == ["db", "web"]
+    assert services_in(out) == ["cache", "db", "web"]
 
 
 def test_ps_table_notes_hidden_containers(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = ps(capsys)
 
     assert code == 0, err
-    assert [line.split()[1] for line in out.splitlines()[1:]] == ["web"]
+    assert [line.split()[1] for line in out.splitlines()[1:]] == ["cache", "web"]
     assert "1 container is not running and not shown; --all shows every state" in err
 
 
@@ -99,7 +103,7 @@ def test_ps_quiet_prints_full_ids(calls: Path, capsys: pytest.CaptureFixture[str
     code, out, err = ps(capsys, "-aq")
 
     assert code == 0, err
-    assert out == f"{DB_ID}\n{WEB_ID}\n"
+    assert out == f"{CACHE_ID}\n{DB_ID}\n{WEB_ID}\n"
 
 
 def test_ps_quiet_one_service(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,8 +117,8 @@ def test_ps_services_prints_names(calls: Path, capsys: pytest.CaptureFixture[str
     running = ps(capsys, "--services")
     every = ps(capsys, "--services", "--all")
 
-    assert running[:2] == (0, "web\n")
-    assert every[:2] == (0, "db\nweb\n")
+    assert running[:2] == (0, "cache\nweb\n")
+    assert every[:2] == (0, "cache\ndb\nweb\n")
 
 
 def test_ps_status_filters_states(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,7 +128,7 @@ def test_ps_status_filters_states(calls: Path, capsys: pytest.CaptureFixture[str
 
     assert services_in(exited[1]) == ["db"]
     assert both[1] == f"{DB_ID}\n{WEB_ID}\n"
-    assert services_in(paused[1]) == []
+    assert services_in(paused[1]) == ["cache"]
 
 
 def test_ps_rejects_invalid_status(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,14 +145,14 @@ def test_ps_rejects_unknown_service(calls: Path, capsys: pytest.CaptureFixture[s
 
     assert code == ExitCode.USAGE
     assert out == ""
-    assert err == "crank: error: no such service: nosuch (the project has db, web)\n"
+    assert err == "crank: error: no such service: nosuch (the project has cache, db, web)\n"
 
 
 def test_ps_all_projects_drops_project_filter(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = ps(capsys, "--all-projects", "-a", "--format", "json")
 
     assert code == 0, err
-    assert services_in(out) == ["db", "web"]
+    assert services_in(out) == ["cache", "db", "web"]
     queries = [line for line in calls.read_text().splitlines() if line.startswith("ps ")]
     assert "--filter label=io.crank.project=demo" not in " ".join(queries)
     assert "--filter label=io.crank.project" in " ".join(queries)

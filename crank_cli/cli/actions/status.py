@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 # The states that `--status` accepts, the values docker compose ps (2.40) lists for it.
 STATES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
-RUNNING_ONLY = frozenset({"running"})
+# What plain ps shows: the containers Docker's own list shows without --all, which keeps paused
+# and restarting ones (checked on Docker 20.10), as docker compose ps does.
+DEFAULT_STATES = frozenset({"running", "paused", "restarting"})
 
 
 class Selection(NamedTuple):
@@ -40,7 +42,7 @@ def run(ctx: CommandContext, services: list[str] | None, output_format: OutputFo
 
 
 def _states_to_show(states: list[str] | None, *, include_stopped: bool) -> frozenset[str] | None:
-    """Return the states to show: as docker compose ps does, running only unless --all or --status is given."""
+    """Return the states to show: as in docker compose ps, running ones unless --all or --status is given."""
     from crank_cli.errors import UsageError
 
     if states:
@@ -49,7 +51,7 @@ def _states_to_show(states: list[str] | None, *, include_stopped: bool) -> froze
             message = f"invalid --status value {', '.join(invalid)}: expected one of {', '.join(STATES)}"
             raise UsageError(message)
         return frozenset(states)
-    return None if include_stopped else RUNNING_ONLY
+    return None if include_stopped else DEFAULT_STATES
 
 
 def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, all_projects: bool) -> None:
@@ -73,7 +75,7 @@ def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, al
         render.print_json([row.as_dict() for row in rows])
     else:
         hidden = 0
-        if selection.states == RUNNING_ONLY:
+        if selection.states == DEFAULT_STATES:
             hidden = len(select(found, states=None, services=selection.services)) - len(rows)
         _print_table(rows, project_name, hidden=hidden)
 
