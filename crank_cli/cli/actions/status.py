@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 # The states that `--status` accepts, the values docker compose ps (2.40) lists for it.
 STATES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
-# What plain ps shows: the containers Docker's own list shows without --all, which keeps paused
-# and restarting ones (checked on Docker 20.10), as docker compose ps does.
+# The states plain ps shows. Docker's container list without --all keeps paused and restarting
+# containers (checked on Docker 20.10), and docker compose ps shows that list.
 DEFAULT_STATES = frozenset({"running", "paused", "restarting"})
 
 
