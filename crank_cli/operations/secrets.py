@@ -4,10 +4,13 @@ A `file` source is mounted as it is. An `environment` or `content` source is wri
 file of its own under crank's state folder, in a folder only its owner can enter, so the
 value never appears on a command line or in a log. The file gets the mode the service sets,
 else 0444 as with the compose reference, so a container's non-root user can read it.
+The files stay until `down` has removed every container of the project (see
+`remove_private_files`), because a stopped container needs them to start again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Mapping
@@ -21,9 +24,40 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
+_PRIVATE_KINDS = ("secrets", "configs")
+
+
 def state_folder() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "crank"
+
+
+def has_private_files(project: str) -> bool:
+    """Return whether the project has secret or config files in crank's state folder."""
+    folder = state_folder() / project
+    return any((folder / kind).is_dir() for kind in _PRIVATE_KINDS)
+
+
+def remove_private_files(project: str) -> list[Path]:
+    """Delete the project's secret and config files and their folders; return the files deleted.
+
+    Call it only when no container of the project is left, because a container whose bind
+    mount source is gone fails to start. The project's folder goes too once it is empty.
+    """
+    folder = state_folder() / project
+    removed: list[Path] = []
+    for kind in _PRIVATE_KINDS:
+        kind_folder = folder / kind
+        if not kind_folder.is_dir():
+            continue
+        for path in sorted(kind_folder.iterdir()):
+            path.unlink()
+            removed.append(path)
+        kind_folder.rmdir()
+    # Something else in the project's folder, which crank did not write there, keeps it.
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return removed
 
 
 def secret_mounts(project: Project, service: dict[str, Any], environ: Mapping[str, str]) -> list[Mount]:

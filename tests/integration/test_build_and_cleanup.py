@@ -62,3 +62,33 @@ def test_start_without_containers_fails(engine: Engine, build_project: Crank) ->
     assert started.returncode == 0, started.stderr
     state = engine.client("inspect", "--format", "{{.State.Running}}", f"{build_project.project}-app-1").stdout
     assert state.strip() == "true"
+
+
+def test_down_removes_secret_files(engine: Engine, build_project: Crank, tmp_path: Path) -> None:
+    (build_project.folder / "compose.yaml").write_text(f"""
+services:
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE_COMMAND}"]
+    secrets: [token]
+    configs: [settings]
+secrets:
+  token:
+    environment: TOKEN
+configs:
+  settings:
+    content: debug=1
+""")
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "TOKEN": "s3cret"}
+    folder = tmp_path / "state" / "crank" / build_project.project
+
+    up = build_project("up", "-d", env=env)
+    written = sorted(path.parent.name for path in folder.glob("*/*"))
+    read = engine.client("exec", f"{build_project.project}-app-1", "cat", "/run/secrets/token").stdout
+    down = build_project("down", env=env)
+
+    assert up.returncode == 0, up.stderr
+    assert written == ["configs", "secrets"]
+    assert read == "s3cret"
+    assert down.returncode == 0, down.stderr
+    assert not folder.exists()

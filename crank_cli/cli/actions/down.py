@@ -33,7 +33,36 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:
         result = run_down(project, name, engine.backend, options, events)
+        if not dry:
+            _remove_private_files(name, engine, events)
     for warning in result.warnings:
         render.warn(warning)
     if not (result.containers or result.networks or result.volumes or result.images):
         render.info(f"nothing of project {name} found on {engine.info.name}")
+
+
+def _remove_private_files(name: str, engine, events) -> None:  # type: ignore[no-untyped-def]
+    """Delete the project's secret and config files once no usable engine has a container of the project.
+
+    A container left on this engine (one that --remove-orphans would remove, or one whose
+    removal failed) keeps them, and so does one on another engine, which uses the same files
+    after `crank migrate` or with `migrate --keep-source`.
+    """
+    from crank_cli import verbose
+    from crank_cli.operations.labels import container_filter
+    from crank_cli.operations.secrets import has_private_files, remove_private_files
+    from crank_cli.runtime.resolve import engines_with_containers
+
+    if not has_private_files(name):
+        return
+    found = container_filter(name)
+    if engine.backend.has_containers(found):
+        return
+    # NOTE: an engine that does not respond now is not asked, so its containers cannot keep the files.
+    holders = engines_with_containers(found, skip={engine.info.name})
+    if holders:
+        verbose.info("secrets", "kept the secret and config files of project %s: it has containers on %s",
+                     name, ", ".join(info.name for info in holders))
+        return
+    removed = remove_private_files(name)
+    events.emit(f"project {name}", f"removed {len(removed)} secret and config files")
