@@ -13,11 +13,12 @@ import pytest
 from crank_cli.cli import run_cli
 from tests.unit.fakes import PODMAN_UP
 
-# A podman client that reports a version and lists no containers, networks or volumes.
+# A podman client that reports a version and lists no containers, networks or volumes:
+# `ps --quiet` prints no ID, and `ps --format json` an empty JSON list.
 CLIENT = """#!/bin/sh
 case "$1" in
   version) echo '{version}' ;;
-  ps) echo '[]' ;;
+  ps) case "$*" in *--quiet*) ;; *) echo '[]' ;; esac ;;
 esac
 exit 0
 """
