@@ -205,13 +205,15 @@ def project_name_in_reach(ctx: CommandContext) -> str | None:
         return None
 
 
-def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = (), *, dry_run: bool = False,
-                               check_services: bool = True) -> tuple[Project, Resolution]:
+def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = (), *, verb: str,
+                               dry_run: bool = False, check_services: bool = True) -> tuple[Project, Resolution]:
     """Load the project and choose its engine, or read the project from its containers' labels.
 
     The labels are read when no compose file is in reach and -p or COMPOSE_PROJECT_NAME names
-    the project (see `crank_cli.operations.recorded`). With `check_services`, a service named
-    that no container of that project has raises `UsageError`.
+    the project (see `crank_cli.operations.recorded`). When the engine has none of its
+    containers, `UsageError` is raised if another tool or engine runs the project (see
+    `crank_cli.cli.absent`). With `check_services`, a service named that no container of that
+    project has raises `UsageError`.
     """
     project, name = load_project_or_name(ctx, services)
     engine = resolve_engine(ctx, dry_run=dry_run, project=name)
@@ -221,7 +223,12 @@ def load_project_or_containers(ctx: CommandContext, services: tuple[str, ...] = 
     from crank_cli.operations.labels import container_filter
     from crank_cli.operations.recorded import recorded_project, require_recorded_services
 
-    project = recorded_project(name, engine.backend.list_containers(container_filter(name)))
+    states = engine.backend.list_containers(container_filter(name))
+    if not states:
+        from crank_cli.cli.absent import reject_absent_project
+
+        reject_absent_project(ctx, name, engine, verb)
+    project = recorded_project(name, states)
     if check_services:
         require_recorded_services(project, services, engine.info.name)
     return project, engine

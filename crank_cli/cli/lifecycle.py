@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli.absent import reject_absent_project, reject_if_absent
 from crank_cli.cli.context import (
     DRY_RUN_HELP,
     is_dry_run,
@@ -48,7 +49,7 @@ def stop(
     dry = is_dry_run(ctx, dry_run)
     try:
         # The names may be containers too, so they are not checked as services here.
-        project, engine = load_project_or_containers(ctx, names, dry_run=dry, check_services=False)
+        project, engine = load_project_or_containers(ctx, names, verb="stop", dry_run=dry, check_services=False)
     except ProjectNotFoundError:
         if not names:
             raise
@@ -62,6 +63,7 @@ def stop(
             ctx, engine, names, lambda rest: run_stop(project, project.name, engine.backend, rest, timeout, events),
             lambda backend, found: stop_named_containers(backend, found, timeout, events), dry=dry)
     if not stopped:
+        reject_if_absent(ctx, project.name, engine, "stop")
         render.info(f"nothing to stop in project {project.name} on {engine.info.name}")
 
 
@@ -115,11 +117,16 @@ def start(
     healthy or completed successfully), as with up.
     """
     from crank_cli import render
-    from crank_cli.operations.lifecycle import start_services
+    from crank_cli.operations.lifecycle import NoContainerToStartError, start_services
 
-    project, engine = load_project_or_containers(ctx, tuple(services or ()))
-    with progress(ctx) as events:
-        started = start_services(project, engine.backend, tuple(services or ()), events)
+    project, engine = load_project_or_containers(ctx, tuple(services or ()), verb="start")
+    try:
+        with progress(ctx) as events:
+            started = start_services(project, engine.backend, tuple(services or ()), events)
+    except NoContainerToStartError:
+        # The project has no container on this engine: raise a clearer error if another tool or engine runs it.
+        reject_absent_project(ctx, project.name, engine, "start")
+        raise
     if not started:
         render.info(f"nothing to start in project {project.name} on {engine.info.name}")
 
@@ -136,8 +143,9 @@ def restart(
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services
 
-    project, engine = load_project_or_containers(ctx, tuple(services or ()))
+    project, engine = load_project_or_containers(ctx, tuple(services or ()), verb="restart")
     with progress(ctx) as events:
         restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events)
     if not restarted:
+        reject_if_absent(ctx, project.name, engine, "restart")
         render.info(f"nothing to restart in project {project.name} on {engine.info.name}")

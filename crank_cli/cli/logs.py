@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli.absent import reject_absent_project
 from crank_cli.cli.context import load_project_or_containers
 
 
@@ -28,9 +29,11 @@ def logs(
 
     names = tuple(services or ())
     # A service named on the command line is enabled even when its profile is not, as with up.
-    project, engine = load_project_or_containers(ctx, names)
+    project, engine = load_project_or_containers(ctx, names, verb="logs")
     require_services(project, names)
     grouped = by_service(engine.backend.list_containers(labels.container_filter(project.name)))
+    if not grouped:
+        reject_absent_project(ctx, project.name, engine, "logs")
     chosen = [state.name for service in (names or sorted(grouped)) for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
     if not chosen:
         render.info(f"no containers of project {project.name} on {engine.info.name}")

@@ -159,6 +159,7 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
     from contextlib import nullcontext
 
     from crank_cli import render
+    from crank_cli.cli.absent import reject_if_absent
     from crank_cli.operations.cancel import cancel_on_interrupt
     from crank_cli.operations.lock import project_lock
     from crank_cli.operations.parallel import parallel_limit
@@ -168,5 +169,8 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
     engine = resolve_engine(ctx, dry_run=options.dry_run, project=project.name)
     lock = nullcontext() if options.dry_run else project_lock(project.name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx, dry_run=options.dry_run) as events:
+        # A project that another tool or engine runs would get a second set of networks and
+        # volumes here. This costs one engine query on every run of a service.
+        reject_if_absent(ctx, project.name, engine, "run")
         spec = prepare(project, engine.backend, options, events)
     _finish(start(engine.backend, spec, detach=options.detach))

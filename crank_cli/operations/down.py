@@ -7,12 +7,13 @@ level before it moves on to the next.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crank_cli.errors import NoSuchContainerError, UsageError
 from crank_cli.operations import graph, image_removal, labels
 from crank_cli.operations.events import Events
+from crank_cli.operations.foreign import foreign_message
 from crank_cli.operations.cancel import check_cancelled
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState
@@ -41,14 +42,21 @@ class DownResult:
         self.warnings: list[str] = []
 
 
-def down(project: Project | None, name: str, backend: Backend, options: DownOptions, events: Events) -> DownResult:
-    """Remove the project's containers and networks, and as asked its volumes and images."""
+def down(project: Project | None, name: str, backend: Backend, options: DownOptions, events: Events, *,
+         check_absent: Callable[[], None] | None = None) -> DownResult:
+    """Remove the project's containers and networks, and as asked its volumes and images.
+
+    `check_absent` runs when the engine has no container of the project, before anything is
+    removed, so it can raise when the project runs elsewhere.
+    """
     result = DownResult()
     states, networks, volumes = _read_project(name, backend, with_volumes=options.remove_volumes)
     if not states:
         foreign = down_foreign(name, backend, options, events)
         if foreign is not None:
             return foreign
+        if check_absent is not None:
+            check_absent()
     keep = _orphans(project, states) if project is not None and not options.remove_orphans else []
     if keep:
         result.warnings.append(f"kept containers of services no longer in the project: {', '.join(keep)}; "
@@ -146,8 +154,8 @@ def down_foreign(name: str, backend: Backend, options: DownOptions, events: Even
         if not states:
             continue
         if not options.force:
-            raise UsageError(f"project {name} was started by {tool}, not crank; stop it with {tool}, "
-                             "or pass --force to remove its containers and networks with crank")
+            advice = f"stop it with {tool}, or pass --force to remove its containers and networks with crank"
+            raise UsageError(foreign_message(name, tool, advice))
         result = DownResult(containers=[state.name for state in states])
         backend.stop_containers([state.name for state in states if state.running], options.timeout)
         backend.remove_containers(result.containers)

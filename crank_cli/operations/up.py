@@ -18,6 +18,7 @@ from crank_cli.operations import graph, labels, resources, specs, wait
 from crank_cli.operations.cancel import CancelledError
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
+from crank_cli.operations.foreign import reject_foreign_project
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec, ContainerState
@@ -74,6 +75,10 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
     specs.require_images(project, selected)
     state = options.observed or resources.observe(project, backend, selected)
+    if not state.containers:
+        # A project that another tool started has none of crank's labels, so `up` would
+        # fail half-way, on the names of its networks, with the engine's error.
+        reject_foreign_project(project.name, backend, "up")
     observed = by_service(state.containers)
     result = UpResult()
     handle_orphans(project, backend, observed, options, result, events)

@@ -1,4 +1,4 @@
-"""Keep `crank up` from starting a second copy of a project on another engine.
+"""Keep a project on one engine: `up` starts no second copy, and the other verbs name the engine it runs on.
 
 crank finds a project by its containers' labels on each engine, so a project whose
 containers run on Docker is invisible to a command that uses Podman. Without this check, a
@@ -36,6 +36,27 @@ def check_new_project_engine(project: str, labels: dict[str, str | None], settin
     holders = engines_with_containers(labels, skip=skip, runner=runner)
     if holders:
         raise UsageError(_second_copy_message(project, engine.info.name, holders[0].name))
+
+
+def check_project_elsewhere(project: str, labels: dict[str, str | None], settings: Settings, engine: Resolution,
+                            verb: str, *, runner: Runner = process.run) -> None:
+    """Raise `UsageError` when `engine` has none of the project's containers but another usable engine has them.
+
+    Call it only after the verb found none of the project's containers on `engine`, because
+    it probes the other engines. Under runtime `auto`, resolution already chose the engine
+    that has the project, so no engine is queried.
+    """
+    if settings.runtime.value == "auto":
+        return
+    skip = {engine.info.name, *(info.name for info in engine.rejected)}
+    holders = engines_with_containers(labels, skip=skip, runner=runner)
+    if holders:
+        chosen, holder, named = engine.info.name, holders[0].name, settings.runtime.value
+        chosen_by = f"that {settings.runtime.source} chose" if chosen == named else f"crank fell back to from {named}"
+        message = (f"project {project} has no containers on {chosen}, the engine {chosen_by}, "
+                   f"but it has containers on {holder}. Run `crank --runtime {holder} {verb}` to act on it there, "
+                   f"or `crank migrate --to {chosen}` to move it")
+        raise UsageError(message)
 
 
 def _reject_fallback_from_named_engine(project: str, settings: Settings, engine: Resolution) -> None:

@@ -9,6 +9,7 @@ from crank_cli.cli.context import (
     is_dry_run,
     load_and_resolve,
     load_project_or_name,
+    load_settings,
     progress,
 )
 
@@ -32,13 +33,22 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:
-        result = run_down(project, name, engine.backend, options, events)
+        result = run_down(project, name, engine.backend, options, events,
+                          check_absent=lambda: _check_elsewhere(ctx, name, engine))
         if not dry:
             _remove_private_files(name, engine, events)
     for warning in result.warnings:
         render.warn(warning)
     if not (result.containers or result.networks or result.volumes or result.images):
         render.info(f"nothing of project {name} found on {engine.info.name}")
+
+
+def _check_elsewhere(ctx: CommandContext, name: str, engine) -> None:  # type: ignore[no-untyped-def]
+    """Raise when another usable engine runs the project, so a `down` on the wrong engine does not pass as done."""
+    from crank_cli.operations.labels import container_filter
+    from crank_cli.runtime.placement import check_project_elsewhere
+
+    check_project_elsewhere(name, container_filter(name), load_settings(ctx), engine, "down")
 
 
 def _remove_private_files(name: str, engine, events) -> None:  # type: ignore[no-untyped-def]

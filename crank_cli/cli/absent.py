@@ -1,0 +1,36 @@
+"""Explain why the chosen engine has none of a project's containers, when crank cannot act on the project there."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crank_cli.cli.context import CommandContext, load_settings
+
+if TYPE_CHECKING:
+    from crank_cli.runtime.resolve import Resolution
+
+
+def reject_absent_project(ctx: CommandContext, project: str, engine: Resolution, verb: str) -> None:
+    """Raise `UsageError` when another tool started the project on `engine`, or another engine runs it.
+
+    Call it only after `verb` found none of crank's containers of the project on `engine`:
+    the checks cost engine queries, which a project that is there does not need.
+    """
+    from crank_cli.operations.foreign import reject_foreign_project
+    from crank_cli.operations.labels import container_filter
+    from crank_cli.runtime.placement import check_project_elsewhere
+
+    reject_foreign_project(project, engine.backend, verb)
+    check_project_elsewhere(project, container_filter(project), load_settings(ctx), engine, verb)
+
+
+def reject_if_absent(ctx: CommandContext, project: str, engine: Resolution, verb: str) -> None:
+    """Run `reject_absent_project` when `engine` has no container of the project at all.
+
+    For a verb that found nothing to act on, which can also mean that every container is
+    already in the state the verb requests.
+    """
+    from crank_cli.operations.labels import container_filter
+
+    if not engine.backend.has_containers(container_filter(project)):
+        reject_absent_project(ctx, project, engine, verb)
