@@ -101,9 +101,10 @@ class DockerCompatibleEngine(Backend):
         id_list = ids.split()
         return self.inspect_containers(id_list)
 
-    def has_containers(self, labels: Mapping[str, str | None]) -> bool:
-        """Tell whether any container, running or not, carries every label given."""
-        return bool(self.run("ps", "--all", "--quiet", *build_argv.label_filters(labels)).strip())
+    def has_containers(self, labels: Mapping[str, str | None], *, running: bool = False) -> bool:
+        """Tell whether any container carries every label given, or with `running` any running one."""
+        every = [] if running else ["--all"]
+        return bool(self.run("ps", *every, "--quiet", *build_argv.label_filters(labels)).strip())
 
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
         """Return the state of the named containers that exist; missing ones are left out."""

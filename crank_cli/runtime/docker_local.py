@@ -66,8 +66,10 @@ class LocalDockerEngine(DockerEngine):
         listed = self._get(("ps",), "/containers/json", {"all": "1", **label_filter(labels)})
         return [docker_listed_state(entry) for entry in listed]
 
-    def has_containers(self, labels: Mapping[str, str | None]) -> bool:
-        return bool(self._get(("ps",), "/containers/json", {"all": "1", "limit": "1", **label_filter(labels)}))
+    def has_containers(self, labels: Mapping[str, str | None], *, running: bool = False) -> bool:
+        # Without `all`, the daemon lists only running containers (and paused and restarting ones).
+        every = {} if running else {"all": "1"}
+        return bool(self._get(("ps",), "/containers/json", {**every, "limit": "1", **label_filter(labels)}))
 
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
         # One request per container costs well under a millisecond each on the local socket.

@@ -98,18 +98,26 @@ def resolve(
 def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:
     """Under runtime auto, choose the usable engine that has containers with these labels.
 
-    The engines are asked in order, one at a time, so a project on Docker with a local
-    daemon costs two socket requests and no `podman` process. Falls back to the usual order
-    when no engine has any; raises `NoUsableEngineError` when no engine is usable at all.
+    An engine where some of them run comes first: after `crank migrate --keep-source` the
+    stopped copy stays on the source, and the project runs on the target. Otherwise the
+    first engine with any of them is chosen. The engines are asked in order, one at a time,
+    so a project that runs on Docker with a local daemon costs two socket requests and no
+    `podman` process. Falls back to the usual order when no engine has any; raises
+    `NoUsableEngineError` when no engine is usable at all.
     """
     probed: dict[str, tuple[DockerCompatibleEngine, EngineInfo]] = {}
+    stopped: Resolution | None = None
     for name in ENGINES:
         backend = make_backend(name, runner)
         info = backend.probe()
         probed[name] = (backend, info)
-        if info.usable and backend.has_containers(labels):
-            return Resolution(backend, info, "the engine where the project's containers are")
-    return resolve(settings, runner=runner, probed=probed)
+        if not info.usable:
+            continue
+        if backend.has_containers(labels, running=True):
+            return Resolution(backend, info, "the engine where the project's containers run")
+        if stopped is None and backend.has_containers(labels):
+            stopped = Resolution(backend, info, "the engine where the project's containers are")
+    return stopped or resolve(settings, runner=runner, probed=probed)
 
 
 def engines_with_containers(labels: dict[str, str | None], *, skip: Iterable[str],

@@ -105,7 +105,7 @@ def test_project_on_docker_asks_no_podman() -> None:
     runner = FakeRunner({("docker", "version"): DOCKER_UP, ("docker", "ps"): "0123abcd\n", ("podman", "version"): PODMAN_UP})
     chosen = resolve_where(settings(), PROJECT, runner=runner)
     assert chosen.info.name == "docker"
-    assert chosen.reason == "the engine where the project's containers are"
+    assert chosen.reason == "the engine where the project's containers run"
     assert [call[0] for call in runner.calls] == ["docker", "docker"]
 
 
@@ -113,6 +113,27 @@ def test_project_on_podman_found_after_docker() -> None:
     runner = FakeRunner({("docker", "version"): DOCKER_UP, ("podman", "version"): PODMAN_UP, ("podman", "ps"): "4567cdef\n"})
     chosen = resolve_where(settings(), PROJECT, runner=runner)
     assert chosen.info.name == "podman"
+    assert chosen.reason == "the engine where the project's containers run"
+
+
+def test_running_copy_beats_stopped_copy() -> None:
+    # After `migrate --keep-source`, Docker keeps the stopped copy and Podman runs the project.
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("docker", "ps", "--all"): "0123abcd\n",
+                         ("podman", "version"): PODMAN_UP, ("podman", "ps", "--quiet"): "4567cdef\n"})
+
+    chosen = resolve_where(settings(), PROJECT, runner=runner)
+
+    assert chosen.info.name == "podman"
+    assert chosen.reason == "the engine where the project's containers run"
+
+
+def test_stopped_copy_chosen_when_none_runs() -> None:
+    runner = FakeRunner({("docker", "version"): DOCKER_UP, ("docker", "ps", "--all"): "0123abcd\n",
+                         ("podman", "version"): PODMAN_UP})
+
+    chosen = resolve_where(settings(), PROJECT, runner=runner)
+
+    assert chosen.info.name == "docker"
     assert chosen.reason == "the engine where the project's containers are"
 
 
