@@ -144,8 +144,8 @@ def _defines_service(options: GlobalOptions, word: str) -> bool:
 def _reject_service_flags(image: str, *, no_deps: bool, service_ports: bool) -> None:
     from crank_cli.errors import UsageError
 
-    for flag, given in (("--no-deps", no_deps), ("--service-ports", service_ports)):
-        if given:
+    for flag, is_set in (("--no-deps", no_deps), ("--service-ports", service_ports)):
+        if is_set:
             message = f"invalid option {flag} for image {image!r}: it applies only to a service of the project in reach"
             raise UsageError(message)
 

@@ -137,8 +137,8 @@ def test_run_passes_no_input_through() -> None:
 
 
 def test_timeout_kills_command_children() -> None:
-    # A wrapper script whose own child holds the output pipes open, as `sh -c` with two
-    # commands does: killing only the script would leave crank waiting for `sleep`.
+    # `sh -c` with two commands keeps `sleep` as its own child, which keeps the output pipes
+    # open. Killing only the shell would leave crank waiting for `sleep` to end.
     started = time.monotonic()
 
     with pytest.raises(EngineTimeoutError):
