@@ -18,8 +18,31 @@ SIGPIPE_EXIT_CODE = 141
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run crank and exit with its documented exit code."""
-    sys.exit(run_cli(argv))
+    """Run crank and end the process with its documented exit code."""
+    _end_process(run_cli(argv))
+
+
+def _end_process(code: int) -> None:
+    """Run the exit handlers, flush the output and end the process without tearing Python down.
+
+    A normal exit frees every module and object first, which took 5 to 15 ms of an unchanged
+    `up` on this project's test machine, for a process that ends anyway. Every thread crank
+    starts has been joined by now or is a daemon thread, and crank closes each file it writes.
+    """
+    import atexit
+
+    # The handlers that `atexit.register` added, such as the wait for an early engine probe.
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of stdout has exited, as in `crank ps | head -1` with little output.
+        code = code or SIGPIPE_EXIT_CODE
+    except (OSError, ValueError):
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(code)
 
 
 def run_cli(argv: list[str] | None = None) -> int:

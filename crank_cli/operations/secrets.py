@@ -11,7 +11,6 @@ The files stay until `down` has removed every container of the project (see
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,6 +90,9 @@ def _source_file(project: Project, kind: str, name: str, definition: dict[str, A
 
 
 def _write_private(project: str, kind: str, name: str, content: str, mode: str | int | None) -> Path:
+    # Imported here: loading hashlib's library takes several milliseconds, which `down` need not pay.
+    import hashlib
+
     folder = state_folder() / project / kind
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # The name changes with the content, so a changed secret changes the config hash and

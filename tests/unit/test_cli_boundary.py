@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,36 @@ def test_closed_stdout_exits_141(argv: list[str], status_raises: list[BaseExcept
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+# A child process that registers an exit handler and then calls `main`, which ends the process itself.
+_MAIN_WITH_HANDLER = (
+    "import atexit, sys\n"
+    "from crank_cli.cli import main\n"
+    "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+    "main(['--version'])\n"
+    "print('not reached')\n"
+)
+
+
+def test_main_flushes_and_runs_handlers() -> None:
+    result = subprocess.run([sys.executable, "-c", _MAIN_WITH_HANDLER], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("crank ")
+    assert "not reached" not in result.stdout
+    assert result.stderr == "handler ran\n"
+
+
+def test_main_closed_pipe_exits_141() -> None:
+    reader, writer = os.pipe()
+    os.close(reader)
+    with os.fdopen(writer, "w") as closed_pipe:
+        result = subprocess.run([sys.executable, "-c", _MAIN_WITH_HANDLER], stdout=closed_pipe, stderr=subprocess.PIPE,
+                                text=True, timeout=60)
+
+    assert result.returncode == 141
+    assert result.stderr == "handler ran\n"
 
 
 def test_no_arguments_show_help(capsys: pytest.CaptureFixture[str]) -> None:
