@@ -123,7 +123,8 @@ def stop(project: Project | None, name: str, backend: Backend, targets: Sequence
                if target not in known_services and not any(_matches(state, target) for state in states)]
     running_outside = stop_named_containers(backend, outside, timeout, events,
                                             missing=f"no such service in project {name}, and no such container")
-    chosen = [state for state in states if not targets or any(_matches(state, target) for target in targets)]
+    chosen = [state for state in states
+              if any(_matches(state, target) for target in targets) or (not targets and not labels.is_one_off(state))]
     stop_in_order(_services(project, states), backend, chosen, timeout, events)
     return running_outside + [state.name for state in chosen if state.running]
 
@@ -210,7 +211,12 @@ def _remove_images(project: Project | None, backend: Backend, scope: str, states
 
 
 def _matches(state: ContainerState, target: str) -> bool:
-    return state.service == target or state.name == target
+    """Return whether `target` names the container, or its service when `up` made it.
+
+    As with `docker compose stop`, a service's one-off containers of `crank run` stop
+    only when named.
+    """
+    return state.name == target or (state.service == target and not labels.is_one_off(state))
 
 
 def _is_named(state: ContainerState, target: str) -> bool:

@@ -68,6 +68,11 @@ def container_filter(project: str) -> dict[str, str | None]:
     return {PROJECT: project, SERVICE: None}
 
 
+def is_one_off(state: ContainerState) -> bool:
+    """Return whether `crank run SERVICE` made the container, rather than `up`."""
+    return state.labels.get(ONE_OFF) == "True"
+
+
 def service_filter(project: str, service: str) -> dict[str, str | None]:
     return {PROJECT: project, SERVICE: service}
 

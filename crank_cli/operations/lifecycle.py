@@ -81,9 +81,14 @@ def _levels(project: Project, backend: Backend, services: Sequence[str]) -> list
 
 
 def _read_project(project: Project, backend: Backend, services: Sequence[str]) -> dict[str, list[ContainerState]]:
-    """Check the service names, then read the project's containers by service."""
+    """Check the service names, then read the project's containers by service.
+
+    One-off containers of `crank run` are left out: `docker compose start` and `restart`
+    leave them alone too.
+    """
     require_services(project, services)
-    return by_service(backend.list_containers(labels.container_filter(project.name)))
+    states = backend.list_containers(labels.container_filter(project.name))
+    return by_service([state for state in states if not labels.is_one_off(state)])
 
 
 def _service_levels(project: Project, services: Sequence[str]) -> list[list[str]]:

@@ -12,7 +12,7 @@ from crank_cli.errors import NotReadyError, UsageError
 from crank_cli.operations import down as down_module
 from crank_cli.operations import wait
 from crank_cli.operations.down import DownOptions, down, stop
-from crank_cli.operations.lifecycle import start_services
+from crank_cli.operations.lifecycle import restart_services, start_services
 from crank_cli.operations.up import UpOptions, UpResult, handle_orphans
 from crank_cli.runtime.models import ContainerState
 from crank_cli.runtime.resolve import make_backend
@@ -60,6 +60,9 @@ class MemoryEngine:
     def stop_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
         self.calls.append(("stop", list(names)))
 
+    def restart_containers(self, names: Sequence[str], timeout: int | None = None) -> None:
+        self.calls.append(("restart", list(names)))
+
     def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
         self.calls.append(("remove", list(names)))
 
@@ -68,8 +71,10 @@ class MemoryEngine:
 
 
 def container(name: str, service: str | None, state: str = "running", *, health: str | None = None,
-              depends_on: str | None = None) -> ContainerState:
+              depends_on: str | None = None, one_off: bool = False) -> ContainerState:
     labels = {"io.crank.project": "demo", "io.crank.service": service} if service else {}
+    if one_off:
+        labels["io.crank.oneoff"] = "True"
     if depends_on is not None:
         labels["io.crank.depends-on"] = depends_on
     return ContainerState(id=f"id-{name}", name=name, image=IMAGE, state=state, health=health, labels=labels,
@@ -155,6 +160,42 @@ def test_stop_takes_container_id_prefix(tmp_path: Path) -> None:
     stopped = stop(project, "demo", engine, ["id-so"], None, RecordedEvents())  # type: ignore[arg-type]
 
     assert stopped == ["solo"]
+
+
+ONE_OFF = "demo-app-run-0123456789ab"
+
+
+@pytest.mark.parametrize("targets", [[], ["app"]], ids=["project", "service"])
+def test_stop_leaves_one_off_running(tmp_path: Path, targets: list[str]) -> None:
+    project = load(tmp_path, ONE_SERVICE)
+    engine = MemoryEngine([container("demo-app-1", "app"), container(ONE_OFF, "app", one_off=True)])
+
+    stopped = stop(project, "demo", engine, targets, None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert stopped == ["demo-app-1"]
+    assert engine.calls == [("stop", ["demo-app-1"])]
+
+
+def test_stop_takes_one_off_by_name(tmp_path: Path) -> None:
+    project = load(tmp_path, ONE_SERVICE)
+    engine = MemoryEngine([container("demo-app-1", "app"), container(ONE_OFF, "app", one_off=True)])
+
+    stopped = stop(project, "demo", engine, [ONE_OFF], None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert stopped == [ONE_OFF]
+    assert engine.calls == [("stop", [ONE_OFF])]
+
+
+def test_start_and_restart_leave_one_off(tmp_path: Path) -> None:
+    project = load(tmp_path, ONE_SERVICE)
+    engine = MemoryEngine([container("demo-app-1", "app", "exited"), container(ONE_OFF, "app", "exited", one_off=True)])
+
+    started = start_services(project, engine, (), RecordedEvents())  # type: ignore[arg-type]
+    restarted = restart_services(project, engine, (), None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert started == ["demo-app-1"]
+    assert restarted == ["demo-app-1"]
+    assert engine.calls == [("start", ["demo-app-1"]), ("restart", ["demo-app-1"])]
 
 
 def test_stop_rejects_unknown_name(tmp_path: Path) -> None:
