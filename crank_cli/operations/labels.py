@@ -47,6 +47,8 @@ FOREIGN_PROJECT_LABELS = {
     "com.docker.compose.project": "docker compose",
     "io.podman.compose.project": "podman-compose",
 }
+# docker compose's project label, which podman-compose sets on its containers too.
+COMPOSE_PROJECT = "com.docker.compose.project"
 FOREIGN_SERVICE_LABELS = {
     "com.docker.compose.project": "com.docker.compose.service",
     "io.podman.compose.project": "com.docker.compose.service",
@@ -66,6 +68,15 @@ def container_filter(project: str) -> dict[str, str | None]:
     label too. Only the containers crank creates also have a service label.
     """
     return {PROJECT: project, SERVICE: None}
+
+
+def foreign_tool(states: Iterable[ContainerState]) -> str | None:
+    """Return the other tool that started these containers of one project, by their labels, or None."""
+    tools = {tool for state in states for label, tool in FOREIGN_PROJECT_LABELS.items() if label in state.labels}
+    if not tools:
+        return None
+    # podman-compose sets docker compose's label as well as its own.
+    return "podman-compose" if "podman-compose" in tools else "docker compose"
 
 
 def is_one_off(state: ContainerState) -> bool:

@@ -13,7 +13,10 @@ from collections.abc import Iterable, Sequence
 from crank_cli import process
 from crank_cli.errors import NoUsableEngineError, UsageError
 from crank_cli.process import Runner
+from crank_cli.operations.labels import COMPOSE_PROJECT, foreign_tool
 from crank_cli.runtime import ENGINES
+from crank_cli.runtime.compatible import DockerCompatibleEngine
+from crank_cli.runtime.models import EngineInfo
 from crank_cli.runtime.resolve import Resolution, engines_with_containers, make_backend
 from crank_cli.settings import Settings, named_for_project
 from crank_cli.threads import run_all
@@ -23,19 +26,46 @@ def check_new_project_engine(project: str, labels: dict[str, str | None], settin
                              engine: Resolution, *, runner: Runner = process.run) -> None:
     """Raise if `up` must not create project `project` on `engine`, which has none of its containers yet.
 
-    Under runtime `auto`, resolution already listed the project's containers on every usable
-    engine, so no engine is queried again. Otherwise the other engines are probed and queried,
-    except those already found unusable. `UsageError` is raised when another usable
-    engine has the project's containers, and `NoUsableEngineError` when fallback left an
-    installed engine, named by the flag or the project's env files, that may have them.
+    The other engines are probed and queried at once, except those already found unusable.
+    Each is asked for containers that docker compose or podman-compose labelled with the
+    project's name, and, unless the runtime is `auto`, for crank's own (under `auto`,
+    resolution has already looked for those on every usable engine). `UsageError` is raised
+    when another usable engine has the project's containers, and `NoUsableEngineError` when
+    fallback left an installed engine, named by the flag or the project's env files, that may
+    have them.
     """
-    if settings.runtime.value == "auto":
-        return
-    _reject_fallback_from_named_engine(project, settings, engine)
+    auto = settings.runtime.value == "auto"
+    if not auto:
+        _reject_fallback_from_named_engine(project, settings, engine)
     skip = {engine.info.name, *(info.name for info in engine.rejected)}
-    holders = engines_with_containers(labels, skip=skip, runner=runner)
+    holders = _engines_with_project(project, None if auto else labels, skip, runner)
     if holders:
-        raise UsageError(_second_copy_message(project, engine.info.name, holders[0].name))
+        holder, tool = holders[0]
+        if tool == "crank":
+            raise UsageError(_second_copy_message(project, engine.info.name, holder.name))
+        raise UsageError(_other_tool_copy_message(project, engine.info.name, holder.name, tool))
+
+
+def _engines_with_project(project: str, labels: dict[str, str | None] | None, skip: set[str],
+                          runner: Runner) -> list[tuple[EngineInfo, str]]:
+    """Return each usable engine outside `skip` that has the project's containers, with the tool that made them.
+
+    The tool is "crank" for containers with `labels` (None skips that query), and otherwise
+    the tool named by docker compose's project label, which podman-compose sets too.
+    """
+    backends = [make_backend(name, runner) for name in ENGINES if name not in skip]
+
+    def holder(backend: DockerCompatibleEngine) -> tuple[EngineInfo, str] | None:
+        info = backend.probe()
+        if not info.usable:
+            return None
+        if labels is not None and backend.has_containers(labels):
+            return info, "crank"
+        tool = foreign_tool(backend.list_containers({COMPOSE_PROJECT: project}))
+        return None if tool is None else (info, tool)
+
+    found = run_all(holder, backends, limit=max(len(backends), 1))
+    return [pair for pair in found if pair is not None]
 
 
 def check_project_elsewhere(project: str, labels: dict[str, str | None], settings: Settings, engine: Resolution,
@@ -87,6 +117,14 @@ def _second_copy_message(project: str, chosen: str, holder: str) -> str:
         f"{chosen} as a second copy with new volumes. To move it, run `crank migrate --to {chosen}`; "
         f"to start it afresh on {chosen}, first remove it from {holder} with "
         f"`crank --runtime {holder} down`; to use it where it is, run `crank --runtime {holder} up`"
+    )
+
+
+def _other_tool_copy_message(project: str, chosen: str, holder: str, tool: str) -> str:
+    return (
+        f"project {project} already runs on {holder}, started by {tool}, so crank does not create it on "
+        f"{chosen} as a second copy with new volumes. To move it to {chosen} and run it with crank, run "
+        f"`crank migrate --from {holder} --to {chosen}`; to keep it where it is, go on using {tool}"
     )
 
 

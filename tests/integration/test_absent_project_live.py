@@ -53,6 +53,26 @@ def test_foreign_project_rejected(verb: list[str], engine: Engine, foreign: Cran
     assert engine.objects(foreign.project) == {"containers": [], "networks": [], "volumes": []}
 
 
+def test_up_rejects_other_tool_copy_elsewhere(engine: Engine, folder: Path) -> None:
+    """A fresh `up` pinned to `engine` must not start a second copy of a docker compose project on the other engine."""
+    other = live_engine(OTHER[engine.name])
+    name = folder.name
+    container = f"{name}-web-1"
+    other.client("run", "-d", "--name", container, "--label", f"com.docker.compose.project={name}",
+                 "--label", "com.docker.compose.service=web", TEST_IMAGE, "sleep", "600")
+    try:
+        result = Crank(folder, engine.name, name)("up", "-d")
+
+        assert result.returncode == 2, result.stderr
+        assert f"project {name} already runs on {other.name}, started by docker compose" in result.stderr
+        assert f"`crank migrate --from {other.name} --to {engine.name}`" in result.stderr
+        assert engine.objects(name) == {"containers": [], "networks": [], "volumes": []}
+        assert running(other, container)
+    finally:
+        other.client("rm", "-f", container, check=False)
+        engine.remove_project(name)
+
+
 @pytest.fixture
 def elsewhere(engine: Engine, folder: Path) -> Iterator[tuple[Crank, Engine]]:
     """The project started by crank on the other engine; crank pinned to `engine`, which has none of it."""

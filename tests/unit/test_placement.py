@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -74,7 +75,8 @@ def test_chosen_engine_not_queried_again() -> None:
     check_new_project_engine("shop", LABELS, flag_settings("podman"), chosen("podman", runner), runner=runner)
 
     assert [call for call in runner.calls if call[0] == "podman"] == []
-    assert [call[:2] for call in runner.calls if call[1] == "ps"] == [["docker", "ps"]]
+    # One query for crank's containers, then one for those of docker compose and podman-compose.
+    assert [call[:2] for call in runner.calls if call[1] == "ps"] == [["docker", "ps"], ["docker", "ps"]]
 
 
 def test_unusable_other_engine_not_queried() -> None:
@@ -85,13 +87,37 @@ def test_unusable_other_engine_not_queried() -> None:
     assert [call[:2] for call in runner.calls if call[0] == "docker"] == [["docker", "version"]]
 
 
-def test_auto_queries_no_engine() -> None:
-    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "4f2a\n"})
+def podman_listing(labels: dict[str, str]) -> str:
+    """Return `podman ps --format json` output with one running container that has these labels."""
+    return json.dumps([{"Id": "4f2a", "Names": ["shop_web_1"], "State": "running", "Labels": labels}])
+
+
+def test_auto_asks_only_for_other_tools() -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "[]"})
     settings = load_settings(runtime_flag=None, environ={}, file_values={})
 
     check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner)
 
-    assert runner.calls == []
+    listings = [call for call in runner.calls if call[:2] == ["podman", "ps"]]
+    assert len(listings) == 1
+    assert "label=com.docker.compose.project=shop" in listings[0]
+
+
+@pytest.mark.parametrize(("labels", "tool"), [
+    ({"com.docker.compose.project": "shop"}, "docker compose"),
+    ({"com.docker.compose.project": "shop", "io.podman.compose.project": "shop"}, "podman-compose"),
+], ids=["docker-compose", "podman-compose"])
+def test_other_tool_project_rejected(labels: dict[str, str], tool: str) -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): podman_listing(labels)})
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    with pytest.raises(UsageError) as raised:
+        check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner)
+
+    message = raised.value.message
+    assert message.startswith(f"project shop already runs on podman, started by {tool}, so crank does not create it on docker")
+    assert "`crank migrate --from podman --to docker`" in message
+    assert raised.value.exit_code == 2
 
 
 def test_rejected_engine_not_probed_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
