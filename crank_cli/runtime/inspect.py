@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crank_cli.errors import EngineError
-from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.models import ContainerState, ImageDetails
 
 
 def parse_json(argv: Sequence[str], text: str) -> Any:
@@ -107,6 +107,21 @@ def _listed_ports(ports: list[dict[str, Any]]) -> tuple[str, ...]:
             mappings.append((target, f"{host_ip}:{published}->{target}"))
     # Ordered by target as `published_ports` orders an inspect record's ports.
     return tuple(mapping for _, mapping in sorted(mappings, key=lambda pair: pair[0]))
+
+
+def image_details(record: dict[str, Any]) -> ImageDetails:
+    """Turn one element of `image inspect` output, Docker's or Podman's, into `ImageDetails`."""
+    platform = "/".join(part for part in (record.get("Os"), record.get("Architecture"), record.get("Variant")) if part)
+    last_tagged = (record.get("Metadata") or {}).get("LastTagTime") or None
+    return ImageDetails(
+        id=normalize_image_id(record.get("Id", "")),
+        repo_tags=tuple(record.get("RepoTags") or ()),
+        size=int(record.get("Size") or 0),
+        created=record.get("Created") or None,
+        platform=platform,
+        # Docker writes Go's zero time for an image it has never tagged.
+        last_tagged=None if last_tagged is None or last_tagged.startswith("0001-") else last_tagged,
+    )
 
 
 def normalize_image_id(image_id: str) -> str:

@@ -30,6 +30,27 @@ class ImageFacts(NamedTuple):
     labels: dict[str, str] = {}
 
 
+class ImageDetails(NamedTuple):
+    """An image as `images` shows it: its ID (no `sha256:`), tags, size in bytes, creation time and platform."""
+
+    id: str
+    repo_tags: tuple[str, ...] = ()
+    size: int = 0
+    # The creation time in RFC 3339, as the engine reports it, or None when it reports none.
+    created: str | None = None
+    # When the image was last tagged (built, pulled or tagged), in RFC 3339. Docker records it, Podman does not.
+    last_tagged: str | None = None
+    # `os/architecture`, with `/variant` when the image has one, or "" when unknown.
+    platform: str = ""
+
+
+class ProcessList(NamedTuple):
+    """The processes in one container, as the engine's `top` reports them: column titles and one row per process."""
+
+    titles: tuple[str, ...]
+    processes: tuple[tuple[str, ...], ...]
+
+
 class PortMapping(NamedTuple):
     """A published port: `host_ip:published->target/protocol`."""
 
