@@ -9,6 +9,8 @@ import typer
 from crank_cli.cli.absent import reject_absent_project
 from crank_cli.cli.context import load_project_or_containers
 
+_TIME_HELP = "a time stamp (2013-01-02T13:23:37Z, local time without a zone), a Unix time, or a duration such as 42m for 42 minutes ago"
+
 
 def register(app: typer.Typer) -> None:
     app.command("logs")(logs)
@@ -18,27 +20,59 @@ def logs(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(help="Services to show; default: all.")] = None,  # noqa: UP045
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep following new output until Ctrl-C.")] = False,
-    tail: Annotated[Optional[int], typer.Option("--tail", "-n", min=0, help="Show only the last N lines of each container.")] = None,  # noqa: UP045
-    timestamps: Annotated[bool, typer.Option("--timestamps", help="Prefix each line with the engine's time stamp.")] = False,
+    tail: Annotated[Optional[str], typer.Option("--tail", "-n", metavar="N", help="Show only the last N lines of each container; all (the default) or a negative N shows every line.")] = None,  # noqa: UP045
+    timestamps: Annotated[bool, typer.Option("--timestamps", "-t", help="Prefix each line with the engine's time stamp.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help=f"Show only lines written since TIME: {_TIME_HELP}.")] = None,  # noqa: UP045
+    until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help=f"Show only lines written before TIME: {_TIME_HELP}.")] = None,  # noqa: UP045
+    no_log_prefix: Annotated[bool, typer.Option("--no-log-prefix", help="Print each line without its container's name.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Print without colour; crank's log output has none, so this changes nothing.")] = False,
+    index: Annotated[Optional[int], typer.Option("--index", min=1, help="Show only this replica of the one SERVICE named, from 1.")] = None,  # noqa: UP045
 ) -> None:
     """Show the logs of the project's containers, each line prefixed with its container."""
     from crank_cli import render
+    from crank_cli.errors import UsageError
     from crank_cli.operations import labels
     from crank_cli.operations.follow import follow_logs
+    from crank_cli.operations.log_times import engine_time
     from crank_cli.operations.up import by_service, require_services
 
     names = tuple(services or ())
+    if index is not None and len(names) != 1:
+        raise UsageError("--index needs exactly one SERVICE: name the service whose replica to show")
+    tail_lines = _tail_lines(tail)
+    since_time = None if not since else engine_time(since, "--since")
+    until_time = None if not until else engine_time(until, "--until")
     # A service named on the command line is enabled even when its profile is not, as with up.
     project, engine = load_project_or_containers(ctx, names, verb="logs")
     require_services(project, names)
     grouped = by_service(engine.backend.list_containers(labels.container_filter(project.name)))
     if not grouped:
         reject_absent_project(ctx, project.name, engine, "logs")
-    chosen = [state.name for service in (names or sorted(grouped)) for state in sorted(grouped.get(service, []), key=lambda s: s.replica)]
+    chosen = [state.name for service in (names or sorted(grouped))
+              for state in sorted(grouped.get(service, []), key=lambda state: state.replica)
+              if index is None or state.replica == index]
+    if index is not None and not chosen:
+        raise UsageError(f"service {names[0]} has no container number {index}; crank status -a lists its containers")
     if not chosen:
         render.info(f"no containers of project {project.name} on {engine.info.name}")
         return
     try:
-        follow_logs(engine.backend, chosen, render.LogPrinter(chosen).write, follow=follow, tail=tail, timestamps=timestamps)
+        follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix).write,
+                    follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time)
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+
+
+def _tail_lines(tail: str | None) -> int | None:
+    """Return the number of lines --tail asks for, or None for every line.
+
+    A negative number means every line, as in Docker's API.
+    """
+    from crank_cli.errors import UsageError
+
+    if tail is None or tail == "all":
+        return None
+    digits = tail.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise UsageError(f"invalid --tail value {tail!r}: use a number of lines, or all")
+    return None if tail.startswith("-") else int(tail)

@@ -10,6 +10,7 @@ from crank_cli.runtime.backend import Backend
 
 def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[str, str], None], *,
                 follow: bool = True, tail: int | None = None, timestamps: bool = False,
+                since: str | None = None, until: str | None = None,
                 ended: Callable[[str], None] | None = None) -> None:
     """Pass each log line to `write(container, line)` until every container's log ends.
 
@@ -17,7 +18,8 @@ def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[st
     reaches the caller, after the log processes are ended.
     """
     lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
-    processes = [backend.follow_logs(name, follow=follow, tail=tail, timestamps=timestamps) for name in containers]
+    processes = [backend.follow_logs(name, follow=follow, tail=tail, timestamps=timestamps, since=since, until=until)
+                 for name in containers]
     readers = [
         threading.Thread(target=_read, args=(name, process.stdout, lines), daemon=True)
         for name, process in zip(containers, processes, strict=True)

@@ -136,14 +136,18 @@ def line_progress(mode: str) -> Events:
 
 
 class LogPrinter:
-    """Write container log lines to stdout, each prefixed with its container name."""
+    """Write container log lines to stdout, each prefixed with its container name unless `prefix` is off."""
 
-    def __init__(self, containers: Iterable[str]) -> None:
+    def __init__(self, containers: Iterable[str], *, prefix: bool = True) -> None:
         names = list(containers)
         self.width = max((len(name) for name in names), default=0)
+        self.prefix = prefix
 
     def write(self, container: str, line: str) -> None:
-        sys.stdout.write(f"{container.ljust(self.width)} | {line}\n")
+        if self.prefix:
+            sys.stdout.write(f"{container.ljust(self.width)} | {line}\n")
+        else:
+            sys.stdout.write(f"{line}\n")
         sys.stdout.flush()
 
 

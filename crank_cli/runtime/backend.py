@@ -161,5 +161,9 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def follow_logs(self, name: str, *, follow: bool = True, tail: int | None = None,
-                    timestamps: bool = False) -> subprocess.Popen[str]:
-        """Start reading a container's logs; the caller reads the process's output."""
+                    timestamps: bool = False, since: str | None = None,
+                    until: str | None = None) -> subprocess.Popen[str]:
+        """Start reading a container's logs; the caller reads the process's output.
+
+        `since` and `until` are RFC 3339 time stamps that bound the lines shown.
+        """

@@ -296,7 +296,8 @@ class DockerCompatibleEngine(Backend):
         return ["build", *build_argv.build_flags(spec)]
 
     def follow_logs(self, name: str, *, follow: bool = True, tail: int | None = None,
-                    timestamps: bool = False) -> subprocess.Popen[str]:
+                    timestamps: bool = False, since: str | None = None,
+                    until: str | None = None) -> subprocess.Popen[str]:
         args = ["logs"]
         if follow:
             args.append("--follow")
@@ -304,6 +305,7 @@ class DockerCompatibleEngine(Backend):
             args += ["--tail", str(tail)]
         if timestamps:
             args.append("--timestamps")
+        args += build_argv.option("--since", since) + build_argv.option("--until", until)
         return process.start_streaming(self.command(*args, name))
 
 

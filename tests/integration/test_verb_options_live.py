@@ -1,0 +1,95 @@
+"""Options of logs, ls, exec and up that docker compose has, live on each engine."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+
+IDLE = "trap 'exit 0' TERM; while true; do sleep 0.2; done"
+RUNNING = f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo web ready; {IDLE}"]
+    scale: 2
+"""
+# A project whose only container exits at once, so it has no running container.
+FINISHED = f"""
+services:
+  job:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo job done"]
+"""
+def make_project(engine: Engine, tmp_path: Path, name: str, text: str) -> Crank:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(text)
+    return Crank(folder, engine.name, name)
+
+
+def state(engine: Engine, container: str) -> str:
+    return engine.client("inspect", "--format", "{{.State.Status}}", container).stdout.strip()
+
+
+def wait_for_state(engine: Engine, container: str, expected: str) -> None:
+    deadline = time.monotonic() + 30
+    while state(engine, container) != expected:
+        assert time.monotonic() < deadline, f"{container} did not become {expected}"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def started(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Crank, Crank]]:
+    """Start a project with two running web replicas and one whose only container has exited."""
+    name = f"ho-options-{secrets.token_hex(4)}"
+    tmp_path = tmp_path_factory.mktemp(name)
+    try:
+        running = make_project(engine, tmp_path, name, RUNNING)
+        finished = make_project(engine, tmp_path, f"{name}-done", FINISHED)
+        for crank in (running, finished):
+            result = crank("up", "-d")
+            assert result.returncode == 0, result.stderr
+        wait_for_state(engine, f"{name}-done-job-1", "exited")
+        # Both replicas have written their line once the log shows it.
+        deadline = time.monotonic() + 30
+        while running("logs", "web").stdout.count("web ready") < 2:
+            assert time.monotonic() < deadline, "the web replicas wrote no line"
+            time.sleep(0.2)
+        yield running, finished
+    finally:
+        engine.remove_project(name)
+        engine.remove_project(f"{name}-done")
+
+
+def test_logs_since_and_until(started: tuple[Crank, Crank]) -> None:
+    running, _ = started
+    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    recent = running("logs", "--since", "1h", "web")
+    old = running("logs", "--until", "1h", "web")
+    later = running("logs", "--since", future, "web")
+
+    assert recent.returncode == 0, recent.stderr
+    assert recent.stdout.count("web ready") == 2
+    # Podman reads a duration given to its own --until as a time in the future, so this
+    # shows that crank hands it an absolute time an hour ago.
+    assert old.returncode == 0, old.stderr
+    assert old.stdout == ""
+    assert later.returncode == 0, later.stderr
+    assert later.stdout == ""
+
+
+def test_logs_index_without_prefix(started: tuple[Crank, Crank]) -> None:
+    running, _ = started
+
+    result = running("logs", "--index", "2", "--no-log-prefix", "--no-color", "-n", "all", "web")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "web ready\n"
