@@ -93,3 +93,16 @@ def test_logs_index_without_prefix(started: tuple[Crank, Crank]) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "web ready\n"
+
+
+def test_ls_hides_stopped_without_all(started: tuple[Crank, Crank]) -> None:
+    running, finished = started
+    pattern = f"name=^{running.project}"
+
+    plain = running("ls", "-q", "--filter", pattern)
+    every = running("ls", "--all", "--quiet", "--filter", pattern)
+
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout == f"{running.project}\n"
+    assert every.returncode == 0, every.stderr
+    assert every.stdout == f"{running.project}\n{finished.project}\n"
