@@ -22,7 +22,13 @@ def execute(
     user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as, name or UID[:GID].")] = None,  # noqa: UP045
     workdir: Annotated[Optional[str], typer.Option("--workdir", "-w", help="Working folder inside the container.")] = None,  # noqa: UP045
     env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Set KEY=VALUE for the command; repeatable.")] = None,  # noqa: UP045
-    no_tty: Annotated[bool, typer.Option("--no-TTY", "-T", help="Do not allocate a terminal, even when standard input is one; input is still passed.")] = False,
+    no_tty: Annotated[bool, typer.Option("--no-tty", "--no-TTY", "-T", help="Do not allocate a terminal, even when standard input is one; input is still passed.")] = False,
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Start the command in the background and return without waiting for it.")] = False,
+    privileged: Annotated[bool, typer.Option("--privileged", help="Give the command extended privileges.")] = False,
+    # docker compose accepts these and hides them. Standard input is always passed, and a
+    # terminal is allocated when crank's standard input is one, unless -T.
+    interactive: Annotated[bool, typer.Option("--interactive", "-i", hidden=True)] = False,
+    tty: Annotated[bool, typer.Option("--tty", "-t", hidden=True)] = False,
 ) -> None:
     """Run a command in a running container of a service; crank exits with its exit code."""
     from crank_cli.errors import UsageError
@@ -39,6 +45,6 @@ def execute(
             reject_if_absent(ctx, project.name, engine, "exec")
         raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
     environment = dict(pair for pair in (parse_env(item, {}) for item in env or []) if pair)
-    code = engine.backend.exec_attached(target.name, command, tty=not no_tty, user=user,
-                                        workdir=workdir, environment=environment)
+    code = engine.backend.exec_attached(target.name, command, tty=not no_tty, user=user, workdir=workdir,
+                                        environment=environment, privileged=privileged, detach=detach)
     raise typer.Exit(code)

@@ -104,10 +104,14 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def exec_attached(self, name: str, command: Sequence[str], *, tty: bool, user: str | None,
-                      workdir: str | None, environment: Mapping[str, str]) -> int:
+                      workdir: str | None, environment: Mapping[str, str], privileged: bool = False,
+                      detach: bool = False) -> int:
         """Run a command in a running container with crank's standard streams; return its exit code.
 
-        With `tty`, the command gets a terminal when crank's standard input is one.
+        With `tty`, the command gets a terminal when crank's standard input is one. With
+        `detach`, the command runs in the background, without crank's streams, and the
+        result is the engine client's exit code. `privileged` gives the command extended
+        privileges, as `docker exec --privileged` does.
         """
 
     @abc.abstractmethod

@@ -192,16 +192,28 @@ class DockerCompatibleEngine(Backend):
             self.run("rm", "--force", "--volumes", *names)
 
     def exec_attached(self, name: str, command: Sequence[str], *, tty: bool, user: str | None,
-                      workdir: str | None, environment: Mapping[str, str]) -> int:
-        # Standard input always reaches the command, as with docker compose; `tty` allocates a
-        # terminal only when crank's own standard input is one.
-        args = ["exec", "--interactive"]
-        if tty and _stdin_is_terminal():
-            args.append("--tty")
+                      workdir: str | None, environment: Mapping[str, str], privileged: bool = False,
+                      detach: bool = False) -> int:
+        # Standard input always reaches an attached command, as with docker compose; `tty`
+        # allocates a terminal only when crank's own standard input is one.
+        args = ["exec"]
+        if detach:
+            args.append("--detach")
+        else:
+            args.append("--interactive")
+            if tty and _stdin_is_terminal():
+                args.append("--tty")
+        if privileged:
+            args.append("--privileged")
         args += build_argv.option("--user", user) + build_argv.option("--workdir", workdir)
         for key, value in environment.items():
             args += ["--env", f"{key}={value}"]
-        return self.attached_runner(self.command(*args, name, *command))
+        if not detach:
+            return self.attached_runner(self.command(*args, name, *command))
+        # Podman prints the ID of a detached exec session and Docker prints nothing; docker
+        # compose prints nothing on either, so crank drops that output.
+        with open(os.devnull, "w") as nowhere:
+            return self.attached_runner(self.command(*args, name, *command), stdout=nowhere)
 
     # Networks and volumes
 

@@ -1,0 +1,84 @@
+"""`crank exec` options, with Podman's client faked as a script on PATH."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from crank_cli.cli import run_cli
+from tests.unit.fakes import PODMAN_UP
+
+# A podman client that logs each command line to a file, lists one running `web` container
+# and exits with code 7 from `exec` unless the exec is detached.
+CLIENT = """#!/bin/sh
+echo "$*" >> "{log}"
+case "$1" in
+  version) echo '{version}' ;;
+  ps) echo '{listing}' ;;
+  exec) case "$2" in --detach) exit 0 ;; *) exit 7 ;; esac ;;
+esac
+exit 0
+"""
+
+LISTING = json.dumps([
+    {"Id": "id1", "Names": ["shop-web-1"], "State": "running",
+     "Labels": {"io.crank.project": "shop", "io.crank.service": "web", "io.crank.replica": "1"}},
+])
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the fake podman and enter a project folder `shop`; return the client's log."""
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    log = tmp_path / "calls.log"
+    client = bin_folder / "podman"
+    client.write_text(CLIENT.format(log=log, version=PODMAN_UP, listing=LISTING))
+    client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    # A TCP address where nothing listens keeps the real Docker daemon out of the test.
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    monkeypatch.chdir(folder)
+    return log
+
+
+def exec_calls(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if line.startswith("exec")]
+
+
+def test_detach_runs_in_background(shop: Path) -> None:
+    code = run_cli(["--runtime", "podman", "exec", "-d", "web", "sleep", "5"])
+
+    assert code == 0
+    assert exec_calls(shop) == ["exec --detach shop-web-1 sleep 5"]
+
+
+def test_privileged_and_user(shop: Path) -> None:
+    code = run_cli(["--runtime", "podman", "exec", "--privileged", "-u", "0", "-T", "web", "id"])
+
+    # The command's own exit code, which the fake client sets to 7.
+    assert code == 7
+    assert exec_calls(shop) == ["exec --interactive --privileged --user 0 shop-web-1 id"]
+
+
+@pytest.mark.parametrize("words", [["--no-tty"], ["--no-TTY"], ["-T"], ["-i"], ["--interactive"], ["-t"], ["-i", "-t", "-T"]])
+def test_docker_compose_spellings_accepted(shop: Path, words: list[str]) -> None:
+    code = run_cli(["--runtime", "podman", "exec", *words, "web", "true"])
+
+    assert code == 7
+    assert exec_calls(shop) == ["exec --interactive shop-web-1 true"]
+
+
+def test_options_after_command_go_to_command(shop: Path) -> None:
+    code = run_cli(["--runtime", "podman", "exec", "web", "ls", "-d", "--privileged"])
+
+    assert code == 7
+    assert exec_calls(shop) == ["exec --interactive shop-web-1 ls -d --privileged"]
