@@ -38,8 +38,9 @@ app = typer.Typer(
 
 # Each verb and the module under crank_cli.cli that defines it, in the order help lists them.
 VERB_MODULES = {
-    "up": "up", "down": "down", "status": "status", "ps": "status", "ls": "ls",
-    "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "logs": "logs", "exec": "execute",
+    "up": "up", "down": "down", "rm": "remove", "status": "status", "ps": "status", "ls": "ls",
+    "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "kill": "kill", "pause": "pause", "unpause": "pause",
+    "logs": "logs", "exec": "execute",
     "run": "run", "build": "build", "pull": "pull", "config": "config", "doctor": "doctor", "migrate": "migrate",
 }
 # Global options that take a value, so the word after them is not the verb.

@@ -90,8 +90,20 @@ class Backend(abc.ABC):
         """Stop and start containers again."""
 
     @abc.abstractmethod
-    def remove_containers(self, names: Sequence[str]) -> None:
-        """Remove containers, stopping any that still run."""
+    def kill_containers(self, names: Sequence[str], signal: str) -> None:
+        """Send a signal, such as `SIGKILL` or `HUP`, to the main process of each container."""
+
+    @abc.abstractmethod
+    def pause_containers(self, names: Sequence[str]) -> None:
+        """Suspend every process of each running container."""
+
+    @abc.abstractmethod
+    def unpause_containers(self, names: Sequence[str]) -> None:
+        """Resume the processes of paused containers."""
+
+    @abc.abstractmethod
+    def remove_containers(self, names: Sequence[str], *, volumes: bool = True) -> None:
+        """Remove containers, stopping any that still run, with their anonymous volumes unless `volumes` is False."""
 
     @abc.abstractmethod
     def rename_container(self, name: str, new_name: str) -> None:

@@ -187,9 +187,22 @@ class DockerCompatibleEngine(Backend):
     def rename_container(self, name: str, new_name: str) -> None:
         self.run("rename", name, new_name)
 
-    def remove_containers(self, names: Sequence[str]) -> None:
+    def kill_containers(self, names: Sequence[str], signal: str) -> None:
         if names:
-            self.run("rm", "--force", "--volumes", *names)
+            self.run("kill", "--signal", signal, *names)
+
+    def pause_containers(self, names: Sequence[str]) -> None:
+        if names:
+            self.run("pause", *names)
+
+    def unpause_containers(self, names: Sequence[str]) -> None:
+        if names:
+            self.run("unpause", *names)
+
+    def remove_containers(self, names: Sequence[str], *, volumes: bool = True) -> None:
+        if names:
+            volume_flag = ["--volumes"] if volumes else []
+            self.run("rm", "--force", *volume_flag, *names)
 
     def exec_attached(self, name: str, command: Sequence[str], *, tty: bool, user: str | None,
                       workdir: str | None, environment: Mapping[str, str], privileged: bool = False,

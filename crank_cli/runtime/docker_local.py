@@ -135,8 +135,17 @@ class LocalDockerEngine(DockerEngine):
     def rename_container(self, name: str, new_name: str) -> None:
         self._send(("rename", name, new_name), "POST", f"/containers/{quoted(name)}/rename", {"name": new_name})
 
-    def remove_containers(self, names: Sequence[str]) -> None:
-        self._each(("rm",), "DELETE", "/containers/{}", names, {"force": "1", "v": "1"})
+    def kill_containers(self, names: Sequence[str], signal: str) -> None:
+        self._each(("kill",), "POST", "/containers/{}/kill", names, {"signal": signal})
+
+    def pause_containers(self, names: Sequence[str]) -> None:
+        self._each(("pause",), "POST", "/containers/{}/pause", names)
+
+    def unpause_containers(self, names: Sequence[str]) -> None:
+        self._each(("unpause",), "POST", "/containers/{}/unpause", names)
+
+    def remove_containers(self, names: Sequence[str], *, volumes: bool = True) -> None:
+        self._each(("rm",), "DELETE", "/containers/{}", names, {"force": "1", "v": "1" if volumes else "0"})
 
     def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
 
