@@ -20,8 +20,9 @@ from crank_cli.runtime import docker_requests
 from crank_cli.runtime.compatible import PROBE_TIMEOUT_SECONDS
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_socket import NOT_FOUND, ApiError, DockerSocket, label_filter, quoted
-from crank_cli.runtime.inspect import container_state, docker_listed_state, normalize_image_id, version_numbers
-from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageFacts
+from crank_cli.runtime.inspect import (container_state, docker_listed_state, image_details, normalize_image_id,
+                                       version_numbers)
+from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageDetails, ImageFacts, ProcessList
 from crank_cli.threads import run_all
 
 
@@ -90,6 +91,18 @@ class LocalDockerEngine(DockerEngine):
             return None
         labels = (record.get("Config") or {}).get("Labels") or {}
         return ImageFacts(normalize_image_id(record.get("Id", "")), dict(labels))
+
+    def inspect_images(self, ids: Sequence[str]) -> list[ImageDetails]:
+        # The API inspects one image per request, and each takes well under a millisecond here.
+        records = [self._get(("image", "inspect", image), f"/images/{quoted(image)}/json", missing_ok=True)
+                   for image in dict.fromkeys(ids)]
+        return [image_details(record) for record in records if record is not None]
+
+    def list_processes(self, name: str) -> ProcessList:
+        # Without `ps_args` the daemon runs `ps -ef`, as `docker top` does.
+        document = self._get(("top", name), f"/containers/{quoted(name)}/top") or {}
+        rows = tuple(tuple(str(value) for value in row) for row in document.get("Processes") or ())
+        return ProcessList(tuple(document.get("Titles") or ()), rows)
 
     # Creation over the socket, from the same specs the client's flags are built from.
 

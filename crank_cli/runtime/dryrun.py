@@ -15,7 +15,7 @@ from crank_cli.process import Completed, Runner, redact
 # Argument words after the binary that mark a command as read-only.
 _READ_ONLY = {
     ("version",), ("info",), ("ps",), ("inspect",), ("container", "inspect"), ("image", "inspect"),
-    ("network", "ls"), ("volume", "ls"), ("images",), ("network", "inspect"), ("volume", "inspect"),
+    ("network", "ls"), ("volume", "ls"), ("images",), ("network", "inspect"), ("volume", "inspect"), ("top",),
 }
 # The output a changing command gives in a dry run, for callers that read its stdout.
 PLACEHOLDER_ID = "dry-run"
