@@ -112,6 +112,10 @@ def projects(rows: Sequence[StatusRow]) -> list[ProjectRow]:
     return summary
 
 
+# States whose health and ports a status row shows: the container's processes exist.
+_WITH_PROCESSES = frozenset({"running", "paused"})
+
+
 def _row(state: ContainerState, info: EngineInfo, tool: str, project_label: str, service_label: str) -> StatusRow:
     return StatusRow(
         project=state.labels.get(project_label, ""),
@@ -122,9 +126,9 @@ def _row(state: ContainerState, info: EngineInfo, tool: str, project_label: str,
         state=state.state,
         # Engines keep the last health and port records of a stopped container, and they
         # disagree about them (Docker reports no ports, Podman the old ones), so a row shows
-        # both only for a running container.
-        health=state.health if state.running else None,
-        ports=state.ports if state.running else (),
+        # both only for a running or paused container. A paused one keeps its ports.
+        health=state.health if state.state in _WITH_PROCESSES else None,
+        ports=state.ports if state.state in _WITH_PROCESSES else (),
         image=state.labels.get(labels.IMAGE) or state.image,
         tool=tool,
         config_files=state.labels.get(labels.CONFIG_FILES) or state.labels.get("com.docker.compose.project.config_files", ""),
