@@ -31,7 +31,10 @@ def up(
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait for a container to stop when it is replaced; default: the engine's (10).")] = None,  # noqa: UP045
     parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Maximum number of containers to create and start at once; default: COMPOSE_PARALLEL_LIMIT, else 16 with a local Docker daemon and otherwise twice the number of cores (at least 4).")] = None,  # noqa: UP045
     abort_on_container_exit: Annotated[bool, typer.Option("--abort-on-container-exit", help="Stop every container when any container of the project stops, and exit with the exit code of the first one that stopped. Cannot be used with --detach or --wait.")] = False,
-    exit_code_from: Annotated[Optional[str], typer.Option("--exit-code-from", metavar="SERVICE", help="Exit with the exit code of SERVICE's container; implies --abort-on-container-exit and, like it, cannot be used with --detach or --wait.")] = None,  # noqa: UP045
+    exit_code_from: Annotated[Optional[str], typer.Option("--exit-code-from", metavar="SERVICE", help="Exit with the exit code of SERVICE's container; implies --abort-on-container-exit unless --abort-on-container-failure is given and, like them, cannot be used with --detach or --wait.")] = None,  # noqa: UP045
+    abort_on_container_failure: Annotated[bool, typer.Option("--abort-on-container-failure", help="Stop every container when a container of the project exits with a non-zero code, and exit with that code. Cannot be used with --abort-on-container-exit, --detach or --wait.")] = False,
+    attach: Annotated[Optional[list[str]], typer.Option("--attach", metavar="SERVICE", help="Follow the logs of SERVICE only; repeatable. Cannot be used with --detach or --wait.")] = None,  # noqa: UP045
+    no_attach: Annotated[Optional[list[str]], typer.Option("--no-attach", metavar="SERVICE", help="Do not follow the logs of SERVICE; repeatable.")] = None,  # noqa: UP045
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail with exit code 3, before changing anything, if the engine cannot honour a key the project uses.")] = False,
 ) -> None:

@@ -27,6 +27,22 @@ services:
     image: {TEST_IMAGE}
     command: ["sh", "-c", "echo job done"]
 """
+# For up in the foreground: ok exits 0 at once, bad exits 3 two seconds later, idle runs until stopped.
+FOREGROUND = f"""
+services:
+  ok:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo ok done"]
+  bad:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "sleep 2; echo bad done; exit 3"]
+  idle:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo idle started; {IDLE}"]
+    stop_grace_period: 2s
+"""
+
+
 def make_project(engine: Engine, tmp_path: Path, name: str, text: str) -> Crank:
     folder = tmp_path / name
     folder.mkdir()
@@ -131,3 +147,28 @@ def test_exec_detach_and_privileged(engine: Engine, started: tuple[Crank, Crank]
     assert (privileged.returncode, privileged.stdout) == (direct.returncode, direct.stdout)
     if direct.returncode == 0:
         assert int(privileged.stdout.split()[1], 16) > int(plain.stdout.split()[1], 16)
+
+
+def test_up_attach_and_failure_abort(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"ho-attach-{secrets.token_hex(4)}", FOREGROUND)
+    try:
+        aborted = crank("up", "--abort-on-container-failure", "--no-attach", "idle", timeout=120)
+        idle_after_abort = state(engine, f"{crank.project}-idle-1")
+        attached = crank("up", "--attach", "ok", timeout=120)
+        idle_after_attach = state(engine, f"{crank.project}-idle-1")
+    finally:
+        engine.remove_project(crank.project)
+
+    # ok's exit code 0 stops nothing; bad's 3 stops idle, and up exits with it.
+    assert aborted.returncode == 3, aborted.stderr
+    assert f"{crank.project}-bad-1 | bad done" in aborted.stdout
+    # The prefixes are padded to the longest container name followed, here ok's and bad's.
+    assert f"{crank.project}-ok-1  | ok done" in aborted.stdout
+    assert "idle started" not in aborted.stdout
+    assert f"{crank.project}-ok-1 exited with code 0" in aborted.stderr
+    assert f"stopping the project ({crank.project}-bad-1 exited)" in aborted.stderr
+    assert idle_after_abort == "exited"
+    # Following only ok, up returns once ok has exited, and the others keep running.
+    assert attached.returncode == 0, attached.stderr
+    assert set(attached.stdout.splitlines()) == {f"{crank.project}-ok-1 | ok done"}
+    assert idle_after_attach == "running"

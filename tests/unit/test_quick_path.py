@@ -35,6 +35,7 @@ READ = [
     ["up", "web", "-d", "db", "--scale", "web=3", "--scale=db=2", "--parallel", "2", "--wait-timeout", "1.5"],
     ["up", "--wait", "--timeout=7", "--pull", "never", "--no-build", "--strict", "--no-deps", "web"],
     ["up", "--force-recreate", "--remove-orphans", "--no-start", "--build", "--no-recreate", "--dry-run"],
+    ["up", "--attach", "web", "--attach=db", "--no-attach", "x", "--abort-on-container-failure", "web"],
     ["down", "--volumes", "--remove-orphans", "--force", "--timeout", "3", "--dry-run"],
     ["doctor", "--format", "json"],
     ["-p", "x", "-p", "y", "status"],
@@ -66,6 +67,7 @@ DECLINED = [
     ["up", "--", "web"],
     ["up", "-dq"],
     ["up", "--no-such-option"],
+    ["up", "--attach"],
     ["down", "extra"],
     ["-x", "status"],
 ]

@@ -18,7 +18,11 @@ from crank_cli.cli.context import (
 def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: bool, wait_timeout: float | None,
         build: bool, no_build: bool, pull: str | None, force_recreate: bool, no_recreate: bool, no_deps: bool,
         no_start: bool, remove_orphans: bool, scale: list[str] | None, timeout: int | None, parallel: int | None,
-        abort_on_container_exit: bool, exit_code_from: str | None, dry_run: bool, strict: bool) -> None:
+        abort_on_container_exit: bool, exit_code_from: str | None, dry_run: bool, strict: bool,
+        abort_on_container_failure: bool = False, attach: list[str] | None = None,
+        no_attach: list[str] | None = None) -> None:
+    # The options after `strict` have defaults because a quick path table generated before
+    # they existed leaves them to Typer and calls this action without them.
     from crank_cli import render
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
@@ -29,7 +33,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
 
     names = tuple(services or ())
     abort = _abort_policy(detach=detach, wait=wait, abort_on_container_exit=abort_on_container_exit,
-                          exit_code_from=exit_code_from)
+                          abort_on_container_failure=abort_on_container_failure, exit_code_from=exit_code_from,
+                          attach=bool(attach))
     options = UpOptions(
         services=names,
         parallel=parallel_limit(global_options(ctx).environ, parallel),
@@ -47,6 +52,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
     require_services(project, [*names, *options.scale])
     _require_exit_code_service(project, options, exit_code_from)
+    _require_attached_services(project, options, attach or [])
     foreground = not (detach or wait or no_start or options.dry_run)
     try:
         # The lock comes first, so the state read for the check is still the state `up` acts on.
@@ -70,7 +76,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         render.info(f"project {project.name} is up to date on {engine.info.name}")
     if not foreground:
         return
-    _follow(engine.backend, result.containers, timeout, abort)
+    followed = _followed_containers(result.services, attach or [], no_attach or [])
+    _follow(engine.backend, result.containers, timeout, abort, followed)
 
 
 def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
@@ -126,15 +133,19 @@ def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
     return project_lock(project, render.info)
 
 
-def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPolicy | None) -> None:  # type: ignore[no-untyped-def]
-    """Follow the logs until Ctrl-C or SIGTERM, either of which stops the project's containers.
+def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPolicy | None,  # type: ignore[no-untyped-def]
+            followed: list[str] | None = None) -> None:
+    """Follow the logs of `followed` (default: all `containers`) until Ctrl-C or SIGTERM, which stop `containers`.
 
     SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
     as Ctrl-C does instead of ending crank and leaving the containers running. With `abort`,
-    the first container that stops also stops the others, and crank exits with the code that
-    `abort` selects.
+    the first followed container that stops (with `abort.only_failure`, that exits with a
+    non-zero code) also stops the others, and crank exits with the code that `abort` selects.
+    With nothing to follow, crank waits for Ctrl-C or SIGTERM without printing logs.
+    docker compose 2.40.3 follows every service when --no-attach leaves none.
     """
     import signal
+    import threading
 
     from crank_cli import render
     from crank_cli.operations.follow import follow_logs
@@ -145,10 +156,13 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
         received.append(signal.Signals(signum).name)
         raise KeyboardInterrupt
 
-    ended = _say_exit if abort is None else _abort_on_exit
+    followed = containers if followed is None else followed
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
-        follow_logs(backend, containers, render.LogPrinter(containers).write, ended=lambda name: ended(backend, name))
+        if followed:
+            follow_logs(backend, followed, render.LogPrinter(followed).write, ended=lambda name: _on_exit(backend, name, abort))
+        else:
+            threading.Event().wait()
     except KeyboardInterrupt:
         _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
         raise
@@ -176,10 +190,12 @@ class AbortPolicy(NamedTuple):
     """The response of a foreground `up` to a stopped container: stop the others and exit.
 
     crank exits with the exit code of `exit_code_from`'s container, or without it, with the
-    exit code of the first container that stopped.
+    exit code of the first container that stopped. With `only_failure`, a container that
+    exits with code 0 stops nothing.
     """
 
     exit_code_from: str | None = None
+    only_failure: bool = False
 
 
 class ContainerExited(Exception):
@@ -192,45 +208,76 @@ class ContainerExited(Exception):
         self.exit_code = exit_code
 
 
-def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool,
-                  exit_code_from: str | None) -> AbortPolicy | None:
+def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
+                  exit_code_from: str | None, attach: bool) -> AbortPolicy | None:
     """Return what to do when a container stops, or None to follow the logs until Ctrl-C.
 
-    As with docker compose, --exit-code-from implies --abort-on-container-exit, and neither
-    can be used with --detach or --wait, which return while the containers run.
+    As with docker compose, --exit-code-from implies --abort-on-container-exit unless
+    --abort-on-container-failure is given, the two abort options exclude each other, and none
+    of them or --attach can be used with --detach or --wait, which return while the
+    containers run.
     """
     from crank_cli.errors import UsageError
 
-    flags = (("--abort-on-container-exit", abort_on_container_exit), ("--exit-code-from", exit_code_from is not None))
-    abort_flags = [flag for flag, value in flags if value]
-    if not abort_flags:
-        return None
+    if abort_on_container_exit and abort_on_container_failure:
+        raise UsageError("--abort-on-container-exit and --abort-on-container-failure cannot be used together")
+    flags = (("--abort-on-container-exit", abort_on_container_exit),
+             ("--abort-on-container-failure", abort_on_container_failure),
+             ("--exit-code-from", exit_code_from is not None), ("--attach", attach))
+    foreground_flags = [flag for flag, value in flags if value]
     for flag, value in (("--detach", detach), ("--wait", wait)):
-        if value:
-            raise UsageError(f"{flag} cannot be used with {' or '.join(abort_flags)}")
-    return AbortPolicy(exit_code_from)
+        if value and foreground_flags:
+            raise UsageError(f"{flag} cannot be used with {' or '.join(foreground_flags)}")
+    if not (abort_on_container_exit or abort_on_container_failure or exit_code_from is not None):
+        return None
+    return AbortPolicy(exit_code_from, only_failure=abort_on_container_failure)
 
 
 def _require_exit_code_service(project, options, service: str | None) -> None:  # type: ignore[no-untyped-def]
     """Raise `UsageError` if --exit-code-from names a service that this `up` does not start."""
     from crank_cli.errors import UsageError
-    from crank_cli.operations import graph
     from crank_cli.operations.up import require_services
 
     if service is None:
         return
     require_services(project, [service])
-    services = project.model["services"]
-    selected = set(options.services) if options.no_deps else graph.with_dependencies(services, options.services or services)
+    selected = _started_services(project, options)
     if service not in selected:
         raise UsageError(f"invalid --exit-code-from {service!r}: this up starts only {', '.join(sorted(selected))}")
 
 
-def _abort_on_exit(backend, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Say how a followed container ended and, if it stopped, raise `ContainerExited`."""
+def _require_attached_services(project, options, services: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Raise `UsageError` if --attach names a service that this `up` does not start."""
+    from crank_cli.errors import UsageError
+    from crank_cli.operations.up import require_services
+
+    require_services(project, services)
+    selected = _started_services(project, options)
+    for service in services:
+        if service not in selected:
+            raise UsageError(f"invalid --attach {service!r}: this up starts only {', '.join(sorted(selected))}")
+
+
+def _started_services(project, options) -> set[str]:  # type: ignore[no-untyped-def]
+    """Return the services that this `up` starts: those named, with their dependencies unless --no-deps."""
+    from crank_cli.operations import graph
+
+    services = project.model["services"]
+    return set(options.services) if options.no_deps else set(graph.with_dependencies(services, options.services or services))
+
+
+def _followed_containers(services: dict[str, list[str]], attach: list[str], no_attach: list[str]) -> list[str]:
+    """Return the containers whose logs a foreground `up` follows: those of --attach, or all, minus --no-attach."""
+    chosen = [service for service in services if (not attach or service in attach) and service not in no_attach]
+    return [name for service in chosen for name in services[service]]
+
+
+def _on_exit(backend, name: str, abort: AbortPolicy | None) -> None:  # type: ignore[no-untyped-def]
+    """Say how a followed container ended and, if that makes `abort` apply, raise `ContainerExited`."""
     state = _say_exit(backend, name)
-    if state is not None:
-        raise ContainerExited(name, state.service, state.exit_code)
+    if state is None or abort is None or (abort.only_failure and state.exit_code == 0):
+        return
+    raise ContainerExited(name, state.service, state.exit_code)
 
 
 def _abort(backend, containers: list[str], timeout: int | None, abort: AbortPolicy,  # type: ignore[no-untyped-def]

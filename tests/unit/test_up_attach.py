@@ -1,0 +1,97 @@
+"""`up --attach`, `--no-attach` and `--abort-on-container-failure`, with the engine faked at the process boundary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crank_cli.cli import run_cli
+from crank_cli.cli.actions.up import AbortPolicy, ContainerExited, _followed_containers, _on_exit, _require_attached_services
+from crank_cli.compose import LoadOptions, load_project
+from crank_cli.errors import UsageError
+from crank_cli.operations.up import UpOptions
+from crank_cli.runtime.resolve import make_backend
+from tests.unit.test_up_abort import DB, TESTS, FakeEngine, follow
+
+SERVICES = {"db": ["demo-db-1"], "web": ["demo-web-1", "demo-web-2"], "tests": ["demo-tests-1"]}
+
+
+@pytest.mark.parametrize(("attach", "no_attach", "expected"), [
+    ([], [], ["demo-db-1", "demo-web-1", "demo-web-2", "demo-tests-1"]),
+    (["web"], [], ["demo-web-1", "demo-web-2"]),
+    (["web", "tests"], ["tests"], ["demo-web-1", "demo-web-2"]),
+    ([], ["web", "nosuch"], ["demo-db-1", "demo-tests-1"]),
+    ([], ["db", "web", "tests"], []),
+])
+def test_followed_containers(attach: list[str], no_attach: list[str], expected: list[str]) -> None:
+    assert _followed_containers(SERVICES, attach, no_attach) == expected
+
+
+def test_attach_service_not_started(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: busybox\n  tests:\n    image: busybox\n    depends_on: [db]\n"
+    )
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+
+    _require_attached_services(project, UpOptions(services=("tests",)), ["db", "tests"])
+    with pytest.raises(UsageError, match=r"invalid --attach 'tests': this up starts only db"):
+        _require_attached_services(project, UpOptions(services=("db",)), ["tests"])
+    with pytest.raises(UsageError, match=r"invalid --attach 'db': this up starts only tests"):
+        _require_attached_services(project, UpOptions(services=("tests",), no_deps=True), ["db"])
+    with pytest.raises(UsageError, match=r"no such service: nosuch"):
+        _require_attached_services(project, UpOptions(), ["nosuch"])
+
+
+def test_failure_abort_exits_with_failed_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = FakeEngine(tests_exit_code=3)
+
+    assert follow(monkeypatch, engine, AbortPolicy(only_failure=True)) == 3
+
+    assert ["podman", "stop", DB] in engine.runner.calls
+    assert engine.states[DB] == ("exited", 137)
+
+
+@pytest.mark.parametrize(("policy", "exit_code", "aborts"), [
+    (AbortPolicy(only_failure=True), 0, False),
+    (AbortPolicy(only_failure=True), 3, True),
+    (AbortPolicy(), 0, True),
+    (None, 3, False),
+])
+def test_exit_aborts_by_policy(policy: AbortPolicy | None, exit_code: int, aborts: bool,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    backend = make_backend("podman", FakeEngine(tests_exit_code=exit_code).runner)
+
+    if aborts:
+        with pytest.raises(ContainerExited) as exited:
+            _on_exit(backend, TESTS, policy)
+        assert exited.value.exit_code == exit_code
+    else:
+        _on_exit(backend, TESTS, policy)
+    assert f"{TESTS} exited with code {exit_code}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["up", "--abort-on-container-exit", "--abort-on-container-failure"],
+     "--abort-on-container-exit and --abort-on-container-failure cannot be used together"),
+    (["up", "-d", "--abort-on-container-failure"], "--detach cannot be used with --abort-on-container-failure"),
+    (["up", "-d", "--attach", "web"], "--detach cannot be used with --attach"),
+    (["up", "--wait", "--attach=web", "--exit-code-from", "web"], "--wait cannot be used with --exit-code-from or --attach"),
+], ids=["both aborts", "-d failure", "-d attach", "--wait attach"])
+def test_foreground_options_with_detach(argv: list[str], message: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crank_cli.render._talk", "text")
+    # No compose file is needed: the options are checked before the project is loaded.
+    monkeypatch.chdir(tmp_path)
+
+    assert run_cli(argv) == 2
+
+    assert capsys.readouterr().err == f"crank: error: {message}\n"
+
+
+def test_no_attach_with_detach_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # docker compose ignores --no-attach with -d; the missing compose file is the only error.
+    monkeypatch.chdir(tmp_path)
+
+    assert run_cli(["up", "-d", "--no-attach", "web"]) == 3
