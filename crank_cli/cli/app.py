@@ -38,10 +38,10 @@ app = typer.Typer(
 
 # Each verb and the module under crank_cli.cli that defines it, in the order help lists them.
 VERB_MODULES = {
-    "up": "up", "down": "down", "rm": "remove", "status": "status", "ps": "status", "ls": "ls",
+    "up": "up", "create": "create", "scale": "scale", "down": "down", "rm": "remove", "status": "status", "ps": "status", "ls": "ls",
     "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "kill": "kill", "pause": "pause", "unpause": "pause",
-    "logs": "logs", "exec": "execute",
-    "run": "run", "build": "build", "pull": "pull", "config": "config", "doctor": "doctor", "migrate": "migrate",
+    "wait": "wait", "logs": "logs", "exec": "execute",
+    "cp": "cp", "run": "run", "build": "build", "pull": "pull", "config": "config", "doctor": "doctor", "migrate": "migrate",
 }
 # Global options that take a value, so the word after them is not the verb.
 _VALUE_OPTIONS = {"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile",

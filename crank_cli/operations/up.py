@@ -225,7 +225,7 @@ def undo_new_project(project: Project, backend: Backend, networks: Sequence[str]
 
 def require_services(project: Project, names: Sequence[str]) -> None:
     """Raise `UsageError` naming any service that the project does not have."""
-    unknown = [name for name in names if name not in project.model["services"]]
+    unknown = list(dict.fromkeys(name for name in names if name not in project.model["services"]))
     if unknown:
         known = ", ".join(sorted(project.model["services"]))
         raise UsageError(f"no such service: {', '.join(unknown)} (the project has {known})")

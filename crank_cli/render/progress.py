@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 # Statuses after which a subject's clock stops in the live view.
 _FINAL = ("created", "recreated", "started", "running", "healthy", "built", "pulled", "removed",
-          "stopped", "restarted", "exited 0", "completed")
+          "stopped", "restarted", "exited 0", "completed", "copied")
 
 
 # Added to each status in a dry run, where the events describe the plan, not what happened.

@@ -127,6 +127,23 @@ class Backend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def copy_files(self, source: str, destination: str, *, archive: bool = False, follow_link: bool = False) -> None:
+        """Copy files or folders between a container and the local filesystem, as the engine's `cp` does.
+
+        One of `source` and `destination` is `CONTAINER:PATH` and the other a local path, or
+        `-` for a tar archive on crank's standard input (as the source) or output. `archive`
+        keeps the source's user and group IDs, and `follow_link` copies what a symbolic link
+        at the source path points to instead of the link.
+        """
+
+    @abc.abstractmethod
+    def watch_exit(self, name: str) -> subprocess.Popen[str]:
+        """Start an engine process that ends when the container stops and prints its exit code.
+
+        The caller reads the process's output and ends the process if it stops waiting first.
+        """
+
+    @abc.abstractmethod
     def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:
         """Create a network; `options` may set driver, driver_opts, internal, attachable, enable_ipv6."""
 

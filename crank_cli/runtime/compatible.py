@@ -228,6 +228,30 @@ class DockerCompatibleEngine(Backend):
         with open(os.devnull, "w") as nowhere:
             return self.attached_runner(self.command(*args, name, *command), stdout=nowhere)
 
+    def copy_files(self, source: str, destination: str, *, archive: bool = False, follow_link: bool = False) -> None:
+        args = ["cp", *self.copy_flags(archive=archive, follow_link=follow_link), source, destination]
+        if "-" not in (source, destination):
+            self.run(*args)
+            return
+        # A tar archive on standard input or output is binary data for another program, so the
+        # engine reads or writes crank's own streams, and its error message goes to stderr itself.
+        argv = self.command(*args)
+        code = self.attached_runner(argv)
+        if code != 0:
+            raise EngineError(argv, code, "the copy failed; the engine's message is above")
+
+    def copy_flags(self, *, archive: bool, follow_link: bool) -> list[str]:
+        """Return the `cp` flags that keep the source's user and group IDs and follow a symbolic link."""
+        flags = []
+        if archive:
+            flags.append("--archive")
+        if follow_link:
+            flags.append("--follow-link")
+        return flags
+
+    def watch_exit(self, name: str) -> subprocess.Popen[str]:
+        return process.start_streaming(self.command("wait", name))
+
     # Networks and volumes
 
     def create_network(self, name: str, labels: Mapping[str, str], options: Mapping[str, Any] | None = None) -> None:

@@ -57,6 +57,13 @@ class PodmanEngine(DockerCompatibleEngine):
             return [flag for device in request.device_ids for flag in ("--device", f"nvidia.com/gpu={device}")]
         return ["--device", "nvidia.com/gpu=all"]
 
+    def copy_flags(self, *, archive: bool, follow_link: bool) -> list[str]:
+        # Podman 4.3's `cp` always follows a symbolic link at the source path, so it has no
+        # --follow-link. Its --archive is on by default and gives the copied files to the
+        # container's main user. Turned off, it keeps the source's user and group IDs, which is
+        # what Docker's --archive keeps.
+        return ["--archive=false"] if archive else []
+
     def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
         # `ps --format json` carries what a listing needs in one command, where `ps` and then
         # `inspect` take two. Waits read health definitions through `inspect_containers`.

@@ -1,0 +1,139 @@
+"""A fake `podman` client on PATH, for tests of verbs that run engine commands (cp, wait, create, scale).
+
+The client keeps its containers in a JSON file: `create` and `run` add one with the name and
+labels given, `start`, `stop` and `rm` change or remove them, and `ps` and `container inspect`
+show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets. The
+client logs every command line it gets.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.fakes import PODMAN_UP
+
+CLIENT = '''#!{python}
+import json, sys, time
+from pathlib import Path
+
+folder = Path({folder!r})
+args = sys.argv[1:]
+with open(folder / "calls.log", "a") as log:
+    log.write(json.dumps(args) + "\\n")
+state = json.loads((folder / "state.json").read_text())
+containers = state["containers"]
+by_name = {{entry["Names"][0]: entry for entry in containers}}
+
+
+def save():
+    (folder / "state.json").write_text(json.dumps(state))
+
+
+def flag_values(flag):
+    return [value for value, before in zip(args, [""] + args) if before == flag]
+
+
+if args[:1] == ["version"]:
+    print({version!r})
+elif args[:1] == ["ps"]:
+    wanted = [word.removeprefix("label=") for word in flag_values("--filter")]
+    def matches(entry):
+        for condition in wanted:
+            key, _, value = condition.partition("=")
+            if key not in entry["Labels"] or ("=" in condition and entry["Labels"][key] != value):
+                return False
+        return True
+    listed = [entry for entry in containers if matches(entry)]
+    if "--quiet" in args:
+        print("\\n".join(entry["Id"] for entry in listed))
+    else:
+        print(json.dumps(listed))
+elif args[:2] == ["container", "inspect"]:
+    records = [{{"Id": entry["Id"], "Name": name, "Config": {{"Labels": entry["Labels"]}},
+                "State": {{"Status": entry["State"], "ExitCode": 0}}}}
+               for name, entry in by_name.items() if name in args[2:]]
+    print(json.dumps(records))
+elif args[:1] in (["create"], ["run"]):
+    name = flag_values("--name")[0]
+    labels = dict(value.partition("=")[::2] for value in flag_values("--label"))
+    entry = {{"Id": f"id-{{name}}", "Names": [name], "Image": "busybox", "Labels": labels,
+             "State": "running" if args[0] == "run" else "created"}}
+    containers.append(entry)
+    save()
+    print(entry["Id"])
+elif args[:1] in (["start"], ["stop"], ["rm"]):
+    names = [word for word in args[1:] if word in by_name or word in {{entry["Id"] for entry in containers}}]
+    for entry in list(containers):
+        if entry["Names"][0] in names or entry["Id"] in names:
+            if args[0] == "rm":
+                containers.remove(entry)
+            else:
+                entry["State"] = "running" if args[0] == "start" else "exited"
+    save()
+elif args[:1] == ["wait"]:
+    name = args[-1]
+    time.sleep(state.get("delays", {{}}).get(name, 0))
+    print(state["exit_codes"][name])
+elif args[:1] == ["cp"] and state.get("cp_error"):
+    sys.stderr.write(state["cp_error"] + "\\n")
+    sys.exit(125)
+'''
+
+
+def container(project: str, service: str, replica: int | None, *, state: str = "running",
+              one_off: bool = False) -> dict[str, object]:
+    """Return an entry of `podman ps --format json` for a container crank made."""
+    labels = {"io.crank.project": project, "io.crank.service": service}
+    if replica is not None:
+        labels["io.crank.replica"] = str(replica)
+    name = f"{project}-{service}-{replica}" if replica is not None else f"{project}-{service}-run-1a2b"
+    if one_off:
+        labels["io.crank.oneoff"] = "True"
+    return {"Id": f"id-{name}", "Names": [name], "Image": "busybox", "State": state, "Labels": labels}
+
+
+class FakePodman:
+    """The fake client's folder: write its state, read the commands it got."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def set_state(self, containers: list[dict[str, object]], exit_codes: dict[str, int] | None = None,
+                  delays: dict[str, float] | None = None, cp_error: str | None = None) -> None:
+        state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error}
+        (self.folder / "state.json").write_text(json.dumps(state))
+
+    def forget_calls(self) -> None:
+        (self.folder / "calls.log").unlink(missing_ok=True)
+
+    def calls(self, verb: str) -> list[list[str]]:
+        """Return the argument lists of the commands of one verb, such as cp, in the order they ran."""
+        log = self.folder / "calls.log"
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [args for args in map(json.loads, lines) if args[:1] == [verb]]
+
+
+@pytest.fixture
+def fake_podman(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePodman:
+    """Put the fake podman first on PATH and choose it as crank's engine."""
+    folder = tmp_path / "fake-podman"
+    folder.mkdir()
+    client = folder / "podman"
+    client.write_text(CLIENT.format(python=sys.executable, folder=str(folder), version=PODMAN_UP))
+    client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
+    monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    # A TCP address where nothing listens keeps the real Docker daemon out of the test.
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    fake = FakePodman(folder)
+    fake.set_state([])
+    return fake
