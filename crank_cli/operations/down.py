@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
+# The states of a container that `stop` stops: its processes run, or are suspended by `pause`.
+STOPPABLE_STATES = frozenset({"running", "paused"})
+
+
 class DownOptions(NamedTuple):
     remove_volumes: bool = False
     timeout: int | None = None
@@ -98,10 +102,17 @@ def _read_project(name: str, backend: Backend, *, with_volumes: bool) -> tuple[l
 
 def stop_in_order(services: Mapping[str, dict[str, Any]], backend: Backend, states: Sequence[ContainerState],
                   timeout: int | None, events: Events) -> None:
-    """Stop running containers, dependents before their dependencies in `services`."""
-    running = [state for state in states if state.running]
+    """Stop running and paused containers, dependents before their dependencies in `services`.
+
+    As with docker compose stop (v2.40.3), a paused container stops too. crank resumes it
+    first, because Podman 4.3 rejects a stop of a paused container.
+    """
+    running = [state for state in states if state.state in STOPPABLE_STATES]
     if not running:
         return
+    paused = [state.name for state in running if state.state == "paused"]
+    if paused:
+        backend.unpause_containers(paused)
     for level in reversed(_levels(services, running)):
         check_cancelled()
         _announce(events, level, "stopping")
@@ -126,7 +137,7 @@ def stop(project: Project | None, name: str, backend: Backend, targets: Sequence
     chosen = [state for state in states
               if any(_matches(state, target) for target in targets) or (not targets and not labels.is_one_off(state))]
     stop_in_order(_services(project, states), backend, chosen, timeout, events)
-    return running_outside + [state.name for state in chosen if state.running]
+    return running_outside + [state.name for state in chosen if state.state in STOPPABLE_STATES]
 
 
 def stop_named_containers(backend: Backend, names: Sequence[str], timeout: int | None, events: Events, *,

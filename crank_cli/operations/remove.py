@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from crank_cli.operations.down import stop_in_order
+from crank_cli.operations.down import STOPPABLE_STATES, stop_in_order
 from crank_cli.operations.events import Events
 from crank_cli.operations.targets import project_containers
 from crank_cli.runtime.backend import Backend
@@ -39,15 +39,9 @@ def stopped_containers(project: Project, backend: Backend, services: Sequence[st
 def _stop(project: Project, backend: Backend, states: list[ContainerState], events: Events, *,
           dry_run: bool) -> list[ContainerState]:
     """Stop the running and paused containers; return the states that follow."""
-    paused = [state.name for state in states if state.state == "paused"]
-    if paused:
-        # Podman 4.3 rejects a stop of a paused container ("container state improper"), and
-        # Docker resumes one itself to stop it, so crank resumes them first on every engine.
-        backend.unpause_containers(paused)
-    running = [state._replace(state="running") if state.name in paused else state for state in states]
-    stop_in_order(project.model["services"], backend, running, None, events)
+    stop_in_order(project.model["services"], backend, states, None, events)
     if dry_run:
-        return [state._replace(state="exited") if state.running else state for state in running]
+        return [state._replace(state="exited") if state.state in STOPPABLE_STATES else state for state in states]
     # Read the states again, because a container can also fail to stop or be removed meanwhile.
     return sorted(backend.inspect_containers([state.id for state in states]), key=lambda state: state.name)
 

@@ -64,10 +64,5 @@ def project_containers(project: Project, backend: Backend, services: Sequence[st
     states = backend.list_containers(labels.container_filter(project.name))
     return sorted((state for state in states
                    if (state.service in chosen or (orphans and not services))
-                   and (one_off or not is_one_off(state))),
+                   and (one_off or not labels.is_one_off(state))),
                   key=lambda state: state.name)
-
-
-def is_one_off(state: ContainerState) -> bool:
-    """Tell whether `run` made the container (label `io.crank.oneoff=True`)."""
-    return state.labels.get(labels.ONE_OFF, "").lower() == "true"

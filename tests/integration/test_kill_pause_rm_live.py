@@ -85,6 +85,16 @@ def test_pause_then_unpause(running: Crank) -> None:
     assert after[web][0] == "running"
 
 
+
+def test_stop_stops_paused(running: Crank) -> None:
+    paused = running("pause", "db")
+    assert paused.returncode == 0, paused.stderr
+
+    stopped = running("stop")
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert {state for state, _ in states(running).values()} == {"exited"}
+
 def test_kill_signals_and_reports_nothing(running: Crank) -> None:
     web = f"{running.project}-web-1"
     db = f"{running.project}-db-1"

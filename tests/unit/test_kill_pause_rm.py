@@ -218,6 +218,19 @@ def test_rm_stop_dry_run_counts_stopped(project: Project) -> None:
     assert not any(call[1:3] == ["container", "inspect"] for call in runner.calls)
 
 
+
+def test_stop_resumes_paused_then_stops(project: Project) -> None:
+    from crank_cli.operations.down import stop
+
+    backend, runner = engine_with(listed("demo-web-1", "web", "paused"), listed("demo-db-1", "db", "running"),
+                                  listed("demo-db-2", "db", "exited"))
+
+    stopped = stop(project, "demo", backend, (), None, RecordedEvents())
+
+    assert sorted(stopped) == ["demo-db-1", "demo-web-1"]
+    # As docker compose stop does, a paused container stops too; Podman needs it resumed first.
+    assert changes(runner) == [["unpause", "demo-web-1"], ["stop", "demo-web-1"], ["stop", "demo-db-1"]]
+
 @pytest.mark.parametrize(("volumes", "expected"), [
     (False, ["rm", "--force", "demo-db-2"]),
     (True, ["rm", "--force", "--volumes", "demo-db-2"]),
