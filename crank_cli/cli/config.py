@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import json_errors, load_project, resolve_engine
+from crank_cli.cli.context import global_options, json_errors, load_project, resolve_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +24,7 @@ def config(
     list_images: Annotated[bool, typer.Option("--images", help="Print each service's image, one line per service, sorted.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only check the project; print nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Print what the chosen engine supports, emulates or cannot do of the keys the project uses.")] = False,
+    no_interpolate: Annotated[bool, typer.Option("--no-interpolate", help="Print the merged model with ${VAR} and $$ left as written, every profile's services, and keys sorted, as docker compose does; goes only with --format, --services and -q.")] = False,
 ) -> None:
     """Check the compose files and print the project as one canonical compose file.
 
@@ -35,6 +36,10 @@ def config(
 
     if output_format not in ("yaml", "json"):
         raise UsageError(f"invalid --format {output_format!r}: use yaml or json")
+    if no_interpolate:
+        _print_raw_model(ctx, output_format, list_services=list_services, quiet=quiet,
+                         other_options=[list_volumes, list_profiles, list_images, check, bool(services)])
+        return
     selected = tuple(services or ())
     with json_errors(output_format == "json"):
         project = load_project(ctx, selected)
@@ -61,6 +66,27 @@ def config(
         sys.stdout.write(model_to_json(model))
     else:
         sys.stdout.write(model_to_yaml(model))
+
+
+def _print_raw_model(ctx: typer.Context, output_format: str, *, list_services: bool, quiet: bool,
+                     other_options: list[bool]) -> None:
+    """Print the model of `config --no-interpolate`, or its service names."""
+    from crank_cli.compose.config_text import raw_model_to_json, raw_model_to_yaml
+    from crank_cli.compose.raw_model import load_raw_model
+    from crank_cli.errors import UsageError
+
+    if any(other_options):
+        raise UsageError("--no-interpolate goes only with --format, --services and -q, and without SERVICE names")
+    with json_errors(output_format == "json"):
+        model = load_raw_model(global_options(ctx).load_options(()))
+    if quiet:
+        return
+    if list_services:
+        _write_lines(sorted(model.get("services") or {}))
+    elif output_format == "json":
+        sys.stdout.write(raw_model_to_json(model))
+    else:
+        sys.stdout.write(raw_model_to_yaml(model))
 
 
 def _write_lines(lines: list[str]) -> None:

@@ -36,6 +36,26 @@ def model_to_json(model: dict[str, Any]) -> str:
     return text
 
 
+def raw_model_to_json(model: dict[str, Any]) -> str:
+    """Return a `config --no-interpolate` model as the reference prints it: keys sorted, `$` as written."""
+    text = json.dumps(model, indent=2, ensure_ascii=False, sort_keys=True)
+    for char, escaped in _GO_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text
+
+
+def raw_model_to_yaml(model: dict[str, Any]) -> str:
+    """Return a `config --no-interpolate` model as YAML with sorted keys and `$` as written."""
+    import yaml
+
+    class _IndentedDumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
+
+    return yaml.dump(model, Dumper=_IndentedDumper, sort_keys=True, allow_unicode=True, default_flow_style=False,
+                     indent=2, width=1_000_000)
+
+
 def model_to_yaml(model: dict[str, Any]) -> str:
     """Return the model as YAML, top-level keys in the reference's YAML order."""
     import yaml

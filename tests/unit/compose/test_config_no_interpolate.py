@@ -1,0 +1,141 @@
+"""`crank config --no-interpolate`: the merged model with variables left as written."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from compose_reference import clean_environment, needs_reference, reference_binary, write_project
+
+from crank_cli.cli import run_cli
+from crank_cli.errors import ExitCode
+
+PROJECT = {
+    "compose.yaml": (
+        "services:\n"
+        "  web:\n"
+        "    image: 'busybox:${TAG:-latest}'\n"
+        "    build: ./web\n"
+        "    ports: ['${PORT:-8080}:80', '9090:90']\n"
+        "    mem_limit: 512m\n"
+        "    environment:\n"
+        "      A: $$literal\n"
+        "      B: ${B}\n"
+        "      HOME:\n"
+        "    volumes: ['./data:/data/', 'cache:/cache']\n"
+        "    secrets: [token]\n"
+        "    devices: ['/dev/fuse']\n"
+        "    depends_on: [db]\n"
+        "    env_file: web.env\n"
+        "  db:\n"
+        "    image: busybox\n"
+        "    profiles: [x]\n"
+        "    build:\n"
+        "      context: db\n"
+        "      args: {KEPT: '1', DROPPED: null}\n"
+        "secrets:\n"
+        "  token:\n"
+        "    file: ./token.txt\n"
+        "volumes:\n"
+        "  cache: {}\n"
+    ),
+    "token.txt": "secret\n",
+}
+
+
+def run_config(directory: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    monkeypatch.chdir(directory)
+    for key in list(os.environ):
+        monkeypatch.delenv(key)
+    for key, value in clean_environment().items():
+        monkeypatch.setenv(key, value)
+    code = run_cli(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_no_interpolate_keeps_written_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, output, _ = run_config(directory, ["config", "--no-interpolate", "--format", "json"], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    model = json.loads(output)
+    web = model["services"]["web"]
+    assert web["image"] == "busybox:${TAG:-latest}"
+    # A port with a variable does not parse, so it stays as written; the other one parses.
+    assert web["ports"] == ["${PORT:-8080}:80", "9090:90"]
+    assert web["mem_limit"] == "512m"
+    assert web["environment"] == {"A": "$$literal", "B": "${B}", "HOME": None}
+    assert web["volumes"][0] == {"type": "bind", "source": str(directory / "data"), "target": "/data",
+                                 "bind": {"create_host_path": True}}
+    assert web["secrets"] == [{"source": "token", "target": "/run/secrets/token"}]
+    assert web["devices"] == [{"source": "/dev/fuse", "target": "/dev/fuse", "permissions": "rwm"}]
+    assert web["depends_on"] == {"db": {"condition": "service_started", "required": True}}
+    assert web["networks"] == {"default": None}
+    # Services of every profile are printed, and a build argument without a value is dropped.
+    assert model["services"]["db"]["build"]["args"] == {"KEPT": "1"}
+    assert model["networks"] == {"default": {"name": "shop_default"}}
+    assert model["secrets"]["token"] == {"file": str(directory / "token.txt"), "name": "shop_token"}
+    assert list(model) == sorted(model)
+    assert list(web) == sorted(web)
+
+
+@needs_reference
+@pytest.mark.parametrize("args", [["--format", "json"], ["--services"], ["-q"]], ids=["json", "services", "quiet"])
+def test_no_interpolate_matches_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    import subprocess
+
+    directory = write_project(tmp_path / "shop", PROJECT)
+    binary = reference_binary()
+    assert binary is not None
+    reference = subprocess.run([str(binary), "config", "--no-interpolate", *args], cwd=directory,
+                               env=clean_environment(), capture_output=True, text=True, check=True)
+
+    code, output, _ = run_config(directory, ["config", "--no-interpolate", *args], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    if "--services" in args:
+        # The reference lists services in Go's random map order; crank sorts them.
+        assert output.splitlines() == sorted(reference.stdout.splitlines())
+    else:
+        assert output == reference.stdout
+
+
+def test_no_interpolate_yaml_keeps_dollars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, output, _ = run_config(directory, ["config", "--no-interpolate"], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    assert "A: $$literal\n" in output
+    assert "B: ${B}\n" in output
+
+
+@pytest.mark.parametrize("extra", [["--volumes"], ["--images"], ["--profiles"], ["--check"], ["web"]])
+def test_no_interpolate_with_other_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str], extra: list[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, _, error = run_config(directory, ["config", "--no-interpolate", *extra], monkeypatch, capsys)
+
+    assert code == ExitCode.USAGE
+    assert "--no-interpolate goes only with --format, --services and -q" in error
+
+
+def test_no_interpolate_rejects_extends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", {
+        "compose.yaml": "services:\n  base:\n    image: busybox\n  web:\n    extends: base\n",
+    })
+
+    code, _, error = run_config(directory, ["config", "--no-interpolate"], monkeypatch, capsys)
+
+    assert code == ExitCode.INVALID_PROJECT
+    assert "config --no-interpolate does not read extends or include yet" in error
