@@ -12,7 +12,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, ImageFacts
+from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, EngineInfo, ImageDetails, ImageFacts,
+                                      ProcessList)
 
 if TYPE_CHECKING:
     import subprocess
@@ -37,6 +38,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
         """Return the state of each container named, in one engine call."""
+
+    @abc.abstractmethod
+    def list_processes(self, name: str) -> ProcessList:
+        """Return the processes running in a container, with the columns the engine's `top` shows."""
 
     def run_healthcheck(self, name: str) -> None:
         """Run a container's healthcheck once, for engines that do not schedule checks.
@@ -179,6 +184,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def image_id(self, reference: str) -> str | None:
         """Return the ID of an image, without `sha256:`, or None if the engine lacks it."""
+
+    @abc.abstractmethod
+    def inspect_images(self, ids: Sequence[str]) -> list[ImageDetails]:
+        """Return the ID, tags, size, creation time and platform of each image named that the engine has."""
 
     @abc.abstractmethod
     def pull_image(self, reference: str) -> None:

@@ -20,8 +20,10 @@ from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.inspect import container_state, normalize_image_id, parse_json
-from crank_cli.runtime.models import BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest, ImageFacts
+from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json
+from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest, ImageDetails,
+                                      ImageFacts, ProcessList)
+from crank_cli.runtime.processes import parse_top_table
 
 if TYPE_CHECKING:
     import subprocess
@@ -120,6 +122,10 @@ class DockerCompatibleEngine(Backend):
                 raise
             output = error.stdout.strip() or "[]"
         return [container_state(record) for record in parse_json(argv, output)]
+
+    def list_processes(self, name: str) -> ProcessList:
+        # `top` takes one container, so a project costs one command per running container.
+        return parse_top_table(self.run("top", name))
 
     def run_container(self, spec: ContainerSpec) -> str:
         argv = self.run_arguments(spec, detach=True)
@@ -307,6 +313,20 @@ class DockerCompatibleEngine(Backend):
         facts = self.image_facts(reference)
         return None if facts is None else facts.id
 
+    def inspect_images(self, ids: Sequence[str]) -> list[ImageDetails]:
+        """Return the details of the images named that exist, in one engine command; missing ones are left out."""
+        if not ids:
+            return []
+        argv = ["image", "inspect", *ids]
+        try:
+            output = self.run(*argv)
+        except EngineError as error:
+            # The engine still prints the images it found, and fails for the others.
+            if not _only_missing(error):
+                raise
+            output = error.stdout.strip() or "[]"
+        return [image_details(record) for record in parse_json(argv, output)]
+
     def pull_image(self, reference: str) -> None:
         self._run_with_output(self.command("pull", reference), f"the pull of {reference}")
 
@@ -359,8 +379,9 @@ class DockerCompatibleEngine(Backend):
 
 
 def _only_missing(error: EngineError) -> bool:
+    # Docker writes "No such container" or "No such image", Podman 4.3 "image not known" for an image.
     lines = [line for line in error.stderr.lower().splitlines() if line.strip()]
-    return bool(lines) and all("no such" in line for line in lines)
+    return bool(lines) and all("no such" in line or "not known" in line for line in lines)
 
 
 def _short_reason(error: EngineError) -> str:

@@ -11,7 +11,7 @@ from crank_cli.errors import EngineError
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
-from crank_cli.runtime.models import ContainerState, GpuRequest
+from crank_cli.runtime.models import ContainerState, GpuRequest, ProcessList
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -69,6 +69,15 @@ class PodmanEngine(DockerCompatibleEngine):
         # `inspect` take two. Waits read health definitions through `inspect_containers`.
         argv = ["ps", "--all", "--format", "json", *build_argv.label_filters(labels)]
         return [listed_container_state(entry) for entry in parse_json(argv, self.run(*argv) or "[]")]
+
+    def list_processes(self, name: str) -> ProcessList:
+        try:
+            return super().list_processes(name)
+        except EngineError as error:
+            # Podman 4.3 lists the processes of running containers only, where Docker lists those of a paused one too.
+            if "can only be used on running containers" not in error.stderr:
+                raise
+            return ProcessList((), ())
 
     def stop_and_remove(self, names, timeout=None):  # type: ignore[no-untyped-def]
         # `rm --force` stops each container as `stop` would (its stop signal, then its own stop

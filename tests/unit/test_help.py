@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-VERBS = ["up", "down", "status", "ps", "ls", "stop", "start", "restart", "logs", "exec", "run", "build",
-         "pull", "config", "migrate", "doctor"]
+VERBS = ["up", "down", "status", "ps", "ls", "stop", "start", "restart", "logs", "exec", "top", "port", "images",
+         "run", "build", "pull", "config", "migrate", "doctor", "version"]
 
 
 def crank_help(*args: str) -> str:
