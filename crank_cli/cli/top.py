@@ -44,11 +44,13 @@ def top(
         reject_absent_project(ctx, project.name, engine, "top")
     chosen = [state for state in states if not names or state.service in names]
     found = project_processes(engine.backend, chosen)
+    if not found:
+        render.info(f"no running containers in project {project.name} on {engine.info.name}")
+        return
     for item in found:
         if item.paused and not item.processes.processes:
             render.info(f"{item.container} is paused, and {engine.info.name} lists no processes of a paused container")
     if not any(item.processes.processes for item in found):
-        render.info(f"no running containers in project {project.name} on {engine.info.name}")
         return
     headers, rows = process_table(found)
     render.print_table(None, headers, rows)

@@ -166,6 +166,14 @@ def test_top_stopped_service_prints_nothing(calls: Path, capsys: pytest.CaptureF
     assert err == "no running containers in project demo on podman\n"
 
 
+def test_top_paused_only_says_why_empty(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = top(capsys, "cache")
+
+    assert code == 0
+    assert out == ""
+    assert err == "demo-cache-1 is paused, and podman lists no processes of a paused container\n"
+
+
 def test_top_unknown_service_is_usage_error(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = top(capsys, "nosuch")
 
