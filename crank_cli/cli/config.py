@@ -24,6 +24,7 @@ def config(
     list_images: Annotated[bool, typer.Option("--images", help="Print each service's image, one line per service, sorted.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only check the project; print nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Print what the chosen engine supports, emulates or cannot do of the keys the project uses.")] = False,
+    no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Print the model without what normalization adds: the default network, resource names, dependencies implied by links and service: namespaces, the default Dockerfile, and build arguments taken from the environment.")] = False,
     no_interpolate: Annotated[bool, typer.Option("--no-interpolate", help="Print the merged model with ${VAR} and $$ left as written, every profile's services, and keys sorted, as docker compose does; goes only with --format, --services and -q.")] = False,
 ) -> None:
     """Check the compose files and print the project as one canonical compose file.
@@ -37,12 +38,12 @@ def config(
     if output_format not in ("yaml", "json"):
         raise UsageError(f"invalid --format {output_format!r}: use yaml or json")
     if no_interpolate:
-        _print_raw_model(ctx, output_format, list_services=list_services, quiet=quiet,
+        _print_raw_model(ctx, output_format, list_services=list_services, quiet=quiet, normalize=not no_normalize,
                          other_options=[list_volumes, list_profiles, list_images, check, bool(services)])
         return
     selected = tuple(services or ())
     with json_errors(output_format == "json"):
-        project = load_project(ctx, selected)
+        project = load_project(ctx, selected, normalize=not no_normalize)
         if selected:
             # Imported only when services are named, because the module also loads the container spec code.
             from crank_cli.operations.up import require_services
@@ -68,7 +69,7 @@ def config(
         sys.stdout.write(model_to_yaml(model))
 
 
-def _print_raw_model(ctx: typer.Context, output_format: str, *, list_services: bool, quiet: bool,
+def _print_raw_model(ctx: typer.Context, output_format: str, *, list_services: bool, quiet: bool, normalize: bool,
                      other_options: list[bool]) -> None:
     """Print the model of `config --no-interpolate`, or its service names."""
     from crank_cli.compose.config_text import raw_model_to_json, raw_model_to_yaml
@@ -78,7 +79,7 @@ def _print_raw_model(ctx: typer.Context, output_format: str, *, list_services: b
     if any(other_options):
         raise UsageError("--no-interpolate goes only with --format, --services and -q, and without SERVICE names")
     with json_errors(output_format == "json"):
-        model = load_raw_model(global_options(ctx).load_options(()))
+        model = load_raw_model(global_options(ctx).load_options(())._replace(normalize=normalize))
     if quiet:
         return
     if list_services:

@@ -122,14 +122,18 @@ def global_options(ctx: CommandContext) -> GlobalOptions:
     return options if isinstance(options, GlobalOptions) else GlobalOptions(environ=dict(os.environ), working_dir=Path.cwd())
 
 
-def load_project(ctx: CommandContext, services: tuple[str, ...] = ()) -> Project:
-    """Load and validate the project before any engine is touched, and show the loader's warnings."""
+def load_project(ctx: CommandContext, services: tuple[str, ...] = (), *, normalize: bool = True) -> Project:
+    """Load and validate the project before any engine is touched, and show the loader's warnings.
+
+    Without `normalize`, the model lacks what compose-go's normalization adds, as `config
+    --no-normalize` prints it.
+    """
     from crank_cli import render
     from crank_cli.compose import load_project as load
     from crank_cli.errors import InvalidProjectError
 
     try:
-        project = load(global_options(ctx).load_options(services))
+        project = load(global_options(ctx).load_options(services)._replace(normalize=normalize))
     except InvalidProjectError as error:
         # As docker compose does, the warnings come before the error that they may explain.
         for warning in error.warnings:

@@ -22,6 +22,8 @@ class LoadOptions(NamedTuple):
     env_files: tuple[Path, ...] = ()
     profiles: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
+    normalize: bool = True
+    """False leaves out what compose-go's normalization adds, as `config --no-normalize` does."""
 
 
 class Project(NamedTuple):

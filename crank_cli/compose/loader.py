@@ -112,13 +112,17 @@ def _finish_model(
     for service_name, service in services.items():
         where = Where(main_file, f"services.{service_name}")
         normalize.resolve_service_paths(service, directory, variables)
-        resolve_service_environment(service, variables, where)
-        normalize.apply_service_defaults(service)
-        normalize.add_implicit_dependencies(service)
+        resolve_service_environment(service, variables, where, resolve_build_args=options.normalize)
+        if options.normalize:
+            normalize.apply_service_defaults(service)
+            normalize.add_implicit_dependencies(service)
+        else:
+            normalize.apply_typed_defaults(service)
         check_resource_limits(service, where)
     model["services"] = services
-    normalize.add_default_network(model)
-    normalize.name_resources(model, name)
+    if options.normalize:
+        normalize.add_default_network(model)
+        normalize.name_resources(model, name)
     normalize.resolve_resource_paths(model, directory, variables)
     check_references(model, Where(main_file), disabled)
     check_external_resources(model, Where(main_file))

@@ -70,9 +70,20 @@ def apply_service_defaults(service: dict[str, Any]) -> None:
             build["dockerfile"] = "Dockerfile"
     if not service.get("networks") and not service.get("network_mode") and not service.get("provider"):
         service["networks"] = {"default": None}
+    _default_secret_targets(service)
+
+
+def _default_secret_targets(service: dict[str, Any]) -> None:
     for secret in service.get("secrets") or []:
         if not secret.get("target"):
             secret["target"] = f"/run/secrets/{secret.get('source', '')}"
+
+
+def apply_typed_defaults(service: dict[str, Any]) -> None:
+    """Set the defaults the reference prints for a service without normalization, in place."""
+    service.setdefault("command", None)
+    service.setdefault("entrypoint", None)
+    _default_secret_targets(service)
 
 
 def add_implicit_dependencies(service: dict[str, Any]) -> None:

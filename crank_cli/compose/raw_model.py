@@ -39,14 +39,17 @@ def load_raw_model(options: LoadOptions) -> dict[str, Any]:
         raise invalid_file(files[0], "empty compose file: define at least one service")
 
     merged.pop("version", None)
-    merged["name"] = name
+    if options.normalize:
+        # compose-go sets the name with the rest of its normalization.
+        merged["name"] = name
     for service in (merged.get("services") or {}).values():
         _resolve_service_paths(service, directory)
     for kind in ("secrets", "configs"):
         for resource in (merged.get(kind) or {}).values():
             if isinstance(resource, dict) and isinstance(resource.get("file"), str):
                 resource["file"] = _absolute(resource["file"], directory)
-    _normalize(merged)
+    if options.normalize:
+        _normalize(merged, name)
     return merged
 
 
@@ -218,7 +221,7 @@ def _absolute(path: str, directory: Path) -> str:
     return str(directory / path) if not path.startswith("/") else path
 
 
-def _normalize(model: dict[str, Any]) -> None:
+def _normalize(model: dict[str, Any], project_name: str) -> None:
     """Add what compose-go's loader adds to the model: the default network, dependencies, names."""
     services = model.get("services") or {}
     uses_default = False
@@ -248,7 +251,7 @@ def _normalize(model: dict[str, Any]) -> None:
         for key, resource in list(resources.items()):
             resource = dict(resource or {})
             if resource.get("name") is None:
-                resource["name"] = key if resource.get("external") in (True, "true") else f"{model['name']}_{key}"
+                resource["name"] = key if resource.get("external") in (True, "true") else f"{project_name}_{key}"
             resources[key] = resource
 
 

@@ -16,8 +16,13 @@ from crank_cli.compose.dotenv import DotenvError, parse_dotenv, parse_raw_env
 from crank_cli.compose.where import Where
 
 
-def resolve_service_environment(service: dict[str, Any], variables: Mapping[str, str], where: Where) -> None:
-    """Fold `env_file` into `environment` and resolve bare keys, in place."""
+def resolve_service_environment(service: dict[str, Any], variables: Mapping[str, str], where: Where, *,
+                                resolve_build_args: bool = True) -> None:
+    """Fold `env_file` into `environment` and resolve bare keys, in place.
+
+    Without `resolve_build_args`, build arguments keep their written null values, as compose-go
+    leaves them when it does not normalize the model.
+    """
     from_files: dict[str, str | None] = {}
     for index, env_file in enumerate(service.pop("env_file", None) or []):
         from_files.update(_read_env_file(env_file, from_files, variables, where.child("env_file").child(index)))
@@ -30,7 +35,7 @@ def resolve_service_environment(service: dict[str, Any], variables: Mapping[str,
         service.pop("environment", None)
     _read_label_files(service, where)
     build = service.get("build")
-    if isinstance(build, dict) and build.get("args"):
+    if resolve_build_args and isinstance(build, dict) and build.get("args"):
         args = {key: (variables.get(key) if value is None else value) for key, value in build["args"].items()}
         build["args"] = {key: value for key, value in args.items() if value is not None}
 

@@ -1,4 +1,4 @@
-"""`crank config --no-interpolate`: the merged model with variables left as written."""
+"""`crank config --no-interpolate` and `--no-normalize`, against the reference where it is installed."""
 
 from __future__ import annotations
 
@@ -139,3 +139,60 @@ def test_no_interpolate_rejects_extends(tmp_path: Path, monkeypatch: pytest.Monk
 
     assert code == ExitCode.INVALID_PROJECT
     assert "config --no-interpolate does not read extends or include yet" in error
+
+
+UNNORMALIZED = {
+    "compose.yaml": (
+        "services:\n"
+        "  web:\n"
+        "    image: busybox\n"
+        "    build: .\n"
+        "    ports: ['8080:80']\n"
+        "    volumes: [data:/data]\n"
+        "  db:\n"
+        "    image: busybox\n"
+        "    pull_policy: if_not_present\n"
+        "    network_mode: service:web\n"
+        "    build:\n"
+        "      context: .\n"
+        "      args: {HOME: null}\n"
+        "volumes:\n"
+        "  data: {}\n"
+    ),
+}
+
+
+def test_no_normalize_leaves_out_additions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", UNNORMALIZED)
+
+    code, output, _ = run_config(directory, ["config", "--no-normalize", "--format", "json"], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    model = json.loads(output)
+    assert "networks" not in model
+    assert model["volumes"] == {"data": {}}
+    assert "depends_on" not in model["services"]["db"]
+    assert model["services"]["db"]["pull_policy"] == "if_not_present"
+    assert model["services"]["db"]["build"] == {"context": str(directory), "args": {"HOME": None}}
+    assert "networks" not in model["services"]["web"]
+
+
+@needs_reference
+@pytest.mark.parametrize("args", [["--no-normalize", "--format", "json"], ["--no-normalize", "--format=json", "db"],
+                                  ["--no-normalize", "--no-interpolate", "--format", "json"]],
+                         ids=["json", "selected service", "without interpolation"])
+def test_no_normalize_matches_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    import subprocess
+
+    directory = write_project(tmp_path / "shop", UNNORMALIZED)
+    binary = reference_binary()
+    assert binary is not None
+    reference = subprocess.run([str(binary), "config", *args], cwd=directory, env=clean_environment(),
+                               capture_output=True, text=True, check=True)
+
+    code, output, _ = run_config(directory, ["config", *args], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    assert output == reference.stdout
