@@ -88,6 +88,8 @@ def test_port_reads_lowest_running_replica(capsys: pytest.CaptureFixture[str]) -
 def test_port_index_and_protocol(capsys: pytest.CaptureFixture[str]) -> None:
     assert port(capsys, "--protocol", "udp", "web", "53") == (0, "127.0.0.1:40053\n", "")
     assert port(capsys, "--index", "2", "--protocol", "UDP", "web", "53") == (0, "127.0.0.1:40053\n", "")
+    # As with docker compose, index 0 is the default: the lowest number running.
+    assert port(capsys, "--index", "0", "web", "80") == (0, "0.0.0.0:40002\n", "")
 
 
 def test_port_not_published_names_published_ports(capsys: pytest.CaptureFixture[str]) -> None:
