@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from crank_cli.errors import CrankError
+from crank_cli.errors import CrankError, UsageError
 from crank_cli.operations import labels
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerState
@@ -16,15 +16,6 @@ if TYPE_CHECKING:
 # The states that the engine's container list shows without --all, in which a container's
 # processes exist. docker compose's kill, pause and unpause act on containers in these states.
 LIVE_STATES = frozenset({"running", "paused", "restarting"})
-
-
-class UnknownServiceError(CrankError):
-    """A service named that the project does not have: exit code 1, as with docker compose (v2.40.3).
-
-    `up`, `start` and the other older verbs report it as a usage error, with exit code 2.
-    """
-
-    kind = "usage"
 
 
 class ContainerStateError(CrankError):
@@ -38,7 +29,7 @@ class ContainerStateError(CrankError):
 
 
 def require_known_services(project: Project, services: Sequence[str]) -> None:
-    """Raise `UnknownServiceError` naming each service that the project does not have."""
+    """Raise `UsageError` naming each service that the project does not have, as every verb does."""
     known = sorted(project.model["services"])
     unknown = [service for service in services if service not in known]
     if not unknown:
@@ -49,7 +40,7 @@ def require_known_services(project: Project, services: Sequence[str]) -> None:
         found = f"without a compose file, only services with containers can be named: {', '.join(known)}"
     else:
         found = f"project {project.name} has no containers here; check the name, or run crank in the project's folder"
-    raise UnknownServiceError(f"no such service: {', '.join(unknown)} ({found})")
+    raise UsageError(f"no such service: {', '.join(unknown)} ({found})")
 
 
 def project_containers(project: Project, backend: Backend, services: Sequence[str], *,

@@ -152,5 +152,5 @@ def test_rm_stop_removes_paused_and_running(running: Crank) -> None:
 
     assert removed.returncode == 0, removed.stderr
     assert states(running) == {}
-    assert unknown.returncode == 1
+    assert unknown.returncode == 2
     assert "no such service: api" in unknown.stderr

@@ -18,7 +18,8 @@ from crank_cli.errors import ExitCode, UsageError
 from crank_cli.operations.kill import kill, parse_signal
 from crank_cli.operations.pause import pause, unpause
 from crank_cli.operations.remove import remove, stopped_containers
-from crank_cli.operations.targets import ContainerStateError, UnknownServiceError
+from crank_cli.errors import UsageError
+from crank_cli.operations.targets import ContainerStateError
 from crank_cli.render.prompt import confirm
 from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.docker_socket import DockerSocket
@@ -134,13 +135,13 @@ def test_kill_nothing_live(project: Project) -> None:
     assert changes(runner) == []
 
 
-def test_unknown_service_exits_1(project: Project) -> None:
+def test_unknown_service_exits_2(project: Project) -> None:
     backend, runner = engine_with(*MIXED)
 
-    with pytest.raises(UnknownServiceError) as raised:
+    with pytest.raises(UsageError) as raised:
         kill(project, backend, ("web", "api"), "SIGKILL", RecordedEvents())
 
-    assert raised.value.exit_code == ExitCode.ENGINE_FAILED
+    assert raised.value.exit_code == ExitCode.USAGE
     assert raised.value.message == "no such service: api (the project has db, web)"
     assert runner.calls == []
 
@@ -347,11 +348,11 @@ def logged(folder: Path) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def test_cli_unknown_service_exits_1(client: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_unknown_service_exits_2(client: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from crank_cli.cli import run_cli
 
     for verb in ("kill", "pause", "unpause", "rm"):
-        assert run_cli([verb, "api"]) == 1, verb
+        assert run_cli([verb, "api"]) == 2, verb
         assert capsys.readouterr().err == "crank: error: no such service: api (the project has db, web)\n"
     assert logged(client) == []
 
