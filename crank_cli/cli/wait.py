@@ -1,4 +1,4 @@
-"""`crank wait`: block until the containers of services stop, and exit with an exit code of theirs."""
+"""`crank wait`: block until the containers of services stop, and exit with the last one's exit code."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def wait(
     ctx: typer.Context,
     services: Annotated[list[str], typer.Argument(help="Services whose running containers to wait for.", show_default=False)],
     down_project: Annotated[bool, typer.Option("--down-project", help="Once the containers have stopped, remove the project as down --remove-orphans does.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --down-project, print the engine commands that down would run instead of running them; the wait itself is the same.")] = False,
 ) -> None:
     """Block until the running containers of the services stop.
 
@@ -54,5 +55,5 @@ def wait(
     if down_project:
         from crank_cli.cli.actions.down import run as run_down
 
-        run_down(ctx, volumes=False, timeout=None, rmi=None, remove_orphans=True, force=False, dry_run=False)
+        run_down(ctx, volumes=False, timeout=None, rmi=None, remove_orphans=True, force=False, dry_run=dry_run)
     raise typer.Exit(code)

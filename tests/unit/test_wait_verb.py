@@ -95,3 +95,16 @@ def test_wait_engine_failure_names_command(fake_podman: FakePodman, shop: Path, 
 
     assert code == 1
     assert capsys.readouterr().err.startswith("crank: error: podman wait shop-web-1 ... failed: ")
+
+
+def test_wait_dry_run_prints_down(fake_podman: FakePodman, shop: Path,  # noqa: F811
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    fake_podman.set_state([container("shop", "web", 1), container("shop", "job", 1)], exit_codes={"shop-job-1": 4})
+
+    code = run_cli(["wait", "--dry-run", "--down-project", "job"])
+
+    assert code == 4
+    assert fake_podman.calls("rm") == []
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == 'container "id-shop-job-1" exited with status code 4'
+    assert any(line.startswith("podman rm ") and "shop-job-1" in line for line in out[1:]), out
