@@ -18,7 +18,7 @@ def copy(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="SERVICE:SRC_PATH|SRC_PATH|-", help="What to copy: a path in the service's container, or a local path; - reads a tar archive from standard input.", show_default=False)],
     destination: Annotated[str, typer.Argument(metavar="DEST_PATH|-|SERVICE:DEST_PATH", help="Where to copy it: a local path, - for a tar archive on standard output, or a path in the service's containers.", show_default=False)],
-    index: Annotated[Optional[int], typer.Option("--index", min=0, help="Copy from or to only this container of the service, by number from 1; default (0): the first container when copying from the service, every container when copying to it.")] = None,  # noqa: UP045
+    index: Annotated[Optional[int], typer.Option("--index", min=0, help="Copy from or to only this container of the service, by number from 1; default (0): the container with the lowest number when copying from the service, every container when copying to it.")] = None,  # noqa: UP045
     all_containers: Annotated[bool, typer.Option("--all", help="Also count the one-off containers of crank run.")] = False,
     archive: Annotated[bool, typer.Option("--archive", "-a", help="Keep the user and group IDs of the source files; without it, Podman gives the files it copies into a container to the container's main user.")] = False,
     follow_link: Annotated[bool, typer.Option("--follow-link", "-L", help="When SRC_PATH is a symbolic link, copy what it points to; Podman always does.")] = False,
@@ -26,9 +26,9 @@ def copy(
 ) -> None:
     """Copy files or folders between a service container and the local filesystem.
 
-    One of the two paths is SERVICE:PATH. A copy from a service reads its first container,
-    and a copy to a service writes to every container of it, unless --index picks one.
-    Stopped containers count too.
+    One of the two paths is SERVICE:PATH. A copy from a service reads its container with the
+    lowest number, and a copy to a service writes to every container of it, unless --index
+    picks one. Stopped containers count too.
     """
     from crank_cli.operations import labels
     from crank_cli.operations.copy import CopyOptions, copy_targets, plan_copy
