@@ -36,11 +36,14 @@ ROOT = {'options': {'--dry-run': 'dry_run',
 
 VERBS = {'up': {'action': 'up',
         'options': {'--abort-on-container-exit': 'abort_on_container_exit',
+                    '--abort-on-container-failure': 'abort_on_container_failure',
+                    '--attach': 'attach',
                     '--build': 'build',
                     '--detach': 'detach',
                     '--dry-run': 'dry_run',
                     '--exit-code-from': 'exit_code_from',
                     '--force-recreate': 'force_recreate',
+                    '--no-attach': 'no_attach',
                     '--no-build': 'no_build',
                     '--no-deps': 'no_deps',
                     '--no-recreate': 'no_recreate',
@@ -72,6 +75,9 @@ VERBS = {'up': {'action': 'up',
                    'parallel': ('value', 'int', None, (1, None)),
                    'abort_on_container_exit': ('flag', 'bool', False, None),
                    'exit_code_from': ('value', 'str', None, None),
+                   'abort_on_container_failure': ('flag', 'bool', False, None),
+                   'attach': ('multiple', 'str', None, None),
+                   'no_attach': ('multiple', 'str', None, None),
                    'dry_run': ('flag', 'bool', False, None),
                    'strict': ('flag', 'bool', False, None)}},
  'down': {'action': 'down',
@@ -176,18 +182,30 @@ ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
  '\n'
  'Commands:\n'
  '  up       Create networks, volumes and missing images, then start...\n'
+ '  create   Create networks, volumes, missing images and containers, and...\n'
+ '  scale    Create or remove containers until each service named runs N of...\n'
  '  down     Stop containers in reverse dependency order, then remove them...\n'
+ '  rm       Remove the stopped containers of the project, or of the...\n'
  '  status   Show one row per running container: service, name, runtime,...\n'
  '  ps       Same as status.\n'
  '  ls       List projects: name, engine, host, the tool that started it,...\n'
  "  stop     Stop the project's containers (dependents first), or the...\n"
  "  start    Start the project's existing, stopped containers, dependencies...\n"
  "  restart  Restart the project's containers, or those of the services...\n"
+ '  kill     Send a signal, SIGKILL unless -s names another, to the...\n'
+ '  pause    Pause the running containers of the project, or of the...\n'
+ '  unpause  Resume the paused containers of the project, or of the...\n'
+ '  wait     Block until the running containers of the services stop.\n'
  "  logs     Show the logs of the project's containers, each line prefixed...\n"
  '  exec     Run a command in a running container of a service; crank exits...\n'
+ '  top      Show the processes in each running or paused container, one...\n'
+ '  port     Print the public address, such as 0.0.0.0:32768, that a...\n'
+ '  images   List the image of each container of the project, stopped ones...\n'
+ '  cp       Copy files or folders between a service container and the...\n'
  '  run      Run a container; in the foreground, crank exits with the...\n'
  "  build    Build images: the project's services, or with -t one image...\n"
  '  pull     Pull the images of the services from their registries.\n'
  '  config   Check the compose files and print the project as one canonical...\n'
  '  doctor   List each engine: usable or not, its version, its host, and...\n'
- '  migrate  Move the project to another engine: images, volumes, then...\n')
+ '  migrate  Move the project to another engine: images, volumes, then...\n'
+ "  version  Print crank's version: the same line as crank --version, or...\n")

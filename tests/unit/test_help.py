@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-VERBS = ["up", "down", "status", "ps", "ls", "stop", "start", "restart", "logs", "exec", "top", "port", "images",
-         "run", "build", "pull", "config", "migrate", "doctor", "version"]
+VERBS = ["up", "create", "scale", "down", "rm", "status", "ps", "ls", "stop", "start", "restart", "kill", "pause",
+         "unpause", "wait", "logs", "exec", "top", "port", "images", "cp", "run", "build", "pull", "config", "migrate",
+         "doctor", "version"]
 
 
 def crank_help(*args: str) -> str:
