@@ -110,18 +110,25 @@ class DockerCompatibleEngine(Backend):
 
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
         """Return the state of the named containers that exist; missing ones are left out."""
+        # A container removed meanwhile (between `ps` and `inspect`, say) is left out.
+        return [container_state(record) for record in self._inspect_present("container", names)]
+
+    def _inspect_present(self, kind: str, names: Sequence[str]) -> list[dict[str, Any]]:
+        """Inspect objects of one kind in one command and return the records of those that exist.
+
+        The engine still prints the objects it found when some are missing, and fails with
+        only "no such" lines, which are not an error here.
+        """
         if not names:
             return []
-        argv = ["container", "inspect", *names]
+        argv = [kind, "inspect", *names]
         try:
             output = self.run(*argv)
         except EngineError as error:
-            # A container removed meanwhile (between `ps` and `inspect`, say) is left out:
-            # the engine still prints the others, and only "no such container" lines fail.
             if not _only_missing(error):
                 raise
             output = error.stdout.strip() or "[]"
-        return [container_state(record) for record in parse_json(argv, output)]
+        return parse_json(argv, output)
 
     def list_processes(self, name: str) -> ProcessList:
         # `top` takes one container, so a project costs one command per running container.
@@ -315,17 +322,7 @@ class DockerCompatibleEngine(Backend):
 
     def inspect_images(self, ids: Sequence[str]) -> list[ImageDetails]:
         """Return the details of the images named that exist, in one engine command; missing ones are left out."""
-        if not ids:
-            return []
-        argv = ["image", "inspect", *ids]
-        try:
-            output = self.run(*argv)
-        except EngineError as error:
-            # The engine still prints the images it found, and fails for the others.
-            if not _only_missing(error):
-                raise
-            output = error.stdout.strip() or "[]"
-        return [image_details(record) for record in parse_json(argv, output)]
+        return [image_details(record) for record in self._inspect_present("image", ids)]
 
     def pull_image(self, reference: str) -> None:
         self._run_with_output(self.command("pull", reference), f"the pull of {reference}")
