@@ -172,3 +172,17 @@ def test_up_attach_and_failure_abort(engine: Engine, tmp_path: Path) -> None:
     assert attached.returncode == 0, attached.stderr
     assert set(attached.stdout.splitlines()) == {f"{crank.project}-ok-1 | ok done"}
     assert idle_after_attach == "running"
+
+
+def test_up_again_prints_only_new_output(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"ho-again-{secrets.token_hex(4)}", FINISHED)
+    try:
+        first = crank("up", timeout=120)
+        second = crank("up", "job", timeout=120)
+    finally:
+        engine.remove_project(crank.project)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    # The second up starts the exited container again; its first run's line is not shown again.
+    assert second.stdout.count("job done") == 1, second.stdout

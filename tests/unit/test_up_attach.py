@@ -28,6 +28,16 @@ def test_followed_containers(attach: list[str], no_attach: list[str], expected: 
     assert _followed_containers(SERVICES, attach, no_attach) == expected
 
 
+@pytest.mark.parametrize(("attach", "named", "unattached", "expected"), [
+    ([], ["tests"], [], ["demo-tests-1"]),
+    ([], [], ["db"], ["demo-web-1", "demo-web-2", "demo-tests-1"]),
+    ([], ["db"], ["db"], ["demo-db-1"]),
+    (["db"], ["tests"], ["db"], ["demo-db-1"]),
+], ids=["named-without-dependencies", "attach-false-left-out", "named-despite-attach-false", "attach-wins"])
+def test_followed_by_default(attach: list[str], named: list[str], unattached: list[str], expected: list[str]) -> None:
+    assert _followed_containers(SERVICES, attach, [], named=named, unattached=unattached) == expected
+
+
 def test_attach_service_not_started(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text(
         "services:\n  db:\n    image: busybox\n  tests:\n    image: busybox\n    depends_on: [db]\n"

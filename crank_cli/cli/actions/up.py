@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from crank_cli.cli.context import (
@@ -21,8 +23,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         abort_on_container_exit: bool, exit_code_from: str | None, dry_run: bool, strict: bool,
         abort_on_container_failure: bool = False, attach: list[str] | None = None,
         no_attach: list[str] | None = None) -> None:
-    # The options after `strict` have defaults because a quick path table generated before
-    # they existed leaves them to Typer and calls this action without them.
+    # The options after `strict` have defaults, so `create` and `scale`, which return at once, need not pass them.
     from crank_cli import render
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
@@ -31,6 +32,11 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     from crank_cli.operations.up import up as run_up
     from crank_cli.threads import start
 
+    # A foreground `up` shows the output written from now on, as docker compose does, not
+    # what a container that this `up` starts again wrote before.
+    # NOTE: the engine compares this with its own clock; a remote engine whose clock is
+    # behind would hide the first lines.
+    began = time.time()
     names = tuple(services or ())
     abort = _abort_policy(detach=detach, wait=wait, abort_on_container_exit=abort_on_container_exit,
                           abort_on_container_failure=abort_on_container_failure, exit_code_from=exit_code_from,
@@ -76,8 +82,9 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         render.info(f"project {project.name} is up to date on {engine.info.name}")
     if not foreground:
         return
-    followed = _followed_containers(result.services, attach or [], no_attach or [])
-    _follow(engine.backend, result.containers, timeout, abort, followed)
+    unattached = [name for name, service in project.model["services"].items() if service.get("attach") is False]
+    followed = _followed_containers(result.services, attach or [], no_attach or [], named=names, unattached=unattached)
+    _follow(engine.backend, result.containers, timeout, abort, followed, since=began)
 
 
 def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
@@ -134,7 +141,7 @@ def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
 
 
 def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPolicy | None,  # type: ignore[no-untyped-def]
-            followed: list[str] | None = None) -> None:
+            followed: list[str] | None = None, since: float | None = None) -> None:
     """Follow the logs of `followed` (default: all `containers`) until Ctrl-C or SIGTERM, which stop `containers`.
 
     SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
@@ -160,7 +167,8 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
         if followed:
-            follow_logs(backend, followed, render.LogPrinter(followed).write, ended=lambda name: _on_exit(backend, name, abort))
+            follow_logs(backend, followed, render.LogPrinter(followed).write, since=_time_stamp(since),
+                        ended=lambda name: _on_exit(backend, name, abort))
         else:
             threading.Event().wait()
     except KeyboardInterrupt:
@@ -266,10 +274,31 @@ def _started_services(project, options) -> set[str]:  # type: ignore[no-untyped-
     return set(options.services) if options.no_deps else set(graph.with_dependencies(services, options.services or services))
 
 
-def _followed_containers(services: dict[str, list[str]], attach: list[str], no_attach: list[str]) -> list[str]:
-    """Return the containers whose logs a foreground `up` follows: those of --attach, or all, minus --no-attach."""
-    chosen = [service for service in services if (not attach or service in attach) and service not in no_attach]
+def _followed_containers(services: dict[str, list[str]], attach: list[str], no_attach: list[str], *,
+                         named: Sequence[str] = (), unattached: Collection[str] = ()) -> list[str]:
+    """Return the containers whose logs a foreground `up` follows, as docker compose 2.40.3 chooses them.
+
+    With --attach, the services it names. Otherwise the services named on the command line,
+    without their dependencies, or with none named every service but the `unattached` ones
+    (`attach: false`). The --no-attach services are then left out.
+    """
+    if attach:
+        wanted = set(attach)
+    elif named:
+        wanted = set(named)
+    else:
+        wanted = {service for service in services if service not in unattached}
+    chosen = [service for service in services if service in wanted and service not in no_attach]
     return [name for service in chosen for name in services[service]]
+
+
+def _time_stamp(seconds: float | None) -> str | None:
+    """Return a Unix time as the UTC RFC 3339 time stamp that `logs --since` of both engines reads."""
+    if seconds is None:
+        return None
+    from crank_cli.operations.log_times import engine_time
+
+    return engine_time(f"{seconds:.6f}", "--since")
 
 
 def _on_exit(backend, name: str, abort: AbortPolicy | None) -> None:  # type: ignore[no-untyped-def]
