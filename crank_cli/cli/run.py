@@ -42,7 +42,14 @@ def run(
     workdir: Annotated[Optional[str], typer.Option("--workdir", "-w", help="Working folder inside the container.")] = None,  # noqa: UP045
     user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as: NAME or UID[:GID].")] = None,  # noqa: UP045
     no_deps: Annotated[bool, typer.Option("--no-deps", help="For a service: do not start its dependencies.")] = False,
-    service_ports: Annotated[bool, typer.Option("--service-ports", help="For a service: publish its ports, which a one-off container otherwise does not.")] = False,
+    service_ports: Annotated[bool, typer.Option("--service-ports", "-P", help="For a service: publish its ports, which a one-off container otherwise does not.")] = False,
+    use_aliases: Annotated[bool, typer.Option("--use-aliases", help="For a service: also be reachable by the service's name and network aliases, which a one-off container otherwise is not.")] = False,
+    label: Annotated[Optional[list[str]], typer.Option("--label", "-l", help="For a service: add or override a label, KEY=VALUE; repeatable.")] = None,  # noqa: UP045
+    cap_add: Annotated[Optional[list[str]], typer.Option("--cap-add", help="For a service: add a Linux capability; repeatable.")] = None,  # noqa: UP045
+    cap_drop: Annotated[Optional[list[str]], typer.Option("--cap-drop", help="For a service: drop a Linux capability; repeatable.")] = None,  # noqa: UP045
+    build: Annotated[bool, typer.Option("--build", help="For a service: build its image first, even when it exists.")] = False,
+    pull: Annotated[Optional[str], typer.Option("--pull", metavar="always|missing|never", help="For a service: pull its image always, when missing, or never; default: its pull_policy.")] = None,  # noqa: UP045
+    quiet_pull: Annotated[bool, typer.Option("--quiet-pull", help="Accepted for docker compose's users; crank shows a pull's output as --progress selects.")] = False,
     no_tty: Annotated[bool, typer.Option("--no-TTY", "-T", help="Allocate no pseudo-terminal, even when crank's standard input is one.")] = False,
     interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Keep standard input open. This is the default, as with docker compose run, so the flag changes nothing.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
@@ -54,19 +61,26 @@ def run(
     service's dependencies start first, and `down` removes it. Otherwise it is a container
     of the image, as `docker run` makes.
     """
-    del interactive  # Standard input is always kept open; the flag exists for docker compose's users.
+    # Standard input is always kept open, and pull progress follows --progress; the flags exist for docker compose's users.
+    del interactive, quiet_pull
     project = _project_with_service(ctx, target)
     if project is not None:
+        from crank_cli.cli.actions.up import pull_policy
+        from crank_cli.operations.resources import ImagePolicy
         from crank_cli.operations.run_service import ServiceRunOptions
 
         _run_service(ctx, project, ServiceRunOptions(
             service=target, command=tuple(command or ()), detach=detach, publish=tuple(publish or ()),
             env=tuple(env or ()), volumes=tuple(volume or ()), name=name, remove=remove, entrypoint=entrypoint,
             workdir=workdir, user=user, no_deps=no_deps, service_ports=service_ports, terminal=not no_tty,
-            dry_run=is_dry_run(ctx, dry_run),
+            dry_run=is_dry_run(ctx, dry_run), labels=tuple(label or ()), use_aliases=use_aliases,
+            cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
+            images=ImagePolicy(build="always" if build else "auto", pull=pull_policy(pull)),
         ))
         return
-    _reject_service_flags(target, no_deps=no_deps, service_ports=service_ports)
+    _reject_service_flags(target, {"--no-deps": no_deps, "--service-ports": service_ports, "--use-aliases": use_aliases,
+                                   "--label": bool(label), "--cap-add": bool(cap_add), "--cap-drop": bool(cap_drop),
+                                   "--build": build, "--pull": pull is not None})
 
     from crank_cli.operations.run import RunOptions
     from crank_cli.operations.run import run as run_container
@@ -141,10 +155,10 @@ def _defines_service(options: GlobalOptions, word: str) -> bool:
     return word in project.model["services"] or word in project.disabled_services
 
 
-def _reject_service_flags(image: str, *, no_deps: bool, service_ports: bool) -> None:
+def _reject_service_flags(image: str, flags: dict[str, bool]) -> None:
     from crank_cli.errors import UsageError
 
-    for flag, is_set in (("--no-deps", no_deps), ("--service-ports", service_ports)):
+    for flag, is_set in flags.items():
         if is_set:
             message = f"invalid option {flag} for image {image!r}: it applies only to a service of the project in reach"
             raise UsageError(message)

@@ -17,6 +17,8 @@ from crank_cli.operations.graph import start_levels
 if TYPE_CHECKING:
     from crank_cli.runtime.models import ContainerState
 
+# The start of every label crank sets; `run -l` may not set one.
+CRANK_PREFIX = "io.crank."
 PROJECT = "io.crank.project"
 SERVICE = "io.crank.service"
 REPLICA = "io.crank.replica"

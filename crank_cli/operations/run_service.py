@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import UsageError
@@ -44,6 +44,11 @@ class ServiceRunOptions(NamedTuple):
     terminal: bool = True
     parallel: int | None = None
     dry_run: bool = False
+    labels: tuple[str, ...] = ()
+    use_aliases: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    images: resources.ImagePolicy = resources.ImagePolicy()
 
 
 def prepare(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> ContainerSpec:
@@ -56,7 +61,7 @@ def prepare(project: Project, backend: Backend, options: ServiceRunOptions, even
         start_dependencies(project, backend, options, events)
     service = [options.service]
     observed = resources.observe(project, backend, service)
-    resources.ensure_images(project, backend, service, resources.ImagePolicy(), events, observed.images,
+    resources.ensure_images(project, backend, service, options.images, events, observed.images,
                             require=not options.dry_run)
     resources.ensure_networks(project, backend, service, events, observed.networks, [])
     resources.ensure_volumes(project, backend, service, events, observed.volumes, [])
@@ -83,6 +88,7 @@ def one_off_spec(project: Project, options: ServiceRunOptions,
     base = specs.container_spec(project, options.service)
     name = options.name or f"{project.name}-{options.service}-run-{secrets.token_hex(6)}"
     one_off_labels = {key: value for key, value in base.labels.items() if key != labels.REPLICA}
+    one_off_labels.update(parse_labels(options.labels))
     one_off_labels[labels.ONE_OFF] = "True"
     extra_env = (parse_env(value, environ) for value in options.env)
     return base._replace(
@@ -93,9 +99,12 @@ def one_off_spec(project: Project, options: ServiceRunOptions,
         labels=one_off_labels,
         ports=(base.ports if options.service_ports else ()) + tuple(parse_port(value) for value in options.publish),
         mounts=base.mounts + tuple(parse_volume(value) for value in options.volumes),
-        # Without docker compose's --use-aliases, a one-off is reachable by its own name only,
-        # so it takes no traffic meant for the service.
-        networks=tuple(network._replace(aliases=(name,)) for network in base.networks),
+        # Without --use-aliases, as with docker compose, a one-off is reachable by its own name
+        # only, so it takes no traffic meant for the service.
+        networks=tuple(network._replace(aliases=_one_off_aliases(name, base.name, network.aliases, options.use_aliases))
+                       for network in base.networks),
+        cap_add=base.cap_add + options.cap_add,
+        cap_drop=base.cap_drop + options.cap_drop,
         restart=None,
         user=options.user or base.user,
         working_dir=options.workdir or base.working_dir,
@@ -107,6 +116,27 @@ def one_off_spec(project: Project, options: ServiceRunOptions,
         tty=base.tty and options.detach and options.terminal,
         terminal=options.terminal,
     )
+
+
+def parse_labels(values: Sequence[str]) -> dict[str, str]:
+    """Parse `-l` values, KEY=VALUE or KEY for an empty value. crank's own `io.crank.` labels are rejected."""
+    parsed: dict[str, str] = {}
+    for value in values:
+        key, _, text = value.partition("=")
+        if not key:
+            raise UsageError(f"invalid --label value {value!r}: expected KEY=VALUE or KEY")
+        if key.startswith(labels.CRANK_PREFIX):
+            raise UsageError(f"invalid --label {key!r}: crank sets the labels that start with {labels.CRANK_PREFIX}, "
+                             "which find the project's containers; choose another key")
+        parsed[key] = text
+    return parsed
+
+
+def _one_off_aliases(name: str, service_container: str, aliases: tuple[str, ...], use_aliases: bool) -> tuple[str, ...]:
+    """Return the one-off's names on a network: its own, and with `use_aliases` the service's too."""
+    if not use_aliases:
+        return (name,)
+    return (name, *(alias for alias in aliases if alias != service_container))
 
 
 def start(backend: Backend, spec: ContainerSpec, *, detach: bool) -> str | int:

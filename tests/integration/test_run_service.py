@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,3 +80,17 @@ def test_run_detached_then_down(engine: Engine, service_project: Crank) -> None:
 
     assert down.returncode == 0, down.stderr
     assert engine.objects(service_project.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_run_label_and_aliases(engine: Engine, service_project: Crank) -> None:
+    started = service_project("run", "-d", "--no-deps", "--use-aliases", "-l", "team=red", "app", "sleep", "60")
+
+    assert started.returncode == 0, started.stderr
+    container = started.stdout.strip()
+    network = f"{service_project.project}_default"
+    label = engine.client("inspect", "--format", '{{index .Config.Labels "team"}}', container).stdout.strip()
+    aliases = engine.client("inspect", "--format", f'{{{{json (index .NetworkSettings.Networks "{network}").Aliases}}}}',
+                            container).stdout
+    assert label == "red"
+    # With --use-aliases the one-off also answers to the service's name on the project's network.
+    assert "app" in json.loads(aliases)

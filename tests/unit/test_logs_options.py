@@ -57,7 +57,8 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def logs_calls(log: Path) -> list[str]:
-    return [line for line in log.read_text().splitlines() if line.startswith("logs")]
+    """Return the logged `logs` commands, sorted: crank starts one per container at once, in any order."""
+    return sorted(line for line in log.read_text().splitlines() if line.startswith("logs"))
 
 
 @pytest.mark.parametrize(("value", "expected"), [

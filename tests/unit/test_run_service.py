@@ -133,6 +133,29 @@ def test_one_off_joins_networks_by_own_name(project_folder: Path) -> None:
     assert spec.networks[0].aliases == (spec.name,)
 
 
+def test_one_off_use_aliases_adds_service_names(project_folder: Path) -> None:
+    spec = spec_for(project_folder, use_aliases=True)
+
+    # The service's container name (fixed-web) stays with the service's own container.
+    assert spec.networks[0].aliases == (spec.name, "web", "shop-web")
+
+
+def test_one_off_labels_and_capabilities(project_folder: Path) -> None:
+    spec = spec_for(project_folder, labels=("team=red", "ci"), cap_add=("NET_ADMIN",), cap_drop=("CHOWN",))
+
+    assert spec.labels["team"] == "red"
+    assert spec.labels["ci"] == ""
+    assert spec.labels[labels.ONE_OFF] == "True"
+    assert spec.cap_add == ("NET_ADMIN",)
+    assert spec.cap_drop == ("CHOWN",)
+
+
+@pytest.mark.parametrize("value", ["io.crank.project=other", "=x"])
+def test_one_off_label_rejected(project_folder: Path, value: str) -> None:
+    with pytest.raises(UsageError, match="invalid --label"):
+        spec_for(project_folder, labels=(value,))
+
+
 def test_one_off_ports_only_with_service_ports(project_folder: Path) -> None:
     assert spec_for(project_folder).ports == ()
     assert spec_for(project_folder, service_ports=True).ports == (PortMapping(target=80, published="8080"),)
@@ -238,12 +261,26 @@ def test_run_image_unchanged_when_no_service(project_folder: Path, podman_log: P
     assert argv == ["run", "--detach", "busybox", "sleep", "1"]
 
 
+@pytest.mark.parametrize("flag", [["--no-deps"], ["--use-aliases"], ["-l", "a=b"], ["--build"], ["--pull", "never"]],
+                         ids=lambda flag: flag[0])
 def test_run_image_rejects_service_flags(project_folder: Path, podman_log: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    code = run_cli(["--runtime", "podman", "run", "--no-deps", "busybox"])
+                                         capsys: pytest.CaptureFixture[str], flag: list[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", *flag, "busybox"])
 
     assert code == UsageError.exit_code
-    assert "invalid option --no-deps for image 'busybox'" in capsys.readouterr().err
+    assert f"invalid option {flag[0].replace('-l', '--label')} for image 'busybox'" in capsys.readouterr().err
+
+
+def test_run_service_build_rebuilds_image(project_folder: Path, podman_log: Path,
+                                          capfd: pytest.CaptureFixture[str]) -> None:
+    (project_folder / "Dockerfile").write_text("FROM scratch\n")
+    (project_folder / "compose.yaml").write_text("services:\n  built:\n    build: .\n")
+
+    code = run_cli(["--runtime", "podman", "run", "-d", "--build", "built"])
+
+    assert code == 0, capfd.readouterr().err
+    # The fake client has every image, so only --build makes crank build.
+    assert len(commands(podman_log, "build")) == 1
 
 
 def test_observe_leaves_out_one_off(project_folder: Path) -> None:

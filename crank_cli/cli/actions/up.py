@@ -48,7 +48,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         recreate=_choice("--force-recreate", force_recreate, "--no-recreate", no_recreate, "force", "never"),
         start=not no_start,
         remove_orphans=remove_orphans,
-        images=ImagePolicy(build=_choice("--build", build, "--no-build", no_build, "always", "never"), pull=_pull(pull)),
+        images=ImagePolicy(build=_choice("--build", build, "--no-build", no_build, "always", "never"), pull=pull_policy(pull)),
         scale=_scale(scale or []),
         timeout=timeout,
         wait=wait,
@@ -388,7 +388,8 @@ def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_
     return "auto"
 
 
-def _pull(value: str | None) -> str:
+def pull_policy(value: str | None) -> str:
+    """Check a --pull value and return the `ImagePolicy.pull` it selects."""
     from crank_cli.errors import UsageError
 
     if value is None:
