@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import pytest
 
 from crank_cli.errors import EngineError, EngineNotFoundError
 from crank_cli.process import Completed
@@ -48,3 +52,29 @@ DOCKER_DAEMON_DOWN = EngineError(
     ["docker", "version"], 1, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock."
 )
 PODMAN_UP = '{"Client":{"Version":"4.3.1"}}'
+
+
+def podman_script_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Put an executable `podman` with this shell script first on PATH, and keep the real engines out.
+
+    DOCKER_HOST points at a TCP address where nothing listens, so crank cannot reach the
+    machine's Docker daemon, and CONTAINER_HOST is unset, so the script is a local client.
+    """
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    client = bin_folder / "podman"
+    client.write_text(script)
+    client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+
+
+def enter_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, compose_text: str) -> Path:
+    """Write compose.yaml into a new folder `name`, make it the working folder, and return it."""
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(compose_text)
+    monkeypatch.chdir(folder)
+    return folder

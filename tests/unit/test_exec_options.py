@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 
 import pytest
 
 from crank_cli.cli import run_cli
-from tests.unit.fakes import PODMAN_UP
+from tests.unit.fakes import PODMAN_UP, enter_project, podman_script_on_path
 
 # A podman client that logs each command line to a file, lists one running `web` container
 # and exits with code 7 from `exec` unless the exec is detached.
@@ -32,21 +31,9 @@ LISTING = json.dumps([
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the fake podman and enter a project folder `shop`; return the client's log."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
     log = tmp_path / "calls.log"
-    client = bin_folder / "podman"
-    client.write_text(CLIENT.format(log=log, version=PODMAN_UP, listing=LISTING))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
-    # A TCP address where nothing listens keeps the real Docker daemon out of the test.
-    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
-    monkeypatch.chdir(folder)
+    podman_script_on_path(tmp_path, monkeypatch, CLIENT.format(log=log, version=PODMAN_UP, listing=LISTING))
+    enter_project(tmp_path, monkeypatch, "shop", "services:\n  web:\n    image: busybox\n")
     return log
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import stat
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ from crank_cli.operations.images import split_reference
 from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.docker_socket import DockerSocket
 from crank_cli.runtime.models import ImageDetails
-from tests.unit.fakes import PODMAN_UP, FakeRunner
+from tests.unit.fakes import PODMAN_UP, FakeRunner, podman_script_on_path
 from tests.unit.test_docker_socket import FakeDaemon
 
 BUSYBOX_ID = "b" * 64
@@ -73,18 +72,13 @@ elif sys.argv[1:3] == ["image", "inspect"]:
 @pytest.fixture
 def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the fake podman and enter the folder of project demo; return the call log."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
     log = tmp_path / "calls.log"
-    client = bin_folder / "podman"
     images = {key: json.dumps(value) for key, value in IMAGES.items()}
-    client.write_text(CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP,
-                                    listed=json.dumps(CONTAINERS), images=images))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    script = CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP,
+                           listed=json.dumps(CONTAINERS), images=images)
+    podman_script_on_path(tmp_path, monkeypatch, script)
     monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
     monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
     monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
     folder = tmp_path / "demo"
     folder.mkdir()

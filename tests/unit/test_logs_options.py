@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from crank_cli.cli import run_cli
 from crank_cli.errors import UsageError
 from crank_cli.operations.log_times import engine_time
-from tests.unit.fakes import PODMAN_UP
+from tests.unit.fakes import PODMAN_UP, enter_project, podman_script_on_path
 
 # A podman client that logs each command line to a file, lists two replicas of `web` and
 # prints one line as each container's log.
@@ -38,21 +37,9 @@ NOW = datetime(2026, 12, 5, 10, 0, 0, 500000, tzinfo=timezone.utc)
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the fake podman and enter a project folder `shop`; return the client's log."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
     log = tmp_path / "calls.log"
-    client = bin_folder / "podman"
-    client.write_text(CLIENT.format(log=log, version=PODMAN_UP, listing=LISTING))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
-    # A TCP address where nothing listens keeps the real Docker daemon out of the test.
-    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
-    monkeypatch.chdir(folder)
+    podman_script_on_path(tmp_path, monkeypatch, CLIENT.format(log=log, version=PODMAN_UP, listing=LISTING))
+    enter_project(tmp_path, monkeypatch, "shop", "services:\n  web:\n    image: busybox\n")
     return log
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 
 import pytest
 
 from crank_cli.cli import run_cli
-from tests.unit.fakes import PODMAN_UP
+from tests.unit.fakes import PODMAN_UP, podman_script_on_path
 
 # A podman client that lists the same containers for every `ps`: crank's labels keep the
 # queries for other tools' labels from listing them twice.
@@ -37,14 +36,8 @@ LISTING = json.dumps([
 
 @pytest.fixture(autouse=True)
 def fake_podman(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
-    client = bin_folder / "podman"
-    client.write_text(CLIENT.format(version=PODMAN_UP, listing=LISTING))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
-    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    script = CLIENT.format(version=PODMAN_UP, listing=LISTING)
+    podman_script_on_path(tmp_path, monkeypatch, script)
     monkeypatch.chdir(tmp_path)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import stat
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from crank_cli import render
 from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
 from crank_cli.operations.port import parse_mapping
-from tests.unit.fakes import PODMAN_UP
+from tests.unit.fakes import PODMAN_UP, podman_script_on_path
 
 
 def listed(name: str, replica: str, state: str, ports: list[dict[str, object]] | None,
@@ -58,15 +57,10 @@ elif sys.argv[1] == "ps":
 @pytest.fixture(autouse=True)
 def podman(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Install the fake podman and enter the folder of project demo, whose service web has the containers above."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
-    client = bin_folder / "podman"
-    client.write_text(CLIENT.format(python=sys.executable, version=PODMAN_UP, listed=json.dumps(CONTAINERS)))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    script = CLIENT.format(python=sys.executable, version=PODMAN_UP, listed=json.dumps(CONTAINERS))
+    podman_script_on_path(tmp_path, monkeypatch, script)
     monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
     monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
     monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
     folder = tmp_path / "demo"
     folder.mkdir()

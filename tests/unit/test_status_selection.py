@@ -6,7 +6,6 @@ The engine is a fake `podman` client on PATH, so everything above the process bo
 from __future__ import annotations
 
 import json
-import stat
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from crank_cli import render
 from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
-from tests.unit.fakes import PODMAN_UP
+from tests.unit.fakes import PODMAN_UP, podman_script_on_path
 
 WEB_ID = "a" * 64
 DB_ID = "b" * 64
@@ -48,16 +47,11 @@ elif sys.argv[1] == "ps":
 @pytest.fixture
 def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the fake podman, enter a folder with project demo's compose file; return the call log."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
     log = tmp_path / "calls.log"
-    client = bin_folder / "podman"
-    client.write_text(CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP, listed=json.dumps(LISTED)))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    script = CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP, listed=json.dumps(LISTED))
+    podman_script_on_path(tmp_path, monkeypatch, script)
     monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
     monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
     monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
     folder = tmp_path / "demo"
     folder.mkdir()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import stat
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from crank_cli.runtime.dryrun import DryRunRunner
 from crank_cli.runtime.models import ProcessList
 from crank_cli.runtime.podman import PodmanEngine
 from crank_cli.runtime.processes import parse_top_table
-from tests.unit.fakes import PODMAN_UP, FakeRunner
+from tests.unit.fakes import PODMAN_UP, FakeRunner, podman_script_on_path
 from tests.unit.test_docker_socket import FakeDaemon
 
 # `docker top` output from the docker 28.2 client with Docker 20.10, and `podman top` output
@@ -111,17 +110,12 @@ elif sys.argv[1] == "top":
 @pytest.fixture
 def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the fake podman and enter the folder of project demo; return the call log."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
     log = tmp_path / "calls.log"
-    client = bin_folder / "podman"
-    client.write_text(CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP,
-                                    listed=json.dumps(CONTAINERS), top=PODMAN_TOP))
-    client.chmod(client.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    script = CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP,
+                           listed=json.dumps(CONTAINERS), top=PODMAN_TOP)
+    podman_script_on_path(tmp_path, monkeypatch, script)
     monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
     monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
     monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
     folder = tmp_path / "demo"
     folder.mkdir()
