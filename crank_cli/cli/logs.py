@@ -64,7 +64,7 @@ def logs(
 
 
 def _tail_lines(tail: str | None) -> int | None:
-    """Return the number of lines --tail asks for, or None for every line.
+    """Return the number of lines that --tail requests, or None for every line.
 
     A negative number means every line, as in Docker's API.
     """

@@ -92,5 +92,5 @@ def test_run_label_and_aliases(engine: Engine, service_project: Crank) -> None:
     aliases = engine.client("inspect", "--format", f'{{{{json (index .NetworkSettings.Networks "{network}").Aliases}}}}',
                             container).stdout
     assert label == "red"
-    # With --use-aliases the one-off also answers to the service's name on the project's network.
+    # With --use-aliases the one-off is also reachable by the service's name on the project's network.
     assert "app" in json.loads(aliases)

@@ -141,9 +141,9 @@ def test_exec_detach_and_privileged(engine: Engine, started: tuple[Crank, Crank]
     while engine.client("exec", container, "test", "-e", "/detached-marker", check=False).returncode:
         assert time.monotonic() < deadline, "the detached command did not run"
         time.sleep(0.2)
-    # The engine's own client gives the same result. Where it may grant every capability (Podman
-    # here), that is more than the default set; this machine's Docker 20.10 rejects the
-    # privileged exec with exit code 126, because its host withholds capabilities.
+    # crank gives the same result as the engine's own client. Podman here grants every
+    # capability, more than the default set. This machine's Docker 20.10 fails the privileged
+    # exec with exit code 126, because its host withholds capabilities.
     assert (privileged.returncode, privileged.stdout) == (direct.returncode, direct.stdout)
     if direct.returncode == 0:
         assert int(privileged.stdout.split()[1], 16) > int(plain.stdout.split()[1], 16)
