@@ -374,6 +374,14 @@ def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
     process.wait()
     record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
     assert record["status"] == "running"
+    # A killed crank leaves its helper containers running. Whether one still runs when the
+    # rerun starts depends on timing, so the test starts one that holds the target volume.
+    deadline = time.monotonic() + 10
+    while pair.target.client("volume", "inspect", pair.volume, check=False).returncode != 0:
+        assert time.monotonic() < deadline, f"the migration never created {pair.volume} on {pair.target.name}"
+        time.sleep(0.1)
+    pair.target.client("run", "-d", "--label", f"io.crank.migration-helper={record['id']}",
+                       "-v", f"{pair.volume}:/data", TEST_IMAGE, "sleep", "600")
 
     result = pair.migrate()
 

@@ -17,7 +17,7 @@ from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.inventory import build_plan
-from crank_cli.operations.migrate.migration import Engines, Migration, Steps, finish_source, ignoring_interrupts, undo
+from crank_cli.operations.migrate.migration import Engines, Migration, Steps, finish_source, ignoring_interrupts, remove_helpers, undo
 from crank_cli.operations.migrate.plan import Plan
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.rollback import rollback
@@ -98,6 +98,7 @@ def recover(project: Project, make_engine: EngineFactory, events: Events) -> str
     events.emit("migration", f"found an unfinished migration from {plan.source} to {plan.target} "
                              f"(step {record.step}, record {record.path})")
     with ignoring_interrupts():
+        remove_helpers(record, engines, events)
         if record.step in (records.VERIFIED, records.SOURCE_REMOVED):
             finish_source(record, engines, events, keep_source=bool(record.document.get("source_kept")))
             return f"finished the interrupted migration to {plan.target}"

@@ -31,7 +31,7 @@ from crank_cli.operations import labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.describe import human_size
-from crank_cli.operations.migrate.inventory import helper_for
+from crank_cli.operations.migrate.inventory import HELPER_LABEL, helper_for
 from crank_cli.operations.migrate.plan import Plan, VolumeCopy
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.volumes import VolumePasses
@@ -266,6 +266,20 @@ def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
         _remove_quietly(lambda ids: queries.remove_image(target, ids[0]), [image], events)
     _restart_source(record, source, events)
     record.finish(records.UNDONE)
+
+
+def remove_helpers(record: MigrationRecord, engines: Engines, events: Events) -> None:
+    """Remove the helper containers an interrupted migration left running on either engine.
+
+    A killed crank leaves its engine commands running, and a helper container that still
+    mounts a volume keeps that volume and the helper image from being removed.
+    """
+    selector = {HELPER_LABEL: record.document["id"]}
+    for engine in (engines.source, engines.target):
+        names = [state.name for state in engine.list_containers(selector)]
+        if names:
+            engine.remove_containers(names)
+            events.emit("migration", f"removed {len(names)} helper container(s) left on {engine.name}")
 
 
 def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:
