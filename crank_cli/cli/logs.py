@@ -48,16 +48,17 @@ def logs(
     grouped = by_service(engine.backend.list_containers(labels.container_filter(project.name)))
     if not grouped:
         reject_absent_project(ctx, project.name, engine, "logs")
-    chosen = [state.name for service in (names or sorted(grouped))
+    states = [state for service in (names or sorted(grouped))
               for state in sorted(grouped.get(service, []), key=lambda state: state.replica)
               if index is None or state.replica == index]
+    chosen = [state.name for state in states]
     if index is not None and not chosen:
         raise UsageError(f"service {names[0]} has no container number {index}; crank status -a lists its containers")
     if not chosen:
         render.info(f"no containers of project {project.name} on {engine.info.name}")
         return
     try:
-        follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix).write,
+        follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, shown={state.name: labels.state_log_name(state) for state in states}).write,
                     follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time)
     except KeyboardInterrupt:
         raise typer.Exit(0) from None

@@ -86,6 +86,25 @@ def is_one_off(state: ContainerState) -> bool:
     return state.labels.get(ONE_OFF) == "True"
 
 
+def log_name(container: str, project: str, services: Iterable[str]) -> str:
+    """Return the name that prefixes a container's log lines, as docker compose shows it.
+
+    A container with the default name `PROJECT-SERVICE-N` is shown as `SERVICE-N`; one with
+    a `container_name` or a one-off's name is shown whole.
+    """
+    head = f"{project}-"
+    if container.startswith(head):
+        service, _, number = container[len(head):].rpartition("-")
+        if number.isdigit() and service in services:
+            return container[len(head):]
+    return container
+
+
+def state_log_name(state: ContainerState) -> str:
+    """Return `log_name` of a container from its own labels."""
+    return log_name(state.name, state.labels.get(PROJECT, ""), [state.service])
+
+
 def service_filter(project: str, service: str) -> dict[str, str | None]:
     return {PROJECT: project, SERVICE: service}
 

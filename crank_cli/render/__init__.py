@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crank_cli.errors import CrankError
@@ -136,16 +136,19 @@ def line_progress(mode: str) -> Events:
 
 
 class LogPrinter:
-    """Write container log lines to stdout, each prefixed with its container name unless `prefix` is off."""
+    """Write container log lines to stdout, each prefixed with its container's name unless `prefix` is off.
 
-    def __init__(self, containers: Iterable[str], *, prefix: bool = True) -> None:
-        names = list(containers)
-        self.width = max((len(name) for name in names), default=0)
+    `shown` maps a container's name to the name its lines show, when that differs.
+    """
+
+    def __init__(self, containers: Iterable[str], *, prefix: bool = True, shown: Mapping[str, str] | None = None) -> None:
+        self.shown = dict(shown or {})
+        self.width = max((len(self.shown.get(name, name)) for name in containers), default=0)
         self.prefix = prefix
 
     def write(self, container: str, line: str) -> None:
         if self.prefix:
-            sys.stdout.write(f"{container.ljust(self.width)} | {line}\n")
+            sys.stdout.write(f"{self.shown.get(container, container).ljust(self.width)} | {line}\n")
         else:
             sys.stdout.write(f"{line}\n")
         sys.stdout.flush()

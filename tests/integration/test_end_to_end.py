@@ -236,7 +236,7 @@ services:
     process = project.start("up")
     try:
         first_line = process.stdout.readline()  # type: ignore[union-attr]
-        assert first_line.rstrip() == f"{project.project}-talker-1 | ready"
+        assert first_line.rstrip() == "talker-1 | ready"
 
         process.send_signal(stop_signal)
         code = process.wait(timeout=60)
@@ -264,7 +264,7 @@ services:
     process = project.start("up")
     try:
         first_line = process.stdout.readline()  # type: ignore[union-attr]
-        assert first_line.rstrip() == f"{project.project}-stubborn-1 | ready"
+        assert first_line.rstrip() == "stubborn-1 | ready"
         started = time.monotonic()
         process.send_signal(signal.SIGINT)
         time.sleep(2)
@@ -328,8 +328,8 @@ def test_up_attached_says_how_container_ended(engine: Engine, project: Crank) ->
     result = project("up", timeout=60)
 
     assert result.returncode == 0, result.stderr
-    assert f"{project.project}-job-1 | hi" in result.stdout
-    assert f"{project.project}-job-1 exited with code 3" in result.stderr
+    assert "job-1 | hi" in result.stdout
+    assert "job-1 exited with code 3" in result.stderr
 
 
 def test_status_without_compose_file_lists_projects(engine: Engine, project: Crank, tmp_path: Path) -> None:

@@ -288,7 +288,7 @@ def test_logs_tail_shows_service_output(engine: Engine, project: Crank) -> None:
     result = project("logs", "--tail", "1", "talker")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{project.project}-talker-1 | two"
+    assert result.stdout.strip() == "talker-1 | two"
 
 
 def test_exec_runs_in_service_container(engine: Engine, project: Crank) -> None:

@@ -54,8 +54,8 @@ def test_exit_code_from_returns_tests_code(engine: Engine, ci_project: Crank) ->
     result = ci_project("up", "--exit-code-from", "tests", timeout=120)
 
     assert result.returncode == 3, result.stderr
-    assert f"{ci_project.project}-tests-1 | testing" in result.stdout
-    assert f"{ci_project.project}-tests-1 exited with code 3" in result.stderr
+    assert "tests-1 | testing" in result.stdout
+    assert "tests-1 exited with code 3" in result.stderr
     assert container_states(engine, ci_project) == {"db": "exited", "tests": "exited"}
 
 

@@ -161,16 +161,16 @@ def test_up_attach_and_failure_abort(engine: Engine, tmp_path: Path) -> None:
 
     # ok's exit code 0 stops nothing; bad's 3 stops idle, and up exits with it.
     assert aborted.returncode == 3, aborted.stderr
-    assert f"{crank.project}-bad-1 | bad done" in aborted.stdout
+    assert "bad-1 | bad done" in aborted.stdout
     # The prefixes are padded to the longest container name followed, here ok's and bad's.
-    assert f"{crank.project}-ok-1  | ok done" in aborted.stdout
+    assert "ok-1  | ok done" in aborted.stdout
     assert "idle started" not in aborted.stdout
-    assert f"{crank.project}-ok-1 exited with code 0" in aborted.stderr
+    assert "ok-1 exited with code 0" in aborted.stderr
     assert f"stopping the project ({crank.project}-bad-1 exited)" in aborted.stderr
     assert idle_after_abort == "exited"
     # Following only ok, up returns once ok has exited, and the others keep running.
     assert attached.returncode == 0, attached.stderr
-    assert set(attached.stdout.splitlines()) == {f"{crank.project}-ok-1 | ok done"}
+    assert set(attached.stdout.splitlines()) == {"ok-1 | ok done"}
     assert idle_after_attach == "running"
 
 

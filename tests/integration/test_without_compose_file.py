@@ -81,7 +81,7 @@ def test_logs_and_exec_by_service(elsewhere: Crank) -> None:
     executed = elsewhere("-p", name, "exec", "-T", "api", "sh", "-c", "echo inside; exit 3")
 
     assert logs.returncode == 0, logs.stderr
-    assert logs.stdout.strip() == f"{name}-web-1 | web up"
+    assert logs.stdout.strip() == "web-1 | web up"
     assert executed.returncode == 3, executed.stderr
     assert executed.stdout.strip() == "inside"
 
@@ -94,7 +94,7 @@ def test_project_name_from_environment(engine: Engine, elsewhere: Crank) -> None
     removal = elsewhere("down", "--dry-run", env=environ)
 
     assert logs.returncode == 0, logs.stderr
-    assert logs.stdout.strip() == f"{name}-db-1 | db up"
+    assert logs.stdout.strip() == "db-1 | db up"
     assert removal.returncode == 0, removal.stderr
     assert removed_containers(engine, removal.stdout) == [[f"{name}-web-1"], [f"{name}-api-1"], [f"{name}-db-1"]]
 
@@ -110,7 +110,7 @@ def test_project_name_from_project_directory(elsewhere: Crank, tmp_path: Path) -
     logs = elsewhere("--project-directory", str(settings), "logs", "db")
 
     assert logs.returncode == 0, logs.stderr
-    assert logs.stdout.strip() == f"{name}-db-1 | db up"
+    assert logs.stdout.strip() == "db-1 | db up"
 
 
 def test_stop_start_restart_in_order(engine: Engine, elsewhere: Crank) -> None:

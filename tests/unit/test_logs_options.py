@@ -115,7 +115,8 @@ def test_prefix_by_default(shop: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert run_cli(["--runtime", "podman", "logs"]) == 0
 
     lines = sorted(capsys.readouterr().out.splitlines())
-    assert lines == ["shop-web-1 | hello from shop-web-1", "shop-web-2 | hello from shop-web-2"]
+    # As in docker compose, a container with its default name is shown without the project.
+    assert lines == ["web-1 | hello from shop-web-1", "web-2 | hello from shop-web-2"]
 
 
 def test_index_picks_one_replica(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +124,7 @@ def test_index_picks_one_replica(shop: Path, capsys: pytest.CaptureFixture[str])
 
     assert code == 0
     assert logs_calls(shop) == ["logs shop-web-2"]
-    assert capsys.readouterr().out == "shop-web-2 | hello from shop-web-2\n"
+    assert capsys.readouterr().out == "web-2 | hello from shop-web-2\n"
 
 
 def test_index_without_service_is_usage_error(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -78,7 +78,7 @@ def test_exit_aborts_by_policy(policy: AbortPolicy | None, exit_code: int, abort
         assert exited.value.exit_code == exit_code
     else:
         _on_exit(backend, TESTS, policy)
-    assert f"{TESTS} exited with code {exit_code}" in capsys.readouterr().err
+    assert f"tests-1 exited with code {exit_code}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -84,7 +84,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         return
     unattached = [name for name, service in project.model["services"].items() if service.get("attach") is False]
     followed = _followed_containers(result.services, attach or [], no_attach or [], named=names, unattached=unattached)
-    _follow(engine.backend, result.containers, timeout, abort, followed, since=began)
+    _follow(engine.backend, result.containers, timeout, abort, followed, since=began,
+            project=project.name, services=project.model["services"])
 
 
 def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
@@ -141,7 +142,8 @@ def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
 
 
 def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPolicy | None,  # type: ignore[no-untyped-def]
-            followed: list[str] | None = None, since: float | None = None) -> None:
+            followed: list[str] | None = None, since: float | None = None, *, project: str = "",
+            services: Collection[str] = ()) -> None:
     """Follow the logs of `followed` (default: all `containers`) until Ctrl-C or SIGTERM, which stop `containers`.
 
     SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
@@ -156,6 +158,7 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
 
     from crank_cli import render
     from crank_cli.operations.follow import follow_logs
+    from crank_cli.operations.labels import log_name
 
     received = []
 
@@ -167,7 +170,8 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
         if followed:
-            follow_logs(backend, followed, render.LogPrinter(followed).write, since=_time_stamp(since),
+            shown = {name: log_name(name, project, services) for name in followed}
+            follow_logs(backend, followed, render.LogPrinter(followed, shown=shown).write, since=_time_stamp(since),
                         ended=lambda name: _on_exit(backend, name, abort))
         else:
             threading.Event().wait()
@@ -186,10 +190,11 @@ def _say_exit(backend, name: str):  # type: ignore[no-untyped-def]
     Return the container's state if it has stopped, else None.
     """
     from crank_cli import render
+    from crank_cli.operations.labels import state_log_name
 
     for state in backend.inspect_containers([name]):
         if not state.running:
-            render.info(f"{name} exited with code {state.exit_code}")
+            render.info(f"{state_log_name(state)} exited with code {state.exit_code}")
             return state
     return None
 
@@ -317,6 +322,7 @@ def _abort(backend, containers: list[str], timeout: int | None, abort: AbortPoli
     """
     from crank_cli import render
     from crank_cli.errors import Exit, ExitCode
+    from crank_cli.operations.labels import state_log_name
 
     running = [state.name for state in backend.inspect_containers(containers) if state.running]
     if running:
@@ -324,7 +330,7 @@ def _abort(backend, containers: list[str], timeout: int | None, abort: AbortPoli
     states = backend.inspect_containers(containers)
     for state in states:
         if state.name in running:
-            render.info(f"{state.name} exited with code {state.exit_code}")
+            render.info(f"{state_log_name(state)} exited with code {state.exit_code}")
     code = exited.exit_code
     if abort.exit_code_from is not None and exited.service != abort.exit_code_from:
         # The service's container was stopped with the others, so its exit code is the one it stopped with.
