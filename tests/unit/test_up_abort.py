@@ -89,9 +89,9 @@ def test_abort_exits_with_first_exit_code(monkeypatch: pytest.MonkeyPatch, capsy
     assert ["podman", "stop", DB] in engine.runner.calls
     assert engine.states[DB] == ("exited", 137)
     talk = capsys.readouterr().err
-    assert f"{TESTS} exited with code 3" in talk
+    assert "tests-1 exited with code 3" in talk
     assert f"stopping the project ({TESTS} exited); press Ctrl-C to kill it" in talk
-    assert f"{DB} exited with code 137" in talk
+    assert "db-1 exited with code 137" in talk
 
 
 def test_abort_exits_zero_after_clean_exit(monkeypatch: pytest.MonkeyPatch) -> None:
