@@ -35,6 +35,12 @@ def up(
     abort_on_container_failure: Annotated[bool, typer.Option("--abort-on-container-failure", help="Stop every container when a container of the project exits with a non-zero code, and exit with that code. Cannot be used with --abort-on-container-exit, --detach or --wait.")] = False,
     attach: Annotated[Optional[list[str]], typer.Option("--attach", metavar="SERVICE", help="Follow the logs of SERVICE only; repeatable. Cannot be used with --detach or --wait.")] = None,  # noqa: UP045
     no_attach: Annotated[Optional[list[str]], typer.Option("--no-attach", metavar="SERVICE", help="Do not follow the logs of SERVICE; repeatable.")] = None,  # noqa: UP045
+    attach_dependencies: Annotated[bool, typer.Option("--attach-dependencies", help="Follow the logs of the named services' dependencies too.")] = False,
+    no_log_prefix: Annotated[bool, typer.Option("--no-log-prefix", help="Print each log line without its container's name.")] = False,
+    timestamps: Annotated[bool, typer.Option("--timestamps", help="Prefix each log line with the engine's time stamp.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Print without colour; crank's log output has none, so this changes nothing.")] = False,
+    quiet_pull: Annotated[bool, typer.Option("--quiet-pull", help="Accepted for docker compose's users; crank shows a pull's output as --progress selects.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Accepted for docker compose's users; crank asks no questions.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail with exit code 3, before changing anything, if the engine cannot honour a key the project uses.")] = False,
 ) -> None:

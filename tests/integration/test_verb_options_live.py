@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -41,6 +42,19 @@ services:
     command: ["sh", "-c", "echo idle started; {IDLE}"]
     stop_grace_period: 2s
 """
+# For up --attach-dependencies: app prints at once, dep, which app depends on, a line before app starts.
+DEPENDENT = f"""
+services:
+  dep:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo dep ready; sleep 1"]
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo app done"]
+    depends_on: [dep]
+"""
+# The time stamp of `logs --timestamps` on either engine, and the space after it.
+TIME_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) ")
 
 
 def make_project(engine: Engine, tmp_path: Path, name: str, text: str) -> Crank:
@@ -172,6 +186,20 @@ def test_up_attach_and_failure_abort(engine: Engine, tmp_path: Path) -> None:
     assert attached.returncode == 0, attached.stderr
     assert set(attached.stdout.splitlines()) == {"ok-1 | ok done"}
     assert idle_after_attach == "running"
+
+
+def test_up_attach_dependencies_with_bare_time_stamped_lines(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"ho-deps-{secrets.token_hex(4)}", DEPENDENT)
+    try:
+        result = crank("up", "--attach-dependencies", "--no-log-prefix", "--timestamps", "app", timeout=120)
+    finally:
+        engine.remove_project(crank.project)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # Without --attach-dependencies, `up app` would show only app's line.
+    assert sorted(TIME_STAMP.sub("", line) for line in lines) == ["app done", "dep ready"]
+    assert all(TIME_STAMP.match(line) for line in lines), lines
 
 
 def test_up_again_prints_only_new_output(engine: Engine, tmp_path: Path) -> None:

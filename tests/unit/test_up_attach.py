@@ -7,12 +7,20 @@ from pathlib import Path
 import pytest
 
 from crank_cli.cli import run_cli
-from crank_cli.cli.actions.up import AbortPolicy, ContainerExited, _followed_containers, _on_exit, _require_attached_services
+from crank_cli.cli.actions.up import (
+    AbortPolicy,
+    ContainerExited,
+    LogView,
+    _follow,
+    _followed_containers,
+    _on_exit,
+    _require_attached_services,
+)
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import UsageError
 from crank_cli.operations.up import UpOptions
 from crank_cli.runtime.resolve import make_backend
-from tests.unit.test_up_abort import DB, TESTS, FakeEngine, follow
+from tests.unit.test_up_abort import DB, TESTS, FakeEngine, FakeLog, follow
 
 SERVICES = {"db": ["demo-db-1"], "web": ["demo-web-1", "demo-web-2"], "tests": ["demo-tests-1"]}
 
@@ -87,7 +95,8 @@ def test_exit_aborts_by_policy(policy: AbortPolicy | None, exit_code: int, abort
     (["up", "-d", "--abort-on-container-failure"], "--detach cannot be used with --abort-on-container-failure"),
     (["up", "-d", "--attach", "web"], "--detach cannot be used with --attach"),
     (["up", "--wait", "--attach=web", "--exit-code-from", "web"], "--wait cannot be used with --exit-code-from or --attach"),
-], ids=["both aborts", "-d failure", "-d attach", "--wait attach"])
+    (["up", "-d", "--attach-dependencies", "web"], "--detach cannot be used with --attach-dependencies"),
+], ids=["both aborts", "-d failure", "-d attach", "--wait attach", "-d attach-dependencies"])
 def test_foreground_options_with_detach(argv: list[str], message: str, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("crank_cli.render._talk", "text")
@@ -105,3 +114,24 @@ def test_no_attach_with_detach_is_accepted(tmp_path: Path, capsys: pytest.Captur
     monkeypatch.chdir(tmp_path)
 
     assert run_cli(["up", "-d", "--no-attach", "web"]) == 3
+
+
+@pytest.mark.parametrize(("view", "flags", "line"), [
+    (LogView("demo", ["db", "tests"]), [], "tests-1 | demo-tests-1 says hello"),
+    (LogView("demo", ["db", "tests"], prefix=False, timestamps=True), ["--timestamps"], "demo-tests-1 says hello"),
+], ids=["default", "bare-time-stamped"])
+def test_log_view_of_followed_containers(view: LogView, flags: list[str], line: str, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    engine = FakeEngine(tests_exit_code=0)
+    started: list[list[str]] = []
+
+    def start_streaming(argv: list[str]) -> FakeLog:
+        started.append(argv)
+        return engine.start_streaming(argv)
+
+    monkeypatch.setattr("crank_cli.process.start_streaming", start_streaming)
+
+    _follow(make_backend("podman", engine.runner), [DB, TESTS], None, None, [TESTS], view=view)
+
+    assert started == [["podman", "logs", "--follow", *flags, TESTS]]
+    assert capsys.readouterr().out == f"{line}\n"

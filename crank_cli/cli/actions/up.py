@@ -22,9 +22,12 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         no_start: bool, remove_orphans: bool, scale: list[str] | None, timeout: int | None, parallel: int | None,
         abort_on_container_exit: bool, exit_code_from: str | None, dry_run: bool, strict: bool,
         abort_on_container_failure: bool = False, attach: list[str] | None = None,
-        no_attach: list[str] | None = None) -> None:
+        no_attach: list[str] | None = None, attach_dependencies: bool = False, no_log_prefix: bool = False,
+        timestamps: bool = False, no_color: bool = False, quiet_pull: bool = False, yes: bool = False) -> None:
     # The options after `strict` have defaults, so `create` and `scale`, which return at once, need not pass them.
+    # --no-color, --quiet-pull and --yes change nothing, because crank's logs have no colour and it never prompts.
     from crank_cli import render
+    from crank_cli.operations import graph
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
     from crank_cli.operations.resources import ImagePolicy
@@ -40,7 +43,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     names = tuple(services or ())
     abort = _abort_policy(detach=detach, wait=wait, abort_on_container_exit=abort_on_container_exit,
                           abort_on_container_failure=abort_on_container_failure, exit_code_from=exit_code_from,
-                          attach=bool(attach))
+                          attach=bool(attach), attach_dependencies=attach_dependencies)
     options = UpOptions(
         services=names,
         parallel=parallel_limit(global_options(ctx).environ, parallel),
@@ -83,9 +86,10 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     if not foreground:
         return
     unattached = [name for name, service in project.model["services"].items() if service.get("attach") is False]
-    followed = _followed_containers(result.services, attach or [], no_attach or [], named=names, unattached=unattached)
+    named = graph.with_dependencies(project.model["services"], names) if attach_dependencies and names else names
+    followed = _followed_containers(result.services, attach or [], no_attach or [], named=named, unattached=unattached)
     _follow(engine.backend, result.containers, timeout, abort, followed, since=began,
-            project=project.name, services=project.model["services"])
+            view=LogView(project.name, project.model["services"], prefix=not no_log_prefix, timestamps=timestamps))
 
 
 def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]
@@ -142,8 +146,7 @@ def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
 
 
 def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPolicy | None,  # type: ignore[no-untyped-def]
-            followed: list[str] | None = None, since: float | None = None, *, project: str = "",
-            services: Collection[str] = ()) -> None:
+            followed: list[str] | None = None, since: float | None = None, *, view: LogView | None = None) -> None:
     """Follow the logs of `followed` (default: all `containers`) until Ctrl-C or SIGTERM, which stop `containers`.
 
     SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
@@ -170,8 +173,10 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
         if followed:
-            shown = {name: log_name(name, project, services) for name in followed}
-            follow_logs(backend, followed, render.LogPrinter(followed, shown=shown).write, since=_time_stamp(since),
+            view = view or LogView()
+            prefixes = {name: log_name(name, view.project, view.services) for name in followed}
+            printer = render.LogPrinter(followed, prefix=view.prefix, shown=prefixes)
+            follow_logs(backend, followed, printer.write, since=_time_stamp(since), timestamps=view.timestamps,
                         ended=lambda name: _on_exit(backend, name, abort))
         else:
             threading.Event().wait()
@@ -199,6 +204,15 @@ def _say_exit(backend, name: str):  # type: ignore[no-untyped-def]
     return None
 
 
+class LogView(NamedTuple):
+    """The log format of a foreground `up`: the project, which shortens container names, and the log options."""
+
+    project: str = ""
+    services: Collection[str] = ()
+    prefix: bool = True
+    timestamps: bool = False
+
+
 class AbortPolicy(NamedTuple):
     """The response of a foreground `up` to a stopped container: stop the others and exit.
 
@@ -222,13 +236,13 @@ class ContainerExited(Exception):
 
 
 def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
-                  exit_code_from: str | None, attach: bool) -> AbortPolicy | None:
+                  exit_code_from: str | None, attach: bool, attach_dependencies: bool = False) -> AbortPolicy | None:
     """Return what to do when a container stops, or None to follow the logs until Ctrl-C.
 
     As with docker compose, --exit-code-from implies --abort-on-container-exit unless
     --abort-on-container-failure is given, the two abort options exclude each other, and none
-    of them or --attach can be used with --detach or --wait, which return while the
-    containers run.
+    of them, --attach or --attach-dependencies can be used with --detach or --wait, which
+    return while the containers run.
     """
     from crank_cli.errors import UsageError
 
@@ -236,7 +250,8 @@ def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, ab
         raise UsageError("--abort-on-container-exit and --abort-on-container-failure cannot be used together")
     flags = (("--abort-on-container-exit", abort_on_container_exit),
              ("--abort-on-container-failure", abort_on_container_failure),
-             ("--exit-code-from", exit_code_from is not None), ("--attach", attach))
+             ("--exit-code-from", exit_code_from is not None), ("--attach", attach),
+             ("--attach-dependencies", attach_dependencies))
     foreground_flags = [flag for flag, value in flags if value]
     for flag, value in (("--detach", detach), ("--wait", wait)):
         if value and foreground_flags:
