@@ -25,6 +25,7 @@ def config(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only check the project; print nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Print what the chosen engine supports, emulates or cannot do of the keys the project uses.")] = False,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Print the model without what normalization adds: the default network, resource names, dependencies implied by links and service: namespaces, the default Dockerfile, and build arguments taken from the environment.")] = False,
+    variables: Annotated[bool, typer.Option("--variables", help="Print the variables the compose files use: whether each is required, its default and its alternate value.")] = False,
     no_interpolate: Annotated[bool, typer.Option("--no-interpolate", help="Print the merged model with ${VAR} and $$ left as written, every profile's services, and keys sorted, as docker compose does; goes only with --format, --services and -q.")] = False,
 ) -> None:
     """Check the compose files and print the project as one canonical compose file.
@@ -37,6 +38,10 @@ def config(
 
     if output_format not in ("yaml", "json"):
         raise UsageError(f"invalid --format {output_format!r}: use yaml or json")
+    if variables:
+        _print_variables(ctx, output_format, other_options=[list_services, list_volumes, list_profiles, list_images,
+                                                            quiet, check, no_interpolate, bool(services)])
+        return
     if no_interpolate:
         _print_raw_model(ctx, output_format, list_services=list_services, quiet=quiet, normalize=not no_normalize,
                          other_options=[list_volumes, list_profiles, list_images, check, bool(services)])
@@ -88,6 +93,29 @@ def _print_raw_model(ctx: typer.Context, output_format: str, *, list_services: b
         sys.stdout.write(raw_model_to_json(model))
     else:
         sys.stdout.write(raw_model_to_yaml(model))
+
+
+def _print_variables(ctx: typer.Context, output_format: str, *, other_options: list[bool]) -> None:
+    """Print the variables of `config --variables`, as a table or, with --format json, as docker compose's object."""
+    from crank_cli import render
+    from crank_cli.compose.environment import locate_project
+    from crank_cli.compose.layers import read_documents
+    from crank_cli.compose.variables import model_variables
+    from crank_cli.errors import UsageError
+
+    if any(other_options):
+        raise UsageError("--variables goes only with --format, and without SERVICE names")
+    with json_errors(output_format == "json"):
+        files, _, _ = locate_project(global_options(ctx).load_options(()))
+        found = model_variables([read_documents(path) for path in files])
+    ordered = [found[name] for name in sorted(found)]
+    if output_format == "json":
+        render.print_json({variable.name: {"Name": variable.name, "DefaultValue": variable.default,
+                                           "PresenceValue": variable.alternate, "Required": variable.required}
+                           for variable in ordered})
+        return
+    rows = [[variable.name, str(variable.required).lower(), variable.default, variable.alternate] for variable in ordered]
+    render.print_table(None, ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"], rows)
 
 
 def _write_lines(lines: list[str]) -> None:

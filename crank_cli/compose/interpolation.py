@@ -96,13 +96,13 @@ def _expand_reference(text: str, dollar: int, lookup: Lookup) -> tuple[str, int]
         return "$", dollar + 2
     if following == "{":
         return _expand_braced(text, dollar + 2, lookup)
-    name_end = _name_end(text, dollar + 1)
+    name_end = variable_name_end(text, dollar + 1)
     if name_end == dollar + 1:
         return "$", dollar + 1
     return _value_or_blank(text[dollar + 1 : name_end], lookup), name_end
 
 
-def _name_end(text: str, start: int) -> int:
+def variable_name_end(text: str, start: int) -> int:
     """Return the end of the variable name at `start`, or `start` when there is none."""
     if start >= len(text) or not (text[start].isascii() and (text[start].isalpha() or text[start] == "_")):
         return start
@@ -112,17 +112,17 @@ def _name_end(text: str, start: int) -> int:
     return end
 
 
-_OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 
 def _expand_braced(text: str, start: int, lookup: Lookup) -> tuple[str, int]:
-    name_end = _name_end(text, start)
+    name_end = variable_name_end(text, start)
     name = text[start:name_end]
     if not name:
         raise TemplateError(_invalid_format(text))
     if text[name_end : name_end + 1] == "}":
         return _value_or_blank(name, lookup), name_end + 1
-    operator = next((op for op in _OPERATORS if text.startswith(op, name_end)), None)
+    operator = next((op for op in OPERATORS if text.startswith(op, name_end)), None)
     if operator is None:
         raise TemplateError(_invalid_format(text))
     argument_start = name_end + len(operator)
@@ -155,6 +155,12 @@ def _lazy(lookup: Lookup) -> Lookup:
     """
     del lookup
     return lambda name: "set"
+
+
+def argument_end(text: str, argument_start: int) -> int:
+    """Return the index after the `}` that closes the argument at `argument_start`; raise TemplateError if none does."""
+    _, end = _substitute_until(text, argument_start, _lazy(lambda name: None), closing=True)
+    return end
 
 
 def _evaluate(text: str, argument_start: int, lookup: Lookup) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from crank_cli.cli import run_cli
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import InvalidProjectError
 
@@ -86,6 +87,19 @@ def escape_dollars(value: Any) -> Any:
     if isinstance(value, list):
         return [escape_dollars(item) for item in value]
     return value
+
+
+def run_config(directory: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run crank with `args` in `directory`, with the environment of `clean_environment`; return its code and output."""
+    monkeypatch.chdir(directory)
+    for key in list(os.environ):
+        monkeypatch.delenv(key)
+    for key, value in clean_environment().items():
+        monkeypatch.setenv(key, value)
+    code = run_cli(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def write_project(directory: Path, files: dict[str, str]) -> Path:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from compose_reference import clean_environment, needs_reference, reference_binary, write_project
+from compose_reference import clean_environment, needs_reference, reference_binary, run_config, write_project
 
-from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
 
 PROJECT = {
@@ -43,18 +41,6 @@ PROJECT = {
     ),
     "token.txt": "secret\n",
 }
-
-
-def run_config(directory: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
-               capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    monkeypatch.chdir(directory)
-    for key in list(os.environ):
-        monkeypatch.delenv(key)
-    for key, value in clean_environment().items():
-        monkeypatch.setenv(key, value)
-    code = run_cli(args)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_no_interpolate_keeps_written_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
