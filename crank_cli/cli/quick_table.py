@@ -212,6 +212,7 @@ ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
  "  logs     Show the logs of the project's containers, each line prefixed...\n"
  '  exec     Run a command in a running container of a service; crank exits...\n'
  '  top      Show the processes in each running or paused container, one...\n'
+ "  stats    Show the resource use of the project's running containers.\n"
  '  port     Print the public address, such as 0.0.0.0:32768, that a...\n'
  '  images   List the image of each container of the project, stopped ones...\n'
  '  cp       Copy files or folders between a service container and the...\n'

@@ -12,8 +12,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, EngineInfo, ImageDetails, ImageFacts,
-                                      ProcessList)
+from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, ContainerStats, EngineInfo, ImageDetails,
+                                      ImageFacts, ProcessList)
 
 if TYPE_CHECKING:
     import subprocess
@@ -42,6 +42,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def list_processes(self, name: str) -> ProcessList:
         """Return the processes running in a container, with the columns the engine's `top` shows."""
+
+    @abc.abstractmethod
+    def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
+        """Return one reading of the resource use of each running container named."""
+
+    @abc.abstractmethod
+    def show_stats(self, names: Sequence[str]) -> int:
+        """Show the engine's live view of the containers' resource use until Ctrl-C; return its exit code."""
 
     def run_healthcheck(self, name: str) -> None:
         """Run a container's healthcheck once, for engines that do not schedule checks.

@@ -19,10 +19,11 @@ from crank_cli.early_probe import PROBE_ARGS, PROBE_TIMEOUT_SECONDS
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
+from crank_cli.runtime import stats
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json
-from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, EngineInfo, GpuRequest, ImageDetails,
-                                      ImageFacts, ProcessList)
+from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, ContainerStats, EngineInfo, GpuRequest,
+                                      ImageDetails, ImageFacts, ProcessList)
 from crank_cli.runtime.processes import parse_top_table
 
 if TYPE_CHECKING:
@@ -133,6 +134,15 @@ class DockerCompatibleEngine(Backend):
     def list_processes(self, name: str) -> ProcessList:
         # `top` takes one container, so a project costs one command per running container.
         return parse_top_table(self.run("top", name))
+
+    def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
+        if not names:
+            return []
+        argv = [*stats.DOCKER_ARGS, *names]
+        return stats.docker_stats(argv, self.run(*argv))
+
+    def show_stats(self, names: Sequence[str]) -> int:
+        return self.attached_runner(self.command("stats", *names))
 
     def run_container(self, spec: ContainerSpec) -> str:
         argv = self.run_arguments(spec, detach=True)

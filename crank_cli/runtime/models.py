@@ -51,6 +51,18 @@ class ProcessList(NamedTuple):
     processes: tuple[tuple[str, ...], ...]
 
 
+class ContainerStats(NamedTuple):
+    """One reading of a running container's resource use, each value as the engine's `stats` prints it."""
+
+    name: str
+    cpu_percent: str
+    memory_usage: str
+    memory_percent: str
+    net_io: str
+    block_io: str
+    pids: str
+
+
 class PortMapping(NamedTuple):
     """A published port: `host_ip:published->target/protocol`."""
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from crank_cli.errors import EngineError
 from crank_cli.runtime import argv as build_argv
+from crank_cli.runtime import stats
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
-from crank_cli.runtime.models import ContainerState, GpuRequest, ProcessList
+from crank_cli.runtime.models import ContainerState, ContainerStats, GpuRequest, ProcessList
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -69,6 +70,12 @@ class PodmanEngine(DockerCompatibleEngine):
         # `inspect` take two. Waits read health definitions through `inspect_containers`.
         argv = ["ps", "--all", "--format", "json", *build_argv.label_filters(labels)]
         return [listed_container_state(entry) for entry in parse_json(argv, self.run(*argv) or "[]")]
+
+    def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
+        if not names:
+            return []
+        argv = [*stats.PODMAN_ARGS, *names]
+        return stats.podman_stats(argv, self.run(*argv))
 
     def list_processes(self, name: str) -> ProcessList:
         try:

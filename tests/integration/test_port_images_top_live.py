@@ -149,3 +149,37 @@ def test_top_lists_processes_per_container(running: Running) -> None:
         assert any(line.startswith("job ") and line.endswith(" sleep 600") for line in lines), result.stdout
         assert only_job.returncode == 0, f"{way}: {only_job.stderr}"
         assert {tuple(line.split()[:2]) for line in only_job.stdout.splitlines()[1:]} == {("job", "1")}, way
+
+
+# The keys of a `stats --format json` row and their types, as the README's schema lists them.
+STATS_TYPES = {
+    "name": str, "service": str, "replica": int, "state": str, "cpu_percent": str, "memory_usage": str,
+    "memory_percent": str, "net_io": str, "block_io": str, "pids": str,
+}
+
+
+def test_stats_reads_each_container_once(engine: Engine, running: Running) -> None:
+    crank = running.crank
+    for way, environ in running.connections.items():
+        document_result = crank("stats", "--no-stream", "--format", "json", env=environ)
+        table = crank("stats", "--no-stream", "web", env=environ)
+
+        assert document_result.returncode == 0, f"{way}: {document_result.stderr}"
+        document = json.loads(document_result.stdout)
+        assert document["schema"] == 1, way
+        rows = document["containers"]
+        assert [(row["service"], row["replica"], row["name"]) for row in rows] == [
+            ("job", 1, f"{crank.project}-job-1"), ("web", 1, f"{crank.project}-web-1")], way
+        for row in rows:
+            assert set(row) == set(STATS_TYPES), way
+            for key, expected in STATS_TYPES.items():
+                assert isinstance(row[key], expected), f"{way}: {key} is {row[key]!r}"
+            assert row["state"] == "running", way
+            # job's shell and sleep, or web's shell and its loop's sleep at times.
+            assert int(row["pids"]) >= 1, way
+            assert row["cpu_percent"].endswith("%"), way
+            assert " / " in row["memory_usage"], way
+        assert table.returncode == 0, f"{way}: {table.stderr}"
+        lines = table.stdout.splitlines()
+        assert lines[0].split()[:4] == ["SERVICE", "#", "NAME", "CPU"], way
+        assert [line.split()[:3] for line in lines[1:]] == [["web", "1", f"{crank.project}-web-1"]], way
