@@ -211,6 +211,7 @@ ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
  '  wait     Block until the running containers of the services stop.\n'
  "  logs     Show the logs of the project's containers, each line prefixed...\n"
  '  exec     Run a command in a running container of a service; crank exits...\n'
+ '  attach   Attach standard input, output and errors to a service...\n'
  '  top      Show the processes in each running or paused container, one...\n'
  "  stats    Show the resource use of the project's running containers.\n"
  '  port     Print the public address, such as 0.0.0.0:32768, that a...\n'

@@ -44,6 +44,10 @@ class Backend(abc.ABC):
         """Return the processes running in a container, with the columns the engine's `top` shows."""
 
     @abc.abstractmethod
+    def attach(self, name: str, *, stdin: bool, sig_proxy: bool, detach_keys: str | None) -> int:
+        """Connect crank's standard streams to a running container's main process; return the engine client's exit code."""
+
+    @abc.abstractmethod
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         """Return one reading of the resource use of each running container named."""
 

@@ -135,6 +135,16 @@ class DockerCompatibleEngine(Backend):
         # `top` takes one container, so a project costs one command per running container.
         return parse_top_table(self.run("top", name))
 
+    def attach(self, name: str, *, stdin: bool, sig_proxy: bool, detach_keys: str | None) -> int:
+        args = ["attach"]
+        if not stdin:
+            args.append("--no-stdin")
+        if not sig_proxy:
+            args.append("--sig-proxy=false")
+        if detach_keys is not None:
+            args.append(f"--detach-keys={detach_keys}")
+        return self.attached_runner(self.command(*args, name))
+
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         if not names:
             return []

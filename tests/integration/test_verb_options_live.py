@@ -53,6 +53,13 @@ services:
     command: ["sh", "-c", "echo app done"]
     depends_on: [dep]
 """
+# For attach: talker writes a line two seconds after it starts, then exits with code 3.
+LATE = f"""
+services:
+  talker:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "sleep 2; echo late line; exit 3"]
+"""
 # The time stamp of `logs --timestamps` on either engine, and the space after it.
 TIME_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) ")
 
@@ -214,3 +221,20 @@ def test_up_again_prints_only_new_output(engine: Engine, tmp_path: Path) -> None
     assert second.returncode == 0, second.stderr
     # The second up starts the exited container again; its first run's line is not shown again.
     assert second.stdout.count("job done") == 1, second.stdout
+
+
+def test_attach_shows_output_and_exit_code(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"ho-attach-{secrets.token_hex(4)}", LATE)
+    try:
+        started = crank("up", "-d")
+        attached = crank("attach", "--no-stdin", "talker", timeout=60)
+        missing = crank("attach", "talker")
+    finally:
+        engine.remove_project(crank.project)
+
+    assert started.returncode == 0, started.stderr
+    # Podman 4.3's client exits with 0 here; crank takes the exit code from the container.
+    assert attached.returncode == 3, attached.stderr
+    assert "late line" in attached.stdout
+    assert missing.returncode == 2
+    assert "service talker has no running container number 1" in missing.stderr

@@ -1,0 +1,47 @@
+"""`crank attach`: connect the terminal to a running service container's main process."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from crank_cli.cli.absent import reject_if_absent
+from crank_cli.cli.context import load_project_or_containers
+
+
+def register(app: typer.Typer) -> None:
+    app.command("attach")(attach)
+
+
+def attach(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="Service whose container to attach to.")],
+    index: Annotated[int, typer.Option("--index", min=1, help="Which replica of the service, from 1.")] = 1,
+    no_stdin: Annotated[bool, typer.Option("--no-stdin", help="Do not pass standard input to the container.")] = False,
+    sig_proxy: Annotated[str, typer.Option("--sig-proxy", metavar="true|false", help="Whether to pass the signals crank receives on to the container's process.")] = "true",
+    detach_keys: Annotated[Optional[str], typer.Option("--detach-keys", metavar="KEYS", help="Key sequence that detaches from the container, such as ctrl-p,ctrl-q.")] = None,  # noqa: UP045
+) -> None:
+    """Attach standard input, output and errors to a service container's main process.
+
+    The output starts with what the process writes from then on. crank exits with the
+    container's exit code when it stops, or with 0 after the detach keys.
+    """
+    from crank_cli.errors import UsageError
+    from crank_cli.operations import labels
+    from crank_cli.operations.up import require_services
+
+    if sig_proxy not in ("true", "false"):
+        raise UsageError(f"invalid --sig-proxy value {sig_proxy!r}: use true or false")
+    project, engine = load_project_or_containers(ctx, (service,), verb="attach")
+    require_services(project, [service])
+    states = engine.backend.list_containers(labels.service_filter(project.name, service))
+    target = next((state for state in states if state.replica == index and state.running), None)
+    if target is None:
+        if not states:
+            reject_if_absent(ctx, project.name, engine, "attach")
+        raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
+    code = engine.backend.attach(target.name, stdin=not no_stdin, sig_proxy=sig_proxy == "true", detach_keys=detach_keys)
+    # Podman 4.3's client exits with 0 when the container stops, so the exit code comes from the container.
+    stopped = [state for state in engine.backend.inspect_containers([target.name]) if not state.running]
+    raise typer.Exit(stopped[0].exit_code if stopped and stopped[0].exit_code is not None else code)
