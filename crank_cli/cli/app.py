@@ -40,7 +40,7 @@ app = typer.Typer(
 VERB_MODULES = {
     "up": "up", "create": "create", "scale": "scale", "down": "down", "rm": "remove", "status": "status", "ps": "status", "ls": "ls",
     "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "kill": "kill", "pause": "pause", "unpause": "pause",
-    "wait": "wait", "logs": "logs", "exec": "execute", "attach": "attach", "top": "top", "stats": "stats", "port": "port", "images": "images",
+    "wait": "wait", "logs": "logs", "exec": "execute", "attach": "attach", "top": "top", "stats": "stats", "events": "events", "port": "port", "images": "images",
     "cp": "cp", "run": "run", "build": "build", "pull": "pull", "config": "config", "doctor": "doctor", "migrate": "migrate",
     "version": "version",
 }

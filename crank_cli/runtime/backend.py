@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, ContainerStats, EngineInfo, ImageDetails,
-                                      ImageFacts, ProcessList)
+from crank_cli.runtime.models import (BuildSpec, ContainerEvent, ContainerSpec, ContainerState, ContainerStats, EngineInfo,
+                                      ImageDetails, ImageFacts, ProcessList)
 
 if TYPE_CHECKING:
     import subprocess
@@ -46,6 +46,13 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def attach(self, name: str, *, stdin: bool, sig_proxy: bool, detach_keys: str | None) -> int:
         """Connect crank's standard streams to a running container's main process; return the engine client's exit code."""
+
+    @abc.abstractmethod
+    def follow_events(self, labels: Mapping[str, str | None]) -> Iterator[ContainerEvent]:
+        """Yield the events of the containers with these labels as they happen, until the caller stops.
+
+        Raises `EngineError` if the engine's event stream ends with an error.
+        """
 
     @abc.abstractmethod
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:

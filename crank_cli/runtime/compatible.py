@@ -11,7 +11,7 @@ import re
 import socket
 import sys
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crank_cli import process
@@ -19,11 +19,11 @@ from crank_cli.early_probe import PROBE_ARGS, PROBE_TIMEOUT_SECONDS
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
-from crank_cli.runtime import stats
+from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json
-from crank_cli.runtime.models import (BuildSpec, ContainerSpec, ContainerState, ContainerStats, EngineInfo, GpuRequest,
-                                      ImageDetails, ImageFacts, ProcessList)
+from crank_cli.runtime.models import (BuildSpec, ContainerEvent, ContainerSpec, ContainerState, ContainerStats, EngineInfo,
+                                      GpuRequest, ImageDetails, ImageFacts, ProcessList)
 from crank_cli.runtime.processes import parse_top_table
 
 if TYPE_CHECKING:
@@ -144,6 +144,29 @@ class DockerCompatibleEngine(Backend):
         if detach_keys is not None:
             args.append(f"--detach-keys={detach_keys}")
         return self.attached_runner(self.command(*args, name))
+
+    # The arguments of a JSON event stream, and the reader of one line of it.
+    event_args: ClassVar[tuple[str, ...]] = engine_events.DOCKER_ARGS
+    read_event: ClassVar[Callable[[str], ContainerEvent | None]] = staticmethod(engine_events.docker_event)
+
+    def follow_events(self, labels: Mapping[str, str | None]) -> Iterator[ContainerEvent]:
+        argv = self.command(*self.event_args, *build_argv.label_filters(labels))
+        stream = process.start_streaming(argv)
+        # The output and errors are merged, so a line that is not an event is kept for the error.
+        others: deque[str] = deque(maxlen=5)
+        try:
+            for line in stream.stdout or ():
+                event = self.read_event(line)
+                if event is None:
+                    others.append(line.rstrip("\n"))
+                else:
+                    yield event
+            code = stream.wait()
+        finally:
+            if stream.poll() is None:
+                stream.terminate()
+                stream.wait()
+        raise EngineError(argv, code, "\n".join(others) or "the event stream ended")
 
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         if not names:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
 
@@ -49,6 +50,20 @@ class ProcessList(NamedTuple):
 
     titles: tuple[str, ...]
     processes: tuple[tuple[str, ...], ...]
+
+
+class ContainerEvent(NamedTuple):
+    """Something that happened to a container, as the engine's event stream reports it."""
+
+    time: datetime
+    # The engine's own name for it, such as create, start, die (Podman: died) or destroy (Podman: remove).
+    action: str
+    id: str
+    name: str
+    image: str
+    service: str
+    # The exit code of a `die` event, as text, and None for other events.
+    exit_code: str | None = None
 
 
 class ContainerStats(NamedTuple):

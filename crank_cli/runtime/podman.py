@@ -9,7 +9,7 @@ from typing import Any
 
 from crank_cli.errors import EngineError
 from crank_cli.runtime import argv as build_argv
-from crank_cli.runtime import stats
+from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
 from crank_cli.runtime.models import ContainerState, ContainerStats, GpuRequest, ProcessList
@@ -70,6 +70,9 @@ class PodmanEngine(DockerCompatibleEngine):
         # `inspect` take two. Waits read health definitions through `inspect_containers`.
         argv = ["ps", "--all", "--format", "json", *build_argv.label_filters(labels)]
         return [listed_container_state(entry) for entry in parse_json(argv, self.run(*argv) or "[]")]
+
+    event_args = engine_events.PODMAN_ARGS
+    read_event = staticmethod(engine_events.podman_event)
 
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         if not names:

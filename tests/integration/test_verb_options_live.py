@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import queue
 import re
 import secrets
+import signal
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -238,3 +243,44 @@ def test_attach_shows_output_and_exit_code(engine: Engine, tmp_path: Path) -> No
     assert "late line" in attached.stdout
     assert missing.returncode == 2
     assert "service talker has no running container number 1" in missing.stderr
+
+
+def read_until(watcher: subprocess.Popen[str], actions: set[str], seconds: float) -> list[dict[str, object]]:
+    """Read JSON lines of `crank events --json` until one has an action in `actions`; fail after `seconds`."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout or ()], daemon=True).start()
+    found: list[dict[str, object]] = []
+    deadline = time.monotonic() + seconds
+    while not found or found[-1]["action"] not in actions:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no event among {sorted(actions)}; events: {found}"
+        try:
+            found.append(json.loads(lines.get(timeout=remaining)))
+        except queue.Empty:
+            continue
+    return found
+
+
+def test_events_follow_the_project(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"ho-events-{secrets.token_hex(4)}", LATE)
+    watcher = crank.start("events", "--json", "talker")
+    try:
+        # The watcher needs a moment to start; talker then dies two seconds after up starts it.
+        time.sleep(3)
+        started = crank("up", "-d")
+        found = read_until(watcher, {"die", "died"}, 60)
+        watcher.send_signal(signal.SIGINT)
+        code = watcher.wait(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+        engine.remove_project(crank.project)
+
+    assert started.returncode == 0, started.stderr
+    assert code == 0
+    assert [event["action"] for event in found][-1] in ("die", "died")
+    assert "start" in [event["action"] for event in found]
+    for event in found:
+        assert (event["schema"], event["type"], event["service"]) == (1, "container", "talker")
+        assert event["attributes"]["name"] == f"{crank.project}-talker-1"  # type: ignore[index]
+    assert found[-1]["attributes"]["exitCode"] == "3"  # type: ignore[index]

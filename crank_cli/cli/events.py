@@ -1,0 +1,68 @@
+"""`crank events`: follow what happens to the project's containers."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from crank_cli.cli.context import load_project_or_containers
+
+if TYPE_CHECKING:
+    from crank_cli.runtime.models import ContainerEvent
+
+
+def register(app: typer.Typer) -> None:
+    app.command("events")(events)
+
+
+def events(
+    ctx: typer.Context,
+    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
+    json_lines: Annotated[bool, typer.Option("--json", help="Print one JSON object per event, for scripts.")] = False,
+) -> None:
+    """Print each event of the project's containers as it happens, until Ctrl-C.
+
+    Events of containers created after crank started are printed too, so a second terminal
+    can watch `crank up` at work. The actions keep the engine's names: Docker's die and
+    destroy are Podman's died and remove, and Podman adds init and cleanup.
+    """
+    from crank_cli.operations import labels
+    from crank_cli.operations.up import require_services
+
+    names = tuple(services or ())
+    project, engine = load_project_or_containers(ctx, names, verb="events")
+    require_services(project, names)
+    write = _json_line if json_lines else _text_line
+    try:
+        for event in engine.backend.follow_events(labels.container_filter(project.name)):
+            if not names or event.service in names:
+                sys.stdout.write(write(event) + "\n")
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+def _attributes(event: ContainerEvent) -> dict[str, str]:
+    found = {"exitCode": event.exit_code, "image": event.image, "name": event.name}
+    return {key: value for key, value in found.items() if value}
+
+
+def _text_line(event: ContainerEvent) -> str:
+    """Return an event as docker compose prints it: local time, type, action, ID and attributes."""
+    moment = event.time.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
+    details = ", ".join(f"{key}={value}" for key, value in _attributes(event).items())
+    return f"{moment} container {event.action} {event.id} ({details})"
+
+
+def _json_line(event: ContainerEvent) -> str:
+    """Return an event as the JSON object of docker compose's --json, in UTC, with crank's schema version."""
+    import json
+    from datetime import timezone
+
+    from crank_cli import render
+
+    moment = event.time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return json.dumps({"schema": render.JSON_SCHEMA_VERSION, "action": event.action, "attributes": _attributes(event),
+                       "id": event.id, "service": event.service, "time": moment, "type": "container"})
