@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from crank_cli.cli.context import CommandContext, load_settings
 
 if TYPE_CHECKING:
+    from crank_cli.runtime.models import ContainerState
     from crank_cli.runtime.resolve import Resolution
 
 
@@ -34,3 +35,18 @@ def reject_if_absent(ctx: CommandContext, project: str, engine: Resolution, verb
 
     if not engine.backend.has_containers(container_filter(project)):
         reject_absent_project(ctx, project, engine, verb)
+
+
+def running_replica(ctx: CommandContext, project: str, engine: Resolution, service: str, index: int,
+                    verb: str) -> ContainerState:
+    """Return the running container number `index` of `service`, or raise `UsageError` saying why there is none."""
+    from crank_cli.errors import UsageError
+    from crank_cli.operations.labels import service_filter
+
+    states = engine.backend.list_containers(service_filter(project, service))
+    target = next((state for state in states if state.replica == index and state.running), None)
+    if target is None:
+        if not states:
+            reject_if_absent(ctx, project, engine, verb)
+        raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
+    return target

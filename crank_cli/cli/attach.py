@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.absent import reject_if_absent
+from crank_cli.cli.absent import running_replica
 from crank_cli.cli.context import load_project_or_containers
 
 
@@ -28,19 +28,13 @@ def attach(
     container's exit code when it stops, or with 0 after the detach keys.
     """
     from crank_cli.errors import UsageError
-    from crank_cli.operations import labels
     from crank_cli.operations.up import require_services
 
     if sig_proxy not in ("true", "false"):
         raise UsageError(f"invalid --sig-proxy value {sig_proxy!r}: use true or false")
     project, engine = load_project_or_containers(ctx, (service,), verb="attach")
     require_services(project, [service])
-    states = engine.backend.list_containers(labels.service_filter(project.name, service))
-    target = next((state for state in states if state.replica == index and state.running), None)
-    if target is None:
-        if not states:
-            reject_if_absent(ctx, project.name, engine, "attach")
-        raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
+    target = running_replica(ctx, project.name, engine, service, index, "attach")
     code = engine.backend.attach(target.name, stdin=not no_stdin, sig_proxy=sig_proxy == "true", detach_keys=detach_keys)
     # Podman 4.3's client exits with 0 when the container stops, so the exit code comes from the container.
     stopped = [state for state in engine.backend.inspect_containers([target.name]) if not state.running]

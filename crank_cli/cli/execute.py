@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from crank_cli.cli.absent import reject_if_absent
+from crank_cli.cli.absent import running_replica
 from crank_cli.cli.context import load_project_or_containers
 
 
@@ -31,19 +31,12 @@ def execute(
     tty: Annotated[bool, typer.Option("--tty", "-t", hidden=True)] = False,
 ) -> None:
     """Run a command in a running container of a service; crank exits with its exit code."""
-    from crank_cli.errors import UsageError
-    from crank_cli.operations import labels
     from crank_cli.operations.run import parse_env
     from crank_cli.operations.up import require_services
 
     project, engine = load_project_or_containers(ctx, (service,), verb="exec")
     require_services(project, [service])
-    states = engine.backend.list_containers(labels.service_filter(project.name, service))
-    target = next((state for state in states if state.replica == index and state.running), None)
-    if target is None:
-        if not states:
-            reject_if_absent(ctx, project.name, engine, "exec")
-        raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
+    target = running_replica(ctx, project.name, engine, service, index, "exec")
     environment = dict(pair for pair in (parse_env(item, {}) for item in env or []) if pair)
     code = engine.backend.exec_attached(target.name, command, tty=not no_tty, user=user, workdir=workdir,
                                         environment=environment, privileged=privileged, detach=detach)

@@ -89,14 +89,19 @@ def escape_dollars(value: Any) -> Any:
     return value
 
 
-def run_config(directory: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
-               capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run crank with `args` in `directory`, with the environment of `clean_environment`; return its code and output."""
-    monkeypatch.chdir(directory)
+def use_clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace this process's environment with `clean_environment()` for the test."""
     for key in list(os.environ):
         monkeypatch.delenv(key)
     for key, value in clean_environment().items():
         monkeypatch.setenv(key, value)
+
+
+def run_config(directory: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run crank with `args` in `directory`, with the environment of `clean_environment`; return its code and output."""
+    monkeypatch.chdir(directory)
+    use_clean_environment(monkeypatch)
     code = run_cli(args)
     captured = capsys.readouterr()
     return code, captured.out, captured.err

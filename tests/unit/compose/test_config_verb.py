@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from compose_reference import clean_environment, needs_reference, reference_binary, write_project
+from compose_reference import clean_environment, needs_reference, reference_binary, run_config, use_clean_environment, write_project
 
 from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
@@ -33,16 +32,6 @@ PROJECT = {
         "  data: {}\n"
     )
 }
-
-
-def run_crank_config(directory: Path, args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    monkeypatch.chdir(directory)
-    for key in list(os.environ):
-        monkeypatch.delenv(key)
-    for key, value in clean_environment().items():
-        monkeypatch.setenv(key, value)
-    code = run_cli(args)
-    return code, capsys.readouterr().out
 
 
 def run_reference_config(directory: Path, args: list[str]) -> str:
@@ -70,7 +59,7 @@ def test_config_output_matches_reference(
 ) -> None:
     directory = write_project(tmp_path / "shop", PROJECT)
     expected = run_reference_config(directory, args)
-    code, output = run_crank_config(directory, args, monkeypatch, capsys)
+    code, output, _ = run_config(directory, args, monkeypatch, capsys)
     assert code == ExitCode.OK
     if "--images" in args or "--volumes" in args:
         # The reference lists these in Go's random map order; crank sorts them.
@@ -98,7 +87,7 @@ SHARED_IMAGES = {
 def test_config_images_sorted_with_repeats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     directory = write_project(tmp_path / "shop", SHARED_IMAGES)
 
-    code, output = run_crank_config(directory, ["config", "--images"], monkeypatch, capsys)
+    code, output, _ = run_config(directory, ["config", "--images"], monkeypatch, capsys)
 
     assert code == ExitCode.OK
     assert output == "alpine\nshop-beta\nzeta\nzeta\n"
@@ -109,7 +98,7 @@ def test_config_images_match_reference_lines(tmp_path: Path, monkeypatch: pytest
     directory = write_project(tmp_path / "shop", SHARED_IMAGES)
     expected = run_reference_config(directory, ["config", "--images"])
 
-    _, output = run_crank_config(directory, ["config", "--images"], monkeypatch, capsys)
+    _, output, _ = run_config(directory, ["config", "--images"], monkeypatch, capsys)
 
     # The reference prints one line per service, in Go's random map order.
     assert output.splitlines() == sorted(expected.splitlines())
@@ -155,7 +144,7 @@ def test_config_yaml_matches_reference_content(
 ) -> None:
     directory = write_project(tmp_path / "shop", project)
     expected = run_reference_config(directory, args)
-    code, output = run_crank_config(directory, args, monkeypatch, capsys)
+    code, output, _ = run_config(directory, args, monkeypatch, capsys)
     assert code == ExitCode.OK
     assert yaml_content_in_order(output) == yaml_content_in_order(expected)
 
@@ -164,7 +153,7 @@ def test_config_yaml_matches_reference_content(
 def test_config_json_keeps_json_only_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     directory = write_project(tmp_path / "shop", JSON_ONLY_VALUES)
     expected = run_reference_config(directory, ["config", "--format", "json"])
-    code, output = run_crank_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
+    code, output, _ = run_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
     assert code == ExitCode.OK
     assert output == expected
 
@@ -173,8 +162,8 @@ def test_config_yaml_drops_json_only_values(tmp_path: Path, monkeypatch: pytest.
     import yaml
 
     directory = write_project(tmp_path / "shop", JSON_ONLY_VALUES)
-    _, as_json = run_crank_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
-    _, as_yaml = run_crank_config(directory, ["config"], monkeypatch, capsys)
+    _, as_json, _ = run_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
+    _, as_yaml, _ = run_config(directory, ["config"], monkeypatch, capsys)
     from_json = json.loads(as_json)
     from_yaml = yaml.safe_load(as_yaml)
 
@@ -192,10 +181,7 @@ def test_config_yaml_drops_json_only_values(tmp_path: Path, monkeypatch: pytest.
 def enter_project(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Write a one-file project, change into its folder, and keep only the reference's clean environment."""
     monkeypatch.chdir(write_project(tmp_path / "shop", {"compose.yaml": text}))
-    for key in list(os.environ):
-        monkeypatch.delenv(key)
-    for key, value in clean_environment().items():
-        monkeypatch.setenv(key, value)
+    use_clean_environment(monkeypatch)
 
 
 def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -228,7 +214,7 @@ def test_warnings_come_before_load_error(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_config_quiet_prints_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     directory = write_project(tmp_path / "shop", PROJECT)
-    code, output = run_crank_config(directory, ["--profile", "backend", "config", "-q"], monkeypatch, capsys)
+    code, output, _ = run_config(directory, ["--profile", "backend", "config", "-q"], monkeypatch, capsys)
     assert code == ExitCode.OK
     assert output == ""
 
@@ -245,7 +231,7 @@ def test_config_invalid_project_exit_code(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_config_rejects_unknown_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     directory = write_project(tmp_path / "shop", PROJECT)
-    code, _ = run_crank_config(directory, ["config", "--format", "xml"], monkeypatch, capsys)
+    code, _, _ = run_config(directory, ["config", "--format", "xml"], monkeypatch, capsys)
     assert code == ExitCode.USAGE
 
 
