@@ -105,7 +105,26 @@ def build_plan(
     plan.findings += _busybox_findings(plan)
     plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), target.name)
     plan.findings += _target_conflicts(project, target, moved)
+    plan.findings += _one_off_findings(plan)
     return plan, inspected
+
+
+def _one_off_findings(plan: Plan) -> list[Finding]:
+    """Return a blocking finding for each running one-off container of a moved service.
+
+    `up` on the target does not create one-off containers, so the migration would stop such a
+    container and leave its work unfinished, while it may still be writing to a copied volume.
+    """
+    return [
+        migration_finding(
+            f"container {container.name}",
+            f"{container.name} is a one-off container of service {container.service} (from `run`) and still runs: "
+            f"the migration would stop it and not start it on {plan.target}. Wait for it to end, or stop it "
+            f"with `{plan.source} stop {container.name}`, then migrate",
+            service=container.service, blocking=True,
+        )
+        for container in plan.moved_containers if container.one_off and container.running
+    ]
 
 
 def _service_image_labels(source: DockerCompatibleEngine, plan: Plan) -> dict[str, dict[str, str]]:

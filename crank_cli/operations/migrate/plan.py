@@ -27,6 +27,8 @@ class SourceContainer:
     service: str
     image_id: str
     running: bool
+    # True for a container of `crank run` (or `docker compose run`), which `up` does not create.
+    one_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,10 @@ def check_shared_volumes(services: Mapping[str, dict[str, Any]], moved: Iterable
         raise UsageError(message + "; move them together")
 
 
+# The labels that mark a one-off container, set by crank and by docker compose.
+ONE_OFF_LABELS = (labels.ONE_OFF, "com.docker.compose.oneoff")
+
+
 def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> list[SourceContainer]:
     """Turn raw `container inspect` records into the containers a plan works with."""
     containers = []
@@ -166,6 +172,7 @@ def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> 
             service=(config.get("Labels") or {}).get(service_label, ""),
             image_id=str(record.get("Image", "")).removeprefix("sha256:"),
             running=state.get("Status") == "running",
+            one_off=any((config.get("Labels") or {}).get(label) == "True" for label in ONE_OFF_LABELS),
         ))
     return sorted(containers, key=lambda container: container.name)
 

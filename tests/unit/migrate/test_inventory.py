@@ -120,6 +120,31 @@ def test_dependency_left_behind_rejected() -> None:
     assert "web depends on db" in raised.value.message
 
 
+def one_off_plan(status: str) -> Plan:
+    one_off = inspect_record("demo-web-run-1a2b3c", "web")
+    one_off["Config"]["Labels"]["io.crank.oneoff"] = "True"
+    one_off["State"]["Status"] = status
+    source, target, _ = engines([inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web"), one_off])
+    plan, _ = build_plan(project(), source, target, ())
+    return plan
+
+
+def test_running_one_off_blocks_migration() -> None:
+    plan = one_off_plan("running")
+
+    blocking = [finding for finding in plan.findings if finding.key == "container demo-web-run-1a2b3c"]
+    assert len(blocking) == 1
+    assert blocking[0].blocking
+    assert "one-off container of service web" in blocking[0].message
+    assert "`docker stop demo-web-run-1a2b3c`" in blocking[0].message
+
+
+def test_stopped_one_off_does_not_block() -> None:
+    plan = one_off_plan("exited")
+
+    assert not any(finding.key.startswith("container ") for finding in plan.findings)
+
+
 def test_docker_compose_project_found_by_its_label() -> None:
     label = "com.docker.compose.project"
     records = [inspect_record("demo-db-1", "db", label=label), inspect_record("demo-web-1", "web", label=label)]
