@@ -63,6 +63,13 @@ def run(
     """
     # Standard input is always kept open, and pull progress follows --progress; the flags exist for docker compose's users.
     del interactive, quiet_pull
+    from crank_cli.operations.run import ContainerOptions
+
+    container = ContainerOptions(
+        command=tuple(command or ()), detach=detach, publish=tuple(publish or ()), env=tuple(env or ()),
+        volumes=tuple(volume or ()), name=name, remove=remove, entrypoint=entrypoint, workdir=workdir, user=user,
+        terminal=not no_tty, dry_run=is_dry_run(ctx, dry_run),
+    )
     project = _project_with_service(ctx, target)
     if project is not None:
         from crank_cli.cli.actions.up import pull_policy
@@ -70,12 +77,9 @@ def run(
         from crank_cli.operations.run_service import ServiceRunOptions
 
         _run_service(ctx, project, ServiceRunOptions(
-            service=target, command=tuple(command or ()), detach=detach, publish=tuple(publish or ()),
-            env=tuple(env or ()), volumes=tuple(volume or ()), name=name, remove=remove, entrypoint=entrypoint,
-            workdir=workdir, user=user, no_deps=no_deps, service_ports=service_ports, terminal=not no_tty,
-            dry_run=is_dry_run(ctx, dry_run), labels=tuple(label or ()), use_aliases=use_aliases,
-            cap_add=tuple(cap_add or ()), cap_drop=tuple(cap_drop or ()),
-            images=ImagePolicy(build="always" if build else "auto", pull=pull_policy(pull)),
+            service=target, container=container, no_deps=no_deps, service_ports=service_ports,
+            labels=tuple(label or ()), use_aliases=use_aliases, cap_add=tuple(cap_add or ()),
+            cap_drop=tuple(cap_drop or ()), images=ImagePolicy(build="always" if build else "auto", pull=pull_policy(pull)),
         ))
         return
     _reject_service_flags(target, {"--no-deps": no_deps, "--service-ports": service_ports, "--use-aliases": use_aliases,
@@ -85,26 +89,12 @@ def run(
     from crank_cli.operations.run import RunOptions
     from crank_cli.operations.run import run as run_container
 
-    options = RunOptions(
-        image=target,
-        command=tuple(command or ()),
-        detach=detach,
-        publish=tuple(publish or ()),
-        env=tuple(env or ()),
-        volumes=tuple(volume or ()),
-        name=name,
-        remove=remove,
-        entrypoint=entrypoint,
-        workdir=workdir,
-        user=user,
-        terminal=not no_tty,
-        dry_run=is_dry_run(ctx, dry_run),
-    )
+    options = RunOptions(image=target, container=container)
     settings = load_settings(ctx)
     # Under auto, a container run in a project's folder goes to the engine the project is on,
     # where the other verbs in that folder look for it.
     project = project_name_in_reach(ctx) if settings.runtime.value == "auto" else None
-    engine = resolve_engine(ctx, dry_run=options.dry_run, project=project, settings=settings)
+    engine = resolve_engine(ctx, dry_run=container.dry_run, project=project, settings=settings)
     _finish(run_container(engine.backend, options))
 
 
@@ -180,11 +170,12 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
     from crank_cli.operations.run_service import prepare, start
 
     options = options._replace(parallel=parallel_limit(global_options(ctx).environ, None))
-    engine = resolve_engine(ctx, dry_run=options.dry_run, project=project.name)
-    lock = nullcontext() if options.dry_run else project_lock(project.name, render.info)
-    with cancel_on_interrupt(), lock, progress(ctx, dry_run=options.dry_run) as events:
+    dry_run = options.container.dry_run
+    engine = resolve_engine(ctx, dry_run=dry_run, project=project.name)
+    lock = nullcontext() if dry_run else project_lock(project.name, render.info)
+    with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry_run) as events:
         # A project that another tool or engine runs would get a second set of networks and
         # volumes here. This costs one engine query on every run of a service.
         reject_if_absent(ctx, project.name, engine, "run")
         spec = prepare(project, engine.backend, options, events)
-    _finish(start(engine.backend, spec, detach=options.detach))
+    _finish(start(engine.backend, spec, detach=options.container.detach))

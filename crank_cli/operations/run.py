@@ -6,8 +6,8 @@ import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from crank_cli.errors import UsageError
 from crank_cli.runtime.backend import Backend
@@ -16,9 +16,9 @@ from crank_cli.runtime.models import ContainerSpec, Mount, PortMapping
 _PORT = re.compile(r"^(?:(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?P<published>\d*):)?(?P<target>\d+)(?:/(?P<protocol>tcp|udp|sctp))?$")
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    image: str
+class ContainerOptions(NamedTuple):
+    """What `crank run` sets on the container it makes, for an image and for a service's one-off alike."""
+
     command: tuple[str, ...] = ()
     detach: bool = False
     publish: tuple[str, ...] = ()
@@ -33,27 +33,35 @@ class RunOptions:
     dry_run: bool = False
 
 
+class RunOptions(NamedTuple):
+    """A container of an image, as `docker run` makes one."""
+
+    image: str
+    container: ContainerOptions = ContainerOptions()
+
+
 def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.environ) -> str | int:
     """Run the container; return its ID when detached, else its exit code."""
+    container = options.container
     spec = ContainerSpec(
-        name=options.name or "",
+        name=container.name or "",
         image=options.image,
-        command=options.command or None,
-        environment=_environment(options.env, environ),
-        ports=tuple(parse_port(value) for value in options.publish),
-        mounts=tuple(parse_volume(value) for value in options.volumes),
-        remove=options.remove,
-        entrypoint=parse_entrypoint(options.entrypoint),
-        user=options.user,
-        working_dir=options.workdir,
-        terminal=options.terminal,
+        command=container.command or None,
+        environment=_environment(container.env, environ),
+        ports=tuple(parse_port(value) for value in container.publish),
+        mounts=tuple(parse_volume(value) for value in container.volumes),
+        remove=container.remove,
+        entrypoint=parse_entrypoint(container.entrypoint),
+        user=container.user,
+        working_dir=container.workdir,
+        terminal=container.terminal,
     )
-    if not options.dry_run:
+    if not container.dry_run:
         # As with `docker run -v`, a bind source that does not exist yet is made as a folder.
         for mount in spec.mounts:
             if mount.type == "bind" and mount.source and not os.path.exists(mount.source):
                 os.makedirs(mount.source)
-    if options.detach:
+    if container.detach:
         return backend.run_container(spec)
     return backend.run_attached(spec)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from crank_cli.errors import UsageError
 from crank_cli.operations import graph, labels, resources, specs, wait
 from crank_cli.operations.events import Events
-from crank_cli.operations.run import parse_entrypoint, parse_env, parse_port, parse_volume
+from crank_cli.operations.run import ContainerOptions, parse_entrypoint, parse_env, parse_port, parse_volume
 from crank_cli.operations.up import UpOptions, up
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec
@@ -28,22 +28,13 @@ if TYPE_CHECKING:
 
 
 class ServiceRunOptions(NamedTuple):
+    """A one-off container of a service, with what `run` sets on it and the options only a service has."""
+
     service: str
-    command: tuple[str, ...] = ()
-    detach: bool = False
-    publish: tuple[str, ...] = ()
-    env: tuple[str, ...] = ()
-    volumes: tuple[str, ...] = ()
-    name: str | None = None
-    remove: bool = False
-    entrypoint: str | None = None
-    workdir: str | None = None
-    user: str | None = None
+    container: ContainerOptions = ContainerOptions()
     no_deps: bool = False
     service_ports: bool = False
-    terminal: bool = True
     parallel: int | None = None
-    dry_run: bool = False
     labels: tuple[str, ...] = ()
     use_aliases: bool = False
     cap_add: tuple[str, ...] = ()
@@ -53,7 +44,7 @@ class ServiceRunOptions(NamedTuple):
 
 def prepare(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> ContainerSpec:
     """Start the dependencies and make the service's image, networks and volumes; return the one-off's spec."""
-    if options.publish and options.service_ports:
+    if options.container.publish and options.service_ports:
         raise UsageError("--service-ports and --publish cannot be used together: "
                          "--service-ports publishes the service's own ports")
     spec = one_off_spec(project, options)
@@ -62,10 +53,10 @@ def prepare(project: Project, backend: Backend, options: ServiceRunOptions, even
     service = [options.service]
     observed = resources.observe(project, backend, service)
     resources.ensure_images(project, backend, service, options.images, events, observed.images,
-                            require=not options.dry_run)
+                            require=not options.container.dry_run)
     resources.ensure_networks(project, backend, service, events, observed.networks, [])
     resources.ensure_volumes(project, backend, service, events, observed.volumes, [])
-    if not options.dry_run:
+    if not options.container.dry_run:
         resources.ensure_bind_paths(project, service, events)
     return spec
 
@@ -77,8 +68,8 @@ def start_dependencies(project: Project, backend: Backend, options: ServiceRunOp
     if not dependencies:
         return
     result = up(project, backend, UpOptions(services=dependencies, parallel=options.parallel,
-                                            dry_run=options.dry_run), events)
-    if not options.dry_run:
+                                            dry_run=options.container.dry_run), events)
+    if not options.container.dry_run:
         wait.wait_for_dependencies(project, backend, options.service, result.services, None, events)
 
 
@@ -86,19 +77,20 @@ def one_off_spec(project: Project, options: ServiceRunOptions,
                  environ: Mapping[str, str] = os.environ) -> ContainerSpec:
     """Return the spec of a one-off container of the service, with the options applied."""
     base = specs.container_spec(project, options.service)
-    name = options.name or f"{project.name}-{options.service}-run-{secrets.token_hex(6)}"
+    container = options.container
+    name = container.name or f"{project.name}-{options.service}-run-{secrets.token_hex(6)}"
     one_off_labels = {key: value for key, value in base.labels.items() if key != labels.REPLICA}
     one_off_labels.update(parse_labels(options.labels))
     one_off_labels[labels.ONE_OFF] = "True"
-    extra_env = (parse_env(value, environ) for value in options.env)
+    extra_env = (parse_env(value, environ) for value in container.env)
     return base._replace(
         name=name,
-        command=options.command or base.command,
-        entrypoint=base.entrypoint if options.entrypoint is None else parse_entrypoint(options.entrypoint),
+        command=container.command or base.command,
+        entrypoint=base.entrypoint if container.entrypoint is None else parse_entrypoint(container.entrypoint),
         environment={**base.environment, **dict(pair for pair in extra_env if pair is not None)},
         labels=one_off_labels,
-        ports=(base.ports if options.service_ports else ()) + tuple(parse_port(value) for value in options.publish),
-        mounts=base.mounts + tuple(parse_volume(value) for value in options.volumes),
+        ports=(base.ports if options.service_ports else ()) + tuple(parse_port(value) for value in container.publish),
+        mounts=base.mounts + tuple(parse_volume(value) for value in container.volumes),
         # Without --use-aliases, as with docker compose, a one-off is reachable by its own name
         # only, so it takes no traffic meant for the service.
         networks=tuple(network._replace(aliases=_one_off_aliases(name, base.name, network.aliases, options.use_aliases))
@@ -106,15 +98,15 @@ def one_off_spec(project: Project, options: ServiceRunOptions,
         cap_add=base.cap_add + options.cap_add,
         cap_drop=base.cap_drop + options.cap_drop,
         restart=None,
-        user=options.user or base.user,
-        working_dir=options.workdir or base.working_dir,
-        remove=options.remove,
+        user=container.user or base.user,
+        working_dir=container.workdir or base.working_dir,
+        remove=container.remove,
         # Standard input stays open, as `docker compose run` keeps it by default. In the
         # foreground the engine client keeps it open anyway, and allocates a terminal when
         # crank has one.
-        interactive=options.detach or base.interactive,
-        tty=base.tty and options.detach and options.terminal,
-        terminal=options.terminal,
+        interactive=container.detach or base.interactive,
+        tty=base.tty and container.detach and container.terminal,
+        terminal=container.terminal,
     )
 
 

@@ -13,6 +13,7 @@ from crank_cli.cli import run_cli
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import InvalidProjectError, UsageError
 from crank_cli.operations import labels, resources
+from crank_cli.operations.run import ContainerOptions
 from crank_cli.operations.run_service import ServiceRunOptions, one_off_spec
 from crank_cli.runtime.models import Mount, PortMapping
 from crank_cli.runtime.podman import PodmanEngine
@@ -94,8 +95,12 @@ def podman_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def spec_for(folder: Path, **options: object):  # type: ignore[no-untyped-def]
+    """Return the one-off spec of service web; each option goes to `ContainerOptions` or else `ServiceRunOptions`."""
     project = load_project(LoadOptions(working_dir=folder, environ={}, services=("web",)))
-    return one_off_spec(project, ServiceRunOptions(service="web", **options), environ={"TOKEN": "t0"})  # type: ignore[arg-type]
+    container = {key: value for key, value in options.items() if key in ContainerOptions._fields}
+    service = {key: value for key, value in options.items() if key not in container}
+    run_options = ServiceRunOptions("web", ContainerOptions(**container), **service)  # type: ignore[arg-type]
+    return one_off_spec(project, run_options, environ={"TOKEN": "t0"})
 
 
 def commands(log: Path, verb: str) -> list[list[str]]:
