@@ -78,3 +78,23 @@ def enter_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, co
     (folder / "compose.yaml").write_text(compose_text)
     monkeypatch.chdir(folder)
     return folder
+
+
+def enter_podman_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, compose_text: str) -> None:
+    """Install the fake `podman` script, choose Podman without fallback, and enter project demo's folder."""
+    from crank_cli import render
+
+    podman_script_on_path(tmp_path, monkeypatch, script)
+    monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
+    monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
+    enter_project(tmp_path, monkeypatch, "demo", compose_text)
+    render.set_talk("auto")
+
+
+def run_verb(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run crank with `argv`; return its exit code, output and errors."""
+    from crank_cli.cli import run_cli
+
+    code = run_cli(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

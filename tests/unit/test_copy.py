@@ -18,6 +18,7 @@ from crank_cli.operations.copy import (
 )
 from crank_cli.runtime.inspect import listed_container_state
 from tests.unit.fake_podman import FakePodman, container, fake_podman  # noqa: F401 - fake_podman is a fixture
+from tests.unit.fakes import enter_project
 
 COMPOSE = "services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n"
 
@@ -108,11 +109,7 @@ def test_copy_only_one_offs_hints_all() -> None:
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text(COMPOSE)
-    monkeypatch.chdir(folder)
-    return folder
+    return enter_project(tmp_path, monkeypatch, "shop", COMPOSE)
 
 
 def test_cp_from_service_runs_engine_cp(fake_podman: FakePodman, shop: Path,  # noqa: F811

@@ -10,6 +10,7 @@ from crank_cli.cli import run_cli
 from crank_cli.cli.scale import parse_counts
 from crank_cli.errors import UsageError
 from tests.unit.fake_podman import FakePodman, fake_podman  # noqa: F401 - fake_podman is a fixture
+from tests.unit.fakes import enter_project
 
 COMPOSE = """\
 services:
@@ -23,11 +24,7 @@ services:
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text(COMPOSE)
-    monkeypatch.chdir(folder)
-    return folder
+    return enter_project(tmp_path, monkeypatch, "shop", COMPOSE)
 
 
 def named(calls: list[list[str]]) -> list[str]:

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from crank_cli import render
-from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
 from crank_cli.operations.images import split_reference
 from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.docker_socket import DockerSocket
 from crank_cli.runtime.models import ImageDetails
-from tests.unit.fakes import PODMAN_UP, FakeRunner, podman_script_on_path
+from tests.unit.fakes import PODMAN_UP, FakeRunner, enter_podman_project, run_verb
 from tests.unit.test_docker_socket import FakeDaemon
 
 BUSYBOX_ID = "b" * 64
@@ -76,24 +74,14 @@ def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     images = {key: json.dumps(value) for key, value in IMAGES.items()}
     script = CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP,
                            listed=json.dumps(CONTAINERS), images=images)
-    podman_script_on_path(tmp_path, monkeypatch, script)
-    monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
-    monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    folder = tmp_path / "demo"
-    folder.mkdir()
     compose = ("services:\n  web:\n    image: localhost/web:1.0\n  worker:\n    image: busybox\n"
                "  db:\n    image: postgres:16\n  idle:\n    image: busybox\n")
-    (folder / "compose.yaml").write_text(compose)
-    monkeypatch.chdir(folder)
-    render.set_talk("auto")
+    enter_podman_project(tmp_path, monkeypatch, script, compose)
     return log
 
 
 def images(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = run_cli(["images", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_verb(capsys, "images", *argv)
 
 
 def test_images_table_rows(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:

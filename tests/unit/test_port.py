@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crank_cli import render
-from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
 from crank_cli.operations.port import parse_mapping
-from tests.unit.fakes import PODMAN_UP, podman_script_on_path
+from tests.unit.fakes import PODMAN_UP, enter_podman_project, run_verb
 
 
 def listed(name: str, replica: str, state: str, ports: list[dict[str, object]] | None,
@@ -58,21 +56,11 @@ elif sys.argv[1] == "ps":
 def podman(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Install the fake podman and enter the folder of project demo, whose service web has the containers above."""
     script = CLIENT.format(python=sys.executable, version=PODMAN_UP, listed=json.dumps(CONTAINERS))
-    podman_script_on_path(tmp_path, monkeypatch, script)
-    monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
-    monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n")
-    monkeypatch.chdir(folder)
-    render.set_talk("auto")
+    enter_podman_project(tmp_path, monkeypatch, script, "services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n")
 
 
 def port(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = run_cli(["port", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_verb(capsys, "port", *argv)
 
 
 def test_port_reads_lowest_running_replica(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crank_cli import render
-from crank_cli.cli import run_cli
 from crank_cli.errors import ExitCode
-from tests.unit.fakes import PODMAN_UP, podman_script_on_path
+from tests.unit.fakes import PODMAN_UP, enter_podman_project, run_verb
 
 WEB_ID = "a" * 64
 DB_ID = "b" * 64
@@ -49,22 +47,12 @@ def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the fake podman, enter a folder with project demo's compose file; return the call log."""
     log = tmp_path / "calls.log"
     script = CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP, listed=json.dumps(LISTED))
-    podman_script_on_path(tmp_path, monkeypatch, script)
-    monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
-    monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n  cache:\n    image: busybox\n")
-    monkeypatch.chdir(folder)
-    render.set_talk("auto")
+    enter_podman_project(tmp_path, monkeypatch, script, "services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n  cache:\n    image: busybox\n")
     return log
 
 
 def ps(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = run_cli(["ps", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_verb(capsys, "ps", *argv)
 
 
 def services_in(output: str) -> list[str]:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from crank_cli import render
-from crank_cli.cli import run_cli
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_local import LocalDockerEngine
 from crank_cli.runtime.docker_socket import DockerSocket
@@ -17,7 +15,7 @@ from crank_cli.runtime.dryrun import DryRunRunner
 from crank_cli.runtime.models import ProcessList
 from crank_cli.runtime.podman import PodmanEngine
 from crank_cli.runtime.processes import parse_top_table
-from tests.unit.fakes import PODMAN_UP, FakeRunner, podman_script_on_path
+from tests.unit.fakes import PODMAN_UP, FakeRunner, enter_podman_project, run_verb
 from tests.unit.test_docker_socket import FakeDaemon
 
 # `docker top` output from the docker 28.2 client with Docker 20.10, and `podman top` output
@@ -113,23 +111,13 @@ def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     log = tmp_path / "calls.log"
     script = CLIENT.format(python=sys.executable, log=str(log), version=PODMAN_UP,
                            listed=json.dumps(CONTAINERS), top=PODMAN_TOP)
-    podman_script_on_path(tmp_path, monkeypatch, script)
-    monkeypatch.setenv("CRANK_CONTAINER_RUNTIME", "podman")
-    monkeypatch.setenv("CRANK_RUNTIME_FALLBACK", "disabled")
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n"
+    enter_podman_project(tmp_path, monkeypatch, script, "services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n"
                                          "  cache:\n    image: busybox\n")
-    monkeypatch.chdir(folder)
-    render.set_talk("auto")
     return log
 
 
 def top(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = run_cli(["top", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_verb(capsys, "top", *argv)
 
 
 def test_top_one_table_grouped_by_container(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,17 +8,14 @@ import pytest
 
 from crank_cli.cli import run_cli
 from tests.unit.fake_podman import FakePodman, container, fake_podman  # noqa: F401 - fake_podman is a fixture
+from tests.unit.fakes import enter_project
 
 COMPOSE = "services:\n  web:\n    image: busybox\n  job:\n    image: busybox\n"
 
 
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    (folder / "compose.yaml").write_text(COMPOSE)
-    monkeypatch.chdir(folder)
-    return folder
+    return enter_project(tmp_path, monkeypatch, "shop", COMPOSE)
 
 
 def test_wait_reports_each_exit(fake_podman: FakePodman, shop: Path,  # noqa: F811
