@@ -56,7 +56,12 @@ def stats(
             if not chosen:
                 render.info(f"no running containers in project {project.name} on {engine.info.name}")
                 return
-            raise Exit(engine.backend.show_stats([state.name for state in chosen]))
+            try:
+                code = engine.backend.show_stats([state.name for state in chosen])
+            except KeyboardInterrupt:
+                # Ctrl-C is how the live view ends, as with `logs -f`.
+                code = 0
+            raise Exit(code)
         readings = {reading.name: reading for reading in engine.backend.read_stats([state.name for state in chosen])}
     rows = [(state, readings.get(state.name)) for state in chosen]
     if as_json:

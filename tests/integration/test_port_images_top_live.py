@@ -8,7 +8,12 @@ the same local daemon.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +188,22 @@ def test_stats_reads_each_container_once(engine: Engine, running: Running) -> No
         lines = table.stdout.splitlines()
         assert lines[0].split()[:4] == ["SERVICE", "#", "NAME", "CPU"], way
         assert [line.split()[:3] for line in lines[1:]] == [["web", "1", f"{crank.project}-web-1"]], way
+
+
+def test_stats_live_view_ends_on_ctrl_c(running: Running) -> None:
+    crank = running.crank
+    # Ctrl-C on a terminal reaches crank and the engine's client, which share a process group.
+    view = subprocess.Popen([sys.executable, "-m", "crank_cli", "stats", "web"], cwd=crank.folder,
+                            env=crank.environ(None), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        time.sleep(4)
+        os.killpg(view.pid, signal.SIGINT)
+        output, errors = view.communicate(timeout=30)
+    finally:
+        if view.poll() is None:
+            os.killpg(view.pid, signal.SIGKILL)
+
+    assert view.returncode == 0, errors
+    assert errors == ""
+    assert f"{crank.project}-web-1" in output
