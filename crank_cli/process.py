@@ -11,8 +11,9 @@ crank sends requests to its socket and most commands start no process at all.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from crank_cli import verbose
 from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
@@ -48,7 +49,7 @@ class AttachedRunner(Protocol):
     """Signature of `run_attached`, so a dry run can print commands instead of running them."""
 
     def __call__(self, argv: Sequence[str], *, stdout: TextIO | None = None,
-                 lines: Callable[[str], None] | None = None) -> int: ...
+                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None) -> int: ...
 
 
 def redact(argv: Sequence[str]) -> str:
@@ -213,25 +214,50 @@ def _wait_out(child: subprocess.Popen[str]) -> None:
 
 
 def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
-                 lines: Callable[[str], None] | None = None) -> int:
+                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None) -> int:
     """Run an engine command on crank's own standard streams and return its exit code.
 
     `stdout` sends the command's standard output elsewhere, such as to stderr for build logs.
     With `lines`, the command's output and errors, merged, go to that function line by line
-    instead, without the line end.
+    instead, without the line end. With `sigterm_as`, a SIGTERM that crank receives is
+    sent to the command as that signal, and crank returns once the command ends, so the
+    command does not run on after crank.
     """
     import subprocess
 
     verbose.debug("process", "run attached: %s", redact(argv))
     if lines is None:
         try:
-            return subprocess.call(list(argv), stdout=stdout)
+            command = subprocess.Popen(list(argv), stdout=stdout)
         except FileNotFoundError:
             raise EngineNotFoundError(argv[0]) from None
+        with command, _forwarding_sigterm(command, sigterm_as):
+            try:
+                return command.wait()
+            except BaseException:
+                # As `subprocess.call` does: Ctrl-C ends crank's wait, and the command with it.
+                command.kill()
+                raise
     with start_streaming(argv) as command:
         for line in command.stdout or ():
             lines(line.rstrip("\n"))
         return command.wait()
+
+
+@contextmanager
+def _forwarding_sigterm(command: subprocess.Popen[Any], sent: int | None) -> Iterator[None]:
+    """Send `sent` to `command` when crank receives SIGTERM in the block; with None, or off the main thread, do nothing."""
+    import signal
+    import threading
+
+    if sent is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: command.send_signal(sent))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:

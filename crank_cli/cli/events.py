@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -35,6 +36,9 @@ def events(
     project, engine = load_project_or_containers(ctx, names, verb="events")
     require_services(project, names)
     write = _json_line if json_lines else _text_line
+    # SIGTERM, from a supervisor or `timeout`, ends the watch as Ctrl-C does, so the engine's
+    # event process ends with crank instead of running on.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for event in engine.backend.follow_events(labels.container_filter(project.name)):
             if not names or event.service in names:
@@ -42,6 +46,8 @@ def events(
                 sys.stdout.flush()
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _attributes(event: ContainerEvent) -> dict[str, str]:

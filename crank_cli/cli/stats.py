@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 def stats(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
-    all_containers: Annotated[bool, typer.Option("--all", "-a", help="Show stopped containers too; by default only running ones.")] = False,
+    all_containers: Annotated[bool, typer.Option("--all", "-a", help="Show stopped containers too; by default only running and paused ones.")] = False,
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Read the containers once and print a table, instead of the engine's live view.")] = False,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts; json needs --no-stream.")] = OutputFormat.table,
     no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Accepted for docker compose's users; crank prints whole names.")] = False,
@@ -51,7 +51,7 @@ def stats(
         if not states:
             reject_absent_project(ctx, project.name, engine, "stats")
         chosen = sorted((state for state in states if (not names or state.service in names)
-                         and (all_containers or state.running)), key=lambda state: (state.service, state.replica))
+                         and (all_containers or state.running or state.state == "paused")), key=lambda state: (state.service, state.replica))
         if not no_stream:
             if not chosen:
                 render.info(f"no running containers in project {project.name} on {engine.info.name}")
@@ -61,7 +61,8 @@ def stats(
             except KeyboardInterrupt:
                 # Ctrl-C is how the live view ends, as with `logs -f`.
                 code = 0
-            raise Exit(code)
+            # A negative code means crank killed the view on SIGTERM: exit as a process ended by SIGTERM does.
+            raise Exit(143 if code < 0 else code)
         readings = {reading.name: reading for reading in engine.backend.read_stats([state.name for state in chosen])}
     rows = [(state, readings.get(state.name)) for state in chosen]
     if as_json:

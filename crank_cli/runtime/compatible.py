@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sys
 from collections import deque
@@ -143,7 +144,8 @@ class DockerCompatibleEngine(Backend):
             args.append("--sig-proxy=false")
         if detach_keys is not None:
             args.append(f"--detach-keys={detach_keys}")
-        return self.attached_runner(self.command(*args, name))
+        # The client passes SIGTERM on to the container, as `docker compose attach` does.
+        return self.attached_runner(self.command(*args, name), sigterm_as=signal.SIGTERM)
 
     # The arguments of a JSON event stream, and the reader of one line of it.
     event_args: ClassVar[tuple[str, ...]] = engine_events.DOCKER_ARGS
@@ -175,7 +177,8 @@ class DockerCompatibleEngine(Backend):
         return stats.docker_stats(argv, self.run(*argv))
 
     def show_stats(self, names: Sequence[str]) -> int:
-        return self.attached_runner(self.command("stats", *names))
+        # The live view only displays, and the docker client's `stats` ignores SIGTERM, so it is killed.
+        return self.attached_runner(self.command("stats", *names), sigterm_as=signal.SIGKILL)
 
     def run_container(self, spec: ContainerSpec) -> str:
         argv = self.run_arguments(spec, detach=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections.abc import Sequence
 
 import pytest
 
+from crank_cli import process
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
@@ -28,3 +32,17 @@ def test_attach_arguments(engine_type: type[DockerEngine | PodmanEngine], option
 
     assert engine.attach("shop-web-1", **options) == 7  # type: ignore[arg-type]
     assert started == [[engine.binary_path, "attach", *flags, "shop-web-1"]]
+
+
+def test_sigterm_reaches_attached_command() -> None:
+    # The command reports SIGTERM with exit code 7; without the forwarding, SIGTERM would end the test process.
+    script = "trap 'exit 7' TERM; sleep 10 & wait"
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        code = process.run_attached(["sh", "-c", script], sigterm_as=signal.SIGTERM)
+    finally:
+        timer.cancel()
+
+    assert code == 7
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
