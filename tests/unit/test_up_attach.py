@@ -96,7 +96,9 @@ def test_exit_aborts_by_policy(policy: AbortPolicy | None, exit_code: int, abort
     (["up", "-d", "--attach", "web"], "--detach cannot be used with --attach"),
     (["up", "--wait", "--attach=web", "--exit-code-from", "web"], "--wait cannot be used with --exit-code-from or --attach"),
     (["up", "-d", "--attach-dependencies", "web"], "--detach cannot be used with --attach-dependencies"),
-], ids=["both aborts", "-d failure", "-d attach", "--wait attach", "-d attach-dependencies"])
+    (["up", "--attach", "web", "--attach-dependencies"],
+     "--attach and --attach-dependencies cannot be used together: --attach names the services to follow"),
+], ids=["both aborts", "-d failure", "-d attach", "--wait attach", "-d attach-dependencies", "attach both"])
 def test_foreground_options_with_detach(argv: list[str], message: str, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("crank_cli.render._talk", "text")

@@ -248,6 +248,8 @@ def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, ab
 
     if abort_on_container_exit and abort_on_container_failure:
         raise UsageError("--abort-on-container-exit and --abort-on-container-failure cannot be used together")
+    if attach and attach_dependencies:
+        raise UsageError("--attach and --attach-dependencies cannot be used together: --attach names the services to follow")
     flags = (("--abort-on-container-exit", abort_on_container_exit),
              ("--abort-on-container-failure", abort_on_container_failure),
              ("--exit-code-from", exit_code_from is not None), ("--attach", attach),

@@ -118,12 +118,14 @@ def _one_off_findings(plan: Plan) -> list[Finding]:
     return [
         migration_finding(
             f"container {container.name}",
-            f"{container.name} is a one-off container of service {container.service} (from `run`) and still runs: "
+            f"{container.name} is a one-off container of service {container.service} (from `run`) and still runs"
+            f"{' (paused)' if container.paused else ''}: "
             f"the migration would stop it and not start it on {plan.target}. Wait for it to end, or stop it "
             f"with `{plan.source} stop {container.name}`, then migrate",
             service=container.service, blocking=True,
         )
-        for container in plan.moved_containers if container.one_off and container.running
+        # A paused one-off is still at work: it goes on once unpaused.
+        for container in plan.moved_containers if container.one_off and (container.running or container.paused)
     ]
 
 

@@ -29,6 +29,7 @@ class SourceContainer:
     running: bool
     # True for a container of `crank run` (or `docker compose run`), which `up` does not create.
     one_off: bool = False
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> 
             service=(config.get("Labels") or {}).get(service_label, ""),
             image_id=str(record.get("Image", "")).removeprefix("sha256:"),
             running=state.get("Status") == "running",
+            paused=state.get("Status") == "paused",
             one_off=any((config.get("Labels") or {}).get(label) == "True" for label in ONE_OFF_LABELS),
         ))
     return sorted(containers, key=lambda container: container.name)

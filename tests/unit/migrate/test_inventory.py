@@ -129,8 +129,9 @@ def one_off_plan(status: str) -> Plan:
     return plan
 
 
-def test_running_one_off_blocks_migration() -> None:
-    plan = one_off_plan("running")
+@pytest.mark.parametrize("status", ["running", "paused"])
+def test_running_one_off_blocks_migration(status: str) -> None:
+    plan = one_off_plan(status)
 
     blocking = [finding for finding in plan.findings if finding.key == "container demo-web-run-1a2b3c"]
     assert len(blocking) == 1
