@@ -45,9 +45,11 @@ def logs(
     # A service named on the command line is enabled even when its profile is not, as with up.
     project, engine = load_project_or_containers(ctx, names, verb="logs")
     require_services(project, names)
-    grouped = by_service(engine.backend.list_containers(labels.container_filter(project.name)))
-    if not grouped:
+    found = engine.backend.list_containers(labels.container_filter(project.name))
+    if not found:
         reject_absent_project(ctx, project.name, engine, "logs")
+    # As with docker compose logs, the one-off containers of `crank run` are left out.
+    grouped = by_service([state for state in found if not labels.is_one_off(state)])
     states = [state for service in (names or sorted(grouped))
               for state in sorted(grouped.get(service, []), key=lambda state: state.replica)
               if index is None or state.replica == index]

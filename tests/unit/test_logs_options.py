@@ -25,10 +25,13 @@ esac
 exit 0
 """
 
+# Two replicas of web, and a one-off container of `crank run`, which logs leaves out as docker compose does.
 LISTING = json.dumps([
-    {"Id": f"id{replica}", "Names": [f"shop-web-{replica}"], "State": "running",
-     "Labels": {"io.crank.project": "shop", "io.crank.service": "web", "io.crank.replica": str(replica)}}
-    for replica in (1, 2)
+    *({"Id": f"id{replica}", "Names": [f"shop-web-{replica}"], "State": "running",
+       "Labels": {"io.crank.project": "shop", "io.crank.service": "web", "io.crank.replica": str(replica)}}
+      for replica in (1, 2)),
+    {"Id": "idrun", "Names": ["shop-web-run-1a2b3c"], "State": "running",
+     "Labels": {"io.crank.project": "shop", "io.crank.service": "web", "io.crank.oneoff": "True"}},
 ])
 
 NOW = datetime(2026, 12, 5, 10, 0, 0, 500000, tzinfo=timezone.utc)
