@@ -69,7 +69,7 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
             result.warnings.append(f"kept the project's networks, because the kept containers may use them: "
                                    f"{', '.join(networks)}")
     removable = [state for state in states if state.name not in keep]
-    for level in reversed(_levels(_services(project, states), removable)):
+    for level in reversed(container_levels(_services(project, states), removable)):
         check_cancelled()
         _announce(events, level, "stopping and removing")
         # One call per level: the engine stops and removes the containers of one call in parallel.
@@ -113,7 +113,7 @@ def stop_in_order(services: Mapping[str, dict[str, Any]], backend: Backend, stat
     paused = [state.name for state in running if state.state == "paused"]
     if paused:
         backend.unpause_containers(paused)
-    for level in reversed(_levels(services, running)):
+    for level in reversed(container_levels(services, running)):
         check_cancelled()
         _announce(events, level, "stopping")
         # One call per level: the engine stops the containers of one call in parallel.
@@ -191,7 +191,7 @@ def _services(project: Project | None, states: Sequence[ContainerState]) -> Mapp
     return labels.recorded_services(states)
 
 
-def _levels(services: Mapping[str, dict[str, Any]], states: Sequence[ContainerState]) -> list[list[str]]:
+def container_levels(services: Mapping[str, dict[str, Any]], states: Sequence[ContainerState]) -> list[list[str]]:
     """Group containers into start levels of their services; unknown services go first."""
     levels = graph.start_levels(services)
     grouped = [[state.name for state in states if state.service not in services]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,13 @@ from crank_cli.cli.actions.up import (
     _followed_containers,
     _on_exit,
     _require_attached_services,
+    _stop,
 )
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import UsageError
 from crank_cli.operations.up import UpOptions
 from crank_cli.runtime.resolve import make_backend
+from tests.unit.fakes import FakeRunner
 from tests.unit.test_up_abort import DB, TESTS, FakeEngine, FakeLog, follow
 
 SERVICES = {"db": ["demo-db-1"], "web": ["demo-web-1", "demo-web-2"], "tests": ["demo-tests-1"]}
@@ -137,3 +140,21 @@ def test_log_view_of_followed_containers(view: LogView, flags: list[str], line: 
 
     assert started == [["podman", "logs", "--follow", *flags, TESTS]]
     assert capsys.readouterr().out == f"{line}\n"
+
+
+def test_interrupt_stops_dependents_first(capsys: pytest.CaptureFixture[str]) -> None:
+    services = {"demo-db-1": ("db", ""), "demo-web-1": ("web", "db:service_started:false:true")}
+
+    def inspect(command: list[str]) -> str:
+        return json.dumps([{"Name": name, "State": {"Status": "running", "ExitCode": 0},
+                            "Config": {"Labels": {"io.crank.project": "demo", "io.crank.service": services[name][0],
+                                                  "io.crank.depends-on": services[name][1]}}}
+                           for name in command[3:]])
+
+    runner = FakeRunner({("podman", "container", "inspect"): inspect, ("podman", "stop"): ""})
+
+    _stop(make_backend("podman", runner), ["demo-db-1", "demo-web-1"], None, "Ctrl-C")
+
+    assert [call for call in runner.calls if call[1] == "stop"] == [["podman", "stop", "demo-web-1"],
+                                                                   ["podman", "stop", "demo-db-1"]]
+    assert "stopping the project (Ctrl-C)" in capsys.readouterr().err

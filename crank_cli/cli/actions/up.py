@@ -375,6 +375,8 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str, *,  
     import threading
 
     from crank_cli import render
+    from crank_cli.operations import labels
+    from crank_cli.operations.down import container_levels
 
     again = "again " if interrupted else ""
     render.info(f"stopping the project ({reason}); press Ctrl-C {again}to kill it")
@@ -382,7 +384,11 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str, *,  
 
     def stop() -> None:
         try:
-            backend.stop_containers(containers, timeout)
+            # Dependents stop before their dependencies, as with docker compose, in the order
+            # that the containers' depends_on labels record.
+            states = backend.inspect_containers(containers)
+            for level in reversed(container_levels(labels.recorded_services(states), states)):
+                backend.stop_containers(level, timeout)
         except Exception as error:  # noqa: BLE001 - raised again below, on the main thread
             failures.append(error)
 
