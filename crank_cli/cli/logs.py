@@ -60,7 +60,7 @@ def logs(
         render.info(f"no containers of project {project.name} on {engine.info.name}")
         return
     try:
-        follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, shown={state.name: labels.state_log_name(state) for state in states}).write,
+        follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, display_names={state.name: labels.state_log_name(state) for state in states}).write,
                     follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time)
     except KeyboardInterrupt:
         raise typer.Exit(0) from None

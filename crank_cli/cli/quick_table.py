@@ -213,7 +213,7 @@ ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
  '  exec     Run a command in a running container of a service; crank exits...\n'
  '  attach   Attach standard input, output and errors to a service...\n'
  '  top      Show the processes in each running or paused container, one...\n'
- "  stats    Show the resource use of the project's running containers.\n"
+ "  stats    Show the resource use of the project's running and paused...\n"
  "  events   Print each event of the project's containers as it happens,...\n"
  '  port     Print the public address, such as 0.0.0.0:32768, that a...\n'
  '  images   List the image of each container of the project, stopped ones...\n'

@@ -27,7 +27,7 @@ def stats(
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts; json needs --no-stream.")] = OutputFormat.table,
     no_trunc: Annotated[bool, typer.Option("--no-trunc", help="Accepted for docker compose's users; crank prints whole names.")] = False,
 ) -> None:
-    """Show the resource use of the project's running containers.
+    """Show the resource use of the project's running and paused containers.
 
     Without --no-stream, the engine's own live view runs until Ctrl-C. With --no-stream, crank
     reads each container once and prints a row for it under its service and replica number.
@@ -56,6 +56,8 @@ def stats(
             if not chosen:
                 render.info(f"no running containers in project {project.name} on {engine.info.name}")
                 return
+            # NOTE: the live view shows only the containers running when it starts, because
+            # the engine's stats takes container names, not a label filter.
             try:
                 code = engine.backend.show_stats([state.name for state in chosen])
             except KeyboardInterrupt:

@@ -17,7 +17,7 @@ _PORT = re.compile(r"^(?:(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?P<published>\
 
 
 class ContainerOptions(NamedTuple):
-    """What `crank run` sets on the container it makes, for an image and for a service's one-off alike."""
+    """The settings `crank run` gives the container it makes, for an image and for a service's one-off alike."""
 
     command: tuple[str, ...] = ()
     detach: bool = False

@@ -138,17 +138,17 @@ def line_progress(mode: str) -> Events:
 class LogPrinter:
     """Write container log lines to stdout, each prefixed with its container's name unless `prefix` is off.
 
-    `shown` maps a container's name to the name its lines show, when that differs.
+    `display_names` maps a container's name to the name its lines show, when that differs.
     """
 
-    def __init__(self, containers: Iterable[str], *, prefix: bool = True, shown: Mapping[str, str] | None = None) -> None:
-        self.shown = dict(shown or {})
-        self.width = max((len(self.shown.get(name, name)) for name in containers), default=0)
+    def __init__(self, containers: Iterable[str], *, prefix: bool = True, display_names: Mapping[str, str] | None = None) -> None:
+        self.display_names = dict(display_names or {})
+        self.width = max((len(self.display_names.get(name, name)) for name in containers), default=0)
         self.prefix = prefix
 
     def write(self, container: str, line: str) -> None:
         if self.prefix:
-            sys.stdout.write(f"{self.shown.get(container, container).ljust(self.width)} | {line}\n")
+            sys.stdout.write(f"{self.display_names.get(container, container).ljust(self.width)} | {line}\n")
         else:
             sys.stdout.write(f"{line}\n")
         sys.stdout.flush()

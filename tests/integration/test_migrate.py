@@ -375,7 +375,7 @@ def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
     record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
     assert record["status"] == "running"
     # A killed crank leaves its helper containers running. Whether one still runs when the
-    # rerun starts depends on timing, so the test starts one that holds the target volume.
+    # rerun starts depends on timing, so the test starts one that mounts the target volume.
     deadline = time.monotonic() + 10
     while pair.target.client("volume", "inspect", pair.volume, check=False).returncode != 0:
         assert time.monotonic() < deadline, f"the migration never created {pair.volume} on {pair.target.name}"

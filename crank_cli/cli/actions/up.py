@@ -175,7 +175,7 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
         if followed:
             view = view or LogView()
             prefixes = {name: log_name(name, view.project, view.services) for name in followed}
-            printer = render.LogPrinter(followed, prefix=view.prefix, shown=prefixes)
+            printer = render.LogPrinter(followed, prefix=view.prefix, display_names=prefixes)
             follow_logs(backend, followed, printer.write, since=_time_stamp(since), timestamps=view.timestamps,
                         ended=lambda name: _on_exit(backend, name, abort))
         else:
