@@ -11,7 +11,7 @@ A problem with the cache (a missing home folder, a read-only disk, a corrupt rec
 miss or a skipped write. The cache catches the OSError, ValueError and RecursionError that
 its reads and writes raise, and it prints nothing.
 
-This module imports only json, os, stat and zlib at first, and imports `yaml_reader` (and
+This module imports only json, os and zlib (and `cache_files`) at first, and imports `yaml_reader` (and
 so PyYAML) only on a miss.
 """
 
@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import zlib
 from typing import TYPE_CHECKING
 
 import crank_cli
+from crank_cli import cache_files
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -70,13 +70,7 @@ def load_documents(text: str, source: Path | str) -> list[Any]:
 
 def cache_directory() -> str | None:
     """Return the folder of the records, or None when there is no absolute place for it."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):
-            return None
-        base = os.path.join(home, ".cache")
-    return os.path.join(base, "crank", "compose")
+    return cache_files.cache_folder("compose")
 
 
 def _record_path(source: Path | str) -> str | None:
@@ -110,14 +104,7 @@ def _file_stamp(path: str | None) -> list[Any] | None:
 
 def _read_record(record_path: str, text: str, reader: list[Any]) -> list[Any] | None:
     """Return the documents of the record for `text`, or None on a miss."""
-    try:
-        # O_NONBLOCK keeps a FIFO in place of the record from blocking the open.
-        with open(os.open(record_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
-            if not _is_own_file(os.fstat(file.fileno())):
-                return None
-            record = json.loads(file.read())
-    except (OSError, ValueError, RecursionError):
-        return None
+    record = cache_files.read_json(record_path)
     if not isinstance(record, dict):
         return None
     if record.get("format") != _FORMAT or record.get("reader") != reader or record.get("text") != text:
@@ -127,17 +114,6 @@ def _read_record(record_path: str, text: str, reader: list[Any]) -> list[Any] | 
         return None
     documents = record.get("documents")
     return documents if isinstance(documents, list) else None
-
-
-def _is_own_file(status: os.stat_result) -> bool:
-    """Return whether a record is a regular file of this user.
-
-    When XDG_CACHE_HOME points to a shared folder, another user could plant a record there
-    with documents of their choice for a compose file whose text they know.
-    """
-    if not stat.S_ISREG(status.st_mode):
-        return False
-    return not hasattr(os, "getuid") or status.st_uid == os.getuid()
 
 
 def _write_record(record_path: str, text: str, reader: list[Any], pyyaml: list[Any], documents: list[Any]) -> None:
@@ -151,27 +127,7 @@ def _write_record(record_path: str, text: str, reader: list[Any], pyyaml: list[A
     except (ValueError, RecursionError):
         return
 
-    directory, name = os.path.split(record_path)
-    # The temporary file is in the same folder, so os.replace swaps the record in atomically.
-    # O_EXCL refuses to follow a planted link. The tempfile module is not used because it
-    # takes about 10 ms to import. A file left by a crashed process with the same id makes
-    # this process skip the write.
-    temporary_path = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        # Mode 0o600, because compose files can contain secrets.
-        descriptor = os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except (OSError, ValueError):
-        return
-    try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-        os.replace(temporary_path, record_path)
-    except OSError:
-        try:
-            os.unlink(temporary_path)
-        except OSError:
-            pass
+    cache_files.write_private(record_path, data)
 
 
 def _is_plain(documents: list[Any], budget: int) -> bool:
