@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from crank_cli import process
+from crank_cli import client_versions
 from crank_cli.settings import RUNTIME_KEY
 
 # The arguments of the probe command, after the client's name.
@@ -24,9 +25,13 @@ _CLIENTS = {"podman": "podman", "containerd": "nerdctl"}
 def start(runtime_flag: str | None, environ: Mapping[str, str]) -> None:
     """Start the probe of the engine that `runtime_flag` or the environment names, if it has a client.
 
-    An engine named only in `.env`, or chosen by `auto`, is probed when it is resolved.
+    An engine named only in `.env`, or chosen by `auto`, is probed when it is resolved. A
+    Podman client whose version crank remembers is not probed at all.
     """
     name = (runtime_flag or environ.get(RUNTIME_KEY) or "").strip().lower()
     client = _CLIENTS.get(name)
-    if client is not None:
-        process.start_early([client, *PROBE_ARGS], exit_timeout=PROBE_TIMEOUT_SECONDS)
+    if client is None:
+        return
+    if name == "podman" and client_versions.recall(client, environ) is not None:
+        return
+    process.start_early([client, *PROBE_ARGS], exit_timeout=PROBE_TIMEOUT_SECONDS)

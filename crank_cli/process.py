@@ -10,6 +10,7 @@ crank sends requests to its socket and most commands start no process at all.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -278,3 +279,19 @@ def start_streaming(argv: Sequence[str]) -> subprocess.Popen[str]:
         )
     except FileNotFoundError:
         raise EngineNotFoundError(argv[0]) from None
+
+
+def find_program(program: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """Return the absolute path of the executable file `program` names, as a path or in a PATH folder.
+
+    This is `shutil.which` without its import, which brings in the bz2 and lzma modules.
+    """
+    if os.sep in program:
+        candidates = [program]
+    else:
+        folders = environ.get("PATH", os.defpath).split(os.pathsep)
+        candidates = [os.path.join(folder or os.curdir, program) for folder in folders]
+    for candidate in candidates:
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return os.path.abspath(candidate)
+    return None

@@ -44,18 +44,27 @@ class Observed(NamedTuple):
 def observe(project: Project, backend: Backend, services: Iterable[str]) -> Observed:
     """Read the project's containers, networks and volumes, and the services' images, all at once.
 
-    Volumes are read only when the services mount a named volume that crank may create.
+    Volumes are read only when the services mount a named volume that crank may create. On
+    an engine that keeps the networks its containers are attached to, networks are listed
+    only when the containers are not attached to every network the services need. That
+    saves a `podman` process on an unchanged project.
     """
     chosen = list(services)
     found = labels.project_filter(project.name)
     references = sorted({specs.image_name(project, name) for name in chosen})
     with_volumes = _volumes_to_create(project, chosen)
+    from_containers = backend.keeps_attached_networks
     containers, networks, volumes, *images = call_all([
         lambda: backend.list_containers(labels.container_filter(project.name)),
-        lambda: backend.list_networks(found),
+        lambda: [] if from_containers else backend.list_networks(found),
         lambda: backend.list_volumes(found) if with_volumes else [],
         *(partial(backend.image_facts, reference) for reference in references),
     ])
+    if from_containers:
+        networks = sorted({network for state in containers for network in state.networks})
+        needed = {network["name"] for network in _required_networks(project, chosen).values()}
+        if not needed <= set(networks):
+            networks = backend.list_networks(found)
     return Observed(
         # One-off containers of `crank run SERVICE` are no replicas of their service, so
         # `up` neither counts, replaces nor removes them, as with docker compose.
@@ -73,15 +82,20 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
     Each network's name is appended to `created` as soon as it exists, so a caller that
     catches a failure can remove the ones made before it.
     """
-    declared = project.model.get("networks") or {}
-    keys = {key for name in services for key in _network_keys(project.model["services"][name])}
-    required = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
-    for key, network in sorted(required.items()):
-        if network.get("external") or network["name"] in present:
+    for key, network in sorted(_required_networks(project, services).items()):
+        if network["name"] in present:
             continue
         backend.create_network(network["name"], _network_labels(project.name, key, network), options=_network_options(network))
         created.append(network["name"])
         events.emit(f"network {network['name']}", "created")
+
+
+def _required_networks(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Return the declarations of the non-external networks the services join, by key."""
+    declared = project.model.get("networks") or {}
+    keys = {key for name in services for key in _network_keys(project.model["services"][name])}
+    required = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
+    return {key: network for key, network in required.items() if not network.get("external")}
 
 
 def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events,

@@ -23,10 +23,18 @@ class Backend(abc.ABC):
     """A container engine that crank can drive."""
 
     name: ClassVar[str]
+    # True when the engine rejects removing a network that a container, even a stopped one,
+    # is attached to. The networks a project's containers name then exist, so `up` need not
+    # list them. Podman 4.3 rejects it, and Docker 20.10 removes such a network.
+    keeps_attached_networks: ClassVar[bool] = False
 
     @abc.abstractmethod
-    def probe(self) -> EngineInfo:
-        """Check whether the engine responds, within a few seconds."""
+    def probe(self, *, fresh: bool = False) -> EngineInfo:
+        """Check whether the engine responds, within a few seconds.
+
+        An adapter may return the result of an earlier probe that it stored. With `fresh`,
+        it runs the probe in any case.
+        """
 
     @abc.abstractmethod
     def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:

@@ -80,7 +80,7 @@ class DockerCompatibleEngine(Backend):
 
     # Probe
 
-    def probe(self) -> EngineInfo:
+    def probe(self, *, fresh: bool = False) -> EngineInfo:
         try:
             output = self.run(*PROBE_ARGS, timeout=PROBE_TIMEOUT_SECONDS)
         except EngineError as error:

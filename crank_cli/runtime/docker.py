@@ -36,8 +36,8 @@ class DockerEngine(DockerCompatibleEngine):
         server = document.get("Server") or {}
         return server.get("Version")
 
-    def probe(self) -> EngineInfo:
-        info = super().probe()
+    def probe(self, *, fresh: bool = False) -> EngineInfo:
+        info = super().probe(fresh=fresh)
         self.engine_version = info.version
         return info
 

@@ -8,7 +8,6 @@ use the client commands this class inherits.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -48,9 +47,9 @@ class LocalDockerEngine(DockerEngine):
         # The API takes the test list as compose writes it, where `--health-cmd` takes one string.
         return True
 
-    def probe(self) -> EngineInfo:
+    def probe(self, *, fresh: bool = False) -> EngineInfo:
         # The client is still needed for builds, pulls and logs, so it must be installed too.
-        if not _on_path(self.binary_path):
+        if process.find_program(self.binary_path) is None:
             return EngineInfo(self.name, usable=False, reason=f"{self.binary_path} not found on PATH")
         try:
             self.engine_version = (self._get(("version",), "/version", timeout=PROBE_TIMEOUT_SECONDS) or {}).get("Version")
@@ -253,19 +252,6 @@ def _run_each(task: Callable[[str], object], names: Sequence[str]) -> None:
     run_all(attempt, names, PARALLEL_REQUESTS)
     if errors:
         raise EngineError(errors[0].argv, 1, "; ".join(error.stderr for error in errors))
-
-
-def _on_path(program: str) -> bool:
-    """Return whether `program` is an executable file, as a path or in a PATH folder.
-
-    This is `shutil.which` without its import, which brings in the bz2 and lzma modules.
-    """
-    if os.sep in program:
-        candidates = [program]
-    else:
-        folders = os.environ.get("PATH", os.defpath).split(os.pathsep)
-        candidates = [os.path.join(folder or os.curdir, program) for folder in folders]
-    return any(os.path.isfile(path) and os.access(path, os.X_OK) for path in candidates)
 
 
 def _timeout_query(timeout: int | None) -> dict[str, str]:

@@ -37,6 +37,7 @@ def container_state(record: dict[str, Any]) -> ContainerState:
         started_at=state.get("StartedAt"),
         image_id=normalize_image_id(record.get("Image", "")),
         has_healthcheck=_has_healthcheck(config),
+        networks=tuple(sorted((record.get("NetworkSettings") or {}).get("Networks") or {})),
     )
 
 
@@ -59,6 +60,7 @@ def listed_container_state(entry: dict[str, Any]) -> ContainerState:
         exit_code=entry.get("ExitCode"),
         image_id=normalize_image_id(entry.get("ImageID", "")),
         has_healthcheck=health is not None,
+        networks=tuple(sorted(entry.get("Networks") or ())),
     )
 
 
@@ -88,6 +90,7 @@ def docker_listed_state(entry: dict[str, Any]) -> ContainerState:
         exit_code=int(exited.group(1)) if exited else 0,
         image_id=normalize_image_id(entry.get("ImageID", "")),
         has_healthcheck=health is not None,
+        networks=tuple(sorted((entry.get("NetworkSettings") or {}).get("Networks") or {})),
     )
 
 

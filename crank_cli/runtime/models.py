@@ -232,6 +232,8 @@ class ContainerState(NamedTuple):
     started_at: str | None = None
     image_id: str = ""
     has_healthcheck: bool = False
+    # The names of the networks the container is attached to.
+    networks: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:

@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crank_cli import client_versions
 from crank_cli.errors import EngineError
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
-from crank_cli.runtime.models import ContainerState, ContainerStats, GpuRequest, ProcessList
+from crank_cli.runtime.models import ContainerState, ContainerStats, EngineInfo, GpuRequest, ProcessList
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -32,6 +33,22 @@ class PodmanEngine(DockerCompatibleEngine):
     host_variable = "CONTAINER_HOST"
     # Podman 4.3 parses `--entrypoint '["sh", "-c"]'` as a list, where Docker's client keeps it as one word.
     list_entrypoint = True
+
+    # Podman rejects removing a network that a stopped container is attached to.
+    keeps_attached_networks = True
+
+    def probe(self, *, fresh: bool = False) -> EngineInfo:
+        local = not self.remote_endpoint
+        if local and not fresh:
+            version = client_versions.recall(self.binary_path)
+            if version is not None:
+                return EngineInfo(self.name, usable=True, version=version, host=self.host)
+        info = super().probe()
+        if local and info.usable and info.version:
+            # NOTE: a client that containers.conf sends to a Podman service (`remote = true`)
+            # reports the service's version, which is remembered like a local client's.
+            client_versions.remember(self.binary_path, info.version)
+        return info
 
     def version_from(self, document: dict[str, Any]) -> str | None:
         server = document.get("Server") or {}

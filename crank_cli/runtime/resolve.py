@@ -58,10 +58,13 @@ def dry_run_backend(resolution: Resolution, write: Callable[[str], None]) -> Doc
     return make_backend(resolution.info.name, runner, runner.attached)
 
 
-def probe_all(names: Iterable[str] = ENGINES, runner: Runner = process.run) -> list[EngineInfo]:
-    """Probe several engines at once and return their findings in the order given."""
+def probe_all(names: Iterable[str] = ENGINES, runner: Runner = process.run, *, fresh: bool = False) -> list[EngineInfo]:
+    """Probe several engines at once and return their findings in the order given.
+
+    With `fresh`, every engine is asked, even one whose version crank remembers.
+    """
     backends = [make_backend(name, runner) for name in names]
-    return run_all(lambda backend: backend.probe(), backends, limit=len(backends))
+    return run_all(lambda backend: backend.probe(fresh=fresh), backends, limit=len(backends))
 
 
 def resolve(

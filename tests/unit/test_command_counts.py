@@ -41,11 +41,12 @@ def inspect_record(project: Project, service: str) -> dict:
     }
 
 
-def running_engine(project: Project, binary: str = "docker") -> FakeRunner:
+def running_engine(project: Project, binary: str = "docker", networks: tuple[str, ...] = ("demo_default",)) -> FakeRunner:
+    """Return a fake client of an engine that runs every service, each container attached to `networks`."""
     records = [inspect_record(project, name) for name in project.model["services"]]
     # Podman lists containers with `ps --format json`, Docker's client with `ps --quiet` and `inspect`.
     listed = [{"Id": record["Id"], "Names": [record["Id"]], "State": "running", "ImageID": IMAGE_ID,
-               "Labels": record["Config"]["Labels"]} for record in records]
+               "Labels": record["Config"]["Labels"], "Networks": list(networks)} for record in records]
     return FakeRunner({
         (binary, "ps"): json.dumps(listed) if binary == "podman" else "\n".join(record["Id"] for record in records),
         (binary, "container", "inspect"): json.dumps(records),
@@ -124,7 +125,21 @@ def test_unchanged_up_on_podman_lists_without_inspect(tmp_path: Path, services: 
     result = up(project, PodmanEngine(runner=runner), UpOptions(), NoEvents())
 
     assert not result.changed
-    assert sorted(verbs(runner)) == ["image inspect", "network ls", "ps", "volume ls"]
+    # The containers are attached to the project's network, so Podman has it: no `network ls`.
+    assert sorted(verbs(runner)) == ["image inspect", "ps", "volume ls"]
+
+
+def test_podman_up_lists_networks_containers_lack(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: busybox\n    networks: [front, back]\nnetworks:\n  front: {}\n  back: {}\n")
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+    runner = running_engine(project, binary="podman", networks=("demo_front",))
+
+    up(project, PodmanEngine(runner=runner), UpOptions(), NoEvents())
+
+    calls = verbs(runner)
+    assert sorted(calls[:2]) == ["image inspect", "ps"]
+    assert calls[2] == "network ls"
 
 
 def test_unchanged_up_without_volumes_skips_volume_list(tmp_path: Path) -> None:

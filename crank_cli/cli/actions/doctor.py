@@ -17,7 +17,7 @@ def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
     from crank_cli.runtime.resolve import choice_reason, choose, probe_all
 
     settings = load_settings(ctx)
-    engines = probe_all()
+    engines = probe_all(fresh=True)
     by_name = {info.name: info for info in engines}
     found, rejected = choose(settings, by_name.__getitem__)
     chosen = found.name if found else None
