@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 # Statuses after which a subject's clock stops in the live view.
 _FINAL = ("created", "recreated", "started", "running", "healthy", "built", "pulled", "removed",
-          "stopped", "restarted", "exited 0", "completed", "copied")
+          "stopped", "restarted", "exited 0", "completed", "copied", "pushed", "failed")
 
 
 # Added to each status in a dry run, where the events describe the plan, not what happened.
@@ -130,7 +130,7 @@ class LiveProgress:
         with self.lock:
             _, first, _ = self.rows.get(subject, (status, now, None))
             plain = status.removesuffix(DRY_RUN_MARK)
-            done = now if plain in _FINAL or plain.startswith("exited") else None
+            done = now if plain in _FINAL or plain.startswith(("exited", "skipped")) else None
             self.rows[subject] = (status, first, done)
 
     def close(self) -> None:

@@ -221,6 +221,18 @@ class Backend(abc.ABC):
         """Pull an image from its registry, showing the engine's progress on stderr."""
 
     @abc.abstractmethod
+    def push_image(self, reference: str, *, quiet: bool = False) -> None:
+        """Push an image to its registry, with the credentials of the engine's own `login`.
+
+        The engine's progress goes to stderr. With `quiet` it is dropped, and the message of a
+        failure quotes the engine's last lines.
+        """
+
+    def login_command(self, registry: str) -> str:
+        """Return the command line a user runs to log this engine in to a registry."""
+        return f"{self.name} login {registry}"
+
+    @abc.abstractmethod
     def remove_images(self, references: Sequence[str]) -> None:
         """Remove images by name or ID."""
 

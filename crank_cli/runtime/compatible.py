@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import socket
 import sys
@@ -30,7 +31,7 @@ from crank_cli.runtime.processes import parse_top_table
 if TYPE_CHECKING:
     import subprocess
 
-# How many of the last lines of a failed build or pull its error quotes, when crank reads them.
+# How many of the last lines of a failed build, pull or push its error quotes, when crank reads them.
 FAILURE_LINES = 5
 # ANSI escape sequences: colours, cursor moves and line erasing.
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -373,6 +374,21 @@ class DockerCompatibleEngine(Backend):
     def pull_image(self, reference: str) -> None:
         self._run_with_output(self.command("pull", reference), f"the pull of {reference}")
 
+    def push_image(self, reference: str, *, quiet: bool = False) -> None:
+        # The engine reads the registry's credentials from its own login, so none pass through crank.
+        argv = self.command("push", reference)
+        description = f"{self.binary} push"
+        if not quiet:
+            self._run_with_output(argv, description)
+            return
+        last: deque[str] = deque(maxlen=FAILURE_LINES)
+        code = self.attached_runner(argv, lines=lambda line: last.append(_TERMINAL_CODES.sub("", line)))
+        if code != 0:
+            raise EngineError(argv, code, "\n".join(last) or f"{description} failed without output")
+
+    def login_command(self, registry: str) -> str:
+        return shlex.join([self.binary, "login", registry])
+
     def remove_images(self, references: Sequence[str]) -> None:
         if references:
             self.run("rmi", *references)
@@ -381,7 +397,7 @@ class DockerCompatibleEngine(Backend):
         self._run_with_output(self.command(*self.build_arguments(spec)), f"the build of {spec.tag}")
 
     def _run_with_output(self, argv: list[str], description: str) -> None:
-        """Run a build or pull whose output is progress for a person, never data for stdout.
+        """Run a build, pull or push whose output is progress for a person, never data for stdout.
 
         Without `output_lines`, the engine writes its output to stderr as it likes to. With
         it, each line goes there, and a failure's message quotes the last lines.
