@@ -1,8 +1,9 @@
-"""A fake `podman` client on PATH, for tests of verbs that run engine commands (cp, wait, create, scale).
+"""A fake `podman` client on PATH, for tests of verbs that run engine commands (cp, wait, create, scale, push).
 
 The client keeps its containers in a JSON file: `create` and `run` add one with the name and
 labels given, `start`, `stop` and `rm` change or remove them, and `ps` and `container inspect`
-show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets. The
+show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets, and
+`push` fails for the images the test names or that the engine lacks. The
 client logs every command line it gets.
 """
 
@@ -82,6 +83,21 @@ elif args[:1] == ["wait"]:
 elif args[:1] == ["cp"] and state.get("cp_error"):
     sys.stderr.write(state["cp_error"] + "\\n")
     sys.exit(125)
+elif args[:2] == ["image", "inspect"] and state.get("images") is not None:
+    if args[-1] not in state["images"]:
+        sys.stderr.write(f"Error: {{args[-1]}}: image not known\\n")
+        sys.exit(125)
+    print("sha256:" + "b" * 64 + " {{}}")
+elif args[:1] == ["push"]:
+    reference = args[-1]
+    print("Getting image source signatures", flush=True)
+    if state.get("images") is not None and reference not in state["images"]:
+        sys.stderr.write(f"Error: {{reference}}: image not known\\n")
+        sys.exit(125)
+    if reference in state.get("push_errors", {{}}):
+        sys.stderr.write(state["push_errors"][reference] + "\\n")
+        sys.exit(125)
+    print("Writing manifest to image destination")
 '''
 
 
@@ -104,8 +120,13 @@ class FakePodman:
         self.folder = folder
 
     def set_state(self, containers: list[dict[str, object]], exit_codes: dict[str, int] | None = None,
-                  delays: dict[str, float] | None = None, cp_error: str | None = None) -> None:
-        state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error}
+                  delays: dict[str, float] | None = None, cp_error: str | None = None,
+                  images: list[str] | None = None, push_errors: dict[str, str] | None = None) -> None:
+        """Set the client's containers and replies. `images` lists the references the engine has
+        (None: `image inspect` finds every one), and `push_errors` maps a reference to the
+        error its `push` fails with."""
+        state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error,
+                 "images": images, "push_errors": push_errors or {}}
         (self.folder / "state.json").write_text(json.dumps(state))
 
     def forget_calls(self) -> None:
