@@ -148,8 +148,8 @@ def test_impossible_scale_creates_nothing(engine: Engine, project: Crank) -> Non
 
 
 @pytest.mark.parametrize("argv", [("up", "-d", "nosuch"), ("up", "--no-deps", "-d", "nosuch"),
-                                  ("up", "-d", "--scale", "nosuch=2"), ("build", "nosuch")],
-                         ids=["up", "up --no-deps", "up --scale", "build"])
+                                  ("up", "-d", "--scale", "nosuch=2"), ("build", "nosuch"), ("push", "nosuch")],
+                         ids=["up", "up --no-deps", "up --scale", "build", "push"])
 def test_unknown_service_is_usage_error(engine: Engine, project: Crank, argv: tuple[str, ...]) -> None:
     (project.folder / "compose.yaml").write_text(f"services:\n  web:\n    image: {TEST_IMAGE}\n")
 
