@@ -31,6 +31,8 @@ class PushTarget(NamedTuple):
 
     service: str
     reference: str
+    # The service's `image`, which differs from `reference` for one of its `build.tags`.
+    image: str
 
 
 class PushPlan(NamedTuple):
@@ -74,7 +76,7 @@ def push_plan(project: Project, services: Sequence[str] = (), *, include_deps: b
         for reference in [definition["image"], *(build.get("tags") or ())]:
             if reference not in seen:
                 seen.add(reference)
-                targets.append(PushTarget(name, reference))
+                targets.append(PushTarget(name, reference, definition["image"]))
     return PushPlan(targets, skipped)
 
 
@@ -105,11 +107,16 @@ def push_images(backend: Backend, targets: Sequence[PushTarget], events: Events,
 
 def push_error(backend: Backend, target: PushTarget, error: EngineError, *, ignore_failures: bool) -> PushError:
     """Describe a failed push: the service, the image, the engine's reason and what to do about it."""
-    service, reference = target
+    service, reference, image = target
     start = f"service {service}: could not push image {reference}"
     if backend.image_id(reference) is None:
-        return PushError(target, f"{start}: the engine has no image of that name. Build it first with "
-                                 f"`crank build {service}`")
+        if reference == image:
+            return PushError(target, f"{start}: the engine has no image of that name. Build it first with "
+                                     f"`crank build {service}`")
+        # NOTE: `crank build` tags only the service's image, not its build.tags.
+        return PushError(target, f"{start}: the engine has no image of that name, because crank build does not "
+                                 f"apply build.tags. Build the service with `crank build {service}`, then tag {image} "
+                                 f"as {reference} with the engine's tag command")
     registry = registry_of(reference)
     advice = (f"Check that the registry {registry} is reachable and that the engine is logged in to it "
               f"(`{backend.login_command(registry)}`)")

@@ -66,7 +66,7 @@ def test_plan_pushes_services_with_build_and_image_only(tmp_path: Path) -> None:
 
     plan = push_plan(project)
 
-    assert plan.targets == [PushTarget("api", API), PushTarget("web", WEB), PushTarget("web", EXTRA)]
+    assert plan.targets == [PushTarget("api", API, API), PushTarget("web", WEB, WEB), PushTarget("web", EXTRA, WEB)]
     assert plan.skipped == {"cache": "image not built by the project", "local": "no image name to push to"}
 
 
@@ -83,7 +83,7 @@ def test_plan_pushes_shared_image_once(tmp_path: Path) -> None:
                                            f"  b:\n    build: .\n    image: {API}\n")
     project = load_project(LoadOptions(working_dir=tmp_path, environ={}))
 
-    assert push_plan(project).targets == [PushTarget("a", API)]
+    assert push_plan(project).targets == [PushTarget("a", API, API)]
 
 
 def test_plan_rejects_unknown_service(tmp_path: Path) -> None:
@@ -249,6 +249,17 @@ def test_push_of_missing_image(shop: FakePodman, capfd: pytest.CaptureFixture[st
     assert code == 1
     assert err == (f"crank: error: service api: could not push image {API}: the engine has no image of that name. "
                    "Build it first with `crank build api`\n")
+
+
+def test_push_of_missing_build_tag(shop: FakePodman, capfd: pytest.CaptureFixture[str]) -> None:
+    shop.set_state([], images=[API, WEB])
+
+    code, _, err = run_verb(capfd, "--progress", "quiet", "push", "web")
+
+    assert code == 1
+    assert err == (f"crank: error: service web: could not push image {EXTRA}: the engine has no image of that name, "
+                   f"because crank build does not apply build.tags. Build the service with `crank build web`, then "
+                   f"tag {WEB} as {EXTRA} with the engine's tag command\n")
 
 
 def test_quiet_prints_no_progress(shop: FakePodman, capfd: pytest.CaptureFixture[str]) -> None:
