@@ -110,13 +110,9 @@ def push_error(backend: Backend, target: PushTarget, error: EngineError, *, igno
     service, reference, image = target
     start = f"service {service}: could not push image {reference}"
     if backend.image_id(reference) is None:
-        if reference == image:
-            return PushError(target, f"{start}: the engine has no image of that name. Build it first with "
-                                     f"`crank build {service}`")
-        # NOTE: `crank build` tags only the service's image, not its build.tags.
-        return PushError(target, f"{start}: the engine has no image of that name, because crank build does not "
-                                 f"apply build.tags. Build the service with `crank build {service}`, then tag {image} "
-                                 f"as {reference} with the engine's tag command")
+        # `crank build` gives the image the service's `image` name and each of its build.tags.
+        return PushError(target, f"{start}: the engine has no image of that name. Build it first with "
+                                 f"`crank build {service}`")
     registry = registry_of(reference)
     advice = (f"Check that the registry {registry} is reachable and that the engine is logged in to it "
               f"(`{backend.login_command(registry)}`)")

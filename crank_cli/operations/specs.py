@@ -78,6 +78,7 @@ def build_spec(project: Project, service_name: str) -> BuildSpec | None:
         target=build.get("target"),
         no_cache=bool(build.get("no_cache")),
         pull=bool(build.get("pull")),
+        extra_tags=tuple(str(tag) for tag in build.get("tags") or ()),
     )
 
 

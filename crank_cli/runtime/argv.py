@@ -197,7 +197,10 @@ def build_flags(spec: BuildSpec) -> list[str]:
     `--force-rm` removes the container of a failed step too, which Docker's classic builder
     otherwise leaves behind, stopped. Podman removes it already.
     """
-    args = ["--tag", spec.tag, "--force-rm"]
+    args = ["--tag", spec.tag]
+    for tag in spec.extra_tags:
+        args += ["--tag", tag]
+    args.append("--force-rm")
     if spec.dockerfile:
         args += ["--file", str(spec.context / spec.dockerfile)]
     for key, value in spec.args.items():

@@ -216,6 +216,8 @@ class BuildSpec(NamedTuple):
     target: str | None = None
     no_cache: bool = False
     pull: bool = False
+    # More names for the built image, from the service's `build.tags`.
+    extra_tags: tuple[str, ...] = ()
 
 
 class ContainerState(NamedTuple):

@@ -66,7 +66,9 @@ def test_push_sends_image_and_tags(engine: Engine, registry: Registry,
         f"  cache:\n    image: {TEST_IMAGE}\n"
         f"  local:\n    build: .\n"
     )
-    tag(engine, image, extra)
+    # The build gives the image both names, the second from build.tags.
+    built = crank("build", "web", env=environ)
+    assert built.returncode == 0, built.stderr
 
     result = crank("--progress", "plain", "push", env=environ)
 

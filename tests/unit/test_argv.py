@@ -116,6 +116,13 @@ def test_build_flags_no_cache_and_pull() -> None:
     assert argv.build_flags(spec) == ["--tag", "demo-app", "--force-rm", "--no-cache", "--pull", "/src"]
 
 
+def test_build_flags_tag_each_build_tag() -> None:
+    spec = BuildSpec(context=Path("/src"), tag="demo-app", extra_tags=("registry.example/app:1", "app:latest"))
+    assert argv.build_flags(spec)[:6] == [
+        "--tag", "demo-app", "--tag", "registry.example/app:1", "--tag", "app:latest",
+    ]
+
+
 def test_label_filters_any_value() -> None:
     assert argv.label_filters({"io.crank.project": None, "io.crank.service": "web"}) == [
         "--filter", "label=io.crank.project", "--filter", "label=io.crank.service=web",
