@@ -159,6 +159,15 @@ class Backend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def exec_captured(self, name: str, command: Sequence[str], *, user: str | None = None,
+                      workdir: str | None = None, environment: Mapping[str, str] | None = None,
+                      privileged: bool = False) -> str:
+        """Run a command in a running container without a terminal or input; return its output.
+
+        Raises `EngineError`, with the command's errors, when it exits with a non-zero code.
+        """
+
+    @abc.abstractmethod
     def copy_files(self, source: str, destination: str, *, archive: bool = False, follow_link: bool = False) -> None:
         """Copy files or folders between a container and the local filesystem, as the engine's `cp` does.
 

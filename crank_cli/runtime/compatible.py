@@ -288,6 +288,15 @@ class DockerCompatibleEngine(Backend):
         with open(os.devnull, "w") as nowhere:
             return self.attached_runner(self.command(*args, name, *command), stdout=nowhere)
 
+    def exec_captured(self, name: str, command: Sequence[str], *, user: str | None = None,
+                      workdir: str | None = None, environment: Mapping[str, str] | None = None,
+                      privileged: bool = False) -> str:
+        args = ["exec", *(["--privileged"] if privileged else [])]
+        args += build_argv.option("--user", user) + build_argv.option("--workdir", workdir)
+        for key, value in (environment or {}).items():
+            args += ["--env", f"{key}={value}"]
+        return self.run(*args, name, *command)
+
     def copy_files(self, source: str, destination: str, *, archive: bool = False, follow_link: bool = False) -> None:
         args = ["cp", *self.copy_flags(archive=archive, follow_link=follow_link), source, destination]
         if "-" not in (source, destination):

@@ -23,9 +23,12 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         abort_on_container_exit: bool, exit_code_from: str | None, dry_run: bool, strict: bool,
         abort_on_container_failure: bool = False, attach: list[str] | None = None,
         no_attach: list[str] | None = None, attach_dependencies: bool = False, no_log_prefix: bool = False,
-        timestamps: bool = False, no_color: bool = False, quiet_pull: bool = False, yes: bool = False) -> None:
+        timestamps: bool = False, no_color: bool = False, quiet_pull: bool = False, yes: bool = False,
+        develop_builds: bool = False) -> None:
     # The options after `strict` have defaults, so `create` and `scale`, which return at once, need not pass them.
     # --no-color, --quiet-pull and --yes change nothing, because crank's logs have no colour and it never prompts.
+    # `develop_builds`, for `watch`, builds the images of the services that have both build and develop, as
+    # docker compose's watch does, so the containers it watches start from the files as they are now.
     from crank_cli import render
     from crank_cli.operations import graph
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
@@ -59,6 +62,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         dry_run=is_dry_run(ctx, dry_run),
     )
     project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
+    if develop_builds:
+        build_developed_services(project)
     require_services(project, [*names, *options.scale])
     _require_exit_code_service(project, options, exit_code_from)
     _require_attached_services(project, options, attach or [])
@@ -90,6 +95,13 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     followed = _followed_containers(result.services, attach or [], no_attach or [], named=named, unattached=unattached)
     _follow(engine.backend, result.containers, timeout, abort, followed, since=began,
             view=LogView(project.name, project.model["services"], prefix=not no_log_prefix, timestamps=timestamps))
+
+
+def build_developed_services(project) -> None:  # type: ignore[no-untyped-def]
+    """Give the services with both build and develop the pull policy build, so `up` builds their images."""
+    for service in project.model["services"].values():
+        if service.get("build") and service.get("develop"):
+            service["pull_policy"] = "build"
 
 
 def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str, ...], *, strict: bool):  # type: ignore[no-untyped-def]

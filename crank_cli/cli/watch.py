@@ -1,0 +1,146 @@
+"""`crank watch`: start the project, then sync, rebuild or restart services as their files change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from crank_cli.cli.context import CommandContext, load_and_resolve, load_project, progress
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+    from crank_cli.operations.watch import Watch
+    from crank_cli.runtime.resolve import Resolution
+
+
+def register(app: typer.Typer) -> None:
+    app.command("watch")(watch)
+
+
+def watch(
+    ctx: typer.Context,
+    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Watch only these services' rules; default: every service that has develop.watch rules.", show_default=False)] = None,  # noqa: UP045
+    no_up: Annotated[bool, typer.Option("--no-up", help="Do not build and start the services first; watch the containers that run.")] = False,
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="After a rebuild, remove the service's previous image when no tag and no container uses it any more.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Hide the output of image builds; a failed build still quotes its last lines.")] = False,
+) -> None:
+    """Start the services, then act on their develop.watch rules as files change, until Ctrl-C.
+
+    sync copies changed files into the service's running containers at the rule's target
+    and removes deleted ones there; rebuild builds the image and recreates the containers;
+    restart, sync+restart and sync+exec restart the containers or run the rule's command
+    after syncing. Changes that come within half a second of each other are handled as one
+    batch. Ctrl-C or SIGTERM ends the watch with exit code 0 and leaves the services running.
+    """
+    from crank_cli.cli.actions.up import build_developed_services
+    from crank_cli.operations.up import require_services
+    from crank_cli.operations.watch_rules import watch_rules
+
+    names = tuple(services or ())
+    project = load_project(ctx, names)
+    require_services(project, names)
+    # A project with nothing to watch, or a rule crank cannot act on, fails before anything starts.
+    rules, warnings = watch_rules(project, names)
+    if not no_up:
+        _start(ctx, names)
+    project, engine = load_and_resolve(ctx, lambda: (project, project.name))
+    build_developed_services(project)
+    _watch(ctx, project, engine, rules, warnings, prune=prune, quiet=quiet)
+
+
+def _start(ctx: CommandContext, names: tuple[str, ...]) -> None:
+    """Bring the services up in the background, building the images of those that have develop rules."""
+    from crank_cli.cli.actions.up import run
+
+    run(ctx, services=list(names), detach=True, wait=False, wait_timeout=None, build=False, no_build=False,
+        pull=None, force_recreate=False, no_recreate=False, no_deps=False, no_start=False, remove_orphans=False,
+        scale=None, timeout=None, parallel=None, abort_on_container_exit=False, exit_code_from=None, dry_run=False,
+        strict=False, develop_builds=True)
+
+
+def _watch(ctx: CommandContext, project: Project, engine: Resolution, rules, warnings: list[str], *,  # type: ignore[no-untyped-def]
+           prune: bool, quiet: bool) -> None:
+    import signal
+
+    from crank_cli import render
+    from crank_cli.operations.watch import Watch, WatchActions
+
+    backend = engine.backend
+    if quiet:
+        backend.output_lines = lambda line: None
+    for warning in warnings:
+        render.warn(warning)
+    actions = WatchActions(backend=backend, say=_say,
+                           rebuild=lambda services: _rebuild(ctx, project, engine, services, prune=prune),
+                           restart=lambda services: _restart(ctx, project, engine, services))
+    session = Watch(project, rules, actions)
+    # SIGTERM, from a supervisor or `timeout`, ends the watch as Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        session.initial_sync()
+        poller = session.poller()
+        _say(f"watching {_described(session)} on {engine.info.name}; Ctrl-C to stop")
+        session.run(poller=poller)
+    except KeyboardInterrupt:
+        _say("watch stopped; the services keep running")
+        raise typer.Exit(0) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _described(session: Watch) -> str:
+    services = sorted({rule.service for rule in session.rules})
+    paths = session.paths
+    return (f"{len(paths)} path{'s' if len(paths) != 1 else ''} for "
+            f"service{'s' if len(services) != 1 else ''} {', '.join(services)}")
+
+
+def _say(line: str) -> None:
+    import sys
+
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
+
+
+def _rebuild(ctx: CommandContext, project: Project, engine: Resolution, services: list[str], *, prune: bool) -> None:
+    """Build the services' images and recreate their containers with crank's `up`, holding the project's lock."""
+    from crank_cli import render
+    from crank_cli.operations import specs
+    from crank_cli.operations.cancel import cancel_on_interrupt
+    from crank_cli.operations.lock import project_lock
+    from crank_cli.operations.resources import ImagePolicy
+    from crank_cli.operations.up import UpOptions
+    from crank_cli.operations.up import up as run_up
+
+    backend = engine.backend
+    before = {name: backend.image_id(specs.image_name(project, name)) for name in services}
+    options = UpOptions(services=tuple(services), no_deps=True, recreate="force", images=ImagePolicy(build="always"))
+    with cancel_on_interrupt(), project_lock(project.name, render.info), progress(ctx) as events:
+        result = run_up(project, backend, options, events)
+    for warning in result.warnings:
+        render.warn(warning)
+    if prune:
+        _prune(backend, [image for name, image in before.items()
+                         if image and image != backend.image_id(specs.image_name(project, name))])
+
+
+def _prune(backend, images: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Remove the images a rebuild replaced that have no tag left; one a container still uses stays."""
+    from crank_cli import verbose
+    from crank_cli.errors import EngineError
+
+    for details in backend.inspect_images(sorted(set(images))):
+        if any(not tag.startswith("<none>") for tag in details.repo_tags):
+            continue
+        try:
+            backend.remove_images([details.id])
+        except EngineError as error:
+            verbose.info("watch", "kept the replaced image %s: %s", details.id, error.message)
+
+
+def _restart(ctx: CommandContext, project: Project, engine: Resolution, services: list[str]) -> None:
+    from crank_cli.operations.lifecycle import restart_services
+
+    with progress(ctx) as events:
+        restart_services(project, engine.backend, services, None, events)
