@@ -222,6 +222,7 @@ ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
  "  build    Build images: the project's services, or with -t one image...\n"
  '  pull     Pull the images of the services from their registries.\n'
  '  push     Push the images the services build to their registries.\n'
+ '  watch    Start the services, then act on their develop.watch rules as...\n'
  '  config   Check the compose files and print the project as one canonical...\n'
  '  doctor   List each engine: usable or not, its version, its host, and...\n'
  '  migrate  Move the project to another engine: images, volumes, then...\n'

@@ -71,7 +71,7 @@ class EngineFacts(NamedTuple):
 # of them that crank cannot honour.
 MAPPED_SERVICE_KEYS = frozenset({
     "attach", "build", "cap_add", "cap_drop", "command", "configs", "container_name", "cpus",
-    "depends_on", "deploy", "devices", "dns", "dns_search", "domainname", "entrypoint",
+    "depends_on", "deploy", "develop", "devices", "dns", "dns_search", "domainname", "entrypoint",
     "env_file", "environment", "expose", "extends", "extra_hosts", "gpus", "healthcheck",
     "hostname", "image", "init", "ipc", "label_file", "labels", "links", "logging", "mem_limit",
     "mem_reservation", "network_mode", "networks", "pid", "pids_limit", "ports", "privileged",
@@ -97,7 +97,6 @@ IGNORED_SERVICE_KEYS: dict[str, str] = {
     "cpu_shares": _NOT_PASSED,
     "cpuset": _NOT_PASSED,
     "credential_spec": _NOT_PASSED,
-    "develop": "crank has no watch mode, so file changes neither sync nor rebuild anything",
     "device_cgroup_rules": _NOT_PASSED,
     "dns_opt": _NOT_PASSED,
     "external_links": "crank passes no --link, so the external containers are not linked",
