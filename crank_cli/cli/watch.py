@@ -11,6 +11,8 @@ from crank_cli.cli.context import CommandContext, load_and_resolve, load_project
 if TYPE_CHECKING:
     from crank_cli.compose import Project
     from crank_cli.operations.watch import Watch
+    from crank_cli.operations.watch_rules import WatchRule
+    from crank_cli.runtime.backend import Backend
     from crank_cli.runtime.resolve import Resolution
 
 
@@ -28,9 +30,9 @@ def watch(
     """Start the services, then act on their develop.watch rules as files change, until Ctrl-C.
 
     sync copies changed files into the service's running containers at the rule's target
-    and removes deleted ones there; rebuild builds the image and recreates the containers;
-    restart, sync+restart and sync+exec restart the containers or run the rule's command
-    after syncing. Changes that come within half a second of each other are handled as one
+    and removes deleted ones there. rebuild builds the image and recreates the containers.
+    restart restarts the containers, and sync+restart and sync+exec sync first, then restart
+    the containers or run the rule's command. Changes that come within half a second of each other are handled as one
     batch. Ctrl-C or SIGTERM ends the watch with exit code 0 and leaves the services running.
     """
     from crank_cli.cli.actions.up import build_developed_services
@@ -59,7 +61,7 @@ def _start(ctx: CommandContext, names: tuple[str, ...]) -> None:
         strict=False, develop_builds=True)
 
 
-def _watch(ctx: CommandContext, project: Project, engine: Resolution, rules, warnings: list[str], *,  # type: ignore[no-untyped-def]
+def _watch(ctx: CommandContext, project: Project, engine: Resolution, rules: list[WatchRule], warnings: list[str], *,
            prune: bool, quiet: bool) -> None:
     import signal
 
@@ -125,7 +127,7 @@ def _rebuild(ctx: CommandContext, project: Project, engine: Resolution, services
                          if image and image != backend.image_id(specs.image_name(project, name))])
 
 
-def _prune(backend, images: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _prune(backend: Backend, images: list[str]) -> None:
     """Remove the images a rebuild replaced that have no tag left; one a container still uses stays."""
     from crank_cli import verbose
     from crank_cli.errors import EngineError

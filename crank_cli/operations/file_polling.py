@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-# What a poll remembers of an entry: its type, and for a file its size, time and inode.
+# The record a poll keeps of an entry: its type, and for a file its size, modification time and inode.
 Stamp = tuple[object, ...]
 
 

@@ -39,7 +39,7 @@ _PROJECT_FILES = ("Dockerfile", "compose.yaml", "compose.yml", "docker-compose.y
 
 
 class WatchActions(NamedTuple):
-    """How the loop reaches the engine and the person: each is replaced by a fake in unit tests."""
+    """The loop's links to the engine and to the person watching, each replaced by a fake in unit tests."""
 
     backend: Backend
     say: Callable[[str], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.cli.context import (
     CommandContext,
@@ -15,6 +15,9 @@ from crank_cli.cli.context import (
     load_settings,
     progress,
 )
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
 
 
 def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: bool, wait_timeout: float | None,
@@ -97,7 +100,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
             view=LogView(project.name, project.model["services"], prefix=not no_log_prefix, timestamps=timestamps))
 
 
-def build_developed_services(project) -> None:  # type: ignore[no-untyped-def]
+def build_developed_services(project: Project) -> None:
     """Give the services with both build and develop the pull policy build, so `up` builds their images."""
     for service in project.model["services"].values():
         if service.get("build") and service.get("develop"):
