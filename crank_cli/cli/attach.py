@@ -9,6 +9,10 @@ import typer
 from crank_cli.cli.absent import running_replica
 from crank_cli.cli.context import load_project_or_containers
 
+# The keys that `--detach-keys` takes besides a single character, as docker and Podman read them:
+# ctrl- with a lowercase letter or one of @ [ \ ] ^ _, and DEL.
+CONTROL_KEYS = frozenset([*(f"ctrl-{letter}" for letter in "abcdefghijklmnopqrstuvwxyz"), *(f"ctrl-{mark}" for mark in "@[\\]^_"), "DEL"])
+
 
 def register(app: typer.Typer) -> None:
     app.command("attach")(attach)
@@ -32,6 +36,8 @@ def attach(
 
     if sig_proxy not in ("true", "false"):
         raise UsageError(f"invalid --sig-proxy value {sig_proxy!r}: use true or false")
+    if detach_keys:
+        check_detach_keys(detach_keys)
     project, engine = load_project_or_containers(ctx, (service,), verb="attach")
     require_services(project, [service])
     target = running_replica(ctx, project.name, engine, service, index, "attach")
@@ -39,3 +45,18 @@ def attach(
     # Podman 4.3's client exits with 0 when the container stops, so the exit code comes from the container.
     stopped = [state for state in engine.backend.inspect_containers([target.name]) if not state.running]
     raise typer.Exit(stopped[0].exit_code if stopped and stopped[0].exit_code is not None else code)
+
+
+def check_detach_keys(value: str) -> None:
+    """Raise a usage error unless `value` is a key sequence that docker and Podman accept.
+
+    The sequence is keys separated by commas, each a single ASCII character, ctrl- with a
+    lowercase letter or one of @ [ \\ ] ^ _, or DEL. An empty value keeps the engine's keys.
+    """
+    from crank_cli.errors import UsageError
+
+    for key in value.split(","):
+        if key not in CONTROL_KEYS and not (len(key) == 1 and key.isascii()):
+            shown = f"unknown key {key!r}" if key else "an empty key"
+            raise UsageError(f"invalid --detach-keys value {value!r}: {shown}; use keys separated by commas, "
+                             "each a single character or ctrl- with a letter or one of @ [ \\ ] ^ _, such as ctrl-p,ctrl-q")

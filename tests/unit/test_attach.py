@@ -6,13 +6,16 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from crank_cli import process
+from crank_cli.cli import run_cli
+from crank_cli.cli.attach import check_detach_keys
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.podman import PodmanEngine
-from tests.unit.fakes import FakeRunner
+from tests.unit.fakes import PODMAN_UP, FakeRunner, enter_project, podman_script_on_path
 
 
 @pytest.mark.parametrize(("options", "flags"), [
@@ -46,3 +49,39 @@ def test_sigterm_reaches_attached_command() -> None:
 
     assert code == 7
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+# A podman client that logs each command line, so a test can tell that none ran.
+LOGGING_CLIENT = """#!/bin/sh
+echo "$*" >> "{log}"
+case "$1" in version) echo '{version}' ;; esac
+exit 0
+"""
+
+
+@pytest.mark.parametrize("keys", ["ctrl-p,ctrl-q", "ctrl-@", "ctrl-\\", "ctrl-[,ctrl-],ctrl-^,ctrl-_", "a", "x,y,DEL", " "])
+def test_detach_keys_that_docker_accepts(keys: str) -> None:
+    check_detach_keys(keys)
+
+
+@pytest.mark.parametrize(("keys", "bad"), [
+    ("ctrlx", "unknown key 'ctrlx'"),
+    ("ctrl-P", "unknown key 'ctrl-P'"),
+    ("ctrl-p,ctrl-1", "unknown key 'ctrl-1'"),
+    ("ab", "unknown key 'ab'"),
+    ("é", "unknown key 'é'"),
+    ("ctrl-p,", "an empty key"),
+])
+def test_bad_detach_keys_are_a_usage_error_before_any_engine_command(
+        keys: str, bad: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "calls.log"
+    podman_script_on_path(tmp_path, monkeypatch, LOGGING_CLIENT.format(log=log, version=PODMAN_UP))
+    enter_project(tmp_path, monkeypatch, "shop", "services:\n  web:\n    image: busybox\n")
+
+    code = run_cli(["--runtime", "podman", "attach", "--detach-keys", keys, "web"])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert f"invalid --detach-keys value {keys!r}: {bad};" in error
+    assert "such as ctrl-p,ctrl-q" in error
+    assert not log.exists()
