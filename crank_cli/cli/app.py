@@ -193,10 +193,22 @@ def _progress_value(argv: list[str]) -> str:
     return value
 
 
-def _wants_json(argv: list[str]) -> bool:
-    """Tell whether the command line requests JSON output, so a usage error comes as JSON too."""
-    pairs = zip(argv, [*argv[1:], ""])
-    return "--format=json" in argv or any(word == "--format" and value == "json" for word, value in pairs)
+def _wants_json(argv: list[str], command: click.Command) -> bool:
+    """Tell whether the command line requests JSON output, so a usage error comes as JSON too.
+
+    Only a verb with a --format option can request it, with `--format json` after the verb and
+    before any `--`; `crank events --format json` names an unknown option, so its error is text.
+    """
+    position = _verb_position(argv)
+    verbs = command.commands if isinstance(command, click.Group) else {}
+    verb = verbs.get(argv[position]) if position is not None else None
+    if verb is None:
+        return False
+    spellings = next((param.opts for param in verb.params if isinstance(param, click.Option) and "--format" in param.opts), [])
+    words = argv[position + 1:]
+    words = words[:words.index("--")] if "--" in words else words
+    pairs = zip(words, [*words[1:], ""])
+    return any(f"{name}=json" in words or (word == name and value == "json") for word, value in pairs for name in spellings)
 
 
 def run_typer(argv: list[str]) -> int:
@@ -226,7 +238,7 @@ def run_typer(argv: list[str]) -> int:
     except click.ClickException as error:
         # The root command may not have run, so --progress is read here for this one line.
         render.set_talk(_progress_value(argv))
-        render.print_error(UsageError(_usage_message(error, argv)), as_json=_wants_json(argv))
+        render.print_error(UsageError(_usage_message(error, argv)), as_json=_wants_json(argv, command))
         return ExitCode.USAGE
     except click.Abort:
         raise KeyboardInterrupt from None

@@ -39,6 +39,31 @@ def test_usage_error_as_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(("argv", "message"), [
+    (["events", "--format", "json"], "No such option '--format'; see 'crank events --help'"),
+    (["events", "--bogus", "--format=json"], "No such option '--bogus'; see 'crank events --help'"),
+    (["--format", "json", "status"], "No such option '--format'; see 'crank --help'"),
+], ids=["verb without --format", "unknown option beside --format=json", "--format before the verb"])
+def test_format_json_of_no_verb_option_keeps_error_text(argv: list[str], message: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(argv)
+
+    captured = capsys.readouterr()
+    assert code == ExitCode.USAGE
+    assert captured.err == f"crank: error: {message}\n"
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("argv", [["ls", "--format=json", "--bogus"], ["version", "-f", "json", "--bogus"]],
+                         ids=["--format=json", "short spelling"])
+def test_usage_error_as_json_for_each_spelling_of_the_verbs_format(argv: list[str],
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(argv)
+
+    assert code == ExitCode.USAGE
+    assert json.loads(capsys.readouterr().out)["message"] == f"No such option '--bogus'; see 'crank {argv[0]} --help'"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
     (["status", "--format"], "Option '--format' requires an argument; see 'crank status --help'"),
     (["ps", "--format"], "Option '--format' requires an argument; see 'crank ps --help'"),
     (["up", "--detach=yes"], "Option '--detach' does not take a value; see 'crank up --help'"),
