@@ -29,12 +29,16 @@ def events(
     can watch `crank up` at work. The actions keep the engine's names: Docker's die and
     destroy are Podman's died and remove, and Podman adds init and cleanup.
     """
+    from crank_cli.cli.absent import reject_if_absent
     from crank_cli.operations import labels
     from crank_cli.operations.up import require_services
 
     names = tuple(services or ())
     project, engine = load_project_or_containers(ctx, names, verb="events")
     require_services(project, names)
+    # As stats and attach do: a project that another tool started, or that runs on another
+    # engine, is refused rather than watched for events that crank's label filter never matches.
+    reject_if_absent(ctx, project.name, engine, "events")
     write = _json_line if json_lines else _text_line
     # SIGTERM, from a supervisor or `timeout`, ends the watch as Ctrl-C does, so the engine's
     # event process ends with crank instead of running on.

@@ -53,6 +53,23 @@ def test_foreign_project_rejected(verb: list[str], engine: Engine, foreign: Cran
     assert engine.objects(foreign.project) == {"containers": [], "networks": [], "volumes": []}
 
 
+@pytest.mark.parametrize("verb", [["events"], ["stats", "--no-stream"]], ids=lambda verb: verb[0])
+def test_foreign_project_by_name_from_another_projects_folder(verb: list[str], engine: Engine, foreign: Crank,
+                                                              tmp_path: Path) -> None:
+    """`-p NAME` in another project's folder reads that folder's file under NAME, and still refuses the project."""
+    elsewhere = tmp_path / f"crgap-elsewhere-{secrets.token_hex(4)}"
+    elsewhere.mkdir()
+    (elsewhere / "compose.yaml").write_text(COMPOSE)
+
+    # events would wait for events until stopped, so a timeout turns that into a failure.
+    result = Crank(elsewhere, engine.name, foreign.project)("-p", foreign.project, *verb, timeout=60)
+
+    assert result.returncode == 2, result.stderr
+    assert f"project {foreign.project} was started by docker compose, not crank" in result.stderr
+    assert f"`crank {verb[0]}` does not act on such a project" in result.stderr
+    assert running(engine, f"{foreign.project}-web-1")
+
+
 def test_up_rejects_other_tool_copy_elsewhere(engine: Engine, folder: Path) -> None:
     """A fresh `up` pinned to `engine` must not start a second copy of a docker compose project on the other engine."""
     other = live_engine(OTHER[engine.name])

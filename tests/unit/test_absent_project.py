@@ -98,6 +98,23 @@ def test_foreign_project_by_name(verb: list[str], shop: Path, capsys: pytest.Cap
     assert "project shop was started by docker compose, not crank" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("verb", [["events"], ["stats", "--no-stream"], ["attach", "web"]], ids=lambda verb: verb[0])
+def test_foreign_project_by_name_in_another_projects_folder(verb: list[str], shop: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # The folder's compose file is read under the name -p gives, as docker compose does.
+    elsewhere = shop.parent / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    monkeypatch.chdir(elsewhere)
+    clients(shop, docker="foreign")
+
+    code = run_cli(["-p", "shop", *verb])
+
+    assert code == 2
+    assert f"project shop was started by docker compose, not crank; `crank {verb[0]}` does not act" in capsys.readouterr().err
+    assert not any(" events" in line for line in calls(shop))
+
+
 @pytest.mark.parametrize("verb", [*VERBS, ["down"]], ids=lambda verb: verb[0])
 def test_project_on_other_engine_rejected(verb: list[str], shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clients(shop, podman="crank")
