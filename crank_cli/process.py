@@ -50,7 +50,8 @@ class AttachedRunner(Protocol):
     """Signature of `run_attached`, so a dry run can print commands instead of running them."""
 
     def __call__(self, argv: Sequence[str], *, stdout: TextIO | None = None,
-                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None) -> int: ...
+                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None,
+                 idle_stdin: bool = False) -> int: ...
 
 
 def redact(argv: Sequence[str]) -> str:
@@ -215,21 +216,23 @@ def _wait_out(child: subprocess.Popen[str]) -> None:
 
 
 def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
-                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None) -> int:
+                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None,
+                 idle_stdin: bool = False) -> int:
     """Run an engine command on crank's own standard streams and return its exit code.
 
     `stdout` sends the command's standard output elsewhere, such as to stderr for build logs.
     With `lines`, the command's output and errors, merged, go to that function line by line
     instead, without the line end. With `sigterm_as`, a SIGTERM that crank receives is
     sent to the command as that signal, and crank returns once the command ends, so the
-    command does not run on after crank.
+    command does not run on after crank. With `idle_stdin`, the command's standard input is a
+    pipe that stays open and empty until the command ends, instead of crank's own.
     """
     import subprocess
 
     verbose.debug("process", "run attached: %s", redact(argv))
     if lines is None:
         try:
-            command = subprocess.Popen(list(argv), stdout=stdout)
+            command = subprocess.Popen(list(argv), stdout=stdout, stdin=subprocess.PIPE if idle_stdin else None)
         except FileNotFoundError:
             raise EngineNotFoundError(argv[0]) from None
         with command, _forwarding_sigterm(command, sigterm_as):

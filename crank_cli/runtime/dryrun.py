@@ -36,7 +36,8 @@ class DryRunRunner:
         return Completed(tuple(argv), PLACEHOLDER_ID, "")
 
     def attached(self, argv: Sequence[str], *, stdout: TextIO | None = None,
-                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None) -> int:
+                 lines: Callable[[str], None] | None = None, sigterm_as: int | None = None,
+                 idle_stdin: bool = False) -> int:
         self.write(redact(argv))
         return 0
 

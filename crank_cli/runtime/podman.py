@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -96,6 +97,17 @@ class PodmanEngine(DockerCompatibleEngine):
             return []
         argv = [*stats.PODMAN_ARGS, *names]
         return stats.podman_stats(argv, self.run(*argv))
+
+    def attach(self, name: str, *, stdin: bool, sig_proxy: bool, detach_keys: str | None) -> int:
+        if stdin:
+            return super().attach(name, stdin=stdin, sig_proxy=sig_proxy, detach_keys=detach_keys)
+        # Podman 4.3's client, given --no-stdin or an input that ends, closes its side of the
+        # attach connection at once, and conmon then closes the container's standard input, which
+        # ends a container that reads it. Docker's client leaves it open. An input that stays open
+        # and empty keeps it open for as long as crank is attached; Podman's conmon still closes it
+        # when the client goes. Without input, detach keys cannot be typed, as with --no-stdin.
+        args = ["attach"] if sig_proxy else ["attach", "--sig-proxy=false"]
+        return self.attached_runner(self.command(*args, name), sigterm_as=signal.SIGTERM, idle_stdin=True)
 
     def list_processes(self, name: str) -> ProcessList:
         try:

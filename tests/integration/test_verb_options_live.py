@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import secrets
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -64,6 +66,14 @@ services:
   talker:
     image: {TEST_IMAGE}
     command: ["sh", "-c", "sleep 2; echo late line; exit 3"]
+"""
+# For attach --no-stdin: reader keeps its standard input open and ends with code 4 once the input ends.
+READER = f"""
+services:
+  reader:
+    image: {TEST_IMAGE}
+    stdin_open: true
+    command: ["sh", "-c", "echo reader ready; while read line; do echo got $$line; done; echo input ended; exit 4"]
 """
 # The time stamp of `logs --timestamps` on either engine, and the space after it.
 TIME_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) ")
@@ -243,6 +253,33 @@ def test_attach_shows_output_and_exit_code(engine: Engine, tmp_path: Path) -> No
     assert "late line" in attached.stdout
     assert missing.returncode == 2
     assert "service talker has no running container number 1" in missing.stderr
+
+
+def test_attach_without_stdin_leaves_the_containers_input_open(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"crgap-attach-{secrets.token_hex(4)}", READER)
+    container = f"{crank.project}-reader-1"
+    attached: subprocess.Popen[str] | None = None
+    try:
+        started = crank("up", "-d")
+        assert started.returncode == 0, started.stderr
+        wait_for_state(engine, container, "running")
+        # In a session of its own, so that crank and the engine's client end together below.
+        attached = subprocess.Popen([sys.executable, "-m", "crank_cli", "attach", "--no-stdin", "reader"], cwd=crank.folder,
+                                    env=crank.environ(None), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(4)
+        still_attached = attached.poll() is None
+        reader_state = state(engine, container)
+    finally:
+        if attached is not None and attached.poll() is None:
+            os.killpg(attached.pid, signal.SIGKILL)
+        output = attached.communicate(timeout=30) if attached is not None else ("", "")
+        engine.remove_project(crank.project)
+
+    # Podman 4.3's client, given --no-stdin, closed the container's input at once, and reader ended with code 4.
+    assert still_attached, output
+    assert reader_state == "running", output
+    assert "input ended" not in output[0]
 
 
 def read_until(watcher: subprocess.Popen[str], actions: set[str], seconds: float) -> list[dict[str, object]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,23 +19,33 @@ from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import PODMAN_UP, FakeRunner, enter_project, podman_script_on_path
 
 
-@pytest.mark.parametrize(("options", "flags"), [
-    ({"stdin": True, "sig_proxy": True, "detach_keys": None}, []),
-    ({"stdin": False, "sig_proxy": False, "detach_keys": "ctrl-x"}, ["--no-stdin", "--sig-proxy=false", "--detach-keys=ctrl-x"]),
-], ids=["defaults", "every-option"])
-@pytest.mark.parametrize("engine_type", [DockerEngine, PodmanEngine])
+@pytest.mark.parametrize(("engine_type", "options", "flags", "idle_stdin"), [
+    (DockerEngine, {"stdin": True, "sig_proxy": True, "detach_keys": None}, [], False),
+    (DockerEngine, {"stdin": False, "sig_proxy": False, "detach_keys": "ctrl-x"}, ["--no-stdin", "--sig-proxy=false", "--detach-keys=ctrl-x"], False),
+    (PodmanEngine, {"stdin": True, "sig_proxy": False, "detach_keys": "ctrl-x"}, ["--sig-proxy=false", "--detach-keys=ctrl-x"], False),
+    # Podman's --no-stdin would close the container's input: an open, empty one stands for it.
+    (PodmanEngine, {"stdin": False, "sig_proxy": False, "detach_keys": "ctrl-x"}, ["--sig-proxy=false"], True),
+], ids=["docker-defaults", "docker-every-option", "podman-with-stdin", "podman-no-stdin"])
 def test_attach_arguments(engine_type: type[DockerEngine | PodmanEngine], options: dict[str, object],
-                          flags: list[str]) -> None:
-    started: list[list[str]] = []
+                          flags: list[str], idle_stdin: bool) -> None:
+    started: list[tuple[list[str], bool]] = []
 
-    def attached(argv: Sequence[str], **_: object) -> int:
-        started.append(list(argv))
+    def attached(argv: Sequence[str], *, idle_stdin: bool = False, **_: object) -> int:
+        started.append((list(argv), idle_stdin))
         return 7
 
     engine = engine_type(runner=FakeRunner(), attached_runner=attached)
 
     assert engine.attach("shop-web-1", **options) == 7  # type: ignore[arg-type]
-    assert started == [[engine.binary_path, "attach", *flags, "shop-web-1"]]
+    assert started == [([engine.binary_path, "attach", *flags, "shop-web-1"], idle_stdin)]
+
+
+def test_idle_stdin_stays_open_and_empty() -> None:
+    # Exits with 3 when nothing can be read for a second, with 1 at the end of the input, with 2 on data.
+    script = ("import select, sys\n"
+              "ready, _, _ = select.select([sys.stdin], [], [], 1)\n"
+              "sys.exit(3 if not ready else 1 if sys.stdin.read() == '' else 2)\n")
+    assert process.run_attached([sys.executable, "-c", script], idle_stdin=True) == 3
 
 
 def test_sigterm_reaches_attached_command() -> None:
