@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +50,12 @@ def apply_extends(layer: Layer, variables: dict[str, str]) -> None:
         return
     resolver = _Resolver(variables)
     for name in list(services):
-        services[name] = _extend(name, services, layer.path, resolver, [], layer)
+        services[name] = extend_service(name, services, layer.path, resolver, [], layer)
 
 
-def _extend(
-    name: str, services: dict[str, Any], path: Path, resolver: _Resolver, chain: list[tuple[Path, str]], layer: Layer | None
+def extend_service(
+    name: str, services: dict[str, Any], path: Path, resolver: _Resolver, chain: list[tuple[Path, str]], layer: Layer | None,
+    merge: Callable[[Any, Any, tuple[str, ...]], Any] = merge_values,
 ) -> Any:
     service = services.get(name)
     if not isinstance(service, dict) or "extends" not in service:
@@ -70,8 +71,8 @@ def _extend(
     base_name = reference["service"]
     if base_name not in base_services:
         raise where.fail(f"service {quote(base_name)} not found in {base_path}: check extends.service")
-    base = _extend(base_name, base_services, base_path, resolver, [*chain, (path, name)], None)
-    return _merge_over_base(name, copy.deepcopy(base), service, layer)
+    base = extend_service(base_name, base_services, base_path, resolver, [*chain, (path, name)], None, merge)
+    return _merge_over_base(name, copy.deepcopy(base), service, layer, merge)
 
 
 def _base_file(
@@ -84,13 +85,14 @@ def _base_file(
     return resolver.services_of(base_path, where), base_path
 
 
-def _merge_over_base(name: str, base: dict[str, Any], service: dict[str, Any], layer: Layer | None) -> dict[str, Any]:
+def _merge_over_base(name: str, base: dict[str, Any], service: dict[str, Any], layer: Layer | None,
+                     merge: Callable[[Any, Any, tuple[str, ...]], Any] = merge_values) -> dict[str, Any]:
     wrapped = {"services": {name: base}}
     if layer is not None:
         for key_path in layer.tagged_paths:
             if key_path[:2] == ("services", name):
                 remove_path(wrapped, key_path)
     own = {key: value for key, value in service.items() if key != "extends"}
-    merged = merge_values(wrapped["services"][name], own, ("services", name))
+    merged = merge(wrapped["services"][name], own, ("services", name))
     merged.pop("extends", None)
     return merged

@@ -69,7 +69,7 @@ def apply_include(
     for index, entry in enumerate(include_entries(value, where)):
         here = where.child(index)
         model = _load_entry(entry, working_dir, variables, [*chain, layer.path], merge_files, here)
-        _import_resources(layer.content, model, here)
+        import_resources(layer.content, model, here)
 
 
 def _load_entry(
@@ -96,7 +96,7 @@ def _load_entry(
     return model
 
 
-def _import_resources(target: dict[str, Any], imported: dict[str, Any], where: Where) -> None:
+def import_resources(target: dict[str, Any], imported: dict[str, Any], where: Where) -> None:
     for kind in IMPORTED_KINDS:
         resources = imported.get(kind) or {}
         if not resources:

@@ -179,8 +179,13 @@ def _drivers_differ(base: dict[str, Any], other: dict[str, Any]) -> bool:
     return "driver" in base and "driver" in other and base["driver"] != other["driver"]
 
 
+def merges_as_key_value_list(path: KeyPath) -> bool:
+    """Tell whether the reference merges the mapping at `path` as a list of KEY=value, such as `environment`."""
+    return _matches(path, _LATER_WINS_TABLE) is not None
+
+
 def _merge_mappings(base: dict[str, Any], other: dict[str, Any], path: KeyPath) -> dict[str, Any]:
-    later_wins = _matches(path, _LATER_WINS_TABLE) is not None
+    later_wins = merges_as_key_value_list(path)
     merged = _copy_tree(base)
     for key, value in other.items():
         if key not in merged or later_wins or key.startswith("x-"):

@@ -5,7 +5,9 @@ Each document is in long syntax where a short form parses (`ports`, `volumes`, `
 and is merged over the files before. Relative paths are made absolute, and the implicit
 `default` network and each resource's `name` are added. Other values keep their written form
 (`mem_limit: 512m` stays a string), the services of every profile stay, and mappings print
-with sorted keys.
+with sorted keys. `extends` and `include` are resolved on the files as written; where two
+services or files both set `environment`, `labels` or another KEY=value mapping, the merged
+value is a list of KEY=value, as the reference merges them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from crank_cli.compose.environment import locate_project
 from crank_cli.compose.layers import make_layer, read_documents
-from crank_cli.compose.merge import enforce_unicity, extract_tags, merge_values, remove_path
+from crank_cli.compose.merge import (enforce_unicity, extract_tags, merge_values, merges_as_key_value_list,
+                                     remove_path)
 from crank_cli.compose.naming import choose_project_name, declared_name
 from crank_cli.compose.problems import invalid_file
 from crank_cli.compose.where import Where
@@ -42,22 +45,29 @@ def load_raw_model(options: LoadOptions) -> dict[str, Any]:
     if options.normalize:
         # compose-go sets the name with the rest of its normalization.
         merged["name"] = name
-    for service in (merged.get("services") or {}).values():
-        _resolve_service_paths(service, directory)
-    for kind in ("secrets", "configs"):
-        for resource in (merged.get(kind) or {}).values():
-            if isinstance(resource, dict) and isinstance(resource.get("file"), str):
-                resource["file"] = _absolute(resource["file"], directory)
+    _resolve_paths(merged, directory)
     if options.normalize:
         _normalize(merged, name)
     return merged
 
 
-def _merge_documents(documents: list[tuple[Path, list[dict[str, Any]]]], variables: dict[str, str]) -> dict[str, Any]:
+def _resolve_paths(model: dict[str, Any], directory: Path) -> None:
+    """Make the relative paths of the services, secrets and configs absolute against `directory`, in place."""
+    for service in (model.get("services") or {}).values():
+        _resolve_service_paths(service, directory)
+    for kind in ("secrets", "configs"):
+        for resource in (model.get(kind) or {}).values():
+            if isinstance(resource, dict) and isinstance(resource.get("file"), str):
+                resource["file"] = _absolute(resource["file"], directory)
+
+
+def _merge_documents(documents: list[tuple[Path, list[dict[str, Any]]]], variables: dict[str, str],
+                     chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path, file_documents in documents:
         for document in file_documents:
-            _reject_unsupported(document, path)
+            document = dict(document)
+            included = document.pop("include", None)
             # The reference checks each file against the compose schema in this mode too, but
             # not the references between services and resources. crank checks keys and types
             # on the interpolated document, as without the option.
@@ -67,17 +77,129 @@ def _merge_documents(documents: list[tuple[Path, list[dict[str, Any]]]], variabl
             content, resets, overrides = extract_tags(document)
             for key_path in [*resets, *overrides]:
                 remove_path(merged, key_path)
-            merged = enforce_unicity(merge_values(merged, _canonical(content, path)))
+            for name, service in (content.get("services") or {}).items():
+                # As the reference checks in this mode; crank's own checks want image or build.
+                Where(path, f"services.{name}").expect_mapping(service)
+            content = _canonical(content, path)
+            _apply_raw_extends(content, path, [*resets, *overrides])
+            if included is not None:
+                _apply_raw_include(content, included, path, variables, chain)
+            merged = enforce_unicity(_merge_raw(merged, content))
     return merged
 
 
-def _reject_unsupported(document: dict[str, Any], path: Path) -> None:
-    services = document.get("services") or {}
-    uses_extends = any(isinstance(service, dict) and "extends" in service for service in services.values())
-    if uses_extends or "include" in document:
-        # NOTE: the reference resolves extends and include in this mode too; crank does not yet.
-        message = "config --no-interpolate does not read extends or include yet: run crank config without it"
-        raise InvalidProjectError(f"{path}: {message}")
+def _merge_raw(base: Any, other: Any, path: tuple[str, ...] = ()) -> Any:
+    """Merge `other` over `base` as `merge_values` does, with the KEY=value mappings merged as the reference does here."""
+    base, other = _merged_sequences(base, other, path)
+    return merge_values(base, other, path)
+
+
+def _merged_sequences(base: Any, other: Any, path: tuple[str, ...]) -> tuple[Any, Any]:
+    """Return copies of `base` and `other` where each KEY=value mapping that both set is merged into `other`.
+
+    The reference merges `environment`, `labels`, `build.args` and the like as lists of
+    KEY=value, so a merged one prints as such a list: a mapping's entries sorted, then the
+    later entries, each key once, where it first came, with its last value.
+    """
+    if not isinstance(base, dict) or not isinstance(other, dict) or len(path) > 3:
+        return base, other
+    base, other = dict(base), dict(other)
+    for key in [key for key in other if key in base and base[key] is not None and other[key] is not None]:
+        child = (*path, key)
+        if merges_as_key_value_list(child):
+            other[key] = _key_value_list(base.pop(key), other[key])
+        else:
+            base[key], other[key] = _merged_sequences(base[key], other[key], child)
+    return base, other
+
+
+def _key_value_list(*values: Any) -> list[Any]:
+    merged: list[Any] = []
+    positions: dict[str, int] = {}
+    for value in values:
+        entries = value if isinstance(value, list) else sorted(
+            key if item is None else f"{key}={_go_text(item)}" for key, item in value.items())
+        for entry in entries:
+            key = str(entry).partition("=")[0]
+            if key in positions:
+                merged[positions[key]] = entry
+            else:
+                positions[key] = len(merged)
+                merged.append(entry)
+    return merged
+
+
+def _go_text(value: Any) -> str:
+    """Return a value as the reference's %v prints it."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _apply_raw_include(content: dict[str, Any], value: Any, path: Path, variables: dict[str, str],
+                       chain: tuple[Path, ...]) -> None:
+    """Add the resources of the files that `include` names to `content`, their paths made absolute, in place."""
+    from crank_cli.compose.environment import merge_env_files
+    from crank_cli.compose.include import import_resources, include_entries
+
+    where = Where(path, "include")
+    for index, entry in enumerate(include_entries(value, where)):
+        here = where.child(index)
+        paths = [Path(posixpath.normpath(_absolute(item, path.parent))) for item in entry["path"]]
+        if paths[0] in (*chain, path):
+            trail = " -> ".join(str(item) for item in [*chain, path, paths[0]])
+            raise here.fail(f"include cycle: {trail}; remove one of these includes")
+        for item in paths:
+            if not item.is_file():
+                raise here.fail(f"included file {item} not found: check the path")
+        directory = paths[0].parent
+        if entry.get("project_directory"):
+            directory = Path(posixpath.normpath(_absolute(entry["project_directory"], path.parent)))
+        env_files = [Path(posixpath.normpath(_absolute(item, path.parent))) for item in entry["env_file"]]
+        if not env_files and (directory / ".env").is_file():
+            env_files = [directory / ".env"]
+        included_variables = {**merge_env_files(tuple(env_files), variables), **variables}
+        model = _merge_documents([(item, read_documents(item)) for item in paths], included_variables, (*chain, path))
+        _resolve_paths(model, directory)
+        import_resources(content, model, here)
+
+
+class _RawTags:
+    """The key paths of a document's `!reset` and `!override` tags, as extends reads them from a layer."""
+
+    def __init__(self, tagged_paths: list[Any]) -> None:
+        self.tagged_paths = tagged_paths
+
+
+class _RawResolver:
+    """Reads the services of other files that `extends` names, without interpolation, each file once."""
+
+    def __init__(self) -> None:
+        self.file_cache: dict[Path, dict[str, Any]] = {}
+
+    def services_of(self, path: Path, where: Where) -> dict[str, Any]:
+        if path not in self.file_cache:
+            if not path.is_file():
+                raise where.fail(f"extends file {path} not found: check extends.file")
+            services: dict[str, Any] = {}
+            for document in read_documents(path):
+                content, _, _ = extract_tags(document)
+                services = _merge_raw(services, _canonical(content, path).get("services") or {}, ("services",))
+            for service in services.values():
+                if isinstance(service, dict):
+                    _resolve_service_paths(service, path.parent)
+            self.file_cache[path] = services
+        return self.file_cache[path]
+
+
+def _apply_raw_extends(content: dict[str, Any], path: Path, tagged_paths: list[Any]) -> None:
+    from crank_cli.compose.extends import extend_service
+
+    services = content.get("services")
+    if not isinstance(services, dict) or not any(isinstance(service, dict) and "extends" in service for service in services.values()):
+        return
+    resolver = _RawResolver()
+    layer = _RawTags(tagged_paths)
+    for name in list(services):
+        services[name] = extend_service(name, services, path, resolver, [], layer, _merge_raw)  # type: ignore[arg-type]
 
 
 def _canonical(document: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -110,9 +232,9 @@ def _canonical_service(service: dict[str, Any], where: Where) -> dict[str, Any]:
         "dns": _string_to_list,
         "label_file": _string_to_list,
         "build": lambda value: {"context": value} if isinstance(value, str) else value,
+        "extends": lambda value: {"service": value} if isinstance(value, str) else value,
         "secrets": lambda value: _file_mounts(value, "/run/secrets/"),
         "configs": lambda value: _file_mounts(value, "/"),
-        "ulimits": _ulimits,
         "devices": _devices,
         "gpus": lambda value: [{"count": "all"}] if value == "all" else value,
     }
@@ -174,12 +296,6 @@ def _devices(value: Any) -> Any:
             entry = {"source": source, "target": target or source, "permissions": permissions or "rwm"}
         devices.append(entry)
     return devices
-
-
-def _ulimits(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return value
-    return {key: {"soft": limit, "hard": limit} if isinstance(limit, int) else limit for key, limit in value.items()}
 
 
 def _external_name(resource: Any) -> Any:

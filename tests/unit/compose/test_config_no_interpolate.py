@@ -115,16 +115,53 @@ def test_no_interpolate_with_other_options(tmp_path: Path, monkeypatch: pytest.M
     assert "--no-interpolate goes only with --format, --services and -q" in error
 
 
-def test_no_interpolate_rejects_extends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    directory = write_project(tmp_path / "shop", {
-        "compose.yaml": "services:\n  base:\n    image: busybox\n  web:\n    extends: base\n",
-    })
+EXTENDED = {
+    "compose.yaml": (
+        "include: [lib/included.yaml]\n"
+        "services:\n"
+        "  base:\n"
+        "    image: 'busybox:${TAG}'\n"
+        "    environment: {A: '1'}\n"
+        "  web:\n"
+        "    extends: base\n"
+        "    environment: {B: '${B}'}\n"
+    ),
+    "lib/included.yaml": "services:\n  db:\n    image: '${DB_IMAGE}'\n    build: ./db\n",
+}
 
-    code, _, error = run_config(directory, ["config", "--no-interpolate"], monkeypatch, capsys)
 
-    assert code == ExitCode.INVALID_PROJECT
-    assert "config --no-interpolate does not read extends or include yet" in error
+def test_no_interpolate_reads_extends_and_include(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", EXTENDED)
+
+    code, output, _ = run_config(directory, ["config", "--no-interpolate", "--format", "json"], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    services = json.loads(output)["services"]
+    # The reference merges environment mappings as KEY=value lists.
+    assert services["web"]["environment"] == ["A=1", "B=${B}"]
+    assert services["web"]["image"] == "busybox:${TAG}"
+    assert "extends" not in services["web"]
+    # An included file's relative paths are resolved against its own folder.
+    assert services["db"]["image"] == "${DB_IMAGE}"
+    assert services["db"]["build"]["context"] == str(directory / "lib" / "db")
+
+
+@needs_reference
+def test_no_interpolate_extends_and_include_match_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    directory = write_project(tmp_path / "shop", EXTENDED)
+    binary = reference_binary()
+    assert binary is not None
+    reference = subprocess.run([str(binary), "config", "--no-interpolate", "--format", "json"], cwd=directory,
+                               env=clean_environment(), capture_output=True, text=True, check=True)
+
+    code, output, _ = run_config(directory, ["config", "--no-interpolate", "--format", "json"], monkeypatch, capsys)
+
+    assert code == ExitCode.OK
+    assert json.loads(output) == json.loads(reference.stdout)
 
 
 UNNORMALIZED = {
