@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 
@@ -44,6 +45,11 @@ class Project(NamedTuple):
     """The services that the compose files define but no active profile enables, by name."""
     warnings: tuple[str, ...] = ()
     """Warnings for stderr about problems that do not stop the load, such as an unset variable."""
+    variables: Mapping[str, str] = MappingProxyType({})
+    """The interpolation variables, which are the process environment over `.env` or the `--env-file` files.
+
+    Secrets and configs with an `environment` source read their values here, as docker compose does.
+    """
 
     @property
     def services(self) -> dict[str, dict[str, Any]]:

@@ -10,6 +10,7 @@ no service uses.
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from crank_cli.compose import environment, normalize
@@ -71,7 +72,7 @@ def _load(options: LoadOptions) -> Project:
     model = _finish_model(model, name, directory, variables, options, files[0])
     disabled = tuple(sorted(set(defined) - set(model.get("services") or {})))
     return Project(name=name, working_dir=directory, files=files, model=model, all_profiles=profiles,
-                   disabled_services=disabled)
+                   disabled_services=disabled, variables=MappingProxyType(variables))
 
 
 def merge_files(paths: list[Path], variables: dict[str, str], directory: Path, chain: list[Path]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +58,8 @@ def remove_private_files(project: str) -> list[Path]:
     return removed
 
 
-def secret_mounts(project: Project, service: dict[str, Any], environ: Mapping[str, str]) -> list[Mount]:
+def secret_mounts(project: Project, service: dict[str, Any]) -> list[Mount]:
+    """Return the read-only bind mounts of a service's secrets and configs, writing the files they need."""
     mounts = []
     for kind, default_folder in (("secrets", "/run/secrets"), ("configs", "")):
         declared = project.model.get(kind) or {}
@@ -67,23 +67,25 @@ def secret_mounts(project: Project, service: dict[str, Any], environ: Mapping[st
             source = reference["source"]
             if source not in declared:
                 raise InvalidProjectError(f"services: {kind} {source!r} is not declared under the top-level {kind}: key")
+            path = _source_file(project, kind, source, declared[source], reference.get("mode"))
             target = reference.get("target") or f"{default_folder}/{source}"
-            path = _source_file(project, kind, source, declared[source], environ, reference.get("mode"))
             mounts.append(Mount("bind", target, str(path), read_only=True))
     return mounts
 
 
-def _source_file(project: Project, kind: str, name: str, definition: dict[str, Any],
-                 environ: Mapping[str, str], mode: str | int | None) -> Path:
+def _source_file(project: Project, kind: str, name: str, definition: dict[str, Any], mode: str | int | None) -> Path:
     if definition.get("file"):
         return Path(definition["file"])
     if "content" in definition:
         content = definition["content"]
     elif definition.get("environment"):
         variable = definition["environment"]
-        if variable not in environ:
-            raise InvalidProjectError(f"{kind}.{name}: environment variable {variable} is not set: set it before up")
-        content = environ[variable]
+        # These are the interpolation variables, so a value set only in .env is found, as with docker compose.
+        if variable not in project.variables:
+            where = project.files[0].name if project.files else "compose file"
+            raise InvalidProjectError(f"{where}: {kind}.{name}.environment: variable {variable} is not set: "
+                                      "set it in the environment or in the project's .env file")
+        content = project.variables[variable]
     else:
         raise InvalidProjectError(f"{kind}.{name}: set one of file, environment or content")
     return _write_private(project.name, kind, name, content, mode)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,7 +94,7 @@ def container_spec(project: Project, service_name: str, number: int = 1) -> Cont
         environment=_environment(service.get("environment")),
         labels=_container_labels(project, service_name, service, number),
         ports=tuple(_port(port) for port in service.get("ports") or ()),
-        mounts=tuple(_mounts(project, service)) + tuple(secret_mounts(project, service, os.environ)),
+        mounts=tuple(_mounts(project, service)) + tuple(secret_mounts(project, service)),
         networks=tuple(_networks(project, service_name, name, service)),
         network_mode=_network_mode(project, service),
         restart=options.restart_policy(service),

@@ -115,7 +115,7 @@ def roll_back(project: Project, make_engine: EngineFactory, events: Events, *, v
     plan = record.plan
     engines = Engines(source=make_engine(plan.source), target=make_engine(plan.target))
     events.emit("rollback", f"moving {', '.join(plan.services)} back from {plan.target} to {plan.source}")
-    downtime = rollback(record, engines, events, verify_timeout=verify_timeout)
+    downtime = rollback(record, engines, events, verify_timeout=verify_timeout, variables=project.variables)
     return MigrateResult(plan=plan, record=record, downtime=downtime)
 
 

@@ -10,6 +10,7 @@ and images.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from crank_cli.errors import CrankError, UsageError
 from crank_cli.operations import labels
@@ -29,8 +30,13 @@ from crank_cli.operations.migrate.waiting import wait_until_ready
 from crank_cli.runtime import queries, transfer
 
 
-def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verify_timeout: float) -> float:
-    """Move the project of a finished migration back to its source; return the downtime in seconds."""
+def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verify_timeout: float,
+             variables: Mapping[str, str]) -> float:
+    """Move the project of a finished migration back to its source; return the downtime in seconds.
+
+    `variables` are the project's interpolation variables as loaded now, because the record
+    does not store them, and a secret or config with an `environment` source reads them.
+    """
     if record.status != records.DONE:
         raise UsageError(f"migration {record.document['id']} is {record.status}, not done: nothing to roll back")
     plan = record.plan
@@ -42,7 +48,7 @@ def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verif
     engines.target.stop_containers(target_names)
     try:
         _copy_volumes_back(record, engines, events)
-        started = _start_source(record, engines, events)
+        started = _start_source(record, engines, events, variables)
         wait_until_ready(engines.source, record.project(), started, verify_timeout, events)
     except (CrankError, KeyboardInterrupt):
         with ignoring_interrupts():
@@ -79,7 +85,8 @@ def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events
         events.emit(f"volume {volume.name}", f"copied back to {plan.source}; manifests match")
 
 
-def _start_source(record: MigrationRecord, engines: Engines, events: Events) -> dict[str, list[str]]:
+def _start_source(record: MigrationRecord, engines: Engines, events: Events,
+                  variables: Mapping[str, str]) -> dict[str, list[str]]:
     """Start the project on the source again; return its containers by service."""
     plan = record.plan
     names = [container.name for container in plan.moved_containers]
@@ -98,7 +105,8 @@ def _start_source(record: MigrationRecord, engines: Engines, events: Events) -> 
     leftovers = sorted(present & set(names))
     if leftovers:
         engines.source.remove_containers(leftovers)
-    result = up(moved_project(record.project(), plan.services), engines.source, UpOptions(services=plan.services), events)
+    project = record.project()._replace(variables=variables)
+    result = up(moved_project(project, plan.services), engines.source, UpOptions(services=plan.services), events)
     return result.services
 
 

@@ -1,0 +1,52 @@
+"""Live on each engine: where secret and config values come from, and where they are mounted."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+
+IDLE_COMMAND = "trap 'exit 0' TERM; while true; do sleep 1; done"
+
+
+@pytest.fixture
+def secret_project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """A project folder named crsec-*, with crank's state folder under tmp_path, removed afterwards."""
+    name = f"crsec-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    yield Crank(folder, engine.name, name)
+    engine.remove_project(name)
+
+
+def test_environment_secret_reads_dotenv(engine: Engine, secret_project: Crank, tmp_path: Path) -> None:
+    (secret_project.folder / ".env").write_text("CRSEC_API_KEY=from-dotenv\n")
+    (secret_project.folder / "compose.yaml").write_text(f"""
+services:
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE_COMMAND}"]
+    secrets: [api_key]
+    configs: [{{source: settings, target: /conf.txt}}]
+secrets:
+  api_key: {{environment: CRSEC_API_KEY}}
+configs:
+  settings: {{environment: CRSEC_API_KEY}}
+""")
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    container = f"{secret_project.project}-app-1"
+
+    up = secret_project("up", "-d", env=env)
+    secret = engine.client("exec", container, "cat", "/run/secrets/api_key", check=False)
+    config = engine.client("exec", container, "cat", "/conf.txt", check=False)
+    down = secret_project("down", env=env)
+
+    assert up.returncode == 0, up.stderr
+    assert "from-dotenv" not in up.stdout + up.stderr
+    assert secret.stdout == "from-dotenv"
+    assert config.stdout == "from-dotenv"
+    assert down.returncode == 0, down.stderr
