@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from crank_cli.operations.secrets import mount_target
 from crank_cli.runtime.inspect import version_numbers
 
 EMULATED = "emulated"
@@ -413,18 +414,20 @@ def _file_references(service: _Service) -> Iterator[Finding]:
         declared = service.model.get(kind) or {}
         for index, reference in enumerate(service.definition.get(kind) or ()):
             definition = declared.get(reference.get("source")) or {}
-            yield from _file_reference(service, f"{kind}[{index}]", reference, definition)
+            yield from _file_reference(service, kind, index, reference, definition)
 
 
-def _file_reference(service: _Service, key: str, reference: dict[str, Any], definition: dict[str, Any]) -> Iterator[Finding]:
+def _file_reference(service: _Service, kind: str, index: int, reference: dict[str, Any],
+                    definition: dict[str, Any]) -> Iterator[Finding]:
+    key = f"{kind}[{index}]"
     for option in ("uid", "gid"):
         if reference.get(option):
             yield service.unsupported(f"{key}.{option}", f"a bind mount keeps the host file's owner, so {option} is ignored")
     if definition.get("file") and reference.get("mode") is not None:
         yield service.unsupported(f"{key}.mode", "crank mounts a file source as it is, so mode is ignored")
     if "content" in definition or definition.get("environment"):
-        target = reference.get("target") or f"/{reference.get('source')}"
-        message = f"crank writes the value to a file of its own under {_STATE_FOLDER} and bind-mounts it read-only at {target}"
+        message = (f"crank writes the value to a file of its own under {_STATE_FOLDER} and bind-mounts it read-only "
+                   f"at {mount_target(kind, reference)}")
         yield service.emulated(key, message)
 
 

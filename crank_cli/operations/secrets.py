@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,16 +63,33 @@ def remove_private_files(project: str) -> list[Path]:
 def secret_mounts(project: Project, service: dict[str, Any]) -> list[Mount]:
     """Return the read-only bind mounts of a service's secrets and configs, writing the files they need."""
     mounts = []
-    for kind, default_folder in (("secrets", "/run/secrets"), ("configs", "")):
+    for kind in _PRIVATE_KINDS:
         declared = project.model.get(kind) or {}
         for reference in service.get(kind) or ():
             source = reference["source"]
             if source not in declared:
                 raise InvalidProjectError(f"services: {kind} {source!r} is not declared under the top-level {kind}: key")
             path = _source_file(project, kind, source, declared[source], reference.get("mode"))
-            target = reference.get("target") or f"{default_folder}/{source}"
-            mounts.append(Mount("bind", target, str(path), read_only=True))
+            mounts.append(Mount("bind", mount_target(kind, reference), str(path), read_only=True))
     return mounts
+
+
+# The folder that a relative target is in, as docker compose v2.40.3 mounts it. A reference
+# without a target is mounted in that folder under its source name.
+_TARGET_FOLDERS = {"secrets": "/run/secrets", "configs": "/"}
+
+
+def mount_target(kind: str, reference: Mapping[str, Any]) -> str:
+    """Return the absolute path in the container of a service's secret or config reference.
+
+    A relative target is joined to its kind's folder and normalized, so the secret target
+    `renamed` becomes /run/secrets/renamed and `../key` becomes /run/key, as with the
+    reference. An absolute target is kept as it is.
+    """
+    target = str(reference.get("target") or reference["source"])
+    if target.startswith("/"):
+        return target
+    return posixpath.normpath(posixpath.join(_TARGET_FOLDERS[kind], target))
 
 
 def _source_file(project: Project, kind: str, name: str, definition: dict[str, Any], mode: str | int | None) -> Path:

@@ -50,3 +50,32 @@ configs:
     assert secret.stdout == "from-dotenv"
     assert config.stdout == "from-dotenv"
     assert down.returncode == 0, down.stderr
+
+
+def test_relative_targets_mounted_like_compose(engine: Engine, secret_project: Crank, tmp_path: Path) -> None:
+    (secret_project.folder / "s.txt").write_text("file-secret")
+    (secret_project.folder / "compose.yaml").write_text(f"""
+services:
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE_COMMAND}"]
+    secrets: [{{source: from_file, target: renamed}}, {{source: from_env, target: env/key}}]
+    configs: [{{source: settings, target: settings.txt}}]
+secrets:
+  from_file: {{file: ./s.txt}}
+  from_env: {{environment: CRSEC_TOKEN}}
+configs:
+  settings: {{content: debug=1}}
+""")
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "CRSEC_TOKEN": "env-secret"}
+    container = f"{secret_project.project}-app-1"
+
+    up = secret_project("up", "-d", env=env)
+    from_file = engine.client("exec", container, "cat", "/run/secrets/renamed", check=False)
+    from_env = engine.client("exec", container, "cat", "/run/secrets/env/key", check=False)
+    config = engine.client("exec", container, "cat", "/settings.txt", check=False)
+
+    assert up.returncode == 0, up.stderr
+    assert from_file.stdout == "file-secret"
+    assert from_env.stdout == "env-secret"
+    assert config.stdout == "debug=1"

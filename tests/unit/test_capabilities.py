@@ -364,6 +364,14 @@ def test_content_config_default_target() -> None:
     assert "at /app" in found.message
 
 
+def test_relative_targets_shown_absolute() -> None:
+    web = {"secrets": [{"source": "token", "target": "renamed"}], "configs": [{"source": "app", "target": "app.conf"}]}
+    model = model_of(web, secrets={"token": {"environment": "TOKEN"}}, configs={"app": {"content": "debug=1"}})
+    found = findings_by_key(model, DOCKER)
+    assert found["services.web.secrets[0]"].message.endswith("at /run/secrets/renamed")
+    assert found["services.web.configs[0]"].message.endswith("at /app.conf")
+
+
 def test_file_secret_mounted_as_is() -> None:
     references = [{"source": "cert", "target": "/run/secrets/cert"}, {"source": "key", "target": "/k", "mode": 0o400, "uid": "10"}]
     declared = {"cert": {"file": "/srv/cert.pem"}, "key": {"file": "/srv/key.pem"}}
