@@ -5,7 +5,8 @@ file of its own under crank's state folder, in a folder only its owner can enter
 value never appears on a command line or in a log. The file gets the mode the service sets,
 else 0444 as with the compose reference, so a container's non-root user can read it.
 The files stay until `down` has removed every container of the project (see
-`remove_private_files`), because a stopped container needs them to start again.
+`remove_private_files`), because a stopped container needs them to start again. A failed
+`up` deletes the files it wrote unless a container that it created uses them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 
 
 _PRIVATE_KINDS = ("secrets", "configs")
+
+# The list that `recording_new_files` collects into, or None outside such a block.
+_new_files: ContextVar[list[Path] | None] = ContextVar("crank_new_private_files", default=None)
 
 
 def state_folder() -> Path:
@@ -58,6 +63,33 @@ def remove_private_files(project: str) -> list[Path]:
     with contextlib.suppress(OSError):
         folder.rmdir()
     return removed
+
+
+def remove_files(paths: Iterable[Path]) -> None:
+    """Delete secret or config files, then their folders and the project's folder once they are empty."""
+    folders = set()
+    for path in paths:
+        path.unlink(missing_ok=True)
+        folders.add(path.parent)
+    for folder in folders:
+        # rmdir fails on a folder that still contains files, and such a folder stays.
+        for empty in (folder, folder.parent):
+            with contextlib.suppress(OSError):
+                empty.rmdir()
+
+
+@contextlib.contextmanager
+def recording_new_files() -> Iterator[list[Path]]:
+    """Collect the secret and config files written in this block that did not exist before it.
+
+    A file that existed already is left out, because a container made earlier may use it.
+    """
+    written: list[Path] = []
+    token = _new_files.set(written)
+    try:
+        yield written
+    finally:
+        _new_files.reset(token)
 
 
 def secret_mounts(project: Project, service: dict[str, Any]) -> list[Mount]:
@@ -125,5 +157,8 @@ def _write_private(project: str, kind: str, name: str, content: str, mode: str |
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(content)
+        recorded = _new_files.get()
+        if recorded is not None:
+            recorded.append(path)
     os.chmod(path, permissions)
     return path

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, NotReadyError, UsageError
-from crank_cli.operations import graph, labels, resources, specs, wait
+from crank_cli.operations import graph, labels, resources, secrets, specs, wait
 from crank_cli.operations.cancel import CancelledError
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
@@ -24,6 +24,8 @@ from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec, ContainerState
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from crank_cli.compose import Project
 
 
@@ -86,12 +88,7 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     # Every container spec is built before anything is made, so a service that cannot become
     # a container (a replica count that cannot be met, a secret whose variable is unset)
     # stops `up` with nothing created.
-    replicas = {name: replica_specs(project, name, replica_count(project, name, options.scale)) for name in selected}
-    # Images come first: a missing one stops `up` before anything else exists.
-    # The check before containers also comes before a build or pull, so a rejected `up`
-    # leaves no image behind.
-    image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
-                                        require=not options.dry_run, before_changes=options.before_containers)
+    replicas, image_ids, written = _specs_and_images(project, backend, selected, options, events, state)
 
     networks: list[str] = []
     volumes: list[str] = []
@@ -113,6 +110,7 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
         if not isinstance(error, _KEEPS_NEW_PROJECT) and not state.containers and not options.dry_run:
             # A new project that failed half-way is removed again, so nothing half-made stays.
             undo_new_project(project, backend, networks, volumes, events)
+        _remove_unused_files(project, backend, written, state.containers, replicas)
         raise
     finally:
         run.remove_retired()
@@ -130,6 +128,50 @@ _KEEPS_NEW_PROJECT = (NotReadyError, CancelledError)
 def replica_specs(project: Project, service: str, count: int) -> list[ContainerSpec]:
     """Return the container spec of each of a service's `count` replicas, replica 1 first."""
     return [specs.container_spec(project, service, number) for number in range(1, count + 1)]
+
+
+def _specs_and_images(project: Project, backend: Backend, selected: set[str], options: UpOptions, events: Events,
+                      state: resources.Observed) -> tuple[dict[str, list[ContainerSpec]], dict[str, str], list[Path]]:
+    """Return the container specs, the image IDs and the secret and config files written for the specs.
+
+    Building a spec writes the files it mounts, so when this step fails it deletes the files
+    it wrote, and `up` stops with nothing created.
+    """
+    with secrets.recording_new_files() as written:
+        try:
+            replicas = {name: replica_specs(project, name, replica_count(project, name, options.scale))
+                        for name in selected}
+            # Images come first: a missing one stops `up` before anything else exists.
+            # The check before containers also comes before a build or pull, so a rejected `up`
+            # leaves no image behind.
+            image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
+                                                require=not options.dry_run, before_changes=options.before_containers)
+        except Exception:
+            secrets.remove_files(written)
+            raise
+    return replicas, image_ids, written
+
+
+def _remove_unused_files(project: Project, backend: Backend, written: Sequence[Path], before: Sequence[ContainerState],
+                        replicas: dict[str, list[ContainerSpec]]) -> None:
+    """Delete the secret and config files this `up` wrote that no container it created mounts.
+
+    `written` lists only files that did not exist before this `up`, and a file's name contains
+    a digest of its value. So a container made earlier mounts one only if the file was deleted
+    since, and deleting it again leaves that container as it was before this `up`.
+    """
+    if not written:
+        return
+    existed = {state.id for state in before}
+    try:
+        present = backend.list_containers(labels.container_filter(project.name))
+    except EngineError:
+        # Without the list, any file may be in use. `down` deletes them later.
+        return
+    created = {state.name for state in present if state.id not in existed}
+    mounted = {mount.source for specs_of_service in replicas.values() for spec in specs_of_service
+               if spec.name in created for mount in spec.mounts}
+    secrets.remove_files(path for path in written if str(path) not in mounted)
 
 
 class _Run:

@@ -1,4 +1,4 @@
-"""Live on each engine: where secret and config values come from, and where they are mounted."""
+"""Live on each engine: where secret and config values come from, where they are mounted, and when their files go."""
 
 from __future__ import annotations
 
@@ -79,3 +79,25 @@ configs:
     assert from_file.stdout == "file-secret"
     assert from_env.stdout == "env-secret"
     assert config.stdout == "debug=1"
+
+
+def test_failed_up_removes_written_files(engine: Engine, secret_project: Crank, tmp_path: Path) -> None:
+    # Both engines reject a device that does not exist, after crank wrote the secret's file.
+    (secret_project.folder / "compose.yaml").write_text(f"""
+services:
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE_COMMAND}"]
+    devices: ["/dev/crsec-missing:/dev/missing"]
+    secrets: [token]
+secrets:
+  token: {{environment: CRSEC_TOKEN}}
+""")
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "CRSEC_TOKEN": "s3cret"}
+
+    up = secret_project("up", "-d", env=env)
+
+    assert up.returncode == 1, up.stderr
+    assert "/dev/crsec-missing" in up.stderr
+    assert engine.objects(secret_project.project)["containers"] == []
+    assert not (tmp_path / "state" / "crank" / secret_project.project).exists()

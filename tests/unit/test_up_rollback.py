@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+
 import pytest
 
 from crank_cli.compose import LoadOptions, Project, load_project
 from crank_cli.errors import EngineError, InvalidProjectError, UsageError
 from crank_cli.operations.events import NoEvents
-from crank_cli.operations.up import UpOptions, up
+from crank_cli.operations.secrets import secret_mounts
+from crank_cli.operations.specs import container_spec
+from crank_cli.operations.up import UpOptions, _remove_unused_files, up
 from crank_cli.runtime.docker import DockerEngine
 from tests.unit.fakes import FakeRunner
 
@@ -109,3 +113,70 @@ def test_failed_check_comes_before_pull(tmp_path: Path) -> None:
     assert attached == []
     assert "network create" not in engine_commands(runner)
     assert "volume create" not in engine_commands(runner)
+
+
+SECRETS = """\
+    secrets: [token, missing]
+    configs: [settings]
+secrets:
+  token: {environment: TOKEN}
+  missing: {environment: PORTFIX_UNSET_SECRET}
+configs:
+  settings: {content: debug=1}
+"""
+
+
+@pytest.fixture
+def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Return the folder of project demo's secret and config files, with crank's state folder under tmp_path."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    (tmp_path / ".env").write_text("TOKEN=s3cret\n")
+    return tmp_path / "state" / "crank" / "demo"
+
+
+def test_spec_error_removes_written_files(tmp_path: Path, state_folder: Path) -> None:
+    # The token file is written before the unset variable of the next secret stops `up`.
+    project = load(tmp_path, SECRETS)
+
+    with pytest.raises(InvalidProjectError, match="PORTFIX_UNSET_SECRET is not set"):
+        up(project, DockerEngine(runner=new_project_engine()), UpOptions(), NoEvents())
+
+    assert not state_folder.exists()
+
+
+def test_failed_create_removes_written_files(tmp_path: Path, state_folder: Path) -> None:
+    no_device = EngineError(["docker", "run"], 125, "Error: error gathering device information")
+    project = load(tmp_path, SECRETS.replace(", missing]", "]"))
+
+    with pytest.raises(EngineError, match="device information"):
+        up(project, DockerEngine(runner=new_project_engine(run=no_device, container_inspect="[]")), UpOptions(), NoEvents())
+
+    assert not state_folder.exists()
+
+
+def test_failed_up_keeps_earlier_files(tmp_path: Path, state_folder: Path) -> None:
+    project = load(tmp_path, SECRETS.replace(", missing]", "]"))
+    earlier = [mount.source for mount in secret_mounts(project, project.model["services"]["web"])]
+    no_device = EngineError(["docker", "run"], 125, "Error: error gathering device information")
+
+    with pytest.raises(EngineError, match="device information"):
+        up(project, DockerEngine(runner=new_project_engine(run=no_device, container_inspect="[]")), UpOptions(), NoEvents())
+
+    assert sorted(path.name for path in state_folder.glob("*/*")) == sorted(Path(path).name for path in earlier)
+
+
+def test_created_container_keeps_its_files(tmp_path: Path, state_folder: Path) -> None:
+    project = load(tmp_path, SECRETS.replace(", missing]", "]"))
+    spec = container_spec(project, "web")
+    written = [Path(mount.source) for mount in spec.mounts if mount.type == "bind"]
+    unused = state_folder / "configs" / "other-0123456789ab"
+    unused.write_text("debug=2")
+    record = {"Id": "new", "Name": f"/{spec.name}", "State": {"Status": "created"},
+              "Config": {"Image": "busybox", "Labels": spec.labels}, "NetworkSettings": {"Ports": {}}}
+    runner = FakeRunner({("docker", "ps"): "new", ("docker", "container", "inspect"): json.dumps([record])})
+
+    _remove_unused_files(project, DockerEngine(runner=runner), [*written, unused], [], {"web": [spec]})
+
+    assert all(path.exists() for path in written)
+    assert len(written) == 2
+    assert not unused.exists()
