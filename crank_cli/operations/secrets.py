@@ -148,8 +148,10 @@ def _write_private(project: str, kind: str, name: str, content: str, mode: str |
 
     folder = state_folder() / project / kind
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # The name changes with the content, so a changed secret changes the config hash and
-    # the container is recreated. The salt keeps the name from being a plain hash of it.
+    # The name changes with the content, so a container made before a change keeps the file
+    # with the old value. The config hash leaves the value out, so `up` recreates such a
+    # container only with --force-recreate, as docker compose v2.40.3 does. The salt keeps
+    # the name from being a plain hash of the value.
     digest = hashlib.sha256(f"{project}/{kind}/{name}\0{content}".encode()).hexdigest()[:12]
     path = folder / f"{name}-{digest}"
     permissions = int(str(mode), 8) if mode is not None else 0o444
