@@ -316,6 +316,10 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     if not (dry_run or global_options(ctx).dry_run):
         resolution.backend.output_lines = render.engine_output()
         return resolution
+    from crank_cli.operations import secrets
+
+    # The printed commands name the files a real run would write, but a dry run writes none.
+    secrets.stop_writing_files()
     return resolution._replace(backend=dry_run_backend(resolution, render.print_command))
 
 

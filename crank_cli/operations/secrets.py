@@ -30,6 +30,15 @@ _PRIVATE_KINDS = ("secrets", "configs")
 
 # The list that `recording_new_files` collects into, or None outside such a block.
 _new_files: ContextVar[list[Path] | None] = ContextVar("crank_new_private_files", default=None)
+# False in a dry run: specs still name each file's path, but no file or folder is made.
+# A module global, not a ContextVar, so that threads building specs see it too.
+_writing_files = True
+
+
+def stop_writing_files() -> None:
+    """Make the rest of this process compute the paths of secret and config files without writing them."""
+    global _writing_files
+    _writing_files = False
 
 
 def state_folder() -> Path:
@@ -147,13 +156,15 @@ def _write_private(project: str, kind: str, name: str, content: str, mode: str |
     import hashlib
 
     folder = state_folder() / project / kind
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # The name changes with the content, so a container made before a change keeps the file
     # with the old value. The config hash leaves the value out, so `up` recreates such a
     # container only with --force-recreate, as docker compose v2.40.3 does. The salt keeps
     # the name from being a plain hash of the value.
     digest = hashlib.sha256(f"{project}/{kind}/{name}\0{content}".encode()).hexdigest()[:12]
     path = folder / f"{name}-{digest}"
+    if not _writing_files:
+        return path
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     permissions = int(str(mode), 8) if mode is not None else 0o444
     if not path.exists():
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
