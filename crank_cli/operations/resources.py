@@ -48,16 +48,25 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
     an engine that keeps the networks its containers are attached to, networks are listed
     only when the containers are not attached to every network the services need. That
     saves a `podman` process on an unchanged project.
+
+    Raise `InvalidProjectError` when an external volume or network that the services use is
+    missing, so `up`, `create` and `run` stop before they make anything.
     """
     chosen = list(services)
     found = labels.project_filter(project.name)
     references = sorted({specs.image_name(project, name) for name in chosen})
     with_volumes = _volumes_to_create(project, chosen)
+    external_volumes = _external_volumes(project, chosen)
+    external_networks = _external_networks(project, chosen)
     from_containers = backend.keeps_attached_networks
-    containers, networks, volumes, *images = call_all([
+    # An external volume or network carries none of crank's labels, so it is looked for in
+    # one unfiltered list of each kind, read in the same round as the rest.
+    containers, networks, volumes, engine_volumes, engine_networks, *images = call_all([
         lambda: backend.list_containers(labels.container_filter(project.name)),
         lambda: [] if from_containers else backend.list_networks(found),
         lambda: backend.list_volumes(found) if with_volumes else [],
+        lambda: backend.list_volumes({}) if external_volumes else [],
+        lambda: backend.list_networks({}) if external_networks and not from_containers else [],
         *(partial(backend.image_facts, reference) for reference in references),
     ])
     if from_containers:
@@ -65,6 +74,10 @@ def observe(project: Project, backend: Backend, services: Iterable[str]) -> Obse
         needed = {network["name"] for network in _required_networks(project, chosen).values()}
         if not needed <= set(networks):
             networks = backend.list_networks(found)
+        if not set(external_networks.values()) <= set(networks):
+            engine_networks = backend.list_networks({})
+    require_external(backend, "volume", external_volumes, {*engine_volumes, *volumes})
+    require_external(backend, "network", external_networks, {*engine_networks, *networks})
     return Observed(
         # One-off containers of `crank run SERVICE` are no replicas of their service, so
         # `up` neither counts, replaces nor removes them, as with docker compose.
@@ -92,10 +105,51 @@ def ensure_networks(project: Project, backend: Backend, services: Iterable[str],
 
 def _required_networks(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Return the declarations of the non-external networks the services join, by key."""
+    return {key: network for key, network in _joined_networks(project, services).items() if not network.get("external")}
+
+
+def _external_networks(project: Project, services: Iterable[str]) -> dict[str, str]:
+    """Return the engine-side name of each external network the services join, by key."""
+    return {key: network["name"] for key, network in _joined_networks(project, services).items()
+            if network.get("external")}
+
+
+def _joined_networks(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:
     declared = project.model.get("networks") or {}
     keys = {key for name in services for key in _network_keys(project.model["services"][name])}
-    required = {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
-    return {key: network for key, network in required.items() if not network.get("external")}
+    return {key: declared.get(key) or {"name": f"{project.name}_{key}"} for key in keys}
+
+
+def check_external(project: Project, backend: Backend, services: Iterable[str]) -> None:
+    """Raise `InvalidProjectError` when an external volume or network the services use is missing.
+
+    It reads the engine only for the kinds the services use, so it costs nothing otherwise.
+    """
+    chosen = list(services)
+    volumes = _external_volumes(project, chosen)
+    networks = _external_networks(project, chosen)
+    present_volumes, present_networks = call_all([
+        lambda: backend.list_volumes({}) if volumes else [],
+        lambda: backend.list_networks({}) if networks else [],
+    ])
+    require_external(backend, "volume", volumes, set(present_volumes))
+    require_external(backend, "network", networks, set(present_networks))
+
+
+def require_external(backend: Backend, kind: str, external: dict[str, str], present: set[str]) -> None:
+    """Raise `InvalidProjectError` naming each external volume or network (`kind`) not in `present`.
+
+    `external` maps each key under `volumes` or `networks` to the name on the engine.
+    """
+    section = f"{kind}s"
+    missing = [(key, name) for key, name in sorted(external.items()) if name not in present]
+    if not missing:
+        return
+    problems = [f"{section}.{key}: external {kind} \"{name}\" not found on {backend.name}; create it with "
+                f"`{backend.binary} {kind} create {name}`, or remove `external` from {section}.{key} "
+                "to let crank create it"
+                for key, name in missing]
+    raise InvalidProjectError("; ".join(problems))
 
 
 def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], events: Events,
@@ -123,6 +177,17 @@ def ensure_volumes(project: Project, backend: Backend, services: Iterable[str], 
 
 def _volumes_to_create(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Return the declared, non-external named volumes the services mount, by key, sorted."""
+    return {key: volume for key, volume in _mounted_volumes(project, services).items() if not volume.get("external")}
+
+
+def _external_volumes(project: Project, services: Iterable[str]) -> dict[str, str]:
+    """Return the engine-side name of each external named volume the services mount, by key."""
+    return {key: volume.get("name") or key for key, volume in _mounted_volumes(project, services).items()
+            if volume.get("external")}
+
+
+def _mounted_volumes(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Return the declarations of the named volumes the services mount, by key, sorted."""
     declared = project.model.get("volumes") or {}
     used = {
         volume.get("source")
@@ -130,8 +195,7 @@ def _volumes_to_create(project: Project, services: Iterable[str]) -> dict[str, d
         for volume in project.model["services"][name].get("volumes") or ()
         if volume.get("type") == "volume" and volume.get("source")
     }
-    chosen = {key: declared[key] for key in sorted(used) if key in declared}
-    return {key: volume for key, volume in chosen.items() if not volume.get("external")}
+    return {key: declared[key] for key in sorted(used) if key in declared}
 
 
 def ensure_bind_paths(project: Project, services: Iterable[str], events: Events) -> None:

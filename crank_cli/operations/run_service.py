@@ -67,6 +67,9 @@ def start_dependencies(project: Project, backend: Backend, options: ServiceRunOp
     dependencies = tuple(sorted(graph.with_dependencies(services, [options.service]) - {options.service}))
     if not dependencies:
         return
+    # The dependencies' `up` checks their own external volumes and networks, and this
+    # checks the service's, so a missing one stops `run` before a dependency starts.
+    resources.check_external(project, backend, [options.service])
     result = up(project, backend, UpOptions(services=dependencies, parallel=options.parallel,
                                             dry_run=options.container.dry_run), events)
     if not options.container.dry_run:

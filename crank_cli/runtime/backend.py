@@ -23,6 +23,8 @@ class Backend(abc.ABC):
     """A container engine that crank can drive."""
 
     name: ClassVar[str]
+    # The engine's command-line client, which messages name in the commands they suggest.
+    binary: ClassVar[str]
     # True when the engine rejects removing a network that a container, even a stopped one,
     # is attached to. The networks a project's containers name then exist, so `up` need not
     # list them. Podman 4.3 rejects it, and Docker 20.10 removes such a network.

@@ -40,7 +40,6 @@ _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 class DockerCompatibleEngine(Backend):
     """A `Backend` that drives an engine through its docker-compatible client."""
 
-    binary: ClassVar[str]
     host_variable: ClassVar[str | None] = None
     # Whether the client's `--entrypoint` takes a JSON array as the whole entrypoint.
     list_entrypoint: ClassVar[bool] = False

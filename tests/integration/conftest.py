@@ -161,8 +161,12 @@ def interrupt(process: subprocess.Popen[str], after: float) -> tuple[int, str]:
 
 @pytest.fixture
 def project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
-    """A project folder with a unique project name, removed from the engine afterwards."""
-    name = f"crank-it-{secrets.token_hex(4)}"
+    """A project folder with a unique project name, removed from the engine afterwards.
+
+    CRANK_TEST_PREFIX replaces the name's prefix `crank-it`, so runs that share an engine
+    can tell their objects apart.
+    """
+    name = f"{os.environ.get('CRANK_TEST_PREFIX') or 'crank-it'}-{secrets.token_hex(4)}"
     folder = tmp_path / name
     folder.mkdir()
     yield Crank(folder, engine.name, name)

@@ -48,6 +48,36 @@ def test_bad_input_fails_cleanly(engine: Engine, project: Crank, case: str) -> N
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
 
 
+@pytest.mark.parametrize("kind", ["volume", "network"])
+@pytest.mark.parametrize("verb", [("up", "-d"), ("create",), ("run", "--rm", "web", "true")], ids=lambda verb: verb[0])
+def test_missing_external_creates_nothing(engine: Engine, project: Crank, kind: str, verb: tuple[str, ...]) -> None:
+    missing = f"{project.project}-missing"
+    use = "volumes: [ext:/data]" if kind == "volume" else "networks: [ext]"
+    (project.folder / "compose.yaml").write_text(
+        f"services:\n  web:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    {use}\n"
+        f"{kind}s:\n  ext:\n    external: true\n    name: {missing}\n"
+    )
+
+    try:
+        result = project(*verb)
+
+        assert result.returncode == 3
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith(f'crank: error: {kind}s.ext: external {kind} "{missing}" not found on {engine.name}')
+        assert f"`{engine.name} {kind} create {missing}`" in lines[0]
+        assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
+        # The engine would create a missing volume unlabelled, so it is looked for by name.
+        assert engine.client(kind, "inspect", missing, check=False).returncode != 0
+        listed = engine.client("ps", "-a", "--format", "{{.Names}}", "--filter", f"name={project.project}").stdout.split()
+        assert listed == []
+    finally:
+        for container in engine.client("ps", "-aq", "--filter", f"name={project.project}").stdout.split():
+            engine.client("rm", "-f", container, check=False)
+        engine.client(kind, "rm", missing, check=False)
+
+
 def test_unknown_runtime_in_dotenv_names_file(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(f"services:\n  web:\n    image: {TEST_IMAGE}\n")
     (project.folder / ".env").write_text("CRANK_CONTAINER_RUNTIME=dokcer\n")
