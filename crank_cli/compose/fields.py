@@ -77,15 +77,34 @@ class Text(Field):
         return text
 
 
-class Integer(Field):
-    """An integer, also accepted as a string of digits."""
+# compose-go keeps integer fields in Go's 64-bit `int`, so a value outside it cannot be meant.
+# docker compose 2.40.3 wraps some such values around to a negative number and rejects others.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
-    def __init__(self, keep_zero: bool = False) -> None:
+
+class Integer(Field):
+    """An integer from `minimum` to `maximum`, also accepted as a string of digits.
+
+    A whole float is accepted, as the reference does with `1e3`. The YAML reader returns a
+    float for an integer too large for 64 bits, so the range check also catches those.
+    """
+
+    def __init__(self, keep_zero: bool = False, minimum: int = INT64_MIN, maximum: int = INT64_MAX) -> None:
         self.keep_zero = keep_zero
+        self.minimum = minimum
+        self.maximum = maximum
 
     def convert(self, value: Any, where: Where) -> Any:
         if value is None:
             return None
+        number = self._whole_number(value, where)
+        if not self.minimum <= number <= self.maximum:
+            raise where.fail(f"must be an integer from {self.minimum} to {self.maximum}, not {describe(value)}")
+        return number
+
+    @staticmethod
+    def _whole_number(value: Any, where: Where) -> int:
         if isinstance(value, bool):
             raise where.fail(f"must be an integer, not {describe(value)}")
         if isinstance(value, int):

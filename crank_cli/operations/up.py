@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, NotReadyError, UsageError
 from crank_cli.operations import graph, labels, resources, secrets, specs, wait
-from crank_cli.operations.cancel import CancelledError
+from crank_cli.operations.cancel import CancelledError, check_cancelled
 from crank_cli.operations.converge import ConvergeOptions, converge_service, replica_count
 from crank_cli.operations.events import Events
 from crank_cli.operations.foreign import reject_foreign_project
@@ -126,8 +126,16 @@ _KEEPS_NEW_PROJECT = (NotReadyError, CancelledError)
 
 
 def replica_specs(project: Project, service: str, count: int) -> list[ContainerSpec]:
-    """Return the container spec of each of a service's `count` replicas, replica 1 first."""
-    return [specs.container_spec(project, service, number) for number in range(1, count + 1)]
+    """Return the container spec of each of a service's `count` replicas, replica 1 first.
+
+    Ctrl-C and SIGTERM stop it between two specs, because a count with a few zeros too many
+    takes minutes and gigabytes to build before any engine command runs.
+    """
+    built = []
+    for number in range(1, count + 1):
+        check_cancelled()
+        built.append(specs.container_spec(project, service, number))
+    return built
 
 
 def _specs_and_images(project: Project, backend: Backend, selected: set[str], options: UpOptions, events: Events,

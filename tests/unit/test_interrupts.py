@@ -87,3 +87,25 @@ def test_third_interrupt_kills_command(capsys: pytest.CaptureFixture[str]) -> No
 
     assert time.monotonic() - started < 10
     assert "press Ctrl-C again to kill it" in capsys.readouterr().err
+
+
+def test_replica_specs_stop_at_interrupt(tmp_path: Path) -> None:
+    from crank_cli.compose import LoadOptions, load_project
+    from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
+    from crank_cli.operations.up import replica_specs
+
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with cancel_on_interrupt():
+            # The handler runs before the next line, so the request is pending from the first spec.
+            os.kill(os.getpid(), signal.SIGINT)
+            with pytest.raises(CancelledError):
+                # A loop that ignores the request returns all 50,000 specs, so `raises` fails.
+                replica_specs(project, "web", 50_000)
+    except CancelledError:
+        # `cancel_on_interrupt` raises again on leaving, for the request still pending.
+        pass
+    finally:
+        signal.signal(signal.SIGINT, previous)

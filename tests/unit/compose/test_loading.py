@@ -258,3 +258,45 @@ def test_extension_keys_sorted_as_reference(tmp_path: Path) -> None:
 
     assert list(model["x-meta"]) == ["alpha", "zeta"]
     assert list(model["x-meta"]["alpha"]) == ["b", "y"]
+
+
+@pytest.mark.parametrize(("key", "written", "shown"), [
+    ("deploy:\n      replicas", "99999999999999999999999", "the number 1e+23"),
+    ("deploy:\n      replicas", "9223372036854775808", "the number 9223372036854775808"),
+    ("deploy:\n      replicas", "-2", "the number -2"),
+    ("scale", "-1", "the number -1"),
+    ("scale", "'-1'", 'the string "-1"'),
+    ("scale", "${COUNT}", 'the string "99999999999999999999999"'),
+])
+def test_replica_count_out_of_range(tmp_path: Path, key: str, written: str, shown: str) -> None:
+    write_project(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: x\n    {key}: {written}\n"})
+
+    message = load_error(tmp_path, environ={"COUNT": "99999999999999999999999"})
+
+    path = "services.web.deploy.replicas" if key.startswith("deploy") else "services.web.scale"
+    assert message == f"{tmp_path / 'compose.yaml'}: {path}: must be an integer from 0 to 9223372036854775807, not {shown}"
+
+
+@pytest.mark.parametrize("count", ["0", "9223372036854775807", "2.0", "1e3", "'7'"])
+def test_replica_count_in_range_accepted(tmp_path: Path, count: str) -> None:
+    write_project(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: x\n    scale: {count}\n"})
+
+    project = load_project(options(tmp_path))
+
+    assert isinstance(project.services["web"]["scale"], int)
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("pids_limit", "99999999999999999999999", "from -9223372036854775808 to 9223372036854775807"),
+    ("cpu_shares", "9223372036854775808", "from -9223372036854775808 to 9223372036854775807"),
+    ("oom_score_adj", "1001", "from -1000 to 1000"),
+    ("cpu_count", "-3", "from 0 to 9223372036854775807"),
+    ("healthcheck:\n      retries", "-1", "from 0 to 9223372036854775807"),
+    ("ulimits:\n      nofile", "99999999999999999999999", "from -9223372036854775808 to 9223372036854775807"),
+])
+def test_integer_key_out_of_range(tmp_path: Path, key: str, value: str, expected: str) -> None:
+    write_project(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: x\n    {key}: {value}\n"})
+
+    message = load_error(tmp_path)
+
+    assert f"must be an integer {expected}, not " in message
