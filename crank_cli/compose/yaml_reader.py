@@ -135,11 +135,34 @@ def _is_plain_string(node: yaml.Node) -> bool:
     return node.tag == _STR_TAG and node.__class__ is yaml.ScalarNode
 
 
+def _flatten_merges(loader: _ComposeLoader, node: yaml.MappingNode) -> None:
+    """Apply the `<<` merges of a mapping node, and report a value that cannot be merged at its `<<` key.
+
+    PyYAML reports such a value where it was defined, which for an alias is the anchor,
+    often far from the merge at fault.
+    """
+    merges = [(key_node, value_node) for key_node, value_node in node.value if key_node.tag == _MERGE_TAG]
+    try:
+        loader.flatten_mapping(node)
+    except yaml.constructor.ConstructorError:
+        key_node = next((key for key, value in merges if not _is_mergeable(value)), None)
+        if key_node is None:
+            raise
+        problem = "the value of the merge key << must be a mapping or a list of mappings"
+        raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark) from None
+
+
+def _is_mergeable(node: yaml.Node) -> bool:
+    if isinstance(node, yaml.SequenceNode):
+        return all(isinstance(item, yaml.MappingNode) for item in node.value)
+    return isinstance(node, yaml.MappingNode)
+
+
 def _construct_mapping(loader: _ComposeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     merged_count = 0
     if any(key_node.tag in _FLATTENED_KEY_TAGS for key_node, _ in node.value):
         own_count = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
-        loader.flatten_mapping(node)
+        _flatten_merges(loader, node)
         merged_count = len(node.value) - own_count
     mapping: dict[Any, Any] = {}
     own_keys: set[Any] = set()
@@ -229,16 +252,27 @@ def load_documents(text: str, source: Path | str) -> list[Any]:
     try:
         return list(yaml.load_all(text, Loader=_ComposeLoader))  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as error:
-        raise invalid_file(source, _describe_yaml_error(error)) from None
+        raise invalid_file(source, _describe_yaml_error(error, text)) from None
     except yaml.YAMLError as error:
         raise invalid_file(source, f"invalid YAML: {error}") from None
     except (RecursionError, ValueError, OverflowError) as error:
         raise invalid_file(source, f"invalid YAML: {error}") from None
 
 
-def _describe_yaml_error(error: yaml.MarkedYAMLError) -> str:
+def _describe_yaml_error(error: yaml.MarkedYAMLError, text: str) -> str:
     mark = error.problem_mark or error.context_mark
     problem = " ".join(part for part in (error.context, error.problem) if part)
     if mark is None:
         return f"invalid YAML: {problem}"
+    if _is_indenting_tab(text, mark.line, mark.column):
+        problem = "a tab is used for indentation, and YAML allows only spaces there: replace it with spaces"
     return f"line {mark.line + 1}, column {mark.column + 1}: invalid YAML: {problem}"
+
+
+def _is_indenting_tab(text: str, line: int, column: int) -> bool:
+    """Return whether a position (counted from 0) is a tab among the blanks that start its line."""
+    # The line breaks YAML 1.1 counts, which differ from those of str.splitlines.
+    lines = re.split("\r\n|[\n\r\x85\u2028\u2029]", text)
+    if line >= len(lines) or column >= len(lines[line]):
+        return False
+    return lines[line][column] == "\t" and lines[line][:column].strip(" \t") == ""

@@ -47,11 +47,29 @@ def test_document_values(text: str, expected: dict[str, Any]) -> None:
         ("1: x\n", 'line 1, column 1: invalid YAML: non-string key "1": put the key in quotes'),
         ("? [a]\n: x\n", "line 1, column 3: invalid YAML: a mapping key must be a scalar"),
         ("y:\n  p: 1\n  p: 2\n", 'line 3, column 3: invalid YAML: mapping key "p" already defined'),
+        ("x-l: &l [a, b]\ns:\n  w:\n    <<: *l\n    i: x\n",
+         "line 4, column 5: invalid YAML: the value of the merge key << must be a mapping or a list of mappings"),
+        ("x: &s text\ny:\n  <<: *s\n",
+         "line 3, column 3: invalid YAML: the value of the merge key << must be a mapping or a list of mappings"),
+        ("s:\n  w:\n    i: x\n\tc: x\n",
+         "line 4, column 1: invalid YAML: a tab is used for indentation, and YAML allows only spaces there: "
+         "replace it with spaces"),
+        ("s:\n\tw:\n    i: x\n",
+         "line 2, column 1: invalid YAML: a tab is used for indentation, and YAML allows only spaces there: "
+         "replace it with spaces"),
+        ("s:\r\n  w:\r\n\t- x\r\n",
+         "line 3, column 1: invalid YAML: a tab is used for indentation, and YAML allows only spaces there: "
+         "replace it with spaces"),
     ],
-    ids=["recursive alias", "sequence tag on scalar", "number key", "list key", "repeated key"],
+    ids=["recursive alias", "sequence tag on scalar", "number key", "list key", "repeated key", "merge of a list",
+         "merge of a string", "tab before a key", "tab before the first key", "tab with CRLF line ends"],
 )
 def test_document_errors(text: str, message: str) -> None:
     assert parse_error(text) == f"f.yaml: {message}"
+
+
+def test_tab_inside_value_is_accepted() -> None:
+    assert load_documents('a: "x\ty"\nb: [1,\t2]\n', "f.yaml") == [{"a": "x\ty", "b": [1, 2]}]
 
 
 class PurePythonLoader(yaml.SafeLoader):
