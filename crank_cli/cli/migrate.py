@@ -60,6 +60,9 @@ def migrate(
             return
         if to is None:
             raise UsageError("missing option --to ENGINE: name the engine to move the project to (docker, podman or containerd)")
+        if source is not None and source == to:
+            raise UsageError(f"--from and --to both name {to}: --to names the engine to move the project to, "
+                             "which must differ from the one it runs on")
         target = _usable_engine(to)
         if not dry_run:
             recovered = recover(project, _usable_engine, events)
@@ -69,7 +72,7 @@ def migrate(
             render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
         source_name = source or locate_source(_engines_with_project(), project.name)
         if source_name == target.name:
-            raise UsageError(f"the project already runs on {target.name}: --to must name another engine than --from")
+            raise UsageError(f"the project already runs on {target.name}: name another engine with --to")
         options = MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
                                  verify_timeout=verify_timeout, helper_image=helper_image, replace_existing=replace_existing)
         result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)

@@ -24,3 +24,13 @@ def test_invalid_format_rejected(tmp_path: Path, args: list[str], message: str) 
     assert result.returncode == 2
     assert result.stderr == message
     assert result.stdout == ""
+
+
+def test_same_from_and_to_rejected(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+
+    result = crank(tmp_path, "migrate", "--to", "podman", "--from", "podman")
+
+    assert result.returncode == 2
+    assert result.stderr == ("crank: error: --from and --to both name podman: --to names the engine to move the "
+                             "project to, which must differ from the one it runs on\n")
