@@ -22,6 +22,7 @@ from crank_cli.compose.naming import choose_project_name, declared_name
 from crank_cli.compose.problems import invalid_file, quote
 from crank_cli.compose.profiles import select_services
 from crank_cli.compose.project_checks import (
+    check_container_name,
     check_dependency_cycles,
     check_external_resources,
     check_references,
@@ -120,6 +121,7 @@ def _finish_model(
         else:
             normalize.apply_typed_defaults(service)
         check_resource_limits(service, where)
+        check_container_name(service, where)
     model["services"] = services
     if options.normalize:
         normalize.add_default_network(model)

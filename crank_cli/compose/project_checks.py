@@ -56,9 +56,28 @@ def check_references(model: dict[str, Any], where: Where, disabled: Mapping[str,
             if dependency in services:
                 continue
             if dependency not in disabled:
-                raise here.child("depends_on").fail(f"undefined service {quote(dependency)}: define it or remove the dependency")
+                key = _implying_key(service, dependency)
+                action = f"change {key}" if key != "depends_on" else "remove the dependency"
+                raise here.child(key).fail(f"undefined service {quote(dependency)}: define it or {action}")
             if condition.get("required", True):
                 raise here.child("depends_on").fail(_disabled_dependency_message(dependency, disabled[dependency]))
+
+
+def _implying_key(service: dict[str, Any], dependency: str) -> str:
+    """Return the key that names `dependency`: `depends_on`, or one of the keys that imply a dependency.
+
+    The loader adds a dependency for `links`, `volumes_from` and `service:` namespaces, so an
+    error about it names the key the file has.
+    """
+    for key in ("network_mode", "ipc", "pid", "uts", "cgroup"):
+        if service.get(key) == f"service:{dependency}":
+            return key
+    if any(link.split(":")[0] == dependency for link in service.get("links") or []):
+        return "links"
+    if any(source.split(":")[0] == dependency for source in service.get("volumes_from") or []
+           if not source.startswith("container:")):
+        return "volumes_from"
+    return "depends_on"
 
 
 def _disabled_dependency_message(dependency: str, profiles: Sequence[str]) -> str:
@@ -117,6 +136,15 @@ def check_resource_limits(service: dict[str, Any], where: Where) -> None:
     replicas = (service.get("deploy") or {}).get("replicas")
     if service.get("scale") is not None and replicas is not None and replicas != service["scale"]:
         raise where.fail("scale and deploy.replicas differ: set only one of them, or the same value")
+
+
+def check_container_name(service: dict[str, Any], where: Where) -> None:
+    """Reject a `container_name` on a service whose `scale` or `deploy.replicas` is more than 1."""
+    name = service.get("container_name")
+    for key, count in (("scale", service.get("scale")), ("deploy.replicas", (service.get("deploy") or {}).get("replicas"))):
+        if name and count is not None and count > 1:
+            raise where.child(key).fail(f"container_name {quote(name)} names one container, so the service cannot "
+                                        f"have {count} replicas: remove container_name or set {key} to 1")
 
 
 def _check_mount_references(model: dict[str, Any], service: dict[str, Any], where: Where) -> None:

@@ -279,6 +279,8 @@ class HealthcheckTest(Field):
     def convert(self, value: Any, where: Where) -> Any:
         if value is None or isinstance(value, str):
             return value
+        if not isinstance(value, list):
+            raise where.fail(f"must be a string or a list, not {describe(value)}")
         return ListOf(Text()).convert(value, where)
 
     def render(self, value: Any) -> Any:

@@ -300,3 +300,44 @@ def test_integer_key_out_of_range(tmp_path: Path, key: str, value: str, expected
     message = load_error(tmp_path)
 
     assert f"must be an integer {expected}, not " in message
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ("network_mode: service:nothere", "network_mode"),
+    ("ipc: service:nothere", "ipc"),
+    ("links: [nothere]", "links"),
+    ("volumes_from: ['nothere:ro']", "volumes_from"),
+    ("depends_on: [nothere]", "depends_on"),
+])
+def test_undefined_service_names_its_key(tmp_path: Path, line: str, key: str) -> None:
+    write_project(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: x\n    {line}\n"})
+
+    message = load_error(tmp_path)
+
+    assert message.startswith(f'{tmp_path / "compose.yaml"}: services.web.{key}: undefined service "nothere": define it or ')
+
+
+@pytest.mark.parametrize(("line", "key"), [("scale: 2", "scale"), ("deploy: {replicas: 3}", "deploy.replicas")])
+def test_container_name_with_replicas_rejected(tmp_path: Path, line: str, key: str) -> None:
+    write_project(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: x\n    container_name: fixed\n    {line}\n"})
+
+    message = load_error(tmp_path)
+
+    count = line.rstrip("}").split()[-1]
+    assert message == (f'{tmp_path / "compose.yaml"}: services.web.{key}: container_name "fixed" names one container, '
+                       f"so the service cannot have {count} replicas: remove container_name or set {key} to 1")
+
+
+def test_container_name_with_one_replica_accepted(tmp_path: Path) -> None:
+    write_project(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n    container_name: fixed\n    scale: 1\n"})
+
+    assert load_project(options(tmp_path)).services["web"]["container_name"] == "fixed"
+
+
+@pytest.mark.parametrize("test", ["true", "3", "{cmd: x}"])
+def test_healthcheck_test_type_message(tmp_path: Path, test: str) -> None:
+    write_project(tmp_path, {"compose.yaml": f"services:\n  web:\n    image: x\n    healthcheck:\n      test: {test}\n"})
+
+    message = load_error(tmp_path)
+
+    assert "services.web.healthcheck.test: must be a string or a list, not " in message
