@@ -556,3 +556,35 @@ def test_ipam_subnet_and_fixed_address(engine: Engine, project: Crank) -> None:
     assert "ipam" not in result.stderr
     shown = engine.client("exec", f"{project.project}-box-1", "ip", "-4", "-o", "addr", "show").stdout
     assert f"inet {address}/24" in shown
+
+
+def test_existing_external_volume_and_network_used(engine: Engine, project: Crank) -> None:
+    shared = f"{project.project}-shared"
+    engine.client("volume", "create", shared)
+    engine.client("network", "create", shared)
+    try:
+        engine.client("run", "--rm", "-v", f"{shared}:/v", TEST_IMAGE, "sh", "-c", "echo kept > /v/f")
+        (project.folder / "compose.yaml").write_text(
+            f"services:\n  web:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"{IDLE}\"]\n"
+            f"    volumes: [ext:/data]\n    networks: [ext]\n"
+            f"volumes:\n  ext:\n    external: true\n    name: {shared}\n"
+            f"networks:\n  ext:\n    external: true\n    name: {shared}\n"
+        )
+        container = f"{project.project}-web-1"
+
+        assert project("up", "-d").returncode == 0
+        # A second up reads the external objects again and changes nothing.
+        again = project("up", "-d")
+        assert again.returncode == 0
+        assert f"project {project.project} is up to date" in again.stderr
+
+        assert engine.client("exec", container, "cat", "/data/f").stdout == "kept\n"
+        assert shared in inspect(engine, container, "{{json .NetworkSettings.Networks}}")
+        assert project("down", "-v").returncode == 0
+        # External objects belong to the user, so down -v keeps them.
+        assert engine.client("volume", "inspect", shared, check=False).returncode == 0
+        assert engine.client("network", "inspect", shared, check=False).returncode == 0
+    finally:
+        engine.remove_project(project.project)
+        engine.client("network", "rm", shared, check=False)
+        engine.client("volume", "rm", shared, check=False)
