@@ -108,10 +108,15 @@ def _required_networks(project: Project, services: Iterable[str]) -> dict[str, d
     return {key: network for key, network in _joined_networks(project, services).items() if not network.get("external")}
 
 
+# Networks every engine has: Docker lists them, and Podman takes them as network modes
+# without listing them, so they are never looked for.
+_BUILT_IN_NETWORKS = frozenset({"bridge", "host", "none"})
+
+
 def _external_networks(project: Project, services: Iterable[str]) -> dict[str, str]:
-    """Return the engine-side name of each external network the services join, by key."""
+    """Return the engine-side name of each external network the services join, by key, built-in ones left out."""
     return {key: network["name"] for key, network in _joined_networks(project, services).items()
-            if network.get("external")}
+            if network.get("external") and network["name"] not in _BUILT_IN_NETWORKS}
 
 
 def _joined_networks(project: Project, services: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -153,3 +153,14 @@ def test_run_checks_external_before_dependencies(tmp_path: Path) -> None:
         prepare(load(tmp_path, RUN_WITH_DEPENDENCY), DockerEngine(runner=runner), options, NoEvents())
 
     assert changes(runner) == []
+
+
+@pytest.mark.parametrize("name", ["host", "bridge", "none"])
+def test_built_in_network_not_looked_for(tmp_path: Path, name: str) -> None:
+    # Podman does not list these, so a check would reject a project that runs.
+    runner = engine_with("podman", networks="podman\n")
+    project = load(tmp_path, NETWORK.replace("shared-net", name))
+
+    up(project, PodmanEngine(runner=runner), UpOptions(start=False), NoEvents())
+
+    assert unfiltered_lists(runner, "network") == []
