@@ -17,7 +17,7 @@ from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
 
 IMAGE_ID = "sha256:" + "a" * 64
-# Engine commands that make or start something; none may run when the check fails.
+# Engine commands that make or start something, which must not run when the check fails.
 CHANGES = {"run", "create", "start"}
 
 VOLUME = """\
