@@ -29,3 +29,11 @@ def private_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
         return str(cache_home / "crank" / "compose")
 
     monkeypatch.setattr(parse_cache, "cache_directory", cache_directory)
+
+
+@pytest.fixture(autouse=True)
+def secret_files_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let each test write secret files again: a dry run in an earlier test turns writing off for the process."""
+    from crank_cli.operations import secrets
+
+    monkeypatch.setattr(secrets, "_writing_files", True)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from crank_cli.operations import secrets
 from tests.unit.fakes import PODMAN_UP, enter_podman_project, run_verb
 
 # A podman client with no containers and the image present, which logs nothing.
@@ -33,8 +32,6 @@ secrets:
 @pytest.fixture
 def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Enter project demo with the fake client and return crank's state folder, which starts empty."""
-    # A dry run turns writing off for the rest of the process; this test's process is pytest's.
-    monkeypatch.setattr(secrets, "_writing_files", True)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("TOKEN", "s3cret")
     enter_podman_project(tmp_path, monkeypatch, CLIENT.format(version=PODMAN_UP), COMPOSE)
