@@ -1,5 +1,9 @@
 """`crank run`: a one-off container of a service, as `docker compose run` makes one, or else a
-container from an image, like `docker run`, on the chosen engine."""
+container from an image, like `docker run`, on the chosen engine.
+
+Inside a project, a word without a tag, digest or path must name one of its services, as
+`_project_with_service` checks.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ import typer
 from crank_cli.cli.context import (
     DRY_RUN_HELP,
     CommandContext,
-    GlobalOptions,
     global_options,
     is_dry_run,
     load_settings,
@@ -30,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 def run(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="SERVICE|IMAGE", help="A service of the project in reach, or else an image to run.")],
+    target: Annotated[str, typer.Argument(metavar="SERVICE|IMAGE", help="A service of the project in reach, or else an image to run. Inside a project, give an image with its tag, digest or path, as in busybox:latest.")],
     command: Annotated[Optional[list[str]], typer.Argument(help="Command and arguments for the container; default: the service's command, else the image's.")] = None,  # noqa: UP045
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background and print the container ID.")] = False,
     publish: Annotated[Optional[list[str]], typer.Option("--publish", "-p", help="Publish a port: [[IP:][HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]; repeatable. A service's own ports are not published without --service-ports.")] = None,  # noqa: UP045
@@ -59,7 +62,8 @@ def run(
     When SERVICE|IMAGE names a service of the project in reach, this is a one-off container
     of the service, as `docker compose run` makes: it gets the service's definition, the
     service's dependencies start first, and `down` removes it. Otherwise it is a container
-    of the image, as `docker run` makes.
+    of the image, as `docker run` makes. Inside a project, give an image with its tag, digest
+    or path (busybox:latest), because an unknown bare name is an error there.
     """
     # Standard input is always kept open, and pull progress follows --progress; the flags exist for docker compose's users.
     del interactive, quiet_pull
@@ -107,42 +111,44 @@ def _finish(result: str | int) -> None:
 
 
 def _project_with_service(ctx: CommandContext, word: str) -> Project | None:
-    """Return the project in reach when it has a service named `word`, else None.
+    """Return the project in reach when `word` names one of its services, or None when `word` is an image.
 
-    A service that only a profile disables counts, as `docker compose run` runs it too. A
-    compose file that is missing or fails to load makes `word` an image, so `run IMAGE`
-    works in any folder, and the loader's warnings show only when `word` is a service. But
-    when the files load and only enabling `word` makes them invalid, `word` is a service
-    and the error is raised, instead of the engine looking for an image of that name.
+    `word` is an image when no compose file is in reach, or when it has a tag, digest or
+    path (`busybox:latest`, `localhost/tool`), which no service name can have. Otherwise the
+    project must have a service `word`, so a mistyped name raises `UsageError` instead of
+    making the engine pull an image of that name. A service that only a profile disables
+    counts, as `docker compose run` runs it too. A compose file that fails to load raises
+    its error, because crank cannot tell whether `word` is one of its services.
     """
     from crank_cli import render
     from crank_cli.compose import load_project
-    from crank_cli.errors import InvalidProjectError
+    from crank_cli.errors import ProjectNotFoundError, UsageError
 
-    options = global_options(ctx)
+    if _is_image_reference(word):
+        return None
     try:
-        project = load_project(options.load_options((word,)))
-    except InvalidProjectError:
-        if _defines_service(options, word):
-            raise
+        project = load_project(global_options(ctx).load_options((word,)))
+    except ProjectNotFoundError:
         return None
     if word not in project.model["services"]:
-        return None
+        raise UsageError(_no_such_service_message(project, word))
     for warning in project.warnings:
         render.warn(warning)
     return project
 
 
-def _defines_service(options: GlobalOptions, word: str) -> bool:
-    """Tell whether the project in reach loads with its active profiles and defines a service `word`."""
-    from crank_cli.compose import load_project
-    from crank_cli.errors import InvalidProjectError
+# Marks of a tag, a digest or a registry and path. Service names have only letters, digits, '.', '_' and '-'.
+_IMAGE_MARKS = (":", "@", "/")
 
-    try:
-        project = load_project(options.load_options())
-    except InvalidProjectError:
-        return False
-    return word in project.model["services"] or word in project.disabled_services
+
+def _is_image_reference(word: str) -> bool:
+    return any(mark in word for mark in _IMAGE_MARKS)
+
+
+def _no_such_service_message(project: Project, word: str) -> str:
+    services = sorted({*project.model["services"], *project.disabled_services})
+    found = f"the project has {', '.join(services)}" if services else "the project has no services"
+    return f"no such service: {word} ({found}). To run the image {word} instead, give its tag, as in {word}:latest"
 
 
 def _reject_service_flags(image: str, flags: dict[str, bool]) -> None:

@@ -94,3 +94,24 @@ def test_run_label_and_aliases(engine: Engine, service_project: Crank) -> None:
     assert label == "red"
     # With --use-aliases the one-off is also reachable by the service's name on the project's network.
     assert "app" in json.loads(aliases)
+
+
+def test_run_mistyped_service_runs_nothing(engine: Engine, tmp_path: Path) -> None:
+    name = f"crrun-typo-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(COMPOSE)
+    crank = Crank(folder, engine.name, name)
+    container = f"{name}-image"
+    try:
+        typo = crank("run", "--rm", "ap", "echo", "hi")
+        image = crank("run", "--rm", "--name", container, TEST_IMAGE, "echo", "hi")
+    finally:
+        engine.client("rm", "-f", container, check=False)
+        engine.remove_project(name)
+
+    assert typo.returncode == 2, typo.stderr
+    assert "no such service: ap (the project has app, db)" in typo.stderr
+    assert "pull" not in typo.stderr.lower()
+    assert image.returncode == 0, image.stderr
+    assert image.stdout == "hi\n"

@@ -57,7 +57,7 @@ def test_run_follows_project_to_podman(clients: Path, tmp_path: Path, monkeypatc
     (folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
     monkeypatch.chdir(folder)
 
-    code = run_cli(["run", "-d", "--name", "enginefix-solo", "busybox", "sleep", "60"])
+    code = run_cli(["run", "-d", "--name", "enginefix-solo", "busybox:latest", "sleep", "60"])
 
     assert code == 0, capsys.readouterr().err
     assert runs(clients) == ["podman"]
@@ -83,7 +83,7 @@ def test_run_with_broken_compose_file(clients: Path, tmp_path: Path, monkeypatch
     (folder / "compose.yaml").write_text("name: [unclosed\n")
     monkeypatch.chdir(folder)
 
-    code = run_cli(["run", "-d", "busybox", "sleep", "60"])
+    code = run_cli(["run", "-d", "busybox:latest", "sleep", "60"])
 
     assert code == 0, capsys.readouterr().err
     assert runs(clients) == ["docker"]

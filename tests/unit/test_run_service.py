@@ -257,8 +257,32 @@ def test_run_service_with_disabled_dependency(project_folder: Path, podman_log: 
     assert not podman_log.exists() or commands(podman_log, "run") == []
 
 
-def test_run_image_unchanged_when_no_service(project_folder: Path, podman_log: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("image", ["busybox:latest", "localhost/busybox", "busybox@sha256:0123"])
+def test_run_image_with_tag_digest_or_path(project_folder: Path, podman_log: Path,
+                                          capsys: pytest.CaptureFixture[str], image: str) -> None:
+    code = run_cli(["--runtime", "podman", "run", "-d", image, "sleep", "1"])
+
+    assert code == 0, capsys.readouterr().err
+    [argv] = commands(podman_log, "run")
+    assert argv == ["run", "--detach", image, "sleep", "1"]
+
+
+def test_run_unknown_service_is_usage_error(project_folder: Path, podman_log: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "--rm", "wbe", "echo", "hi"])
+
+    assert code == UsageError.exit_code
+    err = capsys.readouterr().err
+    assert "no such service: wbe (the project has audit, db, helper, tool, web)" in err
+    assert "To run the image wbe instead, give its tag, as in wbe:latest" in err
+    assert not podman_log.exists() or commands(podman_log, "run") == []
+
+
+def test_run_word_without_project_is_image(tmp_path: Path, podman_log: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COMPOSE_FILE", raising=False)
+
     code = run_cli(["--runtime", "podman", "run", "-d", "busybox", "sleep", "1"])
 
     assert code == 0, capsys.readouterr().err
@@ -266,14 +290,38 @@ def test_run_image_unchanged_when_no_service(project_folder: Path, podman_log: P
     assert argv == ["run", "--detach", "busybox", "sleep", "1"]
 
 
+def test_run_unknown_service_of_compose_file_flag(tmp_path: Path, project_folder: Path, podman_log: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    code = run_cli(["--runtime", "podman", "-f", str(project_folder / "compose.yaml"), "run", "-d", "busybox"])
+
+    assert code == UsageError.exit_code
+    assert "no such service: busybox (the project has " in capsys.readouterr().err
+
+
+def test_run_word_with_broken_compose_file(project_folder: Path, podman_log: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (project_folder / "compose.yaml").write_text("services:\n  web:\n    image: [unclosed\n")
+
+    code = run_cli(["--runtime", "podman", "run", "-d", "busybox", "sleep", "1"])
+
+    assert code == InvalidProjectError.exit_code
+    assert "compose.yaml" in capsys.readouterr().err
+    assert not podman_log.exists() or commands(podman_log, "run") == []
+
+
 @pytest.mark.parametrize("flag", [["--no-deps"], ["--use-aliases"], ["-l", "a=b"], ["--build"], ["--pull", "never"]],
                          ids=lambda flag: flag[0])
 def test_run_image_rejects_service_flags(project_folder: Path, podman_log: Path,
                                          capsys: pytest.CaptureFixture[str], flag: list[str]) -> None:
-    code = run_cli(["--runtime", "podman", "run", *flag, "busybox"])
+    code = run_cli(["--runtime", "podman", "run", *flag, "busybox:latest"])
 
     assert code == UsageError.exit_code
-    assert f"invalid option {flag[0].replace('-l', '--label')} for image 'busybox'" in capsys.readouterr().err
+    assert f"invalid option {flag[0].replace('-l', '--label')} for image 'busybox:latest'" in capsys.readouterr().err
 
 
 def test_run_service_build_rebuilds_image(project_folder: Path, podman_log: Path,
