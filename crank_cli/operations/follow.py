@@ -11,8 +11,8 @@ from crank_cli.runtime.backend import Backend
 def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[str, str], None], *,
                 follow: bool = True, tail: int | None = None, timestamps: bool = False,
                 since: str | None = None, until: str | None = None,
-                ended: Callable[[str], None] | None = None) -> None:
-    """Pass each log line to `write(container, line)` until every container's log ends.
+                ended: Callable[[str], None] | None = None, cancel: threading.Event | None = None) -> None:
+    """Pass each log line to `write(container, line)` until every container's log ends, or `cancel` is set.
 
     A log ends when its container stops, and `ended(container)` is called then. KeyboardInterrupt
     reaches the caller, after the log processes are ended.
@@ -29,7 +29,13 @@ def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[st
     try:
         open_logs = len(readers)
         while open_logs:
-            name, line = lines.get()
+            try:
+                # With `cancel`, the queue is checked five times a second, so setting it takes effect soon.
+                name, line = lines.get(timeout=None if cancel is None else 0.2)
+            except queue.Empty:
+                if cancel is not None and cancel.is_set():
+                    return
+                continue
             if line is not None:
                 write(name, line)
                 continue

@@ -77,3 +77,31 @@ def test_detach_with_exit_code_from_is_usage_error(engine: Engine, ci_project: C
     assert result.returncode == 2
     assert result.stderr == "crank: error: --detach cannot be used with --exit-code-from\n"
     assert engine.objects(ci_project.project)["containers"] == []
+
+
+def test_exit_code_from_prints_stopping_lines(engine: Engine, tmp_path: Path) -> None:
+    name = f"crrun-abort-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(
+        f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'echo got-term; exit 0' TERM; echo db-up; while true; do sleep 0.2; done"]
+  tests:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo testing; sleep 1; exit 4"]
+    depends_on: [db]
+"""
+    )
+    try:
+        result = Crank(folder, engine.name, name)("up", "--exit-code-from", "tests", timeout=120)
+    finally:
+        engine.remove_project(name)
+
+    assert result.returncode == 4, result.stderr
+    # Prefixes are padded to the longest container name, tests-1.
+    assert "db-1    | db-up" in result.stdout
+    assert "db-1    | got-term" in result.stdout
+    assert "db-1 exited with code 0" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from crank_cli.cli import run_cli
 from crank_cli.cli.actions.up import AbortPolicy, _follow, _require_exit_code_service
 from crank_cli.compose import LoadOptions, load_project
-from crank_cli.errors import Exit, UsageError
+from crank_cli.errors import EngineError, Exit, UsageError
 from crank_cli.operations.up import UpOptions
 from crank_cli.runtime.resolve import make_backend
 from tests.unit.fakes import FakeRunner
@@ -22,17 +23,23 @@ TESTS = "demo-tests-1"
 
 
 class FakeLog:
-    """A `logs --follow` process: prints its lines, then ends at once or when terminated."""
+    """A `logs --follow` process: prints its lines, then ends at once, when terminated, or when its container stops.
 
-    def __init__(self, lines: list[str], *, ends: bool) -> None:
+    A log whose container stops prints `stop_lines` before it ends, as a stop signal's trap would.
+    """
+
+    def __init__(self, lines: list[str], *, ends: bool, stop_lines: tuple[str, ...] = ()) -> None:
         self.ended = threading.Event()
+        self.stopped = threading.Event()
         if ends:
             self.ended.set()
-        self.stdout = self._read(lines)
+        self.stdout = self._read(lines, stop_lines)
 
-    def _read(self, lines: list[str]) -> Iterator[str]:
+    def _read(self, lines: list[str], stop_lines: tuple[str, ...]) -> Iterator[str]:
         yield from lines
         self.ended.wait(10)
+        if self.stopped.is_set():
+            yield from stop_lines
 
     def poll(self) -> int | None:
         return 0 if self.ended.is_set() else None
@@ -40,15 +47,23 @@ class FakeLog:
     def terminate(self) -> None:
         self.ended.set()
 
+    def stop_container(self) -> None:
+        self.stopped.set()
+        self.ended.set()
+
 
 class FakeEngine:
-    """Podman's client faked: `tests` has exited, and `db` runs until `stop`, after which it has exit code 137."""
+    """Podman's client faked: `tests` has exited, and `db` runs until `stop`, after which it has exit code 137.
+
+    When `db` stops, its log prints `db got-term` and ends.
+    """
 
     def __init__(self, tests_exit_code: int) -> None:
         self.states = {
             DB: ("running", 0),
             TESTS: ("exited", tests_exit_code),
         }
+        self.logs: dict[str, FakeLog] = {}
         self.runner = FakeRunner({
             ("podman", "container", "inspect"): self.inspect,
             ("podman", "stop"): self.stop,
@@ -67,11 +82,15 @@ class FakeEngine:
         for name in command[2:]:
             if name in self.states:
                 self.states[name] = ("exited", 137)
+            if name in self.logs:
+                self.logs[name].stop_container()
         return ""
 
     def start_streaming(self, argv: list[str]) -> FakeLog:
         name = argv[-1]
-        return FakeLog([f"{name} says hello\n"], ends=self.states[name][0] == "exited")
+        log = FakeLog([f"{name} says hello\n"], ends=self.states[name][0] == "exited", stop_lines=(f"{name} got-term\n",))
+        self.logs[name] = log
+        return log
 
 
 def follow(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine, abort: AbortPolicy) -> int:
@@ -92,6 +111,30 @@ def test_abort_exits_with_first_exit_code(monkeypatch: pytest.MonkeyPatch, capsy
     assert "tests-1 exited with code 3" in talk
     assert f"stopping the project ({TESTS} exited); press Ctrl-C to kill it" in talk
     assert "db-1 exited with code 137" in talk
+
+
+def test_abort_prints_lines_while_stopping(monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    engine = FakeEngine(tests_exit_code=3)
+
+    assert follow(monkeypatch, engine, AbortPolicy(exit_code_from="tests")) == 3
+
+    output = capsys.readouterr()
+    assert f"{DB} got-term" in output.out
+    assert output.err.count("db-1 exited with code 137") == 1
+
+
+def test_abort_stop_failure_ends_following(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = FakeEngine(tests_exit_code=3)
+    engine.runner.replies[("podman", "stop")] = EngineError(["podman", "stop", DB], 125, "Error: no such container")
+    monkeypatch.setattr("crank_cli.process.start_streaming", engine.start_streaming)
+    began = time.monotonic()
+
+    with pytest.raises(EngineError, match="no such container"):
+        _follow(make_backend("podman", engine.runner), [DB, TESTS], None, AbortPolicy())
+
+    # db's log never ends by itself here (the fake waits 10 s), so a quick return shows that the failure ended it.
+    assert time.monotonic() - began < 5
 
 
 def test_abort_exits_zero_after_clean_exit(monkeypatch: pytest.MonkeyPatch) -> None:

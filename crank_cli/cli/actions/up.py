@@ -167,8 +167,9 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
     SIGTERM is what a service manager or a CI job's timeout sends, so it stops the project
     as Ctrl-C does instead of ending crank and leaving the containers running. With `abort`,
     the first followed container that stops (with `abort.only_failure`, that exits with a
-    non-zero code) also stops the others, and crank exits with the code that `abort` selects.
-    With nothing to follow, crank waits for Ctrl-C or SIGTERM without printing logs.
+    non-zero code) also stops the others, and crank exits with the code that `abort` selects
+    once every followed container has stopped, so the lines they print while they stop are
+    shown. With nothing to follow, crank waits for Ctrl-C or SIGTERM without printing logs.
     docker compose 2.40.3 follows every service when --no-attach leaves none.
     """
     import signal
@@ -185,6 +186,7 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
         raise KeyboardInterrupt
 
     followed = containers if followed is None else followed
+    aborting = _AbortingStop(backend, containers, followed, timeout, abort) if abort is not None else None
     previous = signal.signal(signal.SIGTERM, stop_following)
     try:
         if followed:
@@ -192,14 +194,18 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
             prefixes = {name: log_name(name, view.project, view.services) for name in followed}
             printer = render.LogPrinter(followed, prefix=view.prefix, display_names=prefixes)
             follow_logs(backend, followed, printer.write, since=_time_stamp(since), timestamps=view.timestamps,
-                        ended=lambda name: _on_exit(backend, name, abort))
+                        ended=aborting.on_exit if aborting else lambda name: _on_exit(backend, name, None),
+                        cancel=aborting.failed if aborting else None)
+            if aborting is not None and aborting.exited is not None:
+                aborting.finish()
         else:
             threading.Event().wait()
     except KeyboardInterrupt:
-        _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
+        if aborting is not None and aborting.exited is not None:
+            aborting.kill()
+        else:
+            _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
         raise
-    except ContainerExited as exited:
-        _abort(backend, containers, timeout, abort, exited)  # type: ignore[arg-type]
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -346,28 +352,90 @@ def _on_exit(backend, name: str, abort: AbortPolicy | None) -> None:  # type: ig
     raise ContainerExited(name, state.service, state.exit_code)
 
 
-def _abort(backend, containers: list[str], timeout: int | None, abort: AbortPolicy,  # type: ignore[no-untyped-def]
-           exited: ContainerExited) -> None:
-    """Stop the containers still running after one stopped, and exit with the code that `abort` selects.
+class _AbortingStop:
+    """Stop the other containers on a thread once `abort` applies, while the main thread still follows the logs.
 
-    The containers are stopped, not removed, as docker compose leaves them.
+    The logs end as the containers stop, so what the containers print while they stop (a
+    stop signal's trap, say) is shown, as docker compose 2.40.3 shows it. The containers are
+    stopped, not removed, as docker compose leaves them.
     """
-    from crank_cli import render
-    from crank_cli.errors import Exit, ExitCode
-    from crank_cli.operations.labels import state_log_name
 
-    running = [state.name for state in backend.inspect_containers(containers) if state.running]
-    if running:
-        _stop(backend, running, timeout, f"{exited.name} exited", interrupted=False)
-    states = backend.inspect_containers(containers)
-    for state in states:
-        if state.name in running:
-            render.info(f"{state_log_name(state)} exited with code {state.exit_code}")
-    code = exited.exit_code
-    if abort.exit_code_from is not None and exited.service != abort.exit_code_from:
-        # The service's container was stopped with the others, so its exit code is the one it stopped with.
-        code = next((state.exit_code for state in states if state.service == abort.exit_code_from), code)
-    raise Exit(ExitCode.ENGINE_FAILED if code is None else code)
+    def __init__(self, backend, containers: list[str], followed: list[str], timeout: int | None,  # type: ignore[no-untyped-def]
+                 abort: AbortPolicy) -> None:
+        import threading
+
+        self.backend = backend
+        self.containers = containers
+        self.followed = followed
+        self.timeout = timeout
+        self.abort = abort
+        self.exited: ContainerExited | None = None
+        # Set when the stop fails, so that `follow_logs` stops waiting for logs that may never end.
+        self.failed = threading.Event()
+        self._failures: list[Exception] = []
+        self._running: list[str] = []
+        self._thread: threading.Thread | None = None
+
+    def on_exit(self, name: str) -> None:
+        """Report how a followed container ended and, the first time `abort` applies, start stopping the others."""
+        import threading
+
+        from crank_cli import render
+
+        if self.exited is not None:
+            _say_exit(self.backend, name)
+            return
+        try:
+            _on_exit(self.backend, name, self.abort)
+        except ContainerExited as exited:
+            self.exited = exited
+        if self.exited is None:
+            return
+        self._running = [state.name for state in self.backend.inspect_containers(self.containers) if state.running]
+        if not self._running:
+            return
+        render.info(f"stopping the project ({name} exited); press Ctrl-C to kill it")
+        self._thread = threading.Thread(target=self._stop, name="crank-abort-stop")
+        self._thread.start()
+
+    def _stop(self) -> None:
+        try:
+            _stop_in_order(self.backend, self._running, self.timeout)
+        except Exception as error:  # noqa: BLE001 - raised again by `finish`, on the main thread
+            self._failures.append(error)
+            self.failed.set()
+
+    def kill(self) -> None:
+        """Kill the containers that the stop still waits for, after Ctrl-C or SIGTERM."""
+        from crank_cli import render
+
+        if self._running:
+            render.info("killing the project (interrupted again)")
+            # A stop with no grace time kills at once, also a container that the first stop still waits for.
+            self.backend.stop_containers(self._running, 0)
+
+    def finish(self) -> None:
+        """Wait for the stop, report how the containers that were not followed ended, and exit with `abort`'s code."""
+        from crank_cli import render
+        from crank_cli.errors import Exit, ExitCode
+        from crank_cli.operations.labels import state_log_name
+
+        exited = self.exited
+        assert exited is not None
+        if self._thread is not None:
+            self._thread.join()
+        if self._failures:
+            raise self._failures[0]
+        states = self.backend.inspect_containers(self.containers)
+        for state in states:
+            # A followed container's exit was reported when its log ended.
+            if state.name in self._running and state.name not in self.followed:
+                render.info(f"{state_log_name(state)} exited with code {state.exit_code}")
+        code = exited.exit_code
+        if self.abort.exit_code_from is not None and exited.service != self.abort.exit_code_from:
+            # The service's container was stopped with the others, so its exit code is the one it stopped with.
+            code = next((state.exit_code for state in states if state.service == self.abort.exit_code_from), code)
+        raise Exit(ExitCode.ENGINE_FAILED if code is None else code)
 
 
 def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: ignore[no-untyped-def]
@@ -379,8 +447,7 @@ def _stop_project(backend, project: str, timeout: int | None) -> None:  # type: 
         _stop(backend, running, timeout, "interrupted")
 
 
-def _stop(backend, containers: list[str], timeout: int | None, reason: str, *,  # type: ignore[no-untyped-def]
-          interrupted: bool = True) -> None:
+def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> None:  # type: ignore[no-untyped-def]
     """Stop the containers, or kill them if Ctrl-C (or SIGTERM while logs were followed) comes again.
 
     As with docker compose, a second interrupt does not wait for the stop timeout of a
@@ -390,20 +457,13 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str, *,  
     import threading
 
     from crank_cli import render
-    from crank_cli.operations import labels
-    from crank_cli.operations.down import container_levels
 
-    again = "again " if interrupted else ""
-    render.info(f"stopping the project ({reason}); press Ctrl-C {again}to kill it")
+    render.info(f"stopping the project ({reason}); press Ctrl-C again to kill it")
     failures: list[Exception] = []
 
     def stop() -> None:
         try:
-            # Dependents stop before their dependencies, as with docker compose, in the order
-            # that the containers' depends_on labels record.
-            states = backend.inspect_containers(containers)
-            for level in reversed(container_levels(labels.recorded_services(states), states)):
-                backend.stop_containers(level, timeout)
+            _stop_in_order(backend, containers, timeout)
         except Exception as error:  # noqa: BLE001 - raised again below, on the main thread
             failures.append(error)
 
@@ -418,6 +478,16 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str, *,  
         raise
     if failures:
         raise failures[0]
+
+
+def _stop_in_order(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Stop dependents before their dependencies, as docker compose does, in the order that the depends_on labels record."""
+    from crank_cli.operations import labels
+    from crank_cli.operations.down import container_levels
+
+    states = backend.inspect_containers(containers)
+    for level in reversed(container_levels(labels.recorded_services(states), states)):
+        backend.stop_containers(level, timeout)
 
 
 def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
