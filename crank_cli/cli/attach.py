@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from crank_cli.cli.absent import running_replica
-from crank_cli.cli.context import load_project_or_containers
+from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
 # The keys that `--detach-keys` takes besides a single character, as docker and Podman read them:
 # ctrl- with a lowercase letter or one of @ [ \ ] ^ _, and DEL.
@@ -38,6 +38,7 @@ def attach(
         raise UsageError(f"invalid --sig-proxy value {sig_proxy!r}: use true or false")
     if detach_keys:
         check_detach_keys(detach_keys)
+    handle_sigint()
     project, engine = load_project_or_containers(ctx, (service,), verb="attach")
     require_services(project, [service])
     target = running_replica(ctx, project.name, engine, service, index, "attach")

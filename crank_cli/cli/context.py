@@ -335,6 +335,21 @@ def log_engine(backend: Backend, info: EngineInfo, reason: str) -> None:
                  connection, reason)
 
 
+def handle_sigint() -> None:
+    """Make SIGINT raise KeyboardInterrupt again when crank started with SIGINT ignored.
+
+    A shell without job control starts a background job with SIGINT ignored, and Python then
+    leaves it ignored, so `kill -INT` could not stop a foreground verb started that way.
+    docker compose 2.40.3 stops on it there, with exit code 130. Only the foreground verbs
+    call this, so a background `up -d` in such a script still ignores a Ctrl-C meant for the
+    script's foreground job. SIGHUP, which nohup ignores, stays ignored.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def is_dry_run(ctx: CommandContext, flag: bool) -> bool:
     return flag or global_options(ctx).dry_run
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import load_project_or_containers
+from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
 if TYPE_CHECKING:
     from crank_cli.runtime.models import ContainerEvent
@@ -33,6 +33,7 @@ def events(
     from crank_cli.operations import labels
     from crank_cli.operations.up import require_services
 
+    handle_sigint()
     names = tuple(services or ())
     project, engine = load_project_or_containers(ctx, names, verb="events")
     require_services(project, names)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from crank_cli.cli.absent import reject_absent_project
-from crank_cli.cli.context import load_project_or_containers
+from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
 _TIME_HELP = "a time stamp (2013-01-02T13:23:37Z, local time without a zone), a Unix time, or a duration such as 42m for 42 minutes ago"
 
@@ -36,6 +36,8 @@ def logs(
     from crank_cli.operations.log_times import engine_time
     from crank_cli.operations.up import by_service, require_services
 
+    if follow:
+        handle_sigint()
     names = tuple(services or ())
     if index is not None and len(names) != 1:
         raise UsageError("--index needs exactly one SERVICE: name the service whose replica to show")

@@ -15,6 +15,7 @@ from crank_cli.cli.context import (
     DRY_RUN_HELP,
     CommandContext,
     global_options,
+    handle_sigint,
     is_dry_run,
     load_settings,
     progress,
@@ -74,6 +75,8 @@ def run(
         volumes=tuple(volume or ()), name=name, remove=remove, entrypoint=entrypoint, workdir=workdir, user=user,
         terminal=not no_tty, dry_run=is_dry_run(ctx, dry_run),
     )
+    if not detach:
+        handle_sigint()
     project = _project_with_service(ctx, target)
     if project is not None:
         from crank_cli.cli.actions.up import pull_policy

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import OutputFormat, json_errors, load_project_or_containers
+from crank_cli.cli.context import OutputFormat, handle_sigint, json_errors, load_project_or_containers
 
 if TYPE_CHECKING:
     from crank_cli.runtime.models import ContainerState, ContainerStats
@@ -53,6 +53,7 @@ def stats(
         chosen = sorted((state for state in states if (not names or state.service in names)
                          and (all_containers or state.running or state.state == "paused")), key=lambda state: (state.service, state.replica))
         if not no_stream:
+            handle_sigint()
             if not chosen:
                 render.info(f"no running containers in project {project.name} on {engine.info.name}")
                 return

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import CommandContext, load_and_resolve, load_project, progress
+from crank_cli.cli.context import CommandContext, handle_sigint, load_and_resolve, load_project, progress
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -39,6 +39,7 @@ def watch(
     from crank_cli.operations.up import require_services
     from crank_cli.operations.watch_rules import watch_rules
 
+    handle_sigint()
     names = tuple(services or ())
     project = load_project(ctx, names)
     require_services(project, names)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import secrets
 import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -248,6 +251,54 @@ services:
     assert f"stopping the project ({'Ctrl-C' if stop_signal == signal.SIGINT else 'SIGTERM'})" in process.stderr.read()  # type: ignore[union-attr]
     state = engine.client("inspect", "--format", "{{.State.Status}}", f"{project.project}-talker-1").stdout
     assert state.strip() == "exited"
+
+
+@pytest.fixture
+def talker_project(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A project with one service that prints `ready` and stops on SIGTERM, removed from the engine afterwards."""
+    name = f"crrun-sigint-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "compose.yaml").write_text(
+        f"""
+services:
+  talker:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 1; done"]
+"""
+    )
+    yield Crank(folder, engine.name, name)
+    engine.remove_project(name)
+
+
+def start_with_sigint_ignored(crank: Crank, *args: str) -> subprocess.Popen[str]:
+    """Start crank with SIGINT ignored, as a shell without job control starts a background job."""
+    return subprocess.Popen([sys.executable, "-m", "crank_cli", *args], cwd=crank.folder, env=crank.environ(None),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+
+
+@pytest.mark.parametrize(("verb", "exit_code"), [(["up"], 130), (["logs", "-f"], 0)], ids=["up", "logs -f"])
+def test_sigint_ignored_at_start_still_stops(engine: Engine, talker_project: Crank, verb: list[str],
+                                             exit_code: int) -> None:
+    if verb[0] != "up":
+        started = talker_project("up", "-d")
+        assert started.returncode == 0, started.stderr
+    process = start_with_sigint_ignored(talker_project, *verb)
+    try:
+        first_line = process.stdout.readline()  # type: ignore[union-attr]
+        assert first_line.rstrip() == "talker-1 | ready"
+
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == exit_code, process.stderr.read()  # type: ignore[union-attr]
+    # A foreground `up` stops the project on SIGINT, and `logs -f` leaves it running.
+    state = engine.client("inspect", "--format", "{{.State.Status}}", f"{talker_project.project}-talker-1").stdout
+    assert state.strip() == ("exited" if verb[0] == "up" else "running")
 
 
 def test_second_interrupt_kills_project(engine: Engine, project: Crank) -> None:

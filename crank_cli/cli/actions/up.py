@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from crank_cli.cli.context import (
     CommandContext,
     global_options,
+    handle_sigint,
     is_dry_run,
     load_and_resolve,
     load_project,
@@ -71,6 +72,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     _require_exit_code_service(project, options, exit_code_from)
     _require_attached_services(project, options, attach or [])
     foreground = not (detach or wait or no_start or options.dry_run)
+    if foreground:
+        handle_sigint()
     try:
         # The lock comes first, so the state read for the check is still the state `up` acts on.
         with cancel_on_interrupt(), _lock(project.name, options.dry_run):
