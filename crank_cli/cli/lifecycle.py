@@ -138,7 +138,9 @@ def restart(
 ) -> None:
     """Restart the project's containers, or those of the services named, dependencies first.
 
-    Unlike start, restart does not wait for depends_on conditions, as docker compose restart does not.
+    The services that depend on a named one with restart: true, or share its network with
+    network_mode: service:, restart after it, once it meets its depends_on condition, as with
+    docker compose restart.
     """
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services

@@ -1,14 +1,14 @@
 """`start` and `restart`: act on a project's existing containers in dependency order.
 
 `start` waits, before it starts a service, until the service's dependencies meet their
-`depends_on` conditions, as `up` and `docker compose start` do. `restart` does not wait,
-because `docker compose restart` (v2.40.3) does not either.
+`depends_on` conditions, as `up` and `docker compose start` do. `restart` follows only the
+`depends_on` entries with `restart: true`, as `docker compose restart` (v2.40.3) does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import CrankError
 from crank_cli.operations import graph, labels, wait
@@ -64,20 +64,48 @@ def _no_container_message(project: Project, levels: list[list[str]]) -> str:
 
 def restart_services(project: Project, backend: Backend, services: Sequence[str], timeout: int | None,
                      events: Events) -> list[str]:
-    """Restart containers, dependencies first; return the names restarted."""
+    """Restart containers level by level along the `depends_on` entries with `restart: true`.
+
+    The services named bring along the services that depend on them with `restart: true`, at
+    any depth, as with `docker compose restart` (v2.40.3). The compose model gives a
+    `network_mode: service:X` entry such a dependency on X, so a container that shares X's
+    network namespace joins the new one. Before a service restarts, its `restart: true`
+    dependencies that this call restarts must meet their conditions. Returns the names of
+    the containers restarted.
+    """
+    grouped = _read_project(project, backend, services)
+    restart_graph = _restart_graph(project.model["services"], services)
+    containers = {service: [state.name for state in states] for service, states in grouped.items()}
     restarted: list[str] = []
-    for level in _levels(project, backend, services):
-        names = [state.name for state in level]
+    for level in graph.start_levels(restart_graph):
+        for service in level:
+            dependencies = {name: containers.get(name, []) for name in restart_graph[service]["depends_on"]}
+            wait.wait_for_dependencies(project, backend, service, dependencies, None, events)
+        names = [state.name for state in _level_states(level, grouped)]
         if names:
+            _announce(events, names, "restarting")
             backend.restart_containers(names, timeout)
             _announce(events, names, "restarted")
             restarted += names
     return restarted
 
 
-def _levels(project: Project, backend: Backend, services: Sequence[str]) -> list[list[ContainerState]]:
-    grouped = _read_project(project, backend, services)
-    return [_level_states(level, grouped) for level in _service_levels(project, services)]
+def _restart_graph(services: Mapping[str, dict[str, Any]], named: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Return the services that `restart` acts on, each with only its `restart: true` dependencies among them."""
+    edges = {name: {dependency: options for dependency, options in (service.get("depends_on") or {}).items()
+                    if dependency in services and (options or {}).get("restart")}
+             for name, service in services.items()}
+    chosen = set(named) or set(services)
+    pending = list(chosen)
+    while pending:
+        dependency = pending.pop()
+        for name, dependencies in edges.items():
+            if dependency in dependencies and name not in chosen:
+                chosen.add(name)
+                pending.append(name)
+    return {name: {"depends_on": {dependency: options for dependency, options in edges[name].items()
+                                  if dependency in chosen}}
+            for name in chosen}
 
 
 def _read_project(project: Project, backend: Backend, services: Sequence[str]) -> dict[str, list[ContainerState]]:

@@ -588,3 +588,54 @@ def test_existing_external_volume_and_network_used(engine: Engine, project: Cran
         engine.remove_project(project.project)
         engine.client("network", "rm", shared, check=False)
         engine.client("volume", "rm", shared, check=False)
+
+
+RESTART_DEPENDENTS = f"""
+services:
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "touch /ready; {IDLE}"]
+    healthcheck: {{test: ["CMD", "test", "-f", "/ready"], interval: 1s, retries: 30}}
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on:
+      db: {{condition: service_healthy, restart: true}}
+  plain:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on: [db]
+  side:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    network_mode: "service:web"
+"""
+
+
+def test_restart_takes_restart_dependents(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(RESTART_DEPENDENTS)
+    assert project("up", "-d", "--wait").returncode == 0
+    name = project.project
+    before = {service: timestamp(engine, f"{name}-{service}-1", "StartedAt") for service in ("web", "plain")}
+
+    result = project("restart", "db")
+
+    assert result.returncode == 0, result.stderr
+    assert timestamp(engine, f"{name}-web-1", "StartedAt") > before["web"]
+    # plain depends on db without `restart: true`, so it keeps running, as with docker compose.
+    assert timestamp(engine, f"{name}-plain-1", "StartedAt") == before["plain"]
+    assert result.stderr.index(f"{name}-db-1: healthy") < result.stderr.index(f"{name}-web-1: restarting")
+    assert result.stderr.index(f"{name}-web-1: restarted") < result.stderr.index(f"{name}-side-1: restarting")
+
+
+def test_restart_keeps_network_of_namespace_sharer(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(RESTART_DEPENDENTS)
+    assert project("up", "-d", "--wait").returncode == 0
+
+    result = project("restart", "web")
+
+    assert result.returncode == 0, result.stderr
+    # side shares web's network namespace: restarted with web, it joins the new one.
+    interfaces = project("exec", "-T", "side", "cat", "/proc/net/dev")
+    assert interfaces.returncode == 0, interfaces.stderr
+    assert "eth0" in interfaces.stdout

@@ -324,3 +324,70 @@ def test_stop_without_project_follows_labels() -> None:
 
     assert sorted(stopped) == ["demo-api-1", "demo-db-1", "demo-web-1"]
     assert engine.calls == [("stop", ["demo-web-1"]), ("stop", ["demo-api-1"]), ("stop", ["demo-db-1"])]
+
+
+RESTART_CHAIN = f"""
+services:
+  db:
+    image: {IMAGE}
+    healthcheck: {{test: ["CMD", "true"], interval: 1s}}
+  web:
+    image: {IMAGE}
+    depends_on:
+      db: {{condition: service_healthy, restart: true}}
+  plain:
+    image: {IMAGE}
+    depends_on: [db]
+  side:
+    image: {IMAGE}
+    network_mode: service:web
+"""
+
+
+def restart_chain_engine(db_health: str = "healthy") -> MemoryEngine:
+    return MemoryEngine([container("demo-db-1", "db", health=db_health), container("demo-web-1", "web"),
+                         container("demo-plain-1", "plain"), container("demo-side-1", "side")])
+
+
+def test_restart_takes_restart_dependents(tmp_path: Path) -> None:
+    project = load(tmp_path, RESTART_CHAIN)
+    engine = restart_chain_engine()
+    events = RecordedEvents()
+
+    restarted = restart_services(project, engine, ("db",), None, events)  # type: ignore[arg-type]
+
+    # plain's depends_on has no `restart: true`, so it keeps running, as with docker compose.
+    assert restarted == ["demo-db-1", "demo-web-1", "demo-side-1"]
+    assert engine.calls == [("restart", ["demo-db-1"]), ("restart", ["demo-web-1"]), ("restart", ["demo-side-1"])]
+    assert events.lines.index(("demo-db-1", "healthy")) < events.lines.index(("demo-web-1", "restarting"))
+    assert ("demo-web-1", "restarted") in events.lines
+
+
+def test_restart_all_orders_by_restart_edges(tmp_path: Path) -> None:
+    project = load(tmp_path, RESTART_CHAIN)
+    engine = restart_chain_engine()
+
+    restart_services(project, engine, (), None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == [("restart", ["demo-db-1", "demo-plain-1"]), ("restart", ["demo-web-1"]),
+                            ("restart", ["demo-side-1"])]
+
+
+def test_restart_stops_at_unhealthy_dependency(tmp_path: Path) -> None:
+    project = load(tmp_path, RESTART_CHAIN)
+    engine = restart_chain_engine(db_health="unhealthy")
+
+    with pytest.raises(NotReadyError, match="service db .* is unhealthy"):
+        restart_services(project, engine, ("db",), None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == [("restart", ["demo-db-1"])]
+
+
+def test_restart_of_dependent_leaves_dependency(tmp_path: Path) -> None:
+    project = load(tmp_path, RESTART_CHAIN)
+    engine = restart_chain_engine(db_health="unhealthy")
+
+    restarted = restart_services(project, engine, ("web",), None, RecordedEvents())  # type: ignore[arg-type]
+
+    # db is not restarted, so web does not wait for it, as with docker compose restart web.
+    assert restarted == ["demo-web-1", "demo-side-1"]

@@ -122,13 +122,28 @@ def test_start_checks_at_recorded_interval(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_restart_follows_recorded_dependencies() -> None:
+    # restart orders only by `depends_on` entries with `restart: true` (the third field).
+    engine = MemoryEngine([
+        container("demo-web-1", "web", depends_on="api:service_started:true:true"),
+        container("demo-api-1", "api", depends_on="db:service_healthy:true:true"),
+        container("demo-db-1", "db", health="healthy", depends_on=""),
+    ])
+    engine.restart_containers = lambda names, timeout: engine.calls.append(("restart", list(names)))  # type: ignore[method-assign]
+    project = recorded_project("demo", list(engine.states.values()))
+
+    restart_services(project, engine, ("db",), None, RecordedEvents())  # type: ignore[arg-type]
+
+    assert engine.calls == [("restart", ["demo-db-1"]), ("restart", ["demo-api-1"]), ("restart", ["demo-web-1"])]
+
+
+def test_restart_all_ignores_plain_recorded_dependencies() -> None:
     engine = chain()
     engine.restart_containers = lambda names, timeout: engine.calls.append(("restart", list(names)))  # type: ignore[method-assign]
     project = recorded_project("demo", list(engine.states.values()))
 
     restart_services(project, engine, (), None, RecordedEvents())  # type: ignore[arg-type]
 
-    assert engine.calls == [("restart", ["demo-db-1"]), ("restart", ["demo-api-1"]), ("restart", ["demo-web-1"])]
+    assert engine.calls == [("restart", ["demo-api-1", "demo-db-1", "demo-web-1"])]
 
 
 def test_unknown_recorded_service_names_known_ones() -> None:
