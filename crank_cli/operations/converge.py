@@ -25,7 +25,6 @@ class ConvergeOptions(NamedTuple):
     recreate: str = "auto"  # auto, force (--force-recreate) or never (--no-recreate)
     start: bool = True  # False for --no-start: create only
     restart_for_dependency: bool = False  # a `restart: true` dependency was replaced
-    one_shot: bool = False  # a service_completed_successfully target: exit 0 is its goal
     timeout: int | None = None
 
 
@@ -159,8 +158,9 @@ def _keep(backend: Backend, name: str, current: ContainerState, options: Converg
         return "restarted"
     if current.running:
         return "running"
-    if options.one_shot and current.exit_code == 0 and current.state == "exited":
-        return "completed"
+    # A stopped container starts again, also a one-shot task that exited 0: docker compose
+    # (v2.40.3) runs a `service_completed_successfully` dependency again on every `up`, and
+    # migration and seed jobs rely on that.
     events.emit(name, "starting")
     backend.start_containers([name])
     events.emit(name, "started")

@@ -63,7 +63,7 @@ class UpResult:
 
     @property
     def changed(self) -> bool:
-        return any(action not in ("running", "unchanged", "completed") for action in self.actions.values())
+        return any(action not in ("running", "unchanged") for action in self.actions.values())
 
     @property
     def containers(self) -> list[str]:
@@ -222,7 +222,6 @@ class _Run:
             recreate="force" if self.namespace_owner_replaced(name) else self.options.recreate,
             start=self.options.start,
             restart_for_dependency=self.dependency_replaced(name),
-            one_shot=name in one_shot_services(self.project),
             timeout=self.options.timeout,
         )
         actions = converge_service(self.backend, self.replicas[name], self.observed.get(name, []),

@@ -171,8 +171,12 @@ def test_changes_recreate_only_changed_service(engine: Engine, project: Crank) -
     unchanged = project("up", "-d")
 
     assert unchanged.returncode == 0, unchanged.stderr
-    assert "up to date" in unchanged.stderr
+    # Only the one-shot migrate-once runs again, as it does with docker compose.
+    assert "creating" not in unchanged.stderr
+    assert "restarting" not in unchanged.stderr
+    assert f"{name}-migrate-once-1: started" in unchanged.stderr
     assert {container: inspect(engine, container, "{{.Id}}") for container in containers} == ids
+    assert {container: timestamp(engine, container, "StartedAt") for container in containers} == started
 
     changed = project("up", "-d", env={"API_MODE": "two"})
 
@@ -254,7 +258,8 @@ def test_concurrent_up_waits_for_lock(engine: Engine, project: Crank) -> None:
     assert first_code == 0
     assert second.returncode == 0, second.stderr
     assert f"project {project.project} is being changed by crank process {first.pid}" in second.stderr
-    assert "up to date" in second.stderr
+    # The first up made every container, so the second only runs the one-shot migrate-once again.
+    assert "creating" not in second.stderr
 
 
 def test_interrupted_up_then_up_completes(engine: Engine, project: Crank) -> None:
@@ -639,3 +644,32 @@ def test_restart_keeps_network_of_namespace_sharer(engine: Engine, project: Cran
     interfaces = project("exec", "-T", "side", "cat", "/proc/net/dev")
     assert interfaces.returncode == 0, interfaces.stderr
     assert "eth0" in interfaces.stdout
+
+
+JOB = f"""
+services:
+  init:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo job-ran"]
+  app:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on:
+      init: {{condition: service_completed_successfully}}
+"""
+
+
+def test_second_up_runs_job_again(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(JOB)
+    assert project("up", "-d").returncode == 0
+    app = f"{project.project}-app-1"
+    app_started = timestamp(engine, app, "StartedAt")
+
+    again = project("up", "-d")
+
+    assert again.returncode == 0, again.stderr
+    logs = project("logs", "--no-log-prefix", "init")
+    assert logs.stdout.split() == ["job-ran", "job-ran"]
+    assert inspect(engine, f"{project.project}-init-1", "{{.State.ExitCode}}") == "0"
+    # The dependent keeps running, as with docker compose.
+    assert timestamp(engine, app, "StartedAt") == app_started
