@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crank_cli.errors import NoSuchContainerError, UsageError
+from crank_cli.errors import InvalidProjectError, NoSuchContainerError, UsageError
 from crank_cli.operations import graph, image_removal, labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.foreign import foreign_message
@@ -184,11 +184,26 @@ def down_foreign(name: str, backend: Backend, options: DownOptions, events: Even
 def _services(project: Project | None, states: Sequence[ContainerState]) -> Mapping[str, dict[str, Any]]:
     """Return the services whose `depends_on` sets the stop order.
 
-    Without a compose file, these are the services that the containers' labels record.
+    Without a compose file, these are the services that the containers' labels record. With
+    one, a container whose service the model lacks (its profile is not enabled, or the files
+    no longer define it) adds its service as its labels record it, so it stops before the
+    services it depends on.
     """
-    if project is not None:
-        return project.model["services"]
-    return labels.recorded_services(states)
+    if project is None:
+        return labels.recorded_services(states)
+    services = project.model["services"]
+    recorded = labels.recorded_services(state for state in states if state.service not in services)
+    if not recorded:
+        return services
+    merged = {**recorded, **services}
+    try:
+        graph.start_levels(merged)
+    except InvalidProjectError:
+        # A label can close a cycle with the model (web depends on tool with `required:
+        # false`, and tool's label on web). The model alone then sets the order, and the
+        # containers outside it stop last.
+        return services
+    return merged
 
 
 def container_levels(services: Mapping[str, dict[str, Any]], states: Sequence[ContainerState]) -> list[list[str]]:

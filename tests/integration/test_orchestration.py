@@ -378,6 +378,29 @@ services:
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
 
 
+def test_down_stops_disabled_dependent_first(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+  tool:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    profiles: [tools]
+    depends_on: [web]
+"""
+    )
+    assert project("up", "-d", "tool").returncode == 0
+
+    result = project("down")
+
+    assert result.returncode == 0, result.stderr
+    name = project.project
+    assert result.stderr.index(f"{name}-tool-1: removed") < result.stderr.index(f"{name}-web-1: stopping")
+
+
 def test_up_keeps_disabled_profile_services(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(
         f"""
