@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from crank_cli.errors import EngineError, InvalidProjectError
 from crank_cli.operations import labels
 from crank_cli.operations.events import Events
+from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec, ContainerState
 
@@ -26,6 +27,7 @@ class ConvergeOptions(NamedTuple):
     start: bool = True  # False for --no-start: create only
     restart_for_dependency: bool = False  # a `restart: true` dependency was replaced
     timeout: int | None = None
+    parallel: int = 1  # the maximum number of surplus containers removed at once
 
 
 def replica_count(project: Project, service: str, overrides: dict[str, int]) -> int:
@@ -64,12 +66,23 @@ def converge_service(
     actions: dict[str, str] = {}
     for number, spec in enumerate(replicas, start=1):
         actions[spec.name] = _converge_container(backend, spec, by_number.get(number), image_id, options, events, retire)
-    surplus = sorted((state for state in existing if state.replica > len(replicas)), key=lambda state: -state.replica)
-    for state in surplus:
-        events.emit(state.name, "removing (scale down)")
-        backend.stop_and_remove([state.name], options.timeout)
-        actions[state.name] = "removed"
+    surplus_states = sorted((state for state in existing if state.replica > len(replicas)), key=lambda state: -state.replica)
+    surplus = [state.name for state in surplus_states]
+    _remove_surplus(backend, surplus, options, events)
+    actions.update(dict.fromkeys(surplus, "removed"))
     return actions
+
+
+def _remove_surplus(backend: Backend, names: Sequence[str], options: ConvergeOptions, events: Events) -> None:
+    """Stop and remove the containers of a scale-down, `options.parallel` at a time, starting with the highest replica."""
+    for name in names:
+        events.emit(name, "removing (scale down)")
+
+    def remove(name: str) -> None:
+        backend.stop_and_remove([name], options.timeout)
+        events.emit(name, "removed")
+
+    run_all(remove, names, options.parallel)
 
 
 def _converge_container(backend: Backend, spec: ContainerSpec, current: ContainerState | None,

@@ -93,8 +93,7 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     networks: list[str] = []
     volumes: list[str] = []
     run = _Run(project, backend, options, events, observed, image_ids, replicas, result)
-    # A dry run prints its commands one service at a time, so the plan reads the same every time.
-    limit = 1 if options.dry_run else options.parallel or backend.parallel_actions
+    limit = _parallel_limit(backend, options)
     try:
         resources.ensure_networks(project, backend, selected, events, state.networks, networks)
         resources.ensure_volumes(project, backend, selected, events, state.volumes, volumes)
@@ -117,6 +116,12 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
     if options.wait and options.start and not options.dry_run:
         wait.wait_for(backend, readiness_targets(project, result.services), options.wait_timeout, events)
     return result
+
+
+def _parallel_limit(backend: Backend, options: UpOptions) -> int:
+    """Return how many services, or surplus containers of one service, `up` handles at once."""
+    # A dry run prints its commands one at a time, so the plan reads the same every time.
+    return 1 if options.dry_run else options.parallel or backend.parallel_actions
 
 
 # A failure that leaves a new project in place: a dependency that did not become ready keeps
@@ -223,6 +228,9 @@ class _Run:
             start=self.options.start,
             restart_for_dependency=self.dependency_replaced(name),
             timeout=self.options.timeout,
+            # NOTE: services converge in parallel too, so a scale-down of several services at
+            # once can run up to the limit's square of engine commands.
+            parallel=_parallel_limit(self.backend, self.options),
         )
         actions = converge_service(self.backend, self.replicas[name], self.observed.get(name, []),
                                    self.image_ids.get(name), converge, self.events, self.retire)

@@ -204,6 +204,8 @@ def test_scale_up_and_down(engine: Engine, project: Crank) -> None:
     assert result.returncode == 0, result.stderr
     assert engine.objects(name)["containers"] == [f"{name}-worker-1"]
     assert result.stderr.index(f"{name}-worker-3: removing") < result.stderr.index(f"{name}-worker-2: removing")
+    for removed in (f"{name}-worker-2", f"{name}-worker-3"):
+        assert f"{removed}: removed" in result.stderr
 
 
 def test_deploy_replicas_sets_count(engine: Engine, project: Crank) -> None:
