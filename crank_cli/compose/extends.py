@@ -22,25 +22,32 @@ from crank_cli.compose.where import Where
 from crank_cli.compose.problems import quote
 
 
-class _Resolver:
-    """Reads the services of other compose files that `extends` names, each file once."""
+class ServiceFiles:
+    """The services of the other compose files that `extends` names, each file read once by `read`.
 
-    def __init__(self, variables: dict[str, str]) -> None:
-        self.variables = variables
+    `read` returns a file's services with their relative paths resolved against its folder.
+    """
+
+    def __init__(self, read: Callable[[Path], dict[str, Any]]) -> None:
+        self.read = read
         self.file_cache: dict[Path, dict[str, Any]] = {}
 
     def services_of(self, path: Path, where: Where) -> dict[str, Any]:
-        """Return the services of another compose file, paths resolved against its folder."""
         if path not in self.file_cache:
             if not path.is_file():
                 raise where.fail(f"extends file {path} not found: check extends.file")
-            services: dict[str, Any] = {}
-            for layer in read_layers(path, self.variables):
-                services = merge_values(services, layer.content.get("services") or {}, ("services",))
-            for service in services.values():
-                resolve_service_paths(service, path.parent, self.variables)
-            self.file_cache[path] = services
+            self.file_cache[path] = self.read(path)
         return self.file_cache[path]
+
+
+def _interpolated_services(path: Path, variables: dict[str, str]) -> dict[str, Any]:
+    """Return the services of another compose file, interpolated, paths resolved against its folder."""
+    services: dict[str, Any] = {}
+    for layer in read_layers(path, variables):
+        services = merge_values(services, layer.content.get("services") or {}, ("services",))
+    for service in services.values():
+        resolve_service_paths(service, path.parent, variables)
+    return services
 
 
 def apply_extends(layer: Layer, variables: dict[str, str]) -> None:
@@ -48,13 +55,13 @@ def apply_extends(layer: Layer, variables: dict[str, str]) -> None:
     services = layer.content.get("services")
     if not services:
         return
-    resolver = _Resolver(variables)
+    resolver = ServiceFiles(lambda path: _interpolated_services(path, variables))
     for name in list(services):
         services[name] = extend_service(name, services, layer.path, resolver, [], layer)
 
 
 def extend_service(
-    name: str, services: dict[str, Any], path: Path, resolver: _Resolver, chain: list[tuple[Path, str]], layer: Layer | None,
+    name: str, services: dict[str, Any], path: Path, resolver: ServiceFiles, chain: list[tuple[Path, str]], layer: Layer | None,
     merge: Callable[[Any, Any, tuple[str, ...]], Any] = merge_values,
 ) -> Any:
     service = services.get(name)
@@ -76,7 +83,7 @@ def extend_service(
 
 
 def _base_file(
-    reference: Mapping[str, Any], services: dict[str, Any], path: Path, resolver: _Resolver, where: Where
+    reference: Mapping[str, Any], services: dict[str, Any], path: Path, resolver: ServiceFiles, where: Where
 ) -> tuple[dict[str, Any], Path]:
     file_name = reference.get("file")
     if not file_name:

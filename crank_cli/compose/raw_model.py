@@ -169,34 +169,25 @@ class _RawTags:
         self.tagged_paths = tagged_paths
 
 
-class _RawResolver:
-    """Reads the services of other files that `extends` names, without interpolation, each file once."""
-
-    def __init__(self) -> None:
-        self.file_cache: dict[Path, dict[str, Any]] = {}
-
-    def services_of(self, path: Path, where: Where) -> dict[str, Any]:
-        if path not in self.file_cache:
-            if not path.is_file():
-                raise where.fail(f"extends file {path} not found: check extends.file")
-            services: dict[str, Any] = {}
-            for document in read_documents(path):
-                content, _, _ = extract_tags(document)
-                services = _merge_raw(services, _canonical(content, path).get("services") or {}, ("services",))
-            for service in services.values():
-                if isinstance(service, dict):
-                    _resolve_service_paths(service, path.parent)
-            self.file_cache[path] = services
-        return self.file_cache[path]
+def _raw_services(path: Path) -> dict[str, Any]:
+    """Return the services of another compose file as written, paths resolved against its folder."""
+    services: dict[str, Any] = {}
+    for document in read_documents(path):
+        content, _, _ = extract_tags(document)
+        services = _merge_raw(services, _canonical(content, path).get("services") or {}, ("services",))
+    for service in services.values():
+        if isinstance(service, dict):
+            _resolve_service_paths(service, path.parent)
+    return services
 
 
 def _apply_raw_extends(content: dict[str, Any], path: Path, tagged_paths: list[Any]) -> None:
-    from crank_cli.compose.extends import extend_service
+    from crank_cli.compose.extends import ServiceFiles, extend_service
 
     services = content.get("services")
     if not isinstance(services, dict) or not any(isinstance(service, dict) and "extends" in service for service in services.values()):
         return
-    resolver = _RawResolver()
+    resolver = ServiceFiles(_raw_services)
     layer = _RawTags(tagged_paths)
     for name in list(services):
         services[name] = extend_service(name, services, path, resolver, [], layer, _merge_raw)  # type: ignore[arg-type]
