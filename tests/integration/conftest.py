@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from crank_cli.operations.secrets import state_folder
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.resolve import make_backend
 
@@ -77,6 +78,8 @@ class Engine:
             names = found[f"{kind}s"]
             if names:
                 self.client(kind, "rm", *names, check=False)
+        # The secret and config files that crank wrote for the project, which only `down` removes.
+        shutil.rmtree(state_folder() / project, ignore_errors=True)
 
 
 def _build_test_image(engine: Engine) -> None:
