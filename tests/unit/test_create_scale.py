@@ -118,6 +118,20 @@ def test_scale_unknown_service_is_usage_error(fake_podman: FakePodman, shop: Pat
     assert capsys.readouterr().err == "crank: error: no such service: cache (the project has db, web)\n"
 
 
+def test_scale_of_named_container_rejected(fake_podman: FakePodman, tmp_path: Path,  # noqa: F811
+                                           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    enter_project(tmp_path, monkeypatch, "shop", "services:\n  web:\n    image: busybox\n    container_name: shop-web\n")
+
+    code = run_cli(["up", "-d", "--scale", "web=2"])
+
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "crank: error: --scale web=2: service web sets container_name 'shop-web', which names one container, "
+        "so it cannot run 2; scale it to 1 or remove container_name from the compose file\n")
+    assert fake_podman.calls("run") == []
+    assert fake_podman.calls("create") == []
+
+
 @pytest.mark.parametrize("word", ["web", "web=", "=2", "web=two", "web=-1"])
 def test_parse_counts_rejects(word: str) -> None:
     with pytest.raises(UsageError) as raised:

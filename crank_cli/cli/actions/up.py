@@ -69,6 +69,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     if develop_builds:
         build_developed_services(project)
     require_services(project, [*names, *options.scale])
+    _require_single_named_containers(project, options.scale)
     _require_exit_code_service(project, options, exit_code_from)
     _require_attached_services(project, options, attach or [])
     foreground = not (detach or wait or no_start or options.dry_run)
@@ -285,6 +286,18 @@ def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, ab
     if not (abort_on_container_exit or abort_on_container_failure or exit_code_from is not None):
         return None
     return AbortPolicy(exit_code_from, only_failure=abort_on_container_failure)
+
+
+def _require_single_named_containers(project: Project, scale: dict[str, int]) -> None:
+    """Raise `UsageError` when --scale asks for more than one container of a service with `container_name`."""
+    from crank_cli.errors import UsageError
+
+    for service, count in sorted(scale.items()):
+        name = project.model["services"][service].get("container_name")
+        if name and count > 1:
+            raise UsageError(f"--scale {service}={count}: service {service} sets container_name {name!r}, which names "
+                             f"one container, so it cannot run {count}; scale it to 1 or remove container_name from "
+                             "the compose file")
 
 
 def _require_exit_code_service(project, options, service: str | None) -> None:  # type: ignore[no-untyped-def]
