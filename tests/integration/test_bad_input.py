@@ -172,8 +172,8 @@ def test_impossible_scale_creates_nothing(engine: Engine, project: Crank) -> Non
 
     result = project("up", "-d", "--scale", "web=2")
 
-    assert result.returncode == 3
-    assert "container_name is set" in result.stderr
+    assert result.returncode == 2
+    assert "--scale web=2: service web sets container_name" in result.stderr
     assert engine.objects(project.project) == {"containers": [], "networks": [], "volumes": []}
 
 

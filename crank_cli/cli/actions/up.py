@@ -289,7 +289,7 @@ def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, ab
 
 
 def _require_single_named_containers(project: Project, scale: dict[str, int]) -> None:
-    """Raise `UsageError` when --scale asks for more than one container of a service with `container_name`."""
+    """Raise `UsageError` when --scale requests more than one container of a service with `container_name`."""
     from crank_cli.errors import UsageError
 
     for service, count in sorted(scale.items()):
