@@ -1,8 +1,8 @@
 """Notice file changes under folders by polling `os.scandir` and `os.lstat`, with no dependency.
 
-Each poll reads every entry under the watched roots and compares it with the previous poll:
-a file whose size, modification time, inode or type changed, or that is new, is reported,
-and so is a new folder or symbolic link. A folder is not reported when only its content
+Each poll reads every entry under the watched roots and compares it with the previous poll.
+It reports a file that is new or whose size, modification time, inode or type changed, and
+a new folder or symbolic link. A folder is not reported when only its content
 changes, because its entries are. Of the paths that disappeared, only the topmost are
 reported, so a removed folder is one change, not one per file it held.
 
@@ -43,7 +43,7 @@ class TreePoller:
         try:
             entries = list(os.scandir(folder))
         except OSError:
-            # Removed or unreadable since it was listed: the next poll sees what is there.
+            # The folder was removed or became unreadable since it was listed, so the next poll reads what is there.
             return
         for entry in entries:
             try:

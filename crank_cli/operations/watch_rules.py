@@ -179,7 +179,8 @@ def watch_rules(project: Project, services: Sequence[str]) -> tuple[list[WatchRu
 
     Raises `InvalidProjectError` for a rule crank cannot act on, and `NothingToWatchError`
     when no service has a rule. A sync rule whose path a bind mount of the service already
-    shares is left out with a warning, as docker compose does: the container sees the files.
+    shares is left out with a warning, as docker compose does, because the container reads
+    those files already.
     """
     definitions = project.model["services"]
     rules: list[WatchRule] = []
@@ -273,7 +274,7 @@ def _bind_mounted(path: str, service: dict[str, Any]) -> bool:
 
 
 class BatchPlan(NamedTuple):
-    """What a batch of changed paths asks of each service, in the order the actions run."""
+    """The actions a batch of changed paths requires of each service, in the order they run."""
 
     rebuild: list[str]
     sync: dict[str, list[tuple[str, str]]]  # service: (host path, container path), each once
@@ -320,8 +321,8 @@ def plan_batch(paths: Iterable[str], rules: Sequence[WatchRule]) -> BatchPlan:
 def prune_folder(rules: Sequence[WatchRule]):  # type: ignore[no-untyped-def]
     """Return a test for folders that no rule could act on, so polling need not read them.
 
-    A folder is skipped when every rule whose path holds it ignores it without exceptions
-    (no `!` pattern that could take back a path inside it).
+    A folder is skipped when every rule whose path contains it ignores it without exceptions,
+    that is, with no `!` pattern that could take back a path inside it.
     """
     def prune(folder: str) -> bool:
         holding = [rule for rule in rules if is_within(folder, rule.path) and folder != rule.path]
