@@ -175,15 +175,18 @@ def test_build_output_follows_progress_mode(engine: Engine, project: Crank) -> N
     (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo step-ran-{project.project}\n")
     (project.folder / "compose.yaml").write_text("services:\n  web:\n    build: .\n")
     image = f"{project.project}-web"
+    built: list[str] = []
     try:
         as_json = project("--progress", "json", "build")
+        # The build without cache leaves the first image untagged; the cleanup removes it too.
+        built.append(engine.client("image", "inspect", "--format", "{{.Id}}", image).stdout.strip())
         quiet = project("--progress", "quiet", "build", "--no-cache")
         (project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo before-the-failure && false\n")
         stopped_before = stopped_containers(engine)
         failed = project("--progress", "quiet", "build")
         stopped_after = stopped_containers(engine)
     finally:
-        engine.client("rmi", "--force", image)
+        engine.client("rmi", "--force", image, *built, check=False)
 
     assert as_json.returncode == 0, as_json.stderr
     records = [json.loads(line) for line in as_json.stderr.splitlines()]
