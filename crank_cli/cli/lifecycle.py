@@ -135,19 +135,21 @@ def restart(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(help="Services to restart; default: all.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
+    no_deps: Annotated[bool, typer.Option("--no-deps", help="Restart only the services named, not the services that depend on them.")] = False,
 ) -> None:
     """Restart the project's containers, or those of the services named, dependencies first.
 
     The services that depend on a named one with restart: true, or share its network with
     network_mode: service:, restart after it, once it meets its depends_on condition, as with
-    docker compose restart.
+    docker compose restart. --no-deps restarts only the services named.
     """
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services
 
     project, engine = load_project_or_containers(ctx, tuple(services or ()), verb="restart")
     with progress(ctx) as events:
-        restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events)
+        restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events,
+                                     no_deps=no_deps)
     if not restarted:
         reject_if_absent(ctx, project.name, engine, "restart")
         render.info(f"nothing to restart in project {project.name} on {engine.info.name}")

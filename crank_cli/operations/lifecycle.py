@@ -63,18 +63,18 @@ def _no_container_message(project: Project, levels: list[list[str]]) -> str:
 
 
 def restart_services(project: Project, backend: Backend, services: Sequence[str], timeout: int | None,
-                     events: Events) -> list[str]:
+                     events: Events, *, no_deps: bool = False) -> list[str]:
     """Restart containers level by level along the `depends_on` entries with `restart: true`.
 
     The services named bring along the services that depend on them with `restart: true`, at
-    any depth, as with `docker compose restart` (v2.40.3). The compose model gives a
+    any depth, as with `docker compose restart` (v2.40.3), unless `no_deps` is set. The compose model gives a
     `network_mode: service:X` entry such a dependency on X, so a container that shares X's
     network namespace joins the new one. Before a service restarts, its `restart: true`
     dependencies that this call restarts must meet their conditions. Returns the names of
     the containers restarted.
     """
     grouped = _read_project(project, backend, services)
-    restart_graph = _restart_graph(project.model["services"], services)
+    restart_graph = _restart_graph(project.model["services"], services, with_dependents=not no_deps)
     containers = {service: [state.name for state in states] for service, states in grouped.items()}
     restarted: list[str] = []
     for level in graph.start_levels(restart_graph):
@@ -90,13 +90,14 @@ def restart_services(project: Project, backend: Backend, services: Sequence[str]
     return restarted
 
 
-def _restart_graph(services: Mapping[str, dict[str, Any]], named: Sequence[str]) -> dict[str, dict[str, Any]]:
+def _restart_graph(services: Mapping[str, dict[str, Any]], named: Sequence[str], *,
+                   with_dependents: bool) -> dict[str, dict[str, Any]]:
     """Return the services that `restart` acts on, each with only its `restart: true` dependencies among them."""
     edges = {name: {dependency: options for dependency, options in (service.get("depends_on") or {}).items()
                     if dependency in services and (options or {}).get("restart")}
              for name, service in services.items()}
     chosen = set(named) or set(services)
-    pending = list(chosen)
+    pending = list(chosen) if with_dependents else []
     while pending:
         dependency = pending.pop()
         for name, dependencies in edges.items():

@@ -658,6 +658,20 @@ def test_restart_takes_restart_dependents(engine: Engine, project: Crank) -> Non
     assert result.stderr.index(f"{name}-web-1: restarted") < result.stderr.index(f"{name}-side-1: restarting")
 
 
+def test_restart_no_deps_keeps_dependents(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(RESTART_DEPENDENTS)
+    assert project("up", "-d", "--wait").returncode == 0
+    name = project.project
+    before = {service: timestamp(engine, f"{name}-{service}-1", "StartedAt") for service in ("db", "web", "side")}
+
+    result = project("restart", "--no-deps", "db")
+
+    assert result.returncode == 0, result.stderr
+    assert timestamp(engine, f"{name}-db-1", "StartedAt") > before["db"]
+    assert timestamp(engine, f"{name}-web-1", "StartedAt") == before["web"]
+    assert timestamp(engine, f"{name}-side-1", "StartedAt") == before["side"]
+
+
 def test_restart_keeps_network_of_namespace_sharer(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(RESTART_DEPENDENTS)
     assert project("up", "-d", "--wait").returncode == 0

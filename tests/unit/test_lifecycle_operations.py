@@ -391,3 +391,14 @@ def test_restart_of_dependent_leaves_dependency(tmp_path: Path) -> None:
 
     # db is not restarted, so web does not wait for it, as with docker compose restart web.
     assert restarted == ["demo-web-1", "demo-side-1"]
+
+
+def test_restart_no_deps_leaves_dependents(tmp_path: Path) -> None:
+    project = load(tmp_path, RESTART_CHAIN)
+    engine = restart_chain_engine()
+
+    restarted = restart_services(project, engine, ("db",), None, RecordedEvents(), no_deps=True)  # type: ignore[arg-type]
+
+    # web depends on db with `restart: true`, and side shares web's network, but --no-deps keeps both running.
+    assert restarted == ["demo-db-1"]
+    assert engine.calls == [("restart", ["demo-db-1"])]
