@@ -22,18 +22,24 @@ def events(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
     json_lines: Annotated[bool, typer.Option("--json", help="Print one JSON object per event, for scripts.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help="First print the events recorded since TIME: a Unix time, a duration before now such as 10m, or a date and time such as 2026-12-05T19:10:00Z.")] = None,  # noqa: UP045
+    until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help="Stop after the events up to TIME, in the forms --since takes.")] = None,  # noqa: UP045
 ) -> None:
     """Print each event of the project's containers as it happens, until Ctrl-C.
 
     Events of containers created after crank started are printed too, so a second terminal
     can watch `crank up` at work. The actions keep the engine's names: Docker's die and
-    destroy are Podman's died and remove, and Podman adds init and cleanup.
+    destroy are Podman's died and remove, and Podman adds init and cleanup. --since replays
+    the events the engine recorded, and --until ends the stream at that time with exit code 0.
     """
     from crank_cli.cli.absent import reject_if_absent
     from crank_cli.operations import labels
     from crank_cli.operations.up import require_services
+    from crank_cli.time_points import parse_time_point
 
     handle_sigint()
+    start = parse_time_point(since, "--since") if since is not None else None
+    end = parse_time_point(until, "--until") if until is not None else None
     names = tuple(services or ())
     project, engine = load_project_or_containers(ctx, names, verb="events")
     require_services(project, names)
@@ -45,14 +51,26 @@ def events(
     # event process ends with crank instead of running on.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        for event in engine.backend.follow_events(labels.container_filter(project.name)):
-            if not names or event.service in names:
+        for event in engine.backend.follow_events(labels.container_filter(project.name), since=start, until=end):
+            if _wanted(event, names, start, end):
                 sys.stdout.write(write(event) + "\n")
                 sys.stdout.flush()
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _wanted(event: ContainerEvent, services: tuple[str, ...], since: float | None, until: float | None) -> bool:
+    """Tell whether an event is of a service asked for and inside the time window.
+
+    The engine takes whole seconds, so its stream may begin and end up to a second outside
+    the window.
+    """
+    if services and event.service not in services:
+        return False
+    moment = event.time.timestamp()
+    return (since is None or moment >= since) and (until is None or moment <= until)
 
 
 def _attributes(event: ContainerEvent) -> dict[str, str]:

@@ -58,10 +58,14 @@ class Backend(abc.ABC):
         """Connect crank's standard streams to a running container's main process; return the engine client's exit code."""
 
     @abc.abstractmethod
-    def follow_events(self, labels: Mapping[str, str | None]) -> Iterator[ContainerEvent]:
+    def follow_events(self, labels: Mapping[str, str | None], *, since: float | None = None,
+                      until: float | None = None) -> Iterator[ContainerEvent]:
         """Yield the events of the containers with these labels as they happen, until the caller stops.
 
-        Raises `EngineError` if the engine's event stream ends with an error.
+        `since` and `until` are Unix times. With `since`, the engine first replays the events it
+        recorded from then on. With `until`, the stream ends once that time has passed, and it
+        may also yield events up to a second later, which the caller leaves out. Raises
+        `EngineError` if the engine's event stream ends with an error.
         """
 
     @abc.abstractmethod

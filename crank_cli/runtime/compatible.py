@@ -151,8 +151,10 @@ class DockerCompatibleEngine(Backend):
     event_args: ClassVar[tuple[str, ...]] = engine_events.DOCKER_ARGS
     read_event: ClassVar[Callable[[str], ContainerEvent | None]] = staticmethod(engine_events.docker_event)
 
-    def follow_events(self, labels: Mapping[str, str | None]) -> Iterator[ContainerEvent]:
-        argv = self.command(*self.event_args, *build_argv.label_filters(labels))
+    def follow_events(self, labels: Mapping[str, str | None], *, since: float | None = None,
+                      until: float | None = None) -> Iterator[ContainerEvent]:
+        window = self.event_window_args(since, until)
+        argv = self.command(*self.event_args, *window, *build_argv.label_filters(labels))
         stream = process.start_streaming(argv)
         # The output and errors are merged, so a line that is not an event is kept for the error.
         others: deque[str] = deque(maxlen=5)
@@ -168,7 +170,20 @@ class DockerCompatibleEngine(Backend):
             if stream.poll() is None:
                 stream.terminate()
                 stream.wait()
+        if code == 0 and until is not None:
+            return
         raise EngineError(argv, code, "\n".join(others) or "the event stream ended")
+
+    def event_window_args(self, since: float | None, until: float | None) -> list[str]:
+        """Return the `--since` and `--until` arguments, in whole seconds that include the window."""
+        import math
+
+        args = []
+        if since is not None:
+            args += ["--since", str(math.floor(since))]
+        if until is not None:
+            args += ["--until", str(math.ceil(until))]
+        return args
 
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         if not names:

@@ -321,3 +321,27 @@ def test_events_follow_the_project(engine: Engine, tmp_path: Path) -> None:
         assert (event["schema"], event["type"], event["service"]) == (1, "container", "talker")
         assert event["attributes"]["name"] == f"{crank.project}-talker-1"  # type: ignore[index]
     assert found[-1]["attributes"]["exitCode"] == "3"  # type: ignore[index]
+
+
+def test_events_since_until_replay_window(engine: Engine, tmp_path: Path) -> None:
+    crank = make_project(engine, tmp_path, f"ho-events-{secrets.token_hex(4)}", LATE)
+    try:
+        before = time.time()
+        started = crank("up", "-d")
+        # talker exits two seconds after it starts; the window ends once it has.
+        wait_for_state(engine, f"{crank.project}-talker-1", "exited")
+        after = time.time()
+        replayed = crank("events", "--json", "--since", f"{before:.3f}", "--until", f"{after:.3f}", timeout=60)
+    finally:
+        engine.remove_project(crank.project)
+
+    assert started.returncode == 0, started.stderr
+    assert replayed.returncode == 0, replayed.stderr
+    found = [json.loads(line) for line in replayed.stdout.splitlines()]
+    actions = [event["action"] for event in found]
+    assert actions[0] == "create"
+    assert "start" in actions
+    assert actions[-1] in ("die", "died", "cleanup")
+    for event in found:
+        moment = datetime.fromisoformat(str(event["time"])).timestamp()
+        assert before <= moment <= after, event

@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crank_cli.cli.events import _json_line, _text_line
+from crank_cli.cli.events import _json_line, _text_line, _wanted
 from crank_cli.errors import EngineError
 from crank_cli.runtime.engine_events import docker_event, podman_event
 from crank_cli.runtime.models import ContainerEvent
+from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
 
@@ -96,3 +97,47 @@ def test_stream_error_raises_with_engine_lines(monkeypatch: pytest.MonkeyPatch) 
                         "--filter", "label=io.crank.project=shop", "--filter", "label=io.crank.service"]]
     assert raised.value.returncode == 125
     assert "the events file is gone" in raised.value.stderr
+
+
+def test_until_ends_stream_without_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[list[str]] = []
+    event_line = json.dumps({"ID": "290f2efcd015", "Status": "start", "Time": "2026-12-05T13:12:32Z",
+                             "Attributes": LABELS}) + "\n"
+
+    def start_streaming(argv: list[str]) -> FakeStream:
+        started.append(argv)
+        return FakeStream([event_line], 0)
+
+    monkeypatch.setattr("crank_cli.process.start_streaming", start_streaming)
+    monkeypatch.setattr("time.time", lambda: 1_000.0)
+    engine = PodmanEngine(runner=FakeRunner())
+
+    found = [event.action for event in engine.follow_events(LABELS, since=1_700_000_000.7, until=2_000_000_000.2)]
+
+    assert found == ["start"]
+    assert started[0][6:10] == ["--since", "1700000000", "--until", "2000000001"]
+
+
+def test_podman_until_in_past_runs_one_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.time", lambda: 1_800_000_000.5)
+
+    window = PodmanEngine(runner=FakeRunner()).event_window_args(None, 1_700_000_000.0)
+
+    # Podman 4.3 prints nothing for an --until in the past, so the stream runs a second more.
+    assert window == ["--until", "1800000002"]
+
+
+def test_docker_until_in_past_passes_as_given() -> None:
+    window = DockerEngine(runner=FakeRunner()).event_window_args(1_699_999_999.5, 1_700_000_000.0)
+
+    assert window == ["--since", "1699999999", "--until", "1700000000"]
+
+
+def test_window_leaves_out_events_outside() -> None:
+    moment = DIED.time.timestamp()
+
+    assert _wanted(DIED, (), moment, moment)
+    assert not _wanted(DIED, (), moment + 0.5, None)
+    assert not _wanted(DIED, (), None, moment - 0.5)
+    assert not _wanted(DIED, ("db",), None, None)
+    assert _wanted(DIED, ("web",), None, None)
