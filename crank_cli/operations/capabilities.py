@@ -124,7 +124,8 @@ IGNORED_SERVICE_KEYS: dict[str, str] = {
 # deploy keys that only a swarm acts on.
 _SWARM_DEPLOY_KEYS = ("labels", "update_config", "rollback_config", "placement", "endpoint_mode")
 # build keys that specs.build_spec and argv.build_flags pass to the engine's build.
-_PASSED_BUILD_KEYS = frozenset({"context", "dockerfile", "args", "labels", "target", "no_cache", "pull"})
+_PASSED_BUILD_KEYS = frozenset({"context", "dockerfile", "dockerfile_inline", "args", "labels", "target", "no_cache",
+                                "pull", "tags", "network", "shm_size", "extra_hosts", "ulimits"})
 # Network attachment keys that specs._networks and the adapters pass.
 _PASSED_ATTACHMENT_KEYS = frozenset({"aliases", "ipv4_address", "priority"})
 # Log drivers that Podman accepts. It rejects others as "invalid log driver" (checked on 4.3.1).
@@ -202,7 +203,8 @@ def _build(service: _Service) -> Iterator[Finding]:
     build = service.definition.get("build") or {}
     for key in sorted(set(build) - _PASSED_BUILD_KEYS):
         if _is_set(build[key]):
-            message = f"crank's build passes only context, dockerfile, args, labels, target, no_cache and pull, so build.{key} is ignored"
+            passed = ", ".join(sorted(_PASSED_BUILD_KEYS))
+            message = f"crank's build passes only {passed}, so build.{key} is ignored"
             yield service.unsupported(f"build.{key}", message)
 
 

@@ -43,11 +43,11 @@ def limits(service: dict[str, Any]) -> Limits:
     limit = resources.get("limits") or {}
     reservation = resources.get("reservations") or {}
     return Limits(
-        memory=_integer(limit.get("memory") or service.get("mem_limit")),
-        memory_reservation=_integer(reservation.get("memory") or service.get("mem_reservation")),
+        memory=integer(limit.get("memory") or service.get("mem_limit")),
+        memory_reservation=integer(reservation.get("memory") or service.get("mem_reservation")),
         cpus=_number(limit.get("cpus") or service.get("cpus")),
-        pids=_integer(limit.get("pids") or service.get("pids_limit")),
-        shm_size=_integer(service.get("shm_size")),
+        pids=integer(limit.get("pids") or service.get("pids_limit")),
+        shm_size=integer(service.get("shm_size")),
     )
 
 
@@ -74,7 +74,8 @@ def devices(service: dict[str, Any]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _integer(value: Any) -> int | None:
+def integer(value: Any) -> int | None:
+    """Return a whole number that normalization wrote as text or as a number, or None when unset."""
     return None if value in (None, "") else int(value)
 
 

@@ -78,6 +78,11 @@ def build_spec(project: Project, service_name: str) -> BuildSpec | None:
         no_cache=bool(build.get("no_cache")),
         pull=bool(build.get("pull")),
         extra_tags=tuple(str(tag) for tag in build.get("tags") or ()),
+        dockerfile_inline=build.get("dockerfile_inline"),
+        network=build.get("network"),
+        shm_size=options.integer(build.get("shm_size")),
+        extra_hosts=tuple(build.get("extra_hosts") or ()),
+        ulimits=options.ulimits(build),
     )
 
 

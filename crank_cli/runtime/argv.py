@@ -207,6 +207,10 @@ def build_flags(spec: BuildSpec) -> list[str]:
         args += ["--build-arg", f"{key}={value}"]
     args += label_flags(spec.labels)
     args += option("--target", spec.target)
+    args += option("--network", spec.network)
+    args += option("--shm-size", _text(spec.shm_size))
+    args += _repeat("--add-host", tuple(host.replace("=", ":", 1) for host in spec.extra_hosts))
+    args += _repeat("--ulimit", spec.ulimits)
     if spec.no_cache:
         args.append("--no-cache")
     if spec.pull:

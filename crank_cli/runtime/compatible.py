@@ -417,7 +417,19 @@ class DockerCompatibleEngine(Backend):
             self.run("rmi", *references)
 
     def build_image(self, spec: BuildSpec) -> None:
-        self._run_with_output(self.command(*self.build_arguments(spec)), f"the build of {spec.tag}")
+        if spec.dockerfile_inline is None:
+            self._run_with_output(self.command(*self.build_arguments(spec)), f"the build of {spec.tag}")
+            return
+        import tempfile
+
+        # Both clients read a Dockerfile outside the context folder, so the text goes to a file that
+        # lives as long as the build.
+        with tempfile.TemporaryDirectory(prefix="crank-build-") as folder:
+            dockerfile = os.path.join(folder, "Dockerfile")
+            with open(dockerfile, "w", encoding="utf-8") as file:
+                file.write(spec.dockerfile_inline)
+            argv = self.command(*self.build_arguments(spec._replace(dockerfile=dockerfile)))
+            self._run_with_output(argv, f"the build of {spec.tag}")
 
     def _run_with_output(self, argv: list[str], description: str) -> None:
         """Run a build, pull or push whose output is progress for a person, never data for stdout.

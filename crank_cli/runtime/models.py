@@ -218,6 +218,16 @@ class BuildSpec(NamedTuple):
     pull: bool = False
     # More names for the built image, from the service's `build.tags`.
     extra_tags: tuple[str, ...] = ()
+    # The Dockerfile's text, from `build.dockerfile_inline`, in place of a file.
+    dockerfile_inline: str | None = None
+    # The network that RUN steps use, such as host.
+    network: str | None = None
+    # The size of /dev/shm in RUN steps, in bytes.
+    shm_size: int | None = None
+    # host=address entries added to /etc/hosts in RUN steps.
+    extra_hosts: tuple[str, ...] = ()
+    # name=soft:hard (or name=value) limits of RUN steps.
+    ulimits: tuple[str, ...] = ()
 
 
 class ContainerState(NamedTuple):

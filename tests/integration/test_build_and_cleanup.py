@@ -37,6 +37,36 @@ def test_build_arg_overrides_compose_args(engine: Engine, build_project: Crank) 
     assert output.strip() == "cli"
 
 
+INLINE_BUILD = f"""
+services:
+  web:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM {TEST_IMAGE}
+        RUN grep buildhost /etc/hosts > /seen; ulimit -n >> /seen; df -k /dev/shm | tail -n 1 >> /seen
+      extra_hosts: ["buildhost=10.9.8.7"]
+      ulimits:
+        nofile: {{soft: 1234, hard: 2048}}
+      shm_size: 96m
+      network: host
+"""
+
+
+def test_build_passes_inline_dockerfile_and_run_settings(engine: Engine, build_project: Crank) -> None:
+    (build_project.folder / "compose.yaml").write_text(INLINE_BUILD)
+
+    result = build_project("build", "web")
+
+    assert result.returncode == 0, result.stderr
+    assert "build." not in result.stderr, result.stderr
+    seen = engine.client("run", "--rm", f"{build_project.project}-web", "cat", "/seen").stdout.splitlines()
+    assert seen[0].split() == ["10.9.8.7", "buildhost"]
+    assert seen[1] == "1234"
+    # df -k prints the size of /dev/shm in KiB as the second field: 96 MiB.
+    assert seen[2].split()[1] == str(96 * 1024)
+
+
 def test_build_enables_named_profile_service(engine: Engine, build_project: Crank) -> None:
     (build_project.folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo tool > /marker\n")
     (build_project.folder / "compose.yaml").write_text("services:\n  tool:\n    build: .\n    profiles: [tools]\n")

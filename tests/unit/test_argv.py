@@ -138,3 +138,13 @@ def test_start_interval_passed_from_docker_25() -> None:
 
     assert "--health-start-interval" not in old.run_arguments(spec, detach=True)
     assert new.run_arguments(spec, detach=True)[-3:-1] == ["--health-start-interval", "2s"]
+
+
+def test_build_flags_run_step_settings() -> None:
+    spec = BuildSpec(context=Path("/src"), tag="demo-app", network="host", shm_size=67108864,
+                     extra_hosts=("db=10.0.0.2", "v6=::1"), ulimits=("nofile=1024:2048", "nproc=100"))
+    assert argv.build_flags(spec) == [
+        "--tag", "demo-app", "--force-rm", "--network", "host", "--shm-size", "67108864",
+        "--add-host", "db:10.0.0.2", "--add-host", "v6:::1", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=100",
+        "/src",
+    ]

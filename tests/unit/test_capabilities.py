@@ -96,13 +96,16 @@ def test_pull_policy_daily_is_unsupported() -> None:
     assert level_of(model_of({"pull_policy": "if_not_present"}), DOCKER, "services.web.pull_policy") is None
 
 
-def test_build_keys_beyond_legacy_set_unsupported() -> None:
+def test_build_keys_not_passed_unsupported() -> None:
     build = {"context": ".", "dockerfile": "Dockerfile", "args": {"A": "1"}, "target": "prod", "ssh": ["default"],
-             "no_cache": True, "pull": True, "network": "host"}
+             "no_cache": True, "pull": True, "network": "host", "dockerfile_inline": "FROM scratch\n",
+             "shm_size": "67108864", "extra_hosts": ["db=10.0.0.2"], "ulimits": {"nproc": 100}, "tags": ["app:1"],
+             "cache_from": ["app:cache"]}
     found = findings_by_key(model_of({"build": build}), DOCKER)
     assert found["services.web.build.ssh"].level == UNSUPPORTED
-    assert found["services.web.build.network"].level == UNSUPPORTED
-    assert sorted(found) == ["services.web.build.network", "services.web.build.ssh"]
+    assert found["services.web.build.cache_from"].level == UNSUPPORTED
+    assert "network" in found["services.web.build.ssh"].message
+    assert sorted(found) == ["services.web.build.cache_from", "services.web.build.ssh"]
 
 
 # Healthchecks and dependencies

@@ -70,3 +70,21 @@ def test_failed_build_quotes_last_output_lines() -> None:
         engine.build_image(BuildSpec(context=Path("/src"), tag="demo-web"))
     assert forwarded == [f"step {number}" for number in range(1, 9)]
     assert raised.value.message.endswith("failed: step 4; step 5; step 6; step 7; step 8")
+
+
+def test_inline_dockerfile_built_from_file() -> None:
+    seen: list[tuple[list[str], str]] = []
+
+    def attached(argv, *, stdout=None, lines=None):  # type: ignore[no-untyped-def]
+        dockerfile = argv[argv.index("--file") + 1]
+        seen.append((argv, Path(dockerfile).read_text()))
+        return 0
+
+    engine = PodmanEngine(runner=FakeRunner(), attached_runner=attached)
+    engine.build_image(BuildSpec(context=Path("/src"), tag="demo-web", dockerfile_inline="FROM scratch\n"))
+
+    argv, text = seen[0]
+    assert text == "FROM scratch\n"
+    assert argv[-1] == "/src"
+    # The file lives only as long as the build.
+    assert not Path(argv[argv.index("--file") + 1]).exists()
