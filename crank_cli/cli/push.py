@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project, progress, resolve_engine
-
-if TYPE_CHECKING:
-    from crank_cli.operations.events import Events
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +29,7 @@ def push(
     from crank_cli import render
     from crank_cli.operations.events import NoEvents
     from crank_cli.operations.push import push_images, push_plan
+    from crank_cli.operations.transfers import show_skipped
 
     names = tuple(services or ())
     # A service named on the command line is pushed even when its profile is not enabled, as with docker compose.
@@ -39,20 +37,15 @@ def push(
     plan = push_plan(project, names, include_deps=include_deps)
     if not plan.targets:
         with progress(ctx, dry_run=dry_run) as shown:
-            _show_skipped(NoEvents() if quiet else shown, plan.skipped)
+            show_skipped(NoEvents() if quiet else shown, plan.skipped)
         if not quiet:
             render.info("no service has both a build section and an image; nothing to push")
         return
     engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run), project=project.name)
     with progress(ctx, dry_run=dry_run) as shown:
         events = NoEvents() if quiet else shown
-        _show_skipped(events, plan.skipped)
+        show_skipped(events, plan.skipped)
         failures = push_images(engine.backend, plan.targets, events, quiet=quiet, ignore_failures=ignore_push_failures)
     # Reported once the progress display has closed, as docker compose reports them at the end.
     for failure in failures:
         render.warn(failure.message)
-
-
-def _show_skipped(events: Events, skipped: dict[str, str]) -> None:
-    for service, reason in skipped.items():
-        events.emit(f"service {service}", f"skipped: {reason}")

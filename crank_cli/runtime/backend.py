@@ -232,8 +232,12 @@ class Backend(abc.ABC):
         """Return the ID, tags, size, creation time and platform of each image named that the engine has."""
 
     @abc.abstractmethod
-    def pull_image(self, reference: str) -> None:
-        """Pull an image from its registry, showing the engine's progress on stderr."""
+    def pull_image(self, reference: str, *, quiet: bool = False) -> None:
+        """Pull an image from its registry, showing the engine's progress on stderr.
+
+        With `quiet` the progress is dropped, and the message of a failure quotes the engine's
+        last lines.
+        """
 
     @abc.abstractmethod
     def push_image(self, reference: str, *, quiet: bool = False) -> None:
@@ -252,8 +256,8 @@ class Backend(abc.ABC):
         """Remove images by name or ID."""
 
     @abc.abstractmethod
-    def build_image(self, spec: BuildSpec) -> None:
-        """Build an image, letting the engine's build output through to the terminal."""
+    def build_image(self, spec: BuildSpec, *, quiet: bool = False) -> None:
+        """Build an image, letting the engine's build output through to the terminal unless `quiet`."""
 
     @abc.abstractmethod
     def follow_logs(self, name: str, *, follow: bool = True, tail: int | None = None,

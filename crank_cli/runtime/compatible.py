@@ -394,20 +394,12 @@ class DockerCompatibleEngine(Backend):
         """Return the details of the images named that exist, in one engine command; missing ones are left out."""
         return [image_details(record) for record in self._inspect_present("image", ids)]
 
-    def pull_image(self, reference: str) -> None:
-        self._run_with_output(self.command("pull", reference), f"the pull of {reference}")
+    def pull_image(self, reference: str, *, quiet: bool = False) -> None:
+        self._run_with_output(self.command("pull", reference), f"the pull of {reference}", quiet=quiet)
 
     def push_image(self, reference: str, *, quiet: bool = False) -> None:
         # The engine reads the registry's credentials from its own login, so none pass through crank.
-        argv = self.command("push", reference)
-        description = f"{self.binary} push"
-        if not quiet:
-            self._run_with_output(argv, description)
-            return
-        last: deque[str] = deque(maxlen=FAILURE_LINES)
-        code = self.attached_runner(argv, lines=lambda line: last.append(_TERMINAL_CODES.sub("", line)))
-        if code != 0:
-            raise EngineError(argv, code, "\n".join(last) or f"{description} failed without output")
+        self._run_with_output(self.command("push", reference), f"{self.binary} push", quiet=quiet)
 
     def login_command(self, registry: str) -> str:
         return shlex.join([self.binary, "login", registry])
@@ -416,9 +408,10 @@ class DockerCompatibleEngine(Backend):
         if references:
             self.run("rmi", *references)
 
-    def build_image(self, spec: BuildSpec) -> None:
+    def build_image(self, spec: BuildSpec, *, quiet: bool = False) -> None:
+        description = f"the build of {spec.tag}"
         if spec.dockerfile_inline is None:
-            self._run_with_output(self.command(*self.build_arguments(spec)), f"the build of {spec.tag}")
+            self._run_with_output(self.command(*self.build_arguments(spec)), description, quiet=quiet)
             return
         import tempfile
 
@@ -429,27 +422,29 @@ class DockerCompatibleEngine(Backend):
             with open(dockerfile, "w", encoding="utf-8") as file:
                 file.write(spec.dockerfile_inline)
             argv = self.command(*self.build_arguments(spec._replace(dockerfile=dockerfile)))
-            self._run_with_output(argv, f"the build of {spec.tag}")
+            self._run_with_output(argv, description, quiet=quiet)
 
-    def _run_with_output(self, argv: list[str], description: str) -> None:
+    def _run_with_output(self, argv: list[str], description: str, *, quiet: bool = False) -> None:
         """Run a build, pull or push whose output is progress for a person, never data for stdout.
 
         Without `output_lines`, the engine writes its output to stderr as it likes to. With
-        it, each line goes there, and a failure's message quotes the last lines.
+        it, each line goes there. With `quiet`, no line is shown. When the lines pass through
+        crank (with `output_lines` or `quiet`), a failure's message quotes the last ones.
         """
-        if self.output_lines is None:
+        if self.output_lines is None and not quiet:
             code = self.attached_runner(argv, stdout=sys.stderr)
             if code != 0:
                 raise EngineError(argv, code, f"{description} failed; its output is above")
             return
         last: deque[str] = deque(maxlen=FAILURE_LINES)
-        forward = self.output_lines
+        forward = None if quiet else self.output_lines
 
         def keep(line: str) -> None:
             # Colours and cursor moves meant for a terminal mean nothing in a JSON line or an error.
             line = _TERMINAL_CODES.sub("", line)
             last.append(line)
-            forward(line)
+            if forward is not None:
+                forward(line)
 
         code = self.attached_runner(argv, lines=keep)
         if code != 0:
