@@ -17,20 +17,26 @@ def pull(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(help="Services whose images to pull; default: all.")] = None,  # noqa: UP045
     ignore_buildable: Annotated[bool, typer.Option("--ignore-buildable", help="Skip services that have a build section.")] = False,
+    ignore_pull_failures: Annotated[bool, typer.Option("--ignore-pull-failures", help="Pull what can be pulled: report each image that fails as a warning and exit 0.")] = False,
+    include_deps: Annotated[bool, typer.Option("--include-deps", help="Also pull the images of the services that those named depend on.")] = False,
+    policy: Annotated[Optional[str], typer.Option("--policy", metavar="missing|always", help="Pull only the images the engine lacks (an image tagged latest is pulled anyway), or always; default: each service's pull_policy.")] = None,  # noqa: UP045
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Pull without printing progress; a failure still names the image and the engine's reason.")] = False,
 ) -> None:
     """Pull the images of the services from their registries."""
-    from crank_cli.operations import specs
-    from crank_cli.operations.up import require_services
+    from crank_cli import render
+    from crank_cli.operations.events import NoEvents
+    from crank_cli.operations.pull import PullChoices, check_policy, pull_images, pull_plan
+    from crank_cli.operations.transfers import show_skipped
 
-    project = load_project(ctx, tuple(services or ()))
-    names = list(services or project.model["services"])
-    require_services(project, names)
+    names = tuple(services or ())
+    choices = PullChoices(names, include_deps, ignore_buildable, check_policy(policy))
+    project = load_project(ctx, names)
     engine = resolve_engine(ctx)
-    definitions = project.model["services"]
-    chosen = [name for name in names if not (ignore_buildable and definitions[name].get("build"))]
-    references = sorted({specs.image_name(project, name) for name in chosen if definitions[name].get("image")})
-    with progress(ctx) as events:
-        for reference in references:
-            events.emit(f"image {reference}", "pulling")
-            engine.backend.pull_image(reference)
-            events.emit(f"image {reference}", "pulled")
+    plan = pull_plan(project, choices, lambda reference: engine.backend.image_id(reference) is not None)
+    with progress(ctx) as shown:
+        events = NoEvents() if quiet else shown
+        show_skipped(events, plan.skipped)
+        failures = pull_images(engine.backend, plan.targets, events, quiet=quiet, ignore_failures=ignore_pull_failures)
+    # Reported once the progress display has closed, as docker compose reports them at the end.
+    for failure in failures:
+        render.warn(failure.message)

@@ -21,6 +21,7 @@ import re
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -69,6 +70,20 @@ class Registry:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def insecure_environ(engine: str, folder: Path, addresses: list[str]) -> dict[str, str]:
+    """Return the environment that lets `engine` reach registries at `addresses` in plain HTTP.
+
+    Docker treats registries on 127.0.0.0/8 as insecure by default. For Podman, a
+    registries.conf written to `folder` marks the addresses insecure, and
+    CONTAINERS_REGISTRIES_CONF names it.
+    """
+    if engine != "podman":
+        return {}
+    conf = folder / "registries.conf"
+    conf.write_text("".join(f'[[registry]]\nlocation = "{address}"\ninsecure = true\n\n' for address in addresses))
+    return {"CONTAINERS_REGISTRIES_CONF": str(conf)}
 
 
 def _digest(data: bytes) -> str:

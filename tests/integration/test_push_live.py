@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port
-from tests.integration.registry import Registry
+from tests.integration.registry import Registry, insecure_environ
 
 
 @pytest.fixture
@@ -37,12 +37,7 @@ def pushing(engine: Engine, registry: Registry, tmp_path: Path) -> Iterator[tupl
     folder.mkdir()
     (folder / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\n")
     dead = f"127.0.0.1:{free_port()}"
-    environ: dict[str, str] = {}
-    if engine.name == "podman":
-        conf = tmp_path / "registries.conf"
-        conf.write_text("".join(f'[[registry]]\nlocation = "{address}"\ninsecure = true\n\n'
-                                for address in (registry.address, dead)))
-        environ["CONTAINERS_REGISTRIES_CONF"] = str(conf)
+    environ = insecure_environ(engine.name, tmp_path, [registry.address, dead])
     yield Crank(folder, engine.name, name), environ, dead
     images = engine.client("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
     ours = [image for image in images if f"/{name}/" in image]

@@ -1,10 +1,10 @@
-"""A fake `podman` client on PATH, for tests of verbs that run engine commands (cp, wait, create, scale, push).
+"""A fake `podman` client on PATH, for tests of verbs that run engine commands (cp, wait, create, scale, push, pull).
 
 The client keeps its containers in a JSON file: `create` and `run` add one with the name and
 labels given, `start`, `stop` and `rm` change or remove them, and `ps` and `container inspect`
-show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets, and
-`push` fails for the images the test names or that the engine lacks. The
-client logs every command line it gets.
+show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets,
+`push` fails for the images the test names or that the engine lacks, and `pull` fails for
+the images the test names. The client logs every command line it gets.
 """
 
 from __future__ import annotations
@@ -98,6 +98,13 @@ elif args[:1] == ["push"]:
         sys.stderr.write(state["push_errors"][reference] + "\\n")
         sys.exit(125)
     print("Writing manifest to image destination")
+elif args[:1] == ["pull"]:
+    reference = args[-1]
+    print("Trying to pull " + reference, flush=True)
+    if reference in state.get("pull_errors", {{}}):
+        sys.stderr.write(state["pull_errors"][reference] + "\\n")
+        sys.exit(125)
+    print("sha256:" + "c" * 64)
 '''
 
 
@@ -121,12 +128,14 @@ class FakePodman:
 
     def set_state(self, containers: list[dict[str, object]], exit_codes: dict[str, int] | None = None,
                   delays: dict[str, float] | None = None, cp_error: str | None = None,
-                  images: list[str] | None = None, push_errors: dict[str, str] | None = None) -> None:
+                  images: list[str] | None = None, push_errors: dict[str, str] | None = None,
+                  pull_errors: dict[str, str] | None = None) -> None:
         """Set the client's containers and replies. `images` lists the references the engine has
         (None: `image inspect` finds every one), and `push_errors` maps a reference to the
-        error its `push` fails with."""
+        error its `push` fails with, and `pull_errors` the same for `pull`."""
         state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error,
-                 "images": images, "push_errors": push_errors or {}}
+                 "images": images, "push_errors": push_errors or {},
+                 "pull_errors": pull_errors or {}}
         (self.folder / "state.json").write_text(json.dumps(state))
 
     def forget_calls(self) -> None:
