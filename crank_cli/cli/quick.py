@@ -143,8 +143,10 @@ def _read_option(words: list[str], table: dict[str, Any], raw: dict[str, list[st
         name, has_value, attached = word.partition("=")
         if name not in options:
             return False
-        if params[options[name]][0] not in ("value", "multiple"):
-            raw.setdefault(options[name], []).append("")
+        kind, _, _, limits = params[options[name]]
+        if kind not in ("value", "multiple"):
+            # A switch records which of its words came last: --orphans or --no-orphans.
+            raw.setdefault(options[name], []).append("off" if kind == "switch" and name in limits else "")
             return not has_value
         return _take_value(options[name], attached if has_value else None, words, raw)
     if word[:2] in options and params[options[word[:2]]][0] in ("value", "multiple"):
@@ -183,6 +185,8 @@ def _value(kind: str, type_name: str, default: Any, limits: tuple[Any, ...] | No
     """Convert the words given for one parameter into the value Typer would pass, or `_TYPER_ONLY`."""
     if kind == "flag":
         return True if words else default
+    if kind == "switch":
+        return words[-1] != "off" if words else default
     if kind == "count":
         return len(words) if words else default
     if not words:

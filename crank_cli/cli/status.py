@@ -25,6 +25,9 @@ def status(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the full container IDs, one per line.")] = False,
     list_services: Annotated[bool, typer.Option("--services", help="Print only the service names, one per line.")] = False,
     states: Annotated[list[str] | None, typer.Option("--status", metavar="STATE", help=f"Show only containers in this state, one of {', '.join(STATES)}; repeatable. Implies --all.", show_default=False)] = None,
+    filter_value: Annotated[str | None, typer.Option("--filter", metavar="KEY=VALUE", help="Filter containers by a property; the only key is status, which adds its value to --status. Given twice, the last one counts.", show_default=False)] = None,
+    no_trunc: Annotated[bool, typer.Option("--no-trunc", help="On a terminal, show every column and whole values even when the table is wider than the terminal.")] = False,
+    orphans: Annotated[bool, typer.Option("--orphans/--no-orphans", help="Show containers of services that the compose files no longer declare; --no-orphans hides them (docker compose spells it --orphans=false).")] = True,
 ) -> None:
     """Show one row per running container: service, name, runtime, host, state, health, ports, image.
 

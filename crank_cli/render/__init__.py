@@ -51,10 +51,15 @@ def print_json(document: Any, stream: TextIO | None = None) -> None:
     out.write("\n")
 
 
-def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Write a table: with Rich on a terminal, as aligned plain columns otherwise."""
+def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]], *,
+                truncate: bool = True) -> None:
+    """Write a table: with Rich on a terminal, as aligned plain columns otherwise.
+
+    On a terminal, a table wider than the terminal hides or cuts columns unless `truncate` is
+    False: then every value is whole, and the terminal wraps the lines.
+    """
     if is_terminal(sys.stdout):
-        _rich_table(title, headers, rows)
+        _rich_table(title, headers, rows, truncate=truncate)
     else:
         _plain_table(headers, rows, sys.stdout)
 
@@ -164,7 +169,7 @@ def _plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: Tex
 
 
 def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]],
-                console: Console | None = None) -> None:
+                console: Console | None = None, *, truncate: bool = True) -> None:
     """Print a table that fits the terminal, hiding the columns of `_HIDDEN_WHEN_NARROW` as needed.
 
     When the table is still too wide with all of those hidden, the widest columns are cut first,
@@ -180,6 +185,12 @@ def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
         if header in _ONE_VALUE_PER_LINE:
             cells = [cell.replace(", ", "\n") for cell in cells]
         columns.append((header, cells))
+
+    if not truncate:
+        # A console as wide as the whole table; the terminal wraps the lines that are wider than it.
+        console.width = max(console.width, _min_width(console, columns))
+        console.print(_table(title, columns, whole_values=True))
+        return
 
     def fits(hidden: list[str]) -> bool:
         return _min_width(console, [column for column in columns if column[0] not in hidden]) <= console.width

@@ -125,3 +125,22 @@ def test_ps_unknown_service_fails(projects: tuple[Crank, Crank]) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == "crank: error: no such service: nosuch (the project has job, web)\n"
+
+
+def test_ps_filter_and_orphans(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(PROJECT)
+    started = project("up", "-d")
+    assert started.returncode == 0, started.stderr
+    stopped = project("stop", "job")
+    assert stopped.returncode == 0, stopped.stderr
+    # job leaves the compose file, so its container is an orphan.
+    (project.folder / "compose.yaml").write_text(PROJECT.split("  job:")[0])
+
+    assert listed(project, "--filter", "status=exited") == [(project.project, "job", "exited")]
+    assert listed(project, "-a") == [(project.project, "job", "exited"), (project.project, "web", "running")]
+    assert listed(project, "-a", "--no-orphans") == [(project.project, "web", "running")]
+
+    rejected = project("ps", "--filter", "name=web")
+
+    assert rejected.returncode == 2
+    assert rejected.stderr == "crank: error: invalid --filter key 'name': the only key is status, as in status=running\n"

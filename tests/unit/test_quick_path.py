@@ -39,6 +39,9 @@ READ = [
     ["down", "--volumes", "--remove-orphans", "--force", "--timeout", "3", "--dry-run"],
     ["doctor", "--format", "json"],
     ["-p", "x", "-p", "y", "status"],
+    ["ps", "--filter", "status=exited", "--filter=status=running", "--no-trunc", "--no-orphans"],
+    ["status", "--no-orphans", "--orphans", "web"],
+    ["ps", "--orphans", "--no-orphans", "-a"],
 ]
 
 # Command lines the quick path leaves to Typer: help, completion, mistakes, and spellings it
@@ -70,6 +73,10 @@ DECLINED = [
     ["up", "--attach"],
     ["down", "extra"],
     ["-x", "status"],
+    ["ps", "--no-orphans=false"],
+    ["ps", "--orphans=false"],
+    ["ps", "--no-trunc=yes"],
+    ["ps", "--filter"],
 ]
 
 

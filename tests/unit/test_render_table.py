@@ -104,3 +104,17 @@ def test_narrow_table_cuts_only_excess() -> None:
     lines = output.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 45
     assert any("docker" in line.split() for line in lines)
+
+
+def test_untruncated_table_keeps_every_column_whole() -> None:
+    output = io.StringIO()
+    console = Console(file=output, width=60, markup=False, highlight=False)
+
+    render._rich_table("project trial-p1", HEADERS, ROWS, console, truncate=False)
+
+    lines = output.getvalue().splitlines()
+    header = next(line for line in lines if "SERVICE" in line)
+    assert header.split() == HEADERS
+    assert any(IMAGE in line for line in lines)
+    assert not any("…" in line for line in lines)
+    assert "Hidden" not in output.getvalue()

@@ -138,3 +138,43 @@ def test_ps_all_projects_drops_project_filter(calls: Path, capsys: pytest.Captur
     queries = [line for line in calls.read_text().splitlines() if line.startswith("ps ")]
     assert "--filter label=io.crank.project=demo" not in " ".join(queries)
     assert "--filter label=io.crank.project" in " ".join(queries)
+
+
+def test_ps_filter_status_adds_to_status(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = ps(capsys, "--filter", "status=exited", "--status", "paused", "--format", "json")
+
+    assert code == 0, err
+    assert services_in(out) == ["cache", "db"]
+
+
+def test_ps_last_filter_counts(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = ps(capsys, "--filter", "status=exited", "--filter", "status=running", "--format", "json")
+
+    assert code == 0, err
+    assert services_in(out) == ["web"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("status", "invalid --filter value 'status': expected KEY=VALUE, such as status=running"),
+    ("source=x", "invalid --filter key 'source': the only key is status, as in status=running"),
+    ("name=web", "invalid --filter key 'name': the only key is status, as in status=running"),
+])
+def test_ps_invalid_filter(calls: Path, capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+    code, out, err = ps(capsys, "--filter", value)
+
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert err == f"crank: error: {message}\n"
+
+
+def test_ps_no_orphans_hides_undeclared_services(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("compose.yaml").write_text("services:\n  web:\n    image: busybox\n  db:\n    image: busybox\n")
+
+    shown = ps(capsys, "-a", "--format", "json")
+    hidden = ps(capsys, "-a", "--no-orphans", "--format", "json")
+    named = run_verb(capsys, "-p", "demo", "ps", "-a", "--no-orphans", "--format", "json")
+
+    assert services_in(shown[1]) == ["cache", "db", "web"]
+    assert services_in(hidden[1]) == ["db", "web"]
+    # Known only by its name, the project has no declared services to compare with, as in docker compose.
+    assert services_in(named[1]) == ["cache", "db", "web"]

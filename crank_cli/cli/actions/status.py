@@ -25,10 +25,13 @@ class Selection(NamedTuple):
     states: frozenset[str] | None  # None shows every state
     quiet: bool
     list_services: bool
+    orphans: bool = True  # False hides containers of services that the compose files do not declare
+    no_trunc: bool = False
 
 
 def run(ctx: CommandContext, services: list[str] | None, output_format: OutputFormat, runtimes: bool,
-        include_stopped: bool, all_projects: bool, quiet: bool, list_services: bool, states: list[str] | None) -> None:
+        include_stopped: bool, all_projects: bool, quiet: bool, list_services: bool, states: list[str] | None,
+        filter_value: str | None = None, no_trunc: bool = False, orphans: bool = True) -> None:
     as_json = output_format is OutputFormat.json
     with json_errors(as_json):
         if runtimes:
@@ -36,9 +39,24 @@ def run(ctx: CommandContext, services: list[str] | None, output_format: OutputFo
 
             show_engines(ctx, as_json=as_json)
             return
+        states = [*(states or ()), *_filtered_states(filter_value)]
         selection = Selection(tuple(services or ()), _states_to_show(states, include_stopped=include_stopped),
-                              quiet, list_services)
+                              quiet, list_services, orphans, no_trunc)
         _show_status(ctx, selection, as_json=as_json, all_projects=all_projects)
+
+
+def _filtered_states(filter_value: str | None) -> list[str]:
+    """Return the states a --filter value selects; as in docker compose 2.40.3, status is the only key."""
+    from crank_cli.errors import UsageError
+
+    if filter_value is None:
+        return []
+    key, equals, value = filter_value.partition("=")
+    if not equals:
+        raise UsageError(f"invalid --filter value {filter_value!r}: expected KEY=VALUE, such as status=running")
+    if key != "status":
+        raise UsageError(f"invalid --filter key {key!r}: the only key is status, as in status=running")
+    return [value]
 
 
 def _states_to_show(states: list[str] | None, *, include_stopped: bool) -> frozenset[str] | None:
@@ -65,6 +83,8 @@ def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, al
         _check_services(ctx, selection.services, found)
     elif selection.services:
         _require_found_services(selection.services, found, "no project has containers of it")
+    if not selection.orphans and project_name is not None and not selection.services:
+        found = _without_orphans(ctx, found)
     rows = select(found, states=selection.states, services=selection.services)
     # As in docker compose ps, -q takes precedence over --services, and both over --format.
     if selection.quiet:
@@ -77,10 +97,29 @@ def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, al
         hidden = 0
         if selection.states == DEFAULT_STATES:
             hidden = len(select(found, states=None, services=selection.services)) - len(rows)
-        _print_table(rows, project_name, hidden=hidden)
+        _print_table(rows, project_name, hidden=hidden, truncate=not selection.no_trunc)
 
 
-def _print_table(rows: Sequence[StatusRow], project_name: str | None, *, hidden: int) -> None:
+def _without_orphans(ctx: CommandContext, found: list[StatusRow]) -> list[StatusRow]:
+    """Return the rows of the services that the compose files declare.
+
+    As in docker compose 2.40.3, nothing is left out when the project is known only by its
+    name: given with -p and no -f, or without a compose file in reach.
+    """
+    from crank_cli.cli.context import load_project
+    from crank_cli.errors import ProjectNotFoundError
+
+    options = global_options(ctx)
+    if options.project_name and not options.files:
+        return found
+    try:
+        declared = load_project(ctx).model["services"]
+    except ProjectNotFoundError:
+        return found
+    return [row for row in found if row.service in declared]
+
+
+def _print_table(rows: Sequence[StatusRow], project_name: str | None, *, hidden: int, truncate: bool = True) -> None:
     from crank_cli import render
     from crank_cli.operations.status import CRANK, FIELDS
 
@@ -92,7 +131,7 @@ def _print_table(rows: Sequence[StatusRow], project_name: str | None, *, hidden:
     if project_name and render.is_terminal(sys.stdout):
         # On a terminal the title names the project, so its column only takes room.
         headers, cells = headers[1:], [cell[1:] for cell in cells]
-    render.print_table(title, headers, cells)
+    render.print_table(title, headers, cells, truncate=truncate)
     if not rows:
         render.info(f"no containers found for {title}")
     if hidden:
