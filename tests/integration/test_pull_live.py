@@ -11,13 +11,7 @@ import pytest
 
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port
 from tests.integration.registry import Registry, insecure_environ
-
-
-@pytest.fixture
-def registry() -> Iterator[Registry]:
-    served = Registry().start()
-    yield served
-    served.stop()
+from tests.integration.test_push_live import registry  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -47,6 +41,10 @@ def has_image(engine: Engine, reference: str) -> bool:
     return engine.client("image", "inspect", reference, check=False).returncode == 0
 
 
+def web_manifest_requests(registry: Registry, project: str) -> int:
+    return sum(f"/{project}/web/manifests/" in path for _, path in registry.requests)
+
+
 def test_pull_quiet_include_deps_and_policy(engine: Engine, registry: Registry, project: Crank,
                                             published: tuple[dict[str, str], str, str, str]) -> None:
     environ, web, db, _ = published
@@ -60,14 +58,14 @@ def test_pull_quiet_include_deps_and_policy(engine: Engine, registry: Registry, 
     assert (only_web.stdout, only_web.stderr) == ("", "")
     assert has_image(engine, web)
     assert not has_image(engine, db)
+    asked_for_web = web_manifest_requests(registry, project.project)
 
     with_deps = project("--progress", "plain", "pull", "--include-deps", "--policy", "missing", "web", env=environ)
 
     assert with_deps.returncode == 0, with_deps.stderr
     assert has_image(engine, db)
     assert "service web: skipped: image is already present" in with_deps.stderr
-    manifests = [path for method, path in registry.requests if "/manifests/" in path and method == "GET"]
-    assert sum(f"/{project.project}/web/" in path for path in manifests) == 1
+    assert web_manifest_requests(registry, project.project) == asked_for_web
     assert f"image {db}: pulled" in with_deps.stderr
 
     always = project("--progress", "plain", "pull", "--policy", "always", "web", env=environ)
