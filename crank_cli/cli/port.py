@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from crank_cli.cli.absent import reject_if_absent
-from crank_cli.cli.context import load_project_or_containers
-
 
 class Protocol(str, enum.Enum):
     """The protocols a port is published for."""
@@ -34,14 +31,8 @@ def port(
     Exits with code 1 when the service has no running container or does not publish the port.
     """
     from crank_cli import render
-    from crank_cli.operations import labels
-    from crank_cli.operations.port import chosen_container, published_address
-    from crank_cli.operations.up import require_services
+    from crank_cli.cli.service_container import running_service_container
+    from crank_cli.operations.port import published_address
 
-    project, engine = load_project_or_containers(ctx, (service,), verb="port")
-    require_services(project, [service])
-    states = engine.backend.list_containers(labels.service_filter(project.name, service))
-    if not states:
-        reject_if_absent(ctx, project.name, engine, "port")
-    container = chosen_container(states, service, index or None)
+    _, _, container = running_service_container(ctx, service, index or None, verb="port")
     render.print_lines([published_address(container, private_port, protocol.value)])

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import NamedTuple
 
 from crank_cli.errors import CrankError
-from crank_cli.operations import labels
 from crank_cli.runtime.models import ContainerState
 
 
-# The states of the containers `port` reads: those that Docker's container list shows without
-# `--all`, which docker compose port (v2.40.3) reads.
-LISTED_STATES = frozenset({"running", "paused", "restarting"})
-
-
 class PortNotFoundError(CrankError):
-    """The service has no running container, or its container does not publish the port: exit code 1, as with docker compose."""
+    """The container does not publish the port: exit code 1, as with docker compose."""
 
 
 class Publication(NamedTuple):
@@ -41,21 +34,6 @@ def parse_mapping(mapping: str) -> Publication:
     return Publication(host_ip, host_port, int(target), protocol or "tcp")
 
 
-def chosen_container(states: Sequence[ContainerState], service: str, index: int | None) -> ContainerState:
-    """Return the running container of `service` that `port` reads; paused and restarting ones count as running.
-
-    With `index`, the replica of that number. Else the lowest replica number, and a one-off
-    container of `crank run` only when no replica runs.
-    """
-    running = [state for state in states if state.state in LISTED_STATES]
-    if index is not None:
-        running = [state for state in running if state.replica == index and not _one_off(state)]
-    if not running:
-        number = "" if index is None else f" number {index}"
-        raise PortNotFoundError(f"service {service} has no running container{number}: start it with crank up")
-    return min(running, key=lambda state: (_one_off(state), state.replica, state.name))
-
-
 def published_address(state: ContainerState, port: int, protocol: str) -> str:
     """Return the `host_ip:host_port` that the container's `port`/`protocol` is published on.
 
@@ -72,6 +50,3 @@ def published_address(state: ContainerState, port: int, protocol: str) -> str:
                "add it to the service's ports and run crank up")
     raise PortNotFoundError(message)
 
-
-def _one_off(state: ContainerState) -> bool:
-    return state.labels.get(labels.ONE_OFF) == "True"
