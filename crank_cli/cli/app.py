@@ -41,7 +41,7 @@ VERB_MODULES = {
     "up": "up", "create": "create", "scale": "scale", "down": "down", "rm": "remove", "status": "status", "ps": "status", "ls": "ls",
     "stop": "lifecycle", "start": "lifecycle", "restart": "lifecycle", "kill": "kill", "pause": "pause", "unpause": "pause",
     "wait": "wait", "logs": "logs", "exec": "execute", "attach": "attach", "top": "top", "stats": "stats", "events": "events", "port": "port", "images": "images",
-    "cp": "cp", "run": "run", "build": "build", "pull": "pull", "push": "push", "watch": "watch", "config": "config", "doctor": "doctor", "migrate": "migrate",
+    "volumes": "volumes", "cp": "cp", "export": "export", "commit": "commit", "run": "run", "build": "build", "pull": "pull", "push": "push", "watch": "watch", "config": "config", "doctor": "doctor", "migrate": "migrate",
     "version": "version",
 }
 # Global options that take a value, so the word after them is not the verb.

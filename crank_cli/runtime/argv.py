@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from crank_cli.runtime.models import BuildSpec, ContainerSpec, HealthCheck
+from crank_cli.runtime.models import BuildSpec, CommitOptions, ContainerSpec, HealthCheck
 
 
 def label_filters(labels: Mapping[str, str | None]) -> list[str]:
@@ -189,6 +189,14 @@ def healthcheck_flags(check: HealthCheck) -> list[str]:
     if check.retries is not None:
         args += ["--health-retries", str(check.retries)]
     return args
+
+
+def commit_flags(options: CommitOptions) -> list[str]:
+    """Return the `commit` flags; the pause is always explicit, because Docker pauses by default and Podman does not."""
+    flags = option("--author", options.author) + option("--message", options.message)
+    flags += _repeat("--change", options.changes)
+    flags.append(f"--pause={'true' if options.pause else 'false'}")
+    return flags
 
 
 def build_flags(spec: BuildSpec) -> list[str]:

@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from crank_cli.runtime.models import (BuildSpec, ContainerEvent, ContainerSpec, ContainerState, ContainerStats, EngineInfo,
-                                      ImageDetails, ImageFacts, ProcessList)
+from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
+                                      EngineInfo, ImageDetails, ImageFacts, ProcessList, VolumeDetails)
 
 if TYPE_CHECKING:
     import subprocess
@@ -184,6 +184,14 @@ class Backend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def commit_container(self, name: str, options: CommitOptions) -> str:
+        """Make an image from a container's filesystem and configuration, as the engine's `commit` does; return its ID."""
+
+    @abc.abstractmethod
+    def export_container(self, name: str, output: str | None) -> None:
+        """Write a container's filesystem as a tar archive to the file `output`, or to crank's standard output when None."""
+
+    @abc.abstractmethod
     def watch_exit(self, name: str) -> subprocess.Popen[str]:
         """Start an engine process that ends when the container stops and prints its exit code.
 
@@ -210,6 +218,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
         """Return the names of the volumes that carry every label given."""
+
+    @abc.abstractmethod
+    def inspect_volumes(self, labels: Mapping[str, str | None]) -> list[VolumeDetails]:
+        """Return the driver, scope, mount point, creation time and labels of each volume that carries every label given."""
 
     @abc.abstractmethod
     def volume_exists(self, name: str) -> bool:

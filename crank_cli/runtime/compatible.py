@@ -23,9 +23,9 @@ from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json
-from crank_cli.runtime.models import (BuildSpec, ContainerEvent, ContainerSpec, ContainerState, ContainerStats, EngineInfo,
-                                      GpuRequest, ImageDetails, ImageFacts, ProcessList)
+from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json, volume_details
+from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
+                                      EngineInfo, GpuRequest, ImageDetails, ImageFacts, ProcessList, VolumeDetails)
 from crank_cli.runtime.processes import parse_top_table
 
 if TYPE_CHECKING:
@@ -316,12 +316,18 @@ class DockerCompatibleEngine(Backend):
         if "-" not in (source, destination):
             self.run(*args)
             return
-        # A tar archive on standard input or output is binary data for another program, so the
-        # engine reads or writes crank's own streams, and its error message goes to stderr itself.
+        self._run_on_own_streams(args, "the copy")
+
+    def _run_on_own_streams(self, args: list[str], description: str) -> None:
+        """Run an engine command that reads or writes a tar archive on crank's standard input or output.
+
+        The archive is binary data for another program, so the engine reads or writes crank's
+        own streams, and its error message goes to stderr itself.
+        """
         argv = self.command(*args)
         code = self.attached_runner(argv)
         if code != 0:
-            raise EngineError(argv, code, "the copy failed; the engine's message is above")
+            raise EngineError(argv, code, f"{description} failed; the engine's message is above")
 
     def copy_flags(self, *, archive: bool, follow_link: bool) -> list[str]:
         """Return the `cp` flags that keep the source's user and group IDs and follow a symbolic link."""
@@ -331,6 +337,22 @@ class DockerCompatibleEngine(Backend):
         if follow_link:
             flags.append("--follow-link")
         return flags
+
+    def commit_container(self, name: str, options: CommitOptions) -> str:
+        output = self.run(*self.commit_arguments(name, options))
+        # The ID is the last line: Podman may print progress before it.
+        lines = output.strip().splitlines()
+        return normalize_image_id(lines[-1].strip()) if lines else ""
+
+    def commit_arguments(self, name: str, options: CommitOptions) -> list[str]:
+        reference = [options.reference] if options.reference else []
+        return ["commit", *build_argv.commit_flags(options), name, *reference]
+
+    def export_container(self, name: str, output: str | None) -> None:
+        if output is not None:
+            self.run("export", "--output", output, name)
+            return
+        self._run_on_own_streams(["export", name], "the export")
 
     def watch_exit(self, name: str) -> subprocess.Popen[str]:
         return process.start_streaming(self.command("wait", name))
@@ -358,6 +380,9 @@ class DockerCompatibleEngine(Backend):
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
         filters = build_argv.label_filters(labels)
         return self.run("volume", "ls", "--format", "{{.Name}}", *filters).split()
+
+    def inspect_volumes(self, labels: Mapping[str, str | None]) -> list[VolumeDetails]:
+        return [volume_details(record) for record in self._inspect_present("volume", self.list_volumes(labels))]
 
     def volume_exists(self, name: str) -> bool:
         try:

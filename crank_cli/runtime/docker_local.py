@@ -20,8 +20,9 @@ from crank_cli.runtime.compatible import PROBE_TIMEOUT_SECONDS
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_socket import NOT_FOUND, ApiError, DockerSocket, label_filter, quoted
 from crank_cli.runtime.inspect import (container_state, docker_listed_state, image_details, normalize_image_id,
-                                       version_numbers)
-from crank_cli.runtime.models import ContainerSpec, ContainerState, EngineInfo, ImageDetails, ImageFacts, ProcessList
+                                       version_numbers, volume_details)
+from crank_cli.runtime.models import (ContainerSpec, ContainerState, EngineInfo, ImageDetails, ImageFacts, ProcessList,
+                                      VolumeDetails)
 from crank_cli.threads import run_all
 
 
@@ -81,8 +82,12 @@ class LocalDockerEngine(DockerEngine):
         return [network["Name"] for network in self._get(("network", "ls"), "/networks", label_filter(labels))]
 
     def list_volumes(self, labels: Mapping[str, str | None]) -> list[str]:
+        return [volume.name for volume in self.inspect_volumes(labels)]
+
+    def inspect_volumes(self, labels: Mapping[str, str | None]) -> list[VolumeDetails]:
+        # The list carries each volume's whole record, so no inspect per volume.
         document = self._get(("volume", "ls"), "/volumes", label_filter(labels)) or {}
-        return [volume["Name"] for volume in document.get("Volumes") or ()]
+        return [volume_details(record) for record in document.get("Volumes") or ()]
 
     def image_facts(self, reference: str) -> ImageFacts | None:
         record = self._get(("image", "inspect", reference), f"/images/{quoted(reference)}/json", missing_ok=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crank_cli.errors import EngineError
-from crank_cli.runtime.models import ContainerState, ImageDetails
+from crank_cli.runtime.models import ContainerState, ImageDetails, VolumeDetails
 
 
 def parse_json(argv: Sequence[str], text: str) -> Any:
@@ -38,6 +38,7 @@ def container_state(record: dict[str, Any]) -> ContainerState:
         image_id=normalize_image_id(record.get("Image", "")),
         has_healthcheck=_has_healthcheck(config),
         networks=tuple(sorted((record.get("NetworkSettings") or {}).get("Networks") or {})),
+        volumes=mounted_volumes(record),
     )
 
 
@@ -91,6 +92,7 @@ def docker_listed_state(entry: dict[str, Any]) -> ContainerState:
         image_id=normalize_image_id(entry.get("ImageID", "")),
         has_healthcheck=health is not None,
         networks=tuple(sorted((entry.get("NetworkSettings") or {}).get("Networks") or {})),
+        volumes=mounted_volumes(entry),
     )
 
 
@@ -124,6 +126,24 @@ def image_details(record: dict[str, Any]) -> ImageDetails:
         platform=platform,
         # Docker writes Go's zero time for an image it has never tagged.
         last_tagged=None if last_tagged is None or last_tagged.startswith("0001-") else last_tagged,
+    )
+
+
+def mounted_volumes(record: dict[str, Any]) -> tuple[str, ...]:
+    """Return the names of the volumes in the `Mounts` of a container's inspect record or Docker's list entry."""
+    return tuple(mount["Name"] for mount in record.get("Mounts") or ()
+                 if isinstance(mount, dict) and mount.get("Type") == "volume" and mount.get("Name"))
+
+
+def volume_details(record: dict[str, Any]) -> VolumeDetails:
+    """Turn one element of `volume inspect` output, or of Docker's volume list, into `VolumeDetails`."""
+    return VolumeDetails(
+        name=record.get("Name", ""),
+        driver=record.get("Driver") or "local",
+        scope=record.get("Scope") or "local",
+        mountpoint=record.get("Mountpoint") or "",
+        created=record.get("CreatedAt") or None,
+        labels=dict(record.get("Labels") or {}),
     )
 
 

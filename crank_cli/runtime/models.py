@@ -45,6 +45,31 @@ class ImageDetails(NamedTuple):
     platform: str = ""
 
 
+class VolumeDetails(NamedTuple):
+    """A named volume as the engine reports it."""
+
+    name: str
+    driver: str = "local"
+    scope: str = "local"
+    # Where the volume's files are on the engine's host.
+    mountpoint: str = ""
+    # The creation time in RFC 3339, as the engine reports it, or None when it reports none.
+    created: str | None = None
+    labels: dict[str, str] = {}
+
+
+class CommitOptions(NamedTuple):
+    """How to make an image from a container: its name, author, message, Dockerfile changes, and whether to pause."""
+
+    # `REPOSITORY[:TAG]`, or None for an image without a name.
+    reference: str | None = None
+    author: str | None = None
+    message: str | None = None
+    # Dockerfile instructions such as `ENV A=1`, applied to the new image's configuration.
+    changes: tuple[str, ...] = ()
+    pause: bool = True
+
+
 class ProcessList(NamedTuple):
     """The processes in one container, as the engine's `top` reports them: column titles and one row per process."""
 
@@ -246,6 +271,9 @@ class ContainerState(NamedTuple):
     has_healthcheck: bool = False
     # The names of the networks the container is attached to.
     networks: tuple[str, ...] = ()
+    # The names of the volumes mounted, anonymous ones included. Podman's container list does
+    # not report them, so only `Backend.inspect_containers` gives them on every engine.
+    volumes: tuple[str, ...] = ()
 
     @property
     def running(self) -> bool:

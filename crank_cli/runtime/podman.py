@@ -14,7 +14,7 @@ from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
-from crank_cli.runtime.models import ContainerState, ContainerStats, EngineInfo, GpuRequest, ProcessList
+from crank_cli.runtime.models import CommitOptions, ContainerState, ContainerStats, EngineInfo, GpuRequest, ProcessList
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -82,6 +82,13 @@ class PodmanEngine(DockerCompatibleEngine):
         # container's main user. Turned off, it keeps the source's user and group IDs, which is
         # what Docker's --archive keeps.
         return ["--archive=false"] if archive else []
+
+    def commit_arguments(self, name: str, options: CommitOptions) -> list[str]:
+        verb, *rest = super().commit_arguments(name, options)
+        # --quiet leaves only the image ID on stdout. Podman 4.3 stores a commit message only in
+        # Docker's image format: its default, OCI, rejects --message.
+        image_format = ["--format", "docker"] if options.message else []
+        return [verb, "--quiet", *image_format, *rest]
 
     def list_containers(self, labels: Mapping[str, str | None]) -> list[ContainerState]:
         # `ps --format json` carries what a listing needs in one command, where `ps` and then
