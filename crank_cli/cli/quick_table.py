@@ -232,7 +232,10 @@ ROOT_HELP = ('Usage: crank [OPTIONS] COMMAND [ARGS]...\n'
  "  events   Print each event of the project's containers as it happens,...\n"
  '  port     Print the public address, such as 0.0.0.0:32768, that a...\n'
  '  images   List the image of each container of the project, stopped ones...\n'
+ "  volumes  List the project's named volumes: driver and name.\n"
  '  cp       Copy files or folders between a service container and the...\n'
+ "  export   Export a running service container's filesystem as a tar archive.\n"
+ "  commit   Create an image from a running service container's changes.\n"
  '  run      Run a container; in the foreground, crank exits with the...\n'
  "  build    Build images: the project's services, or with -t one image...\n"
  '  pull     Pull the images of the services from their registries.\n'

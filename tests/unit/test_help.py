@@ -8,7 +8,7 @@ import sys
 import pytest
 
 VERBS = ["up", "create", "scale", "down", "rm", "status", "ps", "ls", "stop", "start", "restart", "kill", "pause",
-         "unpause", "wait", "logs", "exec", "attach", "top", "stats", "events", "port", "images", "cp", "run", "build", "pull", "push", "watch", "config", "migrate",
+         "unpause", "wait", "logs", "exec", "attach", "top", "stats", "events", "port", "images", "volumes", "cp", "export", "commit", "run", "build", "pull", "push", "watch", "config", "migrate",
          "doctor", "version"]
 
 
