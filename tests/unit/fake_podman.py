@@ -1,10 +1,12 @@
-"""A fake `podman` client on PATH, for tests of verbs that run engine commands (cp, wait, create, scale, push, pull).
+"""A fake `podman` client on PATH, for tests of verbs that run engine commands, such as cp, wait, push, pull and export.
 
 The client keeps its containers in a JSON file: `create` and `run` add one with the name and
 labels given, `start`, `stop` and `rm` change or remove them, and `ps` and `container inspect`
 show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets,
 `push` fails for the images the test names or that the engine lacks, and `pull` fails for
-the images the test names. The client logs every command line it gets.
+the images the test names. `volume ls` and `volume inspect` show the volumes the test sets,
+`commit` prints an image ID, and `export` writes a short text in place of an archive. The
+client logs every command line it gets.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ elif args[:1] == ["ps"]:
         print(json.dumps(listed))
 elif args[:2] == ["container", "inspect"]:
     records = [{{"Id": entry["Id"], "Name": name, "Config": {{"Labels": entry["Labels"]}},
-                "State": {{"Status": entry["State"], "ExitCode": 0}}}}
+                "State": {{"Status": entry["State"], "ExitCode": 0}},
+                "Mounts": [{{"Type": "volume", "Name": volume}} for volume in entry.get("Volumes", [])]}}
                for name, entry in by_name.items() if name in args[2:]]
     print(json.dumps(records))
 elif args[:1] in (["create"], ["run"]):
@@ -76,6 +79,23 @@ elif args[:1] in (["start"], ["stop"], ["rm"]):
             else:
                 entry["State"] = "running" if args[0] == "start" else "exited"
     save()
+elif args[:2] == ["volume", "ls"]:
+    wanted = [word.removeprefix("label=").partition("=") for word in flag_values("--filter")]
+    print("\\n".join(volume["Name"] for volume in state.get("volumes", [])
+                    if all(volume["Labels"].get(key) == value for key, _, value in wanted)))
+elif args[:2] == ["volume", "inspect"]:
+    print(json.dumps([volume for volume in state.get("volumes", []) if volume["Name"] in args[2:]]))
+elif args[:1] == ["commit"]:
+    print("f" * 64)
+elif args[:1] == ["export"]:
+    if state.get("export_error"):
+        sys.stderr.write(state["export_error"] + "\\n")
+        sys.exit(125)
+    archive = f"archive of {{args[-1]}}".encode()
+    if "--output" in args:
+        Path(flag_values("--output")[0]).write_bytes(archive)
+    else:
+        sys.stdout.buffer.write(archive)
 elif args[:1] == ["wait"]:
     name = args[-1]
     time.sleep(state.get("delays", {{}}).get(name, 0))
@@ -109,15 +129,25 @@ elif args[:1] == ["pull"]:
 
 
 def container(project: str, service: str, replica: int | None, *, state: str = "running",
-              one_off: bool = False) -> dict[str, object]:
-    """Return an entry of `podman ps --format json` for a container crank made."""
+              one_off: bool = False, volumes: tuple[str, ...] = ()) -> dict[str, object]:
+    """Return an entry of `podman ps --format json` for a container crank made.
+
+    `volumes` names the volumes it mounts, which only `container inspect` shows, as with Podman.
+    """
     labels = {"io.crank.project": project, "io.crank.service": service}
     if replica is not None:
         labels["io.crank.replica"] = str(replica)
     name = f"{project}-{service}-{replica}" if replica is not None else f"{project}-{service}-run-1a2b"
     if one_off:
         labels["io.crank.oneoff"] = "True"
-    return {"Id": f"id-{name}", "Names": [name], "Image": "busybox", "State": state, "Labels": labels}
+    return {"Id": f"id-{name}", "Names": [name], "Image": "busybox", "State": state, "Labels": labels,
+            "Volumes": list(volumes)}
+
+
+def volume(name: str, labels: dict[str, str]) -> dict[str, object]:
+    """Return a record of `podman volume inspect` for a volume with these labels."""
+    return {"Name": name, "Driver": "local", "Scope": "local", "Mountpoint": f"/var/lib/volumes/{name}/_data",
+            "CreatedAt": "2026-01-02T03:04:05Z", "Labels": labels}
 
 
 class FakePodman:
@@ -129,13 +159,15 @@ class FakePodman:
     def set_state(self, containers: list[dict[str, object]], exit_codes: dict[str, int] | None = None,
                   delays: dict[str, float] | None = None, cp_error: str | None = None,
                   images: list[str] | None = None, push_errors: dict[str, str] | None = None,
-                  pull_errors: dict[str, str] | None = None) -> None:
+                   pull_errors: dict[str, str] | None = None, volumes: list[dict[str, object]] | None = None,
+                   export_error: str | None = None) -> None:
         """Set the client's containers and replies. `images` lists the references the engine has
-        (None: `image inspect` finds every one), and `push_errors` maps a reference to the
-        error its `push` fails with, and `pull_errors` the same for `pull`."""
+        (None: `image inspect` finds every one), `push_errors` maps a reference to the
+        error its `push` fails with, and `pull_errors` the same for `pull`. `volumes` holds the
+        records of `volume inspect`, and `export_error` is the error every `export` fails with."""
         state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error,
-                 "images": images, "push_errors": push_errors or {},
-                 "pull_errors": pull_errors or {}}
+                 "images": images, "push_errors": push_errors or {}, "pull_errors": pull_errors or {},
+                 "volumes": volumes or [], "export_error": export_error}
         (self.folder / "state.json").write_text(json.dumps(state))
 
     def forget_calls(self) -> None:
