@@ -340,7 +340,7 @@ class DockerCompatibleEngine(Backend):
 
     def commit_container(self, name: str, options: CommitOptions) -> str:
         output = self.run(*self.commit_arguments(name, options))
-        # The ID is the last line: Podman may print progress before it.
+        # The ID is the last line, because Podman may print progress before it.
         lines = output.strip().splitlines()
         return normalize_image_id(lines[-1].strip()) if lines else ""
 

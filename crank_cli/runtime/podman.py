@@ -86,7 +86,7 @@ class PodmanEngine(DockerCompatibleEngine):
     def commit_arguments(self, name: str, options: CommitOptions) -> list[str]:
         verb, *rest = super().commit_arguments(name, options)
         # --quiet leaves only the image ID on stdout. Podman 4.3 stores a commit message only in
-        # Docker's image format: its default, OCI, rejects --message.
+        # Docker's image format, because its default OCI format rejects --message.
         image_format = ["--format", "docker"] if options.message else []
         return [verb, "--quiet", *image_format, *rest]
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine
 
-# web runs two replicas that mount volume data; job mounts data and logs and stops at once.
+# web runs two replicas that mount volume data. job mounts data and logs, and exits at once.
 PROJECT = f"""
 services:
   web:

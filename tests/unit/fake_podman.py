@@ -163,7 +163,7 @@ class FakePodman:
                    export_error: str | None = None) -> None:
         """Set the client's containers and replies. `images` lists the references the engine has
         (None: `image inspect` finds every one), `push_errors` maps a reference to the
-        error its `push` fails with, and `pull_errors` the same for `pull`. `volumes` holds the
+        error its `push` fails with, and `pull_errors` the same for `pull`. `volumes` contains the
         records of `volume inspect`, and `export_error` is the error every `export` fails with."""
         state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error,
                  "images": images, "push_errors": push_errors or {}, "pull_errors": pull_errors or {},
