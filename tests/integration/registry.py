@@ -166,7 +166,7 @@ def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
             query = parse_qs(urlsplit(self.path).query)
             digest = (query.get("digest") or [None])[0]
             if digest is not None:
-                self.finish(match["name"], bytearray(data), digest)
+                self.complete_upload(match["name"], bytearray(data), digest)
                 return
             upload = uuid.uuid4().hex
             with registry.lock:
@@ -189,7 +189,7 @@ def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
             elif method == "PUT":
                 digest = (parse_qs(urlsplit(self.path).query).get("digest") or [""])[0]
                 content = registry.uploads.pop(upload) + data
-                self.finish(match["name"], content, digest)
+                self.complete_upload(match["name"], content, digest)
             elif method == "GET":
                 self.answer(204, self.upload_headers(match["name"], upload))
             elif method == "DELETE":
@@ -198,7 +198,7 @@ def _handler(registry: Registry) -> type[BaseHTTPRequestHandler]:
             else:
                 self.error(405, "UNSUPPORTED", f"{method} of an upload")
 
-        def finish(self, name: str, content: bytearray, digest: str) -> None:
+        def complete_upload(self, name: str, content: bytearray, digest: str) -> None:
             actual = _digest(bytes(content))
             if digest != actual:
                 self.error(400, "DIGEST_INVALID", f"digest {digest!r} does not match the content, {actual}")
