@@ -41,6 +41,7 @@ def up(
     no_color: Annotated[bool, typer.Option("--no-color", help="Print without colour; crank's log output has none, so this changes nothing.")] = False,
     quiet_pull: Annotated[bool, typer.Option("--quiet-pull", help="Accepted for docker compose's users; crank shows a pull's output as --progress selects.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Accepted for docker compose's users; crank asks no questions.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Also act on the services' develop.watch rules as their files change, as `crank watch` does, while following the logs; Ctrl-C stops the watch and the services. Cannot be used with --detach, --wait or the abort options.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail with exit code 3, before changing anything, if the engine cannot honour a key the project uses.")] = False,
 ) -> None:

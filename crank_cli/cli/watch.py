@@ -6,10 +6,20 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import CommandContext, handle_sigint, load_and_resolve, load_project, progress
+from crank_cli.cli.context import (
+    CommandContext,
+    handle_sigint,
+    is_dry_run,
+    load_and_resolve,
+    load_project,
+    progress,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crank_cli.compose import Project
+    from crank_cli.operations.file_polling import TreePoller
     from crank_cli.operations.watch import Watch
     from crank_cli.operations.watch_rules import WatchRule
     from crank_cli.runtime.backend import Backend
@@ -26,6 +36,7 @@ def watch(
     no_up: Annotated[bool, typer.Option("--no-up", help="Do not build and start the services first; watch the containers that run.")] = False,
     prune: Annotated[bool, typer.Option("--prune/--no-prune", help="After a rebuild, remove the service's previous image when no tag and no container uses it any more.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", help="Hide the output of image builds; a failed build still quotes its last lines.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands that starting the services would run, check the rules and say what would be watched; start nothing and exit.")] = False,
 ) -> None:
     """Start the services, then act on their develop.watch rules as files change, until Ctrl-C.
 
@@ -34,6 +45,7 @@ def watch(
     restart restarts the containers, and sync+restart and sync+exec sync first, then restart
     the containers or run the rule's command. Changes that come within half a second of each other are handled as one
     batch. Ctrl-C or SIGTERM ends the watch with exit code 0 and leaves the services running.
+    `crank up --watch` watches the same rules while it follows the services' logs.
     """
     from crank_cli.cli.actions.up import build_developed_services
     from crank_cli.operations.up import require_services
@@ -41,24 +53,28 @@ def watch(
 
     handle_sigint()
     names = tuple(services or ())
+    dry_run = is_dry_run(ctx, dry_run)
     project = load_project(ctx, names)
     require_services(project, names)
     # A project with nothing to watch, or a rule crank cannot act on, fails before anything starts.
     rules, warnings = watch_rules(project, names)
     if not no_up:
-        _start(ctx, names)
-    project, engine = load_and_resolve(ctx, lambda: (project, project.name))
+        _start(ctx, names, dry_run=dry_run)
+    project, engine = load_and_resolve(ctx, lambda: (project, project.name), dry_run=dry_run)
+    if dry_run:
+        say_dry_run(rules, warnings, engine)
+        return
     build_developed_services(project)
     _watch(ctx, project, engine, rules, warnings, prune=prune, quiet=quiet)
 
 
-def _start(ctx: CommandContext, names: tuple[str, ...]) -> None:
+def _start(ctx: CommandContext, names: tuple[str, ...], *, dry_run: bool) -> None:
     """Bring the services up in the background, building the images of those that have develop rules."""
     from crank_cli.cli.actions.up import run
 
     run(ctx, services=list(names), detach=True, wait=False, wait_timeout=None, build=False, no_build=False,
         pull=None, force_recreate=False, no_recreate=False, no_deps=False, no_start=False, remove_orphans=False,
-        scale=None, timeout=None, parallel=None, abort_on_container_exit=False, exit_code_from=None, dry_run=False,
+        scale=None, timeout=None, parallel=None, abort_on_container_exit=False, exit_code_from=None, dry_run=dry_run,
         strict=False, develop_builds=True)
 
 
@@ -66,24 +82,10 @@ def _watch(ctx: CommandContext, project: Project, engine: Resolution, rules: lis
            prune: bool, quiet: bool) -> None:
     import signal
 
-    from crank_cli import render
-    from crank_cli.operations.watch import Watch, WatchActions
-
-    backend = engine.backend
-    if quiet:
-        backend.output_lines = lambda line: None
-    for warning in warnings:
-        render.warn(warning)
-    actions = WatchActions(backend=backend, say=_say,
-                           rebuild=lambda services: _rebuild(ctx, project, engine, services, prune=prune),
-                           restart=lambda services: _restart(ctx, project, engine, services))
-    session = Watch(project, rules, actions)
     # SIGTERM, from a supervisor or `timeout`, ends the watch as Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        session.initial_sync()
-        poller = session.poller()
-        _say(f"watching {_described(session)} on {engine.info.name}; Ctrl-C to stop")
+        session, poller = start_watch(ctx, project, engine, rules, warnings, prune=prune, quiet=quiet)
         session.run(poller=poller)
     except KeyboardInterrupt:
         _say("watch stopped; the services keep running")
@@ -92,9 +94,56 @@ def _watch(ctx: CommandContext, project: Project, engine: Resolution, rules: lis
         signal.signal(signal.SIGTERM, previous)
 
 
-def _described(session: Watch) -> str:
-    services = sorted({rule.service for rule in session.rules})
-    paths = session.paths
+def start_watch(ctx: CommandContext, project: Project, engine: Resolution, rules: list[WatchRule],
+                warnings: list[str], *, prune: bool = True, quiet: bool = False,
+                changed: Callable[[list[str], float], None] | None = None) -> tuple[Watch, TreePoller]:
+    """Warn, make the watch session, run its initial sync and say what it watches; the caller runs its loop.
+
+    The poller returned has read the rules' paths before the watch says so, so that every
+    change made after that line is seen.
+    `changed(services, began)` is called after a rebuild or restart of the services that began
+    at the Unix time `began`, so that `up --watch` follows the logs of their new containers.
+    """
+    import time
+
+    from crank_cli import render
+    from crank_cli.operations.watch import Watch, WatchActions
+
+    def after(action: Callable[[list[str]], None]) -> Callable[[list[str]], None]:
+        def act(services: list[str]) -> None:
+            began = time.time()
+            action(services)
+            if changed is not None:
+                changed(services, began)
+        return act
+
+    backend = engine.backend
+    if quiet:
+        backend.output_lines = lambda line: None
+    for warning in warnings:
+        render.warn(warning)
+    actions = WatchActions(backend=backend, say=_say,
+                           rebuild=after(lambda services: _rebuild(ctx, project, engine, services, prune=prune)),
+                           restart=after(lambda services: _restart(ctx, project, engine, services)))
+    session = Watch(project, rules, actions)
+    session.initial_sync()
+    poller = session.poller()
+    _say(f"watching {_described(rules)} on {engine.info.name}; Ctrl-C to stop")
+    return session, poller
+
+
+def say_dry_run(rules: list[WatchRule], warnings: list[str], engine: Resolution) -> None:
+    """Say, in a dry run, what the watch would watch: it starts no watch, so it returns at once."""
+    from crank_cli import render
+
+    for warning in warnings:
+        render.warn(warning)
+    render.info(f"would watch {_described(rules)} on {engine.info.name} (dry run: nothing is watched)")
+
+
+def _described(rules: list[WatchRule]) -> str:
+    services = sorted({rule.service for rule in rules})
+    paths = {rule.path for rule in rules}
     return (f"{len(paths)} path{'s' if len(paths) != 1 else ''} for "
             f"service{'s' if len(services) != 1 else ''} {', '.join(services)}")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.cli.context import (
@@ -19,6 +20,7 @@ from crank_cli.cli.context import (
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
+    from crank_cli.operations.watch_rules import WatchRule
 
 
 def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: bool, wait_timeout: float | None,
@@ -28,11 +30,12 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         abort_on_container_failure: bool = False, attach: list[str] | None = None,
         no_attach: list[str] | None = None, attach_dependencies: bool = False, no_log_prefix: bool = False,
         timestamps: bool = False, no_color: bool = False, quiet_pull: bool = False, yes: bool = False,
-        develop_builds: bool = False) -> None:
+        develop_builds: bool = False, watch: bool = False) -> None:
     # The options after `strict` have defaults, so `create` and `scale`, which return at once, need not pass them.
     # --no-color, --quiet-pull and --yes change nothing, because crank's logs have no colour and it never prompts.
     # `develop_builds`, for `watch`, builds the images of the services that have both build and develop, as
     # docker compose's watch does, so the containers it watches start from the files as they are now.
+    # `watch` also acts on the develop.watch rules while the logs are followed, as `crank watch` does.
     from crank_cli import render
     from crank_cli.operations import graph
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
@@ -50,7 +53,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     names = tuple(services or ())
     abort = _abort_policy(detach=detach, wait=wait, abort_on_container_exit=abort_on_container_exit,
                           abort_on_container_failure=abort_on_container_failure, exit_code_from=exit_code_from,
-                          attach=bool(attach), attach_dependencies=attach_dependencies)
+                          attach=bool(attach), attach_dependencies=attach_dependencies, watch=watch)
     options = UpOptions(
         services=names,
         parallel=parallel_limit(global_options(ctx).environ, parallel),
@@ -66,9 +69,15 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         dry_run=is_dry_run(ctx, dry_run),
     )
     project, engine = load_and_resolve(ctx, lambda: _named(load_project(ctx, names)), dry_run=options.dry_run)
-    if develop_builds:
-        build_developed_services(project)
     require_services(project, [*names, *options.scale])
+    watched = None
+    if watch:
+        from crank_cli.operations.watch_rules import watch_rules
+
+        # A project with nothing to watch, or a rule crank cannot act on, fails before anything starts.
+        watched = watch_rules(project, names)
+    if develop_builds or watch:
+        build_developed_services(project)
     _require_single_named_containers(project, options.scale)
     _require_exit_code_service(project, options, exit_code_from)
     _require_attached_services(project, options, attach or [])
@@ -95,13 +104,20 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         render.warn(warning)
     if not result.changed:
         render.info(f"project {project.name} is up to date on {engine.info.name}")
+    if watched is not None and options.dry_run:
+        from crank_cli.cli.watch import say_dry_run
+
+        say_dry_run(*watched, engine)
     if not foreground:
         return
     unattached = [name for name, service in project.model["services"].items() if service.get("attach") is False]
     named = graph.with_dependencies(project.model["services"], names) if attach_dependencies and names else names
     followed = _followed_containers(result.services, attach or [], no_attach or [], named=named, unattached=unattached)
-    _follow(engine.backend, result.containers, timeout, abort, followed, since=began,
-            view=LogView(project.name, project.model["services"], prefix=not no_log_prefix, timestamps=timestamps))
+    view = LogView(project.name, project.model["services"], prefix=not no_log_prefix, timestamps=timestamps)
+    if watched is not None:
+        _watch_and_follow(ctx, project, engine, watched, result.containers, timeout, followed, since=began, view=view)
+        return
+    _follow(engine.backend, result.containers, timeout, abort, followed, since=began, view=view)
 
 
 def build_developed_services(project: Project) -> None:
@@ -176,42 +192,96 @@ def _follow(backend, containers: list[str], timeout: int | None, abort: AbortPol
     shown. With nothing to follow, crank waits for Ctrl-C or SIGTERM without printing logs.
     docker compose 2.40.3 follows every service when --no-attach leaves none.
     """
-    import signal
     import threading
 
-    from crank_cli import render
     from crank_cli.operations.follow import follow_logs
-    from crank_cli.operations.labels import log_name
-
-    received = []
-
-    def stop_following(signum: int, frame: object) -> None:
-        received.append(signal.Signals(signum).name)
-        raise KeyboardInterrupt
 
     followed = containers if followed is None else followed
     aborting = _AbortingStop(backend, containers, followed, timeout, abort) if abort is not None else None
-    previous = signal.signal(signal.SIGTERM, stop_following)
-    try:
-        if followed:
-            view = view or LogView()
-            prefixes = {name: log_name(name, view.project, view.services) for name in followed}
-            printer = render.LogPrinter(followed, prefix=view.prefix, display_names=prefixes)
-            follow_logs(backend, followed, printer.write, since=_time_stamp(since), timestamps=view.timestamps,
-                        ended=aborting.on_exit if aborting else lambda name: _on_exit(backend, name, None),
-                        cancel=aborting.failed if aborting else None)
+    with _sigterm_as_interrupt() as received:
+        try:
+            if followed:
+                view = view or LogView()
+                follow_logs(backend, followed, _printer(followed, view).write, since=_time_stamp(since),
+                            timestamps=view.timestamps,
+                            ended=aborting.on_exit if aborting else lambda name: _on_exit(backend, name, None),
+                            cancel=aborting.failed if aborting else None)
+                if aborting is not None and aborting.exited is not None:
+                    aborting.finish()
+            else:
+                threading.Event().wait()
+        except KeyboardInterrupt:
             if aborting is not None and aborting.exited is not None:
-                aborting.finish()
-        else:
-            threading.Event().wait()
-    except KeyboardInterrupt:
-        if aborting is not None and aborting.exited is not None:
-            aborting.kill()
-        else:
+                aborting.kill()
+            else:
+                _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
+            raise
+
+
+def _watch_and_follow(ctx: CommandContext, project: Project, engine, watched: tuple[list[WatchRule], list[str]],  # type: ignore[no-untyped-def]
+                      containers: list[str], timeout: int | None, followed: list[str], *, since: float,
+                      view: LogView) -> None:
+    """Act on the develop.watch rules, as `crank watch` does, while a thread follows the logs, until Ctrl-C or SIGTERM.
+
+    Either stops the watch and then the services, as a foreground `up` stops them. The logs of
+    the containers that a rebuild recreates or a restart starts again are followed from when
+    that action began. The watch stays when every followed container has stopped, as docker
+    compose 2.40.3 stays.
+    """
+    import threading
+
+    from crank_cli.cli.watch import start_watch
+    from crank_cli.operations import labels
+    from crank_cli.operations.follow import LogFeed, follow_logs
+
+    backend = engine.backend
+    feed = LogFeed()
+    stopping = threading.Event()
+
+    def follow_again(services: list[str], began: float) -> None:
+        states = backend.list_containers(labels.container_filter(project.name))
+        feed.follow([state.name for state in states if state.running and state.service in services
+                     and state.name in followed], _time_stamp(began))
+
+    logs = threading.Thread(target=lambda: follow_logs(
+        backend, followed, _printer(followed, view).write, since=_time_stamp(since), timestamps=view.timestamps,
+        ended=lambda name: _on_exit(backend, name, None), cancel=stopping, feed=feed), name="crank-logs", daemon=True)
+    with _sigterm_as_interrupt() as received:
+        try:
+            session, poller = start_watch(ctx, project, engine, *watched, changed=follow_again)
+            logs.start()
+            session.run(poller=poller)
+        except KeyboardInterrupt:
+            stopping.set()
             _stop(backend, containers, timeout, received[0] if received else "Ctrl-C")
-        raise
+            raise
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[list[str]]:
+    """Make SIGTERM raise KeyboardInterrupt as Ctrl-C does; yield the list that records the signal's name."""
+    import signal
+
+    received: list[str] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _printer(followed: list[str], view: LogView):  # type: ignore[no-untyped-def]
+    """Return the printer of the followed containers' log lines, named as docker compose shows them."""
+    from crank_cli import render
+    from crank_cli.operations.labels import log_name
+
+    prefixes = {name: log_name(name, view.project, view.services) for name in followed}
+    return render.LogPrinter(followed, prefix=view.prefix, display_names=prefixes)
 
 
 def _say_exit(backend, name: str):  # type: ignore[no-untyped-def]
@@ -261,13 +331,15 @@ class ContainerExited(Exception):
 
 
 def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, abort_on_container_failure: bool,
-                  exit_code_from: str | None, attach: bool, attach_dependencies: bool = False) -> AbortPolicy | None:
+                  exit_code_from: str | None, attach: bool, attach_dependencies: bool = False,
+                  watch: bool = False) -> AbortPolicy | None:
     """Return what to do when a container stops, or None to follow the logs until Ctrl-C.
 
     As with docker compose, --exit-code-from implies --abort-on-container-exit unless
     --abort-on-container-failure is given, the two abort options exclude each other, and none
-    of them, --attach or --attach-dependencies can be used with --detach or --wait, which
-    return while the containers run.
+    of them, --attach, --attach-dependencies or --watch can be used with --detach or --wait,
+    which return while the containers run. crank's --watch, which docker compose 2.40.3
+    combines with the abort options, goes with neither.
     """
     from crank_cli.errors import UsageError
 
@@ -278,13 +350,16 @@ def _abort_policy(*, detach: bool, wait: bool, abort_on_container_exit: bool, ab
     flags = (("--abort-on-container-exit", abort_on_container_exit),
              ("--abort-on-container-failure", abort_on_container_failure),
              ("--exit-code-from", exit_code_from is not None), ("--attach", attach),
-             ("--attach-dependencies", attach_dependencies))
+             ("--attach-dependencies", attach_dependencies), ("--watch", watch))
     foreground_flags = [flag for flag, value in flags if value]
     for flag, value in (("--detach", detach), ("--wait", wait)):
         if value and foreground_flags:
             raise UsageError(f"{flag} cannot be used with {' or '.join(foreground_flags)}")
     if not (abort_on_container_exit or abort_on_container_failure or exit_code_from is not None):
         return None
+    if watch:
+        aborting = [flag for flag, value in flags[:3] if value]
+        raise UsageError(f"--watch cannot be used with {' or '.join(aborting)}: the watch runs until Ctrl-C")
     return AbortPolicy(exit_code_from, only_failure=abort_on_container_failure)
 
 
