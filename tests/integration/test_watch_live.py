@@ -1,7 +1,8 @@
-"""`crank watch` on live engines: sync, deletion, rebuild, and how Ctrl-C and SIGTERM end it."""
+"""`crank watch` and `crank up --watch` on live engines: sync, deletion, rebuild, dry runs, and how Ctrl-C and SIGTERM end them."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import subprocess
@@ -34,13 +35,13 @@ services:
     command: ["sleep", "3600"]
     stop_grace_period: 1s
 """
-DOCKERFILE = f'FROM {TEST_IMAGE}\nCOPY app/ /app/\nCMD ["sleep", "3600"]\n'
+DOCKERFILE = f'FROM {TEST_IMAGE}\nCOPY app/ /app/\nCMD ["sh", "-c", "echo web started; exec sleep 3600"]\n'
 
 
 @pytest.fixture
 def watched(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
-    """A project with watch rules, named crwatch-..., removed from the engine with its image afterwards."""
-    name = f"crwatch-{secrets.token_hex(4)}"
+    """A project with watch rules, named crwatch-... (or CRANK_TEST_PREFIX-...), removed with its image afterwards."""
+    name = f"{os.environ.get('CRANK_TEST_PREFIX') or 'crwatch'}-{secrets.token_hex(4)}"
     folder = tmp_path / name
     (folder / "app").mkdir(parents=True)
     (folder / "app" / "first.txt").write_text("one\n")
@@ -75,21 +76,36 @@ def start_watch(crank: Crank) -> subprocess.Popen[str]:
 _seen: dict[int, list[str]] = {}
 
 
-def _said(process: subprocess.Popen[str], word: str) -> bool:
-    """Tell whether crank has printed a line with `word`; reads stdout without blocking for long."""
+def _said(process: subprocess.Popen[str], word: str, times: int = 1) -> bool:
+    """Tell whether crank has printed `times` lines with `word`; reads stdout without blocking for long."""
+    lines = _printed(process)
+    if process.poll() is not None and not any(word in line for line in lines):
+        raise AssertionError(f"crank exited with {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
+    return sum(word in line for line in lines) >= times
+
+
+def _printed(process: subprocess.Popen[str]) -> list[str]:
+    """Return the lines that crank has printed on stdout so far, reading without blocking for long.
+
+    It reads the pipe's bytes, not `readline`, which would keep lines that came in one read
+    in a buffer that the selector does not see.
+    """
     import selectors
 
     lines = _seen.setdefault(process.pid, [])
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
         while selector.select(timeout=0.05):
-            line = process.stdout.readline()  # type: ignore[union-attr]
-            if not line:
+            chunk = os.read(process.stdout.fileno(), 65536).decode()  # type: ignore[union-attr]
+            if not chunk:
                 break
-            lines.append(line)
-    if process.poll() is not None and not any(word in line for line in lines):
-        raise AssertionError(f"crank watch exited with {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
-    return any(word in line for line in lines)
+            _partial[process.pid] = _partial.get(process.pid, "") + chunk
+            *complete, _partial[process.pid] = _partial[process.pid].split("\n")
+            lines.extend(f"{line}\n" for line in complete)
+    return lines
+
+
+_partial: dict[int, str] = {}
 
 
 def stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
@@ -99,7 +115,7 @@ def stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
     finally:
         if process.poll() is None:
             process.kill()
-    _said(process, "stopped")
+    _printed(process)
     return code, "".join(_seen.pop(process.pid, []))
 
 
@@ -170,6 +186,49 @@ def test_no_up_watches_running_containers(engine: Engine, watched: Crank) -> Non
 def test_project_without_rules_fails_before_starting(engine: Engine, watched: Crank) -> None:
     (watched.folder / "compose.yaml").write_text(f"services:\n  only:\n    image: {TEST_IMAGE}\n")
     result = watched("watch", timeout=60)
+    assert result.returncode == 1
+    assert "develop.watch" in result.stderr
+    assert engine.objects(watched.project)["containers"] == []
+
+
+def test_up_watch_follows_logs_syncs_rebuilds_and_sigint_stops_services(engine: Engine, watched: Crank) -> None:
+    process = watched.start("up", "--watch")
+    web = f"{watched.project}-web-1"
+    try:
+        eventually(lambda: _said(process, "watching"), "crank up --watch to start watching", 120)
+        eventually(lambda: _said(process, "| web started"), "the log of web")
+        (watched.folder / "app" / "first.txt").write_text("synced\n")
+        eventually(lambda: read_in(engine, web, "/app/first.txt") == "synced\n", "the changed file in the container")
+
+        with (watched.folder / "Dockerfile").open("a") as dockerfile:
+            dockerfile.write("LABEL crwatch.rebuilt=yes\n")
+        eventually(lambda: _said(process, "rebuilt and recreated"), "crank to report the rebuild", 90)
+        # The recreated container's log is followed too.
+        eventually(lambda: _said(process, "| web started", times=2), "the log of the recreated web")
+        assert "crwatch.rebuilt" in engine.client("inspect", "-f", "{{json .Config.Labels}}", web).stdout
+    finally:
+        code, output = stop(process, signal.SIGINT)
+    assert code == 130, output
+    assert "stopping the project" in process.stderr.read()  # type: ignore[union-attr]
+    # As a foreground up does, Ctrl-C stopped the services and kept their containers.
+    states = engine.client("ps", "-a", "--filter", f"label=io.crank.project={watched.project}",
+                           "--format", "{{.Names}} {{.State}}").stdout.split("\n")
+    assert sorted(line.split()[0] for line in states if line) == [f"{watched.project}-plain-1", web]
+    assert not any("running" in line for line in states), states
+
+
+def test_dry_runs_of_watch_start_nothing(engine: Engine, watched: Crank) -> None:
+    for argv in (["watch", "--dry-run"], ["up", "--watch", "--dry-run"]):
+        result = watched(*argv, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert f"run --detach --name {watched.project}-web-1" in result.stdout
+        assert "would watch 2 paths for service web" in result.stderr
+    assert engine.objects(watched.project) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_up_watch_without_rules_fails_before_starting(engine: Engine, watched: Crank) -> None:
+    (watched.folder / "compose.yaml").write_text(f"services:\n  only:\n    image: {TEST_IMAGE}\n")
+    result = watched("up", "--watch", timeout=60)
     assert result.returncode == 1
     assert "develop.watch" in result.stderr
     assert engine.objects(watched.project)["containers"] == []
