@@ -9,18 +9,11 @@ import pytest
 
 from crank_cli.operations.follow import LogFeed, follow_logs
 from tests.unit.fakes import PODMAN_UP, enter_podman_project, run_verb
+from tests.unit.test_dry_run_files import CLIENT as DRY_RUN_CLIENT
 from tests.unit.test_up_abort import FakeLog
 
-# A podman client with no containers and the image present, which writes each command it is given to `calls`.
-CLIENT = """#!/bin/sh
-echo "$*" >> "{calls}"
-case "$1" in
-  version) echo '{version}' ;;
-  ps) echo '[]' ;;
-  image) echo 'sha256:1111 {{}}' ;;
-esac
-exit 0
-"""
+# The dry-run tests' podman client (no containers, the image present), which also writes each command to `calls`.
+CLIENT = DRY_RUN_CLIENT.replace("#!/bin/sh\n", '#!/bin/sh\necho "$*" >> "{calls}"\n', 1)
 
 COMPOSE = """\
 services:
