@@ -7,6 +7,7 @@ Inside a project, a word without a tag, digest or path must name one of its serv
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -39,6 +40,7 @@ def run(
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background and print the container ID.")] = False,
     publish: Annotated[Optional[list[str]], typer.Option("--publish", "-p", help="Publish a port: [[IP:][HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]; repeatable. A service's own ports are not published without --service-ports.")] = None,  # noqa: UP045
     env: Annotated[Optional[list[str]], typer.Option("--env", "-e", help="Set KEY=VALUE in the container, or pass KEY from crank's environment; repeatable.")] = None,  # noqa: UP045
+    env_from_file: Annotated[Optional[list[Path]], typer.Option("--env-from-file", metavar="FILE", help="Set the variables that FILE, in .env format, defines in the container; -e wins over it. Repeatable.")] = None,  # noqa: UP045
     volume: Annotated[Optional[list[str]], typer.Option("--volume", "-v", help="Mount SOURCE:TARGET[:ro]; a SOURCE starting with /, . or ~ is a host path, else a named volume; repeatable.")] = None,  # noqa: UP045
     name: Annotated[Optional[str], typer.Option("--name", help="Container name; default: PROJECT-SERVICE-run-ID for a service, else one the engine picks.")] = None,  # noqa: UP045
     remove: Annotated[bool, typer.Option("--rm", help="Remove the container when it exits.")] = False,
@@ -46,6 +48,7 @@ def run(
     workdir: Annotated[Optional[str], typer.Option("--workdir", "-w", help="Working folder inside the container.")] = None,  # noqa: UP045
     user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as: NAME or UID[:GID].")] = None,  # noqa: UP045
     no_deps: Annotated[bool, typer.Option("--no-deps", help="For a service: do not start its dependencies.")] = False,
+    remove_orphans: Annotated[bool, typer.Option("--remove-orphans", help="For a service: remove the containers of services that the compose files no longer define.")] = False,
     service_ports: Annotated[bool, typer.Option("--service-ports", "-P", help="For a service: publish its ports, which a one-off container otherwise does not.")] = False,
     use_aliases: Annotated[bool, typer.Option("--use-aliases", help="For a service: also be reachable by the service's name and network aliases, which a one-off container otherwise is not.")] = False,
     label: Annotated[Optional[list[str]], typer.Option("--label", "-l", help="For a service: add or override a label, KEY=VALUE; repeatable.")] = None,  # noqa: UP045
@@ -68,10 +71,12 @@ def run(
     """
     # Standard input is always kept open, and pull progress follows --progress; the flags exist for docker compose's users.
     del interactive, quiet_pull
-    from crank_cli.operations.run import ContainerOptions
+    from crank_cli.operations.run import ContainerOptions, env_file_entries
 
+    # The files' entries come first, so a -e entry for the same key wins.
+    entries = (*env_file_entries(env_from_file or ()), *(env or ()))
     container = ContainerOptions(
-        command=tuple(command or ()), detach=detach, publish=tuple(publish or ()), env=tuple(env or ()),
+        command=tuple(command or ()), detach=detach, publish=tuple(publish or ()), env=entries,
         volumes=tuple(volume or ()), name=name, remove=remove, entrypoint=entrypoint, workdir=workdir, user=user,
         terminal=not no_tty, dry_run=is_dry_run(ctx, dry_run),
     )
@@ -84,12 +89,13 @@ def run(
         from crank_cli.operations.run_service import ServiceRunOptions
 
         _run_service(ctx, project, ServiceRunOptions(
-            service=target, container=container, no_deps=no_deps, service_ports=service_ports,
+            service=target, container=container, no_deps=no_deps, remove_orphans=remove_orphans, service_ports=service_ports,
             labels=tuple(label or ()), use_aliases=use_aliases, cap_add=tuple(cap_add or ()),
             cap_drop=tuple(cap_drop or ()), images=ImagePolicy(build="always" if build else "auto", pull=pull_policy(pull)),
         ))
         return
-    _reject_service_flags(target, {"--no-deps": no_deps, "--service-ports": service_ports, "--use-aliases": use_aliases,
+    _reject_service_flags(target, {"--no-deps": no_deps, "--remove-orphans": remove_orphans,
+                                   "--service-ports": service_ports, "--use-aliases": use_aliases,
                                    "--label": bool(label), "--cap-add": bool(cap_add), "--cap-drop": bool(cap_drop),
                                    "--build": build, "--pull": pull is not None})
 

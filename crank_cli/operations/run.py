@@ -116,3 +116,23 @@ def parse_env(value: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
         return key, content
     return (key, environ[key]) if key in environ else None
 
+
+
+def env_file_entries(paths: Sequence[Path]) -> list[str]:
+    """Return the `KEY=VALUE` entries that `--env-from-file` files define, in order.
+
+    The files are read as `.env` files are, except that `${VAR}` sees only the lines above
+    it, not crank's environment. A later file's value wins, and a key without `=` sets nothing. Raises `UsageError` naming a file that is missing or
+    malformed.
+    """
+    from crank_cli.compose.dotenv import DotenvError, parse_dotenv
+
+    values: dict[str, str] = {}
+    for path in paths:
+        try:
+            values.update(parse_dotenv(path.read_bytes().decode("utf-8")))
+        except FileNotFoundError:
+            raise UsageError(f"--env-from-file {path}: file not found") from None
+        except (OSError, UnicodeDecodeError, DotenvError) as error:
+            raise UsageError(f"--env-from-file {path}: invalid env file: {error}") from None
+    return [f"{key}={value}" for key, value in values.items()]

@@ -19,7 +19,7 @@ from crank_cli.errors import UsageError
 from crank_cli.operations import graph, labels, resources, specs, wait
 from crank_cli.operations.events import Events
 from crank_cli.operations.run import ContainerOptions, parse_entrypoint, parse_env, parse_port, parse_volume
-from crank_cli.operations.up import UpOptions, up
+from crank_cli.operations.up import UpOptions, UpResult, by_service, handle_orphans, up
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec
 
@@ -33,6 +33,8 @@ class ServiceRunOptions(NamedTuple):
     service: str
     container: ContainerOptions = ContainerOptions()
     no_deps: bool = False
+    # Remove the containers of services that the compose files no longer define.
+    remove_orphans: bool = False
     service_ports: bool = False
     parallel: int | None = None
     labels: tuple[str, ...] = ()
@@ -48,8 +50,10 @@ def prepare(project: Project, backend: Backend, options: ServiceRunOptions, even
         raise UsageError("--service-ports and --publish cannot be used together: "
                          "--service-ports publishes the service's own ports")
     spec = one_off_spec(project, options)
-    if not options.no_deps:
-        start_dependencies(project, backend, options, events)
+    started = False if options.no_deps else start_dependencies(project, backend, options, events)
+    if options.remove_orphans and not started:
+        # Without a dependency to bring up, no `up` removed them, so this does.
+        remove_orphans(project, backend, options, events)
     service = [options.service]
     observed = resources.observe(project, backend, service)
     resources.ensure_images(project, backend, service, options.images, events, observed.images,
@@ -61,19 +65,31 @@ def prepare(project: Project, backend: Backend, options: ServiceRunOptions, even
     return spec
 
 
-def start_dependencies(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> None:
-    """Bring up the service's dependencies as `up` does, then wait for their `depends_on` conditions."""
+def start_dependencies(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> bool:
+    """Bring up the service's dependencies as `up` does, then wait for their `depends_on` conditions.
+
+    Returns whether the service has dependencies, and so whether `up` ran.
+    """
     services = project.model["services"]
     dependencies = tuple(sorted(graph.with_dependencies(services, [options.service]) - {options.service}))
     if not dependencies:
-        return
+        return False
     # The dependencies' `up` checks their own external volumes and networks, and this
     # checks the service's, so a missing one stops `run` before a dependency starts.
     resources.check_external(project, backend, [options.service])
     result = up(project, backend, UpOptions(services=dependencies, parallel=options.parallel,
+                                            remove_orphans=options.remove_orphans,
                                             dry_run=options.container.dry_run), events)
     if not options.container.dry_run:
         wait.wait_for_dependencies(project, backend, options.service, result.services, None, events)
+    return True
+
+
+def remove_orphans(project: Project, backend: Backend, options: ServiceRunOptions, events: Events) -> None:
+    """Remove the project's containers of services that the compose files no longer define, as `up` does."""
+    observed = by_service(backend.list_containers(labels.container_filter(project.name)))
+    handle_orphans(project, backend, observed, UpOptions(remove_orphans=True, dry_run=options.container.dry_run),
+                   UpResult(), events)
 
 
 def one_off_spec(project: Project, options: ServiceRunOptions,

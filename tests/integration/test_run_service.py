@@ -115,3 +115,18 @@ def test_run_mistyped_service_runs_nothing(engine: Engine, tmp_path: Path) -> No
     assert "pull" not in typo.stderr.lower()
     assert image.returncode == 0, image.stderr
     assert image.stdout == "hi\n"
+
+
+def test_run_env_from_file_and_orphans(engine: Engine, service_project: Crank) -> None:
+    gone = f"services:\n  gone:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    init: true\n"
+    (service_project.folder / "old.yaml").write_text(gone)
+    assert service_project("-f", "old.yaml", "up", "-d").returncode == 0
+    (service_project.folder / "vars.env").write_text("FIRST=from-file\nSECOND=from-file\n")
+
+    result = service_project("run", "--rm", "--no-deps", "--remove-orphans", "--env-from-file", "vars.env",
+                             "-e", "SECOND=from-flag", "app", "sh", "-c", "echo $FIRST $SECOND")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "from-file from-flag"
+    # The container of `gone`, which compose.yaml does not define, is removed.
+    assert not [name for name in engine.objects(service_project.project)["containers"] if "-gone-" in name]

@@ -349,3 +349,38 @@ def test_observe_leaves_out_one_off(project_folder: Path) -> None:
     observed = resources.observe(project, backend, ["web"])
 
     assert [state.name for state in observed.containers] == ["shop-web-1"]
+
+
+def test_env_from_file_before_flags(project_folder: Path, podman_log: Path) -> None:
+    (project_folder / "a.env").write_text("MODE=file\nONLY=a\n# comment\n")
+    (project_folder / "b.env").write_text("ONLY=b\n")
+
+    code = run_cli(["--runtime", "podman", "run", "-d", "--no-deps", "--env-from-file", "a.env",
+                    "--env-from-file", "b.env", "-e", "MODE=flag", "web"])
+
+    assert code == 0
+    run_words = commands(podman_log, "run")[0]
+    assert "MODE=flag" in run_words
+    assert "MODE=file" not in run_words
+    assert "ONLY=b" in run_words
+
+
+def test_env_from_missing_file_runs_nothing(project_folder: Path, podman_log: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "run", "--env-from-file", "missing.env", "web"])
+
+    assert code == 2
+    assert "--env-from-file missing.env: file not found" in capsys.readouterr().err
+    assert not podman_log.exists()
+
+
+def test_remove_orphans_without_dependencies(project_folder: Path, podman_log: Path) -> None:
+    assert run_cli(["--runtime", "podman", "run", "-d", "--no-deps", "web"]) == 0
+    listings_without = len(commands(podman_log, "ps"))
+    podman_log.unlink()
+
+    code = run_cli(["--runtime", "podman", "run", "-d", "--no-deps", "--remove-orphans", "web"])
+
+    assert code == 0
+    # The project's containers are listed once more, for orphans, though no dependency starts.
+    assert len(commands(podman_log, "ps")) == listings_without + 1
