@@ -2,7 +2,8 @@
 
 A container is current when its config-hash label equals the hash of the service's
 definition and it runs the image ID the service's image has now. A current container is left
-alone (started if stopped); any other is replaced.
+alone (started if stopped); any other is replaced, and its replacement mounts its anonymous
+volumes (see `anonymous_volumes`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, InvalidProjectError
 from crank_cli.operations import labels
+from crank_cli.operations.anonymous_volumes import with_inherited_volumes
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
@@ -28,6 +30,8 @@ class ConvergeOptions(NamedTuple):
     restart_for_dependency: bool = False  # a `restart: true` dependency was replaced
     timeout: int | None = None
     parallel: int = 1  # the maximum number of surplus containers removed at once
+    # True for --renew-anon-volumes: a new container gets new anonymous volumes, not the old container's.
+    renew_anonymous_volumes: bool = False
 
 
 def replica_count(project: Project, service: str, overrides: dict[str, int]) -> int:
@@ -91,6 +95,8 @@ def _converge_container(backend: Backend, spec: ContainerSpec, current: Containe
     if current is not None and not _must_replace(spec, current, image_id, options):
         return _keep(backend, spec.name, current, options, events)
     set_aside = None
+    if current is not None and not options.renew_anonymous_volumes:
+        spec = with_inherited_volumes(backend, spec, current, image_id)
     if current is not None:
         # The old container steps aside under another name and stays until its replacement
         # runs, so a replacement that fails leaves the service as it was.

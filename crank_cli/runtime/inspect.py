@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crank_cli.errors import EngineError
-from crank_cli.runtime.models import ContainerState, ImageDetails, VolumeDetails
+from crank_cli.runtime.models import ContainerState, ImageDetails, Mount, VolumeDetails
 
 
 def parse_json(argv: Sequence[str], text: str) -> Any:
@@ -39,6 +39,7 @@ def container_state(record: dict[str, Any]) -> ContainerState:
         has_healthcheck=_has_healthcheck(config),
         networks=tuple(sorted((record.get("NetworkSettings") or {}).get("Networks") or {})),
         volumes=mounted_volumes(record),
+        mounts=volume_and_bind_mounts(record),
     )
 
 
@@ -93,6 +94,7 @@ def docker_listed_state(entry: dict[str, Any]) -> ContainerState:
         has_healthcheck=health is not None,
         networks=tuple(sorted((entry.get("NetworkSettings") or {}).get("Networks") or {})),
         volumes=mounted_volumes(entry),
+        mounts=volume_and_bind_mounts(entry),
     )
 
 
@@ -126,6 +128,7 @@ def image_details(record: dict[str, Any]) -> ImageDetails:
         platform=platform,
         # Docker writes Go's zero time for an image it has never tagged.
         last_tagged=None if last_tagged is None or last_tagged.startswith("0001-") else last_tagged,
+        volumes=tuple(sorted((record.get("Config") or {}).get("Volumes") or ())),
     )
 
 
@@ -133,6 +136,17 @@ def mounted_volumes(record: dict[str, Any]) -> tuple[str, ...]:
     """Return the names of the volumes in the `Mounts` of a container's inspect record or Docker's list entry."""
     return tuple(mount["Name"] for mount in record.get("Mounts") or ()
                  if isinstance(mount, dict) and mount.get("Type") == "volume" and mount.get("Name"))
+
+
+def volume_and_bind_mounts(record: dict[str, Any]) -> tuple[Mount, ...]:
+    """Return the volume and bind mounts in the `Mounts` of a container's inspect record or Docker's list entry."""
+    mounts = []
+    for mount in record.get("Mounts") or ():
+        kind = mount.get("Type") if isinstance(mount, dict) else None
+        source = mount.get("Name") if kind == "volume" else mount.get("Source") if kind == "bind" else None
+        if source and mount.get("Destination"):
+            mounts.append(Mount(type=kind, target=mount["Destination"], source=source, read_only=not mount.get("RW", True)))
+    return tuple(mounts)
 
 
 def volume_details(record: dict[str, Any]) -> VolumeDetails:

@@ -43,6 +43,8 @@ class ImageDetails(NamedTuple):
     last_tagged: str | None = None
     # `os/architecture`, with `/variant` when the image has one, or "" when unknown.
     platform: str = ""
+    # The paths the image declares with `VOLUME`, sorted.
+    volumes: tuple[str, ...] = ()
 
 
 class VolumeDetails(NamedTuple):
@@ -274,6 +276,9 @@ class ContainerState(NamedTuple):
     # The names of the volumes mounted, anonymous ones included. Podman's container list does
     # not report them, so only `Backend.inspect_containers` gives them on every engine.
     volumes: tuple[str, ...] = ()
+    # The volume and bind mounts, a volume's source being its name. Only
+    # `Backend.inspect_containers` reports them on every engine.
+    mounts: tuple[Mount, ...] = ()
 
     @property
     def running(self) -> bool:

@@ -1,0 +1,62 @@
+"""Carry a replaced container's anonymous volumes over to the container that replaces it.
+
+docker compose (v2.40.3) mounts in the new container, at the same path, each volume or bind
+mount of the old container that sits at
+
+- a service volume with a target and no source (`volumes: [/data]`), or
+- a path the new image declares with `VOLUME` that no mount of the service covers.
+
+Without that, the engine gives the new container empty anonymous volumes, and removing the
+old container with its volumes deletes the data. `up -V` skips this step on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crank_cli.runtime.backend import Backend
+from crank_cli.runtime.models import ContainerSpec, ContainerState, Mount
+
+# The kinds of old mounts a new container takes over: a tmpfs holds no data worth keeping.
+_KEPT_TYPES = ("volume", "bind")
+
+
+def with_inherited_volumes(backend: Backend, spec: ContainerSpec, current: ContainerState,
+                           image_id: str | None) -> ContainerSpec:
+    """Return `spec` with the anonymous volumes of `current`, the container it replaces.
+
+    It reads the old container's mounts and, only when one of them sits at a path that the
+    service mounts nothing at, the new image's `VOLUME` paths: one or two engine reads, paid
+    on recreation only.
+    """
+    old = backend.inspect_containers([current.id])
+    old_mounts = old[0].mounts if old else ()
+    if any(mount.target not in _covered_paths(spec) for mount in old_mounts):
+        images = backend.inspect_images([image_id or spec.image])
+        declared = images[0].volumes if images else ()
+    else:
+        declared = ()
+    return spec._replace(mounts=inherited_mounts(spec, old_mounts, declared))
+
+
+def inherited_mounts(spec: ContainerSpec, old_mounts: Sequence[Mount], declared: Sequence[str]) -> tuple[Mount, ...]:
+    """Return the mounts of `spec` with the old container's mounts taken over where docker compose takes them over.
+
+    `declared` lists the paths the new image declares with `VOLUME`.
+    """
+    old_by_path = {mount.target: mount for mount in old_mounts if mount.type in _KEPT_TYPES}
+    mounts = []
+    for mount in spec.mounts:
+        old = old_by_path.get(mount.target)
+        if mount.type == "volume" and not mount.source and old is not None:
+            # The service's definition decides whether the mount is read-only.
+            mount = old._replace(read_only=mount.read_only)
+        mounts.append(mount)
+    covered = _covered_paths(spec)
+    mounts += [old_by_path[path] for path in declared if path in old_by_path and path not in covered]
+    return tuple(mounts)
+
+
+def _covered_paths(spec: ContainerSpec) -> set[str]:
+    """Return the paths where `spec` mounts something: a mount of any kind or a `tmpfs` entry."""
+    return {mount.target for mount in spec.mounts} | {entry.partition(":")[0] for entry in spec.tmpfs}
