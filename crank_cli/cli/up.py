@@ -24,6 +24,8 @@ def up(
     pull: Annotated[Optional[str], typer.Option("--pull", metavar="always|missing|never", help="Pull images: always, when missing, or never; default: each service's pull_policy.")] = None,  # noqa: UP045
     force_recreate: Annotated[bool, typer.Option("--force-recreate", help="Recreate containers even when their definition is unchanged.")] = False,
     no_recreate: Annotated[bool, typer.Option("--no-recreate", help="Keep existing containers even when their definition changed.")] = False,
+    always_recreate_deps: Annotated[bool, typer.Option("--always-recreate-deps", help="Recreate the dependencies of the services named, even when unchanged; with no service named, recreate none. Cannot be used with --no-recreate.")] = False,
+    renew_anon_volumes: Annotated[bool, typer.Option("--renew-anon-volumes", "-V", help="Recreate every container with new anonymous volumes, instead of the data of the containers it replaces. Cannot be used with --no-recreate.")] = False,
     no_deps: Annotated[bool, typer.Option("--no-deps", help="Start only the services named, not their dependencies.")] = False,
     no_start: Annotated[bool, typer.Option("--no-start", help="Create containers without starting them.")] = False,
     remove_orphans: Annotated[bool, typer.Option("--remove-orphans", help="Remove containers of services no longer in the compose files.")] = False,
@@ -39,6 +41,7 @@ def up(
     no_log_prefix: Annotated[bool, typer.Option("--no-log-prefix", help="Print each log line without its container's name.")] = False,
     timestamps: Annotated[bool, typer.Option("--timestamps", help="Prefix each log line with the engine's time stamp.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="Print without colour; crank's log output has none, so this changes nothing.")] = False,
+    quiet_build: Annotated[bool, typer.Option("--quiet-build", help="Hide the output of image builds; a failed build still shows its last lines.")] = False,
     quiet_pull: Annotated[bool, typer.Option("--quiet-pull", help="Accepted for docker compose's users; crank shows a pull's output as --progress selects.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Accepted for docker compose's users; crank asks no questions.")] = False,
     watch: Annotated[bool, typer.Option("--watch", "-w", help="Also act on the services' develop.watch rules as their files change, as `crank watch` does, while following the logs; Ctrl-C stops the watch and the services. Cannot be used with --detach, --wait or the abort options.")] = False,

@@ -8,6 +8,11 @@ mount of the old container that sits at
 
 Without that, the engine gives the new container empty anonymous volumes, and removing the
 old container with its volumes deletes the data. `up -V` skips this step on purpose.
+
+Removing the old container with its volumes leaves a volume that the new one mounts: Docker
+20.10 and Podman 4.3 both keep a volume in use.
+NOTE: Docker removes with a container only the anonymous volumes created for it, so on Docker
+a taken-over volume outlives `down` of the new container, as with docker compose 2.40.3.
 """
 
 from __future__ import annotations

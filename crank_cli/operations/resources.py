@@ -20,10 +20,14 @@ if TYPE_CHECKING:
 
 
 class ImagePolicy(NamedTuple):
-    """When to build and pull: `build` is auto, always or never; `pull` is policy, always, missing or never."""
+    """When to build and pull: `build` is auto, always or never; `pull` is policy, always, missing or never.
+
+    `quiet_build` hides the output of a build (--quiet-build); its errors still show.
+    """
 
     build: str = "auto"
     pull: str = "policy"
+    quiet_build: bool = False
 
 
 class Observed(NamedTuple):
@@ -241,7 +245,7 @@ def ensure_images(project: Project, backend: Backend, services: Iterable[str], p
             if before_changes is not None:
                 before_changes()
                 before_changes = None
-            _make_image(project, backend, reference, by_reference[reference], action, events)
+            _make_image(project, backend, reference, by_reference[reference], action, events, quiet_build=policy.quiet_build)
             found[reference] = backend.image_id(reference)
     missing = [reference for reference in references if found[reference] is None]
     if missing and require:
@@ -273,12 +277,12 @@ def _image_action(project: Project, services: list[str], policy: ImagePolicy, *,
 
 
 def _make_image(project: Project, backend: Backend, reference: str, services: list[str], action: str,
-                events: Events) -> None:
+                events: Events, *, quiet_build: bool = False) -> None:
     events.emit(f"image {reference}", "building" if action == "build" else "pulling")
     with interrupted_as_cancelled():
         if action == "build":
             plan = next(plan for name in services if (plan := specs.build_spec(project, name)) is not None)
-            backend.build_image(plan)
+            backend.build_image(plan, quiet=quiet_build)
         else:
             backend.pull_image(reference)
     events.emit(f"image {reference}", "built" if action == "build" else "pulled")

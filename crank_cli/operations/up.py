@@ -34,6 +34,10 @@ class UpOptions(NamedTuple):
     parallel: int | None = None  # None: the engine's default
     no_deps: bool = False
     recreate: str = "auto"
+    # --always-recreate-deps: recreate the dependencies of the services named, not the services.
+    always_recreate_dependencies: bool = False
+    # --renew-anon-volumes: new containers get new anonymous volumes, not those of the containers they replace.
+    renew_anonymous_volumes: bool = False
     start: bool = True
     remove_orphans: bool = False
     images: resources.ImagePolicy = resources.ImagePolicy()
@@ -222,9 +226,8 @@ class _Run:
         if self.options.start and not self.options.dry_run:
             self.wait_for_dependencies(name)
         converge = ConvergeOptions(
-            # A container that joined a replaced container's namespaces must be made again:
-            # a restart would join the old, removed one.
-            recreate="force" if self.namespace_owner_replaced(name) else self.options.recreate,
+            recreate=self.recreate_policy(name),
+            renew_anonymous_volumes=self.options.renew_anonymous_volumes,
             start=self.options.start,
             restart_for_dependency=self.dependency_replaced(name),
             timeout=self.options.timeout,
@@ -238,6 +241,18 @@ class _Run:
             with self.lock:
                 self.replaced.add(name)
         return actions
+
+    def recreate_policy(self, name: str) -> str:
+        # A container that joined a replaced container's namespaces must be made again:
+        # a restart would join the old, removed one.
+        if self.namespace_owner_replaced(name):
+            return "force"
+        # As in docker compose 2.40.3, --always-recreate-deps recreates only the dependencies
+        # of the services named, so with none named it recreates nothing.
+        named = self.options.services
+        if self.options.always_recreate_dependencies and named and name not in named:
+            return "force"
+        return self.options.recreate
 
     def namespace_owner_replaced(self, name: str) -> bool:
         definition = self.project.model["services"][name]

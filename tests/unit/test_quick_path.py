@@ -36,6 +36,8 @@ READ = [
     ["up", "--wait", "--timeout=7", "--pull", "never", "--no-build", "--strict", "--no-deps", "web"],
     ["up", "--force-recreate", "--remove-orphans", "--no-start", "--build", "--no-recreate", "--dry-run"],
     ["up", "--attach", "web", "--attach=db", "--no-attach", "x", "--abort-on-container-failure", "web"],
+    ["up", "-dV", "--always-recreate-deps", "--quiet-build", "web"],
+    ["up", "--renew-anon-volumes", "-d"],
     ["down", "--volumes", "--remove-orphans", "--force", "--timeout", "3", "--dry-run"],
     ["doctor", "--format", "json"],
     ["-p", "x", "-p", "y", "status"],

@@ -30,7 +30,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         abort_on_container_failure: bool = False, attach: list[str] | None = None,
         no_attach: list[str] | None = None, attach_dependencies: bool = False, no_log_prefix: bool = False,
         timestamps: bool = False, no_color: bool = False, quiet_pull: bool = False, yes: bool = False,
-        develop_builds: bool = False, watch: bool = False) -> None:
+        develop_builds: bool = False, watch: bool = False, always_recreate_deps: bool = False,
+        renew_anon_volumes: bool = False, quiet_build: bool = False) -> None:
     # The options after `strict` have defaults, so `create` and `scale`, which return at once, need not pass them.
     # --no-color, --quiet-pull and --yes change nothing, because crank's logs have no colour and it never prompts.
     # `develop_builds`, for `watch`, builds the images of the services that have both build and develop, as
@@ -58,10 +59,14 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
         services=names,
         parallel=parallel_limit(global_options(ctx).environ, parallel),
         no_deps=no_deps,
-        recreate=_choice("--force-recreate", force_recreate, "--no-recreate", no_recreate, "force", "never"),
+        recreate=_recreate_policy(force_recreate=force_recreate, no_recreate=no_recreate,
+                                  always_recreate_deps=always_recreate_deps, renew_anon_volumes=renew_anon_volumes),
+        always_recreate_dependencies=always_recreate_deps,
+        renew_anonymous_volumes=renew_anon_volumes,
         start=not no_start,
         remove_orphans=remove_orphans,
-        images=ImagePolicy(build=_choice("--build", build, "--no-build", no_build, "always", "never"), pull=pull_policy(pull)),
+        images=ImagePolicy(build=_choice("--build", build, "--no-build", no_build, "always", "never"), pull=pull_policy(pull),
+                           quiet_build=quiet_build),
         scale=_scale(scale or []),
         timeout=timeout,
         wait=wait,
@@ -579,6 +584,21 @@ def _stop_in_order(backend, containers: list[str], timeout: int | None) -> None:
     states = backend.inspect_containers(containers)
     for level in reversed(container_levels(labels.recorded_services(states), states)):
         backend.stop_containers(level, timeout)
+
+
+def _recreate_policy(*, force_recreate: bool, no_recreate: bool, always_recreate_deps: bool,
+                     renew_anon_volumes: bool) -> str:
+    """Return `UpOptions.recreate` for the recreate flags, or raise `UsageError` for two that conflict.
+
+    --renew-anon-volumes recreates every container, unchanged ones too, as docker compose 2.40.3 does.
+    """
+    from crank_cli.errors import UsageError
+
+    for flag, given in (("--always-recreate-deps", always_recreate_deps), ("--renew-anon-volumes", renew_anon_volumes)):
+        if given and no_recreate:
+            raise UsageError(f"{flag} and --no-recreate cannot be used together")
+    policy = _choice("--force-recreate", force_recreate, "--no-recreate", no_recreate, "force", "never")
+    return "force" if renew_anon_volumes else policy
 
 
 def _choice(first_flag: str, first: bool, second_flag: str, second: bool, first_value: str, second_value: str) -> str:
