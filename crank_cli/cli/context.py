@@ -122,6 +122,14 @@ def global_options(ctx: CommandContext) -> GlobalOptions:
     return options if isinstance(options, GlobalOptions) else GlobalOptions(environ=dict(os.environ), working_dir=Path.cwd())
 
 
+def quiet_progress(ctx: CommandContext) -> None:
+    """Switch this command to `--progress quiet`, for a verb's own `-q` that hides all but errors."""
+    from crank_cli import render
+
+    ctx.find_root().obj = global_options(ctx)._replace(progress="quiet")
+    render.set_talk("quiet")
+
+
 def load_project(ctx: CommandContext, services: tuple[str, ...] = (), *, normalize: bool = True) -> Project:
     """Load and validate the project before any engine is touched, and show the loader's warnings.
 

@@ -21,6 +21,7 @@ from crank_cli.cli.context import (
     load_settings,
     progress,
     project_name_in_reach,
+    quiet_progress,
     resolve_engine,
 )
 
@@ -57,6 +58,8 @@ def run(
     build: Annotated[bool, typer.Option("--build", help="For a service: build its image first, even when it exists.")] = False,
     pull: Annotated[Optional[str], typer.Option("--pull", metavar="always|missing|never", help="For a service: pull its image always, when missing, or never; default: its pull_policy.")] = None,  # noqa: UP045
     quiet_pull: Annotated[bool, typer.Option("--quiet-pull", help="Accepted for docker compose's users; crank shows a pull's output as --progress selects.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, build or pull output, only errors, as --progress quiet does.")] = False,
+    quiet_build: Annotated[bool, typer.Option("--quiet-build", help="For a service: hide the output of its image's build; a failed build still shows its last lines.")] = False,
     no_tty: Annotated[bool, typer.Option("--no-TTY", "-T", help="Allocate no pseudo-terminal, even when crank's standard input is one.")] = False,
     interactive: Annotated[bool, typer.Option("--interactive", "-i", help="Keep standard input open. This is the default, as with docker compose run, so the flag changes nothing.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
@@ -82,6 +85,8 @@ def run(
     )
     if not detach:
         handle_sigint()
+    if quiet:
+        quiet_progress(ctx)
     project = _project_with_service(ctx, target)
     if project is not None:
         from crank_cli.cli.actions.up import pull_policy
@@ -91,13 +96,14 @@ def run(
         _run_service(ctx, project, ServiceRunOptions(
             service=target, container=container, no_deps=no_deps, remove_orphans=remove_orphans, service_ports=service_ports,
             labels=tuple(label or ()), use_aliases=use_aliases, cap_add=tuple(cap_add or ()),
-            cap_drop=tuple(cap_drop or ()), images=ImagePolicy(build="always" if build else "auto", pull=pull_policy(pull)),
+            cap_drop=tuple(cap_drop or ()),
+            images=ImagePolicy(build="always" if build else "auto", pull=pull_policy(pull), quiet_build=quiet_build),
         ))
         return
     _reject_service_flags(target, {"--no-deps": no_deps, "--remove-orphans": remove_orphans,
                                    "--service-ports": service_ports, "--use-aliases": use_aliases,
                                    "--label": bool(label), "--cap-add": bool(cap_add), "--cap-drop": bool(cap_drop),
-                                   "--build": build, "--pull": pull is not None})
+                                   "--build": build, "--pull": pull is not None, "--quiet-build": quiet_build})
 
     from crank_cli.operations.run import RunOptions
     from crank_cli.operations.run import run as run_container

@@ -130,3 +130,12 @@ def test_run_env_from_file_and_orphans(engine: Engine, service_project: Crank) -
     assert result.stdout.strip() == "from-file from-flag"
     # The container of `gone`, which compose.yaml does not define, is removed.
     assert not [name for name in engine.objects(service_project.project)["containers"] if "-gone-" in name]
+
+
+def test_run_quiet_prints_only_output(engine: Engine, service_project: Crank) -> None:
+    result = service_project("run", "--rm", "-q", "app", "echo", "done")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    # Without -q, db's creation and health wait are reported on stderr.
+    assert result.stderr == ""
