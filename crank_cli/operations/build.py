@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import UsageError
-from crank_cli.operations import specs
+from crank_cli.operations import graph, specs
 from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
 from crank_cli.operations.up import require_services
@@ -17,37 +17,55 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
 
 
-def build_services(project: Project, backend: Backend, services: Sequence[str], events: Events, *,
-                   no_cache: bool = False, pull: bool = False, args: Mapping[str, str | None] | None = None) -> list[str]:
+class BuildFlags(NamedTuple):
+    """The options of `crank build` that apply to every service's build."""
+
+    no_cache: bool = False
+    pull: bool = False
+    # Build arguments over each service's `build.args`; a key that maps to None is removed from them.
+    args: Mapping[str, str | None] = {}
+    # The memory limit of the RUN steps, in bytes.
+    memory: int | None = None
+    # Hide the engine's build output; a failure still quotes its last lines.
+    quiet: bool = False
+
+
+def build_services(project: Project, backend: Backend, services: Sequence[str], events: Events,
+                   flags: BuildFlags = BuildFlags(), *, with_dependencies: bool = False) -> list[str]:
     """Build every service that has `build`, or only those named; return the image tags.
 
-    `no_cache` and `pull` apply to every build, in addition to each service's own settings.
-    `args` override each service's `build.args`; a key that maps to None is removed from them.
+    `flags` apply to every build, in addition to each service's own settings. With
+    `with_dependencies`, the services that those named depend on are built too, when they
+    have a build section.
     """
     require_services(project, services)
     names = list(services) or sorted(project.model["services"])
-    plans = [(name, _with_flags(specs.build_spec(project, name), no_cache, pull, args or {})) for name in names]
+    plans = [(name, _with_flags(specs.build_spec(project, name), flags)) for name in names]
     not_buildable = [name for name, plan in plans if plan is None and services]
     if not_buildable:
         raise UsageError(f"service {', '.join(not_buildable)} has no build section; nothing to build")
+    if with_dependencies and services:
+        dependencies = sorted(graph.with_dependencies(project.model["services"], names) - set(names))
+        plans = [(name, _with_flags(specs.build_spec(project, name), flags)) for name in dependencies] + plans
     tags = []
     for _, plan in plans:
         if plan is not None:
-            build_image(backend, plan, events)
+            build_image(backend, plan, events, quiet=flags.quiet)
             tags.append(plan.tag)
     return tags
 
 
-def _with_flags(plan: BuildSpec | None, no_cache: bool, pull: bool, args: Mapping[str, str | None]) -> BuildSpec | None:
+def _with_flags(plan: BuildSpec | None, flags: BuildFlags) -> BuildSpec | None:
     if plan is None:
         return None
-    merged = {**plan.args, **args}
+    merged = {**plan.args, **flags.args}
     with_values = {key: value for key, value in merged.items() if value is not None}
-    return plan._replace(no_cache=plan.no_cache or no_cache, pull=plan.pull or pull, args=with_values)
+    return plan._replace(no_cache=plan.no_cache or flags.no_cache, pull=plan.pull or flags.pull, args=with_values,
+                         memory=flags.memory)
 
 
-def build_image(backend: Backend, plan: BuildSpec, events: Events) -> None:
+def build_image(backend: Backend, plan: BuildSpec, events: Events, *, quiet: bool = False) -> None:
     events.emit(f"image {plan.tag}", "building")
     with interrupted_as_cancelled():
-        backend.build_image(plan)
+        backend.build_image(plan, quiet=quiet)
     events.emit(f"image {plan.tag}", "built")

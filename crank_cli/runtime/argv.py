@@ -219,6 +219,7 @@ def build_flags(spec: BuildSpec) -> list[str]:
     args += option("--shm-size", _text(spec.shm_size))
     args += _repeat("--add-host", tuple(host.replace("=", ":", 1) for host in spec.extra_hosts))
     args += _repeat("--ulimit", spec.ulimits)
+    args += option("--memory", _text(spec.memory))
     if spec.no_cache:
         args.append("--no-cache")
     if spec.pull:

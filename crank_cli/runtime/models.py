@@ -255,6 +255,8 @@ class BuildSpec(NamedTuple):
     extra_hosts: tuple[str, ...] = ()
     # name=soft:hard (or name=value) limits of RUN steps.
     ulimits: tuple[str, ...] = ()
+    # The memory limit of RUN steps, in bytes, from `build -m`.
+    memory: int | None = None
 
 
 class ContainerState(NamedTuple):

@@ -131,3 +131,26 @@ def test_push_dry_run_and_json(engine: Engine, registry: Registry,
     assert statuses[0] == "pushing"
     assert statuses[-1] == "pushed"
     assert (f"{crank.project}/web", "1.0") in registry.manifests
+
+
+def test_build_push_and_dependencies(engine: Engine, registry: Registry,
+                                     pushing: tuple[Crank, dict[str, str], str]) -> None:
+    crank, environ, _ = pushing
+    repository = f"{crank.project}/app"
+    image = f"{registry.address}/{repository}:1"
+    base = f"localhost/{crank.project}/base:1"
+    (crank.folder / "compose.yaml").write_text(
+        f"services:\n"
+        f"  base:\n    build: .\n    image: {base}\n"
+        f"  app:\n    build: .\n    image: {image}\n    depends_on: [base]\n"
+    )
+
+    result = crank("build", "-q", "--with-dependencies", "--push", "-m", "64m", "app", env=environ)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == ""
+    # base was built as app's dependency, and only app's image went to this registry.
+    assert engine.client("image", "inspect", base, check=False).returncode == 0
+    assert (repository, "1") in registry.manifests
+    assert {key[0] for key in registry.manifests} == {repository}

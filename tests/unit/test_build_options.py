@@ -126,3 +126,42 @@ def test_tag_options_without_tag_rejected(builds: Path, option: list[str], capsy
     assert code == 2
     assert "only valid with -t TAG" in capsys.readouterr().err
     assert build_commands(builds) == []
+
+
+def test_memory_reaches_every_build(builds: Path) -> None:
+    code = run_cli(["--runtime", "podman", "build", "-m", "64m"])
+
+    assert code == 0
+    [command] = build_commands(builds)
+    assert command[command.index("--memory") + 1] == str(64 * 1024 * 1024)
+
+
+def test_invalid_memory_builds_nothing(builds: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "build", "-m", "lots"])
+
+    assert code == 2
+    assert '--memory: invalid size "lots"' in capsys.readouterr().err
+    assert build_commands(builds) == []
+
+
+def test_with_dependencies_builds_them_first(builds: Path) -> None:
+    (builds.parent / "shop" / "compose.yaml").write_text(
+        "services:\n  base:\n    build: .\n  plain:\n    image: localhost/plain\n"
+        "  app:\n    build: .\n    depends_on: [base, plain]\n"
+    )
+
+    code = run_cli(["--runtime", "podman", "build", "--with-dependencies", "app"])
+
+    assert code == 0
+    tags = [command[command.index("--tag") + 1] for command in build_commands(builds)]
+    # plain has no build section, so it is left out.
+    assert tags == ["shop-base", "shop-app"]
+
+
+@pytest.mark.parametrize("option", ["--push", "--with-dependencies"])
+def test_service_options_with_tag_rejected(builds: Path, option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "build", "-t", "one", option, "."])
+
+    assert code == 2
+    assert f"{option}: only valid for the project's services" in capsys.readouterr().err
+    assert build_commands(builds) == []
