@@ -179,24 +179,30 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
     """Start the dependencies and make what the service needs under the project lock, then run the one-off.
 
     The lock is released before the one-off runs, so a long foreground container does not
-    keep `up` and `down` waiting.
+    keep `up` and `down` waiting. When `run` wrote secret or config files, it takes the lock
+    again at the end to delete those that no container mounts.
     """
-    from contextlib import nullcontext
+    from contextlib import AbstractContextManager, nullcontext
 
     from crank_cli import render
     from crank_cli.cli.absent import reject_if_absent
     from crank_cli.operations.cancel import cancel_on_interrupt
     from crank_cli.operations.lock import project_lock
     from crank_cli.operations.parallel import parallel_limit
-    from crank_cli.operations.run_service import prepare, start
+    from crank_cli.operations.run_service import prepare, removing_unmounted_files, start
 
     options = options._replace(parallel=parallel_limit(global_options(ctx).environ, None))
     dry_run = options.container.dry_run
     engine = resolve_engine(ctx, dry_run=dry_run, project=project.name)
-    lock = nullcontext() if dry_run else project_lock(project.name, render.info)
-    with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry_run) as events:
-        # A project that another tool or engine runs would get a second set of networks and
-        # volumes here. This costs one engine query on every run of a service.
-        reject_if_absent(ctx, project.name, engine, "run")
-        spec = prepare(project, engine.backend, options, events)
-    _finish(start(engine.backend, spec, detach=options.container.detach))
+
+    def lock() -> AbstractContextManager[object]:
+        return nullcontext() if dry_run else project_lock(project.name, render.info)
+
+    with removing_unmounted_files(project.name, engine.backend, lock):
+        with cancel_on_interrupt(), lock(), progress(ctx, dry_run=dry_run) as events:
+            # A project that another tool or engine runs would get a second set of networks and
+            # volumes here. This costs one engine query on every run of a service.
+            reject_if_absent(ctx, project.name, engine, "run")
+            spec = prepare(project, engine.backend, options, events)
+        result = start(engine.backend, spec, detach=options.container.detach)
+    _finish(result)

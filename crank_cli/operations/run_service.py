@@ -5,18 +5,21 @@ conditions. The one-off is named `PROJECT-SERVICE-run-ID` (docker compose v2.40.
 same form), carries the project and service labels with `io.crank.oneoff=True`, joins the
 service's networks under its own name only, and publishes the service's ports only with
 `--service-ports`. Like docker compose, it ignores the service's `container_name` and
-`restart`.
+`restart`. The secret and config files that a `run` writes go when it ends, unless a
+container of the project mounts them (see `removing_unmounted_files`).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import UsageError
 from crank_cli.operations import graph, labels, resources, specs, wait
+from crank_cli.operations import secrets as private_files
 from crank_cli.operations.events import Events
 from crank_cli.operations.run import ContainerOptions, parse_entrypoint, parse_env, parse_port, parse_volume
 from crank_cli.operations.up import UpOptions, UpResult, by_service, handle_orphans, up
@@ -155,3 +158,24 @@ def start(backend: Backend, spec: ContainerSpec, *, detach: bool) -> str | int:
     if detach:
         return backend.run_container(spec)
     return backend.run_attached(spec)
+
+
+@contextmanager
+def removing_unmounted_files(project: str, backend: Backend,
+                             lock: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
+    """Delete, when the block ends, the secret and config files written in it that no container of the project mounts.
+
+    So a one-off that the engine rejected, that failed to start, or that `--rm` removed once
+    it exited leaves no file of its own behind, and one that stays keeps its files until
+    `down`. The check takes the project's lock, held by `lock()`, so no `up` or `run`
+    creates a container that mounts a file while it goes.
+    """
+    # NOTE: another `run` creates its container after it releases the lock, so a file of
+    # this one that it found written may go before its container mounts it, and it then fails.
+    with private_files.recording_new_files() as written:
+        try:
+            yield
+        finally:
+            if written:
+                with lock():
+                    private_files.remove_unmounted_files(project, backend, written)

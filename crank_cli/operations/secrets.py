@@ -5,8 +5,10 @@ file of its own under crank's state folder, in a folder only its owner can enter
 value never appears on a command line or in a log. The file gets the mode the service sets,
 else 0444 as with the compose reference, so a container's non-root user can read it.
 The files stay until `down` has removed every container of the project (see
-`remove_private_files`), because a stopped container needs them to start again. A failed
-`up` deletes the files it wrote unless a container that it created uses them.
+`remove_private_files`), because a stopped container needs them to start again. An `up`
+that fails or is interrupted, and a `run` once its container is gone or failed to start,
+delete the files they wrote that no container of the project mounts
+(`remove_unmounted_files`).
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crank_cli.errors import InvalidProjectError
+from crank_cli.errors import EngineError, InvalidProjectError
+from crank_cli.operations import labels
 from crank_cli.runtime.models import Mount
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
+    from crank_cli.runtime.backend import Backend
 
 
 _PRIVATE_KINDS = ("secrets", "configs")
@@ -85,6 +89,27 @@ def remove_files(paths: Iterable[Path]) -> None:
         for empty in (folder, folder.parent):
             with contextlib.suppress(OSError):
                 empty.rmdir()
+
+
+def remove_unmounted_files(project: str, backend: Backend, paths: Sequence[Path]) -> None:
+    """Delete those of the given secret and config files that no container of the project mounts.
+
+    A file's name contains a digest of its value, so the containers of `up` and of `run`
+    share a file when their values match, and one that a container mounts must stay. Call
+    it under the project's lock, so no other crank process creates a container that mounts
+    a file between the check and the deletion.
+    """
+    if not paths:
+        return
+    try:
+        listed = backend.list_containers(labels.container_filter(project))
+        # A listing carries no bind sources on Podman, so the containers are inspected.
+        inspected = backend.inspect_containers([state.id for state in listed])
+    except EngineError:
+        # Without the list, any file may be in use. `down` deletes them later.
+        return
+    mounted = {os.path.realpath(mount.source) for state in inspected for mount in state.mounts if mount.type == "bind"}
+    remove_files(path for path in paths if os.path.realpath(path) not in mounted)
 
 
 @contextlib.contextmanager

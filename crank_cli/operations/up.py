@@ -109,11 +109,11 @@ def up(project: Project, backend: Backend, options: UpOptions, events: Events) -
             for name, actions in zip(level, run_all(run.service, level, limit), strict=True):
                 result.actions.update(actions)
                 result.services[name] = [container for container, action in actions.items() if action != "removed"]
-    except Exception as error:
+    except (Exception, KeyboardInterrupt) as error:
         if not isinstance(error, _KEEPS_NEW_PROJECT) and not state.containers and not options.dry_run:
             # A new project that failed half-way is removed again, so nothing half-made stays.
             undo_new_project(project, backend, networks, volumes, events)
-        _remove_unused_files(project, backend, written, state.containers, replicas)
+        secrets.remove_unmounted_files(project.name, backend, written)
         raise
     finally:
         run.remove_retired()
@@ -129,9 +129,10 @@ def _parallel_limit(backend: Backend, options: UpOptions) -> int:
 
 
 # A failure that leaves a new project in place: a dependency that did not become ready keeps
-# its containers for inspection, and after Ctrl-C the next `up` or `down` completes the project.
-# Any other error, an unexpected Python exception included, removes what this `up` created.
-_KEEPS_NEW_PROJECT = (NotReadyError, CancelledError)
+# its containers for inspection, and after Ctrl-C (once to cancel, twice to interrupt) the
+# next `up` or `down` completes the project. Any other error, an unexpected Python exception
+# included, removes what this `up` created.
+_KEEPS_NEW_PROJECT = (NotReadyError, CancelledError, KeyboardInterrupt)
 
 
 def replica_specs(project: Project, service: str, count: int) -> list[ContainerSpec]:
@@ -151,8 +152,9 @@ def _specs_and_images(project: Project, backend: Backend, selected: set[str], op
                       state: resources.Observed) -> tuple[dict[str, list[ContainerSpec]], dict[str, str], list[Path]]:
     """Return the container specs, the image IDs and the secret and config files written for the specs.
 
-    Building a spec writes the files it mounts, so when this step fails it deletes the files
-    it wrote, and `up` stops with nothing created.
+    Building a spec writes the files it mounts, so when this step fails or is interrupted,
+    for example by a second Ctrl-C or SIGTERM during a build or pull, it deletes the files it wrote,
+    and `up` stops with nothing created.
     """
     with secrets.recording_new_files() as written:
         try:
@@ -163,32 +165,10 @@ def _specs_and_images(project: Project, backend: Backend, selected: set[str], op
             # leaves no image behind.
             image_ids = resources.ensure_images(project, backend, selected, options.images, events, state.images,
                                                 require=not options.dry_run, before_changes=options.before_containers)
-        except Exception:
+        except (Exception, KeyboardInterrupt):
             secrets.remove_files(written)
             raise
     return replicas, image_ids, written
-
-
-def _remove_unused_files(project: Project, backend: Backend, written: Sequence[Path], before: Sequence[ContainerState],
-                        replicas: dict[str, list[ContainerSpec]]) -> None:
-    """Delete the secret and config files this `up` wrote that no container it created mounts.
-
-    `written` lists only files that did not exist before this `up`, and a file's name contains
-    a digest of its value. So a container made earlier mounts one only if the file was deleted
-    since, and deleting it again leaves that container as it was before this `up`.
-    """
-    if not written:
-        return
-    existed = {state.id for state in before}
-    try:
-        present = backend.list_containers(labels.container_filter(project.name))
-    except EngineError:
-        # Without the list, any file may be in use. `down` deletes them later.
-        return
-    created = {state.name for state in present if state.id not in existed}
-    mounted = {mount.source for specs_of_service in replicas.values() for spec in specs_of_service
-               if spec.name in created for mount in spec.mounts}
-    secrets.remove_files(path for path in written if str(path) not in mounted)
 
 
 class _Run:

@@ -101,3 +101,56 @@ secrets:
     assert "/dev/crsec-missing" in up.stderr
     assert engine.objects(secret_project.project)["containers"] == []
     assert not (tmp_path / "state" / "crank" / secret_project.project).exists()
+
+
+def test_run_removes_files_no_container_mounts(engine: Engine, project: Crank, tmp_path: Path) -> None:
+    # Both engines reject a device that does not exist, and run no command that is not in the image.
+    (project.folder / "compose.yaml").write_text(f"""
+services:
+  keep:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE_COMMAND}"]
+    secrets: [token]
+  tool:
+    image: {TEST_IMAGE}
+    command: ["cat", "/run/secrets/token", "/settings.txt"]
+    secrets: [token]
+    configs: [{{source: settings, target: /settings.txt}}]
+  bad:
+    image: {TEST_IMAGE}
+    devices: ["/dev/crsec-missing:/dev/missing"]
+    secrets: [token]
+secrets:
+  token: {{environment: CRSEC_TOKEN}}
+configs:
+  settings: {{content: debug=1}}
+""")
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "CRSEC_TOKEN": "s3cret"}
+    files = tmp_path / "state" / "crank" / project.project
+
+    def file_kinds() -> list[str]:
+        return sorted(path.name.rpartition("-")[0] for path in files.glob("*/*"))
+
+    removed = project("run", "--rm", "-T", "tool", env=env)
+    after_removed = file_kinds()
+    rejected = project("run", "--rm", "-T", "bad", env=env)
+    after_rejected = file_kinds()
+    not_started = project("run", "--rm", "-T", "tool", "crsec-missing-command", env=env)
+    after_not_started = file_kinds()
+    containers_after_runs = engine.objects(project.project)["containers"]
+    up = project("up", "-d", "keep", env=env)
+    shared = project("run", "--rm", "-T", "tool", env=env)
+    after_shared = file_kinds()
+
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout == "s3cretdebug=1"
+    assert after_removed == []
+    assert rejected.returncode != 0
+    assert after_rejected == []
+    assert not_started.returncode == 127, not_started.stderr
+    assert after_not_started == []
+    assert containers_after_runs == []
+    assert up.returncode == 0, up.stderr
+    assert shared.returncode == 0, shared.stderr
+    # The service's container mounts the token's file, so only the config's file goes.
+    assert after_shared == ["token"]

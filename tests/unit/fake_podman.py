@@ -1,11 +1,12 @@
 """A fake `podman` client on PATH, for tests of verbs that run engine commands, such as cp, wait, push, pull and export.
 
-The client keeps its containers in a JSON file: `create` and `run` add one with the name and
-labels given, `start`, `stop` and `rm` change or remove them, and `ps` and `container inspect`
-show them, with `ps`'s label filters applied. `wait` prints the exit code the test sets,
-`push` fails for the images the test names or that the engine lacks, and `pull` fails for
-the images the test names. `volume ls` and `volume inspect` show the volumes the test sets,
-`commit` prints an image ID, and `export` writes a short text in place of an archive. The
+The client keeps its containers in a JSON file: `create` and `run` add one with the name,
+labels and bind mounts given (a foreground `run --rm` leaves none), `start`, `stop` and `rm`
+change or remove them, and `ps` and `container inspect` show them, with `ps`'s label filters
+applied. `wait` prints the exit code the test sets, `push` fails for the images the test
+names or that the engine lacks, and `pull` fails for the images the test names. `volume ls`
+and `volume inspect` show the volumes the test sets, `commit` prints an image ID, and
+`export` writes a short text in place of an archive. The
 client logs every command line it gets.
 """
 
@@ -59,15 +60,24 @@ elif args[:1] == ["ps"]:
 elif args[:2] == ["container", "inspect"]:
     records = [{{"Id": entry["Id"], "Name": name, "Config": {{"Labels": entry["Labels"]}},
                 "State": {{"Status": entry["State"], "ExitCode": 0}},
-                "Mounts": [{{"Type": "volume", "Name": volume}} for volume in entry.get("Volumes", [])]}}
-               for name, entry in by_name.items() if name in args[2:]]
+                "Mounts": [{{"Type": "volume", "Name": volume}} for volume in entry.get("Volumes", [])]
+                          + [{{"Type": "bind", "Source": source, "Destination": source}}
+                             for source in entry.get("Binds", [])]}}
+               for name, entry in by_name.items() if name in args[2:] or entry["Id"] in args[2:]]
     print(json.dumps(records))
 elif args[:1] in (["create"], ["run"]):
     name = flag_values("--name")[0]
+    if name in state.get("run_errors", {{}}):
+        sys.stderr.write(state["run_errors"][name] + "\\n")
+        sys.exit(125)
     labels = dict(value.partition("=")[::2] for value in flag_values("--label"))
+    mounts = [dict(part.partition("=")[::2] for part in value.split(",")) for value in flag_values("--mount")]
     entry = {{"Id": f"id-{{name}}", "Names": [name], "Image": "busybox", "Labels": labels,
-             "State": "running" if args[0] == "run" else "created"}}
-    containers.append(entry)
+             "State": "running" if args[0] == "run" else "created",
+             "Binds": [mount["source"] for mount in mounts if mount.get("type") == "bind"]}}
+    # A foreground `run --rm` ends with its container removed.
+    if not (args[0] == "run" and "--rm" in args and "--detach" not in args):
+        containers.append(entry)
     save()
     print(entry["Id"])
 elif args[:1] in (["start"], ["stop"], ["rm"]):
@@ -160,14 +170,16 @@ class FakePodman:
                   delays: dict[str, float] | None = None, cp_error: str | None = None,
                   images: list[str] | None = None, push_errors: dict[str, str] | None = None,
                    pull_errors: dict[str, str] | None = None, volumes: list[dict[str, object]] | None = None,
-                   export_error: str | None = None) -> None:
+                   export_error: str | None = None, run_errors: dict[str, str] | None = None) -> None:
         """Set the client's containers and replies. `images` lists the references the engine has
         (None: `image inspect` finds every one), `push_errors` maps a reference to the
         error its `push` fails with, and `pull_errors` the same for `pull`. `volumes` contains the
-        records of `volume inspect`, and `export_error` is the error every `export` fails with."""
+        records of `volume inspect`, `export_error` is the error every `export` fails with, and
+        `run_errors` maps a container name to the error that its `create` or `run` fails with,
+        creating nothing."""
         state = {"containers": containers, "exit_codes": exit_codes or {}, "delays": delays or {}, "cp_error": cp_error,
                  "images": images, "push_errors": push_errors or {}, "pull_errors": pull_errors or {},
-                 "volumes": volumes or [], "export_error": export_error}
+                 "volumes": volumes or [], "export_error": export_error, "run_errors": run_errors or {}}
         (self.folder / "state.json").write_text(json.dumps(state))
 
     def forget_calls(self) -> None:

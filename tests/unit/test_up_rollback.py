@@ -11,9 +11,9 @@ import pytest
 from crank_cli.compose import LoadOptions, Project, load_project
 from crank_cli.errors import EngineError, InvalidProjectError, UsageError
 from crank_cli.operations.events import NoEvents
-from crank_cli.operations.secrets import secret_mounts
+from crank_cli.operations.secrets import remove_unmounted_files, secret_mounts
 from crank_cli.operations.specs import container_spec
-from crank_cli.operations.up import UpOptions, _remove_unused_files, up
+from crank_cli.operations.up import UpOptions, up
 from crank_cli.runtime.docker import DockerEngine
 from tests.unit.fakes import FakeRunner
 
@@ -165,18 +165,52 @@ def test_failed_up_keeps_earlier_files(tmp_path: Path, state_folder: Path) -> No
     assert sorted(path.name for path in state_folder.glob("*/*")) == sorted(Path(path).name for path in earlier)
 
 
-def test_created_container_keeps_its_files(tmp_path: Path, state_folder: Path) -> None:
+def test_mounting_container_keeps_its_files(tmp_path: Path, state_folder: Path) -> None:
     project = load(tmp_path, SECRETS.replace(", missing]", "]"))
     spec = container_spec(project, "web")
     written = [Path(mount.source) for mount in spec.mounts if mount.type == "bind"]
     unused = state_folder / "configs" / "other-0123456789ab"
     unused.write_text("debug=2")
     record = {"Id": "new", "Name": f"/{spec.name}", "State": {"Status": "created"},
-              "Config": {"Image": "busybox", "Labels": spec.labels}, "NetworkSettings": {"Ports": {}}}
+              "Config": {"Image": "busybox", "Labels": spec.labels}, "NetworkSettings": {"Ports": {}},
+              "Mounts": [{"Type": "bind", "Source": str(path), "Destination": "/x"} for path in written]}
     runner = FakeRunner({("docker", "ps"): "new", ("docker", "container", "inspect"): json.dumps([record])})
 
-    _remove_unused_files(project, DockerEngine(runner=runner), [*written, unused], [], {"web": [spec]})
+    remove_unmounted_files(project.name, DockerEngine(runner=runner), [*written, unused])
 
     assert all(path.exists() for path in written)
     assert len(written) == 2
     assert not unused.exists()
+
+
+def interrupt(argv: list[str], **_: object) -> int:
+    """Stand in for an engine command that a second Ctrl-C or SIGTERM interrupts."""
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("image_source", ["    build: .\n    pull_policy: build\n", "    pull_policy: always\n"], ids=["build", "pull"])
+def test_interrupted_image_removes_written_files(tmp_path: Path, state_folder: Path, image_source: str) -> None:
+    project = load(tmp_path, image_source + SECRETS.replace(", missing]", "]"))
+    runner = new_project_engine()
+
+    with pytest.raises(KeyboardInterrupt):
+        up(project, DockerEngine(runner=runner, attached_runner=interrupt), UpOptions(), NoEvents())
+
+    assert not state_folder.exists()
+    assert "network create" not in engine_commands(runner)
+
+
+def test_interrupted_create_keeps_project(tmp_path: Path, state_folder: Path) -> None:
+    project = load(tmp_path, SECRETS.replace(", missing]", "]"))
+
+    def interrupted_run(argv: list[str]) -> str:
+        raise KeyboardInterrupt
+
+    runner = new_project_engine(run=interrupted_run, container_inspect="[]")
+
+    with pytest.raises(KeyboardInterrupt):
+        up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
+
+    # As after one Ctrl-C, the next `up` or `down` completes the project, so its network stays.
+    assert "network rm" not in engine_commands(runner)
+    assert not state_folder.exists()
