@@ -248,18 +248,83 @@ def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
         return command.wait()
 
 
+def run_attached_until(argv: Sequence[str], *, until: Callable[[], bool], interval: float,
+                       sigterm_as: int | None = None) -> int | None:
+    """Run an engine command on crank's standard output until it ends or `until()` returns True.
+
+    This serves a live view whose input may go out of date, such as `stats` of a list of
+    containers. `until` is called every `interval` seconds, and once more when the command
+    ends by itself, because a view may fail when its input changes: Podman's `stats` exits
+    with an error once a container it shows is removed. Return the command's exit code, or
+    None when `until` returned True, in which case crank drops what the command wrote to its
+    standard error. Otherwise that is written to crank's standard error once the command
+    ends. `sigterm_as` works as with `run_attached`, and the command's exit code is returned then.
+    """
+    import subprocess
+    import sys
+    import threading
+
+    verbose.debug("process", "run attached: %s", redact(argv))
+    try:
+        command = subprocess.Popen(list(argv), stderr=subprocess.PIPE, text=True, errors="replace")
+    except FileNotFoundError:
+        raise EngineNotFoundError(argv[0]) from None
+    errors: list[str] = []
+    # A thread reads standard error as it comes, so a command that writes much never blocks on a full pipe.
+    reader = threading.Thread(target=lambda: errors.append(command.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    with command, _forwarding_sigterm(command, sigterm_as) as received:
+        try:
+            code = _wait_until(command, until, interval)
+        finally:
+            # Ctrl-C ends crank's wait, and the command with it, as in `run_attached`.
+            if command.poll() is None:
+                command.kill()
+            command.wait()
+            reader.join()
+    if received or code is not None:
+        sys.stderr.write("".join(errors))
+        return command.returncode
+    return None
+
+
+def _wait_until(command: subprocess.Popen[str], until: Callable[[], bool], interval: float) -> int | None:
+    """Wait for `command` to end, or kill it once `until()` returns True; return its exit code, or None if `until` ended it."""
+    import subprocess
+
+    while True:
+        try:
+            code = command.wait(timeout=interval)
+        except subprocess.TimeoutExpired:
+            if until():
+                command.kill()
+                command.wait()
+                return None
+            continue
+        return None if until() else code
+
+
 @contextmanager
-def _forwarding_sigterm(command: subprocess.Popen[Any], sent: int | None) -> Iterator[None]:
-    """Send `sent` to `command` when crank receives SIGTERM in the block; with None, or off the main thread, do nothing."""
+def _forwarding_sigterm(command: subprocess.Popen[Any], sent: int | None) -> Iterator[list[int]]:
+    """Send `sent` to `command` when crank receives SIGTERM in the block; with None, or off the main thread, do nothing.
+
+    The block gets a list that holds the signal's number once crank received it.
+    """
     import signal
     import threading
 
+    received: list[int] = []
     if sent is None or threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: command.send_signal(sent))
+
+    def forward(signum: int, frame: object) -> None:
+        received.append(signum)
+        command.send_signal(sent)
+
+    previous = signal.signal(signal.SIGTERM, forward)
     try:
-        yield
+        yield received
     finally:
         signal.signal(signal.SIGTERM, previous)
 

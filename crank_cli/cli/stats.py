@@ -29,7 +29,8 @@ def stats(
 ) -> None:
     """Show the resource use of the project's running and paused containers.
 
-    Without --no-stream, the engine's own live view runs until Ctrl-C. With --no-stream, crank
+    Without --no-stream, the engine's own live view runs until Ctrl-C, and crank starts it
+    again when a container of the project starts, stops or is removed. With --no-stream, crank
     reads each container once and prints a row for it under its service and replica number.
     Values are as the engine reports them: Docker's memory in KiB, MiB and GiB, Podman's in
     kB, MB and GB.
@@ -37,7 +38,7 @@ def stats(
     from crank_cli import render
     from crank_cli.cli.absent import reject_absent_project
     from crank_cli.errors import Exit, UsageError
-    from crank_cli.operations import labels
+    from crank_cli.operations import labels, stats_view
     from crank_cli.operations.up import require_services
 
     names = tuple(services or ())
@@ -50,17 +51,12 @@ def stats(
         states = engine.backend.list_containers(labels.container_filter(project.name))
         if not states:
             reject_absent_project(ctx, project.name, engine, "stats")
-        chosen = sorted((state for state in states if (not names or state.service in names)
-                         and (all_containers or state.running or state.state == "paused")), key=lambda state: (state.service, state.replica))
+        chosen = stats_view.shown_containers(states, names, all_containers=all_containers)
         if not no_stream:
             handle_sigint()
-            if not chosen:
-                render.info(f"no running containers in project {project.name} on {engine.info.name}")
-                return
-            # NOTE: the live view shows only the containers running when it starts, because
-            # the engine's stats takes container names, not a label filter.
             try:
-                code = engine.backend.show_stats([state.name for state in chosen])
+                code = stats_view.follow(engine.backend, project.name, names, [state.name for state in chosen],
+                                         all_containers=all_containers, notify=render.info)
             except KeyboardInterrupt:
                 # Ctrl-C is how the live view ends, as with `logs -f`.
                 code = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
@@ -73,8 +73,12 @@ class Backend(abc.ABC):
         """Return one reading of the resource use of each running container named."""
 
     @abc.abstractmethod
-    def show_stats(self, names: Sequence[str]) -> int:
-        """Show the engine's live view of the containers' resource use until Ctrl-C; return its exit code."""
+    def show_stats(self, names: Sequence[str], until: Callable[[], bool], interval: float) -> int | None:
+        """Show the engine's live view of the containers' resource use until Ctrl-C or until `until()` returns True.
+
+        `until` is called every `interval` seconds. Return the view's exit code, or None when
+        `until` ended it.
+        """
 
     def run_healthcheck(self, name: str) -> None:
         """Run a container's healthcheck once, for engines that do not schedule checks.

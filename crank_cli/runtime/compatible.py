@@ -191,9 +191,10 @@ class DockerCompatibleEngine(Backend):
         argv = [*stats.DOCKER_ARGS, *names]
         return stats.docker_stats(argv, self.run(*argv))
 
-    def show_stats(self, names: Sequence[str]) -> int:
+    def show_stats(self, names: Sequence[str], until: Callable[[], bool], interval: float) -> int | None:
         # The live view only displays, and the docker client's `stats` ignores SIGTERM, so it is killed.
-        return self.attached_runner(self.command("stats", *names), sigterm_as=signal.SIGKILL)
+        return process.run_attached_until(self.command("stats", *names), until=until, interval=interval,
+                                          sigterm_as=signal.SIGKILL)
 
     def run_container(self, spec: ContainerSpec) -> str:
         argv = self.run_arguments(spec, detach=True)
