@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from crank_cli import verbose
+from crank_cli.errors import EngineError
 from crank_cli.operations import labels
 
 if TYPE_CHECKING:
@@ -49,7 +51,12 @@ def follow(backend: Backend, project: str, services: Sequence[str], names: list[
 
         def changed() -> bool:
             nonlocal latest
-            latest = listed()
+            try:
+                latest = listed()
+            except EngineError as error:
+                # A failed listing keeps the view as it is, and the next listing tries again.
+                verbose.debug("stats", "listing the containers failed: %s", error.message)
+                return False
             return latest != names
 
         if names:

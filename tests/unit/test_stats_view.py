@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from crank_cli import process
+from crank_cli.errors import EngineError
 from crank_cli.operations import stats_view
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fake_podman import container
@@ -155,3 +156,22 @@ def test_empty_project_waits_for_container(monkeypatch: pytest.MonkeyPatch) -> N
     assert views.shown == [["podman", "stats", "shop-web-1"]]
     assert notes == ["no running containers in project shop; waiting for one to start"]
     assert len([call for call in runner.calls if call[1] == "ps"]) == 3
+
+
+def test_failed_listing_keeps_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    views = FakeViews(polls=3)
+    monkeypatch.setattr(process, "run_attached_until", views)
+    web, db = container("shop", "web", 1), container("shop", "db", 1)
+    replies: list[str | EngineError] = [EngineError(["podman", "ps"], 125, "Error: database is locked"),
+                                        json.dumps([web, db])]
+
+    def reply(argv: list[str]) -> str:
+        answer = replies.pop(0) if len(replies) > 1 else replies[0]
+        if isinstance(answer, EngineError):
+            raise answer
+        return answer
+
+    code, _ = follow(FakeRunner({("podman", "ps"): reply}), ["shop-web-1"])
+
+    assert code == 0
+    assert views.shown == [["podman", "stats", "shop-web-1"], ["podman", "stats", "shop-db-1", "shop-web-1"]]
