@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,8 @@ IDLE_COMMAND = "trap 'exit 0' TERM; while true; do sleep 1; done"
 
 @pytest.fixture
 def secret_project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
-    """A project folder named crsec-*, with crank's state folder under tmp_path, removed afterwards."""
-    name = f"crsec-{secrets.token_hex(4)}"
+    """A project folder named crsec-* (CRANK_TEST_PREFIX replaces `crsec`), removed afterwards."""
+    name = f"{os.environ.get('CRANK_TEST_PREFIX') or 'crsec'}-{secrets.token_hex(4)}"
     folder = tmp_path / name
     folder.mkdir()
     yield Crank(folder, engine.name, name)
