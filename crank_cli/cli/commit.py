@@ -4,41 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import click
 import typer
-import typer.core
 
 from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, progress
+from crank_cli.cli.switch_values import with_switch_values
 
-# The values that docker compose (v2.40.3) takes in `--pause=VALUE`, as Go's strconv.ParseBool reads them.
-TRUE_WORDS = frozenset({"1", "t", "T", "true", "TRUE", "True"})
-FALSE_WORDS = frozenset({"0", "f", "F", "false", "FALSE", "False"})
-
-
-class CommitCommand(typer.core.TyperCommand):
-    """The command of `crank commit`, which also reads docker compose's `--pause=false` and `-p=false`.
-
-    click's flags take no value, so such a word becomes `--pause` or `--no-pause` before parsing.
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        end = args.index("--") if "--" in args else len(args)
-        return super().parse_args(ctx, [*map(_pause_flag, args[:end]), *args[end:]])
-
-
-def _pause_flag(word: str) -> str:
-    name, equals, value = word.partition("=")
-    if not equals or name not in ("--pause", "-p"):
-        return word
-    if value in TRUE_WORDS:
-        return "--pause"
-    if value in FALSE_WORDS:
-        return "--no-pause"
-    raise click.BadOptionUsage(name, f"invalid {name} value {value!r}: use true or false")
+# docker compose's `--pause=false` and `-p=false` turn pausing off.
+_PAUSE = ("--pause", "--no-pause")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("commit", cls=CommitCommand)(commit)
+    app.command("commit", cls=with_switch_values({"--pause": _PAUSE, "-p": _PAUSE}))(commit)
 
 
 def commit(

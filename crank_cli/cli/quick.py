@@ -144,6 +144,9 @@ def _read_option(words: list[str], table: dict[str, Any], raw: dict[str, list[st
         if name not in options:
             return False
         kind, _, _, limits = params[options[name]]
+        if kind == "switch" and has_value and name not in limits:
+            # docker compose's --orphans=false; a word other than true or false is Typer's to reject.
+            return _take_switch_value(options[name], attached, raw)
         if kind not in ("value", "multiple"):
             # A switch records which of its words came last: --orphans or --no-orphans.
             raw.setdefault(options[name], []).append("off" if kind == "switch" and name in limits else "")
@@ -157,6 +160,16 @@ def _read_option(words: list[str], table: dict[str, Any], raw: dict[str, list[st
         return False
     for letter in letters:
         raw.setdefault(options[letter], []).append("")
+    return True
+
+
+def _take_switch_value(name: str, text: str, raw: dict[str, list[str]]) -> bool:
+    from crank_cli.cli.switch_values import switch_value
+
+    value = switch_value(text)
+    if value is None:
+        return False
+    raw.setdefault(name, []).append("" if value else "off")
     return True
 
 

@@ -11,8 +11,12 @@ from crank_cli.cli.context import OutputFormat, run_action
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status")(status)
-    app.command("ps", help="Same as status.")(status)
+    from crank_cli.cli.switch_values import with_switch_values
+
+    # docker compose spells --no-orphans as --orphans=false.
+    command = with_switch_values({"--orphans": ("--orphans", "--no-orphans")})
+    app.command("status", cls=command)(status)
+    app.command("ps", cls=command, help="Same as status.")(status)
 
 
 def status(
@@ -27,7 +31,7 @@ def status(
     states: Annotated[list[str] | None, typer.Option("--status", metavar="STATE", help=f"Show only containers in this state, one of {', '.join(STATES)}; repeatable. Implies --all.", show_default=False)] = None,
     filter_value: Annotated[str | None, typer.Option("--filter", metavar="KEY=VALUE", help="Filter containers by a property; the only key is status, which adds its value to --status. Given twice, the last one counts.", show_default=False)] = None,
     no_trunc: Annotated[bool, typer.Option("--no-trunc", help="On a terminal, show every column and whole values even when the table is wider than the terminal.")] = False,
-    orphans: Annotated[bool, typer.Option("--orphans/--no-orphans", help="Show containers of services that the compose files no longer declare; --no-orphans hides them (docker compose spells it --orphans=false).")] = True,
+    orphans: Annotated[bool, typer.Option("--orphans/--no-orphans", help="Show containers of services that the compose files no longer declare; --no-orphans or --orphans=false hides them.")] = True,
 ) -> None:
     """Show one row per running container: service, name, runtime, host, state, health, ports, image.
 

@@ -44,6 +44,8 @@ READ = [
     ["ps", "--filter", "status=exited", "--filter=status=running", "--no-trunc", "--no-orphans"],
     ["status", "--no-orphans", "--orphans", "web"],
     ["ps", "--orphans", "--no-orphans", "-a"],
+    ["ps", "--orphans=false"],
+    ["status", "--orphans=0", "--orphans=True", "web"],
 ]
 
 # Command lines the quick path leaves to Typer: help, completion, mistakes, and spellings it
@@ -76,7 +78,7 @@ DECLINED = [
     ["down", "extra"],
     ["-x", "status"],
     ["ps", "--no-orphans=false"],
-    ["ps", "--orphans=false"],
+    ["ps", "--orphans=maybe"],
     ["ps", "--no-trunc=yes"],
     ["ps", "--filter"],
 ]
