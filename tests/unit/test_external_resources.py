@@ -139,6 +139,8 @@ def test_podman_reads_attached_external_network(tmp_path: Path) -> None:
               '"Networks": ["shared-net"]}]')
     runner = engine_with("podman")
     runner.replies[("podman", "ps")] = listed
+    # The container has no config hash, so up recreates it and first reads its mounts.
+    runner.replies[("podman", "container")] = "[]"
 
     up(project, PodmanEngine(runner=runner), UpOptions(start=False), NoEvents())
 
