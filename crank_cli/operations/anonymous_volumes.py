@@ -36,7 +36,7 @@ def with_inherited_volumes(backend: Backend, spec: ContainerSpec, current: Conta
     """
     old = backend.inspect_containers([current.id])
     old_mounts = old[0].mounts if old else ()
-    if any(mount.target not in _covered_paths(spec) for mount in old_mounts):
+    if needs_declared_paths(spec, old_mounts):
         images = backend.inspect_images([image_id or spec.image])
         declared = images[0].volumes if images else ()
     else:
@@ -49,17 +49,43 @@ def inherited_mounts(spec: ContainerSpec, old_mounts: Sequence[Mount], declared:
 
     `declared` lists the paths the new image declares with `VOLUME`.
     """
-    old_by_path = {mount.target: mount for mount in old_mounts if mount.type in _KEPT_TYPES}
+    taken = taken_over_mounts(spec, old_mounts, declared)
     mounts = []
     for mount in spec.mounts:
-        old = old_by_path.get(mount.target)
-        if mount.type == "volume" and not mount.source and old is not None:
+        old = taken.pop(mount.target, None)
+        if old is not None:
             # The service's definition decides whether the mount is read-only.
             mount = old._replace(read_only=mount.read_only)
         mounts.append(mount)
+    return (*mounts, *taken.values())
+
+
+def with_adopted_volumes(spec: ContainerSpec, adopted: Sequence[Mount]) -> ContainerSpec:
+    """Return `spec` with `adopted` mounted at its anonymous volume paths, as if an old container had them.
+
+    A mount at a path the service covers with a named volume, a bind or a tmpfs is left out.
+    """
+    return spec._replace(mounts=inherited_mounts(spec, adopted, [mount.target for mount in adopted]))
+
+
+def taken_over_mounts(spec: ContainerSpec, old_mounts: Sequence[Mount], declared: Sequence[str]) -> dict[str, Mount]:
+    """Map each path where a new container for `spec` takes over an old volume or bind mount to that mount.
+
+    Those paths are the service's volumes without a source, then the `declared` image paths
+    that no mount of the service covers.
+    """
+    old_by_path = {mount.target: mount for mount in old_mounts if mount.type in _KEPT_TYPES}
+    anonymous = [mount.target for mount in spec.mounts if mount.type == "volume" and not mount.source]
     covered = _covered_paths(spec)
-    mounts += [old_by_path[path] for path in declared if path in old_by_path and path not in covered]
-    return tuple(mounts)
+    paths = [path for path in anonymous if path in old_by_path]
+    paths += [path for path in declared if path in old_by_path and path not in covered]
+    return {path: old_by_path[path] for path in paths}
+
+
+def needs_declared_paths(spec: ContainerSpec, old_mounts: Sequence[Mount]) -> bool:
+    """Tell whether an old mount sits at a path that `spec` mounts nothing at, so the image's `VOLUME` paths matter."""
+    covered = _covered_paths(spec)
+    return any(mount.target not in covered for mount in old_mounts)
 
 
 def _covered_paths(spec: ContainerSpec) -> set[str]:

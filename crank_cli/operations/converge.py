@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from crank_cli.errors import EngineError, InvalidProjectError
 from crank_cli.operations import labels
-from crank_cli.operations.anonymous_volumes import with_inherited_volumes
+from crank_cli.operations.anonymous_volumes import with_adopted_volumes, with_inherited_volumes
 from crank_cli.operations.events import Events
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerSpec, ContainerState
+from crank_cli.runtime.models import ContainerSpec, ContainerState, Mount
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -32,6 +32,8 @@ class ConvergeOptions(NamedTuple):
     parallel: int = 1  # the maximum number of surplus containers removed at once
     # True for --renew-anon-volumes: a new container gets new anonymous volumes, not the old container's.
     renew_anonymous_volumes: bool = False
+    # Volumes that a new container mounts at its anonymous volume paths, by container name (see `UpOptions`).
+    adopted_volumes: dict[str, tuple[Mount, ...]] = {}  # never changed, so one shared empty default is safe
 
 
 def replica_count(project: Project, service: str, overrides: dict[str, int]) -> int:
@@ -97,6 +99,8 @@ def _converge_container(backend: Backend, spec: ContainerSpec, current: Containe
     set_aside = None
     if current is not None and not options.renew_anonymous_volumes:
         spec = with_inherited_volumes(backend, spec, current, image_id)
+    elif current is None and spec.name in options.adopted_volumes:
+        spec = with_adopted_volumes(spec, options.adopted_volumes[spec.name])
     if current is not None:
         # The old container steps aside under another name and stays until its replacement
         # runs, so a replacement that fails leaves the service as it was.

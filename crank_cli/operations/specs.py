@@ -14,7 +14,7 @@ from crank_cli.durations import parse_duration
 from crank_cli.errors import InvalidProjectError
 from crank_cli.operations import labels
 from crank_cli.operations import service_options as options
-from crank_cli.operations.secrets import secret_mounts
+from crank_cli.operations.secrets import mount_target, secret_mounts
 from crank_cli.runtime.models import (
     BuildSpec,
     ContainerSpec,
@@ -133,6 +133,19 @@ def container_spec(project: Project, service_name: str, number: int = 1) -> Cont
         pid=_namespace(project, service.get("pid")),
         ipc=_namespace(project, service.get("ipc")),
     )
+
+
+def mount_layout(project: Project, service_name: str, number: int = 1) -> ContainerSpec:
+    """Return the name, image, mounts and tmpfs of replica `number` of a service, writing no file.
+
+    A secret or config is a bind mount without a source here, which is enough to show the
+    path it covers. `container_spec` writes the files those mounts need.
+    """
+    service = project.model["services"][service_name]
+    placeholders = [Mount("bind", mount_target(kind, reference), read_only=True)
+                    for kind in ("secrets", "configs") for reference in service.get(kind) or ()]
+    return ContainerSpec(name=container_name(project, service_name, number), image=image_name(project, service_name),
+                         mounts=(*_mounts(project, service), *placeholders), tmpfs=tuple(service.get("tmpfs") or ()))
 
 
 def _words(value: list[str] | None) -> tuple[str, ...] | None:

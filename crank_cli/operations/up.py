@@ -21,7 +21,7 @@ from crank_cli.operations.events import Events
 from crank_cli.operations.foreign import reject_foreign_project
 from crank_cli.operations.parallel import run_all
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerSpec, ContainerState
+from crank_cli.runtime.models import ContainerSpec, ContainerState, Mount
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,6 +38,9 @@ class UpOptions(NamedTuple):
     always_recreate_dependencies: bool = False
     # --renew-anon-volumes: new containers get new anonymous volumes, not those of the containers they replace.
     renew_anonymous_volumes: bool = False
+    # Volumes that a new container mounts at its anonymous volume paths, by container name:
+    # migrate passes the copies of the source containers' anonymous volumes.
+    adopted_volumes: dict[str, tuple[Mount, ...]] = {}  # never changed, so one shared empty default is safe
     start: bool = True
     remove_orphans: bool = False
     images: resources.ImagePolicy = resources.ImagePolicy()
@@ -208,6 +211,7 @@ class _Run:
         converge = ConvergeOptions(
             recreate=self.recreate_policy(name),
             renew_anonymous_volumes=self.options.renew_anonymous_volumes,
+            adopted_volumes=self.options.adopted_volumes,
             start=self.options.start,
             restart_for_dependency=self.dependency_replaced(name),
             timeout=self.options.timeout,

@@ -17,8 +17,12 @@ def plan_lines(plan: Plan) -> list[str]:
     lines.append("volumes:" if plan.volumes else "volumes: none")
     for volume in plan.volumes:
         state = "exists on the target" if volume.on_target else "created on the target"
+        if volume.container:
+            use = f"anonymous volume at {volume.path} of {volume.container}"
+        else:
+            use = f"mounted by {', '.join(volume.services)}"
         lines.append(f"  {volume.name}: copy {human_size(volume.kilobytes * 1024)} ({state}), "
-                     f"mounted by {', '.join(volume.services)}, {copy_method_text(volume.method, volume.method_reason)}")
+                     f"{use}, {copy_method_text(volume.method, volume.method_reason)}")
     if plan.helper_image:
         # Host copies use helper containers only to check that each folder is the mounted one.
         use = "copies" if any(volume.method != "host" for volume in plan.volumes) else "checks"

@@ -61,7 +61,6 @@ def service_findings(services: Mapping[str, dict[str, Any]], moved: Iterable[str
     findings: list[Finding] = []
     for name in sorted(moved):
         findings += _restart_findings(name, services[name], source, target)
-        findings += _anonymous_volume_findings(name, services[name])
     findings += _left_behind_dependencies(services, set(moved), source)
     return findings
 
@@ -92,16 +91,6 @@ def _restart_findings(name: str, service: dict[str, Any], source: str, target: s
     message = (f"{source} restarts the container after a reboot, and Podman, which has no daemon, does so only "
                "when podman-restart.service is enabled. crank keeps the policy as written")
     return [migration_finding(f"services.{name}.restart", message, service=name)]
-
-
-def _anonymous_volume_findings(name: str, service: dict[str, Any]) -> list[Finding]:
-    findings = []
-    for index, volume in enumerate(service.get("volumes") or ()):
-        if volume.get("type") == "volume" and not volume.get("source"):
-            message = (f"the anonymous volume at {volume.get('target')} has no name to copy it by, "
-                       "so the service starts on the target with an empty volume there")
-            findings.append(migration_finding(f"services.{name}.volumes[{index}]", message, service=name))
-    return findings
 
 
 def _left_behind_dependencies(services: Mapping[str, dict[str, Any]], moved: set[str], source: str) -> list[Finding]:

@@ -11,6 +11,7 @@ from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.migrate import hostaccess
 from crank_cli.operations.migrate import plan as planning
 from crank_cli.operations.migrate import record as records
+from crank_cli.operations.migrate.anonymous import AnonymousVolume, anonymous_volumes
 from crank_cli.operations.migrate.findings import (
     capability_findings,
     migration_finding,
@@ -100,8 +101,11 @@ def build_plan(
     plan.findings = capability_findings(project.model, moved, target_facts(target), _service_image_labels(source, plan))
     plan.findings += service_findings(project.model["services"], moved, source=source.name, target=target.name)
     plan.findings += _retag_findings(target, plan.images, replace_existing=replace_existing)
-    _choose_helper(plan, source, target, helper_image, project, _volume_users(project, moved))
-    plan.volumes = _volumes(project, source, target, plan, moved, replace_existing=replace_existing)
+    anonymous, left_behind = anonymous_volumes(project, source, plan.moved_containers, inspected)
+    plan.findings += left_behind
+    users = {**_volume_users(project, moved), **{volume.name: (volume.service,) for volume in anonymous}}
+    _choose_helper(plan, source, target, helper_image, project, users)
+    plan.volumes = _volumes(project, source, target, plan, moved, anonymous, replace_existing=replace_existing)
     plan.findings += _busybox_findings(plan)
     plan.findings += volume_findings(project.model.get("volumes") or {}, _volume_users(project, moved), target.name)
     plan.findings += _target_conflicts(project, target, moved)
@@ -195,7 +199,9 @@ def _volume_users(project: Project, moved: Sequence[str]) -> dict[str, tuple[str
 
 
 def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCompatibleEngine,
-             plan: Plan, moved: Sequence[str], *, replace_existing: bool) -> list[VolumeCopy]:
+             plan: Plan, moved: Sequence[str], anonymous: Sequence[AnonymousVolume], *,
+             replace_existing: bool) -> list[VolumeCopy]:
+    """Return the copies of the named volumes that the moved services mount, then those of their anonymous volumes."""
     declared = project.model.get("volumes") or {}
     copies = []
     for key, users in _volume_users(project, moved).items():
@@ -205,16 +211,25 @@ def _volumes(project: Project, source: DockerCompatibleEngine, target: DockerCom
                 f"volume {name}", f"volume {name} does not exist on {source.name}, so crank copies nothing "
                 "for it and the target starts with an empty volume"))
             continue
-        kilobytes = transfer.volume_kilobytes(source, _helper(plan), name) if plan.helper_image else 0
-        on_target = target.volume_exists(name)
-        method = hostaccess.planned_method(source, target, name, on_target=on_target)
-        copies.append(VolumeCopy(name=name, services=users, kilobytes=kilobytes, on_target=on_target,
-                                 external=bool((declared.get(key) or {}).get("external")),
-                                 method=method.method, method_reason=method.reason))
+        copies.append(_volume_copy(source, target, plan, name, users,
+                                   external=bool((declared.get(key) or {}).get("external"))))
+    for volume in anonymous:
+        copies.append(_volume_copy(source, target, plan, volume.name, (volume.service,), container=volume.container,
+                                   path=volume.path))
     for copy in copies:
         if copy.on_target:
             plan.findings.append(_existing_volume_finding(project, target, copy.name, replace_existing))
     return copies
+
+
+def _volume_copy(source: DockerCompatibleEngine, target: DockerCompatibleEngine, plan: Plan, name: str,
+                 users: tuple[str, ...], *, external: bool = False, container: str | None = None,
+                 path: str | None = None) -> VolumeCopy:
+    kilobytes = transfer.volume_kilobytes(source, _helper(plan), name) if plan.helper_image else 0
+    on_target = target.volume_exists(name)
+    method = hostaccess.planned_method(source, target, name, on_target=on_target)
+    return VolumeCopy(name=name, services=users, kilobytes=kilobytes, on_target=on_target, external=external,
+                      method=method.method, method_reason=method.reason, container=container, path=path)
 
 
 def _existing_volume_finding(project: Project, target: DockerCompatibleEngine, name: str, replace_existing: bool) -> Finding:

@@ -32,7 +32,7 @@ from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.describe import human_size
 from crank_cli.operations.migrate.inventory import HELPER_LABEL, helper_for
-from crank_cli.operations.migrate.plan import Plan, VolumeCopy
+from crank_cli.operations.migrate.plan import Plan, VolumeCopy, copy_labels
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.volumes import VolumePasses
 from crank_cli.operations.migrate.waiting import wait_until_ready
@@ -165,9 +165,8 @@ class Migration:
     def ensure_target_volume(self, volume: VolumeCopy) -> None:
         if self.target.volume_exists(volume.name):
             return
-        volume_labels = {} if volume.external else labels.resource_labels(self.project.name, **{labels.VOLUME: volume.name})
         self.record.add_change("volumes", volume.name)
-        self.target.create_volume(volume.name, volume_labels)
+        self.target.create_volume(volume.name, copy_labels(self.project.name, volume))
         self.events.emit(f"volume {volume.name}", f"created on {self.target.name}")
 
     def stop_source(self) -> None:
@@ -194,7 +193,9 @@ class Migration:
         self.steps.begin(f"start {', '.join(self.plan.services)} on {self.target.name}")
         self.record.document["target_networks_before"] = self.target.list_networks(labels.project_filter(self.project.name))
         self.record.reached(records.TARGET_STARTED)
-        options = UpOptions(services=self.plan.services)
+        # The copies of the anonymous volumes are in place before the containers first start,
+        # so an image that fills an empty data folder on its first start finds the data.
+        options = UpOptions(services=self.plan.services, adopted_volumes=self.plan.adopted_volumes())
         result = up(moved_project(self.project, self.plan.services), self.target, options, self.events)
         self.started = result.services
 

@@ -14,6 +14,7 @@ from crank_cli.errors import UsageError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.capabilities import MIGRATION, Finding
 from crank_cli.operations.graph import dependencies
+from crank_cli.runtime.models import Mount
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -30,6 +31,8 @@ class SourceContainer:
     # True for a container of `crank run` (or `docker compose run`), which `up` does not create.
     one_off: bool = False
     paused: bool = False
+    # The replica number from crank's or docker compose's label, or 0 when neither is set.
+    replica: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,12 @@ class ImageCopy:
 
 @dataclass(frozen=True)
 class VolumeCopy:
-    """A named volume that moved services mount, and how it is planned to travel.
+    """A volume that moved containers mount, and how it is planned to travel.
 
     `method` is `host` (between the volume folders on this machine) or `containers` (a tar
     stream between helper containers). `method_reason` gives the reason the host copy is not possible.
+    An anonymous volume of a source container has `container` and `path` set: the copy keeps
+    its name, and the container of that name on the target mounts it at `path`.
     """
 
     name: str
@@ -57,6 +62,8 @@ class VolumeCopy:
     external: bool = False
     method: str = "containers"
     method_reason: str | None = None
+    container: str | None = None
+    path: str | None = None
 
 
 @dataclass
@@ -88,6 +95,14 @@ class Plan:
     @property
     def running_before(self) -> list[str]:
         return [container.name for container in self.moved_containers if container.running]
+
+    def adopted_volumes(self) -> dict[str, tuple[Mount, ...]]:
+        """Map each container name on the target to the copies of anonymous volumes it mounts."""
+        by_container: dict[str, list[Mount]] = {}
+        for volume in self.volumes:
+            if volume.container and volume.path:
+                by_container.setdefault(volume.container, []).append(Mount("volume", volume.path, volume.name))
+        return {name: tuple(mounts) for name, mounts in by_container.items()}
 
     def as_dict(self) -> dict[str, Any]:
         # `asdict` leaves named tuples as tuples, which JSON would write as lists.
@@ -160,6 +175,8 @@ def check_shared_volumes(services: Mapping[str, dict[str, Any]], moved: Iterable
 
 # The labels that mark a one-off container, set by crank and by docker compose.
 ONE_OFF_LABELS = (labels.ONE_OFF, "com.docker.compose.oneoff")
+# The labels that number a service's replicas, set by crank and by docker compose (podman-compose sets it too).
+REPLICA_LABELS = (labels.REPLICA, "com.docker.compose.container-number")
 
 
 def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> list[SourceContainer]:
@@ -175,8 +192,17 @@ def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> 
             running=state.get("Status") == "running",
             paused=state.get("Status") == "paused",
             one_off=any((config.get("Labels") or {}).get(label) == "True" for label in ONE_OFF_LABELS),
+            replica=_replica((config.get("Labels") or {})),
         ))
     return sorted(containers, key=lambda container: container.name)
+
+
+def _replica(container_labels: Mapping[str, str]) -> int:
+    for label in REPLICA_LABELS:
+        value = container_labels.get(label, "")
+        if value.isdigit():
+            return int(value)
+    return 0
 
 
 def image_references(project: Project, containers: Iterable[SourceContainer]) -> dict[str, tuple[str, ...]]:
@@ -195,6 +221,19 @@ def used_volumes(project: Project, moved: Iterable[str]) -> dict[str, tuple[str,
         for key in volume_keys(project.model["services"][name]):
             users.setdefault(key, set()).add(name)
     return {key: tuple(sorted(names)) for key, names in sorted(users.items())}
+
+
+def copy_labels(project: str, volume: VolumeCopy) -> dict[str, str]:
+    """Return the labels of a volume that a migration or a rollback creates to copy `volume` into.
+
+    The copy of an anonymous volume gets the project's label without a volume key, so that
+    `down --volumes` removes it and nothing takes it for a volume of the compose file.
+    """
+    if volume.external:
+        return {}
+    if volume.container:
+        return labels.resource_labels(project)
+    return labels.resource_labels(project, **{labels.VOLUME: volume.name})
 
 
 def volume_name(project: Project, key: str) -> str:

@@ -24,6 +24,7 @@ from crank_cli.operations.migrate.migration import (
     moved_project,
     undo,
 )
+from crank_cli.operations.migrate.plan import copy_labels
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.volumes import copy_back_on_host, verify_copy
 from crank_cli.operations.migrate.waiting import wait_until_ready
@@ -75,8 +76,7 @@ def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events
     helper = helper_for(plan, record.document["id"])
     for volume in plan.volumes:
         if not engines.source.volume_exists(volume.name):
-            engines.source.create_volume(volume.name, {} if volume.external else
-                                         labels.resource_labels(plan.project, **{labels.VOLUME: volume.name}))
+            engines.source.create_volume(volume.name, copy_labels(plan.project, volume))
         if copy_back_on_host(record, engines.target, engines.source, helper, volume.name, events):
             continue
         transfer.empty_volume(engines.source, helper, volume.name)
@@ -104,9 +104,11 @@ def _start_source(record: MigrationRecord, engines: Engines, events: Events,
 
     leftovers = sorted(present & set(names))
     if leftovers:
-        engines.source.remove_containers(leftovers)
+        # Their anonymous volumes may be the ones just copied back, which `up` mounts again.
+        engines.source.remove_containers(leftovers, volumes=False)
     project = record.project()._replace(variables=variables)
-    result = up(moved_project(project, plan.services), engines.source, UpOptions(services=plan.services), events)
+    options = UpOptions(services=plan.services, adopted_volumes=plan.adopted_volumes())
+    result = up(moved_project(project, plan.services), engines.source, options, events)
     return result.services
 
 

@@ -98,7 +98,6 @@ def test_findings_for_rootless_podman() -> None:
         (UNSUPPORTED, "services.host.network_mode"),
         (UNSUPPORTED, "services.low.ports[0].published"),
         (MIGRATION, "services.checked.restart"),
-        (MIGRATION, "services.scratch.volumes[0]"),
     ]
     assert "cannot bind ports below 1024" in findings[1].message
     assert "podman-restart.service" in findings[3].message
