@@ -49,15 +49,15 @@ def inherited_mounts(spec: ContainerSpec, old_mounts: Sequence[Mount], declared:
 
     `declared` lists the paths the new image declares with `VOLUME`.
     """
-    taken = taken_over_mounts(spec, old_mounts, declared)
+    taken_over = taken_over_mounts(spec, old_mounts, declared)
     mounts = []
     for mount in spec.mounts:
-        old = taken.pop(mount.target, None)
+        old = taken_over.pop(mount.target, None)
         if old is not None:
             # The service's definition decides whether the mount is read-only.
             mount = old._replace(read_only=mount.read_only)
         mounts.append(mount)
-    return (*mounts, *taken.values())
+    return (*mounts, *taken_over.values())
 
 
 def with_adopted_volumes(spec: ContainerSpec, adopted: Sequence[Mount]) -> ContainerSpec:

@@ -43,7 +43,7 @@ def anonymous_volumes(project: Project, source: DockerCompatibleEngine, containe
                       inspected: Sequence[dict[str, Any]]) -> tuple[list[AnonymousVolume], list[Finding]]:
     """Return the anonymous volumes of the moved containers that travel, and a finding for each one that cannot.
 
-    `inspected` holds the source's raw `container inspect` records, which give the mounts.
+    `inspected` contains the source's raw `container inspect` records, which give the mounts.
     It reads the `VOLUME` paths of the images that the containers run.
     """
     states = {state.name: state for state in map(container_state, inspected)}
@@ -57,8 +57,8 @@ def anonymous_volumes(project: Project, source: DockerCompatibleEngine, containe
         layout = layouts.get(container.name)
         if layout is None:
             continue
-        taken = taken_over_mounts(layout, states[container.name].mounts, declared.get(container.image_id, ()))
-        for path, mount in taken.items():
+        taken_over = taken_over_mounts(layout, states[container.name].mounts, declared.get(container.image_id, ()))
+        for path, mount in taken_over.items():
             if mount.type != "volume" or not mount.source:
                 # A bind mount's folder stays where it is on this machine.
                 continue
@@ -88,7 +88,7 @@ def _cannot_travel(project: Project, container: SourceContainer) -> str | None:
 
 
 def _left_behind(container: SourceContainer, path: str, volume: str, problem: str) -> Finding:
-    message = (f"the anonymous volume {volume} at {path} of {container.name} is not copied, because {problem}; its "
+    message = (f"the anonymous volume {volume} at {path} of {container.name} is not copied, because {problem}. Its "
                f"data stays on the source, and removing {container.name} there deletes it. Keep the source with "
                f"--keep-source, or mount a named volume at {path} in service {container.service} so the data travels")
     return migration_finding(f"container {container.name} volume {path}", message, service=container.service)
