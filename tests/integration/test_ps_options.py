@@ -67,6 +67,21 @@ def test_ps_quiet_prints_service_id(engine: Engine, projects: tuple[Crank, Crank
     assert result.stdout == container_id(engine, f"{mine.project}-web-1") + "\n"
 
 
+def test_ps_format_template(engine: Engine, projects: tuple[Crank, Crank]) -> None:
+    mine, _ = projects
+    web = f"{mine.project}-web-1"
+
+    result = mine("ps", "-a", "--format", "{{.Name}} {{.Service}} {{.State}} {{.ID}}")
+    table = mine("ps", "--format", "table {{.Name}}\\t{{.State}}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{mine.project}-job-1 job exited {container_id(engine, f'{mine.project}-job-1')}",
+                                          f"{web} web running {container_id(engine, web)}"]
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == ["NAME", "STATE"]
+    assert table.stdout.splitlines()[1].split() == [web, "running"]
+
+
 def test_ps_quiet_skips_stopped_service(projects: tuple[Crank, Crank]) -> None:
     mine, _ = projects
 

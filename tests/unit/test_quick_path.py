@@ -46,6 +46,8 @@ READ = [
     ["ps", "--orphans", "--no-orphans", "-a"],
     ["ps", "--orphans=false"],
     ["status", "--orphans=0", "--orphans=True", "web"],
+    ["ps", "--format", "{{.Name}} {{.State}}"],
+    ["status", "--format=yaml"],
 ]
 
 # Command lines the quick path leaves to Typer: help, completion, mistakes, and spellings it
@@ -61,7 +63,6 @@ DECLINED = [
     ["config"],
     ["-p"],
     ["status", "--format"],
-    ["status", "--format", "yaml"],
     ["status", "--all=yes"],
     ["ps", "--services=yes"],
     ["ps", "--status"],

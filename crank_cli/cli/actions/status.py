@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from crank_cli.cli.context import CommandContext, OutputFormat, global_options, json_errors, usable_engines
+from crank_cli.cli.context import CommandContext, global_options, json_errors, usable_engines
 
 if TYPE_CHECKING:
     from crank_cli.operations.status import StatusRow
 
+# The fields a --format template reads: docker compose ps's names for what crank's rows hold,
+# and crank's own Runtime and Host.
+TEMPLATE_FIELDS: dict[str, Callable[[StatusRow], object]] = {
+    "ID": lambda row: row.container_id,
+    "Name": lambda row: row.container,
+    "Names": lambda row: row.container,
+    "Project": lambda row: row.project,
+    "Service": lambda row: row.service,
+    "State": lambda row: row.state,
+    "Health": lambda row: row.health or "",
+    "Image": lambda row: row.image,
+    "Ports": lambda row: list(row.ports),
+    "Runtime": lambda row: row.runtime,
+    "Host": lambda row: row.host,
+}
 # The states that `--status` accepts, the values docker compose ps (2.40) lists for it.
 STATES = ("paused", "restarting", "removing", "running", "dead", "created", "exited")
 # The states plain ps shows. Docker's container list without --all keeps paused and restarting
@@ -27,13 +42,15 @@ class Selection(NamedTuple):
     list_services: bool
     orphans: bool = True  # False hides containers of services that the compose files do not declare
     no_trunc: bool = False
+    template: str | None = None  # a --format template, such as '{{.Name}} {{.State}}', in place of the table
 
 
-def run(ctx: CommandContext, services: list[str] | None, output_format: OutputFormat, runtimes: bool,
+def run(ctx: CommandContext, services: list[str] | None, output_format: str, runtimes: bool,
         include_stopped: bool, all_projects: bool, quiet: bool, list_services: bool, states: list[str] | None,
         filter_value: str | None = None, no_trunc: bool = False, orphans: bool = True) -> None:
-    as_json = output_format is OutputFormat.json
+    as_json = output_format == "json"
     with json_errors(as_json):
+        template = _template(output_format, runtimes=runtimes)
         if runtimes:
             from crank_cli.cli.actions.doctor import show_engines
 
@@ -41,8 +58,23 @@ def run(ctx: CommandContext, services: list[str] | None, output_format: OutputFo
             return
         states = [*(states or ()), *_filtered_states(filter_value)]
         selection = Selection(tuple(services or ()), _states_to_show(states, include_stopped=include_stopped),
-                              quiet, list_services, orphans, no_trunc)
+                              quiet, list_services, orphans, no_trunc, template)
         _show_status(ctx, selection, as_json=as_json, all_projects=all_projects)
+
+
+def _template(output_format: str, *, runtimes: bool) -> str | None:
+    """Return the --format template, or None for table and json; raise `UsageError` for any other value."""
+    from crank_cli.errors import UsageError
+    from crank_cli.render.row_templates import is_template
+
+    if output_format in ("table", "json"):
+        return None
+    if not is_template(output_format):
+        raise UsageError(f"invalid --format value {output_format!r}: expected table, json or a template "
+                         "such as '{{.Name}} {{.State}}'")
+    if runtimes:
+        raise UsageError("--format TEMPLATE does not go with --runtimes: use table or json")
+    return output_format
 
 
 def _filtered_states(filter_value: str | None) -> list[str]:
@@ -93,6 +125,11 @@ def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, al
         render.print_lines(list(dict.fromkeys(row.service for row in rows)))
     elif as_json:
         render.print_json([row.as_dict() for row in rows])
+    elif selection.template is not None:
+        from crank_cli.operations.status import StatusRow
+        from crank_cli.render.row_templates import render_rows
+
+        render.print_lines(render_rows(selection.template, rows, TEMPLATE_FIELDS, StatusRow.as_dict))
     else:
         hidden = 0
         if selection.states == DEFAULT_STATES:
