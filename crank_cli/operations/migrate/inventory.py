@@ -236,8 +236,10 @@ def _existing_volume_finding(project: Project, target: DockerCompatibleEngine, n
     # A volume with the project's label may be the copy an earlier migration left, or it may
     # hold data that `crank --runtime TARGET up` wrote since. Neither the labels nor the
     # records tell which, so such a volume blocks too unless --replace-existing is given.
-    owner = (queries.volume_labels(target, name) or {}).get(labels.PROJECT)
-    if owner != project.name:
+    volume_labels = queries.volume_labels(target, name) or {}
+    # A volume that docker compose or podman-compose made for the project counts as the project's too.
+    owners = [volume_labels.get(label) for label in (labels.PROJECT, *labels.FOREIGN_PROJECT_LABELS)]
+    if project.name not in owners:
         return migration_finding(
             f"volume {name}", f"volume {name} already exists on {target.name} and does not belong to project "
             f"{project.name}, and crank does not overwrite it. Remove or rename it first ({target.name} volume rm {name})",

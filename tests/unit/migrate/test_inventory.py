@@ -329,6 +329,19 @@ def test_foreign_volume_blocks_even_when_replacing() -> None:
     assert "does not belong to project demo" in existing[0].message
 
 
+def test_docker_compose_volume_of_project_is_project_volume() -> None:
+    made_by_compose = json.dumps([{"Name": "demo_data", "Labels": {"com.docker.compose.project": "demo"},
+                                   "Mountpoint": "/nonexistent"}])
+    source, target = replacing_engines({("podman", "volume", "inspect"): made_by_compose})
+
+    plan, _ = build_plan(project(), source, target, (), replace_existing=True)
+
+    existing = [finding for finding in plan.findings if finding.key == "volume demo_data"]
+    assert len(existing) == 1
+    assert not existing[0].blocking
+    assert "with the labels of project demo" in existing[0].message
+
+
 def test_volume_left_by_migration_names_rollback(tmp_path: Path) -> None:
     moved_back = project()._replace(working_dir=tmp_path)
     earlier = Plan(project="demo", source="podman", target="docker", services=("db", "web"), containers=[],
