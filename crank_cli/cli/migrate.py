@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import global_options, json_errors, load_project
+from crank_cli.cli.context import global_options, is_dry_run, json_errors, load_project
 
 if TYPE_CHECKING:
+    from crank_cli.compose import Project
+    from crank_cli.operations.migrate import MigrateOptions
+    from crank_cli.operations.migrate.plan import Plan
     from crank_cli.runtime.compatible import DockerCompatibleEngine
 
 
@@ -21,72 +24,110 @@ def migrate(
     services: Annotated[Optional[list[str]], typer.Argument(help="Services to move; default: every service with a container on the source. Services that stay must not depend on them.")] = None,  # noqa: UP045
     to: Annotated[Optional[str], typer.Option("--to", metavar="ENGINE", help="Engine to move the project to: docker, podman or containerd.")] = None,  # noqa: UP045
     source: Annotated[Optional[str], typer.Option("--from", metavar="ENGINE", help="Engine the project runs on; default: the one engine that has its containers.")] = None,  # noqa: UP045
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (images, volumes and their sizes, containers, findings) and change nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (images, volumes and their sizes, containers, findings), or with --rollback the rollback's plan, and change nothing. The global --dry-run does the same.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop when the plan has any compatibility finding.")] = False,
     keep_source: Annotated[bool, typer.Option("--keep-source", help="Keep the source containers, stopped, instead of removing them.")] = False,
     replace_existing: Annotated[bool, typer.Option("--replace-existing", help="Let the migration point an image name that exists on the target at the source's image, and replace the content of the project's volumes that exist there; without it, migrate stops before changing anything.")] = False,
     verify_timeout: Annotated[float, typer.Option("--verify-timeout", min=1, metavar="SECONDS", help="Seconds to wait for the services on the target to run and be healthy before moving back.")] = 120.0,
     rollback: Annotated[bool, typer.Option("--rollback", help="Move the last finished migration back to its source engine, with the data written since.")] = False,
     helper_image: Annotated[Optional[str], typer.Option("--helper-image", envvar="CRANK_MIGRATE_HELPER_IMAGE", metavar="IMAGE", help="Image with tar for the containers that copy volumes; default: a service image that has tar, GNU tar first.")] = None,  # noqa: UP045
-    output_format: Annotated[str, typer.Option("--format", metavar="FORMAT", help="Format of the --dry-run plan: text or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", metavar="FORMAT", help="Format of the --dry-run plan and of errors: text or json. json needs --dry-run.")] = "text",
 ) -> None:
     """Move the project to another engine: images, volumes, then containers, checked at each step.
 
     An interrupted or failed migration leaves the project on the source; running migrate
     again first finishes or undoes an interrupted one.
     """
-    from crank_cli import render
     from crank_cli.errors import UsageError
-    from crank_cli.operations.migrate import Engines, MigrateOptions, check_findings, recover, roll_back
-    from crank_cli.operations.migrate import migrate as run_migrate
-    from crank_cli.operations.migrate import record as records
-    from crank_cli.operations.migrate.describe import plan_lines
-    from crank_cli.operations.migrate.inventory import locate_source
+    from crank_cli.operations.migrate import MigrateOptions, check_findings
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: use text or json")
-    if output_format == "json" and not dry_run:
-        raise UsageError("--format json applies only to the plan that --dry-run prints")
     as_json = output_format == "json"
-    # With --format json, an error before the plan is ready is a JSON document on stdout too.
+    # The global --dry-run (`crank --dry-run migrate`) is the same as the verb's own.
+    dry_run = is_dry_run(ctx, dry_run)
+    # With --format json, every error, a usage error included, is a JSON document on stdout.
     with json_errors(as_json):
+        if as_json and not dry_run:
+            raise UsageError("--format json applies only to the plan that --dry-run prints")
         project = load_project(ctx)
-        # A migration logs many steps over minutes, so it always shows lines, not a live table.
-        events = render.line_progress(global_options(ctx).progress)
         if rollback:
-            result = roll_back(project, _usable_engine, events, verify_timeout=verify_timeout)
-            assert result.plan is not None
-            _print_downtime(result.downtime, stopped_on=result.plan.target, verified_on=result.plan.source)
+            _roll_back(ctx, project, dry_run=dry_run, as_json=as_json, verify_timeout=verify_timeout)
             return
-        if to is None:
-            raise UsageError("missing option --to ENGINE: name the engine to move the project to (docker, podman or containerd)")
-        if source is not None and source == to:
-            raise UsageError(f"--from and --to both name {to}: --to names the engine to move the project to, "
-                             "which must differ from the one it runs on")
-        target = _usable_engine(to)
-        if not dry_run:
-            recovered = recover(project, _usable_engine, events)
-            if recovered:
-                render.info(recovered)
-        elif records.latest(project.working_dir, project.name, records.RUNNING) is not None:
-            render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
-        source_name = source or locate_source(_engines_with_project(), project.name)
-        if source_name == target.name:
-            raise UsageError(f"the project already runs on {target.name}: name another engine with --to")
-        options = MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
-                                 verify_timeout=verify_timeout, helper_image=helper_image, replace_existing=replace_existing)
-        result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)
+        plan = _migrate(ctx, project, to, source,
+                        MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
+                                       verify_timeout=verify_timeout, helper_image=helper_image,
+                                       replace_existing=replace_existing))
+    if plan is not None:
+        _print_plan(plan, as_json=as_json)
+        # Outside `json_errors`, so the findings that stop a migration follow the JSON plan on stderr.
+        check_findings(plan.findings, strict=strict)
+
+
+def _roll_back(ctx: typer.Context, project: Project, *, dry_run: bool, as_json: bool, verify_timeout: float) -> None:
+    """Roll back the last finished migration, or with `dry_run` print what that would do."""
+    from crank_cli import render
+    from crank_cli.operations.migrate import preview_rollback, roll_back
+    from crank_cli.operations.migrate.rollback_plan import rollback_lines
+
     if dry_run:
-        assert result.plan is not None
+        preview = preview_rollback(project, _usable_engine)
         if as_json:
-            render.print_json({"schema": render.JSON_SCHEMA_VERSION, "plan": result.plan.as_dict()})
+            render.print_json({"schema": render.JSON_SCHEMA_VERSION, "rollback": preview.as_dict()})
         else:
-            for line in plan_lines(result.plan):
+            for line in rollback_lines(preview):
                 typer.echo(line)
-        check_findings(result.plan.findings, strict=strict)
         return
+    events = render.line_progress(global_options(ctx).progress)
+    result = roll_back(project, _usable_engine, events, verify_timeout=verify_timeout)
+    assert result.plan is not None
+    _print_downtime(result.downtime, stopped_on=result.plan.target, verified_on=result.plan.source)
+
+
+def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str | None,
+             options: MigrateOptions) -> Plan | None:
+    """Plan the migration and carry it out; with `--dry-run`, return the plan instead."""
+    from crank_cli import render
+    from crank_cli.errors import UsageError
+    from crank_cli.operations.migrate import Engines, recover
+    from crank_cli.operations.migrate import migrate as run_migrate
+    from crank_cli.operations.migrate import record as records
+    from crank_cli.operations.migrate.inventory import locate_source
+
+    if to is None:
+        raise UsageError("missing option --to ENGINE: name the engine to move the project to (docker, podman or containerd)")
+    if source is not None and source == to:
+        raise UsageError(f"--from and --to both name {to}: --to names the engine to move the project to, "
+                         "which must differ from the one it runs on")
+    # A migration logs many steps over minutes, so it always shows lines, not a live table.
+    events = render.line_progress(global_options(ctx).progress)
+    target = _usable_engine(to)
+    if not options.dry_run:
+        recovered = recover(project, _usable_engine, events)
+        if recovered:
+            render.info(recovered)
+    elif records.latest(project.working_dir, project.name, records.RUNNING) is not None:
+        render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
+    source_name = source or locate_source(_engines_with_project(), project.name)
+    if source_name == target.name:
+        raise UsageError(f"the project already runs on {target.name}: name another engine with --to")
+    result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)
+    if options.dry_run:
+        return result.plan
     render.info(f"project {project.name} now runs on {target.name}; record: {result.record.path if result.record else '-'}")
     _print_downtime(result.downtime, stopped_on=source_name, verified_on=target.name)
+    return None
+
+
+def _print_plan(plan: Plan, *, as_json: bool) -> None:
+    from crank_cli import render
+    from crank_cli.operations.migrate.describe import plan_lines
+
+    if as_json:
+        render.print_json({"schema": render.JSON_SCHEMA_VERSION, "plan": plan.as_dict()})
+    else:
+        for line in plan_lines(plan):
+            typer.echo(line)
 
 
 def _print_downtime(seconds: float | None, *, stopped_on: str, verified_on: str) -> None:

@@ -21,6 +21,7 @@ from crank_cli.operations.migrate.migration import Engines, Migration, Steps, fi
 from crank_cli.operations.migrate.plan import Plan
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.rollback import rollback
+from crank_cli.operations.migrate.rollback_plan import RollbackPlan, rollback_plan
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 
 if TYPE_CHECKING:
@@ -108,10 +109,7 @@ def recover(project: Project, make_engine: EngineFactory, events: Events) -> str
 
 def roll_back(project: Project, make_engine: EngineFactory, events: Events, *, verify_timeout: float) -> MigrateResult:
     """Roll back the project's last finished migration."""
-    record = records.latest(project.working_dir, project.name, records.DONE)
-    if record is None:
-        raise UsageError(f"no finished migration of project {project.name} recorded in "
-                         f"{project.working_dir / records.RECORD_FOLDER}: nothing to roll back")
+    record = _last_finished(project)
     plan = record.plan
     engines = Engines(source=make_engine(plan.source), target=make_engine(plan.target))
     events.emit("rollback", f"moving {', '.join(plan.services)} back from {plan.target} to {plan.source}")
@@ -119,4 +117,19 @@ def roll_back(project: Project, make_engine: EngineFactory, events: Events, *, v
     return MigrateResult(plan=plan, record=record, downtime=downtime)
 
 
-__all__ = ["Engines", "FindingsError", "MigrateOptions", "MigrateResult", "check_findings", "migrate", "recover", "roll_back"]
+def preview_rollback(project: Project, make_engine: EngineFactory) -> RollbackPlan:
+    """Return what rolling back the project's last finished migration would do, changing nothing."""
+    record = _last_finished(project)
+    plan = record.plan
+    return rollback_plan(record, Engines(source=make_engine(plan.source), target=make_engine(plan.target)))
+
+
+def _last_finished(project: Project) -> MigrationRecord:
+    record = records.latest(project.working_dir, project.name, records.DONE)
+    if record is None:
+        raise UsageError(f"no finished migration of project {project.name} recorded in "
+                         f"{project.working_dir / records.RECORD_FOLDER}: nothing to roll back")
+    return record
+
+
+__all__ = ["Engines", "FindingsError", "MigrateOptions", "MigrateResult", "check_findings", "migrate", "preview_rollback", "recover", "roll_back"]
