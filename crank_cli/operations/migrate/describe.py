@@ -27,13 +27,30 @@ def plan_lines(plan: Plan) -> list[str]:
         # Host copies use helper containers only to check that each folder is the mounted one.
         use = "copies" if any(volume.method != "host" for volume in plan.volumes) else "checks"
         lines.append(f"helper image for the volume {use}: {plan.helper_image[:12]} ({plan.helper_tar} tar)")
-    lines.append(f"stop on {plan.source}: {', '.join(plan.running_before) or 'nothing running'}")
-    lines.append(f"start on {plan.target}: {', '.join(plan.services)}")
+    paused = set(plan.paused_before)
+    stopping = [f"{name} (paused)" if name in paused else name for name in plan.running_before]
+    lines.append(f"stop on {plan.source}: {', '.join(stopping) or 'nothing running'}")
+    lines.append(start_line(plan))
+    if plan.created_only:
+        lines.append(f"create on {plan.target}, not started (stopped on {plan.source}): {', '.join(plan.created_only)}")
+    if paused:
+        lines.append(f"pause on {plan.target} once verified: {', '.join(plan.paused_before)}")
     lines.append("findings:" if plan.findings else "findings: none")
     for finding in plan.findings:
         marker = "blocking: " if finding.blocking else ""
         lines.append(f"  {marker}{finding.line()}")
     return lines
+
+
+def start_line(plan: Plan) -> str:
+    """Return the services the target starts, naming those stopped on the source that start as dependencies."""
+    started = plan.started_services
+    line = f"start on {plan.target}: {', '.join(started) or 'nothing'}"
+    dependencies = [name for name in started if name not in plan.active_services]
+    if dependencies:
+        line += (f" ({', '.join(dependencies)} stopped on {plan.source}, started because "
+                 "a service that runs depends on it, as docker compose up does)")
+    return line
 
 
 def copy_method_text(method: str, reason: str | None) -> str:

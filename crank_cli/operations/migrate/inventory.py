@@ -25,6 +25,7 @@ from crank_cli.operations.migrate.plan import (
     SourceContainer,
     VolumeCopy,
 )
+from crank_cli.operations.migrate.states import stopped_services
 from crank_cli.runtime import queries, transfer
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 
@@ -95,8 +96,9 @@ def build_plan(
     plan = Plan(
         project=project.name, source=source.name, target=target.name, services=moved,
         containers=containers, images=[], volumes=[],
-        networks=source.list_networks(dict(project_filters(project.name))[started_by]), started_by=started_by,
+        networks=source.list_networks(_network_filter(project.name, started_by)), started_by=started_by,
     )
+    plan.created_only = stopped_services(project.model["services"], moved, plan.active_services)
     plan.images = _images(project, source, target, plan.moved_containers)
     plan.findings = capability_findings(project.model, moved, target_facts(target), _service_image_labels(source, plan))
     plan.findings += service_findings(project.model["services"], moved, source=source.name, target=target.name)
@@ -111,6 +113,13 @@ def build_plan(
     plan.findings += _target_conflicts(project, target, moved)
     plan.findings += _one_off_findings(plan)
     return plan, inspected
+
+
+def _network_filter(project_name: str, started_by: str) -> dict[str, str | None]:
+    """Return the label filter of the project's networks, which lack the service label of crank's container filter."""
+    if started_by == "crank":
+        return labels.project_filter(project_name)
+    return dict(project_filters(project_name))[started_by]
 
 
 def _one_off_findings(plan: Plan) -> list[Finding]:

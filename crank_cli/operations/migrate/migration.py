@@ -6,8 +6,10 @@
   sides at once (content, type, mode, owner, times, symlink target), sends only the paths
   that differ, and checks those again.
 - Start the services on the target with crank's own `up` and wait until they are running
-  and healthy.
-- Remove the source containers, or keep them stopped with `--keep-source`.
+  and healthy. Each service keeps its state (see `states`): a paused container is paused
+  again once verified, and a stopped service is created without being started.
+- Remove the source containers and, when the whole project moved, its networks, or keep
+  the containers stopped with `--keep-source`.
 
 `Steps` numbers the progress lines of the steps taken, so a project without volumes has
 no volume steps and no gap in the numbers.
@@ -34,6 +36,7 @@ from crank_cli.operations.migrate.describe import human_size
 from crank_cli.operations.migrate.inventory import HELPER_LABEL, helper_for
 from crank_cli.operations.migrate.plan import Plan, VolumeCopy, copy_labels
 from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.states import ACTIVE_STATES, bring_up, pause_again
 from crank_cli.operations.migrate.volumes import VolumePasses
 from crank_cli.operations.migrate.waiting import wait_until_ready
 from crank_cli.runtime import queries, transfer
@@ -174,6 +177,8 @@ class Migration:
         self.steps.begin(f"cut-over: stop {len(running)} container(s) on {self.source.name}")
         self.timing.stopped = time.monotonic()
         self.record.reached(records.SOURCE_STOPPED)
+        # Podman 4.3 rejects the stop of a paused container, so the paused ones resume first.
+        self.source.unpause_containers(self.plan.paused_before)
         self.source.stop_containers(running)
         for name in running:
             self.events.emit(name, f"stopped on {self.source.name}")
@@ -188,22 +193,21 @@ class Migration:
     # The target
 
     def start_target(self) -> None:
-        from crank_cli.operations.up import UpOptions, up
-
-        self.steps.begin(f"start {', '.join(self.plan.services)} on {self.target.name}")
+        self.steps.begin(f"start {', '.join(self.plan.started_services) or 'nothing'} on {self.target.name}"
+                         + (f", create {', '.join(self.plan.created_only)}" if self.plan.created_only else ""))
         self.record.document["target_networks_before"] = self.target.list_networks(labels.project_filter(self.project.name))
         self.record.reached(records.TARGET_STARTED)
         # The copies of the anonymous volumes are in place before the containers first start,
         # so an image that fills an empty data folder on its first start finds the data.
-        options = UpOptions(services=self.plan.services, adopted_volumes=self.plan.adopted_volumes())
-        result = up(moved_project(self.project, self.plan.services), self.target, options, self.events)
-        self.started = result.services
+        self.started = bring_up(moved_project(self.project, self.plan.services), self.target, self.plan.services,
+                                self.plan.created_only, self.plan.adopted_volumes(), self.events)
 
     def verify_target(self) -> None:
         self.steps.begin(f"wait until the services run and are healthy on {self.target.name}")
         wait_until_ready(self.target, self.project, self.started, self.verify_timeout, self.events)
         self.timing.verified = time.monotonic()
         self.record.document["downtime_seconds"] = self.timing.downtime
+        pause_again(self.target, self.plan.paused_before, self.started, self.events)
         self.record.reached(records.VERIFIED)
 
 
@@ -287,11 +291,12 @@ def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, eve
     running_before = record.plan.running_before
     present = queries.container_names(source)
     states = {state.name: state for state in source.inspect_containers([name for name in running_before if name in present])}
-    stopped = [name for name in running_before if name in states and not states[name].running]
+    stopped = [name for name in running_before if name in states and states[name].state not in ACTIVE_STATES]
     if stopped:
         source.start_containers(stopped)
         for name in stopped:
             events.emit(name, f"started again on {source.name}")
+        pause_again(source, record.plan.paused_before, {"": stopped}, events)
 
 
 def _remove_quietly(remove: Callable[[list[Any]], None], names: list[Any], events: Events,

@@ -82,6 +82,8 @@ class Plan:
     helper_image: str | None = None
     helper_tar: str | None = None
     started_by: str = "crank"
+    # The moved services that were stopped on the source: the target creates them and does not start them.
+    created_only: tuple[str, ...] = ()
 
     @property
     def full(self) -> bool:
@@ -94,7 +96,22 @@ class Plan:
 
     @property
     def running_before(self) -> list[str]:
-        return [container.name for container in self.moved_containers if container.running]
+        """Return the moved containers that run or are paused: the ones the cut-over stops."""
+        return [container.name for container in self.moved_containers if container.running or container.paused]
+
+    @property
+    def paused_before(self) -> list[str]:
+        return [container.name for container in self.moved_containers if container.paused]
+
+    @property
+    def active_services(self) -> list[str]:
+        """Return the moved services with a running or paused container."""
+        active = {container.service for container in self.moved_containers if container.running or container.paused}
+        return [name for name in self.services if name in active]
+
+    @property
+    def started_services(self) -> tuple[str, ...]:
+        return tuple(name for name in self.services if name not in self.created_only)
 
     def adopted_volumes(self) -> dict[str, tuple[Mount, ...]]:
         """Map each container name on the target to the copies of anonymous volumes it mounts."""
@@ -123,6 +140,7 @@ class Plan:
             helper_image=document.get("helper_image"),
             helper_tar=document.get("helper_tar"),
             started_by=document.get("started_by", "crank"),
+            created_only=tuple(document.get("created_only") or ()),
         )
 
 

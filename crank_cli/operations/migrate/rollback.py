@@ -2,7 +2,8 @@
 
 The target's services stop, and their volumes are copied back, because they may contain data
 written since the migration. The source containers start again, or are created again from
-the recorded compose model when the migration removed them. Once they are running and
+the recorded compose model when the migration removed them. Each service gets the state it
+has on the target: running, paused, or stopped (created and not started). Once they are running and
 healthy, the migration's objects on the target are removed: containers, networks, volumes
 and images.
 """
@@ -26,9 +27,11 @@ from crank_cli.operations.migrate.migration import (
 )
 from crank_cli.operations.migrate.plan import copy_labels
 from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.states import ACTIVE_STATES, bring_up, pause_again, stop_active, stopped_services
 from crank_cli.operations.migrate.volumes import copy_back_on_host, verify_copy
 from crank_cli.operations.migrate.waiting import wait_until_ready
 from crank_cli.runtime import queries, transfer
+from crank_cli.runtime.models import ContainerState
 
 
 def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verify_timeout: float,
@@ -41,20 +44,26 @@ def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verif
     if record.status != records.DONE:
         raise UsageError(f"migration {record.document['id']} is {record.status}, not done: nothing to roll back")
     plan = record.plan
-    target_names = _target_containers(record, engines)
-    if not target_names:
+    target_states = _target_containers(record, engines)
+    if not target_states:
         raise UsageError(f"project {plan.project} has no containers on {plan.target}: nothing to roll back")
-    events.emit("rollback", f"stopping {len(target_names)} container(s) on {plan.target}")
+    # The source gets the state each container has on the target now: running, paused or stopped.
+    active = [state for state in target_states if state.state in ACTIVE_STATES]
+    paused = [state.name for state in active if state.state == "paused"]
+    events.emit("rollback", f"stopping {len(active)} container(s) on {plan.target}")
     stopped = time.monotonic()
-    engines.target.stop_containers(target_names)
+    stop_active(engines.target, active)
     try:
         _copy_volumes_back(record, engines, events)
-        started = _start_source(record, engines, events, variables)
+        active_services = {state.labels.get(labels.SERVICE, "") for state in active}
+        started = _start_source(record, engines, events, variables, active_services)
         wait_until_ready(engines.source, record.project(), started, verify_timeout, events)
+        pause_again(engines.source, paused, started, events)
     except (CrankError, KeyboardInterrupt):
         with ignoring_interrupts():
             events.emit("rollback", f"failed: starting the project on {plan.target} again")
-            engines.target.start_containers(target_names)
+            engines.target.start_containers([state.name for state in active])
+            engines.target.pause_containers(paused)
         raise
     downtime = time.monotonic() - stopped
     with ignoring_interrupts():
@@ -63,10 +72,10 @@ def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verif
     return downtime
 
 
-def _target_containers(record: MigrationRecord, engines: Engines) -> list[str]:
+def _target_containers(record: MigrationRecord, engines: Engines) -> list[ContainerState]:
     moved = set(record.plan.services)
     states = engines.target.list_containers(labels.container_filter(record.plan.project))
-    return [state.name for state in states if state.labels.get(labels.SERVICE) in moved]
+    return [state for state in states if state.labels.get(labels.SERVICE) in moved]
 
 
 def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events) -> None:
@@ -86,30 +95,28 @@ def _copy_volumes_back(record: MigrationRecord, engines: Engines, events: Events
 
 
 def _start_source(record: MigrationRecord, engines: Engines, events: Events,
-                  variables: Mapping[str, str]) -> dict[str, list[str]]:
-    """Start the project on the source again; return its containers by service."""
+                  variables: Mapping[str, str], active_services: set[str]) -> dict[str, list[str]]:
+    """Bring the project back on the source, starting the services in `active_services`; return the started containers by service."""
     plan = record.plan
     names = [container.name for container in plan.moved_containers]
     present = queries.container_names(engines.source)
     if record.document.get("source_kept") and set(plan.running_before) <= present:
-        engines.source.start_containers(plan.running_before)
-        for name in plan.running_before:
-            events.emit(name, f"started on {plan.source}")
         started: dict[str, list[str]] = {}
         for container in plan.moved_containers:
-            if container.name in plan.running_before:
+            if container.service in active_services and container.name in present:
                 started.setdefault(container.service, []).append(container.name)
+        engines.source.start_containers([name for names in started.values() for name in names])
+        for service_names in started.values():
+            for name in service_names:
+                events.emit(name, f"started on {plan.source}")
         return started
-    from crank_cli.operations.up import UpOptions, up
-
     leftovers = sorted(present & set(names))
     if leftovers:
         # Their anonymous volumes may be the ones just copied back, which `up` mounts again.
         engines.source.remove_containers(leftovers, volumes=False)
-    project = record.project()._replace(variables=variables)
-    options = UpOptions(services=plan.services, adopted_volumes=plan.adopted_volumes())
-    result = up(moved_project(project, plan.services), engines.source, options, events)
-    return result.services
+    project = moved_project(record.project()._replace(variables=variables), plan.services)
+    created_only = stopped_services(project.model["services"], plan.services, active_services)
+    return bring_up(project, engines.source, plan.services, created_only, plan.adopted_volumes(), events)
 
 
 class _Quiet:

@@ -11,6 +11,7 @@ from typing import Any
 from crank_cli.operations import labels
 from crank_cli.operations.migrate.migration import Engines
 from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.operations.migrate.states import ACTIVE_STATES
 from crank_cli.runtime import queries
 
 
@@ -26,6 +27,7 @@ class RollbackPlan:
     stop: list[str]
     volumes: list[str]
     # "start" when the migration kept the source containers, "create" when `up` makes them again.
+    # `start` lists the containers of the services that run or are paused on `runs_on`.
     source_containers: str
     start: list[str]
 
@@ -37,14 +39,17 @@ def rollback_plan(record: MigrationRecord, engines: Engines) -> RollbackPlan:
     """Return what rolling back `record` would do, reading the engines without changing them."""
     plan = record.plan
     moved = set(plan.services)
-    states = engines.target.list_containers(labels.container_filter(plan.project))
-    stop = sorted(state.name for state in states if state.labels.get(labels.SERVICE) in moved)
+    states = [state for state in engines.target.list_containers(labels.container_filter(plan.project))
+              if state.labels.get(labels.SERVICE) in moved and state.state in ACTIVE_STATES]
+    stop = sorted(state.name for state in states)
+    active_services = {state.labels.get(labels.SERVICE) for state in states}
     present = queries.container_names(engines.source)
     source_kept = bool(record.document.get("source_kept")) and set(plan.running_before) <= present
     return RollbackPlan(
         migration=str(record.document["id"]), project=plan.project, runs_on=plan.target, returns_to=plan.source,
         services=plan.services, stop=stop, volumes=[volume.name for volume in plan.volumes],
-        source_containers="start" if source_kept else "create", start=list(plan.running_before),
+        source_containers="start" if source_kept else "create",
+        start=[container.name for container in plan.moved_containers if container.service in active_services],
     )
 
 
