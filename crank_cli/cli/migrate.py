@@ -82,6 +82,7 @@ def _roll_back(ctx: typer.Context, project: Project, *, dry_run: bool, as_json: 
     result = roll_back(project, _usable_engine, events, verify_timeout=verify_timeout)
     assert result.plan is not None
     _print_downtime(result.downtime, stopped_on=result.plan.target, verified_on=result.plan.source)
+    _warn_pinned_engine(ctx, project, result.plan.source)
 
 
 def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str | None,
@@ -116,6 +117,7 @@ def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str |
         return result.plan
     render.info(f"project {project.name} now runs on {target.name}; record: {result.record.path if result.record else '-'}")
     _print_downtime(result.downtime, stopped_on=source_name, verified_on=target.name)
+    _warn_pinned_engine(ctx, project, target.name)
     return None
 
 
@@ -128,6 +130,26 @@ def _print_plan(plan: Plan, *, as_json: bool) -> None:
     else:
         for line in plan_lines(plan):
             typer.echo(line)
+
+
+def _warn_pinned_engine(ctx: typer.Context, project: Project, now_on: str) -> None:
+    """Warn when the runtime setting names an engine other than the one the project now runs on.
+
+    The other verbs follow that setting, so they would look for the project on the old engine.
+    The migration has finished by then, so this is a warning and the exit code stays 0.
+    """
+    from crank_cli import render
+    from crank_cli.cli.context import load_settings
+    from crank_cli.settings import RUNTIME_KEY
+
+    runtime = load_settings(ctx).runtime
+    if runtime.value in ("auto", now_on):
+        return
+    where = runtime.source
+    if where == f"{RUNTIME_KEY} in .env":
+        where = f"{RUNTIME_KEY} in {project.working_dir / '.env'}"
+    render.warn(f"{where} names {runtime.value}, but project {project.name} now runs on {now_on}: "
+                f"set {RUNTIME_KEY}={now_on} (or auto) there, or the other verbs will look for it on {runtime.value}")
 
 
 def _print_downtime(seconds: float | None, *, stopped_on: str, verified_on: str) -> None:
