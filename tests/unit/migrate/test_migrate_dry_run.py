@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 
 from crank_cli.cli import run_cli
-from crank_cli.compose import Project
 from crank_cli.operations.migrate import record as records
-from crank_cli.operations.migrate.plan import ImageCopy, Plan, SourceContainer, VolumeCopy
 from tests.unit.fakes import DOCKER_UP, PODMAN_UP
+from tests.unit.migrate.test_recovery import recorded
 
-IMAGE_ID = "a" * 64
 # Podman's `ps --format json` entry of the project's running container.
 LISTED_WEB = json.dumps([{"Id": "id-web", "Names": ["demo-web-1"], "State": "running", "Image": "localhost/web:1",
                           "Labels": {"io.crank.project": "demo", "io.crank.service": "web", "io.crank.replica": "1"}}])
@@ -67,18 +65,10 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def write_record(folder: Path, status: str) -> records.MigrationRecord:
     """Record a migration of demo's web service from Docker to Podman, finished or still running."""
-    project = Project("demo", folder, (folder / "compose.yaml",), {"name": "demo", "services": {"web": {}}})
-    plan = Plan(
-        project="demo", source="docker", target="podman", services=("web",),
-        containers=[SourceContainer("demo-web-1", "web", IMAGE_ID, running=True)],
-        images=[ImageCopy(IMAGE_ID, ("localhost/web:1",), 100, on_target=False)],
-        volumes=[VolumeCopy("demo_data", ("web",), 4, on_target=False)],
-        networks=["demo_default"], helper_image=IMAGE_ID, helper_tar="busybox",
-    )
-    record = records.create(project, plan, [])
-    if status == records.DONE:
-        record.reached(records.SOURCE_REMOVED)
-        record.finish(records.DONE)
+    if status != records.DONE:
+        return recorded(folder, records.PLANNED)[1]
+    _, record = recorded(folder, records.SOURCE_REMOVED)
+    record.finish(records.DONE)
     return record
 
 
