@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, load_project, progress, resolve_engine
+from crank_cli.cli.context import (
+    DRY_RUN_HELP,
+    global_options,
+    is_dry_run,
+    load_project,
+    progress,
+    resolve_engine,
+    resolve_folder_engine,
+)
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -47,7 +55,7 @@ def build(
         _reject_without_tag(dockerfile=dockerfile, target=target)
         # A service named on the command line is built even when its profile is not enabled, as with up.
         project = load_project(ctx, tuple(names))
-        engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+        engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run), project=project.name)
         with progress(ctx, dry_run=dry_run) as shown:
             events = NoEvents() if quiet else shown
             built = build_services(project, engine.backend, names, events, flags, with_dependencies=with_dependencies)
@@ -57,7 +65,7 @@ def build(
         _reject_with_tag(with_dependencies=with_dependencies, push=push)
         plan = _single_build(names, dockerfile, tag, flags.args)._replace(target=target, no_cache=no_cache, pull=pull,
                                                                           memory=flags.memory)
-        engine = resolve_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
+        engine = resolve_folder_engine(ctx, dry_run=is_dry_run(ctx, dry_run))
         with progress(ctx, dry_run=dry_run) as shown:
             build_image(engine.backend, plan, NoEvents() if quiet else shown, quiet=quiet)
         built = [tag]

@@ -127,7 +127,7 @@ def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool) ->
     from crank_cli import render
     from crank_cli.operations import preflight
 
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, project=project.name)
     found = preflight.findings(project, engine.backend, engine.info, model["services"])
     if as_json:
         findings = [finding._asdict() for finding in found]

@@ -331,6 +331,17 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     return resolution._replace(backend=dry_run_backend(resolution, render.print_command))
 
 
+def resolve_folder_engine(ctx: CommandContext, *, dry_run: bool = False) -> Resolution:
+    """Choose the engine for a verb that works without a project, such as `run IMAGE` or `build -t`.
+
+    Under auto, the engine is the one that the project in reach (by its compose files, -p or
+    COMPOSE_PROJECT_NAME) is on, where the other verbs run in that folder look.
+    """
+    settings = load_settings(ctx)
+    project = project_name_in_reach(ctx) if settings.runtime.value == "auto" else None
+    return resolve_engine(ctx, dry_run=dry_run, project=project, settings=settings)
+
+
 def log_engine(backend: Backend, info: EngineInfo, reason: str) -> None:
     """Say under -v which engine a command uses, how crank reaches it, and why it was chosen."""
     from crank_cli.runtime.docker_local import LocalDockerEngine

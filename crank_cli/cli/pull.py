@@ -31,7 +31,7 @@ def pull(
     names = tuple(services or ())
     choices = PullChoices(names, include_deps, ignore_buildable, check_policy(policy))
     project = load_project(ctx, names)
-    engine = resolve_engine(ctx)
+    engine = resolve_engine(ctx, project=project.name)
     plan = pull_plan(project, choices, lambda reference: engine.backend.image_id(reference) is not None)
     with progress(ctx) as shown:
         events = NoEvents() if quiet else shown

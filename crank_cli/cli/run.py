@@ -18,11 +18,10 @@ from crank_cli.cli.context import (
     global_options,
     handle_sigint,
     is_dry_run,
-    load_settings,
     progress,
-    project_name_in_reach,
     quiet_progress,
     resolve_engine,
+    resolve_folder_engine,
 )
 
 if TYPE_CHECKING:
@@ -109,11 +108,7 @@ def run(
     from crank_cli.operations.run import run as run_container
 
     options = RunOptions(image=target, container=container)
-    settings = load_settings(ctx)
-    # Under auto, a container run in a project's folder goes to the engine the project is on,
-    # where the other verbs in that folder look for it.
-    project = project_name_in_reach(ctx) if settings.runtime.value == "auto" else None
-    engine = resolve_engine(ctx, dry_run=container.dry_run, project=project, settings=settings)
+    engine = resolve_folder_engine(ctx, dry_run=container.dry_run)
     _finish(run_container(engine.backend, options))
 
 

@@ -98,3 +98,44 @@ def run_verb(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
     code = run_cli(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+# A client that logs its arguments, reports a version (or, when `version` is empty, fails as a
+# client whose engine does not respond), lists a container of the project only when
+# `has_project` is filled in, and prints an ID for `run`.
+ENGINE_CLIENT = """#!/bin/sh
+echo "$(basename "$0") $*" >> "{log}"
+case "$1" in
+  version)
+    if [ -z '{version}' ]; then echo "Cannot connect to the engine at unix:///nonexistent.sock" >&2; exit 1; fi
+    echo '{version}' ;;
+  ps) [ -n "{has_project}" ] && echo 4f2a ;;
+  run) echo {name}-id ;;
+esac
+exit 0
+"""
+
+
+def install_engine_clients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, project_on: str | None,
+                           unresponsive: str | None = None) -> Path:
+    """Put fake docker and podman clients first on PATH and return the file that logs their commands.
+
+    The engine `project_on` lists a container of the project, and the client `unresponsive`
+    fails its probe. Runtime auto applies, unless the test sets it.
+    """
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    log = tmp_path / "calls.log"
+    for name, version in (("docker", DOCKER_UP), ("podman", PODMAN_UP)):
+        script = bin_folder / name
+        script.write_text(ENGINE_CLIENT.format(log=log, version="" if name == unresponsive else version,
+                                               has_project="yes" if name == project_on else "", name=name))
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
+    # A TCP address keeps crank off Docker's local socket, so it uses the fake client; nothing listens there.
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    monkeypatch.delenv("CRANK_CONTAINER_RUNTIME", raising=False)
+    monkeypatch.delenv("CRANK_RUNTIME_FALLBACK", raising=False)
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    return log

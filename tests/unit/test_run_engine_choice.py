@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
 
 from crank_cli.cli import run_cli
-from tests.unit.fakes import DOCKER_UP, PODMAN_UP
-
-# A client that logs its arguments, reports a version, lists a container of the project only
-# when `has_project` is filled in, and prints an ID for `run`.
-CLIENT = """#!/bin/sh
-echo "$(basename "$0") $*" >> "{log}"
-case "$1" in
-  version) echo '{version}' ;;
-  ps) [ -n "{has_project}" ] && echo 4f2a ;;
-  run) echo {name}-id ;;
-esac
-exit 0
-"""
-
-
-def install_client(folder: Path, name: str, version: str, *, has_project: bool, log: Path) -> None:
-    script = folder / name
-    script.write_text(CLIENT.format(log=log, version=version, has_project="yes" if has_project else "", name=name))
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-
+from tests.unit.fakes import install_engine_clients
 
 @pytest.fixture
 def clients(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Fake docker and podman clients, with the project's containers on Podman; return the log file."""
-    bin_folder = tmp_path / "bin"
-    bin_folder.mkdir()
-    log = tmp_path / "calls.log"
-    install_client(bin_folder, "docker", DOCKER_UP, has_project=False, log=log)
-    install_client(bin_folder, "podman", PODMAN_UP, has_project=True, log=log)
-    monkeypatch.setenv("PATH", f"{bin_folder}:/usr/bin:/bin")
-    # A TCP address keeps crank off Docker's local socket, so it uses the fake client; nothing listens there.
-    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
-    monkeypatch.delenv("CONTAINER_HOST", raising=False)
-    monkeypatch.delenv("CRANK_CONTAINER_RUNTIME", raising=False)
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
-    return log
+    return install_engine_clients(tmp_path, monkeypatch, project_on="podman")
 
 
 def runs(log: Path) -> list[str]:
