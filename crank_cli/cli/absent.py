@@ -9,11 +9,13 @@ from crank_cli.cli.context import CommandContext, load_settings
 if TYPE_CHECKING:
     from crank_cli.runtime.models import ContainerState
     from crank_cli.runtime.resolve import Resolution
+    from crank_cli.settings import Settings
 
 
 def reject_absent_project(ctx: CommandContext, project: str, engine: Resolution, verb: str) -> None:
     """Raise `UsageError` when another tool started the project on `engine`, or another engine runs it.
 
+    Under runtime auto, warn about each installed engine that did not respond and may run it.
     Call it only after `verb` found none of crank's containers of the project on `engine`:
     the checks cost engine queries, which a project that is there does not need.
     """
@@ -23,6 +25,22 @@ def reject_absent_project(ctx: CommandContext, project: str, engine: Resolution,
 
     reject_foreign_project(project, engine.backend, verb)
     check_project_elsewhere(project, container_filter(project), load_settings(ctx), engine, verb)
+    warn_absent_project(ctx, project, engine, verb)
+
+
+def warn_absent_project(ctx: CommandContext, project: str, engine: Resolution, verb: str) -> None:
+    """Under runtime auto, warn that an installed engine that did not respond may run the project that `verb` did not find."""
+    warn_unseen_engines(load_settings(ctx), engine, f"if project {project} runs there, `crank {verb}` acts on "
+                                                    f"{engine.info.name} instead, where the project has no containers")
+
+
+def warn_unseen_engines(settings: Settings, engine: Resolution, consequence: str) -> None:
+    """Warn on stderr about each installed engine that runtime auto passed over because it did not respond."""
+    from crank_cli import render
+    from crank_cli.runtime.placement import unseen_engine_warnings
+
+    for warning in unseen_engine_warnings(engine, settings, consequence):
+        render.warn(warning)
 
 
 def reject_if_absent(ctx: CommandContext, project: str, engine: Resolution, verb: str) -> None:

@@ -18,6 +18,7 @@ from crank_cli.cli.context import (
     global_options,
     handle_sigint,
     is_dry_run,
+    load_settings,
     progress,
     quiet_progress,
     resolve_engine,
@@ -104,11 +105,13 @@ def run(
                                    "--label": bool(label), "--cap-add": bool(cap_add), "--cap-drop": bool(cap_drop),
                                    "--build": build, "--pull": pull is not None, "--quiet-build": quiet_build})
 
+    from crank_cli.cli.absent import warn_unseen_engines
     from crank_cli.operations.run import RunOptions
     from crank_cli.operations.run import run as run_container
 
     options = RunOptions(image=target, container=container)
     engine = resolve_folder_engine(ctx, dry_run=container.dry_run)
+    warn_unseen_engines(load_settings(ctx), engine, f"the container is created on {engine.info.name}")
     _finish(run_container(engine.backend, options))
 
 

@@ -89,6 +89,27 @@ def check_project_elsewhere(project: str, labels: dict[str, str | None], setting
         raise UsageError(message)
 
 
+def unseen_engine_warnings(engine: Resolution, settings: Settings, consequence: str) -> list[str]:
+    """Return a warning for each installed engine that runtime `auto` passed over because it did not respond.
+
+    crank cannot see that engine's containers, so a project that runs there looks absent.
+    Refusing to go on would stop every user who has a client, such as `docker`, installed
+    but never starts its engine, so the caller only warns. `consequence` describes what
+    that means for the verb, and naming the engine silences the warning.
+    """
+    if settings.runtime.value != "auto":
+        return []
+    chosen = engine.info.name
+    unseen = [info for info in engine.unusable if shutil.which(ENGINES[info.name].binary) is not None]
+    return [
+        f"{info.name} is installed but did not respond ({info.reason}), so runtime auto chose {chosen}, and "
+        f"crank cannot see what runs on {info.name}: {consequence}. Start {info.name}, or name the engine to "
+        f"use with `crank --runtime {chosen}` or CRANK_CONTAINER_RUNTIME={chosen} in .env, "
+        f"which also silences this warning"
+        for info in unseen
+    ]
+
+
 def _reject_fallback_from_named_engine(project: str, settings: Settings, engine: Resolution) -> None:
     """Raise when the named engine was passed over although it is installed and may run the project.
 

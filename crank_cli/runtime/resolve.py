@@ -32,6 +32,9 @@ class Resolution(NamedTuple):
     reason: str
     # The engines probed and found unusable before the chosen one, in the order tried.
     rejected: tuple[EngineInfo, ...] = ()
+    # Every engine probed and found unusable, in the order of `ENGINES`, also those after the
+    # chosen one that `resolve_where` asked for the project's containers.
+    unusable: tuple[EngineInfo, ...] = ()
 
 
 def make_backend(name: str, runner: Runner = process.run,
@@ -95,7 +98,9 @@ def resolve(
     preferred = settings.runtime.value
     if rejected and preferred != "auto":
         (warn or _print_warning)(_fallback_warning(rejected[0], chosen, settings))
-    return Resolution(known[chosen.name][0], chosen, choice_reason(chosen.name, settings, rejected), tuple(rejected))
+    unusable = tuple(known[name][1] for name in ENGINES if name in known and not known[name][1].usable)
+    return Resolution(known[chosen.name][0], chosen, choice_reason(chosen.name, settings, rejected), tuple(rejected),
+                      unusable)
 
 
 def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:

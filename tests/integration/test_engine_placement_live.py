@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,7 @@ class Pair:
 @pytest.fixture
 def pair(engine: Engine, tmp_path: Path) -> Iterator[Pair]:
     other = live_engine(OTHER[engine.name])
-    folder = tmp_path / f"enginefix-{secrets.token_hex(4)}"
+    folder = tmp_path / f"{os.environ.get('CRANK_TEST_PREFIX') or 'enginefix'}-{secrets.token_hex(4)}"
     folder.mkdir()
     (folder / "compose.yaml").write_text(COMPOSE)
     yield Pair(engine, other, folder)
@@ -146,3 +147,17 @@ def test_stop_on_pinned_engine_names_it(pair: Pair, solo: str) -> None:
     assert result.returncode == 2
     assert f"no such container: {solo}. crank looked only on {pair.first.name}, the engine that" in result.stderr
     assert "choose that engine with --runtime" in result.stderr
+
+
+def test_auto_up_warns_when_engine_silent(pair: Pair) -> None:
+    assert pair.on_first("up", "-d").returncode == 0
+    on_auto = Crank(pair.folder, "auto", pair.name)
+
+    result = on_auto("--dry-run", "up", "-d", env=UNREACHABLE[pair.first.name])
+
+    assert result.returncode == 0, result.stderr
+    assert f"{pair.second.name} run --detach --name {pair.name}-box-1" in result.stdout
+    assert (f"crank: warning: {pair.first.name} is installed but did not respond (") in result.stderr
+    assert (f"so runtime auto chose {pair.second.name}, and crank cannot see what runs on {pair.first.name}: "
+            f"if project {pair.name} runs there, this creates a second copy on {pair.second.name}") in result.stderr
+    assert pair.second.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}

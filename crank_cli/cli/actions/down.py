@@ -48,7 +48,10 @@ def _check_elsewhere(ctx: CommandContext, name: str, engine) -> None:  # type: i
     from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.placement import check_project_elsewhere
 
+    from crank_cli.cli.absent import warn_absent_project
+
     check_project_elsewhere(name, container_filter(name), load_settings(ctx), engine, "down")
+    warn_absent_project(ctx, name, engine, "down")
 
 
 def _remove_private_files(name: str, engine, events) -> None:  # type: ignore[no-untyped-def]

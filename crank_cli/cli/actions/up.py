@@ -95,6 +95,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
             engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
             checked = options._replace(observed=observed)
             if not observed.containers:
+                _warn_unseen_engines(ctx, project.name, engine)
                 # Asking the other engines can take a client process, so it runs while `up`
                 # makes the networks and volumes, which `up` removes again if it fails.
                 checked = checked._replace(before_containers=start(lambda: _check_other_engines(ctx, project.name, engine)))
@@ -167,6 +168,14 @@ def _check_other_engines(ctx: CommandContext, project: str, engine) -> None:  # 
     from crank_cli.runtime.placement import check_new_project_engine
 
     check_new_project_engine(project, container_filter(project), load_settings(ctx), engine)
+
+
+def _warn_unseen_engines(ctx: CommandContext, project: str, engine) -> None:  # type: ignore[no-untyped-def]
+    from crank_cli.cli.absent import warn_unseen_engines
+
+    warn_unseen_engines(load_settings(ctx), engine,
+                        f"if project {project} runs there, this creates a second copy on {engine.info.name}, "
+                        "with new, empty volumes")
 
 
 def _named(project):  # type: ignore[no-untyped-def]
