@@ -15,16 +15,20 @@ if TYPE_CHECKING:
 def reject_absent_project(ctx: CommandContext, project: str, engine: Resolution, verb: str) -> None:
     """Raise `UsageError` when another tool started the project on `engine`, or another engine runs it.
 
-    Under runtime auto, warn about each installed engine that did not respond and may run it.
+    Raise `NoUsableEngineError` when crank fell back from the engine named in the settings,
+    which may run the project. Under runtime auto, warn about each installed engine that did
+    not respond and may run it.
     Call it only after `verb` found none of crank's containers of the project on `engine`:
     the checks cost engine queries, which a project that is there does not need.
     """
     from crank_cli.operations.foreign import reject_foreign_project
     from crank_cli.operations.labels import container_filter
-    from crank_cli.runtime.placement import check_project_elsewhere
+    from crank_cli.runtime.placement import check_project_elsewhere, reject_empty_fallback
 
     reject_foreign_project(project, engine.backend, verb)
-    check_project_elsewhere(project, container_filter(project), load_settings(ctx), engine, verb)
+    settings = load_settings(ctx)
+    check_project_elsewhere(project, container_filter(project), settings, engine, verb)
+    reject_empty_fallback(project, settings, engine, verb)
     warn_absent_project(ctx, project, engine, verb)
 
 

@@ -117,11 +117,9 @@ def _reject_fallback_from_named_engine(project: str, settings: Settings, engine:
     machine, so falling back from it is safe.
     """
     named = settings.runtime.value
-    if engine.info.name == named or not named_for_project(settings.runtime):
+    if not named_for_project(settings.runtime) or not _fell_back_from_installed(settings, engine):
         return
-    if shutil.which(ENGINES[named].binary) is None:
-        return
-    reason = next((info.reason for info in engine.rejected if info.name == named), None) or "not usable"
+    reason = _rejection_reason(engine, named)
     message = (
         f"{named} ({settings.runtime.source}) is not usable: {reason}. "
         f"crank cannot see whether project {project} already runs on {named}, so it does not "
@@ -130,6 +128,39 @@ def _reject_fallback_from_named_engine(project: str, settings: Settings, engine:
         f"{named}, choose {engine.info.name} with `crank --runtime {engine.info.name} up`"
     )
     raise NoUsableEngineError(message)
+
+
+def reject_empty_fallback(project: str, settings: Settings, engine: Resolution, verb: str) -> None:
+    """Raise `NoUsableEngineError` when `verb` found nothing of the project on the engine crank fell back to.
+
+    The named engine was not usable, and its client is installed, so the project may run
+    there. Reporting success would let a `down` in a CI cleanup step pass while the project
+    still runs. A named engine that is not installed cannot run the project on this machine.
+    """
+    named = settings.runtime.value
+    if not _fell_back_from_installed(settings, engine):
+        return
+    chosen = engine.info.name
+    message = (
+        f"nothing of project {project} found on {chosen}, the engine crank fell back to because {named} "
+        f"({settings.runtime.source}) is not usable: {_rejection_reason(engine, named)}. The project may "
+        f"still run on {named}, where crank cannot see it. Start {named} (`crank doctor` shows why it "
+        f"failed) and run `crank {verb}` again, or, if the project does not run on {named}, run "
+        f"`crank --runtime {chosen} {verb}`"
+    )
+    raise NoUsableEngineError(message)
+
+
+def _fell_back_from_installed(settings: Settings, engine: Resolution) -> bool:
+    """Tell whether resolution passed over the engine that the settings name, although its client is installed."""
+    named = settings.runtime.value
+    if named == "auto" or engine.info.name == named:
+        return False
+    return shutil.which(ENGINES[named].binary) is not None
+
+
+def _rejection_reason(engine: Resolution, name: str) -> str:
+    return next((info.reason for info in engine.rejected if info.name == name), None) or "not usable"
 
 
 def _second_copy_message(project: str, chosen: str, holder: str) -> str:

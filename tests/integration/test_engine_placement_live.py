@@ -161,3 +161,15 @@ def test_auto_up_warns_when_engine_silent(pair: Pair) -> None:
     assert (f"so runtime auto chose {pair.second.name}, and crank cannot see what runs on {pair.first.name}: "
             f"if project {pair.name} runs there, this creates a second copy on {pair.second.name}") in result.stderr
     assert pair.second.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_down_after_fallback_finds_nothing(pair: Pair) -> None:
+    (pair.folder / ".env").write_text(f"CRANK_CONTAINER_RUNTIME={pair.first.name}\n")
+    env = {**UNREACHABLE[pair.first.name], "CRANK_CONTAINER_RUNTIME": "", "CRANK_RUNTIME_FALLBACK": "enabled"}
+
+    result = pair.on_first("down", env=env)
+
+    assert result.returncode == 4, result.stderr
+    assert (f"crank: error: nothing of project {pair.name} found on {pair.second.name}, the engine crank fell "
+            f"back to because {pair.first.name} (CRANK_CONTAINER_RUNTIME in .env) is not usable") in result.stderr
+    assert f"run `crank --runtime {pair.second.name} down`" in result.stderr

@@ -40,6 +40,9 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
     for warning in result.warnings:
         render.warn(warning)
     if not (result.containers or result.networks or result.volumes or result.images):
+        from crank_cli.runtime.placement import reject_empty_fallback
+
+        reject_empty_fallback(name, load_settings(ctx), engine, "down")
         render.info(f"nothing of project {name} found on {engine.info.name}")
 
 
