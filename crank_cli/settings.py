@@ -43,13 +43,26 @@ def load_settings(
     environ: Mapping[str, str],
     file_values: Mapping[str, str],
     file_label: str = ".env",
+    check: bool = True,
 ) -> Settings:
-    """Resolve crank's settings from the flag, the environment and the env file values."""
+    """Resolve crank's settings from the flag, the environment and the env file values.
+
+    With `check`, an invalid value raises `UsageError`. Without it, the settings are returned
+    as found, for `crank doctor` to report with `invalid_settings`.
+    """
     runtime = _pick(RUNTIME_KEY, "--runtime", runtime_flag, environ, file_values, file_label, "auto")
     fallback = _pick(FALLBACK_KEY, None, None, environ, file_values, file_label, "enabled")
-    _check(runtime, RUNTIME_NAMES)
-    _check(fallback, tuple(FALLBACK_VALUES))
-    return Settings(runtime=runtime, fallback=fallback)
+    settings = Settings(runtime=runtime, fallback=fallback)
+    problems = invalid_settings(settings)
+    if check and problems:
+        raise UsageError(problems[0])
+    return settings
+
+
+def invalid_settings(settings: Settings) -> list[str]:
+    """Return a message for each setting whose value is invalid, naming where it was set and the valid values."""
+    checks = ((settings.runtime, RUNTIME_NAMES), (settings.fallback, tuple(FALLBACK_VALUES)))
+    return [_invalid_message(setting, allowed) for setting, allowed in checks if setting.value not in allowed]
 
 
 def _pick(
@@ -83,9 +96,6 @@ def named_for_project(setting: Setting) -> bool:
     return setting.source != _DEFAULT_SOURCE and not setting.source.endswith(_ENVIRONMENT_SUFFIX)
 
 
-def _check(setting: Setting, allowed: tuple[str, ...]) -> None:
-    if setting.value in allowed:
-        return
+def _invalid_message(setting: Setting, allowed: tuple[str, ...]) -> str:
     expected = ", ".join(sorted(allowed))
-    message = f"invalid value {setting.value!r} from {setting.source}: expected one of {expected}"
-    raise UsageError(message)
+    return f"invalid value {setting.value!r} from {setting.source}: expected one of {expected}"

@@ -257,8 +257,11 @@ def _folder_variables(options: GlobalOptions, environ: dict[str, str]) -> dict[s
     return merge_env_files(paths, environ)
 
 
-def load_settings(ctx: CommandContext) -> Settings:
-    """Read crank's settings from the flags, the environment and the project's env files."""
+def load_settings(ctx: CommandContext, *, check: bool = True) -> Settings:
+    """Read crank's settings from the flags, the environment and the project's env files.
+
+    With `check`, an invalid value raises `UsageError`.
+    """
     from crank_cli.compose import project_variables
     from crank_cli.errors import ProjectNotFoundError
     from crank_cli.settings import SETTING_KEYS
@@ -281,6 +284,7 @@ def load_settings(ctx: CommandContext) -> Settings:
         environ=options.environ,
         file_values=file_values,
         file_label=file_label,
+        check=check,
     )
 
 
@@ -334,8 +338,8 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
 def resolve_folder_engine(ctx: CommandContext, *, dry_run: bool = False) -> Resolution:
     """Choose the engine for a verb that works without a project, such as `run IMAGE` or `build -t`.
 
-    Under auto, the engine is the one that the project in reach (by its compose files, -p or
-    COMPOSE_PROJECT_NAME) is on, where the other verbs run in that folder look.
+    Under auto, it is the engine of the project in reach (named by its compose files, -p or
+    COMPOSE_PROJECT_NAME), because the other verbs run in that folder look there.
     """
     settings = load_settings(ctx)
     project = project_name_in_reach(ctx) if settings.runtime.value == "auto" else None

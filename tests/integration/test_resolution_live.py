@@ -31,6 +31,20 @@ def test_auto_skips_docker_without_daemon(project: Crank) -> None:
     assert result.returncode == 0
 
 
+def test_doctor_reports_invalid_runtime(project: Crank) -> None:
+    (project.folder / ".env").write_text("CRANK_CONTAINER_RUNTIME=dokcer\n")
+
+    result = project("doctor", "--format", "json", env={"CRANK_CONTAINER_RUNTIME": ""})
+
+    assert result.returncode == 2, result.stderr
+    report = json.loads(result.stdout)
+    assert report["invalid"] == ["invalid value 'dokcer' from CRANK_CONTAINER_RUNTIME in .env: "
+                                 "expected one of auto, containerd, docker, podman"]
+    podman = next(item for item in report["engines"] if item["name"] == "podman")
+    assert podman["usable"] is True
+    assert report["chosen"] is None
+
+
 def test_fallback_disabled_stops_with_code_4(project: Crank) -> None:
     (project.folder / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
     env = {**UNREACHABLE_DOCKER, "CRANK_CONTAINER_RUNTIME": "docker", "CRANK_RUNTIME_FALLBACK": "disabled"}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from crank_cli.cli.context import CommandContext, OutputFormat, json_errors, load_settings
+
+if TYPE_CHECKING:
+    from crank_cli.runtime.models import EngineInfo
+    from crank_cli.settings import Settings
 
 
 def run(ctx: CommandContext, output_format: OutputFormat) -> None:
@@ -12,17 +18,16 @@ def run(ctx: CommandContext, output_format: OutputFormat) -> None:
 
 
 def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
-    from crank_cli import render, verbose
-    from crank_cli.errors import Exit, ExitCode
-    from crank_cli.runtime.resolve import choice_reason, choose, probe_all
+    from crank_cli import render
+    from crank_cli.errors import Exit, ExitCode, UsageError
+    from crank_cli.runtime.resolve import probe_all
+    from crank_cli.settings import invalid_settings
 
-    settings = load_settings(ctx)
+    # An invalid setting is reported with the engines, not instead of them, so doctor can diagnose it.
+    settings = load_settings(ctx, check=False)
+    invalid = invalid_settings(settings)
     engines = probe_all(fresh=True)
-    by_name = {info.name: info for info in engines}
-    found, rejected = choose(settings, by_name.__getitem__)
-    chosen = found.name if found else None
-    if chosen is not None:
-        verbose.info("engine", "crank would choose %s: %s", chosen, choice_reason(chosen, settings, rejected))
+    chosen = None if invalid else _chosen_engine(settings, engines)
     if as_json:
         render.print_json({
             "schema": render.JSON_SCHEMA_VERSION,
@@ -30,6 +35,7 @@ def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
             "fallback": {"value": settings.fallback.value, "source": settings.fallback.source},
             "chosen": chosen,
             "engines": [info._asdict() for info in engines],
+            "invalid": invalid,
         })
     else:
         rows = [[info.name, "yes" if info.usable else "no", info.version or "-", info.host or "-",
@@ -37,6 +43,23 @@ def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
         render.print_table("container engines", ["ENGINE", "USABLE", "VERSION", "HOST", "NOTE"], rows)
         render.info(f"runtime: {settings.runtime.value} (from {settings.runtime.source}); "
                     f"fallback: {settings.fallback.value} (from {settings.fallback.source})")
+        for message in invalid:
+            render.print_error(UsageError(message))
+    if invalid:
+        raise Exit(ExitCode.USAGE)
     if chosen is None:
         raise Exit(ExitCode.NO_ENGINE)
+
+
+def _chosen_engine(settings: Settings, engines: list[EngineInfo]) -> str | None:
+    """Return the engine that the settings choose among the probed `engines`, saying why under -v."""
+    from crank_cli import verbose
+    from crank_cli.runtime.resolve import choice_reason, choose
+
+    by_name = {info.name: info for info in engines}
+    found, rejected = choose(settings, by_name.__getitem__)
+    if found is None:
+        return None
+    verbose.info("engine", "crank would choose %s: %s", found.name, choice_reason(found.name, settings, rejected))
+    return found.name
 
