@@ -384,14 +384,14 @@ def _volumes(service: _Service) -> Iterator[Finding]:
     for index, volume in enumerate(service.definition.get("volumes") or ()):
         key = f"volumes[{index}]"
         yield from _mount_type(service, key, volume.get("type"))
-        if (volume.get("bind") or {}).get("create_host_path"):
-            yield _missing_host_path(service, f"{key}.bind.create_host_path", volume.get("source"))
         yield from _mount_options(service, key, volume)
 
 
 def _mount_options(service: _Service, key: str, volume: dict[str, Any]) -> Iterator[Finding]:
     for part in ("bind", "volume", "tmpfs", "image"):
         for option, value in sorted((volume.get(part) or {}).items()):
+            # crank creates a missing source folder itself, as Docker Compose does: see
+            # resources.creates_host_path.
             if _is_set(value) and (part, option) != ("bind", "create_host_path"):
                 message = f"crank's --mount passes only type, source, target and readonly, so {part}.{option} is ignored"
                 yield service.unsupported(f"{key}.{part}.{option}", message)
@@ -403,12 +403,6 @@ def _mount_type(service: _Service, key: str, mount_type: str | None) -> Iterator
         yield service.unsupported(f"{key}.type", f"crank passes --mount type={mount_type}, which no Linux engine supports")
     elif mount_type == "image" and engine.name == "docker" and not engine.version_at_least(28):
         yield service.unsupported(f"{key}.type", f"Docker accepts --mount type=image only from 28.0, and this engine is {engine.version}")
-
-
-def _missing_host_path(service: _Service, key: str, source: str | None) -> Finding:
-    # Verified on Docker 20.10 and Podman 4.3: `--mount type=bind` with a missing source fails.
-    message = f"crank passes the bind as --mount, which does not create a missing host path, so the engine rejects the mount if {source} does not exist"
-    return service.unsupported(key, message)
 
 
 def _file_references(service: _Service) -> Iterator[Finding]:

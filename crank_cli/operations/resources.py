@@ -208,19 +208,30 @@ def _mounted_volumes(project: Project, services: Iterable[str]) -> dict[str, dic
 
 
 def ensure_bind_paths(project: Project, services: Iterable[str], events: Events) -> None:
-    """Create missing host folders of bind mounts that ask for it, as the compose reference does.
+    """Create the missing host folders of the binds that Docker Compose creates them for.
 
-    Short-syntax binds set `bind.create_host_path`; `--mount`, which crank passes, would
-    otherwise reject a missing source.
+    `--mount`, which crank passes, rejects a missing source on Docker and on Podman.
     """
     for name in sorted(services):
         for volume in project.model["services"][name].get("volumes") or ():
             source = volume.get("source")
-            create = (volume.get("bind") or {}).get("create_host_path")
-            if volume.get("type") != "bind" or not source or not create or os.path.exists(source):
+            if not creates_host_path(volume) or not source or os.path.exists(source):
                 continue
             os.makedirs(source, exist_ok=True)
             events.emit(f"folder {source}", "created")
+
+
+def creates_host_path(volume: dict[str, Any]) -> bool:
+    """Tell whether Docker Compose creates a bind's missing source folder.
+
+    Docker Compose 2.40.3 creates it for a short-syntax bind (`bind.create_host_path` true) and
+    for a long-syntax bind without a `bind` section, which it passes as a `-v` bind. A `bind`
+    section without `create_host_path: true` makes it use the mount API, which rejects a
+    missing source.
+    """
+    if volume.get("type") != "bind":
+        return False
+    return "bind" not in volume or bool(volume["bind"].get("create_host_path"))
 
 
 def ensure_images(project: Project, backend: Backend, services: Iterable[str], policy: ImagePolicy,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.operations.capabilities import EMULATED, EngineFacts, check_project
-from tests.integration.conftest import TEST_IMAGE, Engine
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine
 
 HEALTH_DEPENDENCY = f"""
 name: crank-cap-health
@@ -24,6 +24,17 @@ services:
     depends_on:
       web:
         condition: service_healthy
+"""
+
+
+MISSING_BINDS = f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sleep", "300"]
+    volumes:
+      - ./short:/short
+      - {{type: bind, source: ./long, target: /long}}
 """
 
 
@@ -52,3 +63,16 @@ def test_health_dependency_findings_match_engine(engine: Engine, tmp_path: Path)
         assert levels["services.app.depends_on.web.condition"] == EMULATED
         assert levels["services.web.healthcheck"] == EMULATED
         assert set(levels.values()) == {EMULATED}
+
+
+def test_missing_bind_sources_pass_check(project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(MISSING_BINDS)
+
+    check = project("config", "--check")
+    assert check.returncode == 0, check.stderr
+    assert "unsupported" not in check.stdout + check.stderr
+
+    up = project("up", "-d")
+    assert up.returncode == 0, up.stderr
+    assert (project.folder / "short").is_dir()
+    assert (project.folder / "long").is_dir()
