@@ -48,8 +48,11 @@ def ls(
     render.print_table("projects", headers, cells)
 
 
-def _name_patterns(filters: list[str]) -> list[str]:
-    """Return the patterns of the `--filter name=PATTERN` options; raise UsageError for any other filter."""
+def _name_patterns(filters: list[str]) -> list[re.Pattern[str]]:
+    """Compile the patterns of the `--filter name=PATTERN` options.
+
+    Raise UsageError for any other filter and for a pattern that is not a valid regular expression.
+    """
     from crank_cli.errors import UsageError
 
     patterns = []
@@ -59,23 +62,17 @@ def _name_patterns(filters: list[str]) -> list[str]:
             raise UsageError(f"invalid --filter {item!r}: use name=PATTERN")
         if key.strip().lower() != "name":
             raise UsageError(f"invalid --filter {item!r}: crank ls filters only by name, as in name=PATTERN")
-        patterns.append(pattern)
+        try:
+            patterns.append(re.compile(pattern))
+        except re.error as error:
+            message = (f"invalid --filter {item!r}: {pattern!r} is not a valid regular expression ({error}); "
+                       f"put a backslash before a special character to match it literally, as in name={re.escape(pattern)}")
+            raise UsageError(message) from None
     return patterns
 
 
-def _name_matches(name: str, patterns: list[str]) -> bool:
-    """Tell whether `name` equals or contains a match of any pattern, as docker's name filters do.
-
-    A pattern that is not a valid regular expression matches only the exact name.
-    """
+def _name_matches(name: str, patterns: list[re.Pattern[str]]) -> bool:
+    """Tell whether `name` contains a match of any pattern, as docker's name filters do."""
     if not patterns:
         return True
-    for pattern in patterns:
-        if name == pattern:
-            return True
-        try:
-            if re.search(pattern, name):
-                return True
-        except re.error:
-            continue
-    return False
+    return any(pattern.search(name) for pattern in patterns)
