@@ -311,17 +311,19 @@ def resolve_engine(ctx: CommandContext, *, dry_run: bool = False, project: str |
     """Choose the engine for this command, warning on stderr when fallback picks another.
 
     Under runtime auto, a `project` that already has containers on a usable engine stays on
-    that engine, so after `crank migrate` the other verbs follow the project. With `dry_run`
+    that engine, so after `crank migrate` the other verbs follow the project. A project that
+    another tool started is looked for on every engine when crank's containers are nowhere. With `dry_run`
     (or the global --dry-run), commands that would change the engine are printed on stdout
     instead of run.
     """
     from crank_cli import render
-    from crank_cli.operations.labels import container_filter
+    from crank_cli.operations.labels import COMPOSE_PROJECT, container_filter
     from crank_cli.runtime.resolve import dry_run_backend, resolve, resolve_where
 
     settings = settings or load_settings(ctx)
     if project is not None and settings.runtime.value == "auto":
-        resolution = resolve_where(settings, container_filter(project))
+        # docker compose and podman-compose both set COMPOSE_PROJECT on their containers.
+        resolution = resolve_where(settings, container_filter(project), other_tool_labels={COMPOSE_PROJECT: project})
     else:
         resolution = resolve(settings, warn=render.warn)
     log_engine(resolution.backend, resolution.info, resolution.reason)

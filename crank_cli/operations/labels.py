@@ -45,9 +45,11 @@ NETWORK = "io.crank.network"
 VOLUME = "io.crank.volume"
 
 # Labels by which other tools mark the projects they start, mapped to the tool's name.
+# podman-compose sets docker compose's project label as well as its own, so its label comes
+# first: a container found by it is podman-compose's, whatever else it carries.
 FOREIGN_PROJECT_LABELS = {
-    "com.docker.compose.project": "docker compose",
     "io.podman.compose.project": "podman-compose",
+    "com.docker.compose.project": "docker compose",
 }
 # docker compose's project label, which podman-compose sets on its containers too.
 COMPOSE_PROJECT = "com.docker.compose.project"
@@ -75,10 +77,7 @@ def container_filter(project: str) -> dict[str, str | None]:
 def foreign_tool(states: Iterable[ContainerState]) -> str | None:
     """Return the other tool that started these containers of one project, by their labels, or None."""
     tools = {tool for state in states for label, tool in FOREIGN_PROJECT_LABELS.items() if label in state.labels}
-    if not tools:
-        return None
-    # podman-compose sets docker compose's label as well as its own.
-    return "podman-compose" if "podman-compose" in tools else "docker compose"
+    return next((tool for tool in FOREIGN_PROJECT_LABELS.values() if tool in tools), None)
 
 
 def is_one_off(state: ContainerState) -> bool:

