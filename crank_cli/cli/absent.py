@@ -61,14 +61,18 @@ def reject_if_absent(ctx: CommandContext, project: str, engine: Resolution, verb
 
 def running_replica(ctx: CommandContext, project: str, engine: Resolution, service: str, index: int,
                     verb: str) -> ContainerState:
-    """Return the running container number `index` of `service`, or raise `UsageError` saying why there is none."""
-    from crank_cli.errors import UsageError
+    """Return the running container number `index` of `service`.
+
+    Raise `NoRunningContainerError` (exit code 1, as docker compose 2.40.3 exits) when there
+    is none, or `UsageError` when the project is another tool's or runs on another engine.
+    """
     from crank_cli.operations.labels import service_filter
+    from crank_cli.operations.running import NoRunningContainerError
 
     states = engine.backend.list_containers(service_filter(project, service))
     target = next((state for state in states if state.replica == index and state.running), None)
     if target is None:
         if not states:
             reject_if_absent(ctx, project, engine, verb)
-        raise UsageError(f"service {service} has no running container number {index}; start it with crank up")
+        raise NoRunningContainerError(f"service {service} has no running container number {index}: start it with crank up")
     return target

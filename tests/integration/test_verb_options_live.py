@@ -160,6 +160,19 @@ def test_ls_hides_stopped_without_all(started: tuple[Crank, Crank]) -> None:
     assert every.stdout == f"{running.project}\n{finished.project}\n"
 
 
+def test_exec_without_running_container_exits_1(started: tuple[Crank, Crank]) -> None:
+    running, finished = started
+
+    beyond = running("exec", "-T", "--index", "3", "web", "true")
+    stopped = finished("exec", "-T", "job", "true")
+
+    # docker compose 2.40.3 exits with 1 in both cases.
+    assert beyond.returncode == 1
+    assert "service web has no running container number 3" in beyond.stderr
+    assert stopped.returncode == 1
+    assert "service job has no running container number 1" in stopped.stderr
+
+
 def test_exec_detach_and_privileged(engine: Engine, started: tuple[Crank, Crank]) -> None:
     running, _ = started
     container = f"{running.project}-web-1"
@@ -251,7 +264,8 @@ def test_attach_shows_output_and_exit_code(engine: Engine, tmp_path: Path) -> No
     # Podman 4.3's client exits with 0 here; crank takes the exit code from the container.
     assert attached.returncode == 3, attached.stderr
     assert "late line" in attached.stdout
-    assert missing.returncode == 2
+    # docker compose 2.40.3 exits with 1 when the service has no running container.
+    assert missing.returncode == 1
     assert "service talker has no running container number 1" in missing.stderr
 
 

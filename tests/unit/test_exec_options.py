@@ -69,3 +69,26 @@ def test_options_after_command_go_to_command(shop: Path) -> None:
 
     assert code == 7
     assert exec_calls(shop) == ["exec --interactive shop-web-1 ls -d --privileged"]
+
+
+STOPPED_LISTING = json.dumps([
+    {"Id": "id2", "Names": ["shop-idle-1"], "State": "exited",
+     "Labels": {"io.crank.project": "shop", "io.crank.service": "idle", "io.crank.replica": "1"}},
+])
+
+
+@pytest.mark.parametrize(("words", "listing", "message"), [
+    (["--index", "2", "web"], LISTING, "service web has no running container number 2: start it with crank up"),
+    (["idle"], STOPPED_LISTING, "service idle has no running container number 1: start it with crank up"),
+], ids=["index-beyond-replicas", "stopped-service"])
+def test_no_running_container_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                      words: list[str], listing: str, message: str) -> None:
+    podman_script_on_path(tmp_path, monkeypatch, CLIENT.format(log=tmp_path / "calls.log", version=PODMAN_UP,
+                                                               listing=listing))
+    enter_project(tmp_path, monkeypatch, "shop", "services:\n  web:\n    image: busybox\n  idle:\n    image: busybox\n")
+
+    code = run_cli(["--runtime", "podman", "exec", "-T", *words, "true"])
+
+    # docker compose 2.40.3 exits with 1 here too.
+    assert code == 1
+    assert capsys.readouterr().err == f"crank: error: {message}\n"
