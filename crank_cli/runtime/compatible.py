@@ -21,7 +21,7 @@ from crank_cli.early_probe import PROBE_ARGS, PROBE_TIMEOUT_SECONDS
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
 from crank_cli.runtime import argv as build_argv
-from crank_cli.runtime import engine_events, stats
+from crank_cli.runtime import engine_events, removal, stats
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json, volume_details
 from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
@@ -275,9 +275,16 @@ class DockerCompatibleEngine(Backend):
             self.run("unpause", *names)
 
     def remove_containers(self, names: Sequence[str], *, volumes: bool = True) -> None:
-        if names:
-            volume_flag = ["--volumes"] if volumes else []
+        if not names:
+            return
+        volume_flag = ["--volumes"] if volumes else []
+        try:
             self.run("rm", "--force", *volume_flag, *names)
+        except EngineError as error:
+            # The engine removes the others and reports only the containers it is already removing.
+            if not removal.in_progress_only(error):
+                raise
+            removal.wait_until_removed(self.inspect_containers, names, error)
 
     def exec_attached(self, name: str, command: Sequence[str], *, tty: bool, user: str | None,
                       workdir: str | None, environment: Mapping[str, str], privileged: bool = False,

@@ -15,7 +15,7 @@ from typing import Any
 from crank_cli import process, verbose
 from crank_cli.errors import EngineError
 from crank_cli.process import AttachedRunner, Runner
-from crank_cli.runtime import docker_requests
+from crank_cli.runtime import docker_requests, removal
 from crank_cli.runtime.compatible import PROBE_TIMEOUT_SECONDS
 from crank_cli.runtime.docker import DockerEngine
 from crank_cli.runtime.docker_socket import NOT_FOUND, ApiError, DockerSocket, label_filter, quoted
@@ -162,14 +162,23 @@ class LocalDockerEngine(DockerEngine):
         self._each(("unpause",), "POST", "/containers/{}/unpause", names)
 
     def remove_containers(self, names: Sequence[str], *, volumes: bool = True) -> None:
-        self._each(("rm",), "DELETE", "/containers/{}", names, {"force": "1", "v": "1" if volumes else "0"})
+        _run_each(lambda name: self._remove_container(name, volumes=volumes), names)
+
+    def _remove_container(self, name: str, *, volumes: bool = True) -> None:
+        """Remove a container; one that the daemon is already removing counts as removed once it is gone."""
+        try:
+            self._send(("rm", name), "DELETE", f"/containers/{quoted(name)}", {"force": "1", "v": "1" if volumes else "0"})
+        except EngineError as error:
+            if not removal.in_progress_only(error):
+                raise
+            removal.wait_until_removed(self.inspect_containers, [name], error)
 
     def stop_and_remove(self, names: Sequence[str], timeout: int | None = None) -> None:
 
         def stop_then_remove(name: str) -> None:
             # Each container is removed as soon as it has stopped, not after the slowest one.
             self._send(("stop", name), "POST", f"/containers/{quoted(name)}/stop", _timeout_query(timeout))
-            self._send(("rm", name), "DELETE", f"/containers/{quoted(name)}", {"force": "1", "v": "1"})
+            self._remove_container(name)
 
         _run_each(stop_then_remove, names)
 

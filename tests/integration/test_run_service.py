@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import TEST_IMAGE, Crank, Engine
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, interrupt
 
 # Busybox's sh is PID 1 here and ignores SIGTERM without a trap, so each service traps it.
 # `db` writes /data/ready to the shared volume two seconds after it starts and is healthy only
@@ -139,3 +139,15 @@ def test_run_quiet_prints_only_output(engine: Engine, service_project: Crank) ->
     assert result.stdout.strip() == "done"
     # Without -q, db's creation and health wait are reported on stderr.
     assert result.stderr == ""
+
+
+def test_down_after_interrupted_run_rm(project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(f"services:\n  web:\n    image: {TEST_IMAGE}\n")
+    running = project.start("run", "--rm", "-T", "--entrypoint", "sleep", "web", "100")
+    code, _ = interrupt(running, after=3)
+
+    down = project("down", "-t", "1")
+
+    assert code == 130
+    assert down.returncode == 0, down.stderr
+    assert "already in progress" not in down.stderr
