@@ -25,7 +25,7 @@ from crank_cli.runtime import engine_events, removal, stats
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.inspect import container_state, image_details, normalize_image_id, parse_json, volume_details
 from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
-                                      EngineInfo, GpuRequest, ImageDetails, ImageFacts, ProcessList, VolumeDetails)
+                                      EngineInfo, GpuRequest, HealthCheck, ImageDetails, ImageFacts, ProcessList, VolumeDetails)
 from crank_cli.runtime.processes import parse_top_table
 
 if TYPE_CHECKING:
@@ -220,6 +220,8 @@ class DockerCompatibleEngine(Backend):
         args += build_argv.container_flags(spec, list_entrypoint=self.list_entrypoint)
         if spec.healthcheck is not None and spec.healthcheck.start_interval is not None:
             args += self.start_interval_flags(spec.healthcheck.start_interval)
+        if spec.healthcheck is not None:
+            args += self.health_timer_flags(spec.healthcheck)
         if spec.gpus is not None:
             args += self.gpu_flags(spec.gpus)
         args.append(spec.image)
@@ -228,6 +230,10 @@ class DockerCompatibleEngine(Backend):
 
     def start_interval_flags(self, seconds: float) -> list[str]:
         """Return the flags for a healthcheck's start interval, or none where the engine lacks it."""
+        return []
+
+    def health_timer_flags(self, check: HealthCheck) -> list[str]:
+        """Return the flags that keep the engine from scheduling a check that crank runs itself."""
         return []
 
     def gpu_flags(self, request: GpuRequest) -> list[str]:

@@ -14,7 +14,7 @@ from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
-from crank_cli.runtime.models import CommitOptions, ContainerState, ContainerStats, EngineInfo, GpuRequest, ProcessList
+from crank_cli.runtime.models import CommitOptions, ContainerState, ContainerStats, EngineInfo, GpuRequest, HealthCheck, ProcessList
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -60,6 +60,14 @@ class PodmanEngine(DockerCompatibleEngine):
     def schedules_healthchecks(self) -> bool:
         # A remote Podman service schedules its own checks; a local client needs systemd.
         return bool(self.remote_endpoint) or SYSTEMD_RUNTIME_DIR.is_dir()
+
+    def health_timer_flags(self, check: HealthCheck) -> list[str]:
+        # Without systemd, Podman 4.3 cannot set up the timer of a check and prints two errors
+        # on every run. crank runs those checks itself, so the timer is turned off; the last
+        # --health-interval on the command line counts.
+        if self.schedules_healthchecks or check.disable or check.test[:1] == ("NONE",):
+            return []
+        return ["--health-interval", "disable"]
 
     def run_healthcheck(self, name: str) -> None:
         try:

@@ -151,3 +151,11 @@ def test_down_after_interrupted_run_rm(project: Crank) -> None:
     assert code == 130
     assert down.returncode == 0, down.stderr
     assert "already in progress" not in down.stderr
+
+
+def test_run_with_healthcheck_prints_no_timer_errors(engine: Engine, service_project: Crank) -> None:
+    result = service_project("run", "--rm", "--no-deps", "db", "true")
+
+    assert result.returncode == 0, result.stderr
+    # Podman 4.3 without systemd printed "unable to get systemd connection" twice for a check's timer.
+    assert "systemd" not in result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crank_cli.errors import EngineError
-from crank_cli.runtime.models import BuildSpec, ContainerSpec
+from crank_cli.runtime.models import BuildSpec, ContainerSpec, HealthCheck
 from crank_cli.runtime.podman import PodmanEngine
 from tests.unit.fakes import FakeRunner
 
@@ -88,3 +88,31 @@ def test_inline_dockerfile_built_from_file() -> None:
     assert argv[-1] == "/src"
     # The file lives only as long as the build.
     assert not Path(argv[argv.index("--file") + 1]).exists()
+
+
+def health_check_argv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, systemd: bool) -> list[str]:
+    """Return the `run` arguments of a container with a healthcheck, on a machine with or without systemd."""
+    runtime_dir = tmp_path / "systemd"
+    if systemd:
+        runtime_dir.mkdir()
+    monkeypatch.setattr("crank_cli.runtime.podman.SYSTEMD_RUNTIME_DIR", runtime_dir)
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    monkeypatch.delenv("CONTAINER_CONNECTION", raising=False)
+    spec = ContainerSpec(name="demo-web-1", image="busybox", healthcheck=HealthCheck(test=("CMD", "true"), interval=1.0))
+    return PodmanEngine(runner=FakeRunner()).run_arguments(spec, detach=True)
+
+
+def test_health_timer_off_without_systemd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = health_check_argv(tmp_path, monkeypatch, systemd=False)
+
+    # The check's own interval comes first, and the last --health-interval counts.
+    assert argv[argv.index("--health-interval") + 1] == "1s"
+    image = argv.index("busybox")
+    assert argv[image - 2:image] == ["--health-interval", "disable"]
+
+
+def test_health_timer_kept_with_systemd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = health_check_argv(tmp_path, monkeypatch, systemd=True)
+
+    assert argv[argv.index("--health-interval") + 1] == "1s"
+    assert "disable" not in argv
