@@ -25,6 +25,12 @@ class LoadOptions(NamedTuple):
     services: tuple[str, ...] = ()
     normalize: bool = True
     """False leaves out what compose-go's normalization adds, as `config --no-normalize` does."""
+    resolve_paths: bool = True
+    """False keeps relative paths as written, as `config --no-path-resolution` does."""
+    resolve_env_files: bool = True
+    """False keeps `env_file` in the model and leaves its values out of `environment`."""
+    check_consistency: bool = True
+    """False skips the checks that the services' references and limits agree, as `config --no-consistency` does."""
 
 
 class Project(NamedTuple):
@@ -50,6 +56,8 @@ class Project(NamedTuple):
 
     Secrets and configs with an `environment` source read their values here, as docker compose does.
     """
+    ai_models: Mapping[str, Any] = MappingProxyType({})
+    """The top-level `models` that the enabled services use, by key, as written after interpolation."""
 
     @property
     def services(self) -> dict[str, dict[str, Any]]:

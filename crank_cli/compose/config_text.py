@@ -30,7 +30,11 @@ def escape_dollars(value: Any) -> Any:
 
 def model_to_json(model: dict[str, Any]) -> str:
     """Return the model as the reference's `config --format json` prints it."""
-    text = json.dumps(escape_dollars(model), indent=2, ensure_ascii=False)
+    return escape_like_go(json.dumps(escape_dollars(model), indent=2, ensure_ascii=False))
+
+
+def escape_like_go(text: str) -> str:
+    """Return JSON text with the characters escaped that Go's encoder escapes and Python's does not."""
     for char, escaped in _GO_ESCAPES.items():
         text = text.replace(char, escaped)
     return text
@@ -38,10 +42,7 @@ def model_to_json(model: dict[str, Any]) -> str:
 
 def raw_model_to_json(model: dict[str, Any]) -> str:
     """Return a `config --no-interpolate` model as the reference prints it: keys sorted, `$` as written."""
-    text = json.dumps(model, indent=2, ensure_ascii=False, sort_keys=True)
-    for char, escaped in _GO_ESCAPES.items():
-        text = text.replace(char, escaped)
-    return text
+    return escape_like_go(json.dumps(model, indent=2, ensure_ascii=False, sort_keys=True))
 
 
 def raw_model_to_yaml(model: dict[str, Any]) -> str:

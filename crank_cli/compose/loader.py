@@ -70,10 +70,18 @@ def _load(options: LoadOptions) -> Project:
         profile for service in (model.get("services") or {}).values() for profile in service.get("profiles") or []
     )
     defined = tuple(model.get("services") or {})
+    declared_models = model.get("models") or {}
     model = _finish_model(model, name, directory, variables, options, files[0])
     disabled = tuple(sorted(set(defined) - set(model.get("services") or {})))
     return Project(name=name, working_dir=directory, files=files, model=model, all_profiles=profiles,
-                   disabled_services=disabled, variables=MappingProxyType(variables))
+                   disabled_services=disabled, variables=MappingProxyType(variables),
+                   ai_models=MappingProxyType(_used_models(model, declared_models)))
+
+
+def _used_models(model: dict[str, Any], declared: dict[str, Any]) -> dict[str, Any]:
+    """Return the declared top-level models that an enabled service refers to, by key."""
+    used = {key for service in (model.get("services") or {}).values() for key in service.get("models") or {}}
+    return {key: declared[key] for key in sorted(used) if key in declared}
 
 
 def merge_files(paths: list[Path], variables: dict[str, str], directory: Path, chain: list[Path]) -> dict[str, Any]:
@@ -113,22 +121,27 @@ def _finish_model(
     disabled = {name: service.get("profiles") or [] for name, service in all_services.items() if name not in services}
     for service_name, service in services.items():
         where = Where(main_file, f"services.{service_name}")
-        normalize.resolve_service_paths(service, directory, variables)
-        resolve_service_environment(service, variables, where, resolve_build_args=options.normalize)
+        if options.resolve_paths:
+            normalize.resolve_service_paths(service, directory, variables)
+        resolve_service_environment(service, variables, where, directory, resolve_build_args=options.normalize,
+                                    fold_env_files=options.resolve_env_files)
         if options.normalize:
             normalize.apply_service_defaults(service)
             normalize.add_implicit_dependencies(service)
         else:
             normalize.apply_typed_defaults(service)
-        check_resource_limits(service, where)
-        check_container_name(service, where)
+        if options.check_consistency:
+            check_resource_limits(service, where)
+            check_container_name(service, where)
     model["services"] = services
     if options.normalize:
         normalize.add_default_network(model)
         normalize.name_resources(model, name)
-    normalize.resolve_resource_paths(model, directory, variables)
-    check_references(model, Where(main_file), disabled)
-    check_external_resources(model, Where(main_file))
-    check_dependency_cycles(services, Where(main_file))
+    if options.resolve_paths:
+        normalize.resolve_resource_paths(model, directory, variables)
+    if options.check_consistency:
+        check_references(model, Where(main_file), disabled)
+        check_external_resources(model, Where(main_file))
+        check_dependency_cycles(services, Where(main_file))
     normalize.drop_unused_resources(model)
     return render_model(model)

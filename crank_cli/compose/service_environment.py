@@ -16,16 +16,20 @@ from crank_cli.compose.dotenv import DotenvError, parse_dotenv, parse_raw_env
 from crank_cli.compose.where import Where
 
 
-def resolve_service_environment(service: dict[str, Any], variables: Mapping[str, str], where: Where, *,
-                                resolve_build_args: bool = True) -> None:
+def resolve_service_environment(service: dict[str, Any], variables: Mapping[str, str], where: Where,
+                                directory: Path, *, resolve_build_args: bool = True, fold_env_files: bool = True) -> None:
     """Fold `env_file` into `environment` and resolve bare keys, in place.
 
-    Without `resolve_build_args`, build arguments keep their written null values, as compose-go
-    leaves them when it does not normalize the model.
+    A relative env file or label file path is read from `directory`. Without
+    `resolve_build_args`, build arguments keep their written null values, as compose-go leaves
+    them when it does not normalize the model. Without `fold_env_files`, `env_file` stays in
+    the model unread, as compose-go keeps it when it does not resolve the service environment.
     """
     from_files: dict[str, str | None] = {}
-    for index, env_file in enumerate(service.pop("env_file", None) or []):
-        from_files.update(_read_env_file(env_file, from_files, variables, where.child("env_file").child(index)))
+    env_files = (service.pop("env_file", None) or []) if fold_env_files else []
+    for index, env_file in enumerate(env_files):
+        here = where.child("env_file").child(index)
+        from_files.update(_read_env_file(env_file, directory, from_files, variables, here))
     declared = service.get("environment") or {}
     resolved = {key: (variables.get(key) if value is None else value) for key, value in declared.items()}
     environment = {**from_files, **resolved}
@@ -33,7 +37,7 @@ def resolve_service_environment(service: dict[str, Any], variables: Mapping[str,
         service["environment"] = dict(sorted(environment.items()))
     else:
         service.pop("environment", None)
-    _read_label_files(service, where)
+    _read_label_files(service, directory, where)
     build = service.get("build")
     if resolve_build_args and isinstance(build, dict) and build.get("args"):
         args = {key: (variables.get(key) if value is None else value) for key, value in build["args"].items()}
@@ -41,9 +45,9 @@ def resolve_service_environment(service: dict[str, Any], variables: Mapping[str,
 
 
 def _read_env_file(
-    env_file: dict[str, Any], earlier: Mapping[str, str | None], variables: Mapping[str, str], where: Where
+    env_file: dict[str, Any], directory: Path, earlier: Mapping[str, str | None], variables: Mapping[str, str], where: Where
 ) -> dict[str, str | None]:
-    path = Path(env_file["path"])
+    path = directory / env_file["path"]
     if not path.is_file():
         if env_file.get("required", True):
             raise where.fail(f"env file {path} not found: create it or set required: false")
@@ -65,11 +69,11 @@ def _read_env_file(
         raise where.fail(f"invalid env file {path}: {error}") from None
 
 
-def _read_label_files(service: dict[str, Any], where: Where) -> None:
+def _read_label_files(service: dict[str, Any], directory: Path, where: Where) -> None:
     """Fold `label_file` into `labels`, the service's own labels winning, and drop it."""
     from_files: dict[str, str] = {}
     for index, name in enumerate(service.pop("label_file", None) or []):
-        path = Path(name)
+        path = directory / name
         here = where.child("label_file").child(index)
         if not path.is_file():
             raise here.fail(f"label file {path} not found: create it or remove it from label_file")
