@@ -130,18 +130,19 @@ def quiet_progress(ctx: CommandContext) -> None:
     render.set_talk("quiet")
 
 
-def load_project(ctx: CommandContext, services: tuple[str, ...] = (), *, normalize: bool = True) -> Project:
+def load_project(ctx: CommandContext, services: tuple[str, ...] = (), *, normalize: bool = True,
+                 **switches: bool) -> Project:
     """Load and validate the project before any engine is touched, and show the loader's warnings.
 
     Without `normalize`, the model lacks what compose-go's normalization adds, as `config
-    --no-normalize` prints it.
+    --no-normalize` prints it. `switches` sets the other boolean fields of `LoadOptions`.
     """
     from crank_cli import render
     from crank_cli.compose import load_project as load
     from crank_cli.errors import InvalidProjectError
 
     try:
-        project = load(global_options(ctx).load_options(services)._replace(normalize=normalize))
+        project = load(global_options(ctx).load_options(services)._replace(normalize=normalize, **switches))
     except InvalidProjectError as error:
         # As docker compose does, the warnings come before the error that they may explain.
         for warning in error.warnings:

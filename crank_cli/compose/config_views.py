@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from crank_cli.compose.normalize import drop_unused_resources
@@ -43,6 +43,11 @@ def service_order(model: dict[str, Any]) -> list[str]:
 def profile_names(profiles: Iterable[str]) -> list[str]:
     """Return the distinct profile names, sorted."""
     return sorted(set(profiles))
+
+
+def model_names(ai_models: Mapping[str, Any]) -> list[str]:
+    """Return the `model` of each top-level model, sorted; the reference prints them in a random order."""
+    return sorted(str(definition.get("model") or "") for definition in ai_models.values() if isinstance(definition, dict))
 
 
 def image_names(model: dict[str, Any]) -> list[str]:

@@ -1,10 +1,10 @@
 """The service config hash that `docker compose config --hash` prints.
 
 docker compose 2.40.3 hashes a service as the SHA-256 of Go's compact JSON encoding of its
-canonical form, loaded without folding `env_file` into `environment`, and with the keys that
-do not change the container left out: build, pull_policy, scale, deploy.replicas, depends_on
-and profiles. Go's encoder writes an env file that is required as its bare path, and the
-encoder escapes `<`, `>` and `&`. A `$` is hashed once, as the model stores it.
+canonical form. The service is loaded without folding `env_file` into `environment`. The keys
+that do not change the container are left out: build, pull_policy, scale, deploy.replicas,
+depends_on and profiles. Go's encoder writes a required env file as its bare path and escapes
+`<`, `>` and `&`. A `$` is hashed once, as the model stores it.
 
 This is not crank's own `io.crank.config-hash` label (`crank_cli.operations.specs.config_hash`),
 which decides when `up` recreates a container and hashes a different selection of keys.

@@ -1,0 +1,181 @@
+"""`crank config` options: --hash, --networks, --models, -o, the resolution switches and their errors."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from compose_reference import run_config, write_project
+
+from crank_cli.compose.service_hash import reference_service_hash
+from crank_cli.errors import ExitCode
+
+PROJECT = {
+    "compose.yaml": (
+        "services:\n"
+        "  web:\n"
+        "    image: web\n"
+        "    env_file: [web.env]\n"
+        "    volumes: [./data:/data]\n"
+        "    networks: [front, back]\n"
+        "    models: [chat]\n"
+        "  db:\n"
+        "    image: db\n"
+        "    networks: [back]\n"
+        "networks:\n"
+        "  front: {}\n"
+        "  back: {}\n"
+        "  spare: {}\n"
+        "models:\n"
+        "  chat: {model: ai/chat}\n"
+        "  spare: {model: ai/spare}\n"
+    ),
+    "web.env": "TOKEN=hunter2\n",
+}
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_hash_leaves_out_build_and_replicas() -> None:
+    service = {"build": {"context": "/app"}, "command": None, "depends_on": {"db": {}}, "deploy": {"replicas": 2, "labels": {"a": "b"}},
+               "image": "web", "profiles": ["p"], "pull_policy": "always", "scale": 2}
+
+    expected = sha256('{"command":null,"deploy":{"labels":{"a":"b"}},"image":"web"}')
+    assert reference_service_hash(service, {}) == expected
+
+
+def test_hash_writes_required_env_file_as_path() -> None:
+    service = {"env_file": [{"path": "/a.env", "required": True, "format": "raw"}, {"path": "/b.env", "required": False}],
+               "image": "web"}
+
+    expected = sha256('{"env_file":["/a.env",{"path":"/b.env","required":false}],"image":"web"}')
+    assert reference_service_hash(service, {}) == expected
+
+
+def test_hash_escapes_html_like_go() -> None:
+    expected = sha256('{"image":"a\\u003cb\\u003e\\u0026c"}')
+    assert reference_service_hash({"image": "a<b>&c"}, {}) == expected
+
+
+def test_hash_applies_default_platform_to_builds() -> None:
+    service = {"build": {"context": "/app"}, "image": "web", "networks": {"default": None}}
+
+    expected = sha256('{"image":"web","networks":{"default":null},"platform":"linux/arm64"}')
+    assert reference_service_hash(service, {"DOCKER_DEFAULT_PLATFORM": "linux/arm64"}) == expected
+    assert reference_service_hash({"image": "web"}, {"DOCKER_DEFAULT_PLATFORM": "linux/arm64"}) == sha256('{"image":"web"}')
+
+
+def test_hash_option_prints_sorted_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, _ = run_config(directory, ["config", "--hash", "*"], monkeypatch, capsys)
+
+    assert code == 0
+    assert [line.split(" ")[0] for line in out.splitlines()] == ["db", "web"]
+    assert all(len(line.split(" ")[1]) == 64 for line in out.splitlines())
+
+
+def test_hash_rejects_unknown_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, err = run_config(directory, ["config", "--hash", "web,nope"], monkeypatch, capsys)
+
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert "no such service: nope" in err
+
+
+def test_networks_lists_used_sorted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, _ = run_config(directory, ["config", "--networks"], monkeypatch, capsys)
+
+    assert code == 0
+    assert out == "back\nfront\n"
+
+
+def test_models_lists_used_model_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, _ = run_config(directory, ["config", "--models"], monkeypatch, capsys)
+
+    assert code == 0
+    assert out == "ai/chat\n"
+
+
+def test_output_writes_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+    target = tmp_path / "out.yaml"
+
+    code, out, _ = run_config(directory, ["config", "-o", str(target)], monkeypatch, capsys)
+
+    assert code == 0
+    assert out == ""
+    assert target.read_text().startswith("name: shop\n")
+
+
+def test_output_unwritable_names_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+    target = tmp_path / "missing" / "out.yaml"
+
+    code, _, err = run_config(directory, ["config", "--output", str(target)], monkeypatch, capsys)
+
+    assert code == ExitCode.USAGE
+    assert str(target) in err
+    assert "Traceback" not in err
+
+
+def test_no_path_resolution_keeps_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, _ = run_config(directory, ["config", "--no-path-resolution"], monkeypatch, capsys)
+
+    assert code == 0
+    assert "source: ./data\n" in out
+    assert str(directory) not in out
+
+
+def test_no_env_resolution_keeps_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, _ = run_config(directory, ["config", "--no-env-resolution"], monkeypatch, capsys)
+
+    assert code == 0
+    assert f"- path: {directory / 'web.env'}\n" in out
+    assert "TOKEN" not in out
+
+
+def test_no_consistency_accepts_undefined_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", {"compose.yaml": "services:\n  web:\n    image: web\n    networks: [nope]\n"})
+
+    checked, _, _ = run_config(directory, ["config"], monkeypatch, capsys)
+    code, out, _ = run_config(directory, ["config", "--no-consistency"], monkeypatch, capsys)
+
+    assert checked == ExitCode.INVALID_PROJECT
+    assert code == 0
+    assert "nope: null" in out
+
+
+def test_environment_prints_names_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", {**PROJECT, ".env": "API_TOKEN=s3cret-value\n"})
+
+    code, out, _ = run_config(directory, ["config", "--environment"], monkeypatch, capsys)
+
+    assert code == 0
+    assert "API_TOKEN\n" in out.splitlines(keepends=True)
+    assert "s3cret-value" not in out
+
+
+@pytest.mark.parametrize("flag", ["--resolve-image-digests", "--lock-image-digests"])
+def test_image_digests_rejected(flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path / "shop", PROJECT)
+
+    code, out, err = run_config(directory, ["config", flag], monkeypatch, capsys)
+
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert f"{flag} is not supported" in err
