@@ -59,7 +59,14 @@ def register_verbs(argv: list[str]) -> None:
     completing = bool(os.environ.get("_CRANK_COMPLETE"))
     modules = [VERB_MODULES[verb]] if verb in VERB_MODULES and not completing else list(VERB_MODULES.values())
     for name in dict.fromkeys(modules):
-        importlib.import_module(f"crank_cli.cli.{name}").register(app)
+        # A process that runs several commands, as the tests do, registers each module once:
+        # Typer keeps every registration, and builds all of them on each command.
+        if name not in _registered_modules:
+            importlib.import_module(f"crank_cli.cli.{name}").register(app)
+            _registered_modules.add(name)
+
+
+_registered_modules: set[str] = set()
 
 
 def _verb(argv: list[str]) -> str | None:
