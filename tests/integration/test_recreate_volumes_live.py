@@ -39,7 +39,9 @@ def taken_volumes(engine: Engine, project: Crank) -> Iterator[set[str]]:
     """Collect the names of the project's anonymous volumes, and remove them and the built image afterwards."""
     names: set[str] = set()
     yield names
-    project("down", "--rmi", "all")
+    project("down")
+    # Only the image the test built goes: `down --rmi all` would remove the shared test image too.
+    engine.client("rmi", f"localhost/{project.project}-state:latest", check=False)
     # On Docker a volume that a recreated container took over outlives `down`.
     if names:
         engine.client("volume", "rm", *sorted(names), check=False)
