@@ -38,7 +38,9 @@ def placed(engine: Engine, tmp_path: Path) -> Iterator[Placed]:
     yield placed
     for live in (engine, other):
         live.remove_project(placed.name)
-        live.client("rmi", "-f", placed.image, check=False)
+        # A rebuild leaves the first image untagged, so every image labelled for the project goes.
+        built = live.client("images", "-q", "--filter", f"label=io.crank.project={placed.name}").stdout.split()
+        live.client("rmi", "-f", placed.image, *dict.fromkeys(built), check=False)
 
 
 def image_label(engine: Engine, image: str) -> str | None:
