@@ -73,8 +73,9 @@ def config(
         with json_errors(output_format == "json"):
             _print_hashes(ctx, hash_services, switches, sink, quiet=quiet)
         return
+    # docker compose 2.40.3 reads no env file for --networks and --models, so a missing one is no error there.
     _print_model(ctx, tuple(services or ()), output_format, sink, switches,
-                 resolve_env_files=not no_env_resolution, quiet=quiet, check=check,
+                 resolve_env_files=not (no_env_resolution or list_networks or list_models), quiet=quiet, check=check,
                  lists={"services": list_services, "volumes": list_volumes, "networks": list_networks,
                         "models": list_models, "profiles": list_profiles, "images": list_images,
                         "environment": environment_names})

@@ -32,6 +32,8 @@ KNOWN_DIFFERENCES = {
     ("compose-go/loader/testdata/combined/compose.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
     ("compose-go/loader/testdata/combined/dir/included.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
     ("compose-go/loader/testdata/extends/nested.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
+    ("compose-go/loader/testdata/include/compose.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
+    ("compose-go/loader/testdata/include/project-directory.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
     ("compose-go/loader/testdata/extends/base.yaml", "--no-consistency"): "crank rejects a null service only by its missing image, a consistency check",
 }
 
