@@ -270,7 +270,7 @@ def run_attached_until(argv: Sequence[str], *, until: Callable[[], bool], interv
     except FileNotFoundError:
         raise EngineNotFoundError(argv[0]) from None
     errors: list[str] = []
-    # A thread reads standard error as it comes, so a command that writes much never blocks on a full pipe.
+    # A thread reads standard error as it comes, so a command that writes a lot does not block on a full pipe.
     reader = threading.Thread(target=lambda: errors.append(command.stderr.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()
     with command, _forwarding_sigterm(command, sigterm_as) as received:

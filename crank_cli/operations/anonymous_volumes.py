@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec, ContainerState, Mount
 
-# The kinds of old mounts a new container takes over: a tmpfs holds no data worth keeping.
+# The kinds of old mounts a new container takes over. A tmpfs is left out, because its data is gone once the old container stops.
 _KEPT_TYPES = ("volume", "bind")
 
 

@@ -121,9 +121,9 @@ def parse_env(value: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
 def env_file_entries(paths: Sequence[Path]) -> list[str]:
     """Return the `KEY=VALUE` entries that `--env-from-file` files define, in order.
 
-    The files are read as `.env` files are, except that `${VAR}` sees only the lines above
-    it, not crank's environment. A later file's value wins, and a key without `=` sets nothing. Raises `UsageError` naming a file that is missing or
-    malformed.
+    The files are read as `.env` files are, except that `${VAR}` reads only the lines above
+    it, not crank's environment. A later file's value wins, and a key without `=` sets
+    nothing. Raises `UsageError` naming a file that is missing or malformed.
     """
     from crank_cli.compose.dotenv import DotenvError, parse_dotenv
 

@@ -143,7 +143,12 @@ def volume_and_bind_mounts(record: dict[str, Any]) -> tuple[Mount, ...]:
     mounts = []
     for mount in record.get("Mounts") or ():
         kind = mount.get("Type") if isinstance(mount, dict) else None
-        source = mount.get("Name") if kind == "volume" else mount.get("Source") if kind == "bind" else None
+        if kind == "volume":
+            source = mount.get("Name")
+        elif kind == "bind":
+            source = mount.get("Source")
+        else:
+            source = None
         if source and mount.get("Destination"):
             mounts.append(Mount(type=kind, target=mount["Destination"], source=source, read_only=not mount.get("RW", True)))
     return tuple(mounts)

@@ -3,8 +3,8 @@
 Each file is loaded from its own folder with `-f <file>` by both tools, and crank's standard
 output must equal the reference's byte for byte, or both must fail. The reference prints
 `--networks` and `--models` in a random order, so those lines are compared sorted. `--hash`
-runs on every file; the other options, which cost one reference run each, run on the shared
-corpus only, not on the project's own test files.
+runs on every file. Each other option costs one reference run per file, so it runs on the
+shared corpus only, not on the project's own test files.
 """
 
 from __future__ import annotations

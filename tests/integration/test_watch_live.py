@@ -191,7 +191,7 @@ def test_project_without_rules_fails_before_starting(engine: Engine, watched: Cr
     assert engine.objects(watched.project)["containers"] == []
 
 
-def test_up_watch_follows_logs_syncs_rebuilds_and_sigint_stops_services(engine: Engine, watched: Crank) -> None:
+def test_up_watch_syncs_rebuilds_and_stops(engine: Engine, watched: Crank) -> None:
     process = watched.start("up", "--watch")
     web = f"{watched.project}-web-1"
     try:

@@ -100,8 +100,8 @@ def run_verb(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
-# A client that logs its arguments, reports a version (or, when `version` is empty, fails as a
-# client whose engine does not respond), lists a container of the project only when
+# A client that logs its arguments and reports a version. When `version` is empty, it fails
+# as a client whose engine does not respond. It lists a container of the project only when
 # `has_project` is filled in, and prints an ID for `run`.
 ENGINE_CLIENT = """#!/bin/sh
 echo "$(basename "$0") $*" >> "{log}"

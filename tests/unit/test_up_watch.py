@@ -55,7 +55,7 @@ def changing_commands(calls: Path) -> list[str]:
     ["up", "--watch", "--dry-run"],
     ["--dry-run", "up", "-w"],
 ], ids=["watch-flag", "watch-global", "up-flag", "up-global"])
-def test_dry_run_prints_the_up_commands_and_what_it_would_watch(
+def test_dry_run_prints_up_and_watch_plan(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], argv: list[str]) -> None:
     calls = enter(tmp_path, monkeypatch)
 
@@ -124,7 +124,7 @@ class FeedBackend:
         return self.logs.pop(0)
 
 
-def test_feed_follows_a_container_again_after_every_log_ended() -> None:
+def test_feed_follows_container_after_logs_end() -> None:
     backend = FeedBackend([FakeLog(["before"], ends=True), FakeLog(["after"], ends=False)])
     feed = LogFeed()
     cancel = threading.Event()
@@ -135,7 +135,7 @@ def test_feed_follows_a_container_again_after_every_log_ended() -> None:
         if line == "after":
             cancel.set()
 
-    # The only log ends; the feed then asks for the recreated container, which a rebuild started.
+    # The only log ends. The feed then follows the recreated container, which a rebuild started.
     follow_logs(backend, ["web-1"], write, since="2025-01-01T00:00:00Z", cancel=cancel, feed=feed,  # type: ignore[arg-type]
                 ended=lambda name: feed.follow([name], "2025-01-01T00:01:00Z"))
 

@@ -19,7 +19,7 @@ from crank_cli.runtime.models import ContainerState, Mount
 if TYPE_CHECKING:
     from crank_cli.compose import Project
 
-# The states of a container that holds its ports and must stop before the move.
+# The states of a container that keeps its ports bound, so it must stop before the move.
 ACTIVE_STATES = frozenset({"running", "paused", "restarting"})
 
 
