@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from crank_cli.cli import run_cli
-from crank_cli.cli.actions.up import AbortPolicy, _follow, _require_exit_code_service
+from crank_cli.cli.actions import foreground
+from crank_cli.cli.actions.foreground import AbortPolicy
+from crank_cli.cli.actions.up import _require_exit_code_service
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import EngineError, Exit, UsageError
 from crank_cli.operations.up import UpOptions
@@ -96,7 +98,7 @@ class FakeEngine:
 def follow(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine, abort: AbortPolicy) -> int:
     monkeypatch.setattr("crank_cli.process.start_streaming", engine.start_streaming)
     with pytest.raises(Exit) as stopped:
-        _follow(make_backend("podman", engine.runner), [DB, TESTS], None, abort)
+        foreground.follow(make_backend("podman", engine.runner), [DB, TESTS], None, abort)
     return stopped.value.exit_code
 
 
@@ -131,7 +133,7 @@ def test_abort_stop_failure_ends_following(monkeypatch: pytest.MonkeyPatch) -> N
     began = time.monotonic()
 
     with pytest.raises(EngineError, match="no such container"):
-        _follow(make_backend("podman", engine.runner), [DB, TESTS], None, AbortPolicy())
+        foreground.follow(make_backend("podman", engine.runner), [DB, TESTS], None, AbortPolicy())
 
     # db's log never ends by itself here (the fake waits 10 s), so a quick return shows that the failure ended it.
     assert time.monotonic() - began < 5

@@ -8,16 +8,9 @@ from pathlib import Path
 import pytest
 
 from crank_cli.cli import run_cli
-from crank_cli.cli.actions.up import (
-    AbortPolicy,
-    ContainerExited,
-    LogView,
-    _follow,
-    _followed_containers,
-    _on_exit,
-    _require_attached_services,
-    _stop,
-)
+from crank_cli.cli.actions import foreground
+from crank_cli.cli.actions.foreground import AbortPolicy, ContainerExited, LogView, _on_exit, _stop
+from crank_cli.cli.actions.up import _followed_containers, _require_attached_services
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import UsageError
 from crank_cli.operations.up import UpOptions
@@ -136,7 +129,7 @@ def test_log_view_of_followed_containers(view: LogView, flags: list[str], line: 
 
     monkeypatch.setattr("crank_cli.process.start_streaming", start_streaming)
 
-    _follow(make_backend("podman", engine.runner), [DB, TESTS], None, None, [TESTS], view=view)
+    foreground.follow(make_backend("podman", engine.runner), [DB, TESTS], None, None, [TESTS], view=view)
 
     assert started == [["podman", "logs", "--follow", *flags, TESTS]]
     assert capsys.readouterr().out == f"{line}\n"
