@@ -19,7 +19,7 @@ from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.models import EngineInfo
 from crank_cli.runtime.resolve import Resolution, engines_with_containers, make_backend
 from crank_cli.settings import Settings, named_for_project
-from crank_cli.threads import run_all
+from crank_cli.threads import run_all, start
 
 
 def check_new_project_engine(project: str, labels: dict[str, str | None], settings: Settings,
@@ -59,9 +59,14 @@ def _engines_with_project(project: str, labels: dict[str, str | None] | None, sk
         info = backend.probe()
         if not info.usable:
             return None
-        if labels is not None and backend.has_containers(labels):
+
+        # On Podman each query is a client process, and a fresh `up` waits for this check
+        # before its first container, so the two queries run at once.
+        compose_tool = start(lambda: foreign_tool(backend.list_containers({COMPOSE_PROJECT: project})))
+        has_crank_containers = labels is not None and backend.has_containers(labels)
+        tool = compose_tool()
+        if has_crank_containers:
             return info, "crank"
-        tool = foreign_tool(backend.list_containers({COMPOSE_PROJECT: project}))
         return None if tool is None else (info, tool)
 
     found = run_all(holder, backends, limit=max(len(backends), 1))

@@ -47,7 +47,8 @@ def installed_clients(monkeypatch: pytest.MonkeyPatch, folder: Path, *names: str
 
 
 def test_project_on_other_engine_rejected() -> None:
-    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "4f2a\n"})
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps", "--all", "--quiet"): "4f2a\n",
+                         ("podman", "ps", "--all", "--format"): "[]"})
 
     with pytest.raises(UsageError) as raised:
         check_new_project_engine("shop", LABELS, environment_settings("docker"), chosen("docker", runner), runner=runner)
@@ -64,7 +65,8 @@ def test_project_queried_by_labels() -> None:
 
     check_new_project_engine("shop", LABELS, flag_settings("docker"), chosen("docker", runner), runner=runner)
 
-    listing = next(call for call in runner.calls if call[:2] == ["podman", "ps"])
+    # The query for crank's containers runs beside the one for docker compose's, in either order.
+    listing = next(call for call in runner.calls if call[:2] == ["podman", "ps"] and "--quiet" in call)
     assert "label=io.crank.project=shop" in listing
     assert "label=io.crank.service" in listing
 
