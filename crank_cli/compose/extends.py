@@ -2,9 +2,10 @@
 
 The base service may be in the same file or in another file (`extends.file`, relative to the
 extending file). Relative paths of a service from another file are resolved against that
-file's folder. Bases that extend further services are resolved first, and a chain that comes
-back to a service already on it is rejected. A `!reset` or `!override` on the extending
-service removes the base's value before the merge.
+file's folder and written relative to the project directory, as compose-go does. Bases that
+extend further services are resolved first, and a chain that comes back to a service already
+on it is rejected. A `!reset` or `!override` on the extending service removes the base's
+value before the merge.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from crank_cli.compose.layers import Layer, read_layers
 from crank_cli.compose.merge import merge_values, remove_path
-from crank_cli.compose.normalize import resolve_service_paths
+from crank_cli.compose.normalize import relative_base, resolve_service_paths
 from crank_cli.compose.where import Where
 from crank_cli.compose.problems import quote
 
@@ -40,22 +41,26 @@ class ServiceFiles:
         return self.file_cache[path]
 
 
-def _interpolated_services(path: Path, variables: dict[str, str]) -> dict[str, Any]:
-    """Return the services of another compose file, interpolated, paths resolved against its folder."""
+def _interpolated_services(path: Path, variables: dict[str, str], working_dir: Path) -> dict[str, Any]:
+    """Return the services of another compose file, interpolated, paths resolved against its folder.
+
+    The paths are written relative to `working_dir`, the project directory of the extending file.
+    """
     services: dict[str, Any] = {}
     for layer in read_layers(path, variables):
         services = merge_values(services, layer.content.get("services") or {}, ("services",))
+    base = relative_base(path.parent, working_dir)
     for service in services.values():
-        resolve_service_paths(service, path.parent, variables)
+        resolve_service_paths(service, base, variables)
     return services
 
 
-def apply_extends(layer: Layer, variables: dict[str, str]) -> None:
-    """Resolve `extends` for every service of a layer, in place."""
+def apply_extends(layer: Layer, variables: dict[str, str], working_dir: Path) -> None:
+    """Resolve `extends` for every service of a layer, in place; `working_dir` is the layer's project directory."""
     services = layer.content.get("services")
     if not services:
         return
-    resolver = ServiceFiles(lambda path: _interpolated_services(path, variables))
+    resolver = ServiceFiles(lambda path: _interpolated_services(path, variables, working_dir))
     for name in list(services):
         services[name] = extend_service(name, services, layer.path, resolver, [], layer)
 

@@ -3,20 +3,22 @@
 Each entry names one or more files (the first is the main one, the others override it), an
 optional project directory (default: the first file's folder) and optional env files
 (default: the `.env` of that directory). The included files are interpolated with the
-including project's variables first, then their own env files, and their relative paths are
-resolved against their project directory. A resource that the including file defines too
-is a conflict, and a file that includes itself, directly or not, is rejected.
+including project's variables first, then their own env files. Their relative paths are
+resolved against their project directory and written relative to the including project's
+directory, as compose-go does. A resource that the including file defines too is a
+conflict, and a file that includes itself, directly or not, is rejected.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from crank_cli.compose.environment import merge_env_files
 from crank_cli.compose.layers import Layer
-from crank_cli.compose.normalize import absolute_path, resolve_resource_paths, resolve_service_paths
+from crank_cli.compose.normalize import absolute_path, relative_base, resolve_resource_paths, resolve_service_paths
 from crank_cli.compose.where import Where, describe
 from crank_cli.compose.problems import quote
 
@@ -83,16 +85,19 @@ def _load_entry(
         if not path.is_file():
             raise where.fail(f"included file {path} not found: check the path")
     directory = paths[0].parent
+    base = relative_base(directory, working_dir)
     if entry.get("project_directory"):
         directory = Path(absolute_path(entry["project_directory"], working_dir, variables))
+        # compose-go keeps an absolute project_directory as the base, so the paths it resolves stay absolute.
+        base = directory if os.path.isabs(entry["project_directory"]) else relative_base(directory, working_dir)
     env_files = [Path(absolute_path(path, working_dir, variables)) for path in entry["env_file"]]
     if not env_files and (directory / ".env").is_file():
         env_files = [directory / ".env"]
     included_variables = {**merge_env_files(tuple(env_files), variables), **variables}
     model = merge_files(paths, included_variables, directory, chain)
     for service in (model.get("services") or {}).values():
-        resolve_service_paths(service, directory, included_variables)
-    resolve_resource_paths(model, directory, included_variables)
+        resolve_service_paths(service, base, included_variables)
+    resolve_resource_paths(model, base, included_variables)
     return model
 
 

@@ -100,7 +100,7 @@ def merge_documents(documents: Documents, variables: dict[str, str], directory: 
             if any(isinstance(service, dict) and "extends" in service for service in services.values()):
                 from crank_cli.compose.extends import apply_extends
 
-                apply_extends(layer, variables)
+                apply_extends(layer, variables, directory)
             if "include" in layer.content:
                 from crank_cli.compose.include import apply_include
 

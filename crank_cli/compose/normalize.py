@@ -15,7 +15,10 @@ from typing import Any
 
 
 def absolute_path(path: str, base: Path, environ: Mapping[str, str]) -> str:
-    """Return `path` made absolute against `base`, with a leading `~` expanded from HOME."""
+    """Return `path` joined with `base` and cleaned, which is absolute when `base` is.
+
+    An absolute `path` stays as written, and a leading `~` is expanded from HOME.
+    """
     if path == "~" or path.startswith("~/"):
         home = environ.get("HOME") or str(Path.home())
         return os.path.normpath(home + path[1:])
@@ -26,13 +29,24 @@ def absolute_path(path: str, base: Path, environ: Mapping[str, str]) -> str:
     return os.path.normpath(os.path.join(base, path))
 
 
+def relative_base(directory: Path, working_dir: Path) -> Path:
+    """Return `directory` relative to `working_dir`, the base for the paths of an included or extended file.
+
+    compose-go 2.9.1 (in docker compose 2.40.3) joins such a file's relative paths with this
+    base and cleans them, so with the base `dir`, `../x` becomes `x` and `.` becomes `dir`.
+    The loader makes them absolute at the end, unless `config --no-path-resolution` keeps
+    them as they are.
+    """
+    return Path(os.path.relpath(directory, working_dir))
+
+
 def _is_windows_absolute(path: str) -> bool:
     """Return whether `path` starts with a drive (`c:`) or is a UNC path, which stay as written."""
     return path.startswith("\\\\") or (len(path) > 1 and path[0].isalpha() and path[1] == ":")
 
 
 def resolve_service_paths(service: dict[str, Any], base: Path, environ: Mapping[str, str]) -> None:
-    """Make the relative paths of one service absolute, in place."""
+    """Join the relative paths of one service with `base`, in place."""
     build = service.get("build")
     if isinstance(build, dict):
         context = build.get("context", ".")
@@ -122,7 +136,7 @@ def name_resources(model: dict[str, Any], project_name: str) -> None:
 
 
 def resolve_resource_paths(model: dict[str, Any], base: Path, environ: Mapping[str, str]) -> None:
-    """Make the `file` paths of top-level secrets and configs absolute, in place."""
+    """Join the relative `file` paths of top-level secrets and configs with `base`, in place."""
     for kind in ("secrets", "configs"):
         for resource in (model.get(kind) or {}).values():
             if resource.get("file"):

@@ -26,14 +26,7 @@ EVERY_FILE = (["--hash", "*"],)
 EXACT = (["--hash", "*"], ["--format", "json", "--no-path-resolution"], ["--format", "json", "--no-consistency"])
 SORTED = (["--networks"], ["--models"])
 # Where crank still differs from the reference with an option.
-_RELATIVE_TO_INCLUDER = ("the reference rewrites the relative paths of an included or extended file against the "
-                         "project folder, where crank makes them absolute")
 KNOWN_DIFFERENCES = {
-    ("compose-go/loader/testdata/combined/compose.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
-    ("compose-go/loader/testdata/combined/dir/included.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
-    ("compose-go/loader/testdata/extends/nested.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
-    ("compose-go/loader/testdata/include/compose.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
-    ("compose-go/loader/testdata/include/project-directory.yaml", "--no-path-resolution"): _RELATIVE_TO_INCLUDER,
     ("compose-go/loader/testdata/extends/base.yaml", "--no-consistency"): "crank rejects a null service only by its missing image, a consistency check",
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,78 @@ def test_no_path_resolution_keeps_relative(tmp_path: Path, monkeypatch: pytest.M
     assert code == 0
     assert "source: ./data\n" in out
     assert str(directory) not in out
+
+
+# A project in `shop` that reads files from subfolders and from a sibling folder through include and extends.
+NESTED_PROJECT = {
+    "shop/compose.yaml": (
+        "include:\n"
+        "  - app/included.yaml\n"
+        "  - ../lib/sibling.yaml\n"
+        "services:\n"
+        "  web:\n"
+        "    extends: {file: shared/base.yaml, service: base}\n"
+        "    volumes: [./data:/data]\n"
+    ),
+    "shop/app/included.yaml": (
+        "services:\n"
+        "  api:\n"
+        "    build: ../other\n"
+        "    volumes: [./cache:/cache, ../app/logs:/logs]\n"
+        "    secrets: [token]\n"
+        "  worker:\n"
+        "    extends: {file: sub/worker.yaml, service: worker}\n"
+        "secrets:\n"
+        "  token: {file: ./token.txt}\n"
+    ),
+    "shop/app/sub/worker.yaml": (
+        "services:\n"
+        "  worker:\n"
+        "    build:\n"
+        "      context: .\n"
+        "      additional_contexts: {assets: ../../shared}\n"
+    ),
+    "shop/shared/base.yaml": "services:\n  base:\n    build: ../other\n    volumes: [./conf:/conf]\n",
+    "lib/sibling.yaml": "services:\n  sibling:\n    build: ../shop/tools\n",
+}
+
+
+def test_no_path_resolution_includes_and_extends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path, NESTED_PROJECT) / "shop"
+
+    code, out, err = run_config(directory, ["config", "--format", "json", "--no-path-resolution"], monkeypatch, capsys)
+
+    # The expected paths are those that docker compose 2.40.3 prints for this project.
+    assert code == 0, err
+    services = json.loads(out)["services"]
+    assert services["web"]["build"]["context"] == "other"
+    assert [volume["source"] for volume in services["web"]["volumes"]] == ["shared/conf", "./data"]
+    assert services["api"]["build"]["context"] == "other"
+    assert [volume["source"] for volume in services["api"]["volumes"]] == ["app/cache", "app/logs"]
+    assert services["worker"]["build"]["context"] == "app/sub"
+    assert services["worker"]["build"]["additional_contexts"] == {"assets": "shared"}
+    assert services["sibling"]["build"]["context"] == "../shop/tools"
+    assert json.loads(out)["secrets"]["token"]["file"] == "app/token.txt"
+
+
+def test_includes_and_extends_paths_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path, NESTED_PROJECT) / "shop"
+
+    code, out, err = run_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
+
+    assert code == 0, err
+    services = json.loads(out)["services"]
+    assert services["web"]["build"]["context"] == str(directory / "other")
+    assert [volume["source"] for volume in services["web"]["volumes"]] == [str(directory / "shared" / "conf"),
+                                                                           str(directory / "data")]
+    assert [volume["source"] for volume in services["api"]["volumes"]] == [str(directory / "app" / "cache"),
+                                                                           str(directory / "app" / "logs")]
+    assert services["worker"]["build"]["context"] == str(directory / "app" / "sub")
+    assert services["worker"]["build"]["additional_contexts"] == {"assets": str(directory / "shared")}
+    assert services["sibling"]["build"]["context"] == str(directory / "tools")
+    assert json.loads(out)["secrets"]["token"]["file"] == str(directory / "app" / "token.txt")
 
 
 def test_no_env_resolution_keeps_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
