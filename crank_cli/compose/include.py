@@ -88,8 +88,7 @@ def _load_entry(
     base = relative_base(directory, working_dir)
     if entry.get("project_directory"):
         directory = Path(absolute_path(entry["project_directory"], working_dir, variables))
-        # compose-go keeps an absolute project_directory as the base, so the paths it resolves stay absolute.
-        base = directory if os.path.isabs(entry["project_directory"]) else relative_base(directory, working_dir)
+        base = _project_directory_base(entry["project_directory"], directory, working_dir)
     env_files = [Path(absolute_path(path, working_dir, variables)) for path in entry["env_file"]]
     if not env_files and (directory / ".env").is_file():
         env_files = [directory / ".env"]
@@ -99,6 +98,19 @@ def _load_entry(
         resolve_service_paths(service, base, included_variables)
     resolve_resource_paths(model, base, included_variables)
     return model
+
+
+def _project_directory_base(written: str, directory: Path, working_dir: Path) -> Path:
+    """Return the base for the included paths when the entry sets `project_directory`, as compose-go 2.9.1 picks it.
+
+    An absolute project_directory is the base as it is. A relative one that is not an existing
+    folder gives way to its parent folder, so `build: ./y` below a missing `../nowhere` is `../y`.
+    """
+    if os.path.isabs(written):
+        return directory
+    if not directory.is_dir():
+        return relative_base(directory.parent, working_dir)
+    return relative_base(directory, working_dir)
 
 
 def import_resources(target: dict[str, Any], imported: dict[str, Any], where: Where) -> None:

@@ -211,6 +211,37 @@ def test_includes_and_extends_paths_absolute(tmp_path: Path, monkeypatch: pytest
     assert json.loads(out)["secrets"]["token"]["file"] == str(directory / "app" / "token.txt")
 
 
+def test_include_project_directory_bases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_project(tmp_path, {
+        "shop/compose.yaml": (
+            "include:\n"
+            "  - {path: ../lib/in_lib.yaml, project_directory: ../lib}\n"
+            f"  - {{path: ../lib/absolute.yaml, project_directory: {tmp_path / 'lib'}}}\n"
+            "  - {path: ../lib/missing.yaml, project_directory: ../nowhere}\n"
+        ),
+        "lib/in_lib.yaml": "services:\n  in_lib:\n    build: ./x\n",
+        "lib/absolute.yaml": "services:\n  absolute:\n    build: ./x\n",
+        "lib/missing.yaml": "services:\n  missing:\n    build: ./y\n",
+    }) / "shop"
+
+    relative_code, relative_out, relative_err = run_config(directory, ["config", "--format", "json", "--no-path-resolution"],
+                                                           monkeypatch, capsys)
+    absolute_code, absolute_out, absolute_err = run_config(directory, ["config", "--format", "json"], monkeypatch, capsys)
+
+    # docker compose 2.40.3 bases the paths on the parent folder of a project_directory that does not exist.
+    assert relative_code == 0, relative_err
+    assert absolute_code == 0, absolute_err
+    relative_services = json.loads(relative_out)["services"]
+    absolute_services = json.loads(absolute_out)["services"]
+    assert relative_services["in_lib"]["build"]["context"] == "../lib/x"
+    assert relative_services["absolute"]["build"]["context"] == str(tmp_path / "lib" / "x")
+    assert relative_services["missing"]["build"]["context"] == "../y"
+    assert absolute_services["in_lib"]["build"]["context"] == str(tmp_path / "lib" / "x")
+    assert absolute_services["absolute"]["build"]["context"] == str(tmp_path / "lib" / "x")
+    assert absolute_services["missing"]["build"]["context"] == str(tmp_path / "y")
+
+
 def test_no_env_resolution_keeps_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     directory = write_project(tmp_path / "shop", PROJECT)
 
