@@ -4,8 +4,8 @@ Both forms double every `$`, so that the output can be loaded again as a compose
 without a second interpolation. The JSON form is the one the reference prints byte for byte:
 two-space indent, `<`, `>` and `&` escaped as Go's encoder escapes them, and no final line
 break. The YAML form has the content and key order of the reference's YAML output, which
-leaves out some empty values that its JSON prints (see `yaml_content`), but PyYAML may quote
-some strings differently from Go's yaml package.
+leaves out some empty values that its JSON prints (see `yaml_content`), and strings that need
+quotes get double quotes, as from Go's yaml package.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import json
 from typing import Any
 
 _GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+# Plain strings that YAML 1.1 reads as booleans and PyYAML's resolver does not know.
+_OLD_BOOLEAN_LETTERS = frozenset({"y", "Y", "n", "N"})
 _YAML_TOP_LEVEL_ORDER = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
 
 
@@ -49,11 +51,7 @@ def raw_model_to_yaml(model: dict[str, Any]) -> str:
     """Return a `config --no-interpolate` model as YAML with sorted keys and `$` as written."""
     import yaml
 
-    class _IndentedDumper(yaml.SafeDumper):
-        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-            super().increase_indent(flow, False)
-
-    return yaml.dump(model, Dumper=_IndentedDumper, sort_keys=True, allow_unicode=True, default_flow_style=False,
+    return yaml.dump(model, Dumper=_go_like_dumper(), sort_keys=True, allow_unicode=True, default_flow_style=False,
                      indent=2, width=1_000_000)
 
 
@@ -61,14 +59,39 @@ def model_to_yaml(model: dict[str, Any]) -> str:
     """Return the model as YAML, top-level keys in the reference's YAML order."""
     import yaml
 
-    class _IndentedDumper(yaml.SafeDumper):
-        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-            super().increase_indent(flow, False)
-
     escaped = escape_dollars(yaml_content(model))
     ordered = {key: escaped[key] for key in _YAML_TOP_LEVEL_ORDER if key in escaped}
     ordered.update({key: value for key, value in escaped.items() if key not in ordered})
-    return yaml.dump(ordered, Dumper=_IndentedDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, indent=2, width=1_000_000)
+    return yaml.dump(ordered, Dumper=_go_like_dumper(), sort_keys=False, allow_unicode=True, default_flow_style=False,
+                     indent=2, width=1_000_000)
+
+
+def _go_like_dumper() -> type:
+    """Return a PyYAML dumper that indents lists and writes strings as Go's yaml package (v3) does.
+
+    Go's package writes a string with a line break as a literal block. It puts a string that
+    cannot be plain in double quotes, where PyYAML uses single quotes. It also quotes the
+    YAML 1.1 booleans `y` and `n`, which PyYAML writes plain.
+    """
+    import yaml
+
+    class GoLikeDumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
+
+        def represent_str(self, data: str) -> yaml.ScalarNode:
+            if "\n" in data:
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+            return super().represent_str(data)
+
+        def choose_scalar_style(self) -> str:
+            style = super().choose_scalar_style()
+            if style == "'" or (style == "" and self.event.value in _OLD_BOOLEAN_LETTERS):
+                return '"'
+            return style
+
+    GoLikeDumper.add_representer(str, GoLikeDumper.represent_str)
+    return GoLikeDumper
 
 
 # The reference prints both forms from the same compose-go structs, and its YAML leaves out

@@ -23,7 +23,8 @@ IDS = [str(path.relative_to(path.parents[1])) for path in FILES]
 
 # Option lists whose output is compared as printed, and those whose lines are compared sorted.
 EVERY_FILE = (["--hash", "*"],)
-EXACT = (["--hash", "*"], ["--format", "json", "--no-path-resolution"], ["--format", "json", "--no-consistency"])
+EXACT = (["--hash", "*"], ["--format", "yaml"], ["--format", "json", "--no-path-resolution"],
+         ["--format", "json", "--no-consistency"])
 SORTED = (["--networks"], ["--models"])
 # Where crank still differs from the reference with an option.
 KNOWN_DIFFERENCES = {

@@ -192,7 +192,7 @@ def test_config_warns_about_unset_variable(tmp_path: Path, monkeypatch: pytest.M
     captured = capsys.readouterr()
 
     assert code == ExitCode.OK
-    assert "image: 'busybox:'" in captured.out
+    assert 'image: "busybox:"' in captured.out
     assert captured.err == (
         'crank: warning: the "TAG" variable is not set, so it was replaced by a blank string; set it, or write $$ for a literal $\n'
         'crank: warning: the "i" variable is not set, so it was replaced by a blank string; set it, or write $$ for a literal $\n'
