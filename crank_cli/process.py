@@ -14,10 +14,10 @@ import os
 import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
 from crank_cli import verbose
-from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
+from crank_cli.errors import CrankError, EngineError, EngineNotFoundError, EngineTimeoutError
 
 if TYPE_CHECKING:
     import subprocess
@@ -51,7 +51,70 @@ class AttachedRunner(Protocol):
 
     def __call__(self, argv: Sequence[str], *, stdout: TextIO | None = None,
                  lines: Callable[[str], None] | None = None, sigterm_as: int | None = None,
-                 idle_stdin: bool = False) -> int: ...
+                 idle_stdin: bool = False, held_errors: HeldErrors | None = None,
+                 on_interrupt: Callable[[], None] | None = None) -> int: ...
+
+
+class HeldErrors:
+    """The standard error of an attached command, held back until `is_released()` first returns True.
+
+    An engine client that runs a container writes its own errors, such as a published port
+    that is taken, to the same stream as the container's standard error. Its errors come
+    before the container starts, and the container's output after, so a caller that can tell
+    when the container started keeps the engine's text out of the terminal.
+    `is_released` is called on a reader thread, once for each chunk read until it returns True.
+    """
+
+    def __init__(self, is_released: Callable[[], bool]) -> None:
+        self.is_released = is_released
+        self.held = bytearray()
+        self.released = False
+
+    def text(self) -> str:
+        """Return the held output as text, with bytes that are not UTF-8 replaced."""
+        return self.held.decode(errors="replace")
+
+    def release(self) -> None:
+        """Write the held output to crank's standard error and pass on everything after it."""
+        self.released = True
+        if self.held:
+            _write_errors(bytes(self.held))
+            self.held.clear()
+
+    def relay(self, stream: IO[bytes]) -> None:
+        """Copy `stream` to crank's standard error until its end, holding it back until released."""
+        while chunk := os.read(stream.fileno(), 65536):
+            if not self.released and self._check_released():
+                self.release()
+            if self.released:
+                _write_errors(chunk)
+            else:
+                self.held += chunk
+
+
+    def _check_released(self) -> bool:
+        # An engine that fails to answer leaves the output held, and the next chunk asks again.
+        try:
+            return self.is_released()
+        except CrankError as error:
+            verbose.debug("process", "holding the command's errors back: %s", error.message)
+            return False
+
+
+def _write_errors(data: bytes) -> None:
+    """Write bytes to crank's standard error as they are, or as text where it has no file descriptor."""
+    import sys
+
+    try:
+        descriptor = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        sys.stderr.write(data.decode(errors="replace"))
+        sys.stderr.flush()
+        return
+    sys.stderr.flush()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 def redact(argv: Sequence[str]) -> str:
@@ -217,7 +280,8 @@ def _wait_out(child: subprocess.Popen[str]) -> None:
 
 def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
                  lines: Callable[[str], None] | None = None, sigterm_as: int | None = None,
-                 idle_stdin: bool = False) -> int:
+                 idle_stdin: bool = False, held_errors: HeldErrors | None = None,
+                 on_interrupt: Callable[[], None] | None = None) -> int:
     """Run an engine command on crank's own standard streams and return its exit code.
 
     `stdout` sends the command's standard output elsewhere, such as to stderr for build logs.
@@ -226,26 +290,51 @@ def run_attached(argv: Sequence[str], *, stdout: TextIO | None = None,
     sent to the command as that signal, and crank returns once the command ends, so the
     command does not run on after crank. With `idle_stdin`, the command's standard input is a
     pipe that stays open and empty until the command ends, instead of crank's own.
+    With `held_errors`, the command's standard error goes through that object (see
+    `HeldErrors`). Ctrl-C kills the command, unless `on_interrupt` is given: then crank calls
+    it and waits for the command to end before the interrupt goes on, and kills the command
+    only if `on_interrupt` raises.
     """
     import subprocess
+    import threading
 
     verbose.debug("process", "run attached: %s", redact(argv))
     if lines is None:
         try:
-            command = subprocess.Popen(list(argv), stdout=stdout, stdin=subprocess.PIPE if idle_stdin else None)
+            command = subprocess.Popen(list(argv), stdout=stdout, stdin=subprocess.PIPE if idle_stdin else None,
+                                       stderr=subprocess.PIPE if held_errors is not None else None)
         except FileNotFoundError:
             raise EngineNotFoundError(argv[0]) from None
+        reader = None
+        if held_errors is not None:
+            reader = threading.Thread(target=held_errors.relay, args=(command.stderr,), name="crank-stderr", daemon=True)
+            reader.start()
         with command, _forwarding_sigterm(command, sigterm_as):
             try:
-                return command.wait()
+                return _wait_attached(command, on_interrupt)
             except BaseException:
                 # As `subprocess.call` does: Ctrl-C ends crank's wait, and the command with it.
                 command.kill()
                 raise
+            finally:
+                if reader is not None:
+                    reader.join()
     with start_streaming(argv) as command:
         for line in command.stdout or ():
             lines(line.rstrip("\n"))
         return command.wait()
+
+
+def _wait_attached(command: subprocess.Popen[Any], on_interrupt: Callable[[], None] | None) -> int:
+    """Wait for an attached command; on Ctrl-C call `on_interrupt`, wait for the command to end, then raise."""
+    try:
+        return command.wait()
+    except KeyboardInterrupt:
+        if on_interrupt is None:
+            raise
+    on_interrupt()
+    command.wait()
+    raise KeyboardInterrupt
 
 
 def run_attached_until(argv: Sequence[str], *, until: Callable[[], bool], interval: float,

@@ -18,6 +18,8 @@ from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, 
 if TYPE_CHECKING:
     import subprocess
 
+    from crank_cli.process import HeldErrors
+
 
 class Backend(abc.ABC):
     """A container engine that crank can drive."""
@@ -116,8 +118,12 @@ class Backend(abc.ABC):
         """Create a container without starting it and return its ID."""
 
     @abc.abstractmethod
-    def run_attached(self, spec: ContainerSpec) -> int:
-        """Run a container in the foreground on the terminal and return its exit code."""
+    def run_attached(self, spec: ContainerSpec, *, held_errors: HeldErrors | None = None,
+                     on_interrupt: Callable[[], None] | None = None) -> int:
+        """Run a container in the foreground on the terminal and return its exit code.
+
+        `held_errors` and `on_interrupt` work as in `process.run_attached`.
+        """
 
     @abc.abstractmethod
     def start_containers(self, names: Sequence[str]) -> None:

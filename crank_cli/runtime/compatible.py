@@ -209,9 +209,12 @@ class DockerCompatibleEngine(Backend):
         self.connect_extra_networks(spec)
         return container_id
 
-    def run_attached(self, spec: ContainerSpec) -> int:
+    def run_attached(self, spec: ContainerSpec, *, held_errors: process.HeldErrors | None = None,
+                     on_interrupt: Callable[[], None] | None = None) -> int:
         argv = self.command(*self.run_arguments(spec, detach=False))
-        return self.attached_runner(argv)
+        if held_errors is None and on_interrupt is None:
+            return self.attached_runner(argv)
+        return self.attached_runner(argv, held_errors=held_errors, on_interrupt=on_interrupt)
 
     def run_arguments(self, spec: ContainerSpec, *, detach: bool) -> list[str]:
         args = ["run", "--detach"] if detach else ["run", "--interactive"]

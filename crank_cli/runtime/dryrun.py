@@ -37,7 +37,8 @@ class DryRunRunner:
 
     def attached(self, argv: Sequence[str], *, stdout: TextIO | None = None,
                  lines: Callable[[str], None] | None = None, sigterm_as: int | None = None,
-                 idle_stdin: bool = False) -> int:
+                 idle_stdin: bool = False, held_errors: process.HeldErrors | None = None,
+                 on_interrupt: Callable[[], None] | None = None) -> int:
         self.write(redact(argv))
         return 0
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import _thread
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from crank_cli import early_probe, process
 from crank_cli.errors import EngineError, EngineNotFoundError, EngineTimeoutError
+from crank_cli.process import HeldErrors
 
 
 def test_redact_hides_environment_values() -> None:
@@ -145,3 +148,55 @@ def test_timeout_kills_command_children() -> None:
         process.run(["sh", "-c", "sleep 30; echo never"], timeout=0.5)
 
     assert time.monotonic() - started < 10
+
+
+def test_held_errors_stay_out_until_released(capfd: pytest.CaptureFixture[str]) -> None:
+    held = HeldErrors(lambda: False)
+
+    code = process.run_attached(["sh", "-c", "echo engine error >&2; exit 125"], held_errors=held)
+
+    assert code == 125
+    assert capfd.readouterr().err == ""
+    assert held.text() == "engine error\n"
+    held.release()
+    assert capfd.readouterr().err == "engine error\n"
+
+
+def test_released_errors_pass_through(capfd: pytest.CaptureFixture[str]) -> None:
+    held = HeldErrors(lambda: True)
+
+    code = process.run_attached(["sh", "-c", "echo from the container >&2"], held_errors=held)
+
+    assert code == 0
+    assert capfd.readouterr().err == "from the container\n"
+    assert held.text() == ""
+
+
+def test_interrupt_waits_for_command(tmp_path: Path) -> None:
+    finished = tmp_path / "finished"
+    calls: list[str] = []
+    # Ctrl-C reaches crank's main thread while the command still runs.
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+
+    with pytest.raises(KeyboardInterrupt):
+        process.run_attached(["sh", "-c", f"sleep 1; touch {finished}"], on_interrupt=lambda: calls.append("stop"))
+
+    timer.join()
+    assert calls == ["stop"]
+    # The command was not killed: it ran to its end before the interrupt went on.
+    assert finished.exists()
+
+
+def test_held_errors_survive_failed_check(capfd: pytest.CaptureFixture[str]) -> None:
+    def is_released() -> bool:
+        raise EngineError(["podman", "container", "inspect"], 125, "Error: no such container")
+
+    held = HeldErrors(is_released)
+
+    code = process.run_attached(["sh", "-c", "echo one >&2; sleep 0.2; echo two >&2"], held_errors=held)
+
+    assert code == 0
+    assert capfd.readouterr().err == ""
+    # The relay kept reading after the failed checks, so the command never blocked on a full pipe.
+    assert held.text() == "one\ntwo\n"
