@@ -127,6 +127,15 @@ def engine_message(stderr: str) -> str:
     return "; ".join(kept)
 
 
+class ContainerStartError(EngineError):
+    """A container that crank runs in the foreground was not created or did not start."""
+
+    def __init__(self, argv: Sequence[str], returncode: int, stderr: str, message: str) -> None:
+        super().__init__(argv, returncode, stderr)
+        self.message = message
+        self.args = (message,)
+
+
 class EngineNotFoundError(EngineError):
     """The engine's client binary is not installed or not on PATH."""
 

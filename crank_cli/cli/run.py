@@ -28,6 +28,8 @@ from crank_cli.cli.context import (
 if TYPE_CHECKING:
     from crank_cli.compose import Project
     from crank_cli.operations.run_service import ServiceRunOptions
+    from crank_cli.runtime.backend import Backend
+    from crank_cli.runtime.models import ContainerSpec
 
 
 def register(app: typer.Typer) -> None:
@@ -202,5 +204,54 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
             # volumes here. This costs one engine query on every run of a service.
             reject_if_absent(ctx, project.name, engine, "run")
             spec = prepare(project, engine.backend, options, events)
-        result = start(engine.backend, spec, detach=options.container.detach)
+        if options.container.detach or dry_run:
+            result = start(engine.backend, spec, detach=options.container.detach)
+        else:
+            result = _run_in_foreground(engine.backend, spec, options)
     _finish(result)
+
+
+def _run_in_foreground(backend: Backend, spec: ContainerSpec, options: ServiceRunOptions) -> int:
+    """Run the one-off attached to the terminal; Ctrl-C stops it, and a second Ctrl-C kills it."""
+    from crank_cli.operations.foreground import run_one_off
+
+    ports_source = "the --publish value" if options.container.publish else f"services.{options.service}.ports"
+    return run_one_off(backend, spec, ports_source=ports_source,
+                       on_interrupt=lambda: _stop_one_off(backend, spec.name))
+
+
+def _stop_one_off(backend: Backend, name: str) -> None:
+    """Stop the one-off with its own stop signal and timeout, as `crank stop` does; a second Ctrl-C kills it.
+
+    docker compose 2.40.3 instead passes Ctrl-C on to the container as SIGINT and waits for it
+    to exit, so a container that ignores SIGINT, such as `sleep` as its first process, keeps
+    it waiting.
+    """
+    import threading
+
+    from crank_cli import render
+
+    # NOTE: a Ctrl-C that comes before the engine's client has created the container finds
+    # nothing to stop, and crank then waits until the container exits or a second Ctrl-C.
+    if not backend.inspect_containers([name]):
+        return
+    render.info(f"stopping {name} (Ctrl-C); press Ctrl-C again to kill it")
+    failures: list[Exception] = []
+
+    def stop() -> None:
+        try:
+            backend.stop_containers([name])
+        except Exception as error:  # noqa: BLE001 - raised again below, on the main thread
+            failures.append(error)
+
+    stopping = threading.Thread(target=stop, name="crank-stop")
+    stopping.start()
+    try:
+        stopping.join()
+    except KeyboardInterrupt:
+        render.info(f"killing {name} (interrupted again)")
+        # A stop with no grace time kills at once, also while the first stop still waits.
+        backend.stop_containers([name], 0)
+        raise
+    if failures:
+        raise failures[0]

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import termios
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import TEST_IMAGE, Crank, Engine, interrupt
+from tests.integration.conftest import LABEL, TEST_IMAGE, Crank, Engine, interrupt
 
 # Busybox's sh is PID 1 here and ignores SIGTERM without a trap, so each service traps it.
 # `db` writes /data/ready to the shared volume two seconds after it starts and is healthy only
@@ -159,3 +168,123 @@ def test_run_with_healthcheck_prints_no_timer_errors(engine: Engine, service_pro
     assert result.returncode == 0, result.stderr
     # Podman 4.3 without systemd printed "unable to get systemd connection" twice for a check's timer.
     assert "systemd" not in result.stderr
+
+
+# A one-off that ignores SIGTERM, as `sleep` does as a container's first process, is killed
+# one second after `stop`, so the tests below do not wait for the default ten seconds.
+SLEEPER = f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    stop_grace_period: 1s
+"""
+
+
+def wait_for_running_one_off(engine: Engine, project: str, service: str) -> str:
+    """Return the name of the service's one-off container once it runs; fail after 60 seconds."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        running = engine.client("ps", "--format", "{{.Names}}", "--filter", f"label={LABEL}={project}").stdout.split()
+        found = [name for name in running if name.startswith(f"{project}-{service}-run-")]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    pytest.fail(f"no one-off container of {service} ran within 60 s")
+
+
+def container_status(engine: Engine, name: str) -> str:
+    return engine.client("inspect", "--format", "{{.State.Status}}", name).stdout.strip()
+
+
+@pytest.mark.parametrize("remove", [False, True], ids=["kept", "rm"])
+def test_run_with_taken_port_fails_clearly(engine: Engine, project: Crank, remove: bool) -> None:
+    with socket.socket() as listener:
+        # A port the kernel picks is free, and in Linux's default ephemeral range, 32768 to 60999.
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        (project.folder / "compose.yaml").write_text(
+            f"services:\n  web:\n    image: {TEST_IMAGE}\n    ports: ['{address}:80']\n")
+
+        result = project("run", *(["--rm"] if remove else []), "--service-ports", "web", "echo", "hi")
+
+    assert result.returncode == 1, result.stderr
+    assert f"service web: cannot start the one-off container because host port {address} is already in use" \
+        in result.stderr
+    assert "services.web.ports" in result.stderr
+    # The engine client's own text (Docker's "Error response from daemon", Podman's "Error:") stays out.
+    assert "Error" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert engine.objects(project.project)["containers"] == []
+
+
+def test_run_streams_container_output(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(SLEEPER)
+
+    result = project("run", "--rm", "-T", "web", "sh", "-c", "echo out; echo Error: from the container >&2; exit 125")
+
+    assert result.returncode == 125, result.stderr
+    assert result.stdout == "out\n"
+    assert "Error: from the container\n" in result.stderr
+    assert engine.objects(project.project)["containers"] == []
+
+
+@pytest.mark.parametrize("remove", [False, True], ids=["kept", "rm"])
+def test_run_interrupt_stops_one_off(engine: Engine, project: Crank, remove: bool) -> None:
+    (project.folder / "compose.yaml").write_text(SLEEPER)
+    running = project.start("run", *(["--rm"] if remove else []), "-T", "web", "sleep", "300")
+    name = wait_for_running_one_off(engine, project.project, "web")
+
+    code, stderr = interrupt(running, after=0)
+
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    if remove:
+        assert engine.objects(project.project)["containers"] == []
+    else:
+        assert container_status(engine, name) == "exited"
+
+
+def test_run_interrupt_on_terminal(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(SLEEPER)
+    controller, terminal = os.openpty()
+
+    def take_terminal() -> None:
+        # After setsid(), the terminal becomes the controlling terminal of crank's new session.
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    running = subprocess.Popen([sys.executable, "-m", "crank_cli", "run", "--rm", "web", "sleep", "300"],
+                               cwd=project.folder, env=project.environ({"TERM": "xterm"}), stdin=terminal,
+                               stdout=terminal, stderr=terminal, start_new_session=True, preexec_fn=take_terminal)
+    os.close(terminal)
+    # The terminal's output is read all along, because crank blocks once its buffer is full.
+    output = bytearray()
+    reader = threading.Thread(target=lambda: _drain(controller, output), daemon=True)
+    reader.start()
+    try:
+        name = wait_for_running_one_off(engine, project.project, "web")
+        tty = engine.client("inspect", "--format", "{{.Config.Tty}}", name).stdout.strip()
+        running.send_signal(signal.SIGINT)
+        code = running.wait(timeout=60)
+    finally:
+        if running.poll() is None:
+            running.kill()
+        reader.join(timeout=10)
+        os.close(controller)
+
+    assert tty == "true"
+    assert code == 130, output.decode(errors="replace")
+    assert engine.objects(project.project)["containers"] == []
+
+
+def _drain(controller: int, output: bytearray) -> None:
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            # Linux raises EIO once no process has the terminal open any more.
+            return
+        if not chunk:
+            return
+        output += chunk

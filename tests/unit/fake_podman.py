@@ -1,7 +1,8 @@
 """A fake `podman` client on PATH, for tests of verbs that run engine commands, such as cp, wait, push, pull and export.
 
 The client keeps its containers in a JSON file: `create` and `run` add one with the name,
-labels and bind mounts given (a foreground `run --rm` leaves none), `start`, `stop` and `rm`
+labels and bind mounts given (a foreground `run --rm` leaves none, and a foreground `run`
+leaves it exited), `start`, `stop` and `rm`
 change or remove them, and `ps` and `container inspect` show them, with `ps`'s label filters
 applied. `wait` prints the exit code the test sets, `push` fails for the images the test
 names or that the engine lacks, and `pull` fails for the images the test names. `volume ls`
@@ -32,6 +33,8 @@ with open(folder / "calls.log", "a") as log:
 state = json.loads((folder / "state.json").read_text())
 containers = state["containers"]
 by_name = {{entry["Names"][0]: entry for entry in containers}}
+# The start time of a container that started; the engine reports year 1 for one that never did.
+STARTED_AT = "2026-01-01T00:00:00Z"
 
 
 def save():
@@ -59,7 +62,8 @@ elif args[:1] == ["ps"]:
         print(json.dumps(listed))
 elif args[:2] == ["container", "inspect"]:
     records = [{{"Id": entry["Id"], "Name": name, "Config": {{"Labels": entry["Labels"]}},
-                "State": {{"Status": entry["State"], "ExitCode": 0}},
+                "State": {{"Status": entry["State"], "ExitCode": 0,
+                          "StartedAt": entry.get("StartedAt", "0001-01-01T00:00:00Z")}},
                 "Mounts": [{{"Type": "volume", "Name": volume}} for volume in entry.get("Volumes", [])]
                           + [{{"Type": "bind", "Source": source, "Destination": source}}
                              for source in entry.get("Binds", [])]}}
@@ -72,9 +76,11 @@ elif args[:1] in (["create"], ["run"]):
         sys.exit(125)
     labels = dict(value.partition("=")[::2] for value in flag_values("--label"))
     mounts = [dict(part.partition("=")[::2] for part in value.split(",")) for value in flag_values("--mount")]
-    entry = {{"Id": f"id-{{name}}", "Names": [name], "Image": "busybox", "Labels": labels,
-             "State": "running" if args[0] == "run" else "created",
+    entry = {{"Id": f"id-{{name}}", "Names": [name], "Image": "busybox", "Labels": labels, "State": "created",
              "Binds": [mount["source"] for mount in mounts if mount.get("type") == "bind"]}}
+    if args[0] == "run":
+        entry["StartedAt"] = STARTED_AT
+        entry["State"] = "running" if "--detach" in args else "exited"
     # A foreground `run --rm` ends with its container removed.
     if not (args[0] == "run" and "--rm" in args and "--detach" not in args):
         containers.append(entry)
@@ -88,6 +94,7 @@ elif args[:1] in (["start"], ["stop"], ["rm"]):
                 containers.remove(entry)
             else:
                 entry["State"] = "running" if args[0] == "start" else "exited"
+                entry.setdefault("StartedAt", STARTED_AT)
     save()
 elif args[:2] == ["volume", "ls"]:
     wanted = [word.removeprefix("label=").partition("=") for word in flag_values("--filter")]

@@ -61,13 +61,16 @@ def test_rejected_run_removes_written_files(fake_podman: FakePodman, state_folde
     assert not state_folder.exists()
 
 
-def test_rejected_foreground_run_removes_files(fake_podman: FakePodman, state_folder: Path) -> None:  # noqa: F811
+def test_rejected_foreground_run_removes_files(fake_podman: FakePodman, state_folder: Path,  # noqa: F811
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     fake_podman.set_state([], run_errors={"one-off": "Error: stat /dev/missing: no such file or directory"})
 
     code = run_cli(["run", "--no-deps", "--name", "one-off", "web"])
 
-    # In the foreground, the engine client's exit code passes through.
-    assert code == 125
+    # A one-off that was never created is crank's engine error, not the client's exit code 125.
+    assert code == 1
+    assert ("crank: error: service web: cannot start the one-off container: "
+            "Error: stat /dev/missing: no such file or directory") in capsys.readouterr().err
     assert not state_folder.exists()
 
 

@@ -60,7 +60,7 @@ echo "$*" >> "{log}"
 case "$1" in
   version) echo '{{"Client":{{"Version":"4.3.1"}}}}' ;;
   image) echo 'sha256:0123 {{}}' ;;
-  container) echo '[{{"Id":"c1","Name":"'"$3"'","State":{{"Status":"running"}},"Config":{{"Labels":{{}}}}}}]' ;;
+  container) echo '[{{"Id":"c1","Name":"'"$3"'","State":{{"Status":"running","StartedAt":"2026-01-01T00:00:00Z"}},"Config":{{"Labels":{{}}}}}}]' ;;
   run) case "$*" in *--detach*) echo one-off-id ;; *) exit 3 ;; esac ;;
 esac
 exit 0
@@ -208,13 +208,15 @@ def test_run_service_exit_code_and_flags(project_folder: Path, podman_log: Path,
     assert code == 3, capsys.readouterr().err
     [argv] = commands(podman_log, "run")
     assert "--detach" not in argv
-    assert "--rm" in argv
+    # crank removes a foreground one-off itself, so the container shows whether it started.
+    assert "--rm" not in argv
+    name = argv[argv.index("--name") + 1]
+    assert commands(podman_log, "rm") == [["rm", "--force", "--volumes", name]]
     assert f"{labels.ONE_OFF}=True" in argv
     assert "--publish" not in argv
     assert "--restart" not in argv
     # The log contains words split at spaces, so "exit 3" shows as two.
     assert argv[-5:] == ["localhost/web", "sh", "-c", "exit", "3"]
-    name = argv[argv.index("--name") + 1]
     assert name.startswith("shop-web-run-")
 
 
