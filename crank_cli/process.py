@@ -93,7 +93,7 @@ class HeldErrors:
 
 
     def _check_released(self) -> bool:
-        # An engine that fails to answer leaves the output held, and the next chunk asks again.
+        # A failed check keeps the output held, and the next chunk checks again.
         try:
             return self.is_released()
         except CrankError as error:
