@@ -21,6 +21,9 @@ class ExitCode(enum.IntEnum):
     INVALID_PROJECT = 3
     NO_ENGINE = 4
     NOT_READY = 5
+    # As `docker run` documents: a container's command that cannot be invoked, or was not found.
+    COMMAND_NOT_EXECUTABLE = 126
+    COMMAND_NOT_FOUND = 127
     INTERRUPTED = 130
 
 
@@ -130,10 +133,12 @@ def engine_message(stderr: str) -> str:
 class ContainerStartError(EngineError):
     """A container that crank runs in the foreground was not created or did not start."""
 
-    def __init__(self, argv: Sequence[str], returncode: int, stderr: str, message: str) -> None:
+    def __init__(self, argv: Sequence[str], returncode: int, stderr: str, message: str,
+                 exit_code: ExitCode = ExitCode.ENGINE_FAILED) -> None:
         super().__init__(argv, returncode, stderr)
         self.message = message
         self.args = (message,)
+        self.exit_code = exit_code
 
 
 class EngineNotFoundError(EngineError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from crank_cli.errors import ContainerStartError, engine_message
+from crank_cli.errors import ContainerStartError, ExitCode, engine_message
 from crank_cli.operations import labels
 from crank_cli.process import HeldErrors
 from crank_cli.runtime.backend import Backend
@@ -26,6 +26,9 @@ from crank_cli.runtime.models import ContainerSpec, ContainerState
 # Docker and Podman report a taken host port with one of these, and name the address before it.
 _TAKEN_PORT = re.compile(r"(?:listen (?:tcp|udp|sctp)[46]? |Bind for )(?P<address>(?:\[[^\]]*\]|[^\s:\[]*):\d+)"
                          r"(?=.*(?:address already in use|port is already allocated))", re.IGNORECASE)
+# Docker's and Podman's runc errors for a command that was not found, and one that cannot be invoked.
+_NOT_FOUND = re.compile(r'exec: "[^"]*": .*(?:executable file not found|no such file or directory)')
+_NOT_EXECUTABLE = re.compile(r'exec: "[^"]*": (?:permission denied|is a directory)')
 # The start time the engines report for a container that never started.
 _NEVER = "0001-01-01"
 
@@ -35,7 +38,8 @@ def run_one_off(backend: Backend, spec: ContainerSpec, *, ports_source: str,
     """Run the one-off attached to crank's terminal and return its exit code.
 
     Raises `ContainerStartError` when the container was not created or did not start; it is
-    then removed, with `--rm` or without. `ports_source` names where the published ports
+    then removed, with `--rm` or without. The error's exit code is 1, or 127 or 126 when the
+    container's command was not found or cannot be invoked. `ports_source` names where the published ports
     come from, for the error's advice. Ctrl-C calls `on_interrupt`, which stops the
     container, and KeyboardInterrupt is raised once the engine's client has exited.
     """
@@ -49,7 +53,9 @@ def run_one_off(backend: Backend, spec: ContainerSpec, *, ports_source: str,
     states = backend.inspect_containers([spec.name])
     if not states or not started(states[0]):
         _remove_if_present(backend, spec.name)
-        raise ContainerStartError(["run", spec.name], code, errors.text(), start_failure(spec, errors.text(), ports_source))
+        stderr = errors.text()
+        raise ContainerStartError(["run", spec.name], code, stderr, start_failure(spec, stderr, ports_source),
+                                  start_failure_code(stderr))
     errors.release()
     if spec.remove:
         backend.remove_containers([spec.name])
@@ -68,6 +74,15 @@ def started(state: ContainerState) -> bool:
 def _remove_if_present(backend: Backend, name: str) -> None:
     if backend.inspect_containers([name]):
         backend.remove_containers([name])
+
+
+def start_failure_code(stderr: str) -> ExitCode:
+    """Return crank's exit code for a one-off that did not start: 127 or 126 for its command, as `docker run` exits."""
+    if _NOT_FOUND.search(stderr):
+        return ExitCode.COMMAND_NOT_FOUND
+    if _NOT_EXECUTABLE.search(stderr):
+        return ExitCode.COMMAND_NOT_EXECUTABLE
+    return ExitCode.ENGINE_FAILED
 
 
 def start_failure(spec: ContainerSpec, stderr: str, ports_source: str) -> str:

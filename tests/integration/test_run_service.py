@@ -219,6 +219,18 @@ def test_run_with_taken_port_fails_clearly(engine: Engine, project: Crank, remov
     assert engine.objects(project.project)["containers"] == []
 
 
+def test_run_missing_command_leaves_nothing(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(SLEEPER)
+
+    result = project("run", "web", "hrunfix-missing-command")
+
+    # 127, as `docker run` exits for a command that was not found; docker compose 2.40.3 exits with 1.
+    assert result.returncode == 127, result.stderr
+    assert "service web: cannot start the one-off container: " in result.stderr
+    assert '"hrunfix-missing-command": executable file not found' in result.stderr
+    assert engine.objects(project.project)["containers"] == []
+
+
 def test_run_streams_container_output(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(SLEEPER)
 

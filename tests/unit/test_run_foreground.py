@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crank_cli.operations.foreground import start_failure, started
+from crank_cli.errors import ExitCode
+from crank_cli.operations.foreground import start_failure, start_failure_code, started
 from crank_cli.runtime.models import ContainerSpec, ContainerState
 
 SPEC = ContainerSpec(name="shop-web-run-1a2b", image="localhost/web", labels={"io.crank.service": "web"})
@@ -56,3 +57,20 @@ def test_started_reads_start_time(started_at: str | None, expected: bool) -> Non
                            labels={}, ports=(), started_at=started_at)
 
     assert started(state) is expected
+
+
+@pytest.mark.parametrize(("stderr", "expected"), [
+    pytest.param('docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create '
+                 'failed: unable to start container process: exec: "nope": executable file not found in $PATH: unknown.',
+                 ExitCode.COMMAND_NOT_FOUND, id="docker-not-found"),
+    pytest.param('Error: runc: runc create failed: unable to start container process: exec: "nope": executable file not '
+                 'found in $PATH: OCI runtime attempted to invoke a command that was not found',
+                 ExitCode.COMMAND_NOT_FOUND, id="podman-not-found"),
+    pytest.param('exec: "/missing/tool": stat /missing/tool: no such file or directory: unknown',
+                 ExitCode.COMMAND_NOT_FOUND, id="missing-path"),
+    pytest.param('exec: "/etc": permission denied: unknown', ExitCode.COMMAND_NOT_EXECUTABLE, id="not-executable"),
+    pytest.param("Error: cannot listen on the TCP port: listen tcp4 127.0.0.1:23451: bind: address already in use",
+                 ExitCode.ENGINE_FAILED, id="taken-port"),
+])
+def test_start_failure_exit_code(stderr: str, expected: ExitCode) -> None:
+    assert start_failure_code(stderr) is expected
