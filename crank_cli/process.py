@@ -91,7 +91,6 @@ class HeldErrors:
             else:
                 self.held += chunk
 
-
     def _check_released(self) -> bool:
         # A failed check keeps the output held, and the next chunk checks again.
         try:
