@@ -160,6 +160,14 @@ def _usage_message(error: click.ClickException, argv: list[str]) -> str:
         repeat = message.find("Did you mean", suggestion + len(" Did you mean"))
         message = message[:repeat].rstrip(" (") if repeat != -1 else message
     message = message.rstrip(".")
+    head, found, suggestion = message.partition(" Did you mean ")
+    if found:
+        message = f"{head.rstrip('.')} (did you mean {suggestion})"
+    # click writes sentences ("No such option", "Missing argument"); crank's messages start in
+    # lower case. A first word in capitals, such as an option's metavar, stays as it is.
+    first_word = message.split(" ", 1)[0]
+    if first_word[:1].isupper() and not first_word.isupper():
+        message = message[0].lower() + message[1:]
     if isinstance(error, click.UsageError):
         message += f"; see '{_help_command(error, argv)} --help'"
     return message

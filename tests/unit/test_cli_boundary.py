@@ -148,7 +148,7 @@ def test_progress_after_verb_error_is_text(capsys: pytest.CaptureFixture[str], m
 
     assert run_cli(["up", "--progress", "json"]) == 2
 
-    assert capsys.readouterr().err == "crank: error: No such option '--progress'; see 'crank up --help'\n"
+    assert capsys.readouterr().err == "crank: error: no such option '--progress'; see 'crank up --help'\n"
 
 
 @pytest.mark.parametrize("argv", [["--progress", "json", "nosuchverb"], ["--progress=json"], ["--progress", "json", "up", "--nosuch"]],

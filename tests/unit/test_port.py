@@ -115,10 +115,10 @@ def test_port_service_without_containers(capsys: pytest.CaptureFixture[str]) -> 
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["nosuch", "80"], "no such service: nosuch (the project has db, web)"),
-    (["web", "0"], "Invalid value for 'PRIVATE_PORT': 0 is not in the range 1<=x<=65535"),
-    (["web", "http"], "Invalid value for 'PRIVATE_PORT': 'http' is not a valid integer range"),
-    (["--protocol", "sctp", "web", "80"], "Invalid value for '--protocol': 'sctp' is not one of 'tcp', 'udp'"),
-    (["web"], "Missing argument 'PRIVATE_PORT'"),
+    (["web", "0"], "invalid value for 'PRIVATE_PORT': 0 is not in the range 1<=x<=65535"),
+    (["web", "http"], "invalid value for 'PRIVATE_PORT': 'http' is not a valid integer range"),
+    (["--protocol", "sctp", "web", "80"], "invalid value for '--protocol': 'sctp' is not one of 'tcp', 'udp'"),
+    (["web"], "missing argument 'PRIVATE_PORT'"),
 ])
 def test_port_bad_input_is_usage_error(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = port(capsys, *argv)

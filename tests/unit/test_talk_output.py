@@ -26,7 +26,7 @@ def test_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 
     captured = capsys.readouterr()
     assert code == ExitCode.USAGE
-    assert captured.err == "crank: error: No such option '--bogus'; see 'crank status --help'\n"
+    assert captured.err == "crank: error: no such option '--bogus'; see 'crank status --help'\n"
     assert captured.out == ""
 
 
@@ -35,13 +35,13 @@ def test_usage_error_as_json(capsys: pytest.CaptureFixture[str]) -> None:
 
     document = json.loads(capsys.readouterr().out)
     assert code == ExitCode.USAGE
-    assert document == {"schema": 1, "error": "usage", "message": "No such option '--bogus'; see 'crank status --help'"}
+    assert document == {"schema": 1, "error": "usage", "message": "no such option '--bogus'; see 'crank status --help'"}
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["events", "--format", "json"], "No such option '--format'; see 'crank events --help'"),
-    (["events", "--bogus", "--format=json"], "No such option '--bogus'; see 'crank events --help'"),
-    (["--format", "json", "status"], "No such option '--format'; see 'crank --help'"),
+    (["events", "--format", "json"], "no such option '--format'; see 'crank events --help'"),
+    (["events", "--bogus", "--format=json"], "no such option '--bogus'; see 'crank events --help'"),
+    (["--format", "json", "status"], "no such option '--format'; see 'crank --help'"),
 ], ids=["verb without --format", "unknown option beside --format=json", "--format before the verb"])
 def test_format_json_of_no_verb_option_keeps_error_text(argv: list[str], message: str,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,16 +60,16 @@ def test_usage_error_as_json_for_each_spelling_of_the_verbs_format(argv: list[st
     code = run_cli(argv)
 
     assert code == ExitCode.USAGE
-    assert json.loads(capsys.readouterr().out)["message"] == f"No such option '--bogus'; see 'crank {argv[0]} --help'"
+    assert json.loads(capsys.readouterr().out)["message"] == f"no such option '--bogus'; see 'crank {argv[0]} --help'"
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["status", "--format"], "Option '--format' requires an argument; see 'crank status --help'"),
-    (["ps", "--format"], "Option '--format' requires an argument; see 'crank ps --help'"),
-    (["up", "--detach=yes"], "Option '--detach' does not take a value; see 'crank up --help'"),
-    (["--progress"], "Option '--progress' requires an argument; see 'crank --help'"),
-    (["-vp"], "Option '-p' requires an argument; see 'crank --help'"),
-    (["--dry-run=yes", "up"], "Option '--dry-run' does not take a value; see 'crank --help'"),
+    (["status", "--format"], "option '--format' requires an argument; see 'crank status --help'"),
+    (["ps", "--format"], "option '--format' requires an argument; see 'crank ps --help'"),
+    (["up", "--detach=yes"], "option '--detach' does not take a value; see 'crank up --help'"),
+    (["--progress"], "option '--progress' requires an argument; see 'crank --help'"),
+    (["-vp"], "option '-p' requires an argument; see 'crank --help'"),
+    (["--dry-run=yes", "up"], "option '--dry-run' does not take a value; see 'crank --help'"),
 ], ids=["verb option", "verb alias", "verb flag with value", "global option", "short option group", "global flag before verb"])
 def test_option_value_error_names_help(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     code = run_cli(argv)
@@ -113,5 +113,5 @@ def test_mistyped_verb_suggests_once(capsys: pytest.CaptureFixture[str]) -> None
 
     error = capsys.readouterr().err
     assert code == ExitCode.USAGE
-    assert error.count("Did you mean") == 1
+    assert error.count("did you mean") == 1
     assert "'status'" in error

@@ -52,5 +52,5 @@ def test_version_rejects_unknown_format(capsys: pytest.CaptureFixture[str]) -> N
 
     assert code == ExitCode.USAGE
     assert out == ""
-    assert err == ("crank: error: Invalid value for '--format' / '-f': 'yaml' is not one of 'pretty', 'json'; "
+    assert err == ("crank: error: invalid value for '--format' / '-f': 'yaml' is not one of 'pretty', 'json'; "
                    "see 'crank version --help'\n")
