@@ -57,6 +57,8 @@ def render_rows(template: str, rows: Sequence[Row], fields: Mapping[str, Callabl
 
 
 def _check(body: str, fields: Mapping[str, Any], option: str) -> None:
+    if "{{" in _ANY_ACTION.sub("", body):
+        raise UsageError(f"invalid {option} template {body!r}: an action opened with {{{{ is not closed with }}}}")
     for found in _ANY_ACTION.finditer(body):
         match = _ACTION.fullmatch(found.group(0))
         if match is None:

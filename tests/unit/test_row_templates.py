@@ -47,6 +47,7 @@ def test_table_aligns_under_header() -> None:
     ("{{.Nope}}", "invalid --format template field .Nope: the fields are Name, State, Ports"),
     ("{{if .State}}x{{end}}", "invalid --format template action {{if .State}}"),
     ("{{.}}", "use {{json .}} for the whole row"),
+    ("{{.Name}} {{.State", "invalid --format template '{{.Name}} {{.State': an action opened with {{ is not closed"),
 ])
 def test_unknown_action_is_usage_error(template: str, message: str) -> None:
     with pytest.raises(UsageError, match=None) as raised:
