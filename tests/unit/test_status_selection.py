@@ -81,6 +81,15 @@ def test_ps_table_notes_hidden_containers(calls: Path, capsys: pytest.CaptureFix
     assert "1 container is not running and not shown; --all shows every state" in err
 
 
+def test_ps_of_stopped_service_says_none_running(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = ps(capsys, "db")
+
+    assert code == 0, err
+    assert "no running containers found for project" in err
+    assert "no containers found" not in err
+    assert "1 container is not running and not shown" in err
+
+
 def test_ps_quiet_prints_full_ids(calls: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = ps(capsys, "-aq")
 

@@ -170,7 +170,7 @@ def _print_table(rows: Sequence[StatusRow], project_name: str | None, *, hidden:
         headers, cells = headers[1:], [cell[1:] for cell in cells]
     render.print_table(title, headers, cells, truncate=truncate)
     if not rows:
-        render.info(f"no containers found for {title}")
+        render.info(f"no running containers found for {title}" if hidden else f"no containers found for {title}")
     if hidden:
         # Until crank took docker compose's default, status listed stopped containers too, so a
         # note on stderr counts the ones it now leaves out.
