@@ -136,6 +136,9 @@ class LiveProgress:
     def close(self) -> None:
         self.live.refresh()
         self.live.stop()
+        if not self.live.console.is_terminal:
+            # Off a terminal, Rich leaves the last row without a line break.
+            self.live.console.line()
 
     def _table(self):  # type: ignore[no-untyped-def]
         from rich.table import Table

@@ -115,3 +115,13 @@ def test_mistyped_verb_suggests_once(capsys: pytest.CaptureFixture[str]) -> None
     assert code == ExitCode.USAGE
     assert error.count("did you mean") == 1
     assert "'status'" in error
+
+
+def test_tty_progress_off_terminal_ends_line() -> None:
+    stream = io.StringIO()
+
+    with render.progress("tty", stream) as events:
+        events.emit("web-1", "started")
+
+    assert "web-1" in stream.getvalue()
+    assert stream.getvalue().endswith("\n")
