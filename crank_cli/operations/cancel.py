@@ -68,8 +68,11 @@ def cancel_on_interrupt() -> Iterator[None]:
     try:
         yield
         # A Ctrl-C during the last engine command still stops crank, before it goes on to
-        # anything after this block, such as following the logs.
-        check_cancelled()
+        # anything after this block, such as following the logs. Every step of the block
+        # has run by then, so the message must not ask for another run.
+        if _cancelled.is_set():
+            raise CancelledError("interrupted after the last engine command had started; it finished, so no step "
+                                 "was left undone")
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -109,3 +109,16 @@ def test_replica_specs_stop_at_interrupt(tmp_path: Path) -> None:
         pass
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_interrupt_during_last_command_says_done() -> None:
+    from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
+
+    with pytest.raises(CancelledError) as raised, cancel_on_interrupt():
+        os.kill(os.getpid(), signal.SIGINT)
+        # The signal handler runs between bytecodes; the block's last step then ends normally.
+        time.sleep(0.05)
+
+    assert "no step was left undone" in raised.value.message
+    assert "run the command again" not in raised.value.message
+    assert raised.value.exit_code == 130
