@@ -51,7 +51,7 @@ class LocalDockerEngine(DockerEngine):
     def probe(self, *, fresh: bool = False) -> EngineInfo:
         # The client is still needed for builds, pulls and logs, so it must be installed too.
         if process.find_program(self.binary_path) is None:
-            return EngineInfo(self.name, usable=False, reason=f"{self.binary_path} not found on PATH")
+            return EngineInfo(self.name, usable=False, reason=f"{self.binary_path} not found on PATH: install it or choose another runtime")
         try:
             self.engine_version = (self._get(("version",), "/version", timeout=PROBE_TIMEOUT_SECONDS) or {}).get("Version")
         except EngineError as error:

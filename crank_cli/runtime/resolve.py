@@ -196,12 +196,22 @@ def _print_warning(message: str) -> None:
 
 def _fallback_warning(first: EngineInfo, chosen: EngineInfo, settings: Settings) -> str:
     return (
-        f"{first.name} ({settings.runtime.source}) is not usable: {first.reason}; "
-        f"using {chosen.name} {chosen.version} instead "
+        f"{first.name} ({settings.runtime.source}) is not usable: {_sentence(first.reason)} "
+        f"crank uses {chosen.name} {chosen.version} instead "
         f"(set CRANK_RUNTIME_FALLBACK=disabled to stop instead). "
         f"crank cannot see containers on {first.name}: a project running there is not shown or "
         f"changed, and `crank up` would start it a second time on {chosen.name}, with new volumes"
     )
+
+
+def _sentence(reason: str) -> str:
+    """Return an engine's reason as a sentence, so that another can follow it.
+
+    Reasons come from the engines too, and Docker's own end with a question, such as "Is
+    the docker daemon running?".
+    """
+    reason = reason.rstrip()
+    return reason if reason.endswith((".", "?", "!")) else f"{reason}."
 
 
 def _no_engine_message(rejected: list[EngineInfo]) -> str:
@@ -212,7 +222,7 @@ def _no_engine_message(rejected: list[EngineInfo]) -> str:
 def _fallback_disabled_message(chosen: EngineInfo, settings: Settings, others: Mapping[str, EngineInfo]) -> str:
     """Say that the chosen engine is not usable and crank tried no other, naming the usable ones it probed."""
     message = (
-        f"{chosen.name} ({settings.runtime.source}) is not usable: {chosen.reason}. "
+        f"{chosen.name} ({settings.runtime.source}) is not usable: {_sentence(chosen.reason)} "
         f"Fallback to other engines is disabled by {settings.fallback.source}"
     )
     usable = [name for name in ENGINES if name in others and others[name].usable]

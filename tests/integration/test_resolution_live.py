@@ -74,7 +74,7 @@ def test_fallback_enabled_warns_and_uses_podman(project: Crank) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "crank: warning: docker (CRANK_CONTAINER_RUNTIME in the environment) is not usable" in result.stderr
-    assert "using podman" in result.stderr
+    assert "crank uses podman" in result.stderr
 
 
 def test_auto_follows_project_to_its_engine(podman: Engine, tmp_path: Path) -> None:

@@ -144,3 +144,16 @@ def test_new_project_probes_each_engine_once() -> None:
     assert chosen.reason.startswith("first usable engine")
     versions = [call[0] for call in runner.calls if call[1] == "version"]
     assert versions == ["docker", "podman", "nerdctl"]
+
+
+def test_fallback_warning_after_engine_question() -> None:
+    from crank_cli.runtime.models import EngineInfo
+    from crank_cli.runtime.resolve import _fallback_warning
+
+    first = EngineInfo("docker", usable=False, reason="Cannot connect to the Docker daemon. Is the docker daemon running?")
+    chosen = EngineInfo("podman", usable=True, version="4.3.1")
+
+    message = _fallback_warning(first, chosen, settings("docker"))
+
+    assert "Is the docker daemon running? crank uses podman 4.3.1 instead" in message
+    assert "?;" not in message
