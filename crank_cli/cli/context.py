@@ -410,7 +410,10 @@ def json_errors(as_json: bool) -> Iterator[None]:
 
 def usable_engines(ctx: CommandContext) -> list[tuple[Backend, EngineInfo]]:
     """Return (backend, info) for the chosen engine, or for every usable one under `auto`."""
+    import shutil
+
     from crank_cli import render
+    from crank_cli.runtime import ENGINES
     from crank_cli.runtime.resolve import make_backend, probe_all, resolve
 
     settings = load_settings(ctx)
@@ -418,9 +421,14 @@ def usable_engines(ctx: CommandContext) -> list[tuple[Backend, EngineInfo]]:
         chosen = resolve(settings, warn=render.warn)
         log_engine(chosen.backend, chosen.info, chosen.reason)
         return [(chosen.backend, chosen.info)]
-    usable = [info for info in probe_all() if info.usable]
+    probed = probe_all()
+    usable = [info for info in probed if info.usable]
     if not usable:
         resolve(settings)  # raises the error that lists each engine and its reason
+    for info in probed:
+        if not info.usable and shutil.which(ENGINES[info.name].binary) is not None:
+            render.warn(f"{info.name} is installed but did not respond ({info.reason}), so nothing that runs on "
+                        f"{info.name} is listed; start {info.name}, or name the engine to read with --runtime")
     engines = [(make_backend(info.name), info) for info in usable]
     for backend, info in engines:
         log_engine(backend, info, f"runtime auto (from {settings.runtime.source}) reads every usable engine")

@@ -93,3 +93,19 @@ def test_ls_invalid_filter_as_json(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert code == 2
     assert json.loads(capsys.readouterr().out)["error"] == "usage"
+
+
+def test_ls_warns_about_engine_that_did_not_respond(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    docker = tmp_path / "bin" / "docker"
+    docker.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    docker.chmod(0o755)
+    monkeypatch.delenv("CRANK_CONTAINER_RUNTIME", raising=False)
+
+    code = run_cli(["ls", "--format", "json"])
+
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert [project["name"] for project in json.loads(captured.out)["projects"]] == ["shop", "shopping"]
+    assert "docker is installed but did not respond" in captured.err
+    assert "nothing that runs on docker is listed" in captured.err
