@@ -141,6 +141,15 @@ class ContainerStartError(EngineError):
         self.exit_code = exit_code
 
 
+class ImageError(EngineError):
+    """The engine could not build or pull the image of a service that `up` or `run` needs."""
+
+    def __init__(self, error: EngineError, message: str) -> None:
+        super().__init__(error.argv, error.returncode, error.stderr, error.stdout)
+        self.message = message
+        self.args = (message,)
+
+
 class EngineNotFoundError(EngineError):
     """The engine's client binary is not installed or not on PATH."""
 

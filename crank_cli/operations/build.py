@@ -47,6 +47,9 @@ def build_services(project: Project, backend: Backend, services: Sequence[str], 
     if with_dependencies and services:
         dependencies = sorted(graph.with_dependencies(project.model["services"], names) - set(names))
         plans = [(name, _with_flags(specs.build_spec(project, name), flags)) for name in dependencies] + plans
+    for name, plan in plans:
+        if plan is not None:
+            specs.require_build_context(name, plan)
     tags = []
     for _, plan in plans:
         if plan is not None:

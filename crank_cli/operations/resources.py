@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crank_cli.errors import InvalidProjectError
+from crank_cli.errors import EngineError, ImageError, InvalidProjectError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
@@ -289,14 +289,34 @@ def _image_action(project: Project, services: list[str], policy: ImagePolicy, *,
 
 def _make_image(project: Project, backend: Backend, reference: str, services: list[str], action: str,
                 events: Events, *, quiet_build: bool = False) -> None:
+    plan = None
+    if action == "build":
+        name, plan = next((name, plan) for name in services if (plan := specs.build_spec(project, name)))
+        specs.require_build_context(name, plan)
     events.emit(f"image {reference}", "building" if action == "build" else "pulling")
-    with interrupted_as_cancelled():
-        if action == "build":
-            plan = next(plan for name in services if (plan := specs.build_spec(project, name)) is not None)
-            backend.build_image(plan, quiet=quiet_build)
-        else:
-            backend.pull_image(reference)
+    try:
+        with interrupted_as_cancelled():
+            if plan is not None:
+                backend.build_image(plan, quiet=quiet_build)
+            else:
+                backend.pull_image(reference)
+    except EngineError as error:
+        raise _image_error(backend, reference, services, action, error) from None
     events.emit(f"image {reference}", "built" if action == "build" else "pulled")
+
+
+def _image_error(backend: Backend, reference: str, services: list[str], action: str, error: EngineError) -> ImageError:
+    """Return the error of a failed build or pull, naming the services and the fix, as the build and pull verbs do."""
+    from crank_cli.operations.transfers import engine_reason, registry_advice
+
+    named = ", ".join(services)
+    # Attached to a terminal, the engine's output went there and the error only points to it.
+    reason = "the engine's output is above" if error.stderr.endswith("its output is above") else engine_reason(error)
+    if action == "build":
+        return ImageError(error, f"service {named}: could not build image {reference} ({reason}); fix the Dockerfile "
+                                 f"or services.{services[0]}.build, or run `crank build {services[0]}` to build it alone")
+    advice = registry_advice(backend, reference, verb="pull", offer_ignore=False)
+    return ImageError(error, f"service {named}: could not pull image {reference} ({reason}). {advice}")
 
 
 def _network_keys(service: dict[str, Any]) -> list[str]:

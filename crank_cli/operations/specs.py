@@ -86,6 +86,18 @@ def build_spec(project: Project, service_name: str) -> BuildSpec | None:
     )
 
 
+def require_build_context(service_name: str, plan: BuildSpec) -> None:
+    """Raise `InvalidProjectError` when a service's build context is a local folder that does not exist.
+
+    A remote context, such as a Git URL, is left to the engine.
+    """
+    context = str(plan.context)
+    if "://" in context or context.startswith("git@") or plan.context.is_dir():
+        return
+    raise InvalidProjectError(f"services.{service_name}.build.context: folder {context} not found; create it, "
+                              "or correct the path in the compose file")
+
+
 def container_spec(project: Project, service_name: str, number: int = 1) -> ContainerSpec:
     """Return the spec of replica `number` of a service."""
     service = project.model["services"][service_name]

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from crank_cli.compose import LoadOptions, Project, load_project
-from crank_cli.errors import EngineError, InvalidProjectError, UsageError
+from crank_cli.errors import EngineError, ImageError, InvalidProjectError, UsageError
 from crank_cli.operations.events import NoEvents
 from crank_cli.operations.secrets import remove_unmounted_files, secret_mounts
 from crank_cli.operations.specs import container_spec
@@ -214,3 +214,37 @@ def test_interrupted_create_keeps_project(tmp_path: Path, state_folder: Path) ->
     # As after one Ctrl-C, the next `up` or `down` completes the project, so its network stays.
     assert "network rm" not in engine_commands(runner)
     assert not state_folder.exists()
+
+
+def test_missing_build_context_creates_nothing(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    build: ./nowhere\n")
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+    no_image = EngineError(["docker", "image", "inspect"], 1, "Error: No such image: demo-web")
+    runner = new_project_engine(image_inspect=no_image)
+
+    with pytest.raises(InvalidProjectError) as raised:
+        up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
+
+    assert raised.value.message == (f"services.web.build.context: folder {tmp_path / 'nowhere'} not found; create it, "
+                                    "or correct the path in the compose file")
+    assert "network create" not in engine_commands(runner)
+    assert not [command for command in engine_commands(runner) if command.startswith("build")]
+
+
+def test_failed_pull_names_service_and_registry(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: 127.0.0.1:5999/shop/web:1\n")
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+    no_image = EngineError(["docker", "image", "inspect"], 1, "Error: No such image: 127.0.0.1:5999/shop/web:1")
+    runner = new_project_engine(image_inspect=no_image)
+
+    def refused_pull(argv: list[str], **_: object) -> int:
+        return 1
+
+    engine = DockerEngine(runner=runner, attached_runner=refused_pull)
+    with pytest.raises(ImageError) as raised:
+        up(project, engine, UpOptions(), NoEvents())
+
+    assert raised.value.message.startswith("service web: could not pull image 127.0.0.1:5999/shop/web:1 "
+                                           "(the engine's output is above). Check that the registry 127.0.0.1:5999")
+    assert raised.value.exit_code == 1
+    assert "network create" not in engine_commands(runner)
