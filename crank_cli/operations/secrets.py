@@ -160,7 +160,13 @@ def mount_target(kind: str, reference: Mapping[str, Any]) -> str:
 
 def _source_file(project: Project, kind: str, name: str, definition: dict[str, Any], mode: str | int | None) -> Path:
     if definition.get("file"):
-        return Path(definition["file"])
+        path = Path(definition["file"])
+        # The engine would report only a bind source that does not exist, naming neither the key nor the file.
+        if not path.exists():
+            where = project.files[0].name if project.files else "compose file"
+            raise InvalidProjectError(f"{where}: {kind}.{name}.file: file {path} not found; create it, or correct "
+                                      "the path")
+        return path
     if "content" in definition:
         content = definition["content"]
     elif definition.get("environment"):

@@ -248,3 +248,16 @@ def test_failed_pull_names_service_and_registry(tmp_path: Path) -> None:
                                            "(the engine's output is above). Check that the registry 127.0.0.1:5999")
     assert raised.value.exit_code == 1
     assert "network create" not in engine_commands(runner)
+
+
+def test_missing_secret_file_creates_nothing(tmp_path: Path) -> None:
+    project = load(tmp_path, "    secrets: [token]\nsecrets:\n  token:\n    file: ./missing.txt\n")
+    runner = new_project_engine()
+
+    with pytest.raises(InvalidProjectError) as raised:
+        up(project, DockerEngine(runner=runner), UpOptions(), NoEvents())
+
+    assert raised.value.message == (f"compose.yaml: secrets.token.file: file {tmp_path / 'missing.txt'} not found; "
+                                    "create it, or correct the path")
+    assert "network create" not in engine_commands(runner)
+    assert "volume create" not in engine_commands(runner)
