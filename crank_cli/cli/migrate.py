@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli import verbose
 from crank_cli.cli.context import global_options, is_dry_run, json_errors, load_project
 
 if TYPE_CHECKING:
@@ -112,13 +113,34 @@ def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str |
     source_name = source or locate_source(_engines_with_project(), project.name)
     if source_name == target.name:
         raise UsageError(f"the project already runs on {target.name}: name another engine with --to")
-    result = run_migrate(project, Engines(source=_usable_engine(source_name), target=target), options, events)
+    source_engine = _usable_engine(source_name)
+    project = _enable_present_services(ctx, project, source_engine)
+    result = run_migrate(project, Engines(source=source_engine, target=target), options, events)
     if options.dry_run:
         return result.plan
     render.info(f"project {project.name} now runs on {target.name}; record: {result.record.path if result.record else '-'}")
     _print_downtime(result.downtime, stopped_on=source_name, verified_on=target.name)
     _warn_pinned_engine(ctx, project, target.name)
     return None
+
+
+def _enable_present_services(ctx: typer.Context, project: Project, source: DockerCompatibleEngine) -> Project:
+    """Load the project again with its disabled services enabled when they have containers on `source`.
+
+    A service is disabled when no active profile enables it. `up --profile P` started those
+    containers, and `down` without the profile removes them, so the migration moves them
+    with the rest, as if each such service were named.
+    """
+    from crank_cli.compose import load_project as load
+    from crank_cli.operations.migrate.inventory import present_disabled_services
+
+    present = present_disabled_services(project, source)
+    if not present:
+        return project
+    verbose.info("project", "enabling %s: no active profile enables them, but they have containers on %s",
+                 ", ".join(present), source.name)
+    # The first load has shown the loader's warnings already.
+    return load(global_options(ctx).load_options(present))
 
 
 def _print_plan(plan: Plan, *, as_json: bool) -> None:

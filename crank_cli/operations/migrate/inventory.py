@@ -31,6 +31,7 @@ from crank_cli.runtime.compatible import DockerCompatibleEngine
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
+    from crank_cli.runtime.models import ContainerState
 
 HELPER_LABEL = "io.crank.migration-helper"
 
@@ -47,11 +48,36 @@ def project_filters(project_name: str) -> list[tuple[str, dict[str, str | None]]
 
 def find_project(engine: DockerCompatibleEngine, project_name: str) -> tuple[str, list[str]] | None:
     """Return which tool started the project on this engine and its container IDs, or None."""
+    found = _project_containers(engine, project_name)
+    if found is None:
+        return None
+    tool, states = found
+    return tool, [state.id for state in states]
+
+
+def _project_containers(engine: DockerCompatibleEngine, project_name: str) -> tuple[str, list[ContainerState]] | None:
     for tool, label_filter in project_filters(project_name):
         states = engine.list_containers(label_filter)
         if states:
-            return tool, [state.id for state in states]
+            return tool, states
     return None
+
+
+def present_disabled_services(project: Project, source: DockerCompatibleEngine) -> tuple[str, ...]:
+    """Return the services that no active profile enables but that have containers on `source`, sorted.
+
+    `up --profile P` started them, and `down` without that profile removes them too, so they
+    belong to what the project runs, and the caller loads the project again with them enabled.
+    """
+    if not project.disabled_services:
+        return ()
+    found = _project_containers(source, project.name)
+    if found is None:
+        return ()
+    tool, states = found
+    service_label = planning.service_label_for(tool)
+    present = {state.labels.get(service_label, "") for state in states}
+    return tuple(sorted(present & set(project.disabled_services)))
 
 
 def locate_source(engines: Mapping[str, DockerCompatibleEngine], project_name: str) -> str:

@@ -176,10 +176,12 @@ def volume_keys(service: dict[str, Any]) -> list[str]:
 def check_shared_volumes(services: Mapping[str, dict[str, Any]], moved: Iterable[str], present: Iterable[str]) -> None:
     """Raise `UsageError` when a moved service shares a volume with a service that stays and runs.
 
-    Copying such a volume would leave two copies that drift apart.
+    Copying such a volume would leave two copies that drift apart. A service in `present`
+    that `services` lacks is skipped: the compose files no longer define it, so the model
+    lists none of its volumes.
     """
     moving = set(moved)
-    staying = set(present) - moving
+    staying = (set(present) - moving) & set(services)
     shared = []
     for name in sorted(moving):
         for key in volume_keys(services[name]):

@@ -13,7 +13,7 @@ from crank_cli.cli import run_cli
 from crank_cli.errors import EngineError, ExitCode, ProjectNotFoundError, UsageError
 from crank_cli.operations.migrate import FindingsError, check_findings
 from crank_cli.operations.migrate import record as records
-from crank_cli.operations.migrate.inventory import build_plan, locate_source
+from crank_cli.operations.migrate.inventory import build_plan, locate_source, present_disabled_services
 from crank_cli.operations.migrate.plan import Plan, VolumeCopy
 from crank_cli.runtime import queries
 from crank_cli.runtime.resolve import make_backend
@@ -155,6 +155,34 @@ def test_docker_compose_project_found_by_its_label() -> None:
 
     assert plan.started_by == "docker compose"
     assert plan.services == ("db", "web")
+
+
+def test_container_of_undefined_service_stays() -> None:
+    # db mounts a volume, so the shared-volume check looks at every service that stays.
+    records = [inspect_record("demo-db-1", "db"), inspect_record("demo-web-1", "web"), inspect_record("demo-gone-1", "gone")]
+    source, target, _ = engines(records)
+
+    plan, _ = build_plan(project(), source, target, ())
+
+    assert plan.services == ("db", "web")
+    assert [container.name for container in plan.moved_containers] == ["demo-db-1", "demo-web-1"]
+
+
+def test_disabled_service_with_container_is_present() -> None:
+    records = [inspect_record("demo-db-1", "db"), inspect_record("demo-extra-1", "extra")]
+    source, _, _ = engines(records)
+    disabled = project()._replace(disabled_services=("extra", "tools"))
+
+    assert present_disabled_services(disabled, source) == ("extra",)
+    assert present_disabled_services(project(), source) == ()
+
+
+def test_disabled_service_of_docker_compose_is_present() -> None:
+    label = "com.docker.compose.project"
+    records = [inspect_record("demo-db-1", "db", label=label), inspect_record("demo-extra-1", "extra", label=label)]
+    source, _, _ = engines(records, label_filter=f"label={label}=demo")
+
+    assert present_disabled_services(project()._replace(disabled_services=("extra",)), source) == ("extra",)
 
 
 def test_unknown_service_rejected() -> None:

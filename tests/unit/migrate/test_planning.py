@@ -76,6 +76,11 @@ def test_shared_volume_allowed_when_both_move() -> None:
     check_shared_volumes(SERVICES, ["web", "worker"], ["web", "worker", "db"])
 
 
+def test_shared_volume_check_skips_undefined_service() -> None:
+    # A running container of a service that the compose files no longer define.
+    check_shared_volumes(SERVICES, ["web", "worker"], ["web", "worker", "gone"])
+
+
 def all_findings(services: dict[str, Any], moved: list[str], facts: EngineFacts, source: str) -> list[Finding]:
     model = {"services": {name: {"image": "busybox", **service} for name, service in services.items()}}
     return [*capability_findings(model, moved, facts, {}),
