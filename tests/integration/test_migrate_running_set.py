@@ -1,7 +1,7 @@
 """`crank migrate` moves every container the project runs, live in both directions.
 
-That includes a service whose profile was enabled by `up --profile` but is not enabled now.
-The rollback brings back as many containers.
+That includes a service whose profile was enabled by `up --profile` but is not enabled now,
+and the replicas that `up --scale` added. The rollback brings back as many containers.
 """
 
 from __future__ import annotations
@@ -76,3 +76,35 @@ def test_service_of_disabled_profile_moves(running_pair: Pair) -> None:
     assert states(pair.source, pair.name) == {extra: "running", w: "running"}
     assert pair.target.objects(pair.name)["containers"] == []
 
+
+def test_scaled_replicas_move_and_return(running_pair: Pair) -> None:
+    pair = running_pair
+    write_project(pair.folder, pair.name)
+    assert pair.crank("up", "-d", "--scale", "w=3").returncode == 0
+    replicas = [f"{pair.name}-w-{number}" for number in (1, 2, 3)]
+    pair.source.client("pause", replicas[1])
+
+    planned = pair.crank("migrate", "--to", pair.target.name, "--dry-run")
+
+    assert planned.returncode == 0, planned.stderr
+    assert f"start on {pair.target.name}: w (3 containers)" in planned.stdout.splitlines()
+    assert f"pause on {pair.target.name} once verified: {replicas[1]}" in planned.stdout.splitlines()
+
+    moved = pair.migrate()
+
+    assert moved.returncode == 0, moved.stderr
+    assert states(pair.target, pair.name) == {replicas[0]: "running", replicas[1]: "paused", replicas[2]: "running"}
+    assert pair.source.objects(pair.name)["containers"] == []
+
+    preview = pair.crank("migrate", "--rollback", "--dry-run", "--format", "json")
+
+    assert preview.returncode == 0, preview.stderr
+    rollback = json.loads(preview.stdout)["rollback"]
+    assert (rollback["source_containers"], rollback["start"]) == ("create", replicas)
+    assert rollback["stop"] == replicas
+
+    rolled_back = pair.crank("migrate", "--rollback")
+
+    assert rolled_back.returncode == 0, rolled_back.stderr
+    assert states(pair.source, pair.name) == {replicas[0]: "running", replicas[1]: "paused", replicas[2]: "running"}
+    assert pair.target.objects(pair.name)["containers"] == []

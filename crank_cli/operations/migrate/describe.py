@@ -32,7 +32,8 @@ def plan_lines(plan: Plan) -> list[str]:
     lines.append(f"stop on {plan.source}: {', '.join(stopping) or 'nothing running'}")
     lines.append(start_line(plan))
     if plan.created_only:
-        lines.append(f"create on {plan.target}, not started (stopped on {plan.source}): {', '.join(plan.created_only)}")
+        created = counted(plan.created_only, plan.replicas)
+        lines.append(f"create on {plan.target}, not started (stopped on {plan.source}): {created}")
     if paused:
         lines.append(f"pause on {plan.target} once verified: {', '.join(plan.paused_before)}")
     lines.append("findings:" if plan.findings else "findings: none")
@@ -45,12 +46,18 @@ def plan_lines(plan: Plan) -> list[str]:
 def start_line(plan: Plan) -> str:
     """Return the services the target starts, naming those stopped on the source that start as dependencies."""
     started = plan.started_services
-    line = f"start on {plan.target}: {', '.join(started) or 'nothing'}"
+    line = f"start on {plan.target}: {counted(started, plan.replicas) or 'nothing'}"
     dependencies = [name for name in started if name not in plan.active_services]
     if dependencies:
         line += (f" ({', '.join(dependencies)} stopped on {plan.source}, started because "
                  "a service that runs depends on it, as docker compose up does)")
     return line
+
+
+def counted(services: tuple[str, ...], replicas: dict[str, int]) -> str:
+    """Return the services joined by commas, each with its container count when it has more than one."""
+    return ", ".join(f"{name} ({replicas[name]} containers)" if replicas.get(name, 1) > 1 else name
+                     for name in services)
 
 
 def copy_method_text(method: str, reason: str | None) -> str:

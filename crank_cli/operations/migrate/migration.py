@@ -200,7 +200,8 @@ class Migration:
         # The copies of the anonymous volumes are in place before the containers first start,
         # so an image that fills an empty data folder on its first start finds the data.
         self.started = bring_up(moved_project(self.project, self.plan.services), self.target, self.plan.services,
-                                self.plan.created_only, self.plan.adopted_volumes(), self.events)
+                                self.plan.created_only, self.plan.adopted_volumes(), self.events,
+                                replicas=self.plan.replicas)
 
     def verify_target(self) -> None:
         self.steps.begin(f"wait until the services run and are healthy on {self.target.name}")

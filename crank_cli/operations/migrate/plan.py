@@ -6,6 +6,7 @@ migration record stores, so an interrupted migration can be undone from it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,20 @@ class Plan:
     @property
     def started_services(self) -> tuple[str, ...]:
         return tuple(name for name in self.services if name not in self.created_only)
+
+    @property
+    def replicas(self) -> dict[str, int]:
+        """Return how many containers each moved service has on the source, one-off containers left out.
+
+        The other engine gets as many, because the scale that `up --scale` set on the source
+        stays until the next `up` without it. A service with only one-off containers is left
+        out, so it gets the count of its definition.
+
+        NOTE: `up` numbers the replicas from 1, so when the source's numbers have a gap (w-1
+        and w-3), the names differ on the other engine, and a paused w-3 is not paused there.
+        """
+        counts = Counter(container.service for container in self.moved_containers if not container.one_off)
+        return dict(sorted(counts.items()))
 
     def adopted_volumes(self) -> dict[str, tuple[Mount, ...]]:
         """Map each container name on the target to the copies of anonymous volumes it mounts."""

@@ -116,7 +116,8 @@ def _start_source(record: MigrationRecord, engines: Engines, events: Events,
         engines.source.remove_containers(leftovers, volumes=False)
     project = moved_project(record.project()._replace(variables=variables), plan.services)
     created_only = stopped_services(project.model["services"], plan.services, active_services)
-    return bring_up(project, engines.source, plan.services, created_only, plan.adopted_volumes(), events)
+    return bring_up(project, engines.source, plan.services, created_only, plan.adopted_volumes(), events,
+                    replicas=plan.replicas)
 
 
 class _Quiet:

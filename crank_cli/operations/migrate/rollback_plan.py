@@ -45,11 +45,13 @@ def rollback_plan(record: MigrationRecord, engines: Engines) -> RollbackPlan:
     active_services = {state.labels.get(labels.SERVICE) for state in states}
     present = queries.container_names(engines.source)
     source_kept = bool(record.document.get("source_kept")) and set(plan.running_before) <= present
+    # `up` makes no one-off containers again, so only kept ones start.
+    start = [container.name for container in plan.moved_containers
+             if container.service in active_services and (source_kept or not container.one_off)]
     return RollbackPlan(
         migration=str(record.document["id"]), project=plan.project, runs_on=plan.target, returns_to=plan.source,
         services=plan.services, stop=stop, volumes=[volume.name for volume in plan.volumes],
-        source_containers="start" if source_kept else "create",
-        start=[container.name for container in plan.moved_containers if container.service in active_services],
+        source_containers="start" if source_kept else "create", start=start,
     )
 
 

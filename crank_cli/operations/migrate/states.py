@@ -30,16 +30,23 @@ def stopped_services(services: Mapping[str, dict[str, Any]], moved: Sequence[str
 
 
 def bring_up(project: Project, engine: DockerCompatibleEngine, services: Sequence[str], created_only: Sequence[str],
-             adopted_volumes: Mapping[str, tuple[Mount, ...]], events: Events) -> dict[str, list[str]]:
-    """Start `services` but those in `created_only`, which are only created; return the started containers by service."""
+             adopted_volumes: Mapping[str, tuple[Mount, ...]], events: Events, *,
+             replicas: Mapping[str, int]) -> dict[str, list[str]]:
+    """Start `services` but those in `created_only`, which are only created; return the started containers by service.
+
+    `replicas` sets each service's container count, as `up --scale` does, over its definition's.
+    """
     from crank_cli.operations.up import UpOptions, up
 
     started = tuple(name for name in services if name not in created_only)
+    scale = dict(replicas)
     result: dict[str, list[str]] = {}
     if started:
-        result = up(project, engine, UpOptions(services=started, adopted_volumes=dict(adopted_volumes)), events).services
+        options = UpOptions(services=started, adopted_volumes=dict(adopted_volumes), scale=scale)
+        result = up(project, engine, options, events).services
     if created_only:
-        options = UpOptions(services=tuple(created_only), no_deps=True, start=False, adopted_volumes=dict(adopted_volumes))
+        options = UpOptions(services=tuple(created_only), no_deps=True, start=False, adopted_volumes=dict(adopted_volumes),
+                            scale=scale)
         up(project, engine, options, events)
     return result
 

@@ -64,6 +64,22 @@ def test_stopped_service_is_created_only() -> None:
     assert plan.as_dict()["created_only"] == ("tool",)
 
 
+def test_scaled_service_keeps_replica_count() -> None:
+    inspected = [inspect_record(f"demo-web-{number}", "web") for number in (1, 2, 3)]
+    one_off = with_status(inspect_record("demo-web-run-1a2b3c", "web"), "exited")
+    one_off["Config"]["Labels"]["io.crank.oneoff"] = "True"
+    inspected += [with_status(inspect_record("demo-seed-1", "seed"), "exited"), inspect_record("demo-tool-1", "tool"),
+                  one_off]
+    runner = FakeRunner({**docker_replies(inspected), **podman_replies()})
+
+    plan, _ = build_plan(project(), make_backend("docker", runner), make_backend("podman", runner), ())
+
+    assert plan.replicas == {"seed": 1, "tool": 1, "web": 3}
+    assert Plan.from_dict(json.loads(json.dumps(plan.as_dict()))).replicas == plan.replicas
+    assert ("start on podman: seed, tool, web (3 containers) (seed stopped on docker, started because a service "
+            "that runs depends on it, as docker compose up does)") in plan_lines(plan)
+
+
 def test_stopped_project_starts_nothing() -> None:
     plan = plan_for({"seed": "exited", "web": "exited", "tool": "exited"})
 
