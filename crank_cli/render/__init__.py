@@ -40,6 +40,11 @@ _NARROWEST = 5
 JSON_SCHEMA_VERSION = 1
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """Return a count with its noun in the singular or the plural: 1 container, 2 containers."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def is_terminal(stream: TextIO) -> bool:
     return stream.isatty()
 

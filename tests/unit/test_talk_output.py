@@ -125,3 +125,9 @@ def test_tty_progress_off_terminal_ends_line() -> None:
 
     assert "web-1" in stream.getvalue()
     assert stream.getvalue().endswith("\n")
+
+
+def test_counted_picks_singular_or_plural() -> None:
+    assert render.counted(1, "container") == "1 container"
+    assert render.counted(2, "path") == "2 paths"
+    assert render.counted(0, "secret or config file", "secret and config files") == "0 secret and config files"

@@ -12,6 +12,7 @@ from crank_cli.cli.context import (
     load_settings,
     progress,
 )
+from crank_cli.render import counted
 
 
 def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None, remove_orphans: bool,
@@ -81,4 +82,4 @@ def _remove_private_files(name: str, engine, events) -> None:  # type: ignore[no
                      name, ", ".join(info.name for info in holders))
         return
     removed = remove_private_files(name)
-    events.emit(f"project {name}", f"removed {len(removed)} secret and config files")
+    events.emit(f"project {name}", f"removed {counted(len(removed), 'secret or config file', 'secret and config files')}")

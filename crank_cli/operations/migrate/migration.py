@@ -39,6 +39,7 @@ from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.states import ACTIVE_STATES, bring_up, pause_again
 from crank_cli.operations.migrate.volumes import VolumePasses
 from crank_cli.operations.migrate.waiting import wait_until_ready
+from crank_cli.render import counted
 from crank_cli.runtime import queries, transfer
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 
@@ -174,7 +175,7 @@ class Migration:
 
     def stop_source(self) -> None:
         running = self.plan.running_before
-        self.steps.begin(f"cut-over: stop {len(running)} container(s) on {self.source.name}")
+        self.steps.begin(f"cut-over: stop {counted(len(running), 'container')} on {self.source.name}")
         self.timing.stopped = time.monotonic()
         self.record.reached(records.SOURCE_STOPPED)
         # Podman 4.3 rejects the stop of a paused container, so the paused ones resume first.
@@ -285,7 +286,7 @@ def remove_helpers(record: MigrationRecord, engines: Engines, events: Events) ->
         names = [state.name for state in engine.list_containers(selector)]
         if names:
             engine.remove_containers(names)
-            events.emit("migration", f"removed {len(names)} helper container(s) left on {engine.name}")
+            events.emit("migration", f"removed {counted(len(names), 'helper container')} left on {engine.name}")
 
 
 def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:

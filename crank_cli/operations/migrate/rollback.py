@@ -30,6 +30,7 @@ from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.states import ACTIVE_STATES, bring_up, pause_again, stop_active, stopped_services
 from crank_cli.operations.migrate.volumes import copy_back_on_host, verify_copy
 from crank_cli.operations.migrate.waiting import wait_until_ready
+from crank_cli.render import counted
 from crank_cli.runtime import queries, transfer
 from crank_cli.runtime.models import ContainerState
 
@@ -50,7 +51,7 @@ def rollback(record: MigrationRecord, engines: Engines, events: Events, *, verif
     # The source gets the state each container has on the target now: running, paused or stopped.
     active = [state for state in target_states if state.state in ACTIVE_STATES]
     paused = [state.name for state in active if state.state == "paused"]
-    events.emit("rollback", f"stopping {len(active)} container(s) on {plan.target}")
+    events.emit("rollback", f"stopping {counted(len(active), 'container')} on {plan.target}")
     stopped = time.monotonic()
     stop_active(engines.target, active)
     try:

@@ -38,6 +38,7 @@ from crank_cli.operations.migrate.manifest import (
     with_ancestors,
 )
 from crank_cli.operations.migrate.record import MigrationRecord
+from crank_cli.render import counted
 from crank_cli.runtime import transfer
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 
@@ -150,7 +151,7 @@ class VolumePasses:
 
     def _report_changes(self, volume: str, changed: int, deleted: int, reread: int = 0) -> None:
         if changed or deleted:
-            status = f"{changed} paths changed and {deleted} deleted since the first pass"
+            status = f"{counted(changed, 'path')} changed and {deleted} deleted since the first pass"
         else:
             status = "unchanged since the first pass"
         if reread:
@@ -184,7 +185,7 @@ class VolumePasses:
             return source_manifest
         resend = with_ancestors(changed + deleted, source_manifest)
         if not delta_possible(resend + deleted):
-            self.events.emit(f"volume {volume}", f"{len(changed)} paths changed; copying everything again")
+            self.events.emit(f"volume {volume}", f"{counted(len(changed), 'path')} changed; copying everything again")
             return None
         self._report_changes(volume, len(changed), len(deleted))
         if deleted:
@@ -218,7 +219,7 @@ def copy_back_on_host(record: MigrationRecord, moved_to: DockerCompatibleEngine,
     with host_copy_errors(volume):
         result = hostcopy.sync(source, target, index, source_may_change=False)
     paths, total = verify_on_host(volume, source, target, index)
-    events.emit(f"volume {volume}", f"copied back on the host: {len(result.changed)} paths changed and "
+    events.emit(f"volume {volume}", f"copied back on the host: {counted(len(result.changed), 'path')} changed and "
                                     f"{len(result.deleted)} deleted since the migration; {paths} paths, "
                                     f"{human_size(total)}; manifests match")
     return True
