@@ -58,3 +58,14 @@ def test_doctor_reports_invalid_fallback(misspelled: Path, monkeypatch: pytest.M
     assert f"crank: error: {MESSAGE}" in err
     assert ("crank: error: invalid value 'off' from CRANK_RUNTIME_FALLBACK in the environment: "
             "expected one of disabled, enabled") in err
+
+
+def test_doctor_chooses_engine_of_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capfd: pytest.CaptureFixture[str]) -> None:
+    install_engine_clients(tmp_path, monkeypatch, project_on="podman")
+    enter_project(tmp_path, monkeypatch, "shop", "services:\n  box:\n    image: busybox:latest\n")
+
+    code, out, err = run_verb(capfd, "doctor", "--format", "json")
+
+    assert code == 0, err
+    assert json.loads(out)["chosen"] == "podman"

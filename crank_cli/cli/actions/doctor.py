@@ -28,6 +28,8 @@ def show_engines(ctx: CommandContext, *, as_json: bool) -> None:
     invalid = invalid_settings(settings)
     engines = probe_all(fresh=True)
     chosen = None if invalid else _chosen_engine(settings, engines)
+    if chosen is not None and settings.runtime.value == "auto":
+        chosen = _project_engine(ctx, settings) or chosen
     if as_json:
         render.print_json({
             "schema": render.JSON_SCHEMA_VERSION,
@@ -63,3 +65,26 @@ def _chosen_engine(settings: Settings, engines: list[EngineInfo]) -> str | None:
     verbose.info("engine", "crank would choose %s: %s", found.name, choice_reason(found.name, settings, rejected))
     return found.name
 
+
+
+def _project_engine(ctx: CommandContext, settings: Settings) -> str | None:
+    """Return the engine that runs the project in reach, which runtime auto makes the verbs run here use.
+
+    Return None when no project is in reach or no usable engine has its containers.
+    """
+    from crank_cli import verbose
+    from crank_cli.cli.context import project_name_in_reach
+    from crank_cli.errors import CrankError
+    from crank_cli.operations.labels import COMPOSE_PROJECT, container_filter
+    from crank_cli.runtime.resolve import resolve_where
+
+    project = project_name_in_reach(ctx)
+    if project is None:
+        return None
+    try:
+        resolution = resolve_where(settings, container_filter(project), other_tool_labels={COMPOSE_PROJECT: project})
+    except CrankError as error:
+        verbose.info("engine", "no engine found for project %s: %s", project, error.message)
+        return None
+    verbose.info("engine", "project %s is on %s, so the verbs run here use it", project, resolution.info.name)
+    return resolution.info.name
