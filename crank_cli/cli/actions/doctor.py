@@ -70,7 +70,7 @@ def _chosen_engine(settings: Settings, engines: list[EngineInfo]) -> str | None:
 def _project_engine(ctx: CommandContext, settings: Settings) -> str | None:
     """Return the engine that runs the project in reach, which runtime auto makes the verbs run here use.
 
-    Return None when no project is in reach or no usable engine has its containers.
+    Return None when no project is in reach or no engine can be chosen.
     """
     from crank_cli import verbose
     from crank_cli.cli.context import project_name_in_reach
