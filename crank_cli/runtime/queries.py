@@ -36,9 +36,41 @@ def tag_image(engine: DockerCompatibleEngine, image: str, reference: str) -> Non
     engine.run("tag", image, reference)
 
 
-def remove_image(engine: DockerCompatibleEngine, image: str) -> None:
-    """Remove an image and its tags; an image that a container still uses stays."""
-    engine.run("image", "rm", "--force", image)
+# Phrases of the engines' errors when they reject the removal of an image that something still
+# uses. Docker 20.10 starts each such message with "conflict:" (a container uses the image, it
+# has child images, or other names point at it). Podman 4.3 writes "image is in use by a
+# container", and its image library writes "image has dependent children" for a parent image.
+IMAGE_IN_USE = ("image is in use", "image has dependent children", "conflict")
+
+
+def remove_image_name(engine: DockerCompatibleEngine, reference: str) -> str | None:
+    """Remove one name of an image without `--force`, and return the engine's message when it keeps the image.
+
+    The image itself goes with its last name, unless a container or a child image uses it:
+    then the engine keeps both the image and the name, and this returns its message.
+    """
+    try:
+        engine.run("image", "rm", reference)
+    except EngineError as error:
+        if any(phrase in error.stderr.lower() for phrase in IMAGE_IN_USE):
+            return error.stderr
+        raise
+    return None
+
+
+def remove_untagged_image(engine: DockerCompatibleEngine, image_id: str) -> str | None:
+    """Remove an image that has no name, by ID and without `--force`, and return the reason when it stays.
+
+    An image that still has a name stays, because Podman 4.3 removes an image by ID together
+    with its only name. An image that is already gone counts as removed.
+    """
+    details = engine.inspect_images([image_id])
+    if not details:
+        return None
+    if details[0].repo_tags:
+        return f"it is still named {', '.join(details[0].repo_tags)}"
+    # NOTE: on Podman, a name given to the image between the inspect and this removal goes with it.
+    return remove_image_name(engine, image_id)
 
 
 def volume_labels(engine: DockerCompatibleEngine, name: str) -> dict[str, str] | None:

@@ -28,7 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crank_cli.errors import CrankError, EngineError
+from crank_cli import verbose
+from crank_cli.errors import CrankError, EngineError, engine_message
 from crank_cli.operations import labels
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
@@ -244,7 +245,7 @@ def finish_source(record: MigrationRecord, engines: Engines, events: Events, *, 
     record.reached(records.SOURCE_REMOVED)
     helpers_only = [image.image_id for image in plan.images if not image.references and not image.on_target]
     for image in helpers_only:
-        _remove_quietly(lambda ids: queries.remove_image(engines.target, ids[0]), [image], events)
+        _remove_copied_image(engines.target, image, events)
     record.finish(records.DONE)
 
 
@@ -265,14 +266,55 @@ def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
         _remove_quietly(target.remove_networks, networks, events)
     changes = record.changes
     _remove_quietly(target.remove_volumes, list(changes.get("volumes", [])), events)
+    tagged = {reference: image.image_id for image in plan.images for reference in image.references}
     for reference, previous in reversed(changes.get("tags", [])):
-        if previous:
-            restore = lambda ids, ref=reference: queries.tag_image(target, ids[0], ref)
-            _remove_quietly(restore, [previous], events, done=f"tagged {reference} again")
+        _undo_tag(target, reference, tagged.get(reference), previous, events)
     for image in changes.get("images", []):
-        _remove_quietly(lambda ids: queries.remove_image(target, ids[0]), [image], events)
+        _remove_copied_image(target, image, events)
     _restart_source(record, source, events)
     record.finish(records.UNDONE)
+
+
+def _undo_tag(target: DockerCompatibleEngine, reference: str, image: str | None, previous: str | None,
+              events: Events) -> None:
+    """Point a name that the migration moved back at its previous image, or remove a name it added.
+
+    `image` is the image the migration gave the name. A name that now names another image
+    stays as it is, because someone tagged it after the migration.
+    """
+    current = target.image_id(reference)
+    if current is None:
+        return
+    if image is not None and current != image:
+        verbose.info("migrate", "kept image %s on %s: it names image %s now, not %s", reference, target.name,
+                     current[:12], image[:12])
+        return
+    if previous:
+        restore = lambda ids: queries.tag_image(target, ids[0], reference)
+        _remove_quietly(restore, [previous], events, done=f"tagged {reference} again")
+        return
+    try:
+        reason = queries.remove_image_name(target, reference)
+    except CrankError as error:
+        events.emit(f"image {reference}", f"could not be removed from {target.name}: {error.message}")
+        return
+    if reason is None:
+        events.emit(f"image {reference}", f"removed from {target.name}")
+    else:
+        verbose.info("migrate", "kept image %s on %s: %s", reference, target.name, engine_message(reason))
+
+
+def _remove_copied_image(target: DockerCompatibleEngine, image: str, events: Events) -> None:
+    """Remove an image that the migration copied, unless it still has a name or something uses it."""
+    try:
+        reason = queries.remove_untagged_image(target, image)
+    except CrankError as error:
+        events.emit(f"image {image[:12]}", f"could not be removed from {target.name}: {error.message}")
+        return
+    if reason is None:
+        events.emit(f"image {image[:12]}", f"removed from {target.name}")
+    else:
+        verbose.info("migrate", "kept image %s on %s: %s", image[:12], target.name, engine_message(reason))
 
 
 def remove_helpers(record: MigrationRecord, engines: Engines, events: Events) -> None:

@@ -5,7 +5,8 @@ written since the migration. The source containers start again, or are created a
 the recorded compose model when the migration removed them. Each service gets the state it
 has on the target: running, paused, or stopped (created and not started). Once they are running and
 healthy, the migration's objects on the target are removed: containers, networks, volumes
-and images.
+and the image names it added. An image that a container or another name still uses stays,
+even when another project's container uses it.
 """
 
 from __future__ import annotations

@@ -64,7 +64,8 @@ def rollback_lines(preview: RollbackPlan) -> list[str]:
         f"stop on {preview.runs_on}: {', '.join(preview.stop) or 'nothing'}",
         f"copy volumes back to {preview.returns_to}: {', '.join(preview.volumes) or 'none'}",
         f"on {preview.returns_to}: {action}: {', '.join(preview.start) or 'none'}",
-        f"then remove from {preview.runs_on}: its containers, and the volumes, networks and images the migration created",
+        f"then remove from {preview.runs_on}: its containers, the volumes, networks and image names the migration "
+        "added, and the images it copied that nothing else uses",
     ]
 
 
