@@ -29,6 +29,11 @@ READY = "ready"
 
 POLL_SECONDS = 0.25
 DEFAULT_HEALTH_INTERVAL = 30.0
+# `up --wait` counts a container without a healthcheck as ready once polls have seen it running,
+# with the same start time, for this long. A task that exits at once then fails the wait every
+# time, not only when no poll happened to fall within its run. docker compose 2.40.3 first looks
+# 0.5 s after its wait begins and fails on a container that has exited by then.
+SETTLE_SECONDS = 1.0
 
 
 class Target(NamedTuple):
@@ -52,14 +57,16 @@ def wait_for(
     pending = {target.container: target for target in targets}
     deadline = None if timeout is None else clock() + timeout
     next_check = {target.container: clock() + (target.health_interval or DEFAULT_HEALTH_INTERVAL) for target in targets}
+    running_since: dict[str, tuple[str | None, float]] = {}
     for target in targets:
         events.emit(target.container, _waiting_status(target.condition))
     while pending:
         check_cancelled()
         states = {state.name: state for state in backend.inspect_containers(list(pending))}
+        now = clock()
         for name, target in list(pending.items()):
             state = states.get(name)
-            verdict = evaluate(target, state)
+            verdict = evaluate(target, state, _running_for(running_since, name, state, now))
             if verdict is True:
                 events.emit(name, _done_status(target.condition, state))
                 del pending[name]
@@ -106,8 +113,12 @@ def wait_for_dependencies(
             events.emit(f"service {service}", f"optional dependency {dependency} not ready: {error.message}")
 
 
-def evaluate(target: Target, state: ContainerState | None) -> bool | str:
-    """Return True when the condition holds, False while it may still hold, or why it never will."""
+def evaluate(target: Target, state: ContainerState | None, running_for: float = 0.0) -> bool | str:
+    """Return True when the condition holds, False while it may still hold, or why it never will.
+
+    `running_for` is how long polls have seen the container running since its latest start,
+    in seconds. It decides READY for a container without a healthcheck.
+    """
     service = f"service {target.service} ({target.container})"
     if state is None:
         return f"{service} no longer exists"
@@ -117,13 +128,33 @@ def evaluate(target: Target, state: ContainerState | None) -> bool | str:
         return False
     if state.state in {"exited", "dead", "stopped"}:
         return f"{service} exited with code {state.exit_code} instead of running"
-    if target.condition == STARTED or (target.condition == READY and not state.has_healthcheck):
+    if target.condition == STARTED:
         return state.running
+    if target.condition == READY and not state.has_healthcheck:
+        # A restarting container (restart policy) is not ready yet, as in docker compose 2.40.3.
+        return state.running and running_for >= SETTLE_SECONDS
     if not state.has_healthcheck:
         return f"{service} has no healthcheck, so the condition service_healthy can never hold"
     if state.health == "unhealthy":
         return f"{service} is unhealthy"
     return state.running and state.health == "healthy"
+
+
+def _running_for(seen: dict[str, tuple[str | None, float]], name: str, state: ContainerState | None,
+                 now: float) -> float:
+    """Return how long polls have seen the container running since its latest start, recording it in `seen`.
+
+    A new start time means the engine restarted the container between two polls (a restart
+    policy), so the count begins again.
+    """
+    if state is None or not state.running:
+        seen.pop(name, None)
+        return 0.0
+    started_at, since = seen.get(name, (state.started_at, now))
+    if started_at != state.started_at:
+        started_at, since = state.started_at, now
+    seen[name] = (started_at, since)
+    return now - since
 
 
 def _drive_healthchecks(
@@ -148,6 +179,8 @@ def _timeout_message(pending: Mapping[str, Target], states: Mapping[str, Contain
     for name, target in pending.items():
         state = states.get(name)
         condition = "healthy" if target.condition in (HEALTHY, READY) else target.condition
+        if target.condition == READY and state is not None and not state.has_healthcheck:
+            condition = f"running for {SETTLE_SECONDS:g} s"
         seen = "missing" if state is None else state.health or state.state
         details.append(f"service {target.service} ({name}) is {seen}, expected {condition}")
     return f"timed out after {timeout:g} s: " + "; ".join(details)

@@ -712,3 +712,33 @@ def test_second_up_runs_job_again(engine: Engine, project: Crank) -> None:
     assert inspect(engine, f"{project.project}-init-1", "{{.State.ExitCode}}") == "0"
     # The dependent keeps running, as with docker compose.
     assert timestamp(engine, app, "StartedAt") == app_started
+
+
+
+QUICK_TASK = f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "touch /ready; {IDLE}"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 1s
+      retries: 30
+  job:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "echo job-ran; ${{PAUSE}}; exit 0"]
+    depends_on:
+      web: {{condition: service_healthy}}
+"""
+
+
+def test_wait_fails_on_quick_task_every_time(engine: Engine, project: Crank) -> None:
+    # A task without a healthcheck that exits at once, or after 0.3 s, fails every time. The
+    # 0.3 s one outlives the first poll, which used to count it as ready.
+    (project.folder / "compose.yaml").write_text(QUICK_TASK)
+    for pause in ("true", "true", "sleep 0.3", "sleep 0.3"):
+        result = project("up", "-d", "--wait", "--wait-timeout", "60", env={"PAUSE": pause})
+
+        assert result.returncode == 5, f"{pause}: {result.stderr}"
+        assert re.search(r"service job \(\S+-job-1\) exited with code 0 instead of running", result.stderr), result.stderr
+        assert project("down", "-v", "-t", "0").returncode == 0
