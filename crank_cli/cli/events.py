@@ -33,6 +33,7 @@ def events(
     the events the engine recorded, and --until ends the stream at that time with exit code 0.
     """
     from crank_cli.cli.absent import reject_if_absent
+    from crank_cli.errors import ExitCode
     from crank_cli.operations import labels
     from crank_cli.operations.up import require_services
     from crank_cli.time_points import parse_time_point
@@ -56,7 +57,8 @@ def events(
                 sys.stdout.write(write(event) + "\n")
                 sys.stdout.flush()
     except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        # Ctrl-C and SIGTERM both end the stream with exit code 130 and no error message, as docker compose 2.40.3 exits on both.
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -30,7 +30,7 @@ def logs(
 ) -> None:
     """Show the logs of the project's containers, each line prefixed with its container."""
     from crank_cli import render
-    from crank_cli.errors import UsageError
+    from crank_cli.errors import ExitCode, UsageError
     from crank_cli.operations import labels
     from crank_cli.operations.follow import follow_logs
     from crank_cli.operations.log_times import engine_time
@@ -65,7 +65,8 @@ def logs(
         follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, display_names={state.name: labels.state_log_name(state) for state in states}).write,
                     follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time)
     except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        # Ctrl-C is how `logs -f` ends: exit code 130, as with docker compose 2.40.3, and no error message.
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 def _tail_lines(tail: str | None) -> int | None:

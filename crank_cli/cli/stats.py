@@ -37,7 +37,7 @@ def stats(
     """
     from crank_cli import render
     from crank_cli.cli.absent import reject_absent_project
-    from crank_cli.errors import Exit, UsageError
+    from crank_cli.errors import Exit, ExitCode, UsageError
     from crank_cli.operations import labels, stats_view
     from crank_cli.operations.up import require_services
 
@@ -58,8 +58,8 @@ def stats(
                 code = stats_view.follow(engine.backend, project.name, names, [state.name for state in chosen],
                                          all_containers=all_containers, notify=render.info)
             except KeyboardInterrupt:
-                # Ctrl-C is how the live view ends, as with `logs -f`.
-                code = 0
+                # Ctrl-C is how the live view ends: exit with 130, as `logs -f` and docker compose 2.40.3 do.
+                code = ExitCode.INTERRUPTED
             # A negative code means crank killed the view on SIGTERM: exit as a process ended by SIGTERM does.
             raise Exit(143 if code < 0 else code)
         readings = {reading.name: reading for reading in engine.backend.read_stats([state.name for state in chosen])}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port
+from tests.integration.conftest import TEST_IMAGE, Crank, Engine, free_port, interrupt
 
 # Busybox's sh is PID 1 here and ignores SIGTERM without a trap, so each service traps it.
 WEB_COMMAND = (
@@ -271,6 +271,20 @@ services:
     engine.remove_project(name)
 
 
+@pytest.fixture
+def talker(project: Crank) -> Crank:
+    """The talker project of `talker_project`, named by the `project` fixture."""
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  talker:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 1; done"]
+"""
+    )
+    return project
+
+
 def start_with_sigint_ignored(crank: Crank, *args: str) -> subprocess.Popen[str]:
     """Start crank with SIGINT ignored, as a shell without job control starts a background job."""
     return subprocess.Popen([sys.executable, "-m", "crank_cli", *args], cwd=crank.folder, env=crank.environ(None),
@@ -278,7 +292,7 @@ def start_with_sigint_ignored(crank: Crank, *args: str) -> subprocess.Popen[str]
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
 
 
-@pytest.mark.parametrize(("verb", "exit_code"), [(["up"], 130), (["logs", "-f"], 0)], ids=["up", "logs -f"])
+@pytest.mark.parametrize(("verb", "exit_code"), [(["up"], 130), (["logs", "-f"], 130)], ids=["up", "logs -f"])
 def test_sigint_ignored_at_start_still_stops(engine: Engine, talker_project: Crank, verb: list[str],
                                              exit_code: int) -> None:
     if verb[0] != "up":
@@ -299,6 +313,35 @@ def test_sigint_ignored_at_start_still_stops(engine: Engine, talker_project: Cra
     # A foreground `up` stops the project on SIGINT, and `logs -f` leaves it running.
     state = engine.client("inspect", "--format", "{{.State.Status}}", f"{talker_project.project}-talker-1").stdout
     assert state.strip() == ("exited" if verb[0] == "up" else "running")
+
+
+def test_logs_follow_interrupt_exits_130(engine: Engine, talker: Crank) -> None:
+    started = talker("up", "-d")
+    assert started.returncode == 0, started.stderr
+    process = talker.start("logs", "-f")
+    first_line = process.stdout.readline()  # type: ignore[union-attr]
+    code, stderr = interrupt(process, after=0)
+
+    assert first_line.rstrip() == "talker-1 | ready"
+    assert code == 130, stderr
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_events_signal_exits_130(engine: Engine, talker: Crank, signal_number: signal.Signals) -> None:
+    started = talker("up", "-d")
+    assert started.returncode == 0, started.stderr
+    process = talker.start("events")
+    try:
+        # The engine's event stream needs a moment to start.
+        time.sleep(3)
+        process.send_signal(signal_number)
+        code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130, process.stderr.read()  # type: ignore[union-attr]
 
 
 def test_second_interrupt_kills_project(engine: Engine, project: Crank) -> None:

@@ -328,7 +328,7 @@ def test_events_follow_the_project(engine: Engine, tmp_path: Path) -> None:
         engine.remove_project(crank.project)
 
     assert started.returncode == 0, started.stderr
-    assert code == 0
+    assert code == 130
     assert [event["action"] for event in found][-1] in ("die", "died")
     assert "start" in [event["action"] for event in found]
     for event in found:
