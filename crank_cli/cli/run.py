@@ -212,15 +212,30 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
 
 
 def _run_in_foreground(backend: Backend, spec: ContainerSpec, options: ServiceRunOptions) -> int:
-    """Run the one-off attached to the terminal; Ctrl-C stops it, and a second Ctrl-C kills it."""
+    """Run the one-off attached to the terminal; Ctrl-C or SIGTERM stops it, and a second one kills it.
+
+    When crank received SIGTERM, which a CI job's cancel, `timeout` or a service manager
+    sends, it exits with 143, as a process that SIGTERM ends does; after Ctrl-C alone,
+    KeyboardInterrupt goes on.
+    """
+    import signal
+
+    from crank_cli.cli.actions.foreground import sigterm_as_interrupt
+    from crank_cli.errors import Exit
     from crank_cli.operations.foreground import run_one_off
 
     ports_source = "the --publish value" if options.container.publish else f"services.{options.service}.ports"
-    return run_one_off(backend, spec, ports_source=ports_source,
-                       on_interrupt=lambda: _stop_one_off(backend, spec.name))
+    with sigterm_as_interrupt() as received:
+        try:
+            return run_one_off(backend, spec, ports_source=ports_source,
+                               on_interrupt=lambda: _stop_one_off(backend, spec.name, received[0] if received else "Ctrl-C"))
+        except KeyboardInterrupt:
+            if received:
+                raise Exit(128 + signal.SIGTERM) from None
+            raise
 
 
-def _stop_one_off(backend: Backend, name: str) -> None:
+def _stop_one_off(backend: Backend, name: str, cause: str) -> None:
     """Stop the one-off with its own stop signal and timeout, as `crank stop` does; a second Ctrl-C kills it.
 
     docker compose 2.40.3 instead passes Ctrl-C on to the container as SIGINT and waits for it
@@ -235,7 +250,7 @@ def _stop_one_off(backend: Backend, name: str) -> None:
     # nothing to stop, and crank then waits until the container exits or a second Ctrl-C.
     if not backend.inspect_containers([name]):
         return
-    render.info(f"stopping {name} (Ctrl-C); press Ctrl-C again to kill it")
+    render.info(f"stopping {name} ({cause}); press Ctrl-C again to kill it")
     failures: list[Exception] = []
 
     def stop() -> None:

@@ -150,11 +150,12 @@ class Crank:
         return environ
 
 
-def interrupt(process: subprocess.Popen[str], after: float) -> tuple[int, str]:
-    """Send SIGINT to a background crank after `after` seconds; return its exit code and stderr."""
+def interrupt(process: subprocess.Popen[str], after: float,
+              signal_number: signal.Signals = signal.SIGINT) -> tuple[int, str]:
+    """Send SIGINT, or `signal_number`, to a background crank after `after` seconds; return its exit code and stderr."""
     try:
         time.sleep(after)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal_number)
         code = process.wait(timeout=60)
         return code, process.stderr.read()  # type: ignore[union-attr]
     finally:

@@ -242,15 +242,19 @@ def test_run_streams_container_output(engine: Engine, project: Crank) -> None:
     assert engine.objects(project.project)["containers"] == []
 
 
+@pytest.mark.parametrize(("signal_number", "cause", "exit_code"),
+                         [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143)], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("remove", [False, True], ids=["kept", "rm"])
-def test_run_interrupt_stops_one_off(engine: Engine, project: Crank, remove: bool) -> None:
+def test_run_interrupt_stops_one_off(engine: Engine, project: Crank, remove: bool, signal_number: signal.Signals,
+                                     cause: str, exit_code: int) -> None:
     (project.folder / "compose.yaml").write_text(SLEEPER)
     running = project.start("run", *(["--rm"] if remove else []), "-T", "web", "sleep", "300")
     name = wait_for_running_one_off(engine, project.project, "web")
 
-    code, stderr = interrupt(running, after=0)
+    code, stderr = interrupt(running, after=0, signal_number=signal_number)
 
-    assert code == 130, stderr
+    assert code == exit_code, stderr
+    assert f"stopping {name} ({cause})" in stderr
     assert "Traceback" not in stderr
     if remove:
         assert engine.objects(project.project)["containers"] == []

@@ -30,7 +30,7 @@ def follow(backend, containers: list[str], timeout: int | None, abort: AbortPoli
 
     followed = containers if followed is None else followed
     aborting = _AbortingStop(backend, containers, followed, timeout, abort) if abort is not None else None
-    with _sigterm_as_interrupt() as received:
+    with sigterm_as_interrupt() as received:
         try:
             if followed:
                 view = view or LogView()
@@ -78,7 +78,7 @@ def watch_and_follow(ctx: CommandContext, project: Project, engine, watched: tup
     logs = threading.Thread(target=lambda: follow_logs(
         backend, followed, _printer(followed, view).write, since=_time_stamp(since), timestamps=view.timestamps,
         ended=lambda name: _on_exit(backend, name, None), cancel=stopping, feed=feed), name="crank-logs", daemon=True)
-    with _sigterm_as_interrupt() as received:
+    with sigterm_as_interrupt() as received:
         try:
             session, poller = start_watch(ctx, project, engine, *watched, changed=follow_again)
             logs.start()
@@ -90,7 +90,7 @@ def watch_and_follow(ctx: CommandContext, project: Project, engine, watched: tup
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[list[str]]:
+def sigterm_as_interrupt() -> Iterator[list[str]]:
     """Make SIGTERM raise KeyboardInterrupt as Ctrl-C does; yield the list that records the signal's name."""
     import signal
 
