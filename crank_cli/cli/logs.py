@@ -29,6 +29,8 @@ def logs(
     index: Annotated[Optional[int], typer.Option("--index", min=1, help="Show only this replica of the one SERVICE named, from 1.")] = None,  # noqa: UP045
 ) -> None:
     """Show the logs of the project's containers, each line prefixed with its container."""
+    import signal
+
     from crank_cli import render
     from crank_cli.errors import ExitCode, UsageError
     from crank_cli.operations import labels
@@ -61,12 +63,17 @@ def logs(
     if not chosen:
         render.info(f"no containers of project {project.name} on {engine.info.name}")
         return
+    # SIGTERM, from a supervisor or `timeout`, ends `logs -f` as Ctrl-C does, as with docker compose 2.40.3.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if follow else None
     try:
         follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, display_names={state.name: labels.state_log_name(state) for state in states}).write,
                     follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time)
     except KeyboardInterrupt:
         # Ctrl-C is how `logs -f` ends: exit code 130, as with docker compose 2.40.3, and no error message.
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _tail_lines(tail: str | None) -> int | None:

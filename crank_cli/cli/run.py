@@ -214,25 +214,16 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
 def _run_in_foreground(backend: Backend, spec: ContainerSpec, options: ServiceRunOptions) -> int:
     """Run the one-off attached to the terminal; Ctrl-C or SIGTERM stops it, and a second one kills it.
 
-    When crank received SIGTERM, which a CI job's cancel, `timeout` or a service manager
-    sends, it exits with 143, as a process that SIGTERM ends does; after Ctrl-C alone,
-    KeyboardInterrupt goes on.
+    SIGTERM, which a CI job's cancel, `timeout` or a service manager sends, counts as Ctrl-C,
+    so crank exits with 130 after either, as a foreground `up` does.
     """
-    import signal
-
     from crank_cli.cli.actions.foreground import sigterm_as_interrupt
-    from crank_cli.errors import Exit
     from crank_cli.operations.foreground import run_one_off
 
     ports_source = "the --publish value" if options.container.publish else f"services.{options.service}.ports"
     with sigterm_as_interrupt() as received:
-        try:
-            return run_one_off(backend, spec, ports_source=ports_source,
-                               on_interrupt=lambda: _stop_one_off(backend, spec.name, received[0] if received else "Ctrl-C"))
-        except KeyboardInterrupt:
-            if received:
-                raise Exit(128 + signal.SIGTERM) from None
-            raise
+        return run_one_off(backend, spec, ports_source=ports_source,
+                           on_interrupt=lambda: _stop_one_off(backend, spec.name, received[0] if received else "Ctrl-C"))
 
 
 def _stop_one_off(backend: Backend, name: str, cause: str) -> None:

@@ -60,8 +60,8 @@ def stats(
             except KeyboardInterrupt:
                 # Ctrl-C is how the live view ends: exit with 130, as `logs -f` and docker compose 2.40.3 do.
                 code = ExitCode.INTERRUPTED
-            # A negative code means crank killed the view on SIGTERM: exit as a process ended by SIGTERM does.
-            raise Exit(143 if code < 0 else code)
+            # A negative code means crank ended the view on SIGTERM, which ends it as Ctrl-C does.
+            raise Exit(ExitCode.INTERRUPTED if code < 0 else code)
         readings = {reading.name: reading for reading in engine.backend.read_stats([state.name for state in chosen])}
     rows = [(state, readings.get(state.name)) for state in chosen]
     if as_json:

@@ -315,12 +315,13 @@ def test_sigint_ignored_at_start_still_stops(engine: Engine, talker_project: Cra
     assert state.strip() == ("exited" if verb[0] == "up" else "running")
 
 
-def test_logs_follow_interrupt_exits_130(engine: Engine, talker: Crank) -> None:
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_logs_follow_interrupt_exits_130(engine: Engine, talker: Crank, signal_number: signal.Signals) -> None:
     started = talker("up", "-d")
     assert started.returncode == 0, started.stderr
     process = talker.start("logs", "-f")
     first_line = process.stdout.readline()  # type: ignore[union-attr]
-    code, stderr = interrupt(process, after=0)
+    code, stderr = interrupt(process, after=0, signal_number=signal_number)
 
     assert first_line.rstrip() == "talker-1 | ready"
     assert code == 130, stderr

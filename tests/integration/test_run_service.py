@@ -243,7 +243,7 @@ def test_run_streams_container_output(engine: Engine, project: Crank) -> None:
 
 
 @pytest.mark.parametrize(("signal_number", "cause", "exit_code"),
-                         [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143)], ids=["SIGINT", "SIGTERM"])
+                         [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 130)], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("remove", [False, True], ids=["kept", "rm"])
 def test_run_interrupt_stops_one_off(engine: Engine, project: Crank, remove: bool, signal_number: signal.Signals,
                                      cause: str, exit_code: int) -> None:
