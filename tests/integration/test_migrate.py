@@ -139,7 +139,8 @@ class Pair:
 def make_pair(request: pytest.FixtureRequest, tmp_path: Path, prefix: str) -> Pair:
     """Return a project folder for the direction in `request.param`, with its image tagged on the source."""
     source_name, target_name = request.param
-    name = f"{prefix}-{secrets.token_hex(4)}"
+    # CRANK_TEST_PREFIX replaces the prefix, so runs that share an engine can tell their objects apart.
+    name = f"{os.environ.get('CRANK_TEST_PREFIX') or prefix}-{secrets.token_hex(4)}"
     folder = tmp_path / name
     folder.mkdir()
     project = Pair(live_engine(source_name), live_engine(target_name), folder, name)
