@@ -394,6 +394,69 @@ def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
     assert pair.source.objects(pair.name)["containers"] == []
 
 
+# The service ignores SIGTERM, so a `podman stop` killed before its timeout leaves the
+# container in Podman's `stopping` state for good. A 1 s grace period keeps the next stop short.
+IGNORING_TERM_COMMAND = WEB_COMMAND.replace("trap 'exit 0' TERM", "trap '' TERM")
+ONE_SECOND_GRACE = """
+services:
+  web:
+    stop_grace_period: 1s
+"""
+
+
+def container_status(engine: Engine, name: str) -> str:
+    return engine.client("inspect", "--format", "{{.State.Status}}", name).stdout.strip()
+
+
+def kill_with_children(process: subprocess.Popen[str]) -> None:
+    """Kill a crank process and the engine commands it started, as killing its cgroup would."""
+    listed = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    for child in listed.stdout.split():
+        try:
+            os.kill(int(child), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.parametrize("pair", [DIRECTIONS[1]], indirect=True)
+def test_killed_podman_stop_recovers_on_rerun(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port, IGNORING_TERM_COMMAND)
+    (pair.folder / "compose.override.yaml").write_text(ONE_SECOND_GRACE)
+    before = start_seeded(pair, port)
+    container = f"{pair.name}-web-1"
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": pair.source.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "migrate", "--to", pair.target.name],
+        cwd=pair.folder, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "cut-over: stop" in line:
+            break
+    deadline = time.monotonic() + 10
+    while container_status(pair.source, container) != "stopping":
+        assert time.monotonic() < deadline, f"{container} never reached the stopping state"
+        time.sleep(0.05)
+    kill_with_children(process)
+    time.sleep(2)
+    # With its stop killed, the container stays `stopping`, where `podman start` rejects it.
+    assert container_status(pair.source, container) == "stopping"
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    assert "found an unfinished migration" in result.stderr
+    assert f"finishing the stop of {container} on podman" in result.stderr
+    target_ids = container_short_ids(pair.target, pair.name)
+    assert len(target_ids) == 1
+    assert http_get(port).strip() == target_ids[0]
+    assert volume_manifest(pair.target, pair.volume) == before
+    assert pair.source.objects(pair.name)["containers"] == []
+
+
 def test_project_of_compose_tool_moves(pair: Pair) -> None:
     port = free_port()
     write_project(pair.folder, pair.name, port)

@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 
 Result = TypeVar("Result")
 
+# Podman's state of a container between the start of its stop and its exit. Docker has none:
+# its containers show `running` until they exit.
+STOPPING = "stopping"
+
+
 class Steps:
     """The progress lines of a migration's steps, numbered in the order the steps are taken."""
 
@@ -335,12 +340,29 @@ def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, eve
     running_before = record.plan.running_before
     present = queries.container_names(source)
     states = {state.name: state for state in source.inspect_containers([name for name in running_before if name in present])}
+    _finish_stops(source, [state.name for state in states.values() if state.state == STOPPING], events)
     stopped = [name for name in running_before if name in states and states[name].state not in ACTIVE_STATES]
     if stopped:
         source.start_containers(stopped)
         for name in stopped:
             events.emit(name, f"started again on {source.name}")
         pause_again(source, record.plan.paused_before, {"": stopped}, events)
+
+
+def _finish_stops(engine: DockerCompatibleEngine, names: list[str], events: Events) -> None:
+    """Stop again the containers whose stop a killed crank left unfinished, so they can be started.
+
+    A `podman stop` (Podman 4.3) puts the container in the `stopping` state until it exits,
+    and `podman start` rejects it there ("container state improper"). When crank is killed
+    during the cut-over, its `podman stop` may still run, or, if it was killed too, a container
+    that ignores SIGTERM stays `stopping` for good. A new stop waits for the exit, sends
+    SIGKILL after the stop timeout, and leaves the container `exited`.
+    """
+    if not names:
+        return
+    events.emit("migration", f"finishing the stop of {', '.join(names)} on {engine.name}, which an interrupted "
+                             "migration left unfinished")
+    engine.stop_containers(names)
 
 
 def _remove_quietly(remove: Callable[[list[Any]], None], names: list[Any], events: Events,
