@@ -181,6 +181,11 @@ def _keep(backend: Backend, name: str, current: ContainerState, options: Converg
         return "restarted"
     if current.running:
         return "running"
+    if current.stopping:
+        # Podman 4.3 rejects the start of a container in its `stopping` state, where a `podman stop`
+        # killed before the exit leaves it. A new stop waits for the exit, with SIGKILL after the timeout.
+        events.emit(name, "finishing an unfinished stop")
+        backend.stop_containers([name], options.timeout)
     # A stopped container starts again, also a one-shot task that exited 0: docker compose
     # (v2.40.3) runs a `service_completed_successfully` dependency again on every `up`, and
     # migration and seed jobs rely on that.

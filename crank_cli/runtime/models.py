@@ -287,6 +287,12 @@ class ContainerState(NamedTuple):
         return self.state == "running"
 
     @property
+    def stopping(self) -> bool:
+        # Podman's state between the start of a stop and the exit. Docker has none: its
+        # containers show `running` until they exit.
+        return self.state == "stopping"
+
+    @property
     def service(self) -> str:
         return self.labels.get("io.crank.service", "")
 

@@ -91,6 +91,44 @@ def test_second_up_creates_nothing(engine: Engine, project: Crank) -> None:
     assert "up to date" in again.stderr
 
 
+@pytest.mark.parametrize("engine", ["podman"], indirect=True)
+def test_up_starts_container_left_stopping(engine: Engine, project: Crank) -> None:
+    # The service ignores SIGTERM, so a `podman stop` killed before its timeout leaves the
+    # container in Podman's `stopping` state for good.
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  idle:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+    stop_grace_period: 1s
+"""
+    )
+    started = project("up", "-d")
+    assert started.returncode == 0, started.stderr
+    container = f"{project.project}-idle-1"
+
+    def status() -> str:
+        return engine.client("inspect", "--format", "{{.State.Status}}", container).stdout.strip()
+
+    stop = subprocess.Popen([engine.name, "stop", "--time", "60", container],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while status() != "stopping":
+        assert time.monotonic() < deadline, f"{container} never reached the stopping state"
+        time.sleep(0.05)
+    stop.kill()
+    stop.wait()
+    time.sleep(1)
+    assert status() == "stopping"
+
+    result = project("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    assert f"{container}: finishing an unfinished stop" in result.stderr
+    assert status() == "running"
+
+
 def test_status_json_has_documented_keys(engine: Engine, project: Crank) -> None:
     port = free_port()
     write_two_service_project(project.folder, port)

@@ -49,11 +49,6 @@ if TYPE_CHECKING:
 
 Result = TypeVar("Result")
 
-# Podman's state of a container between the start of its stop and its exit. Docker has none:
-# its containers show `running` until they exit.
-STOPPING = "stopping"
-
-
 class Steps:
     """The progress lines of a migration's steps, numbered in the order the steps are taken."""
 
@@ -340,7 +335,7 @@ def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, eve
     running_before = record.plan.running_before
     present = queries.container_names(source)
     states = {state.name: state for state in source.inspect_containers([name for name in running_before if name in present])}
-    _finish_stops(source, [state.name for state in states.values() if state.state == STOPPING], events)
+    _finish_stops(source, [state.name for state in states.values() if state.stopping], events)
     stopped = [name for name in running_before if name in states and states[name].state not in ACTIVE_STATES]
     if stopped:
         source.start_containers(stopped)
