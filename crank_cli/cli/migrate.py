@@ -104,6 +104,7 @@ def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str |
     # A migration logs many steps over minutes, so it always shows lines, not a live table.
     events = render.line_progress(global_options(ctx).progress)
     target = _usable_engine(to)
+    recovered = None
     if not options.dry_run:
         recovered = recover(project, _usable_engine, events)
         if recovered:
@@ -112,6 +113,10 @@ def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str |
         render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
     source_name = source or locate_source(_engines_with_project(), project.name)
     if source_name == target.name:
+        if recovered:
+            # The recovery left the project on the engine requested, so nothing is left to move.
+            _warn_pinned_engine(ctx, project, target.name)
+            return None
         raise UsageError(f"the project already runs on {target.name}: name another engine with --to")
     source_engine = _usable_engine(source_name)
     project = _enable_present_services(ctx, project, source_engine)

@@ -394,6 +394,37 @@ def test_killed_migration_recovers_on_rerun(pair: Pair) -> None:
     assert pair.source.objects(pair.name)["containers"] == []
 
 
+def test_killed_source_removal_finishes_on_rerun(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    before = start_seeded(pair, port)
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": pair.source.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "migrate", "--to", pair.target.name],
+        cwd=pair.folder, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if f"remove the containers on {pair.source.name}" in line:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
+    assert record["status"] == "running"
+    assert record["step"] == "verified"
+
+    result = pair.migrate()
+
+    assert result.returncode == 0, result.stderr
+    assert f"finished the interrupted migration to {pair.target.name}" in result.stderr
+    assert "already runs on" not in result.stderr
+    target_ids = container_short_ids(pair.target, pair.name)
+    assert len(target_ids) == 1
+    assert http_get(port).strip() == target_ids[0]
+    assert volume_manifest(pair.target, pair.volume) == before
+    assert pair.source.objects(pair.name)["containers"] == []
+
+
 # The service ignores SIGTERM, so a `podman stop` killed before its timeout leaves the
 # container in Podman's `stopping` state for good. A 1 s grace period keeps the next stop short.
 IGNORING_TERM_COMMAND = WEB_COMMAND.replace("trap 'exit 0' TERM", "trap '' TERM")
