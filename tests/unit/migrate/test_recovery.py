@@ -22,10 +22,11 @@ STOPPED_WEB = json.dumps([{
 }])
 
 
-def recorded(tmp_path: Path, step: str, changes: dict[str, list[object]] | None = None) -> tuple[Project, records.MigrationRecord]:
+def recorded(tmp_path: Path, step: str, changes: dict[str, list[object]] | None = None,
+             source: str = "docker", target: str = "podman") -> tuple[Project, records.MigrationRecord]:
     project = Project("demo", tmp_path, (tmp_path / "compose.yaml",), {"name": "demo", "services": {"web": {}}})
     plan = Plan(
-        project="demo", source="docker", target="podman", services=("web",),
+        project="demo", source=source, target=target, services=("web",),
         containers=[SourceContainer("demo-web-1", "web", IMAGE_ID, running=True)],
         images=[ImageCopy(IMAGE_ID, ("localhost/web:1",), 100, on_target=False)],
         volumes=[VolumeCopy("demo_data", ("web",), 4, on_target=False)],
@@ -79,6 +80,25 @@ def test_unverified_migration_is_undone(tmp_path: Path) -> None:
     assert not any("--force" in call for call in runner.calls if call[:3] == ["podman", "image", "rm"])
     assert ["docker", "start", "demo-web-1"] in runner.calls
     assert records.records(tmp_path, "demo")[-1].status == records.UNDONE
+
+
+def test_stopping_source_is_stopped_before_start(tmp_path: Path) -> None:
+    project, _ = recorded(tmp_path, records.SOURCE_STOPPED, source="podman", target="docker")
+    stopping = STOPPED_WEB.replace('"Status": "exited"', '"Status": "stopping"')
+    runner = FakeRunner({
+        ("podman", "ps", "--all", "--format", "{{.Names}}"): "demo-web-1\n",
+        ("podman", "ps"): "[]",
+        ("podman", "container", "inspect"): stopping,
+        ("docker", "ps"): "",
+        ("docker", "network"): "",
+    })
+
+    outcome = run_recover(project, runner)
+
+    assert outcome == "undid the interrupted migration to docker; the project runs on podman"
+    assert ["podman", "stop", "demo-web-1"] in runner.calls
+    assert ["podman", "start", "demo-web-1"] in runner.calls
+    assert runner.calls.index(["podman", "stop", "demo-web-1"]) < runner.calls.index(["podman", "start", "demo-web-1"])
 
 
 def test_nothing_to_recover_without_record(tmp_path: Path) -> None:
