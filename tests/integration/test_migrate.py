@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from crank_cli.compose import LoadOptions, load_project
-from crank_cli.operations.migrate import Engines, MigrateOptions, hostcopy, migrate
+from crank_cli.operations.migrate import Engines, MigrateOptions, hostcopy, migrate, recover
 from crank_cli.operations.migrate.volumes import VolumePasses
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine, compose_tool, free_port, live_engine
 from tests.integration.test_end_to_end import http_get
@@ -423,6 +423,44 @@ def test_killed_source_removal_finishes_on_rerun(pair: Pair) -> None:
     assert http_get(port).strip() == target_ids[0]
     assert volume_manifest(pair.target, pair.volume) == before
     assert pair.source.objects(pair.name)["containers"] == []
+
+
+def test_recovery_waits_for_orphaned_stop(pair: Pair) -> None:
+    # The service takes 5 s to stop, and crank is killed early in its cut-over. The stop goes on
+    # without it: a `podman stop` process keeps running, and dockerd finishes the request of a
+    # client that is gone. Docker shows the container as `running` until it exits.
+    port = free_port()
+    write_project(pair.folder, pair.name, port, WEB_COMMAND.replace("trap 'exit 0' TERM", "trap 'sleep 5; exit 0' TERM"))
+    start_seeded(pair, port)
+    container = f"{pair.name}-web-1"
+    environ = {**os.environ, "CRANK_CONTAINER_RUNTIME": pair.source.name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crank_cli", "migrate", "--to", pair.target.name],
+        cwd=pair.folder, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "cut-over: stop" in line:
+            break
+    stop_began = time.monotonic()
+    time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert container_status(pair.source, container) in ("running", "stopping")
+    project = load_project(LoadOptions(working_dir=pair.folder, environ=dict(os.environ)))
+    backends = {pair.source.name: pair.source.backend, pair.target.name: pair.target.backend}
+    events = RecordedEvents()
+
+    outcome = recover(project, backends.__getitem__, events)
+
+    assert outcome == f"undid the interrupted migration to {pair.target.name}; the project runs on {pair.source.name}"
+    # Once the stop that the killed crank began would have ended, the container still runs.
+    time.sleep(max(0.0, stop_began + 7 - time.monotonic()))
+    assert container_status(pair.source, container) == "running"
+    assert http_get(port).strip() == container_short_ids(pair.source, pair.name)[0]
+    assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+    finishing = f"migration: finishing the stop of {container} on {pair.source.name}, which an interrupted migration left unfinished"
+    assert finishing in events.lines
 
 
 # The service ignores SIGTERM, so a `podman stop` killed before its timeout leaves the

@@ -17,7 +17,16 @@ from crank_cli.operations.capabilities import Finding
 from crank_cli.operations.events import Events
 from crank_cli.operations.migrate import record as records
 from crank_cli.operations.migrate.inventory import build_plan
-from crank_cli.operations.migrate.migration import Engines, Migration, Steps, finish_source, ignoring_interrupts, remove_helpers, undo
+from crank_cli.operations.migrate.migration import (
+    Engines,
+    Migration,
+    Steps,
+    finish_cut_over,
+    finish_source,
+    ignoring_interrupts,
+    remove_helpers,
+    undo,
+)
 from crank_cli.operations.migrate.plan import Plan
 from crank_cli.operations.migrate.record import MigrationRecord
 from crank_cli.operations.migrate.rollback import rollback
@@ -103,6 +112,7 @@ def recover(project: Project, make_engine: EngineFactory, events: Events) -> str
         if record.step in (records.VERIFIED, records.SOURCE_REMOVED):
             finish_source(record, engines, events, keep_source=bool(record.document.get("source_kept")))
             return f"finished the interrupted migration to {plan.target}"
+        finish_cut_over(record, engines.source, events)
         undo(record, engines, events)
     return f"undid the interrupted migration to {plan.target}; the project runs on {plan.source}"
 

@@ -344,6 +344,23 @@ def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, eve
         pause_again(source, record.plan.paused_before, {"": stopped}, events)
 
 
+def finish_cut_over(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:
+    """Stop again the source containers whose stop the cut-over of a killed crank began.
+
+    The stop goes on without crank: a `podman stop` process keeps running, and dockerd
+    finishes the request. Docker shows the container as `running` until it exits, so an undo
+    would not start it, and the stop would then leave it stopped. A new stop waits for the
+    exit, so the undo can start it. Paused ones are resumed first, because Podman 4.3 rejects
+    the stop of a paused container.
+    """
+    if record.step not in (records.SOURCE_STOPPED, records.VOLUMES_COPIED, records.TARGET_STARTED):
+        return
+    present = queries.container_names(source)
+    states = source.inspect_containers([name for name in record.plan.running_before if name in present])
+    source.unpause_containers([state.name for state in states if state.state == "paused"])
+    _finish_stops(source, [state.name for state in states if state.state in ACTIVE_STATES or state.stopping], events)
+
+
 def _finish_stops(engine: DockerCompatibleEngine, names: list[str], events: Events) -> None:
     """Stop again the containers whose stop a killed crank left unfinished, so they can be started.
 
