@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from crank_cli import process
 from crank_cli.errors import NoUsableEngineError, UsageError
 from crank_cli.process import Runner
-from crank_cli.operations.labels import COMPOSE_PROJECT, foreign_tool
+from crank_cli.operations.labels import COMPOSE_PROJECT, PROJECT, foreign_tool
 from crank_cli.runtime import ENGINES
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.models import EngineInfo
@@ -23,54 +24,73 @@ from crank_cli.threads import run_all, start
 
 
 def check_new_project_engine(project: str, labels: dict[str, str | None], settings: Settings,
-                             engine: Resolution, *, runner: Runner = process.run) -> None:
+                             engine: Resolution, *, runner: Runner = process.run) -> list[str]:
     """Raise if `up` must not create project `project` on `engine`, which has none of its containers yet.
 
     The other engines are probed and queried at once, except those already found unusable.
     Each is asked for containers that docker compose or podman-compose labelled with the
-    project's name, and, unless the runtime is `auto`, for crank's own (under `auto`,
-    resolution has already looked for those on every usable engine). `UsageError` is raised
-    when another usable engine has the project's containers, and `NoUsableEngineError` when
-    fallback left an installed engine, named by the flag or the project's env files, that may
-    have them.
+    project's name, for crank's volumes of the project, and, unless the runtime is `auto`,
+    for crank's own containers (under `auto`, resolution has already looked for those on
+    every usable engine). `UsageError` is raised when another usable engine has the
+    project's containers, or under `auto` its volumes, and `NoUsableEngineError` when
+    fallback left an installed engine, named by the flag or the project's env files, that
+    may have them. Return the warnings to show: volumes on another engine when the engine
+    was named.
     """
     auto = settings.runtime.value == "auto"
     if not auto:
         _reject_fallback_from_named_engine(project, settings, engine)
     skip = {engine.info.name, *(info.name for info in engine.rejected)}
     holders = _engines_with_project(project, None if auto else labels, skip, runner)
-    if holders:
-        holder, tool = holders[0]
-        if tool == "crank":
-            raise UsageError(_second_copy_message(project, engine.info.name, holder.name))
-        raise UsageError(_other_tool_copy_message(project, engine.info.name, holder.name, tool))
+    for holder in holders:
+        if holder.tool == "crank":
+            raise UsageError(_second_copy_message(project, engine.info.name, holder.info.name))
+        if holder.tool is not None:
+            raise UsageError(_other_tool_copy_message(project, engine.info.name, holder.info.name, holder.tool))
+    with_volumes = [holder for holder in holders if holder.volumes]
+    # Volumes on the chosen engine too, such as those a migration left as a backup, are the ones this up uses.
+    if not with_volumes or engine.backend.list_volumes({PROJECT: project}):
+        return []
+    holder = with_volumes[0]
+    if auto:
+        raise UsageError(f"{_volumes_elsewhere_message(project, engine.info.name, holder, 'would start')}; or name "
+                         f"the engine with `crank --runtime {engine.info.name} up` to start with new, empty volumes")
+    return [_volumes_elsewhere_message(project, engine.info.name, holder, "starts")]
+
+
+class _Holder(NamedTuple):
+    """What another engine has of a project: the tool that made its containers, if any, and crank's volumes of it."""
+
+    info: EngineInfo
+    tool: str | None
+    volumes: list[str]
 
 
 def _engines_with_project(project: str, labels: dict[str, str | None] | None, skip: set[str],
-                          runner: Runner) -> list[tuple[EngineInfo, str]]:
-    """Return each usable engine outside `skip` that has the project's containers, with the tool that made them.
+                          runner: Runner) -> list[_Holder]:
+    """Return each usable engine outside `skip` that has the project's containers or crank's volumes of it.
 
     The tool is "crank" for containers with `labels` (None skips that query), and otherwise
     the tool named by docker compose's project label, which podman-compose sets too.
     """
     backends = [make_backend(name, runner) for name in ENGINES if name not in skip]
 
-    def holder(backend: DockerCompatibleEngine) -> tuple[EngineInfo, str] | None:
+    def holder(backend: DockerCompatibleEngine) -> _Holder | None:
         info = backend.probe()
         if not info.usable:
             return None
 
         # On Podman each query is a client process, and a fresh `up` waits for this check
-        # before its first container, so the two queries run at once.
+        # before its first container, so the queries run at once.
         compose_tool = start(lambda: foreign_tool(backend.list_containers({COMPOSE_PROJECT: project})))
+        volumes = start(lambda: backend.list_volumes({PROJECT: project}))
         has_crank_containers = labels is not None and backend.has_containers(labels)
-        tool = compose_tool()
-        if has_crank_containers:
-            return info, "crank"
-        return None if tool is None else (info, tool)
+        other_tool = compose_tool()
+        found = _Holder(info, "crank" if has_crank_containers else other_tool, sorted(volumes()))
+        return found if found.tool is not None or found.volumes else None
 
     found = run_all(holder, backends, limit=max(len(backends), 1))
-    return [pair for pair in found if pair is not None]
+    return [holder for holder in found if holder is not None]
 
 
 def check_project_elsewhere(project: str, labels: dict[str, str | None], settings: Settings, engine: Resolution,
@@ -174,6 +194,15 @@ def _second_copy_message(project: str, chosen: str, holder: str) -> str:
         f"{chosen} as a second copy with new volumes. To move it, run `crank migrate --to {chosen}`; "
         f"to start it afresh on {chosen}, first remove it from {holder} with "
         f"`crank --runtime {holder} down`; to use it where it is, run `crank --runtime {holder} up`"
+    )
+
+
+def _volumes_elsewhere_message(project: str, chosen: str, holder: _Holder, starts: str) -> str:
+    name = holder.info.name
+    return (
+        f"project {project} has no containers, but its volumes {', '.join(holder.volumes)} are on {name}, so this "
+        f"up on {chosen} {starts} with new, empty volumes. To use the data, run `crank --runtime {name} up`; "
+        f"to delete it, run `crank --runtime {name} down -v`"
     )
 
 

@@ -204,3 +204,42 @@ def test_named_container_missing_everywhere() -> None:
     })
 
     assert engines_with_named_containers(["enginefix-gone"], skip=(), runner=runner) == []
+
+
+def volumes_on_podman() -> FakeRunner:
+    """Return engines where podman has the project's volume shop_data and no container of it."""
+    return FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps", "--all", "--quiet"): "",
+                       ("podman", "ps", "--all", "--format"): "[]", ("podman", "volume", "ls"): "shop_data\n",
+                       ("docker", "volume", "ls"): ""})
+
+
+def test_auto_rejects_up_beside_volumes_elsewhere() -> None:
+    runner = volumes_on_podman()
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    with pytest.raises(UsageError) as raised:
+        check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner)
+
+    message = raised.value.message
+    assert message.startswith("project shop has no containers, but its volumes shop_data are on podman, so this up "
+                               "on docker would start with new, empty volumes")
+    assert "`crank --runtime podman up`" in message
+    assert "`crank --runtime docker up`" in message
+    assert raised.value.exit_code == 2
+
+
+def test_named_engine_warns_about_volumes_elsewhere() -> None:
+    runner = volumes_on_podman()
+
+    warnings = check_new_project_engine("shop", LABELS, flag_settings("docker"), chosen("docker", runner), runner=runner)
+
+    assert len(warnings) == 1
+    assert "so this up on docker starts with new, empty volumes" in warnings[0]
+
+
+def test_volumes_on_chosen_engine_too_accepted() -> None:
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "[]",
+                         ("podman", "volume", "ls"): "shop_data\n", ("docker", "volume", "ls"): "shop_data\n"})
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    assert check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner) == []

@@ -167,10 +167,12 @@ def _check_other_engines(ctx: CommandContext, project: str, engine) -> None:  # 
     Only a fresh `up` runs this check, before its first container: a project with containers
     on the chosen engine is already there.
     """
+    from crank_cli import render
     from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.placement import check_new_project_engine
 
-    check_new_project_engine(project, container_filter(project), load_settings(ctx), engine)
+    for warning in check_new_project_engine(project, container_filter(project), load_settings(ctx), engine):
+        render.warn(warning)
 
 
 def _warn_unseen_engines(ctx: CommandContext, project: str, engine) -> None:  # type: ignore[no-untyped-def]
