@@ -59,7 +59,7 @@ def check_new_project_engine(project: str, labels: dict[str, str | None], settin
 
 
 class _Holder(NamedTuple):
-    """What another engine has of a project: the tool that made its containers, if any, and crank's volumes of it."""
+    """The part of a project on another engine: the tool that made its containers, if any, and crank's volumes of it."""
 
     info: EngineInfo
     tool: str | None
