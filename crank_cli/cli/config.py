@@ -28,6 +28,7 @@ def config(
     list_images: Annotated[bool, typer.Option("--images", help="Print each service's image, one line per service, sorted.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only check the project; print nothing.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Print what the chosen engine supports, emulates or cannot do of the keys the project uses.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="With --check, exit with code 3 when the report lists a key, as up --strict would stop.")] = False,
     no_normalize: Annotated[bool, typer.Option("--no-normalize", help="Print the model without what normalization adds: the default network, resource names, dependencies implied by links and service: namespaces, the default Dockerfile, and build arguments taken from the environment.")] = False,
     variables: Annotated[bool, typer.Option("--variables", help="Print the variables the compose files use: whether each is required, its default and its alternate value.")] = False,
     no_interpolate: Annotated[bool, typer.Option("--no-interpolate", help="Print the merged model with ${VAR} and $$ left as written, every profile's services, and keys sorted, as docker compose does; goes only with --format, --services and -q.")] = False,
@@ -56,6 +57,8 @@ def config(
                          f"contacts no registry; pin digests in the compose file instead (image: NAME@sha256:DIGEST)")
     if output is not None and (variables or check):
         raise UsageError("-o/--output does not go with --variables or --check: redirect standard output instead")
+    if strict and not check:
+        raise UsageError("--strict goes with --check: crank config --check --strict")
     sink = _Sink(output)
     if variables:
         _print_variables(ctx, output_format, other_options=[list_services, list_volumes, list_profiles, list_images,
@@ -76,14 +79,14 @@ def config(
     # docker compose 2.40.3 reads no env file for --networks and --models, so a missing one is no error there.
     _print_model(ctx, tuple(services or ()), output_format, sink, switches,
                  resolve_env_files=not (no_env_resolution or list_networks or list_models), quiet=quiet, check=check,
-                 lists={"services": list_services, "volumes": list_volumes, "networks": list_networks,
+                 strict=strict, lists={"services": list_services, "volumes": list_volumes, "networks": list_networks,
                         "models": list_models, "profiles": list_profiles, "images": list_images,
                         "environment": environment_names})
 
 
 def _print_model(ctx: typer.Context, selected: tuple[str, ...], output_format: str, sink: _Sink,
                  switches: dict[str, bool], *, resolve_env_files: bool, quiet: bool, check: bool,
-                 lists: dict[str, bool]) -> None:
+                 lists: dict[str, bool], strict: bool = False) -> None:
     """Print the canonical model, one of its lists, or the capability report."""
     from crank_cli.compose.config_text import model_to_json, model_to_yaml
     from crank_cli.compose.config_views import select_with_dependencies
@@ -97,7 +100,7 @@ def _print_model(ctx: typer.Context, selected: tuple[str, ...], output_format: s
             require_services(project, selected)
         model = select_with_dependencies(project.model, selected) if selected else project.model
         if check:
-            _print_capabilities(ctx, project, model, as_json=output_format == "json")
+            _print_capabilities(ctx, project, model, as_json=output_format == "json", strict=strict)
             return
     if quiet:
         return
@@ -208,9 +211,10 @@ def _print_variables(ctx: typer.Context, output_format: str, *, other_options: l
     render.print_table(None, ["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"], rows)
 
 
-def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool) -> None:  # type: ignore[no-untyped-def]
-    """Print each key the engine emulates or cannot honour; exit 0 either way."""
+def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool, strict: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Print each key the engine emulates or cannot honour. With `strict`, a key listed makes crank exit with code 3."""
     from crank_cli import render
+    from crank_cli.errors import Exit, ExitCode
     from crank_cli.operations import preflight
 
     engine = resolve_engine(ctx, project=project.name)
@@ -219,8 +223,12 @@ def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool) ->
         findings = [finding._asdict() for finding in found]
         render.print_json({"schema": render.JSON_SCHEMA_VERSION, "engine": engine.info.name,
                            "version": engine.info.version, "findings": findings})
+        # The report is the one JSON document on stdout, and the exit code tells the rest.
+        if strict and found:
+            raise Exit(ExitCode.INVALID_PROJECT)
         return
     rows = [[finding.level, finding.key, finding.message] for finding in found]
     render.print_table(f"capabilities on {engine.info.name} {engine.info.version}", ["LEVEL", "KEY", "WHAT CRANK DOES"], rows)
     if not found:
         render.info(f"every key the project uses is supported on {engine.info.name}")
+    preflight.reject_if_strict(found, engine.info.name, strict=strict)

@@ -20,6 +20,7 @@ from crank_cli.operations.capabilities import (
     preferred_engines,
 )
 from crank_cli.operations.parallel import run_all
+from crank_cli.render import counted
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.models import EngineInfo, ImageFacts
 from crank_cli.runtime.resolve import Resolution, make_backend, probe_all
@@ -97,5 +98,5 @@ def describe(finding: Finding) -> str:
 def reject_if_strict(found: list[Finding], engine: str, *, strict: bool) -> None:
     if strict and found:
         keys = ", ".join(finding.key for finding in found)
-        message = f"--strict: {engine} cannot honour {len(found)} key(s) as listed above ({keys}); nothing was changed"
+        message = f"--strict: {engine} cannot honour {counted(len(found), 'key')} as listed above ({keys}); nothing was changed"
         raise UnsupportedError(message)
