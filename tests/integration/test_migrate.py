@@ -173,7 +173,7 @@ def test_migrate_moves_port_and_volume(pair: Pair) -> None:
     result = pair.migrate()
 
     assert result.returncode == 0, result.stderr
-    assert "1 paths changed and 0 deleted since the first pass" in result.stderr
+    assert "1 path changed and 0 deleted since the first pass" in result.stderr
     assert "manifests match" in result.stderr
     assert "downtime: " in result.stdout
     target_ids = container_short_ids(pair.target, pair.name)
@@ -307,7 +307,7 @@ def test_rollback_brings_back_new_data(pair: Pair) -> None:
     result = pair.crank("migrate", "--rollback")
 
     assert result.returncode == 0, result.stderr
-    assert "copied back on the host: 1 paths changed and 0 deleted since the migration" in result.stderr
+    assert "copied back on the host: 1 path changed and 0 deleted since the migration" in result.stderr
     source_ids = container_short_ids(pair.source, pair.name)
     assert len(source_ids) == 1
     assert http_get(port).strip() == source_ids[0]
