@@ -125,7 +125,11 @@ class Migration:
             # project does not stay half on each engine.
             self.events.emit("migration", f"failed ({_reason(error)}): undoing the changes on {self.target.name}")
             with ignoring_interrupts():
-                undo(self.record, self.engines, self.events)
+                try:
+                    undo(self.record, self.engines, self.events)
+                except SourceRestartError as restart:
+                    raise SourceRestartError(restart, f"the migration failed ({_reason(error)}) and its changes on "
+                                                      f"{self.target.name} were undone, but crank {restart.message}") from error
             raise
         finish_source(self.record, self.engines, self.events, keep_source=self.keep_source, steps=self.steps)
         return self.timing
@@ -271,8 +275,12 @@ def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
         _undo_tag(target, reference, tagged.get(reference), previous, events)
     for image in changes.get("images", []):
         _remove_copied_image(target, image, events)
-    _restart_source(record, source, events)
-    record.finish(records.UNDONE)
+    try:
+        _restart_source(record, source, events)
+    finally:
+        # The target's changes are undone even when a source container does not start again,
+        # so a later migrate must not undo them a second time.
+        record.finish(records.UNDONE)
 
 
 def _undo_tag(target: DockerCompatibleEngine, reference: str, image: str | None, previous: str | None,
@@ -331,17 +339,37 @@ def remove_helpers(record: MigrationRecord, engines: Engines, events: Events) ->
             events.emit("migration", f"removed {counted(len(names), 'helper container')} left on {engine.name}")
 
 
+class SourceRestartError(EngineError):
+    """A source container that an undone migration stopped did not start again."""
+
+    def __init__(self, error: EngineError, message: str) -> None:
+        super().__init__(error.argv, error.returncode, error.stderr, error.stdout)
+        self.message = message
+        self.args = (message,)
+
+
 def _restart_source(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:
     running_before = record.plan.running_before
     present = queries.container_names(source)
     states = {state.name: state for state in source.inspect_containers([name for name in running_before if name in present])}
     _finish_stops(source, [state.name for state in states.values() if state.stopping], events)
     stopped = [name for name in running_before if name in states and states[name].state not in ACTIVE_STATES]
-    if stopped:
-        source.start_containers(stopped)
-        for name in stopped:
+    if not stopped:
+        return
+    from crank_cli.operations.down import container_levels
+
+    # Dependencies first, as `up` starts them, and no dependent after a dependency that failed.
+    chosen = [states[name] for name in stopped]
+    for level in container_levels(labels.recorded_services(chosen), chosen):
+        try:
+            source.start_containers(level)
+        except EngineError as error:
+            raise SourceRestartError(error, f"could not start {', '.join(level)} again on {source.name} "
+                                            f"({engine_message(error.stderr) or error.message}); fix that, then "
+                                            f"run `crank --runtime {source.name} up -d`") from None
+        for name in level:
             events.emit(name, f"started again on {source.name}")
-        pause_again(source, record.plan.paused_before, {"": stopped}, events)
+    pause_again(source, record.plan.paused_before, {"": stopped}, events)
 
 
 def finish_cut_over(record: MigrationRecord, source: DockerCompatibleEngine, events: Events) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from crank_cli.compose import Project
+from crank_cli.errors import EngineError
 from crank_cli.operations.events import NoEvents
 from crank_cli.operations.migrate import recover
 from crank_cli.operations.migrate import record as records
+from crank_cli.operations.migrate.migration import SourceRestartError
 from crank_cli.operations.migrate.plan import ImageCopy, Plan, SourceContainer, VolumeCopy
 from crank_cli.runtime.resolve import make_backend
 from tests.unit.fakes import FakeRunner
@@ -110,3 +114,24 @@ def test_record_is_private(tmp_path: Path) -> None:
     _, record = recorded(tmp_path, records.PLANNED)
     assert record.path.stat().st_mode & 0o777 == 0o600
     assert record.path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_failed_restart_still_closes_record(tmp_path: Path) -> None:
+    project, record = recorded(tmp_path, records.VOLUMES_COPIED, {"volumes": ["demo_data"]})
+    taken = EngineError(["docker", "start", "demo-web-1"], 1, "Error: address already in use")
+    runner = FakeRunner({
+        ("docker", "ps", "--all", "--format"): "demo-web-1\n",
+        ("docker", "container", "inspect"): STOPPED_WEB,
+        ("docker", "start"): taken,
+        ("podman", "ps"): "",
+        ("podman", "network"): "",
+        ("podman", "image", "inspect", "--format"): f"{IMAGE_ID} null",
+        ("podman", "image", "inspect", IMAGE_ID): json.dumps([{"Id": IMAGE_ID, "RepoTags": []}]),
+    })
+
+    with pytest.raises(SourceRestartError) as raised:
+        run_recover(project, runner)
+
+    assert raised.value.message == ("could not start demo-web-1 again on docker (Error: address already in use); "
+                                    "fix that, then run `crank --runtime docker up -d`")
+    assert records.records(tmp_path, "demo")[-1].status == records.UNDONE
