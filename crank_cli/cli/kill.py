@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from crank_cli.cli.context import DRY_RUN_HELP
+
+if TYPE_CHECKING:
+    from crank_cli.compose import Project
+    from crank_cli.operations.events import Events
+    from crank_cli.runtime.resolve import Resolution
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +44,33 @@ def kill(
                                                   check_services=False)
     with progress(ctx, dry_run=dry_run) as events:
         killed = run_kill(project, engine.backend, names, chosen_signal, events, remove_orphans=remove_orphans)
+        killed += _kill_on_other_engines(ctx, project, engine, names, chosen_signal, events,
+                                         remove_orphans=remove_orphans, dry=dry)
     if not killed:
         reject_if_absent(ctx, project.name, engine, "kill")
         render.info(f"no container to kill in project {project.name} on {engine.info.name}")
+
+
+def _kill_on_other_engines(ctx: typer.Context, project: Project, engine: Resolution, services: tuple[str, ...],
+                           signal: str, events: Events, *, remove_orphans: bool, dry: bool) -> list[str]:
+    """Signal the project's containers that run on other engines, as `kill` on the chosen engine did.
+
+    Under runtime auto, each engine where the project runs gets the same `kill`. With a named
+    engine, a `kill` of the whole project raises `UsageError` while another engine still runs some of it.
+    """
+    from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewhere
+    from crank_cli.operations.kill import kill as run_kill
+    from crank_cli.operations.labels import container_filter
+
+    others = other_engines(ctx, project.name, engine, running=True, dry_run=dry)
+    if not others:
+        return []
+    if not is_auto(ctx):
+        # A chosen engine without any of the project's containers has its own error, from `reject_if_absent`.
+        if not services and engine.backend.has_containers(container_filter(project.name)):
+            reject_left_elsewhere(ctx, project.name, engine, others, "kill", kind="running containers")
+        return []
+    killed: list[str] = []
+    for other in others:
+        killed += run_kill(project, other.backend, services, signal, events, remove_orphans=remove_orphans)
+    return killed

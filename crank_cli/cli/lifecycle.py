@@ -20,6 +20,8 @@ from crank_cli.cli.context import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from crank_cli.compose import Project
+    from crank_cli.operations.events import Events
     from crank_cli.runtime.backend import Backend
     from crank_cli.runtime.resolve import Resolution
 
@@ -62,6 +64,7 @@ def stop(
         stopped = _stop_anywhere(
             ctx, engine, names, lambda rest: run_stop(project, project.name, engine.backend, rest, timeout, events),
             lambda backend, found: stop_named_containers(backend, found, timeout, events), dry=dry)
+        stopped += _stop_on_other_engines(ctx, project, engine, names, timeout, events, dry=dry)
     if not stopped:
         reject_if_absent(ctx, project.name, engine, "stop")
         render.info(f"nothing to stop in project {project.name} on {engine.info.name}")
@@ -104,6 +107,36 @@ def _stop_anywhere(ctx: typer.Context, engine: Resolution, names: tuple[str, ...
     rest = tuple(name for name in names if name not in missing)
     if rest:
         stopped += stop_here(rest)
+    return stopped
+
+
+def _stop_on_other_engines(ctx: typer.Context, project: Project, engine: Resolution, names: tuple[str, ...],
+                           timeout: int | None, events: Events, *, dry: bool) -> list[str]:
+    """Stop the project's containers that run on other engines, as `stop` on the chosen engine did.
+
+    Under runtime auto, the services named (or the whole project) stop on each engine where
+    they run; container names were handled on the chosen engine. With a named engine, a
+    `stop` of the whole project raises `UsageError` while another engine still runs some of it.
+    """
+    from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewhere
+    from crank_cli.operations.down import stop as run_stop
+    from crank_cli.operations.labels import container_filter
+
+    services = tuple(name for name in names if name in project.model["services"])
+    if names and not services:
+        return []
+    others = other_engines(ctx, project.name, engine, running=True, dry_run=dry)
+    if not others:
+        return []
+    if not is_auto(ctx):
+        # A chosen engine without any of the project's containers has its own error, from `reject_if_absent`.
+        # NOTE: services named on the command line that run on another engine only are not reported.
+        if not names and engine.backend.has_containers(container_filter(project.name)):
+            reject_left_elsewhere(ctx, project.name, engine, others, "stop", kind="running containers")
+        return []
+    stopped: list[str] = []
+    for other in others:
+        stopped += run_stop(project, project.name, other.backend, services, timeout, events)
     return stopped
 
 

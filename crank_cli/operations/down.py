@@ -47,11 +47,12 @@ class DownResult:
 
 
 def down(project: Project | None, name: str, backend: Backend, options: DownOptions, events: Events, *,
-         check_absent: Callable[[], None] | None = None) -> DownResult:
+         check_absent: Callable[[list[str], list[str]], None] | None = None) -> DownResult:
     """Remove the project's containers and networks, and as asked its volumes and images.
 
     `check_absent` runs when the engine has no container of the project, before anything is
-    removed, so it can raise when the project runs elsewhere.
+    removed, so it can raise when the project runs elsewhere. It gets the names of the
+    project's networks and (with `remove_volumes`) volumes that the engine has.
     """
     result = DownResult()
     states, networks, volumes = _read_project(name, backend, with_volumes=options.remove_volumes)
@@ -60,7 +61,7 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
         if foreign is not None:
             return foreign
         if check_absent is not None:
-            check_absent()
+            check_absent(networks, volumes)
     keep = _orphans(project, states) if project is not None and not options.remove_orphans else []
     if keep:
         result.warnings.append(f"kept containers of services no longer in the project: {', '.join(keep)}; "

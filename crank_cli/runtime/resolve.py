@@ -149,15 +149,27 @@ def engines_with_containers(labels: dict[str, str | None], *, skip: Iterable[str
     The engines are probed at once. An engine whose client is not installed fails its probe
     when the client cannot be started, without a process.
     """
+    return [holder.info for holder in engines_holding(labels, skip=skip, runner=runner)]
+
+
+def engines_holding(labels: dict[str, str | None], *, skip: Iterable[str], running: bool = False,
+                    runner: Runner = process.run) -> list[Resolution]:
+    """Return each usable engine outside `skip` with containers that carry these labels, in the order of `ENGINES`.
+
+    With `running`, only running containers count. The engines are probed and asked at once.
+    """
     skipped = set(skip)
     backends = [make_backend(name, runner) for name in ENGINES if name not in skipped]
+    reason = "an engine where the project's containers run" if running else "an engine where the project's containers are"
 
-    def holder(backend: DockerCompatibleEngine) -> EngineInfo | None:
+    def holder(backend: DockerCompatibleEngine) -> Resolution | None:
         info = backend.probe()
-        return info if info.usable and backend.has_containers(labels) else None
+        if info.usable and backend.has_containers(labels, running=running):
+            return Resolution(backend, info, reason)
+        return None
 
     found = run_all(holder, backends, limit=max(len(backends), 1))
-    return [info for info in found if info is not None]
+    return [resolution for resolution in found if resolution is not None]
 
 
 def choose(settings: Settings, probe: Callable[[str], EngineInfo]) -> tuple[EngineInfo | None, list[EngineInfo]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from crank_cli.cli.context import (
     CommandContext,
     given_project_name,
@@ -12,7 +14,12 @@ from crank_cli.cli.context import (
     load_settings,
     progress,
 )
+from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewhere
 from crank_cli.render import counted
+
+if TYPE_CHECKING:
+    from crank_cli.operations.down import DownOptions, DownResult
+    from crank_cli.runtime.resolve import Resolution
 
 
 def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None, remove_orphans: bool,
@@ -35,11 +42,23 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:
         result = run_down(project, name, engine.backend, options, events,
-                          check_absent=lambda: _check_elsewhere(ctx, name, engine))
+                          check_absent=lambda networks, found: _check_elsewhere(ctx, name, engine, options,
+                                                                                [*networks, *found]))
+        # After `crank migrate SERVICE` or `--keep-source`, other engines can have containers too.
+        others = other_engines(ctx, name, engine, dry_run=dry)
+        if others and is_auto(ctx):
+            for other in others:
+                _merge(result, run_down(project, name, other.backend, options, events))
+            others = []
         if not dry:
             _remove_private_files(name, engine, events)
     for warning in result.warnings:
         render.warn(warning)
+    if others and result.containers:
+        reject_left_elsewhere(ctx, name, engine, others, "down")
+    if others:
+        render.info(f"project {name} still has containers on {', '.join(other.info.name for other in others)}, "
+                    "which this `down` left as they are")
     if not (result.containers or result.networks or result.volumes or result.images):
         from crank_cli.runtime.placement import reject_empty_fallback
 
@@ -47,13 +66,30 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
         render.info(f"nothing of project {name} found on {engine.info.name}")
 
 
-def _check_elsewhere(ctx: CommandContext, name: str, engine) -> None:  # type: ignore[no-untyped-def]
-    """Raise when another usable engine runs the project, so a `down` on the wrong engine does not pass as done."""
+def _merge(result: DownResult, other: DownResult) -> None:
+    """Add what `down` removed on another engine, and its warnings, to `result`."""
+    result.containers += other.containers
+    result.networks += other.networks
+    result.volumes += other.volumes
+    result.images += other.images
+    result.warnings += other.warnings
+
+
+def _check_elsewhere(ctx: CommandContext, name: str, engine: Resolution, options: DownOptions,
+                     leftovers: list[str]) -> None:
+    """Raise when another usable engine runs the project, so a `down` on the wrong engine does not pass as done.
+
+    With --volumes, the networks and volumes in `leftovers` are removed instead: after
+    `crank migrate`, the source engine keeps the project's volumes, and `down -v` there is
+    how they go, while the project runs on the target.
+    """
     from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.placement import check_project_elsewhere
 
     from crank_cli.cli.absent import warn_absent_project
 
+    if options.remove_volumes and leftovers:
+        return
     check_project_elsewhere(name, container_filter(name), load_settings(ctx), engine, "down")
     warn_absent_project(ctx, name, engine, "down")
 

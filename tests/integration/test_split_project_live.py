@@ -1,0 +1,128 @@
+"""`down`, `stop` and `kill` on a project whose containers are on Docker and Podman at once.
+
+`crank migrate --to ENGINE worker` moves one service and leaves db and web on the source,
+and `--keep-source` leaves a stopped copy of what moved. Under runtime auto the verbs act on
+both engines. With the engine named, they act on that one and exit with code 2 while the
+other still has the project's containers, so a cleanup step in CI cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import Crank, Engine
+from tests.integration.test_migrate import DIRECTIONS, Pair, make_pair
+
+SERVICES = ("db", "web", "worker")
+
+
+def write_project(pair: Pair, *, volume: bool = False) -> None:
+    mount = "    volumes: [data:/data]\n" if volume else ""
+    services = "".join(f"  {service}:\n    image: {pair.image}\n    command: sleep 3600\n    init: true\n{mount}"
+                       for service in SERVICES)
+    volumes = "volumes:\n  data: {}\n" if volume else ""
+    (pair.folder / "compose.yaml").write_text(f"name: {pair.name}\nservices:\n{services}{volumes}")
+
+
+@pytest.fixture(params=DIRECTIONS)
+def split(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+    """A project of three services on the source, with worker moved to the target."""
+    pair = make_pair(request, tmp_path, os.environ.get("CRANK_TEST_PREFIX") or "crank-split")
+    write_project(pair)
+    yield pair
+    pair.remove()
+
+
+def start_split(pair: Pair, *migrate_args: str) -> None:
+    started = pair.crank("up", "-d")
+    assert started.returncode == 0, started.stderr
+    moved = pair.migrate(*migrate_args, "worker")
+    assert moved.returncode == 0, moved.stderr
+
+
+def containers(engine: Engine, project: str, *, running: bool = False) -> list[str]:
+    every = [] if running else ["--all"]
+    listed = engine.client("ps", *every, "--format", "{{.Names}}", "--filter", f"label=io.crank.project={project}")
+    return sorted(listed.stdout.split())
+
+
+def on_auto(pair: Pair) -> Crank:
+    return Crank(pair.folder, "auto", pair.name)
+
+
+@pytest.mark.parametrize("migrate_args", [(), ("--keep-source",)], ids=["moved", "kept-source"])
+def test_auto_down_removes_both_engines(split: Pair, migrate_args: tuple[str, ...]) -> None:
+    start_split(split, *migrate_args)
+
+    result = on_auto(split)("down", "-t", "1")
+
+    assert result.returncode == 0, result.stderr
+    assert containers(split.source, split.name) == []
+    assert containers(split.target, split.name) == []
+    assert split.source.objects(split.name)["networks"] == []
+    assert split.target.objects(split.name)["networks"] == []
+
+
+@pytest.mark.parametrize("side", ["source", "target"])
+def test_pinned_down_names_other_engine(split: Pair, side: str) -> None:
+    start_split(split)
+    chosen, other = (split.source, split.target) if side == "source" else (split.target, split.source)
+    left = containers(other, split.name)
+
+    result = Crank(split.folder, chosen.name, split.name)("down", "-t", "1")
+
+    assert result.returncode == 2, result.stderr
+    assert f"crank: error: project {split.name} still has containers on {other.name}" in result.stderr
+    assert f"`crank --runtime {other.name} down`" in result.stderr
+    assert containers(chosen, split.name) == []
+    assert containers(other, split.name) == left
+
+
+def test_auto_stop_and_kill_reach_both_engines(split: Pair) -> None:
+    start_split(split)
+
+    stopped = on_auto(split)("stop", "-t", "1")
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert containers(split.source, split.name, running=True) == []
+    assert containers(split.target, split.name, running=True) == []
+    for engine in (split.source, split.target):
+        engine.client("start", *containers(engine, split.name))
+    killed = on_auto(split)("kill")
+    assert killed.returncode == 0, killed.stderr
+    assert containers(split.source, split.name, running=True) == []
+    assert containers(split.target, split.name, running=True) == []
+
+
+@pytest.mark.parametrize("verb", ["stop", "kill"])
+def test_pinned_stop_names_other_engine(split: Pair, verb: str) -> None:
+    start_split(split)
+
+    result = split.crank(verb)
+
+    assert result.returncode == 2, result.stderr
+    assert f"crank: error: project {split.name} still has running containers on {split.target.name}" in result.stderr
+    assert containers(split.source, split.name, running=True) == []
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
+
+
+def test_pinned_down_volumes_after_move(split: Pair) -> None:
+    write_project(split, volume=True)
+    started = split.crank("up", "-d")
+    assert started.returncode == 0, started.stderr
+    moved = split.migrate()
+    assert moved.returncode == 0, moved.stderr
+    assert split.source.objects(split.name)["volumes"] == [split.volume]
+    running = containers(split.target, split.name, running=True)
+
+    result = split.crank("down", "-v")
+
+    assert result.returncode == 0, result.stderr
+    assert f"project {split.name} still has containers on {split.target.name}" in result.stderr
+    assert split.source.objects(split.name) == {"containers": [], "networks": [], "volumes": []}
+    assert containers(split.target, split.name, running=True) == running
+    assert split.target.objects(split.name)["volumes"] == [split.volume]
