@@ -157,3 +157,27 @@ def test_failed_target_keeps_source_anonymous_data(anonymous_pair: AnonymousPair
     assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
     left = pair.target.client("volume", "ls", "--quiet").stdout.split()
     assert not set(source_volumes.values()) & set(left)
+
+
+def test_migration_back_after_move(anonymous_pair: AnonymousPair) -> None:
+    project, pair = anonymous_pair, anonymous_pair.pair
+    write_project(pair)
+    source_volumes = project.start()
+    # A recreated container mounts the old container's volumes by name, so Docker 20.10 and
+    # Podman 4.3 keep them when they remove the container with its anonymous volumes.
+    recreated = pair.crank("up", "-d", "--force-recreate")
+    assert recreated.returncode == 0, recreated.stderr
+    assert project.mounted(pair.source) == source_volumes
+    assert pair.migrate().returncode == 0
+
+    # The copies on the target hold the data, so the source keeps none of the anonymous volumes.
+    left = set(pair.source.client("volume", "ls", "--quiet").stdout.split())
+    assert not set(source_volumes.values()) & left
+    result = pair.crank("migrate", "--to", pair.source.name)
+
+    assert result.returncode == 0, result.stderr
+    assert project.mounted(pair.source) == source_volumes
+    for path in PATHS:
+        assert project.read(pair.source, f"{path}/file") == "kept\n"
+    left = set(pair.target.client("volume", "ls", "--quiet").stdout.split())
+    assert not set(source_volumes.values()) & left

@@ -246,11 +246,26 @@ def finish_source(record: MigrationRecord, engines: Engines, events: Events, *, 
             events.emit(name, f"removed from {engines.source.name}")
         if plan.full and plan.networks:
             _remove_quietly(engines.source.remove_networks, plan.networks, events)
+        _remove_anonymous_volumes(plan, engines.source, events)
     record.reached(records.SOURCE_REMOVED)
     helpers_only = [image.image_id for image in plan.images if not image.references and not image.on_target]
     for image in helpers_only:
         _remove_copied_image(engines.target, image, events)
     record.finish(records.DONE)
+
+
+def _remove_anonymous_volumes(plan: Plan, source: DockerCompatibleEngine, events: Events) -> None:
+    """Remove the source's anonymous volumes that the migration copied, once their containers are gone.
+
+    A named volume stays on the source as the copy that `--rollback` restores from. An
+    anonymous one has no use there once its container is gone, because `--rollback` copies
+    the target's copy back under the same name. Docker 20.10 and Podman 4.3 remove with a
+    container only the anonymous volumes made for it. So one that a container recreated by
+    `up` took over would stay, often without labels, and a later migration back to that
+    engine would reject it as another project's volume.
+    """
+    names = [copy.name for copy in plan.volumes if copy.container and source.volume_exists(copy.name)]
+    _remove_quietly(source.remove_volumes, names, events, done=f"removed from {source.name}")
 
 
 def undo(record: MigrationRecord, engines: Engines, events: Events) -> None:
