@@ -36,6 +36,13 @@ def stopped_containers(project: Project, backend: Backend, services: Sequence[st
     return [state for state in states if state.state not in ACTIVE_STATES]
 
 
+def removable_containers(project: Project, backend: Backend, services: Sequence[str], *,
+                         stop: bool = False) -> list[ContainerState]:
+    """Return the containers that `stopped_containers` would return, without stopping any."""
+    states = project_containers(project, backend, services)
+    return states if stop else [state for state in states if state.state not in ACTIVE_STATES]
+
+
 def _stop(project: Project, backend: Backend, states: list[ContainerState], events: Events, *,
           dry_run: bool) -> list[ContainerState]:
     """Stop the running and paused containers; return the states that follow."""

@@ -126,3 +126,25 @@ def test_pinned_down_volumes_after_move(split: Pair) -> None:
     assert split.source.objects(split.name) == {"containers": [], "networks": [], "volumes": []}
     assert containers(split.target, split.name, running=True) == running
     assert split.target.objects(split.name)["volumes"] == [split.volume]
+
+
+def test_auto_rm_reaches_both_engines(split: Pair) -> None:
+    start_split(split, "--keep-source")
+
+    result = on_auto(split)("rm", "-f", "-s")
+
+    assert result.returncode == 0, result.stderr
+    assert f"{split.name}-worker-1 on {split.source.name}" in result.stderr
+    assert containers(split.source, split.name) == []
+    assert containers(split.target, split.name) == []
+
+
+def test_pinned_rm_names_other_engine(split: Pair) -> None:
+    start_split(split)
+
+    result = split.crank("rm", "-f", "-s")
+
+    assert result.returncode == 2, result.stderr
+    assert f"crank: error: project {split.name} still has containers on {split.target.name}" in result.stderr
+    assert containers(split.source, split.name) == []
+    assert containers(split.target, split.name) == [f"{split.name}-worker-1"]
