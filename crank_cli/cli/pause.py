@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from crank_cli.compose import Project
     from crank_cli.operations.events import Events
     from crank_cli.runtime.backend import Backend
+    from crank_cli.runtime.resolve import Resolution
 
     Action = Callable[[Project, Backend, tuple[str, ...], Events], list[str]]
 
@@ -61,6 +62,33 @@ def _change(ctx: typer.Context, services: tuple[str, ...], action: Action, verb:
                                                   check_services=False)
     with progress(ctx, dry_run=dry_run) as events:
         changed = action(project, engine.backend, services, events)
+        changed += _change_other_engines(ctx, project, engine, services, action, verb, events, dry=dry)
     if not changed:
         reject_if_absent(ctx, project.name, engine, verb)
         render.info(f"nothing to {verb} in project {project.name} on {engine.info.name}")
+
+
+def _change_other_engines(ctx: typer.Context, project: Project, engine: Resolution, services: tuple[str, ...],
+                          action: Action, verb: str, events: Events, *, dry: bool) -> list[str]:
+    """Run `action` on the other engines with the project's containers, as on the chosen engine.
+
+    Under runtime auto, each engine with the project's containers gets the same action. With
+    a named engine, a `pause` of the whole project raises `UsageError` while another engine
+    still runs some of it.
+    """
+    from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewhere
+    from crank_cli.operations.labels import container_filter
+
+    pausing = verb == "pause"
+    others = other_engines(ctx, project.name, engine, running=pausing, dry_run=dry)
+    if not others:
+        return []
+    if not is_auto(ctx):
+        # NOTE: with a named engine, paused containers on another engine after `unpause` are not reported.
+        if pausing and not services and engine.backend.has_containers(container_filter(project.name)):
+            reject_left_elsewhere(ctx, project.name, engine, others, verb, kind="running containers")
+        return []
+    changed: list[str] = []
+    for other in others:
+        changed += action(project, other.backend, services, events)
+    return changed

@@ -148,3 +148,30 @@ def test_pinned_rm_names_other_engine(split: Pair) -> None:
     assert f"crank: error: project {split.name} still has containers on {split.target.name}" in result.stderr
     assert containers(split.source, split.name) == []
     assert containers(split.target, split.name) == [f"{split.name}-worker-1"]
+
+
+def test_auto_pause_reaches_both_engines(split: Pair) -> None:
+    start_split(split)
+
+    paused = on_auto(split)("pause")
+
+    assert paused.returncode == 0, paused.stderr
+    for engine in (split.source, split.target):
+        states = engine.client("ps", "--all", "--format", "{{.State}}", "--filter",
+                               f"label=io.crank.project={split.name}").stdout.split()
+        assert states and all(state.lower() == "paused" for state in states), (engine.name, states)
+    unpaused = on_auto(split)("unpause")
+    assert unpaused.returncode == 0, unpaused.stderr
+    assert len(containers(split.source, split.name, running=True)) == 2
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
+
+
+def test_pinned_pause_names_other_engine(split: Pair) -> None:
+    start_split(split)
+
+    result = split.crank("pause")
+
+    assert result.returncode == 2, result.stderr
+    assert f"crank: error: project {split.name} still has running containers on {split.target.name}" in result.stderr
+    unpaused = split.crank("unpause")
+    assert unpaused.returncode == 0, unpaused.stderr
