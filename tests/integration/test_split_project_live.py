@@ -1,4 +1,4 @@
-"""`down`, `stop` and `kill` on a project whose containers are on Docker and Podman at once.
+"""`down`, `stop`, `kill`, `rm` and `pause` on a project whose containers are on Docker and Podman at once.
 
 `crank migrate --to ENGINE worker` moves one service and leaves db and web on the source,
 and `--keep-source` leaves a stopped copy of what moved. Under runtime auto the verbs act on
