@@ -32,6 +32,7 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
     from crank_cli.operations.down import DownOptions
     from crank_cli.operations.down import down as run_down
     from crank_cli.operations.lock import project_lock
+    from crank_cli.threads import start
 
     if rmi not in (None, "all", "local"):
         raise UsageError(f"invalid --rmi value {rmi!r}: expected all or local")
@@ -41,11 +42,14 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
     options = DownOptions(volumes, timeout, rmi, remove_orphans, force)
     lock = nullcontext() if dry else project_lock(name, render.info)
     with cancel_on_interrupt(), lock, progress(ctx, dry_run=dry) as events:
+        # After `crank migrate SERVICE` or `--keep-source`, other engines can have containers too.
+        # This down does not change them, so they are listed while it runs, which on Podman
+        # hides a client start-up.
+        listed_elsewhere = start(lambda: other_engines(ctx, name, engine, dry_run=dry))
         result = run_down(project, name, engine.backend, options, events,
                           check_absent=lambda networks, found: _check_elsewhere(ctx, name, engine, options,
                                                                                 [*networks, *found]))
-        # After `crank migrate SERVICE` or `--keep-source`, other engines can have containers too.
-        others = other_engines(ctx, name, engine, dry_run=dry)
+        others = listed_elsewhere()
         if others and is_auto(ctx):
             for other in others:
                 _merge(result, run_down(project, name, other.backend, options, events))
