@@ -204,6 +204,7 @@ def test_stats_live_view_ends_on_ctrl_c(running: Running) -> None:
         if view.poll() is None:
             os.killpg(view.pid, signal.SIGKILL)
 
-    assert view.returncode == 0, errors
+    # Ctrl-C ends the live view with exit code 130, as it ends docker compose 2.40.3's.
+    assert view.returncode == 130, errors
     assert errors == ""
     assert f"{crank.project}-web-1" in output
