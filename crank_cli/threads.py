@@ -43,8 +43,13 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
                 errors[position] = error
 
     workers = [threading.Thread(target=work, name=f"crank-worker-{number}") for number in range(min(limit, len(item_list)))]
-    for worker in workers:
-        worker.start()
+    try:
+        for worker in workers:
+            worker.start()
+    except KeyboardInterrupt:
+        # Thread.start waits for the thread to begin, so Ctrl-C can come there too. The workers
+        # that began still run their tasks to the end; `_join_all` skips those that did not.
+        interrupted.set()
     _join_all(workers, interrupted)
     if interrupted.is_set():
         raise KeyboardInterrupt
