@@ -223,7 +223,7 @@ def _print_capabilities(ctx: typer.Context, project, model, *, as_json: bool, st
         findings = [finding._asdict() for finding in found]
         render.print_json({"schema": render.JSON_SCHEMA_VERSION, "engine": engine.info.name,
                            "version": engine.info.version, "findings": findings})
-        # The report is the one JSON document on stdout, and the exit code tells the rest.
+        # The report stays the only JSON document on stdout, so the exit code carries the result.
         if strict and found:
             raise Exit(ExitCode.INVALID_PROJECT)
         return

@@ -148,7 +148,7 @@ def test_absent_project_still_succeeds(verb: list[str], shop: Path, capsys: pyte
     assert "nothing" in capsys.readouterr().err
 
 
-# `stop` is not here: it asks the other engines for the project's running containers, because
+# `stop` is not here: it queries the other engines for the project's running containers, because
 # `crank migrate SERVICE` can leave some of them there.
 @pytest.mark.parametrize("verb", [["logs"], ["exec", "-T", "web", "true"]], ids=lambda verb: verb[0])
 def test_present_project_checks_nothing_else(verb: list[str], shop: Path) -> None:

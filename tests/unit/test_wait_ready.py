@@ -79,7 +79,7 @@ def test_ready_restart_begins_count_again() -> None:
     restarted = "2026-12-05T10:00:01Z"
     engine = run_wait([state("running"), state("running"), state("restarting"), state("running", restarted)])
 
-    # Not ready at 0.25 s; the third poll sees it restarting, and the count begins at the fourth (0.75 s).
+    # Not ready at 0.25 s, because the third poll finds it restarting. The count begins at the fourth (0.75 s).
     assert engine.polls == 3 + int(wait.SETTLE_SECONDS / wait.POLL_SECONDS) + 1
 
 

@@ -316,28 +316,25 @@ def _undo_tag(target: DockerCompatibleEngine, reference: str, image: str | None,
         restore = lambda ids: queries.tag_image(target, ids[0], reference)
         _remove_quietly(restore, [previous], events, done=f"tagged {reference} again")
         return
-    try:
-        reason = queries.remove_image_name(target, reference)
-    except CrankError as error:
-        events.emit(f"image {reference}", f"could not be removed from {target.name}: {error.message}")
-        return
-    if reason is None:
-        events.emit(f"image {reference}", f"removed from {target.name}")
-    else:
-        verbose.info("migrate", "kept image %s on %s: %s", reference, target.name, engine_message(reason))
+    _remove_image(target, reference, lambda: queries.remove_image_name(target, reference), events)
 
 
 def _remove_copied_image(target: DockerCompatibleEngine, image: str, events: Events) -> None:
     """Remove an image that the migration copied, unless it still has a name or something uses it."""
+    _remove_image(target, image[:12], lambda: queries.remove_untagged_image(target, image), events)
+
+
+def _remove_image(target: DockerCompatibleEngine, shown: str, remove: Callable[[], str | None], events: Events) -> None:
+    """Run `remove` and report it: removed, kept with the engine's reason (under -v), or failed."""
     try:
-        reason = queries.remove_untagged_image(target, image)
+        reason = remove()
     except CrankError as error:
-        events.emit(f"image {image[:12]}", f"could not be removed from {target.name}: {error.message}")
+        events.emit(f"image {shown}", f"could not be removed from {target.name}: {error.message}")
         return
     if reason is None:
-        events.emit(f"image {image[:12]}", f"removed from {target.name}")
+        events.emit(f"image {shown}", f"removed from {target.name}")
     else:
-        verbose.info("migrate", "kept image %s on %s: %s", image[:12], target.name, engine_message(reason))
+        verbose.info("migrate", "kept image %s on %s: %s", shown, target.name, engine_message(reason))
 
 
 def remove_helpers(record: MigrationRecord, engines: Engines, events: Events) -> None:
