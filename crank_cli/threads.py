@@ -3,6 +3,10 @@
 crank's threads wait for engine requests and processes, so a few plain threads suffice.
 `concurrent.futures` would do the same, but importing it also imports `logging` and
 `traceback`, several milliseconds that every `up` and `down` would pay.
+
+Waiting never uses `Thread.join`: on Python 3.11, Ctrl-C during a join marks the thread as
+ended while it still runs (see `Thread._wait_for_tstate_lock`), so a second join returns at
+once. The workers report their end through a condition instead.
 """
 
 from __future__ import annotations
@@ -28,29 +32,43 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     results: list[Any] = [None] * len(item_list)
     errors: list[BaseException | None] = [None] * len(item_list)
     positions = iter(range(len(item_list)))
-    take = threading.Lock()
+    changed = threading.Condition(threading.Lock())
     interrupted = threading.Event()
+    running = 0
+    ended = 0
 
     def work() -> None:
+        nonlocal running, ended
         while True:
-            with take:
+            with changed:
                 position = None if interrupted.is_set() else next(positions, None)
-            if position is None:
-                return
+                if position is None:
+                    return
+                running += 1
             try:
                 results[position] = task(item_list[position])
             except BaseException as error:  # noqa: BLE001 - raised again on the calling thread
                 errors[position] = error
+            finally:
+                with changed:
+                    running -= 1
+                    ended += 1
+                    changed.notify_all()
+
+    def settled() -> bool:
+        return ended == len(item_list) or (interrupted.is_set() and running == 0)
 
     workers = [threading.Thread(target=work, name=f"crank-worker-{number}") for number in range(min(limit, len(item_list)))]
     try:
         for worker in workers:
             worker.start()
     except KeyboardInterrupt:
-        # Thread.start waits for the thread to begin, so Ctrl-C can come there too. The workers
-        # that began still run their tasks to the end; `_join_all` skips those that did not.
+        # Thread.start waits for the thread to begin, so Ctrl-C can come there too. A worker
+        # that began before this line has its task counted in `running`; one that begins
+        # after it finds `interrupted` set and takes no task.
         interrupted.set()
-    _join_all(workers, interrupted)
+    while _wait(changed, settled):
+        interrupted.set()
     if interrupted.is_set():
         raise KeyboardInterrupt
     first_error = next((error for error in errors if error is not None), None)
@@ -59,14 +77,14 @@ def run_all(task: Callable[[Item], Result], items: Iterable[Item], limit: int) -
     return results
 
 
-def _join_all(workers: list[threading.Thread], interrupted: threading.Event) -> None:
-    """Wait for every worker; a Ctrl-C meanwhile sets `interrupted` and the wait goes on."""
-    for worker in workers:
-        while worker.is_alive():
-            try:
-                worker.join()
-            except KeyboardInterrupt:
-                interrupted.set()
+def _wait(changed: threading.Condition, predicate: Callable[[], bool]) -> bool:
+    """Wait until `predicate()` is true, and return whether Ctrl-C ended the wait first."""
+    try:
+        with changed:
+            changed.wait_for(predicate)
+    except KeyboardInterrupt:
+        return True
+    return False
 
 
 def call_all(calls: Sequence[Callable[[], Any]]) -> list[Any]:
@@ -81,20 +99,25 @@ def start(call: Callable[[], Result]) -> Callable[[], Result]:
     once the call has ended, as with `run_all`.
     """
     outcome: list[Any] = []
+    changed = threading.Condition(threading.Lock())
 
     def work() -> None:
         try:
-            outcome.append((True, call()))
+            value = (True, call())
         except BaseException as error:  # noqa: BLE001 - raised again by the waiting thread
-            outcome.append((False, error))
+            value = (False, error)
+        with changed:
+            outcome.append(value)
+            changed.notify_all()
 
     worker = threading.Thread(target=work, name="crank-background", daemon=True)
     worker.start()
 
     def result() -> Result:
-        interrupted = threading.Event()
-        _join_all([worker], interrupted)
-        if interrupted.is_set():
+        interrupted = False
+        while _wait(changed, lambda: bool(outcome)):
+            interrupted = True
+        if interrupted:
             raise KeyboardInterrupt
         succeeded, value = outcome[0]
         if not succeeded:

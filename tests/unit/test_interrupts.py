@@ -62,13 +62,30 @@ def test_run_all_starts_no_more_tasks() -> None:
     finished: list[int] = []
 
     def task(number: int) -> None:
-        time.sleep(0.4)
+        # The first task ends last: on Python 3.11, Ctrl-C during `Thread.join` marks a running
+        # thread as ended, and a wait built on `join` then returned before task 0 had ended.
+        time.sleep(0.6 if number == 0 else 0.3)
         finished.append(number)
 
     with pytest.raises(KeyboardInterrupt):
         threads.run_all(task, range(6), limit=2)
 
     assert sorted(finished) == [0, 1]
+
+
+@pytest.mark.usefixtures("interrupt_soon")
+def test_start_waits_for_call_after_interrupt() -> None:
+    finished: list[bool] = []
+
+    def call() -> None:
+        time.sleep(0.5)
+        finished.append(True)
+
+    result = threads.start(call)
+    with pytest.raises(KeyboardInterrupt):
+        result()
+
+    assert finished == [True]
 
 
 def test_third_interrupt_kills_command(capsys: pytest.CaptureFixture[str]) -> None:
