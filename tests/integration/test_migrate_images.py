@@ -192,3 +192,34 @@ def test_failed_migration_removes_added_tag(engines: Engines, projects: list[Pro
         for engine in (engines.source, engines.target):
             engine.client("image", "rm", other_name, check=False)
         remove_unique_image(engines, tag, built)
+
+
+@pytest.mark.parametrize("policy", ["always", "build"])
+def test_migration_starts_copied_image_despite_pull_policy(engines: Engines, projects: list[Project], tmp_path: Path,
+                                                          token: str, policy: str) -> None:
+    # Without a registry, `pull_policy: always` fails to pull on the target, and `build`
+    # would build another image there: either way not the image the source ran.
+    tag = f"localhost/himgrm-{token}-pull:1"
+    built = build_unique_image(engines.source, tag)
+    extra = f"    pull_policy: {policy}\n"
+    if policy == "build":
+        context = tmp_path / "context"
+        context.mkdir()
+        (context / "Dockerfile").write_text(f"FROM {TEST_IMAGE}\nRUN echo rebuilt-$RANDOM > /id\n")
+        extra += f"    build: {context}\n"
+    try:
+        project = make_project(projects, engines, tmp_path, f"himgrm-p-{token}", tag, extra)
+        started = project.crank("up", "-d", "--pull", "never", "--no-build")
+        assert started.returncode == 0, started.stderr
+
+        moved = project.crank("migrate", "--to", engines.target.name)
+
+        assert moved.returncode == 0, moved.stderr
+        assert running_containers(engines.target, project.name) == [f"{project.name}-web-1"]
+        runs = engines.target.client("container", "inspect", "--format", "{{.Image}}", f"{project.name}-web-1")
+        assert runs.stdout.strip().removeprefix("sha256:") == built
+    finally:
+        for each in projects:
+            engines.source.remove_project(each.name)
+            engines.target.remove_project(each.name)
+        remove_unique_image(engines, tag, built)

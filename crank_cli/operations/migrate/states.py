@@ -35,18 +35,22 @@ def bring_up(project: Project, engine: DockerCompatibleEngine, services: Sequenc
     """Start `services` but those in `created_only`, which are only created; return the started containers by service.
 
     `replicas` sets each service's container count, as `up --scale` does, over its definition's.
+    The containers run the images that the migration copied: `pull_policy: always` or `build`
+    would otherwise pull or build another image, or fail without the registry, after the cut-over.
     """
+    from crank_cli.operations.resources import ImagePolicy
     from crank_cli.operations.up import UpOptions, up
 
     started = tuple(name for name in services if name not in created_only)
     scale = dict(replicas)
+    copied = ImagePolicy(build="never", pull="never")
     result: dict[str, list[str]] = {}
     if started:
-        options = UpOptions(services=started, adopted_volumes=dict(adopted_volumes), scale=scale)
+        options = UpOptions(services=started, adopted_volumes=dict(adopted_volumes), scale=scale, images=copied)
         result = up(project, engine, options, events).services
     if created_only:
         options = UpOptions(services=tuple(created_only), no_deps=True, start=False, adopted_volumes=dict(adopted_volumes),
-                            scale=scale)
+                            scale=scale, images=copied)
         up(project, engine, options, events)
     return result
 
