@@ -315,6 +315,26 @@ def test_rollback_brings_back_new_data(pair: Pair) -> None:
     assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
 
 
+def test_rollback_rejected_after_target_down_volumes(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    start_seeded(pair, port)
+    assert pair.migrate().returncode == 0
+    removed = pair.crank("--runtime", pair.target.name, "down", "-v")
+    assert removed.returncode == 0, removed.stderr
+    assert "can no longer be rolled back" in removed.stderr
+    # A project started afresh on the target is not the migration's, so no rollback moves it.
+    started = pair.crank("--runtime", pair.target.name, "up", "-d")
+    assert started.returncode == 0, started.stderr
+
+    result = pair.crank("migrate", "--rollback")
+
+    assert result.returncode == 2, result.stderr
+    assert "cannot be rolled back: `down --volumes` removed the project" in result.stderr
+    assert len(container_short_ids(pair.target, pair.name)) == 1
+    assert container_short_ids(pair.source, pair.name) == []
+
+
 def engine_state(engine: Engine, project: str) -> dict[str, list[str]]:
     """Return what a dry run could change: images, and the project's and helpers' objects."""
     def lines(*args: str) -> list[str]:

@@ -18,6 +18,8 @@ from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewher
 from crank_cli.render import counted
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from crank_cli.operations.down import DownOptions, DownResult
     from crank_cli.runtime.resolve import Resolution
 
@@ -49,13 +51,19 @@ def run(ctx: CommandContext, volumes: bool, timeout: int | None, rmi: str | None
         result = run_down(project, name, engine.backend, options, events,
                           check_absent=lambda networks, found: _check_elsewhere(ctx, name, engine, options,
                                                                                 [*networks, *found]))
+        removed_from = [engine.info.name] if result.containers or result.volumes else []
         others = listed_elsewhere()
         if others and is_auto(ctx):
             for other in others:
-                _merge(result, run_down(project, name, other.backend, options, events))
+                other_result = run_down(project, name, other.backend, options, events)
+                if other_result.containers or other_result.volumes:
+                    removed_from.append(other.info.name)
+                _merge(result, other_result)
             others = []
         if not dry:
             _remove_private_files(name, engine, events)
+            if volumes and project is not None:
+                _close_migrations(project.working_dir, name, removed_from)
     for warning in result.warnings:
         render.warn(warning)
     if others and result.containers:
@@ -96,6 +104,22 @@ def _check_elsewhere(ctx: CommandContext, name: str, engine: Resolution, options
         return
     check_project_elsewhere(name, container_filter(name), load_settings(ctx), engine, "down")
     warn_absent_project(ctx, name, engine, "down")
+
+
+def _close_migrations(working_dir: Path, name: str, engines: list[str]) -> None:
+    """Close the last finished migration to an engine that `down --volumes` removed the project from."""
+    # The folder is `record.RECORD_FOLDER`: importing the migrate package takes about 0.1 s,
+    # which a project that never migrated need not pay.
+    if not engines or not (working_dir / ".crank" / "migrations").is_dir():
+        return
+    from crank_cli import render
+    from crank_cli.operations.migrate.record import close_removed
+
+    for engine in engines:
+        closed = close_removed(working_dir, name, engine)
+        if closed is not None:
+            render.info(f"the migration of project {name} from {closed.plan.source} to {engine} can no longer be "
+                        f"rolled back, because its containers and volumes on {engine} are removed")
 
 
 def _remove_private_files(name: str, engine, events) -> None:  # type: ignore[no-untyped-def]

@@ -135,11 +135,17 @@ def preview_rollback(project: Project, make_engine: EngineFactory) -> RollbackPl
 
 
 def _last_finished(project: Project) -> MigrationRecord:
-    record = records.latest(project.working_dir, project.name, records.DONE)
-    if record is None:
+    every = records.records(project.working_dir, project.name)
+    closed = [record for record in every if record.status in (records.DONE, records.REMOVED)]
+    if closed and closed[-1].status == records.REMOVED:
+        last = closed[-1]
+        raise UsageError(f"the last migration of project {project.name}, from {last.plan.source} to "
+                         f"{last.plan.target}, cannot be rolled back: `down --volumes` removed the project and "
+                         f"its volumes from {last.plan.target} at {last.document['removed_at']}")
+    if not closed:
         raise UsageError(f"no finished migration of project {project.name} recorded in "
                          f"{project.working_dir / records.RECORD_FOLDER}: nothing to roll back")
-    return record
+    return closed[-1]
 
 
 __all__ = ["Engines", "FindingsError", "MigrateOptions", "MigrateResult", "check_findings", "migrate", "preview_rollback", "recover", "roll_back"]

@@ -30,6 +30,9 @@ RUNNING = "running"
 DONE = "done"
 UNDONE = "undone"
 ROLLED_BACK = "rolled-back"
+# `down --volumes` removed the moved services and their volumes from the target, so
+# nothing is left to roll back.
+REMOVED = "removed"
 
 # Steps in order. Until `verified`, an unfinished migration is undone; from `verified` on the
 # target runs the project and the next run finishes the migration instead.
@@ -150,6 +153,20 @@ def latest(working_dir: Path, project_name: str, status: str) -> MigrationRecord
     """Return the newest record of the project with the given status."""
     matching = [record for record in records(working_dir, project_name) if record.status == status]
     return matching[-1] if matching else None
+
+
+def close_removed(working_dir: Path, project_name: str, engine: str) -> MigrationRecord | None:
+    """Mark the project's last finished migration as removed if it went to `engine`; return it.
+
+    Call it after `down --volumes` removed the project from `engine`. A later `--rollback`
+    would otherwise move whatever runs there then, such as a project started afresh, back
+    to the source.
+    """
+    last = latest(working_dir, project_name, DONE)
+    if last is None or last.plan.target != engine:
+        return None
+    last.finish(REMOVED, removed_at=_now())
+    return last
 
 
 def _write_private(path: Path, document: dict[str, Any], indent: int | None = None) -> None:
