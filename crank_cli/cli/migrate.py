@@ -52,17 +52,32 @@ def migrate(
         if as_json and not dry_run:
             raise UsageError("--format json applies only to the plan that --dry-run prints")
         project = load_project(ctx)
-        if rollback:
-            _roll_back(ctx, project, dry_run=dry_run, as_json=as_json, verify_timeout=verify_timeout)
-            return
-        plan = _migrate(ctx, project, to, source,
-                        MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict, keep_source=keep_source,
-                                       verify_timeout=verify_timeout, helper_image=helper_image,
-                                       replace_existing=replace_existing))
+        with _lock(project.name, dry_run):
+            if rollback:
+                _roll_back(ctx, project, dry_run=dry_run, as_json=as_json, verify_timeout=verify_timeout)
+                return
+            plan = _migrate(ctx, project, to, source,
+                            MigrateOptions(services=tuple(services or ()), dry_run=dry_run, strict=strict,
+                                           keep_source=keep_source, verify_timeout=verify_timeout,
+                                           helper_image=helper_image, replace_existing=replace_existing))
     if plan is not None:
         _print_plan(plan, as_json=as_json)
         # Outside `json_errors`, so the findings that stop a migration follow the JSON plan on stderr.
         check_findings(plan.findings, strict=strict)
+
+
+def _lock(project: str, dry_run: bool):  # type: ignore[no-untyped-def]
+    """Return the project's lock, which `up` and `down` take too.
+
+    A second `migrate` would otherwise take the running migration's record for one that a
+    crash interrupted, and undo it while it runs. A dry run changes nothing, so it takes no lock.
+    """
+    from contextlib import nullcontext
+
+    from crank_cli import render
+    from crank_cli.operations.lock import project_lock
+
+    return nullcontext() if dry_run else project_lock(project, render.info)
 
 
 def _roll_back(ctx: typer.Context, project: Project, *, dry_run: bool, as_json: bool, verify_timeout: float) -> None:

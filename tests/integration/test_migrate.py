@@ -335,6 +335,30 @@ def test_rollback_rejected_after_target_down_volumes(pair: Pair) -> None:
     assert container_short_ids(pair.source, pair.name) == []
 
 
+def test_second_migrate_waits_for_first(pair: Pair) -> None:
+    port = free_port()
+    # The 3 s stop keeps the first migration running while the second starts.
+    write_project(pair.folder, pair.name, port, SLOW_STOP_COMMAND)
+    start_seeded(pair, port)
+    first = pair.crank.start("migrate", "--to", pair.target.name)
+    records = pair.folder / ".crank" / "migrations"
+    deadline = time.monotonic() + 60
+    while not any(records.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    second = pair.migrate()
+
+    _, first_errors = first.communicate(timeout=300)
+    assert first.returncode == 0, first_errors
+    assert "waiting for it to finish" in second.stderr
+    assert "undid" not in second.stderr
+    assert second.returncode == 2, second.stderr
+    assert "already runs on" in second.stderr
+    assert len(container_short_ids(pair.target, pair.name)) == 1
+    [record] = records.glob("*.json")
+    assert json.loads(record.read_text())["status"] == "done"
+
+
 def engine_state(engine: Engine, project: str) -> dict[str, list[str]]:
     """Return what a dry run could change: images, and the project's and helpers' objects."""
     def lines(*args: str) -> list[str]:
