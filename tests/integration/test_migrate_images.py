@@ -16,8 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from crank_cli.compose import LoadOptions, load_project
+from crank_cli.operations.migrate import Engines as MigrationEngines
+from crank_cli.operations.migrate import MigrateOptions, migrate
+from crank_cli.operations.migrate.migration import Migration
 from tests.integration.conftest import TEST_IMAGE, Crank, Engine, live_engine
-from tests.integration.test_migrate import DIRECTIONS
+from tests.integration.test_migrate import DIRECTIONS, RecordedEvents
 
 # The service stops at once on SIGTERM, so each stop and rollback stays short.
 SLEEP_COMMAND = "trap 'exit 0' TERM; sleep 1000 & wait"
@@ -222,4 +226,42 @@ def test_migration_starts_copied_image_despite_pull_policy(engines: Engines, pro
         for each in projects:
             engines.source.remove_project(each.name)
             engines.target.remove_project(each.name)
+        remove_unique_image(engines, tag, built)
+
+
+def test_image_removed_after_plan_is_copied(engines: Engines, projects: list[Project], tmp_path: Path,
+                                            token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The plan finds the image on the target under another name. That name goes before the
+    # images are copied, as when another project's failed migration removes the name it added.
+    tag = f"localhost/himgrm-{token}-gone:1"
+    other_name = f"localhost/himgrm-{token}-other:1"
+    built = build_unique_image(engines.source, other_name)
+    copy_image(engines, other_name)
+    engines.source.client("tag", other_name, tag)
+    real_copy_images = Migration.copy_images
+
+    def remove_then_copy(migration: Migration) -> None:
+        engines.target.client("image", "rm", other_name)
+        real_copy_images(migration)
+
+    monkeypatch.setattr(Migration, "copy_images", remove_then_copy)
+    try:
+        project = make_project(projects, engines, tmp_path, f"himgrm-g-{token}", tag)
+        started = project.crank("up", "-d")
+        assert started.returncode == 0, started.stderr
+        loaded = load_project(LoadOptions(working_dir=project.folder, environ=dict(os.environ)))
+        events = RecordedEvents()
+
+        migrate(loaded, MigrationEngines(source=engines.source.backend, target=engines.target.backend),
+                MigrateOptions(), events)
+
+        assert f"image {built[:12]}: copied, ID checked" in events.lines
+        assert running_containers(engines.target, project.name) == [f"{project.name}-web-1"]
+        assert image_id(engines.target, tag) == built
+    finally:
+        for each in projects:
+            engines.source.remove_project(each.name)
+            engines.target.remove_project(each.name)
+        for engine in (engines.source, engines.target):
+            engine.client("image", "rm", other_name, check=False)
         remove_unique_image(engines, tag, built)

@@ -139,7 +139,9 @@ class Migration:
     def copy_images(self) -> None:
         self.steps.begin(f"copy images to {self.target.name}")
         for image in self.plan.images:
-            if not image.on_target:
+            # Another project's migration may have removed an image that the plan found on the
+            # target, when its undo removed the image's last name, so the image is checked again.
+            if not image.on_target or self.target.image_id(image.image_id) != image.image_id:
                 self.events.emit(f"image {image.image_id[:12]}", f"copying {_size(image.size)}")
                 self.record.add_change("images", image.image_id)
                 transfer.copy_image(self.source, self.target, image.image_id)
