@@ -45,6 +45,9 @@ class UpOptions(NamedTuple):
     remove_orphans: bool = False
     images: resources.ImagePolicy = resources.ImagePolicy()
     scale: dict[str, int] = {}  # never changed, so one shared empty default is safe
+    # The replica numbers of a service's containers, by service, where they are not 1 to its
+    # count: migrate passes the source's, which can have a gap (w-1 and w-3).
+    replica_numbers: dict[str, tuple[int, ...]] = {}  # never changed, so one shared empty default is safe
     timeout: int | None = None
     wait: bool = False
     wait_timeout: float | None = None
@@ -138,14 +141,15 @@ def _parallel_limit(backend: Backend, options: UpOptions) -> int:
 _KEEPS_NEW_PROJECT = (NotReadyError, CancelledError, KeyboardInterrupt)
 
 
-def replica_specs(project: Project, service: str, count: int) -> list[ContainerSpec]:
-    """Return the container spec of each of a service's `count` replicas, replica 1 first.
+def replica_specs(project: Project, service: str, count: int,
+                  numbers: tuple[int, ...] | None = None) -> list[ContainerSpec]:
+    """Return the container spec of each of a service's `count` replicas, replica 1 first, or of replicas `numbers`.
 
     Ctrl-C and SIGTERM stop it between two specs, because a count with a few zeros too many
     takes minutes and gigabytes to build before any engine command runs.
     """
     built = []
-    for number in range(1, count + 1):
+    for number in numbers or range(1, count + 1):
         check_cancelled()
         built.append(specs.container_spec(project, service, number))
     return built
@@ -161,7 +165,8 @@ def _specs_and_images(project: Project, backend: Backend, selected: set[str], op
     """
     with secrets.recording_new_files() as written:
         try:
-            replicas = {name: replica_specs(project, name, replica_count(project, name, options.scale))
+            replicas = {name: replica_specs(project, name, replica_count(project, name, options.scale),
+                                            options.replica_numbers.get(name))
                         for name in selected}
             # Images come first: a missing one stops `up` before anything else exists.
             # The check before containers also comes before a build or pull, so a rejected `up`

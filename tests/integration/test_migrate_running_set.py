@@ -108,3 +108,39 @@ def test_scaled_replicas_move_and_return(running_pair: Pair) -> None:
     assert rolled_back.returncode == 0, rolled_back.stderr
     assert states(pair.source, pair.name) == {replicas[0]: "running", replicas[1]: "paused", replicas[2]: "running"}
     assert pair.target.objects(pair.name)["containers"] == []
+
+
+def test_replica_numbers_with_gap_stay(running_pair: Pair) -> None:
+    pair = running_pair
+    image = project_image(pair.name)
+    # Each replica has its own anonymous volume at /cache, which must reach the replica of the same number.
+    (pair.folder / "compose.yaml").write_text(
+        f"""
+name: {pair.name}
+services:
+  w:
+    image: {image}
+    command: ["sleep", "3600"]
+    init: true
+    volumes:
+      - /cache
+"""
+    )
+    assert pair.crank("up", "-d", "--scale", "w=3").returncode == 0
+    first, second, third = (f"{pair.name}-w-{number}" for number in (1, 2, 3))
+    pair.source.client("rm", "--force", "--volumes", second)
+    pair.source.client("exec", third, "sh", "-c", "echo third > /cache/mark")
+    pair.source.client("pause", third)
+
+    moved = pair.migrate()
+
+    assert moved.returncode == 0, moved.stderr
+    assert states(pair.target, pair.name) == {first: "running", third: "paused"}
+    pair.target.client("unpause", third)
+    assert pair.target.client("exec", third, "cat", "/cache/mark").stdout == "third\n"
+    pair.target.client("pause", third)
+
+    rolled_back = pair.crank("migrate", "--rollback")
+
+    assert rolled_back.returncode == 0, rolled_back.stderr
+    assert states(pair.source, pair.name) == {first: "running", third: "paused"}

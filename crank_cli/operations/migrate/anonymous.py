@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from crank_cli.operations import specs
 from crank_cli.operations.anonymous_volumes import needs_declared_paths, taken_over_mounts
 from crank_cli.operations.capabilities import Finding
-from crank_cli.operations.converge import replica_count
 from crank_cli.operations.migrate.findings import migration_finding
 from crank_cli.operations.migrate.plan import SourceContainer
 from crank_cli.runtime.compatible import DockerCompatibleEngine
@@ -62,7 +61,7 @@ def anonymous_volumes(project: Project, source: DockerCompatibleEngine, containe
             if mount.type != "volume" or not mount.source:
                 # A bind mount's folder stays where it is on this machine.
                 continue
-            problem = _cannot_travel(project, container)
+            problem = _cannot_travel(container)
             if problem:
                 findings.append(_left_behind(container, path, mount.source, problem))
             else:
@@ -76,14 +75,10 @@ def _declared_paths(source: DockerCompatibleEngine, containers: Sequence[SourceC
     return {image.id: image.volumes for image in source.inspect_images(images)} if images else {}
 
 
-def _cannot_travel(project: Project, container: SourceContainer) -> str | None:
+def _cannot_travel(container: SourceContainer) -> str | None:
     """Return why `up` on the target creates no container to mount this container's volumes, or None."""
     if container.one_off:
         return "it is a one-off container (from `run`), which `up` on the target does not create"
-    count = replica_count(project, container.service, {})
-    if container.replica > count:
-        return (f"it is replica {container.replica} of {container.service}, and `up` on the target creates "
-                f"{count} replica(s) as the compose file sets")
     return None
 
 

@@ -54,9 +54,9 @@ def start_line(plan: Plan) -> str:
     return line
 
 
-def counted(services: tuple[str, ...], replicas: dict[str, int]) -> str:
+def counted(services: tuple[str, ...], replicas: dict[str, tuple[int, ...]]) -> str:
     """Return the services joined by commas, each with its container count when it has more than one."""
-    return ", ".join(f"{name} ({replicas[name]} containers)" if replicas.get(name, 1) > 1 else name
+    return ", ".join(f"{name} ({len(replicas[name])} containers)" if len(replicas.get(name, ())) > 1 else name
                      for name in services)
 
 

@@ -6,7 +6,6 @@ migration record stores, so an interrupted migration can be undone from it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -115,18 +114,20 @@ class Plan:
         return tuple(name for name in self.services if name not in self.created_only)
 
     @property
-    def replicas(self) -> dict[str, int]:
-        """Return how many containers each moved service has on the source, one-off containers left out.
+    def replicas(self) -> dict[str, tuple[int, ...]]:
+        """Return the replica numbers of each moved service's containers on the source, one-off containers left out.
 
-        The other engine gets as many, because the scale that `up --scale` set on the source
-        stays until the next `up` without it. A service with only one-off containers is left
-        out, so it gets the count of its definition.
-
-        NOTE: `up` numbers the replicas from 1, so when the source's numbers have a gap (w-1
-        and w-3), the names differ on the other engine, and a paused w-3 is not paused there.
+        The other engine gets the same numbers, so the same container names, because the
+        scale that `up --scale` set on the source stays until the next `up` without it, and
+        numbers with a gap (w-1 and w-3) stay as they are. A service with only one-off
+        containers is left out, so it gets the count of its definition. Containers without
+        a replica number, or with one number twice, are numbered from 1.
         """
-        counts = Counter(container.service for container in self.moved_containers if not container.one_off)
-        return dict(sorted(counts.items()))
+        numbers: dict[str, list[int]] = {}
+        for container in self.moved_containers:
+            if not container.one_off:
+                numbers.setdefault(container.service, []).append(container.replica)
+        return {service: _replica_numbers(found) for service, found in sorted(numbers.items())}
 
     def adopted_volumes(self) -> dict[str, tuple[Mount, ...]]:
         """Map each container name on the target to the copies of anonymous volumes it mounts."""
@@ -230,6 +231,12 @@ def source_containers(records: Iterable[dict[str, Any]], service_label: str) -> 
             replica=_replica((config.get("Labels") or {})),
         ))
     return sorted(containers, key=lambda container: container.name)
+
+
+def _replica_numbers(found: list[int]) -> tuple[int, ...]:
+    if 0 in found or len(set(found)) < len(found):
+        return tuple(range(1, len(found) + 1))
+    return tuple(sorted(found))
 
 
 def _replica(container_labels: Mapping[str, str]) -> int:

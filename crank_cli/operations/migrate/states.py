@@ -31,10 +31,10 @@ def stopped_services(services: Mapping[str, dict[str, Any]], moved: Sequence[str
 
 def bring_up(project: Project, engine: DockerCompatibleEngine, services: Sequence[str], created_only: Sequence[str],
              adopted_volumes: Mapping[str, tuple[Mount, ...]], events: Events, *,
-             replicas: Mapping[str, int]) -> dict[str, list[str]]:
+             replicas: Mapping[str, tuple[int, ...]]) -> dict[str, list[str]]:
     """Start `services` but those in `created_only`, which are only created; return the started containers by service.
 
-    `replicas` sets each service's container count, as `up --scale` does, over its definition's.
+    `replicas` sets each service's replica numbers, and so its container count, over its definition's.
     The containers run the images that the migration copied: `pull_policy: always` or `build`
     would otherwise pull or build another image, or fail without the registry, after the cut-over.
     """
@@ -42,15 +42,17 @@ def bring_up(project: Project, engine: DockerCompatibleEngine, services: Sequenc
     from crank_cli.operations.up import UpOptions, up
 
     started = tuple(name for name in services if name not in created_only)
-    scale = dict(replicas)
+    numbers = dict(replicas)
+    scale = {service: len(found) for service, found in numbers.items()}
     copied = ImagePolicy(build="never", pull="never")
     result: dict[str, list[str]] = {}
     if started:
-        options = UpOptions(services=started, adopted_volumes=dict(adopted_volumes), scale=scale, images=copied)
+        options = UpOptions(services=started, adopted_volumes=dict(adopted_volumes), scale=scale,
+                            replica_numbers=numbers, images=copied)
         result = up(project, engine, options, events).services
     if created_only:
         options = UpOptions(services=tuple(created_only), no_deps=True, start=False, adopted_volumes=dict(adopted_volumes),
-                            scale=scale, images=copied)
+                            scale=scale, replica_numbers=numbers, images=copied)
         up(project, engine, options, events)
     return result
 

@@ -94,19 +94,26 @@ def test_volume_of_undeclared_path_not_copied() -> None:
     assert copies(plan) == []
 
 
-def test_surplus_replica_volume_is_finding() -> None:
+def test_scaled_replica_volume_travels() -> None:
+    # `up --scale db=2` made replica 2, beyond the compose file's count, and the target gets it too.
     records = [db_record("demo-db-1", "1", [volume_mount(CACHE_VOLUME, "/cache")]),
                db_record("demo-db-2", "2", [volume_mount(STATE_VOLUME, "/cache")])]
 
     plan, _ = plan_for(records, ())
 
-    assert copies(plan) == [(CACHE_VOLUME, "demo-db-1", "/cache")]
-    assert [(finding.key, finding.service, finding.blocking) for finding in plan.findings] == [
-        ("container demo-db-2 volume /cache", "db", False)]
-    message = plan.findings[0].message
-    assert f"the anonymous volume {STATE_VOLUME} at /cache of demo-db-2 is not copied" in message
-    assert "it is replica 2 of db, and `up` on the target creates 1 replica(s)" in message
-    assert "mount a named volume at /cache in service db" in message
+    assert copies(plan) == [(CACHE_VOLUME, "demo-db-1", "/cache"), (STATE_VOLUME, "demo-db-2", "/cache")]
+    assert plan.findings == []
+    assert plan.replicas == {"db": (1, 2)}
+
+
+def test_replica_gap_keeps_numbers() -> None:
+    records = [db_record("demo-db-1", "1", [volume_mount(CACHE_VOLUME, "/cache")]),
+               db_record("demo-db-3", "3", [volume_mount(STATE_VOLUME, "/cache")])]
+
+    plan, _ = plan_for(records, ())
+
+    assert copies(plan) == [(CACHE_VOLUME, "demo-db-1", "/cache"), (STATE_VOLUME, "demo-db-3", "/cache")]
+    assert plan.replicas == {"db": (1, 3)}
 
 
 def test_second_replica_volume_goes_to_second_replica() -> None:

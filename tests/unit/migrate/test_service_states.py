@@ -74,7 +74,7 @@ def test_scaled_service_keeps_replica_count() -> None:
 
     plan, _ = build_plan(project(), make_backend("docker", runner), make_backend("podman", runner), ())
 
-    assert plan.replicas == {"seed": 1, "tool": 1, "web": 3}
+    assert plan.replicas == {"seed": (1,), "tool": (1,), "web": (1, 2, 3)}
     assert Plan.from_dict(json.loads(json.dumps(plan.as_dict()))).replicas == plan.replicas
     assert ("start on podman: seed, tool, web (3 containers) (seed stopped on docker, started because a service "
             "that runs depends on it, as docker compose up does)") in plan_lines(plan)

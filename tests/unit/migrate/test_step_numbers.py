@@ -57,7 +57,8 @@ def run_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plan: Plan) -
     monkeypatch.setattr(migration_module.Migration, "ensure_target_volume", lambda self, volume: None)
     monkeypatch.setattr(migration_module, "wait_until_ready", lambda *args: None)
     monkeypatch.setattr(up_module, "up", lambda *args: UpResult(services={"web": ["demo-web-1"]}))
-    runner = FakeRunner({("docker", "ps", "--all", "--format"): "demo-web-1\n", ("podman", "ps"): ""})
+    runner = FakeRunner({("docker", "ps", "--all", "--format"): "demo-web-1\n", ("podman", "ps"): "",
+                         ("podman", "image", "inspect"): f"sha256:{IMAGE_ID} null\n"})
     engines = Engines(source=make_backend("docker", runner), target=make_backend("podman", runner))
     events = RecordedEvents()
 
