@@ -150,6 +150,12 @@ class ImageError(EngineError):
         self.args = (message,)
 
 
+class MissingImageError(CrankError):
+    """An image that a service needs is missing, and the options or `pull_policy` forbid making it."""
+
+    kind = "engine"
+
+
 class EngineNotFoundError(EngineError):
     """The engine's client binary is not installed or not on PATH."""
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from crank_cli.errors import EngineError, ImageError, InvalidProjectError
+from crank_cli.errors import EngineError, ImageError, InvalidProjectError, MissingImageError
 from crank_cli.operations import labels, specs
 from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
@@ -260,9 +260,22 @@ def ensure_images(project: Project, backend: Backend, services: Iterable[str], p
             found[reference] = backend.image_id(reference)
     missing = [reference for reference in references if found[reference] is None]
     if missing and require:
-        raise InvalidProjectError(f"image {', '.join(missing)} is missing and may not be pulled or built: "
-                                  "build it, or drop --pull never / pull_policy: never")
+        raise MissingImageError("; ".join(_missing_message(project, reference, by_reference[reference], policy)
+                                          for reference in missing))
     return {name: image_id for name in names if (image_id := found[specs.image_name(project, name)])}
+
+
+def _missing_message(project: Project, reference: str, services: list[str], policy: ImagePolicy) -> str:
+    """Return why a missing image was neither built nor pulled, and how to get it."""
+    names = " ".join(services)
+    subject = f"image {reference} of service {', '.join(services)} is missing"
+    if any(project.model["services"][name].get("build") for name in services):
+        return f"{subject}, and --no-build keeps crank from building it: run `crank build {names}` first, or drop --no-build"
+    if policy.pull == "never":
+        return f"{subject}, and --pull never keeps crank from pulling it: run `crank pull {names}` first, or drop --pull never"
+    keys = ", ".join(f"services.{name}.pull_policy" for name in services)
+    return (f"{subject}, and {keys}: never keeps crank from pulling it: run `crank pull --policy always {names}` "
+            "first, or change that pull_policy in the compose file")
 
 
 def _image_action(project: Project, services: list[str], policy: ImagePolicy, *, present: bool) -> str | None:

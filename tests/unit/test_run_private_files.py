@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crank_cli.cli import run_cli
-from crank_cli.errors import InvalidProjectError
+from crank_cli.errors import MissingImageError
 from tests.unit.fake_podman import FakePodman, container, fake_podman  # noqa: F401 - fake_podman is a fixture
 from tests.unit.fakes import enter_project
 
@@ -80,8 +80,8 @@ def test_missing_image_removes_written_files(fake_podman: FakePodman, state_fold
 
     code = run_cli(["run", "--no-deps", "--pull", "never", "web"])
 
-    assert code == InvalidProjectError.exit_code
-    assert "image localhost/web is missing" in capsys.readouterr().err
+    assert code == MissingImageError.exit_code
+    assert "image localhost/web of service web is missing" in capsys.readouterr().err
     assert fake_podman.calls("run") == []
     assert not state_folder.exists()
 
