@@ -112,6 +112,11 @@ def _single_build(paths: list[str], dockerfile: Path | None, tag: str, args: dic
     if not context.is_dir():
         raise UsageError(f"build context {paths[0]!r} is not a folder")
     chosen = str(dockerfile.resolve()) if dockerfile else None
+    if chosen is not None and not Path(chosen).is_file():
+        raise UsageError(f"Dockerfile {str(dockerfile)!r} (-f) not found at {chosen}: -f takes a path relative to "
+                         "the current folder, as `docker build` does")
+    if chosen is None and not (context / "Dockerfile").is_file():
+        raise UsageError(f"build context {paths[0]!r} has no Dockerfile: add one, or name it with -f")
     with_values = {key: value for key, value in args.items() if value is not None}
     return BuildSpec(context=context, tag=tag, dockerfile=chosen, args=with_values)
 

@@ -165,3 +165,23 @@ def test_service_options_with_tag_rejected(builds: Path, option: str, capsys: py
     assert code == 2
     assert f"{option}: only valid for the project's services" in capsys.readouterr().err
     assert build_commands(builds) == []
+
+
+def test_tag_build_missing_file_rejected(builds: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_cli(["--runtime", "podman", "build", "-t", "one", "-f", "Dockerfile.absent", "."])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "Dockerfile 'Dockerfile.absent' (-f) not found at " in error
+    assert "relative to the current folder" in error
+    assert build_commands(builds) == []
+
+
+def test_tag_build_without_dockerfile_rejected(builds: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (Path.cwd() / "Dockerfile").unlink()
+
+    code = run_cli(["--runtime", "podman", "build", "-t", "one", "."])
+
+    assert code == 2
+    assert "build context '.' has no Dockerfile: add one, or name it with -f" in capsys.readouterr().err
+    assert build_commands(builds) == []
