@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 from crank_cli.cli.context import CommandContext, load_settings, log_engine
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from crank_cli.runtime.compatible import DockerCompatibleEngine
     from crank_cli.runtime.resolve import Resolution
 
 
@@ -34,8 +37,7 @@ def other_engines(ctx: CommandContext, project: str, engine: Resolution, *, runn
     from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.resolve import dry_run_backend, engines_holding
 
-    skip = {engine.info.name, *(info.name for info in engine.rejected)}
-    holders = engines_holding(container_filter(project), skip=skip, running=running)
+    holders = engines_holding(container_filter(project), skip=skipped_engines(engine), running=running)
     if dry_run:
         holders = [holder._replace(backend=dry_run_backend(holder, render.print_command)) for holder in holders]
     for holder in holders:
@@ -43,9 +45,46 @@ def other_engines(ctx: CommandContext, project: str, engine: Resolution, *, runn
     return holders
 
 
+def skipped_engines(engine: Resolution) -> set[str]:
+    """Return the names of the chosen engine and of the engines that resolution rejected, which need no second look."""
+    return {engine.info.name, *(info.name for info in engine.rejected)}
+
+
+def engines_with_services(project: str, skip: set[str], services: Sequence[str], *,
+                          running: bool = False) -> list[tuple[Resolution, list[str]]]:
+    """Return the usable engines outside `skip` with containers of `services` of `project`, each with the services found there.
+
+    With `running`, only running containers count. The engines are probed at once, and
+    each is asked about every service at once, one `ps` per service.
+    """
+    from crank_cli.operations.labels import service_filter
+    from crank_cli.runtime import ENGINES
+    from crank_cli.runtime.resolve import Resolution, make_backend
+    from crank_cli.threads import run_all
+
+    backends = [make_backend(name) for name in ENGINES if name not in skip]
+    reason = "an engine where the services named run" if running else "an engine where the services named have containers"
+
+    def holder(backend: DockerCompatibleEngine) -> tuple[Resolution, list[str]] | None:
+        info = backend.probe()
+        if not info.usable:
+            return None
+        present = run_all(lambda service: backend.has_containers(service_filter(project, service), running=running),
+                          services, limit=len(services))
+        found = [service for service, here in zip(services, present, strict=True) if here]
+        return (Resolution(backend, info, reason), found) if found else None
+
+    holders = run_all(holder, backends, limit=max(len(backends), 1))
+    return [holder for holder in holders if holder is not None]
+
+
 def reject_left_elsewhere(ctx: CommandContext, project: str, engine: Resolution, holders: list[Resolution],
-                          verb: str, *, kind: str = "containers") -> None:
-    """Raise `UsageError` (exit code 2) because `holders` still have `kind` of the project after `verb` on `engine`."""
+                          verb: str, *, kind: str = "containers", services: Sequence[str] = ()) -> None:
+    """Raise `UsageError` (exit code 2) because `holders` still have `kind` of the project after `verb` on `engine`.
+
+    `services` are the services named on the command line that have those containers; the
+    message then names them, and so do the commands it suggests.
+    """
     from crank_cli.errors import UsageError
 
     runtime = load_settings(ctx).runtime
@@ -53,7 +92,24 @@ def reject_left_elsewhere(ctx: CommandContext, project: str, engine: Resolution,
     chosen_by = f"that {runtime.source} chose" if chosen == runtime.value else f"crank fell back to from {runtime.value}"
     names = ", ".join(holder.info.name for holder in holders)
     first = holders[0].info.name
-    message = (f"project {project} still has {kind} on {names}: `crank {verb}` acted only on {chosen}, "
-               f"the engine {chosen_by}. Run `crank --runtime {first} {verb}` to act on them there, "
-               f"or `crank --runtime auto {verb}` to act on every engine that has them")
+    command = " ".join((verb, *services))
+    of_services = f" of {', '.join(services)}" if services else ""
+    message = (f"project {project} still has {kind}{of_services} on {names}: `crank {command}` acted only on {chosen}, "
+               f"the engine {chosen_by}. Run `crank --runtime {first} {command}` to act on them there, "
+               f"or `crank --runtime auto {command}` to act on every engine that has them")
     raise UsageError(message)
+
+
+def reject_services_elsewhere(ctx: CommandContext, project: str, engine: Resolution, services: Sequence[str],
+                              verb: str, *, running: bool = True) -> None:
+    """Raise `UsageError` when another engine has containers of `services` that `verb` on `engine` did not reach.
+
+    With `running`, only running containers count, as for `stop` and `kill`.
+    """
+    holders = engines_with_services(project, skipped_engines(engine), services, running=running)
+    if not holders:
+        return
+    found = {service for _, present in holders for service in present}
+    kind = "running containers" if running else "containers"
+    reject_left_elsewhere(ctx, project, engine, [holder for holder, _ in holders], verb, kind=kind,
+                          services=[service for service in services if service in found])

@@ -1,4 +1,4 @@
-"""`down`, `stop`, `kill`, `rm` and `pause` on a project whose containers are on Docker and Podman at once.
+"""The verbs on a project whose containers are on Docker and Podman at once.
 
 `crank migrate --to ENGINE worker` moves one service and leaves db and web on the source,
 and `--keep-source` leaves a stopped copy of what moved. Under runtime auto the verbs act on
@@ -175,3 +175,22 @@ def test_pinned_pause_names_other_engine(split: Pair) -> None:
     assert f"crank: error: project {split.name} still has running containers on {split.target.name}" in result.stderr
     unpaused = split.crank("unpause")
     assert unpaused.returncode == 0, unpaused.stderr
+
+
+@pytest.mark.parametrize("verb", ["stop", "kill"])
+def test_pinned_stop_service_names_other_engine(split: Pair, verb: str) -> None:
+    start_split(split)
+
+    result = split.crank(verb, "worker")
+
+    assert result.returncode == 2, result.stderr
+    expected = f"crank: error: project {split.name} still has running containers of worker on {split.target.name}"
+    assert expected in result.stderr
+    assert f"`crank --runtime {split.target.name} {verb} worker`" in result.stderr
+    assert len(containers(split.source, split.name, running=True)) == 2
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
+    # A service that runs on the chosen engine only stops without the error.
+    on_chosen = split.crank(verb, "web")
+    assert on_chosen.returncode == 0, on_chosen.stderr
+    assert containers(split.source, split.name, running=True) == [f"{split.name}-db-1"]
+
