@@ -155,16 +155,78 @@ def start(
     from crank_cli import render
     from crank_cli.operations.lifecycle import NoContainerToStartError, start_services
 
-    project, engine = load_project_or_containers(ctx, tuple(services or ()), verb="start")
+    names = tuple(services or ())
+    project, engine = load_project_or_containers(ctx, names, verb="start")
+    listed_elsewhere = _list_other_engines(ctx, project, engine, names)
     try:
         with progress(ctx) as events:
-            started = start_services(project, engine.backend, tuple(services or ()), events)
+            started = start_services(project, engine.backend, names, events)
+            started += _act_on_other_engines(ctx, project, engine, names, "start", listed_elsewhere(),
+                                             lambda backend: _start_there(project, backend, names, events))
     except NoContainerToStartError:
         # The project has no container on this engine: raise a clearer error if another tool or engine runs it.
+        # Under runtime auto, resolution chose an engine with the project's containers, so no usable engine has them.
         reject_absent_project(ctx, project.name, engine, "start")
         raise
     if not started:
         render.info(f"nothing to start in project {project.name} on {engine.info.name}")
+
+
+def _start_there(project: Project, backend: Backend, services: tuple[str, ...], events: Events) -> list[str]:
+    """Start the project's containers on another engine, where only one-off containers of `crank run` may be."""
+    from crank_cli.operations.lifecycle import NoContainerToStartError, start_services
+
+    try:
+        return start_services(project, backend, services, events)
+    except NoContainerToStartError:
+        return []
+
+
+def _list_other_engines(ctx: typer.Context, project: Project, engine: Resolution,
+                        services: tuple[str, ...]) -> Callable[[], list[tuple[Resolution, list[str]]]]:
+    """Begin asking the other usable engines for the project's containers, and return a wait for the engines that have them.
+
+    With a named engine and services named, each engine comes with the services named that
+    have containers there. The question runs on a thread while the chosen engine acts,
+    because `start` and `restart` there change nothing on the other engines.
+    """
+    from crank_cli.cli.elsewhere import engines_with_services, is_auto, other_engines, skipped_engines
+    from crank_cli.threads import start as begin
+
+    if services and not is_auto(ctx):
+        return begin(lambda: engines_with_services(project.name, skipped_engines(engine), services))
+    return begin(lambda: [(other, []) for other in other_engines(ctx, project.name, engine)])
+
+
+def _act_on_other_engines(ctx: typer.Context, project: Project, engine: Resolution, services: tuple[str, ...],
+                          verb: str, holders: list[tuple[Resolution, list[str]]],
+                          action: Callable[[Backend], list[str]]) -> list[str]:
+    """Run `action` (`start` or `restart`) on the other engines that have the project's containers.
+
+    Under runtime auto, each engine in `holders` gets the same action, one after the other,
+    and the names of the containers it changed are returned. With a named engine,
+    `UsageError` is raised while another engine has containers of the services named, or
+    with none named, of the project, which this `verb` did not reach.
+    """
+    from crank_cli.cli.elsewhere import is_auto, reject_left_elsewhere
+    from crank_cli.operations.labels import container_filter
+
+    if not holders:
+        return []
+    others = [other for other, _ in holders]
+    if not is_auto(ctx):
+        if services:
+            found = {service for _, present in holders for service in present}
+            reject_left_elsewhere(ctx, project.name, engine, others, verb,
+                                  services=[service for service in services if service in found])
+        elif engine.backend.has_containers(container_filter(project.name)):
+            # A chosen engine without any of the project's containers has its own error, from `reject_absent_project`.
+            reject_left_elsewhere(ctx, project.name, engine, others, verb)
+        return []
+    changed: list[str] = []
+    for other in others:
+        changed += action(other.backend)
+    return changed
 
 
 def restart(
@@ -182,10 +244,14 @@ def restart(
     from crank_cli import render
     from crank_cli.operations.lifecycle import restart_services
 
-    project, engine = load_project_or_containers(ctx, tuple(services or ()), verb="restart")
+    names = tuple(services or ())
+    project, engine = load_project_or_containers(ctx, names, verb="restart")
+    listed_elsewhere = _list_other_engines(ctx, project, engine, names)
     with progress(ctx) as events:
-        restarted = restart_services(project, engine.backend, tuple(services or ()), timeout, events,
-                                     no_deps=no_deps)
+        restarted = restart_services(project, engine.backend, names, timeout, events, no_deps=no_deps)
+        restarted += _act_on_other_engines(
+            ctx, project, engine, names, "restart", listed_elsewhere(),
+            lambda backend: restart_services(project, backend, names, timeout, events, no_deps=no_deps))
     if not restarted:
         reject_if_absent(ctx, project.name, engine, "restart")
         render.info(f"nothing to restart in project {project.name} on {engine.info.name}")

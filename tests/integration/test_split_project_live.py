@@ -194,3 +194,48 @@ def test_pinned_stop_service_names_other_engine(split: Pair, verb: str) -> None:
     assert on_chosen.returncode == 0, on_chosen.stderr
     assert containers(split.source, split.name, running=True) == [f"{split.name}-db-1"]
 
+
+def stop_everywhere(pair: Pair) -> None:
+    for engine in (pair.source, pair.target):
+        engine.client("stop", "-t", "1", *containers(engine, pair.name))
+
+
+@pytest.mark.parametrize("verb", ["start", "restart"])
+def test_auto_start_reaches_both_engines(split: Pair, verb: str) -> None:
+    start_split(split)
+    stop_everywhere(split)
+
+    result = on_auto(split)(verb)
+
+    assert result.returncode == 0, result.stderr
+    assert containers(split.source, split.name, running=True) == [f"{split.name}-db-1", f"{split.name}-web-1"]
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
+
+
+@pytest.mark.parametrize("verb", ["start", "restart"])
+def test_pinned_start_names_other_engine(split: Pair, verb: str) -> None:
+    start_split(split)
+    stop_everywhere(split)
+
+    result = split.crank(verb)
+
+    assert result.returncode == 2, result.stderr
+    assert f"crank: error: project {split.name} still has containers on {split.target.name}" in result.stderr
+    assert f"`crank --runtime {split.target.name} {verb}`" in result.stderr
+    assert containers(split.source, split.name, running=True) == [f"{split.name}-db-1", f"{split.name}-web-1"]
+    assert containers(split.target, split.name, running=True) == []
+
+
+@pytest.mark.parametrize("verb", ["start", "restart"])
+def test_pinned_start_service_names_other_engine(split: Pair, verb: str) -> None:
+    start_split(split)
+    stop_everywhere(split)
+
+    result = split.crank(verb, "worker")
+
+    assert result.returncode == 2, result.stderr
+    assert f"crank: error: project {split.name} still has containers of worker on {split.target.name}" in result.stderr
+    assert f"`crank --runtime {split.target.name} {verb} worker`" in result.stderr
+    assert containers(split.source, split.name, running=True) == []
+    assert containers(split.target, split.name, running=True) == []
+
