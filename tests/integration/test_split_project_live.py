@@ -8,6 +8,7 @@ other still has the project's containers, so a cleanup step in CI cannot pass un
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,4 +239,44 @@ def test_pinned_start_service_names_other_engine(split: Pair, verb: str) -> None
     assert f"`crank --runtime {split.target.name} {verb} worker`" in result.stderr
     assert containers(split.source, split.name, running=True) == []
     assert containers(split.target, split.name, running=True) == []
+
+
+@pytest.mark.parametrize("verb", ["status", "ps"])
+def test_pinned_status_names_other_engine(split: Pair, verb: str) -> None:
+    start_split(split)
+
+    result = split.crank(verb, "--format", "json")
+
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(row["service"], row["runtime"]) for row in rows] == [("db", split.source.name), ("web", split.source.name)]
+    assert f"crank: warning: project {split.name} also has containers on {split.target.name}" in result.stderr
+    assert f"`crank --runtime {split.target.name} status`" in result.stderr
+
+
+def test_pinned_status_service_names_other_engine(split: Pair) -> None:
+    start_split(split)
+
+    result = split.crank("status", "worker")
+
+    assert result.returncode == 0, result.stderr
+    assert f"{split.name}-worker-1" not in result.stdout
+    assert f"project {split.name} also has containers of worker on {split.target.name}" in result.stderr
+    assert f"`crank --runtime {split.target.name} status worker`" in result.stderr
+
+
+def test_pinned_status_of_moved_project(split: Pair) -> None:
+    started = split.crank("up", "-d")
+    assert started.returncode == 0, started.stderr
+    moved = split.migrate()
+    assert moved.returncode == 0, moved.stderr
+
+    result = split.crank("ps", "--format", "json")
+
+    # As for `logs`, a named engine without any of the project's containers is a usage error.
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout) == []
+    expected = (f"crank: error: project {split.name} has no containers on {split.source.name}, the engine that "
+                f"CRANK_CONTAINER_RUNTIME in the environment chose, but it has containers on {split.target.name}")
+    assert expected in result.stderr
 

@@ -10,6 +10,8 @@ from crank_cli.cli.context import CommandContext, global_options, json_errors, u
 
 if TYPE_CHECKING:
     from crank_cli.operations.status import StatusRow
+    from crank_cli.runtime.backend import Backend
+    from crank_cli.runtime.models import EngineInfo
 
 # The fields a --format template reads: docker compose ps's names for what crank's rows hold,
 # and crank's own Runtime and Host.
@@ -110,7 +112,9 @@ def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, al
     from crank_cli.operations.status import select
 
     project_name = None if all_projects else _project_name(ctx)
-    found = collect(usable_engines(ctx), project_name)
+    engines = usable_engines(ctx)
+    listed_elsewhere = _list_elsewhere(ctx, project_name, engines, selection.services)
+    found = collect(engines, project_name)
     if project_name is not None and (selection.services or not found):
         _check_services(ctx, selection.services, found)
     elif selection.services:
@@ -135,6 +139,59 @@ def _show_status(ctx: CommandContext, selection: Selection, *, as_json: bool, al
         if selection.states == DEFAULT_STATES:
             hidden = len(select(found, states=None, services=selection.services)) - len(rows)
         _print_table(rows, project_name, hidden=hidden, truncate=not selection.no_trunc)
+    if project_name is not None:
+        _report_elsewhere(ctx, project_name, engines, listed_elsewhere(), selection.services, found=bool(found))
+
+
+def _list_elsewhere(ctx: CommandContext, project_name: str | None, engines: list[tuple[Backend, EngineInfo]],
+                    services: tuple[str, ...]) -> Callable[[], list[str]]:
+    """Begin asking the other usable engines for containers of the project, or of `services`, and return a wait for their names.
+
+    Only a named engine needs this: under runtime auto, `engines` has every usable one already.
+    The question runs on a thread while the chosen engine lists the project's containers.
+    """
+    from crank_cli.cli.elsewhere import engines_with_services, is_auto
+    from crank_cli.operations.labels import container_filter
+    from crank_cli.runtime.resolve import engines_with_containers
+    from crank_cli.threads import start
+
+    if project_name is None or is_auto(ctx):
+        return list
+    skip = {info.name for _, info in engines}
+    if services:
+        return start(lambda: [holder.info.name for holder, _ in engines_with_services(project_name, skip, services)])
+    return start(lambda: [info.name for info in engines_with_containers(container_filter(project_name), skip=skip)])
+
+
+def _report_elsewhere(ctx: CommandContext, project_name: str, engines: list[tuple[Backend, EngineInfo]],
+                      holders: list[str], services: tuple[str, ...], *, found: bool) -> None:
+    """Tell on stderr that other engines have containers of the project, which a named engine's status leaves out.
+
+    As for `logs`, a project with no container on the named engine at all exits with code 2.
+    The hint goes to stderr also with `--format json`, so stdout holds only the rows.
+    """
+    from crank_cli import render
+    from crank_cli.cli.context import load_settings
+    from crank_cli.errors import Exit, ExitCode, UsageError
+
+    if not holders:
+        return
+    runtime = load_settings(ctx).runtime
+    chosen = engines[0][1].name
+    chosen_by = f"that {runtime.source} chose" if chosen == runtime.value else f"crank fell back to from {runtime.value}"
+    command = " ".join(("status", *services))
+    names = ", ".join(holders)
+    of_services = f" of {', '.join(services)}" if services else ""
+    advice = (f"Run `crank --runtime {holders[0]} {command}` to see them there, "
+              f"or `crank --runtime auto {command}` to see every engine")
+    if found:
+        render.warn(f"project {project_name} also has containers{of_services} on {names}, which this status on "
+                    f"{chosen}, the engine {chosen_by}, does not show. {advice}")
+        return
+    message = (f"project {project_name} has no containers on {chosen}, the engine {chosen_by}, "
+               f"but it has containers{of_services} on {names}. {advice}")
+    render.print_error(UsageError(message))
+    raise Exit(ExitCode.USAGE)
 
 
 def _without_orphans(ctx: CommandContext, found: list[StatusRow]) -> list[StatusRow]:
