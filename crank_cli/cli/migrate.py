@@ -10,6 +10,8 @@ from crank_cli import verbose
 from crank_cli.cli.context import global_options, is_dry_run, json_errors, load_project
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from crank_cli.compose import Project
     from crank_cli.operations.migrate import MigrateOptions
     from crank_cli.operations.migrate.plan import Plan
@@ -138,9 +140,20 @@ def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str |
     result = run_migrate(project, Engines(source=source_engine, target=target), options, events)
     if options.dry_run:
         return result.plan
-    render.info(f"project {project.name} now runs on {target.name}; record: {result.record.path if result.record else '-'}")
+    record = result.record.path if result.record else "-"
+    plan = result.plan
+    if plan is not None and not plan.full:
+        # The services that stay keep running on the source, so the project is on both engines now.
+        moved = ", ".join(plan.services)
+        render.info(f"services {moved} of project {project.name} now run on {target.name}, and the other "
+                    f"services stay on {source_name}; record: {record}")
+    else:
+        render.info(f"project {project.name} now runs on {target.name}; record: {record}")
     _print_downtime(result.downtime, stopped_on=source_name, verified_on=target.name)
-    _warn_pinned_engine(ctx, project, target.name)
+    if plan is not None and not plan.full:
+        _warn_pinned_split(ctx, project, plan.services, target.name)
+    else:
+        _warn_pinned_engine(ctx, project, target.name)
     return None
 
 
@@ -192,6 +205,26 @@ def _warn_pinned_engine(ctx: typer.Context, project: Project, now_on: str) -> No
         where = f"{RUNTIME_KEY} in {project.working_dir / '.env'}"
     render.warn(f"{where} names {runtime.value}, but project {project.name} now runs on {now_on}: "
                 f"set {RUNTIME_KEY}={now_on} (or auto) there, or the other verbs will look for it on {runtime.value}")
+
+
+def _warn_pinned_split(ctx: typer.Context, project: Project, moved: Sequence[str], now_on: str) -> None:
+    """Warn when the runtime setting names one engine, after a migration left the project on two.
+
+    The other verbs then act on that engine alone and exit with code 2 while the other one
+    has the project's containers, whereas runtime auto acts on both.
+    """
+    from crank_cli import render
+    from crank_cli.cli.context import load_settings
+    from crank_cli.settings import RUNTIME_KEY
+
+    runtime = load_settings(ctx).runtime
+    if runtime.value == "auto":
+        return
+    where = runtime.source
+    if where == f"{RUNTIME_KEY} in .env":
+        where = f"{RUNTIME_KEY} in {project.working_dir / '.env'}"
+    render.warn(f"{where} names {runtime.value}, but services {', '.join(moved)} of project {project.name} now run "
+                f"on {now_on}: set {RUNTIME_KEY}=auto there, or the other verbs will act on {runtime.value} only")
 
 
 def _print_downtime(seconds: float | None, *, stopped_on: str, verified_on: str) -> None:

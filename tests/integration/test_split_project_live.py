@@ -280,3 +280,16 @@ def test_pinned_status_of_moved_project(split: Pair) -> None:
                 f"CRANK_CONTAINER_RUNTIME in the environment chose, but it has containers on {split.target.name}")
     assert expected in result.stderr
 
+
+def test_migrate_service_names_moved_services(split: Pair) -> None:
+    started = split.crank("up", "-d")
+    assert started.returncode == 0, started.stderr
+
+    moved = split.migrate("worker")
+
+    assert moved.returncode == 0, moved.stderr
+    expected = (f"services worker of project {split.name} now run on {split.target.name}, "
+                f"and the other services stay on {split.source.name}")
+    assert expected in moved.stderr
+    assert f"project {split.name} now runs on" not in moved.stderr
+    assert "set CRANK_CONTAINER_RUNTIME=auto" in moved.stderr

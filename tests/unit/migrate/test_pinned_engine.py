@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from crank_cli.cli.migrate import _warn_pinned_engine
+from crank_cli.cli.migrate import _warn_pinned_engine, _warn_pinned_split
 from crank_cli.compose import Project
 
 
@@ -56,5 +56,26 @@ def test_matching_setting_is_quiet(folder: Path, capsys: pytest.CaptureFixture[s
     (folder / ".env").write_text(f"CRANK_CONTAINER_RUNTIME={pinned}\n")
 
     warn(folder, "docker")
+
+    assert capsys.readouterr().err == ""
+
+
+def test_split_pin_suggests_auto(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / ".env").write_text("CRANK_CONTAINER_RUNTIME=podman\n")
+    project = Project("demo", folder, (folder / "compose.yaml",), {"name": "demo", "services": {}})
+
+    _warn_pinned_split(RootContext(), project, ("web", "worker"), "docker")  # type: ignore[arg-type]
+
+    assert capsys.readouterr().err == (
+        f"crank: warning: CRANK_CONTAINER_RUNTIME in {folder / '.env'} names podman, but services web, worker of "
+        "project demo now run on docker: set CRANK_CONTAINER_RUNTIME=auto there, or the other verbs will act on "
+        "podman only\n")
+
+
+def test_split_under_auto_is_quiet(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / ".env").write_text("CRANK_CONTAINER_RUNTIME=auto\n")
+    project = Project("demo", folder, (folder / "compose.yaml",), {"name": "demo", "services": {}})
+
+    _warn_pinned_split(RootContext(), project, ("web",), "docker")  # type: ignore[arg-type]
 
     assert capsys.readouterr().err == ""
