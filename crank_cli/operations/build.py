@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from crank_cli.errors import UsageError
+from crank_cli.errors import EngineError, ImageError, UsageError
 from crank_cli.operations import graph, specs
 from crank_cli.operations.cancel import interrupted_as_cancelled
 from crank_cli.operations.events import Events
@@ -51,9 +51,9 @@ def build_services(project: Project, backend: Backend, services: Sequence[str], 
         if plan is not None:
             specs.require_build_context(name, plan)
     tags = []
-    for _, plan in plans:
+    for name, plan in plans:
         if plan is not None:
-            build_image(backend, plan, events, quiet=flags.quiet)
+            build_image(backend, plan, events, quiet=flags.quiet, service=name)
             tags.append(plan.tag)
     return tags
 
@@ -67,8 +67,18 @@ def _with_flags(plan: BuildSpec | None, flags: BuildFlags) -> BuildSpec | None:
                          memory=flags.memory)
 
 
-def build_image(backend: Backend, plan: BuildSpec, events: Events, *, quiet: bool = False) -> None:
+def build_image(backend: Backend, plan: BuildSpec, events: Events, *, quiet: bool = False,
+                service: str | None = None) -> None:
+    """Build one image; a failure names the image, the service it is for if any, and what to fix."""
+    from crank_cli.operations.transfers import failure_reason
+
     events.emit(f"image {plan.tag}", "building")
-    with interrupted_as_cancelled():
-        backend.build_image(plan, quiet=quiet)
+    try:
+        with interrupted_as_cancelled():
+            backend.build_image(plan, quiet=quiet)
+    except EngineError as error:
+        if service is None:
+            raise ImageError(error, f"could not build image {plan.tag} ({failure_reason(error)}); fix the Dockerfile") from None
+        raise ImageError(error, f"service {service}: could not build image {plan.tag} ({failure_reason(error)}); "
+                                f"fix the Dockerfile or services.{service}.build") from None
     events.emit(f"image {plan.tag}", "built")

@@ -320,11 +320,10 @@ def _make_image(project: Project, backend: Backend, reference: str, services: li
 
 def _image_error(backend: Backend, reference: str, services: list[str], action: str, error: EngineError) -> ImageError:
     """Return the error of a failed build or pull, naming the services and the fix, as the build and pull verbs do."""
-    from crank_cli.operations.transfers import engine_reason, registry_advice
+    from crank_cli.operations.transfers import failure_reason, registry_advice
 
     named = ", ".join(services)
-    # Attached to a terminal, the engine's output went there and the error only points to it.
-    reason = "the engine's output is above" if error.stderr.endswith("its output is above") else engine_reason(error)
+    reason = failure_reason(error)
     if action == "build":
         return ImageError(error, f"service {named}: could not build image {reference} ({reason}); fix the Dockerfile "
                                  f"or services.{services[0]}.build, or run `crank build {services[0]}` to build it alone")

@@ -108,6 +108,11 @@ def engine_reason(error: EngineError) -> str:
     return error.message
 
 
+def failure_reason(error: EngineError) -> str:
+    """Return why a build, pull or push failed, or, when its output went to the terminal, that it is above."""
+    return "the engine's output is above" if error.stderr.endswith("its output is above") else engine_reason(error)
+
+
 def registry_of(reference: str) -> str:
     """Return the registry an image reference names, such as `127.0.0.1:5000`, or docker.io."""
     first, slash, _ = reference.partition("/")

@@ -185,3 +185,28 @@ def test_tag_build_without_dockerfile_rejected(builds: Path, capsys: pytest.Capt
     assert code == 2
     assert "build context '.' has no Dockerfile: add one, or name it with -f" in capsys.readouterr().err
     assert build_commands(builds) == []
+
+
+FAILING_BUILD = """#!/bin/sh
+case "$1" in
+  version) echo '{version}' ;;
+  build) echo "STEP 2/2: RUN false"; echo "Error: building at STEP \\"RUN false\\": exit status 1" >&2; exit 1 ;;
+esac
+exit 0
+"""
+
+
+@pytest.mark.parametrize(("arguments", "subject"), [(["web"], "service web: could not build image shop-web"),
+                                                     (["-t", "one", "."], "could not build image one")],
+                         ids=["service", "tag"])
+def test_failed_build_names_image_and_fix(builds: Path, arguments: list[str], subject: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    client = builds.parent / "bin" / "podman"
+    client.write_text(FAILING_BUILD.format(version=PODMAN_UP))
+
+    code = run_cli(["--runtime", "podman", "build", "-q", *arguments])
+
+    assert code == 1
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(f"crank: error: {subject} (Error: building at STEP \"RUN false\": exit status 1); fix the Dockerfile")
+    assert "failed: " not in error
