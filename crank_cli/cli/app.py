@@ -23,6 +23,7 @@ import typer.main
 # Rich, which also keeps Rich from loading for --help.
 typer.core.HAS_RICH = False
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli import version_line
 from crank_cli.errors import ExitCode, UsageError
 
@@ -134,10 +135,10 @@ def root(
     ] = None,
     runtime: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--runtime", help="Engine to use: docker, podman, containerd or auto; beats CRANK_CONTAINER_RUNTIME.", metavar="ENGINE"),
+        typer.Option("--runtime", autocompletion=complete.runtimes, help="Engine to use: docker, podman, containerd or auto; beats CRANK_CONTAINER_RUNTIME.", metavar="ENGINE"),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the engine commands that would change something, and run none of them.")] = False,
-    progress: Annotated[str, typer.Option("--progress", metavar="auto|tty|plain|json|quiet", help="How to show progress on stderr: a live view (tty), time-stamped lines (plain), JSON lines (json), or errors only (quiet); auto picks tty on a terminal, else plain.")] = "auto",
+    progress: Annotated[str, typer.Option("--progress", autocompletion=complete.progress_modes, metavar="auto|tty|plain|json|quiet", help="How to show progress on stderr: a live view (tty), time-stamped lines (plain), JSON lines (json), or errors only (quiet); auto picks tty on a terminal, else plain.")] = "auto",
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False, help="Show more detail; -vv shows every engine command.")] = 0,
     version: Annotated[
         bool,

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import running_replica
 from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 def attach(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service whose container to attach to.")],
+    service: Annotated[str, typer.Argument(autocompletion=complete.services, help="Service whose container to attach to.")],
     index: Annotated[int, typer.Option("--index", min=1, help="Which replica of the service, from 1.")] = 1,
     no_stdin: Annotated[bool, typer.Option("--no-stdin", help="Do not pass standard input to the container.")] = False,
     sig_proxy: Annotated[str, typer.Option("--sig-proxy", metavar="true|false", help="Whether to pass the signals crank receives on to the container's process.")] = "true",

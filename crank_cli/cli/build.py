@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import (
     DRY_RUN_HELP,
     global_options,
@@ -30,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
 def build(
     ctx: typer.Context,
-    targets: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE...|PATH]", help="Services to build (default: all with a build section), or with -t the build context folder.")] = None,  # noqa: UP045
+    targets: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE...|PATH]", help="Services to build (default: all with a build section), or with -t the build context folder.")] = None,  # noqa: UP045
     dockerfile: Annotated[Optional[Path], typer.Option("--file", "-f", help="Dockerfile to build, with -t; default: PATH/Dockerfile.")] = None,  # noqa: UP045
     tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Build one image with this name from PATH instead of the project's services.")] = None,  # noqa: UP045
     build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="KEY=VALUE build argument, over the compose file's build.args; KEY alone takes its value from the environment. Repeatable.")] = None,  # noqa: UP045

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, progress
 from crank_cli.cli.switch_values import with_switch_values
 
@@ -19,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 def commit(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service whose container to make the image from.")],
+    service: Annotated[str, typer.Argument(autocompletion=complete.services, help="Service whose container to make the image from.")],
     reference: Annotated[Optional[str], typer.Argument(metavar="[REPOSITORY[:TAG]]", help="Name of the new image; default: none.", show_default=False)] = None,  # noqa: UP045
     author: Annotated[Optional[str], typer.Option("--author", "-a", help="Author of the image, such as \"Jane Doe <jane@example.com>\".")] = None,  # noqa: UP045
     changes: Annotated[Optional[list[str]], typer.Option("--change", "-c", metavar="INSTRUCTION", help="Dockerfile instruction to apply to the image, such as 'ENV A=1'; repeatable.")] = None,  # noqa: UP045

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import global_options, json_errors, load_project, resolve_engine
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ def register(app: typer.Typer) -> None:
 
 def config(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only these services and the services they depend on.")] = None,  # noqa: UP045
-    output_format: Annotated[str, typer.Option("--format", help="Output format: yaml or json.", metavar="FORMAT")] = "yaml",
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE]...", help="Show only these services and the services they depend on.")] = None,  # noqa: UP045
+    output_format: Annotated[str, typer.Option("--format", autocompletion=complete.config_formats, help="Output format: yaml or json.", metavar="FORMAT")] = "yaml",
     list_services: Annotated[bool, typer.Option("--services", help="Print the service names, one per line.")] = False,
     list_volumes: Annotated[bool, typer.Option("--volumes", help="Print the volume names, one per line.")] = False,
     list_profiles: Annotated[bool, typer.Option("--profiles", help="Print the profile names, one per line.")] = False,

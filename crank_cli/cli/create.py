@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP
 
 
@@ -15,10 +16,10 @@ def register(app: typer.Typer) -> None:
 
 def create(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to create, with their dependencies; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to create, with their dependencies; default: all.")] = None,  # noqa: UP045
     build: Annotated[bool, typer.Option("--build", help="Build images before creating containers, even when they exist.")] = False,
     no_build: Annotated[bool, typer.Option("--no-build", help="Never build; fail if a built image is missing.")] = False,
-    pull: Annotated[Optional[str], typer.Option("--pull", metavar="always|missing|never", help="Pull images: always, when missing, or never; default: each service's pull_policy.")] = None,  # noqa: UP045
+    pull: Annotated[Optional[str], typer.Option("--pull", autocompletion=complete.pull_policies, metavar="always|missing|never", help="Pull images: always, when missing, or never; default: each service's pull_policy.")] = None,  # noqa: UP045
     quiet_pull: Annotated[bool, typer.Option("--quiet-pull", help="Accepted for docker compose's users; crank shows a pull's output as --progress selects.")] = False,
     force_recreate: Annotated[bool, typer.Option("--force-recreate", help="Recreate containers even when their definition is unchanged.")] = False,
     no_recreate: Annotated[bool, typer.Option("--no-recreate", help="Keep existing containers even when their definition changed.")] = False,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 def events(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
     json_lines: Annotated[bool, typer.Option("--json", help="Print one JSON object per event, for scripts.")] = False,
     since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help="First print the events recorded since TIME: a Unix time, a duration before now such as 10m, or a date and time such as 2026-12-05T19:10:00Z.")] = None,  # noqa: UP045
     until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help="Stop after the events up to TIME, in the forms --since takes.")] = None,  # noqa: UP045

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import running_replica
 from crank_cli.cli.context import load_project_or_containers
 
@@ -16,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 def execute(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service whose container runs the command.")],
+    service: Annotated[str, typer.Argument(autocompletion=complete.services, help="Service whose container runs the command.")],
     command: Annotated[list[str], typer.Argument(help="Command and its arguments.")],
     index: Annotated[int, typer.Option("--index", min=1, help="Which replica of the service, from 1.")] = 1,
     user: Annotated[Optional[str], typer.Option("--user", "-u", help="User to run as, name or UID[:GID].")] = None,  # noqa: UP045

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP, global_options, is_dry_run, progress
 
 
@@ -16,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 def export(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service whose container to export.")],
+    service: Annotated[str, typer.Argument(autocompletion=complete.services, help="Service whose container to export.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the archive to this file, replaced only once the export succeeds, instead of standard output.")] = None,  # noqa: UP045
     index: Annotated[int, typer.Option("--index", min=0, help="Which replica of the service, from 1; 0 takes the lowest number running.")] = 0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,

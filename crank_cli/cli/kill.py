@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 def kill(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services whose containers get the signal; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services whose containers get the signal; default: all.")] = None,  # noqa: UP045
     signal: Annotated[str, typer.Option("--signal", "-s", metavar="SIGNAL", help="Signal to send, by name (SIGTERM, HUP) or number.")] = "SIGKILL",
     remove_orphans: Annotated[bool, typer.Option("--remove-orphans", help="Also signal the containers of services no longer in the compose files. As with docker compose, this removes nothing.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import reject_absent_project, reject_if_absent
 from crank_cli.cli.context import (
     DRY_RUN_HELP,
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
 
 def stop(
     ctx: typer.Context,
-    targets: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE|CONTAINER]...", help="Services of the project, or containers by name; default: the whole project.")] = None,  # noqa: UP045
+    targets: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE|CONTAINER]...", help="Services of the project, or containers by name; default: the whole project.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
@@ -145,7 +146,7 @@ def _stop_on_other_engines(ctx: typer.Context, project: Project, engine: Resolut
 
 def start(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to start; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to start; default: all.")] = None,  # noqa: UP045
 ) -> None:
     """Start the project's existing, stopped containers, dependencies first.
 
@@ -231,7 +232,7 @@ def _act_on_other_engines(ctx: typer.Context, project: Project, engine: Resoluti
 
 def restart(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to restart; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to restart; default: all.")] = None,  # noqa: UP045
     timeout: Annotated[Optional[int], typer.Option("--timeout", "-t", min=0, help="Seconds to wait before killing; default: the engine's (10).")] = None,  # noqa: UP045
     no_deps: Annotated[bool, typer.Option("--no-deps", help="Restart only the services named, not the services that depend on them.")] = False,
 ) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import reject_absent_project
 from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
@@ -18,7 +19,7 @@ def register(app: typer.Typer) -> None:
 
 def logs(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to show; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to show; default: all.")] = None,  # noqa: UP045
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep following new output until Ctrl-C.")] = False,
     tail: Annotated[Optional[str], typer.Option("--tail", "-n", metavar="N", help="Show only the last N lines of each container; all (the default) or a negative N shows every line.")] = None,  # noqa: UP045
     timestamps: Annotated[bool, typer.Option("--timestamps", "-t", help="Prefix each line with the engine's time stamp.")] = False,

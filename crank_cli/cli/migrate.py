@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from crank_cli import verbose
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import global_options, is_dry_run, json_errors, load_project
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def migrate(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to move; default: every service with a container on the source. Services that stay must not depend on them.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to move; default: every service with a container on the source. Services that stay must not depend on them.")] = None,  # noqa: UP045
     to: Annotated[Optional[str], typer.Option("--to", metavar="ENGINE", help="Engine to move the project to: docker, podman or containerd.")] = None,  # noqa: UP045
     source: Annotated[Optional[str], typer.Option("--from", metavar="ENGINE", help="Engine the project runs on; default: the one engine that has its containers.")] = None,  # noqa: UP045
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (images, volumes and their sizes, containers, findings), or with --rollback the rollback's plan, and change nothing. The global --dry-run does the same.")] = False,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
 def pause(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to pause; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to pause; default: all.")] = None,  # noqa: UP045
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Pause the running containers of the project, or of the services named.
@@ -40,7 +41,7 @@ def pause(
 
 def unpause(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to unpause; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to unpause; default: all.")] = None,  # noqa: UP045
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Resume the paused containers of the project, or of the services named."""

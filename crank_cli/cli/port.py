@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from crank_cli.cli import completion_values as complete
+
 
 class Protocol(str, enum.Enum):
     """The protocols a port is published for."""
@@ -21,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def port(
     ctx: typer.Context,
-    service: Annotated[str, typer.Argument(help="Service whose container publishes the port.")],
+    service: Annotated[str, typer.Argument(autocompletion=complete.services, help="Service whose container publishes the port.")],
     private_port: Annotated[int, typer.Argument(metavar="PRIVATE_PORT", min=1, max=65535, help="Port inside the container, 1 to 65535.")],
     protocol: Annotated[Protocol, typer.Option("--protocol", case_sensitive=False, help="Protocol of the port.")] = Protocol.tcp,
     index: Annotated[int, typer.Option("--index", min=0, help="Which replica of the service, from 1; 0 takes the lowest number running.")] = 0,

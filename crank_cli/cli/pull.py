@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import load_project, progress, resolve_engine
 
 
@@ -15,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def pull(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services whose images to pull; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services whose images to pull; default: all.")] = None,  # noqa: UP045
     ignore_buildable: Annotated[bool, typer.Option("--ignore-buildable", help="Skip services that have a build section.")] = False,
     ignore_pull_failures: Annotated[bool, typer.Option("--ignore-pull-failures", help="Pull what can be pulled: report each image that fails as a warning and exit 0.")] = False,
     include_deps: Annotated[bool, typer.Option("--include-deps", help="Also pull the images of the services that those named depend on.")] = False,

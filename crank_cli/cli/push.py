@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP, is_dry_run, load_project, progress, resolve_engine
 
 
@@ -15,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def push(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services whose images to push; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services whose images to push; default: all.")] = None,  # noqa: UP045
     ignore_push_failures: Annotated[bool, typer.Option("--ignore-push-failures", help="Push what can be pushed: report each image that fails as a warning and exit 0.")] = False,
     include_deps: Annotated[bool, typer.Option("--include-deps", help="Also push the images of the services that those named depend on.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Push without printing progress; a failure still names the image and the engine's reason.")] = False,

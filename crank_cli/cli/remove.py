@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 def rm(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services whose containers to remove; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services whose containers to remove; default: all.")] = None,  # noqa: UP045
     force: Annotated[bool, typer.Option("--force", "-f", help="Remove without asking for confirmation.")] = False,
     stop: Annotated[bool, typer.Option("--stop", "-s", help="Stop the running and paused containers first, dependents before their dependencies.")] = False,
     volumes: Annotated[bool, typer.Option("--volumes", "-v", help="Also remove the anonymous volumes of the containers; named volumes stay.")] = False,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import OutputFormat, handle_sigint, json_errors, load_project_or_containers
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 def stats(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE]...", help="Show only these services; default: all.", show_default=False)] = None,  # noqa: UP045
     all_containers: Annotated[bool, typer.Option("--all", "-a", help="Show stopped containers too; by default only running and paused ones.")] = False,
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Read the containers once and print a table, instead of the engine's live view.")] = False,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts; json needs --no-stream.")] = OutputFormat.table,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.actions.status import STATES
 from crank_cli.cli.context import run_action
 
@@ -21,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 def status(
     ctx: typer.Context,
-    services: Annotated[list[str] | None, typer.Argument(metavar="[SERVICE]...", help="Show only these services.", show_default=False)] = None,
+    services: Annotated[list[str] | None, typer.Argument(autocompletion=complete.services, metavar="[SERVICE]...", help="Show only these services.", show_default=False)] = None,
     output_format: Annotated[str, typer.Option("--format", metavar="table|json|TEMPLATE", help="table for people, json for scripts, or a template such as '{{.Name}} {{.State}}' (fields: ID, Name, Project, Service, State, Health, Image, Ports, Runtime, Host).")] = "table",
     runtimes: Annotated[bool, typer.Option("--runtimes", help="List the engines instead, as crank doctor does.")] = False,
     include_stopped: Annotated[bool, typer.Option("--all", "-a", help="Show stopped containers too, not only running ones.")] = False,

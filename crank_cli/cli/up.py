@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import DRY_RUN_HELP, run_action
 
 
@@ -15,13 +16,13 @@ def register(app: typer.Typer) -> None:
 
 def up(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(help="Services to start, with their dependencies; default: all.")] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to start, with their dependencies; default: all.")] = None,  # noqa: UP045
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Start in the background and return; without it, follow the logs until Ctrl-C, which stops the services.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Return only when every service is running and healthy (one-shot dependencies: exited 0); implies --detach.")] = False,
     wait_timeout: Annotated[Optional[float], typer.Option("--wait-timeout", min=0, help="Seconds --wait waits before failing with exit code 5; default: no limit.")] = None,  # noqa: UP045
     build: Annotated[bool, typer.Option("--build", help="Build images before starting, even when they exist.")] = False,
     no_build: Annotated[bool, typer.Option("--no-build", help="Never build; fail if a built image is missing.")] = False,
-    pull: Annotated[Optional[str], typer.Option("--pull", metavar="always|missing|never", help="Pull images: always, when missing, or never; default: each service's pull_policy.")] = None,  # noqa: UP045
+    pull: Annotated[Optional[str], typer.Option("--pull", autocompletion=complete.pull_policies, metavar="always|missing|never", help="Pull images: always, when missing, or never; default: each service's pull_policy.")] = None,  # noqa: UP045
     force_recreate: Annotated[bool, typer.Option("--force-recreate", help="Recreate containers even when their definition is unchanged.")] = False,
     no_recreate: Annotated[bool, typer.Option("--no-recreate", help="Keep existing containers even when their definition changed.")] = False,
     always_recreate_deps: Annotated[bool, typer.Option("--always-recreate-deps", help="Recreate the dependencies of the services named, even when unchanged; with no service named, recreate none. Cannot be used with --no-recreate.")] = False,

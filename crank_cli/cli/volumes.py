@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import OutputFormat, json_errors, load_project_or_containers
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 def volumes(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Show only the volumes that these services' running containers mount; default: every volume of the project.", show_default=False)] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE]...", help="Show only the volumes that these services' running containers mount; default: every volume of the project.", show_default=False)] = None,  # noqa: UP045
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")] = OutputFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the volume names, one per line.")] = False,
 ) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import reject_if_absent
 from crank_cli.cli.context import load_project_or_containers
 from crank_cli.errors import CrankError
@@ -21,7 +22,7 @@ class NoRunningContainerError(CrankError):
 
 def wait(
     ctx: typer.Context,
-    services: Annotated[list[str], typer.Argument(help="Services whose running containers to wait for.", show_default=False)],
+    services: Annotated[list[str], typer.Argument(autocompletion=complete.services, help="Services whose running containers to wait for.", show_default=False)],
     down_project: Annotated[bool, typer.Option("--down-project", help="Once the containers have stopped, remove the project as down --remove-orphans does.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --down-project, print the engine commands that down would run instead of running them; the wait itself is the same.")] = False,
 ) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import (
     CommandContext,
     handle_sigint,
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 def watch(
     ctx: typer.Context,
-    services: Annotated[Optional[list[str]], typer.Argument(metavar="[SERVICE]...", help="Watch only these services' rules; default: every service that has develop.watch rules.", show_default=False)] = None,  # noqa: UP045
+    services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, metavar="[SERVICE]...", help="Watch only these services' rules; default: every service that has develop.watch rules.", show_default=False)] = None,  # noqa: UP045
     no_up: Annotated[bool, typer.Option("--no-up", help="Do not build and start the services first; watch the containers that run.")] = False,
     prune: Annotated[bool, typer.Option("--prune/--no-prune", help="After a rebuild, remove the service's previous image when no tag and no container uses it any more.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", help="Hide the output of image builds; a failed build still quotes its last lines.")] = False,

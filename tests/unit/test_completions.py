@@ -35,7 +35,7 @@ def test_committed_script_is_current(shell: str, generated: Path) -> None:
     )
 
 
-def _complete(shell: str, words: str) -> list[str]:
+def _complete(shell: str, words: str, folder: Path | None = None) -> list[str]:
     """Ask crank for completions the way each shell's script does, and return the candidates."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("_CRANK_", "_TYPER_"))}
     environment["_CRANK_COMPLETE"] = f"complete_{shell}"
@@ -46,7 +46,8 @@ def _complete(shell: str, words: str) -> list[str]:
     if shell == "fish":
         environment["_TYPER_COMPLETE_FISH_ACTION"] = "get-args"
     command = [sys.executable, "-m", "crank_cli"]
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(command, env=environment, capture_output=True, text=True, check=True, timeout=60,
+                            cwd=folder)
     return result.stdout.splitlines()
 
 
@@ -84,3 +85,38 @@ def test_bash_script_completes_verbs_in_bash() -> None:
     environment = {**os.environ, "PATH": f"{crank.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run([bash, "--noprofile", "--norc", "-c", script], env=environment, capture_output=True, text=True, check=True, timeout=60)
     assert VERBS <= set(result.stdout.split())
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("crank --runtime ", ["docker", "podman", "containerd", "auto"]),
+    ("crank --progress p", ["plain"]),
+    ("crank up --pull ", ["always", "missing", "never"]),
+    ("crank config --format ", ["yaml", "json"]),
+])
+def test_bash_completion_offers_option_values(words: str, expected: list[str]) -> None:
+    assert _complete("bash", words) == expected
+
+
+COMPOSE = """
+services:
+  web:
+    image: busybox
+  db:
+    image: busybox
+  tool:
+    image: busybox
+    profiles: [tools]
+"""
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("crank logs ", ["db", "web"]),
+    ("crank stop db ", ["web"]),
+    ("crank --profile tools exec t", ["tool"]),
+    ("crank -f absent.yaml logs ", []),
+])
+def test_bash_completion_offers_service_names(tmp_path: Path, words: str, expected: list[str]) -> None:
+    (tmp_path / "compose.yaml").write_text(COMPOSE)
+
+    # Bash's reply is one line per candidate, and one empty line when there is none.
+    assert [name for name in _complete("bash", words, tmp_path) if name] == expected
