@@ -37,6 +37,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     # docker compose's watch does, so the containers it watches start from the files as they are now.
     # `watch` also acts on the develop.watch rules while the logs are followed, as `crank watch` does.
     from crank_cli import render
+    from crank_cli.errors import Exit, ExitCode
     from crank_cli.operations import graph
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
     from crank_cli.operations.parallel import parallel_limit
@@ -105,7 +106,9 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
             from crank_cli.cli.actions.foreground import stop_project
 
             # In the foreground, Ctrl-C stops the services, also before the logs are followed.
+            # That is what the user asked for, so no error follows the stop's lines.
             stop_project(engine.backend, project.name, timeout)
+            raise Exit(ExitCode.INTERRUPTED) from None
         raise
     for warning in result.warnings:
         render.warn(warning)
@@ -123,10 +126,14 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     named = graph.with_dependencies(project.model["services"], names) if attach_dependencies and names else names
     followed = _followed_containers(result.services, attach or [], no_attach or [], named=named, unattached=unattached)
     view = LogView(project.name, project.model["services"], prefix=not no_log_prefix, timestamps=timestamps)
-    if watched is not None:
-        watch_and_follow(ctx, project, engine, watched, result.containers, timeout, followed, since=began, view=view)
-        return
-    follow(engine.backend, result.containers, timeout, abort, followed, since=began, view=view)
+    try:
+        if watched is not None:
+            watch_and_follow(ctx, project, engine, watched, result.containers, timeout, followed, since=began, view=view)
+            return
+        follow(engine.backend, result.containers, timeout, abort, followed, since=began, view=view)
+    except KeyboardInterrupt:
+        # Both stopped the services already, and said so.
+        raise Exit(ExitCode.INTERRUPTED) from None
 
 
 def build_developed_services(project: Project) -> None:
