@@ -132,7 +132,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
             return
         follow(engine.backend, result.containers, timeout, abort, followed, since=began, view=view)
     except KeyboardInterrupt:
-        # Both stopped the services already, and said so.
+        # Both have stopped the services and printed the stop's lines.
         raise Exit(ExitCode.INTERRUPTED) from None
 
 
