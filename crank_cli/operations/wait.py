@@ -52,14 +52,24 @@ def wait_for(
     events: Events,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    *,
+    waiter: str | None = None,
 ) -> None:
-    """Return once every target meets its condition; raise `NotReadyError` naming the first that cannot."""
+    """Return once every target meets its condition; raise `NotReadyError` naming the first that cannot.
+
+    With `waiter`, the service whose start waits, a target that meets its condition at the
+    first look gets no event, and the others' events name the waiter. Several services often
+    wait on one dependency that is already running, and each would repeat its lines.
+    """
     pending = {target.container: target for target in targets}
     deadline = None if timeout is None else clock() + timeout
     next_check = {target.container: clock() + (target.health_interval or DEFAULT_HEALTH_INTERVAL) for target in targets}
     running_since: dict[str, tuple[str | None, float]] = {}
-    for target in targets:
-        events.emit(target.container, _waiting_status(target.condition))
+    suffix = "" if waiter is None else f", for service {waiter}"
+    announced = waiter is None
+    if announced:
+        for target in targets:
+            events.emit(target.container, _waiting_status(target.condition))
     while pending:
         check_cancelled()
         states = {state.name: state for state in backend.inspect_containers(list(pending))}
@@ -68,12 +78,17 @@ def wait_for(
             state = states.get(name)
             verdict = evaluate(target, state, _running_for(running_since, name, state, now))
             if verdict is True:
-                events.emit(name, _done_status(target.condition, state))
+                if announced:
+                    events.emit(name, _done_status(target.condition, state) + suffix)
                 del pending[name]
             elif isinstance(verdict, str):
                 raise NotReadyError(verdict)
         if not pending:
             return
+        if not announced:
+            for name, target in pending.items():
+                events.emit(name, _waiting_status(target.condition) + suffix)
+            announced = True
         if deadline is not None and clock() >= deadline:
             raise NotReadyError(_timeout_message(pending, states, timeout))
         _drive_healthchecks(backend, pending, states, next_check, clock())
@@ -106,7 +121,7 @@ def wait_for_dependencies(
         interval = health_interval(project, dependency)
         targets = [Target(container, dependency, condition, interval) for container in containers.get(dependency, ())]
         try:
-            wait_for(backend, targets, timeout, events)
+            wait_for(backend, targets, timeout, events, waiter=service)
         except CrankError as error:
             if options.get("required", True):
                 raise

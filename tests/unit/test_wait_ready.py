@@ -93,3 +93,21 @@ def test_ready_new_start_time_begins_count_again() -> None:
 def test_ready_timeout_names_settle_time() -> None:
     with pytest.raises(NotReadyError, match=r"is running, expected running for 1 s"):
         run_wait([state("running")], timeout=0.5)
+
+
+def dependency_events(states: list[ContainerState]) -> list[tuple[str, str]]:
+    engine = ScriptedEngine(states)
+    clock = Clock()
+    events = RecordedEvents()
+    target = wait.Target(NAME, "job", wait.STARTED)
+    wait.wait_for(engine, [target], None, events, clock=clock, sleep=clock.sleep, waiter="web")  # type: ignore[arg-type]
+    return events.lines
+
+
+def test_dependency_met_at_first_look_is_silent() -> None:
+    assert dependency_events([state("running")]) == []
+
+
+def test_dependency_wait_names_waiting_service() -> None:
+    assert dependency_events([state("created"), state("running")]) == [
+        (NAME, "waiting to start, for service web"), (NAME, "started, for service web")]
