@@ -125,3 +125,33 @@ def start(call: Callable[[], Result]) -> Callable[[], Result]:
         return value
 
     return result
+
+
+def stop_or_kill(stop: Callable[[], None], kill: Callable[[], None]) -> None:
+    """Call `stop` on a thread and wait for it to end, or, if Ctrl-C comes first, call `kill` and raise KeyboardInterrupt.
+
+    This serves a stop that waits out the containers' grace time, which a second Ctrl-C cuts
+    short. `stop` runs on a thread of its own because crank lets an engine command finish
+    before Ctrl-C takes effect on the thread that runs it. What `stop` raises is raised here.
+    After `kill`, crank does not wait for `stop`: the thread is a daemon, so crank can exit
+    while that engine command still returns.
+    """
+    outcome: list[BaseException | None] = []
+    changed = threading.Condition(threading.Lock())
+
+    def work() -> None:
+        failure = None
+        try:
+            stop()
+        except BaseException as error:  # noqa: BLE001 - raised again by the waiting thread
+            failure = error
+        with changed:
+            outcome.append(failure)
+            changed.notify_all()
+
+    threading.Thread(target=work, name="crank-stop", daemon=True).start()
+    if _wait(changed, lambda: bool(outcome)):
+        kill()
+        raise KeyboardInterrupt
+    if outcome[0] is not None:
+        raise outcome[0]

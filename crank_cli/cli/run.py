@@ -233,31 +233,18 @@ def _stop_one_off(backend: Backend, name: str, cause: str) -> None:
     to exit, so a container that ignores SIGINT, such as `sleep` as its first process, keeps
     it waiting.
     """
-    import threading
-
     from crank_cli import render
+    from crank_cli.threads import stop_or_kill
 
     # NOTE: a Ctrl-C that comes before the engine's client has created the container finds
     # nothing to stop, and crank then waits until the container exits or a second Ctrl-C.
     if not backend.inspect_containers([name]):
         return
     render.info(f"stopping {name} ({cause}); press Ctrl-C again to kill it")
-    failures: list[Exception] = []
 
-    def stop() -> None:
-        try:
-            backend.stop_containers([name])
-        except Exception as error:  # noqa: BLE001 - raised again below, on the main thread
-            failures.append(error)
-
-    stopping = threading.Thread(target=stop, name="crank-stop")
-    stopping.start()
-    try:
-        stopping.join()
-    except KeyboardInterrupt:
+    def kill() -> None:
         render.info(f"killing {name} (interrupted again)")
         # A stop with no grace time kills at once, also while the first stop still waits.
         backend.stop_containers([name], 0)
-        raise
-    if failures:
-        raise failures[0]
+
+    stop_or_kill(lambda: backend.stop_containers([name]), kill)

@@ -139,3 +139,37 @@ def test_interrupt_during_last_command_says_done() -> None:
     assert "no step was left undone" in raised.value.message
     assert "run the command again" not in raised.value.message
     assert raised.value.exit_code == 130
+
+
+def test_stop_or_kill_returns_after_stop() -> None:
+    calls: list[str] = []
+
+    threads.stop_or_kill(lambda: calls.append("stop"), lambda: calls.append("kill"))
+
+    assert calls == ["stop"]
+
+
+def test_stop_or_kill_raises_stop_failure() -> None:
+    def stop() -> None:
+        raise ValueError("stop failed")
+
+    with pytest.raises(ValueError, match="stop failed"):
+        threads.stop_or_kill(stop, lambda: None)
+
+
+@pytest.mark.usefixtures("interrupt_soon")
+def test_stop_or_kill_kills_on_interrupt() -> None:
+    stop_may_end = threading.Event()
+    killed: list[float] = []
+    started = time.monotonic()
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            threads.stop_or_kill(lambda: stop_may_end.wait(30), lambda: killed.append(time.monotonic() - started))
+    finally:
+        stop_may_end.set()
+
+    assert len(killed) == 1
+    # The interrupt comes 0.1 s in, and the kill does not wait for the stop, which would take 30 s.
+    assert killed[0] < 10
+    assert time.monotonic() - started < 10

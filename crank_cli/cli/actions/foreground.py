@@ -278,33 +278,19 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> N
     """Stop the containers, or kill them if Ctrl-C (or SIGTERM while logs were followed) comes again.
 
     As with docker compose, a second interrupt does not wait for the stop timeout of a
-    container that ignores its stop signal. The stop runs on a thread of its own, because
-    crank lets an engine command finish before an interrupt takes effect on its thread.
+    container that ignores its stop signal.
     """
-    import threading
-
     from crank_cli import render
+    from crank_cli.threads import stop_or_kill
 
     render.info(f"stopping the project ({reason}); press Ctrl-C again to kill it")
-    failures: list[Exception] = []
 
-    def stop() -> None:
-        try:
-            _stop_in_order(backend, containers, timeout)
-        except Exception as error:  # noqa: BLE001 - raised again below, on the main thread
-            failures.append(error)
-
-    stopping = threading.Thread(target=stop, name="crank-stop")
-    stopping.start()
-    try:
-        stopping.join()
-    except KeyboardInterrupt:
+    def kill() -> None:
         render.info("killing the project (interrupted again)")
         # A stop with no grace time kills at once, also a container that the first stop still waits for.
         backend.stop_containers(containers, 0)
-        raise
-    if failures:
-        raise failures[0]
+
+    stop_or_kill(lambda: _stop_in_order(backend, containers, timeout), kill)
 
 
 def _stop_in_order(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
