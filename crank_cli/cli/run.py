@@ -108,13 +108,15 @@ def run(
                                    "--build": build, "--pull": pull is not None, "--quiet-build": quiet_build})
 
     from crank_cli.cli.absent import warn_unseen_engines
-    from crank_cli.operations.run import RunOptions
-    from crank_cli.operations.run import run as run_container
+    from crank_cli.operations.run import RunOptions, prepare, start
 
-    options = RunOptions(image=target, container=container)
     engine = resolve_folder_engine(ctx, dry_run=container.dry_run)
     warn_unseen_engines(load_settings(ctx), engine, f"the container is created on {engine.info.name}")
-    _finish(run_container(engine.backend, options))
+    spec = prepare(engine.backend, RunOptions(image=target, container=container, quiet=quiet))
+    if detach or container.dry_run:
+        _finish(start(engine.backend, spec, detach=detach))
+        return
+    _finish(_run_in_foreground(engine.backend, spec, "the --publish value"))
 
 
 def _finish(result: str | int) -> None:
@@ -207,44 +209,50 @@ def _run_service(ctx: CommandContext, project: Project, options: ServiceRunOptio
         if options.container.detach or dry_run:
             result = start(engine.backend, spec, detach=options.container.detach)
         else:
-            result = _run_in_foreground(engine.backend, spec, options)
+            ports_source = "the --publish value" if options.container.publish else f"services.{options.service}.ports"
+            result = _run_in_foreground(engine.backend, spec, ports_source)
     _finish(result)
 
 
-def _run_in_foreground(backend: Backend, spec: ContainerSpec, options: ServiceRunOptions) -> int:
-    """Run the one-off attached to the terminal; Ctrl-C or SIGTERM stops it, and a second one kills it.
+def _run_in_foreground(backend: Backend, spec: ContainerSpec, ports_source: str) -> int:
+    """Run the container attached to the terminal; Ctrl-C or SIGTERM stops it, and a second one kills it.
 
     SIGTERM, which a CI job's cancel, `timeout` or a service manager sends, counts as Ctrl-C,
-    so crank exits with 130 after either, as a foreground `up` does.
+    so crank exits with 130 after either, as a foreground `up` does. `ports_source` names
+    where the published ports come from, for the error of a taken port.
     """
     from crank_cli.cli.actions.foreground import sigterm_as_interrupt
     from crank_cli.operations.foreground import run_one_off
 
-    ports_source = "the --publish value" if options.container.publish else f"services.{options.service}.ports"
+    def stop(container: str | None) -> None:
+        _stop_one_off(backend, container, spec.name, received[0] if received else "Ctrl-C")
+
     with sigterm_as_interrupt() as received:
-        return run_one_off(backend, spec, ports_source=ports_source,
-                           on_interrupt=lambda: _stop_one_off(backend, spec.name, received[0] if received else "Ctrl-C"))
+        return run_one_off(backend, spec, ports_source=ports_source, on_interrupt=stop)
 
 
-def _stop_one_off(backend: Backend, name: str, cause: str) -> None:
-    """Stop the one-off with its own stop signal and timeout, as `crank stop` does; a second Ctrl-C kills it.
+def _stop_one_off(backend: Backend, container: str | None, name: str, cause: str) -> None:
+    """Stop the container with its own stop signal and timeout, as `crank stop` does; a second Ctrl-C kills it.
 
-    docker compose 2.40.3 instead passes Ctrl-C on to the container as SIGINT and waits for it
-    to exit, so a container that ignores SIGINT, such as `sleep` as its first process, keeps
-    it waiting.
+    `container` is the container's ID, or None when the engine's client has not created it
+    yet. `name` is its name, or "" when the engine picked it, and then the messages show the
+    ID. docker compose 2.40.3 instead passes Ctrl-C on to the container as SIGINT and waits
+    for it to exit, so a container that ignores SIGINT, such as `sleep` as its first
+    process, keeps it waiting.
     """
     from crank_cli import render
     from crank_cli.threads import stop_or_kill
 
     # NOTE: a Ctrl-C that comes before the engine's client has created the container finds
     # nothing to stop, and crank then waits until the container exits or a second Ctrl-C.
-    if not backend.inspect_containers([name]):
+    if container is None:
         return
-    render.info(f"stopping {name} ({cause}); press Ctrl-C again to kill it")
+    shown = name or container[:12]
+    render.info(f"stopping {shown} ({cause}); press Ctrl-C again to kill it")
 
     def kill() -> None:
-        render.info(f"killing {name} (interrupted again)")
+        render.info(f"killing {shown} (interrupted again)")
         # A stop with no grace time kills at once, also while the first stop still waits.
-        backend.stop_containers([name], 0)
+        backend.stop_containers([container], 0)
 
-    stop_or_kill(lambda: backend.stop_containers([name]), kill)
+    stop_or_kill(lambda: backend.stop_containers([container]), kill)

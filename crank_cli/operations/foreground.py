@@ -1,21 +1,24 @@
-"""A one-off container of `crank run SERVICE` in the foreground, on crank's terminal.
+"""A container of a foreground `crank run`, a service's one-off or an image's, on crank's terminal.
 
-crank removes a `--rm` one-off itself once the engine's client exits, instead of passing
+crank removes a `--rm` container itself once the engine's client exits, instead of passing
 `--rm` to the engine. The container then still shows whether it ever started, which
 distinguishes a container that could not start (because a published port is taken, say)
 from one that ran and exited with the same code. The engine's client writes its errors to the
 same stream as the container's standard error, and what it writes before the container
-starts is held back, so the user sees crank's error instead of the client's text.
+starts is held back, so the user sees crank's error instead of the client's text. crank
+finds the container by the ID that the client writes to a file (`--cidfile`) once it has
+created it, so a container of the same name that was there before is never stopped or removed.
 
-NOTE: a crank that is killed (SIGKILL) while the one-off runs leaves a `--rm` one-off behind,
-which the engine would have removed. `crank run IMAGE` does not come here: it still passes its
-client's errors to the terminal, and Ctrl-C there ends the client and leaves the container running.
+NOTE: a crank that is killed (SIGKILL) while the container runs leaves a `--rm` container
+behind, which the engine would have removed. `down` removes a service's one-off, but nothing
+removes an image's container.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from crank_cli.errors import ContainerStartError, ExitCode, engine_message
 from crank_cli.operations import labels
@@ -34,46 +37,75 @@ _NEVER = "0001-01-01"
 
 
 def run_one_off(backend: Backend, spec: ContainerSpec, *, ports_source: str,
-                on_interrupt: Callable[[], None]) -> int:
-    """Run the one-off attached to crank's terminal and return its exit code.
+                on_interrupt: Callable[[str | None], None]) -> int:
+    """Run the container attached to crank's terminal and return its exit code.
 
     Raises `ContainerStartError` when the container was not created or did not start; it is
     then removed, with `--rm` or without. The error's exit code is 1, or 127 or 126 when the
     container's command was not found or cannot be invoked. `ports_source` names where the published ports
-    come from, for the error's advice. Ctrl-C calls `on_interrupt`, which stops the
-    container, and KeyboardInterrupt is raised once the engine's client has exited.
+    come from, for the error's advice. Ctrl-C calls `on_interrupt` with the container's ID,
+    or None when the client has not created it yet. `on_interrupt` stops the container, and
+    KeyboardInterrupt is raised once the engine's client has exited.
     """
-    errors = HeldErrors(lambda: has_started(backend, spec.name))
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="crank-run-") as folder:
+        id_file = _IdFile(Path(folder) / "container-id")
+        return _run_attached(backend, spec._replace(remove=False, id_file=str(id_file.path)), id_file,
+                             remove=spec.remove, ports_source=ports_source, on_interrupt=on_interrupt)
+
+
+def _run_attached(backend: Backend, spec: ContainerSpec, id_file: _IdFile, *, remove: bool, ports_source: str,
+                  on_interrupt: Callable[[str | None], None]) -> int:
+    errors = HeldErrors(lambda: _has_started(backend, id_file.read()))
     try:
-        code = backend.run_attached(spec._replace(remove=False), held_errors=errors, on_interrupt=on_interrupt)
+        code = backend.run_attached(spec, held_errors=errors, on_interrupt=lambda: on_interrupt(id_file.read()))
     except KeyboardInterrupt:
-        if spec.remove:
-            _remove_if_present(backend, spec.name)
+        container = id_file.read()
+        if remove and container is not None:
+            _remove_if_present(backend, container)
         raise
-    states = backend.inspect_containers([spec.name])
-    if not states or not started(states[0]):
-        _remove_if_present(backend, spec.name)
+    container = id_file.read()
+    states = backend.inspect_containers([container]) if container is not None else []
+    if container is None or not states or not started(states[0]):
+        if container is not None:
+            _remove_if_present(backend, container)
         stderr = errors.text()
-        raise ContainerStartError(["run", spec.name], code, stderr, start_failure(spec, stderr, ports_source),
-                                  start_failure_code(stderr))
+        raise ContainerStartError(["run", spec.name or spec.image], code, stderr,
+                                  start_failure(spec, stderr, ports_source), start_failure_code(stderr))
     errors.release()
-    if spec.remove:
-        backend.remove_containers([spec.name])
+    if remove:
+        backend.remove_containers([container])
     return code
 
 
-def has_started(backend: Backend, name: str) -> bool:
+class _IdFile:
+    """The file to which the engine's client writes the container's ID once it has created the container."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> str | None:
+        """Return the container's ID, or None while the client has not written it."""
+        try:
+            text = self.path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return text or None
+
+
+def _has_started(backend: Backend, container: str | None) -> bool:
     """Tell whether the container exists and has started, running or not."""
-    return any(started(state) for state in backend.inspect_containers([name]))
+    return container is not None and any(started(state) for state in backend.inspect_containers([container]))
 
 
 def started(state: ContainerState) -> bool:
     return bool(state.started_at) and not str(state.started_at).startswith(_NEVER)
 
 
-def _remove_if_present(backend: Backend, name: str) -> None:
-    if backend.inspect_containers([name]):
-        backend.remove_containers([name])
+def _remove_if_present(backend: Backend, container: str) -> None:
+    if backend.inspect_containers([container]):
+        backend.remove_containers([container])
 
 
 def start_failure_code(stderr: str) -> ExitCode:
@@ -86,11 +118,17 @@ def start_failure_code(stderr: str) -> ExitCode:
 
 
 def start_failure(spec: ContainerSpec, stderr: str, ports_source: str) -> str:
-    """Return the message for a one-off that was not created or did not start, from the engine client's `stderr`."""
-    service = spec.labels.get(labels.SERVICE, spec.name)
+    """Return the message for a container that was not created or did not start, from the engine client's `stderr`.
+
+    A service's one-off is named by its service, and any other container by its image.
+    """
+    service = spec.labels.get(labels.SERVICE)
+    subject = f"image {spec.image}: cannot start the container"
+    if service:
+        subject = f"service {service}: cannot start the one-off container"
     taken = _TAKEN_PORT.search(stderr)
     if taken is not None:
-        return (f"service {service}: cannot start the one-off container because host port {taken['address']} "
+        return (f"{subject} because host port {taken['address']} "
                 f"is already in use: stop what listens there, or publish another host port in {ports_source}")
     detail = engine_message(stderr) or "the engine gave no reason"
-    return f"service {service}: cannot start the one-off container: {detail}"
+    return f"{subject}: {detail}"

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from crank_cli.errors import UsageError
+from crank_cli.errors import EngineError, ImageError, UsageError
 from crank_cli.runtime.backend import Backend
 from crank_cli.runtime.models import ContainerSpec, Mount, PortMapping
 
@@ -38,10 +38,16 @@ class RunOptions(NamedTuple):
 
     image: str
     container: ContainerOptions = ContainerOptions()
+    # Hide the output of the image's pull.
+    quiet: bool = False
 
 
-def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.environ) -> str | int:
-    """Run the container; return its ID when detached, else its exit code."""
+def prepare(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.environ) -> ContainerSpec:
+    """Return the container's spec, after pulling its image if the engine lacks it and making missing bind folders.
+
+    A dry run pulls and makes nothing. Raises `ImageError` naming the image and the fix when
+    the pull fails.
+    """
     container = options.container
     spec = ContainerSpec(
         name=container.name or "",
@@ -56,12 +62,35 @@ def run(backend: Backend, options: RunOptions, environ: Mapping[str, str] = os.e
         working_dir=container.workdir,
         terminal=container.terminal,
     )
-    if not container.dry_run:
-        # As with `docker run -v`, a bind source that does not exist yet is made as a folder.
-        for mount in spec.mounts:
-            if mount.type == "bind" and mount.source and not os.path.exists(mount.source):
-                os.makedirs(mount.source)
-    if container.detach:
+    if container.dry_run:
+        return spec
+    # As with `docker run -v`, a bind source that does not exist yet is made as a folder.
+    for mount in spec.mounts:
+        if mount.type == "bind" and mount.source and not os.path.exists(mount.source):
+            os.makedirs(mount.source)
+    if backend.image_id(spec.image) is None:
+        _pull(backend, spec.image, quiet=options.quiet)
+    return spec
+
+
+def _pull(backend: Backend, image: str, *, quiet: bool) -> None:
+    """Pull an image that the engine lacks, as `docker run` would, with crank's error when that fails."""
+    from crank_cli.operations.transfers import engine_reason, registry_advice
+
+    try:
+        backend.pull_image(image, quiet=quiet)
+    except EngineError as error:
+        # Attached to a terminal, the engine's output went there and the error only points to it.
+        reason = "the engine's output is above" if error.stderr.endswith("its output is above") else engine_reason(error)
+        advice = registry_advice(backend, image, verb="pull", offer_ignore=False)
+        message = (f"image {image}: not found on the engine, and its pull failed ({reason}). "
+                   f"Build or pull the image first, or correct its name. {advice}")
+        raise ImageError(error, message) from None
+
+
+def start(backend: Backend, spec: ContainerSpec, *, detach: bool) -> str | int:
+    """Run the container; return its ID when detached, else its exit code."""
+    if detach:
         return backend.run_container(spec)
     return backend.run_attached(spec)
 

@@ -66,6 +66,7 @@ def container_flags(spec: ContainerSpec, *, list_entrypoint: bool = False) -> li
     `DockerEngine` creates a container through the API when `entrypoint_fits_flag` is false.
     """
     args = option("--name", spec.name)
+    args += option("--cidfile", spec.id_file)
     args += _environment_flags(spec.environment)
     args += label_flags(spec.labels)
     for port in spec.ports:

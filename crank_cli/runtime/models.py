@@ -230,6 +230,9 @@ class ContainerSpec(NamedTuple):
     domainname: str | None = None
     pid: str | None = None
     ipc: str | None = None
+    # For a foreground `run` only: the file where the engine's client writes the container's
+    # ID once it has created the container (`--cidfile`).
+    id_file: str | None = None
 
 
 class BuildSpec(NamedTuple):

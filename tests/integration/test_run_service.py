@@ -231,6 +231,22 @@ def test_run_missing_command_leaves_nothing(engine: Engine, project: Crank) -> N
     assert engine.objects(project.project)["containers"] == []
 
 
+def test_run_taken_name_keeps_container(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(SLEEPER)
+    taken = f"{project.project}-taken"
+    # A container that was created and never started, as a one-off that could not start looks.
+    engine.client("create", "--name", taken, TEST_IMAGE, "true")
+    try:
+        result = project("run", "--rm", "--name", taken, "web", "true")
+
+        assert result.returncode == 1, result.stderr
+        assert "service web: cannot start the one-off container: " in result.stderr
+        assert "already in use" in result.stderr
+        assert engine.client("container", "inspect", taken, check=False).returncode == 0
+    finally:
+        engine.client("rm", "-f", taken, check=False)
+
+
 def test_run_streams_container_output(engine: Engine, project: Crank) -> None:
     (project.folder / "compose.yaml").write_text(SLEEPER)
 

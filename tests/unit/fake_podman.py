@@ -2,7 +2,7 @@
 
 The client keeps its containers in a JSON file: `create` and `run` add one with the name,
 labels and bind mounts given (a foreground `run --rm` leaves none, and a foreground `run`
-leaves it exited), `start`, `stop` and `rm`
+leaves it exited, and writes its ID to the `--cidfile` file), `start`, `stop` and `rm`
 change or remove them, and `ps` and `container inspect` show them, with `ps`'s label filters
 applied. `wait` prints the exit code the test sets, `push` fails for the images the test
 names or that the engine lacks, and `pull` fails for the images the test names. `volume ls`
@@ -85,6 +85,8 @@ elif args[:1] in (["create"], ["run"]):
     if not (args[0] == "run" and "--rm" in args and "--detach" not in args):
         containers.append(entry)
     save()
+    for path in flag_values("--cidfile"):
+        Path(path).write_text(entry["Id"])
     print(entry["Id"])
 elif args[:1] in (["start"], ["stop"], ["rm"]):
     names = [word for word in args[1:] if word in by_name or word in {{entry["Id"] for entry in containers}}]

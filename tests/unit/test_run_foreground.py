@@ -1,4 +1,4 @@
-"""A foreground `crank run SERVICE`: the error of a one-off that was not created or did not start."""
+"""A foreground `crank run`: the error of a container that was not created or did not start."""
 
 from __future__ import annotations
 
@@ -74,3 +74,24 @@ def test_started_reads_start_time(started_at: str | None, expected: bool) -> Non
 ])
 def test_start_failure_exit_code(stderr: str, expected: ExitCode) -> None:
     assert start_failure_code(stderr) is expected
+
+
+IMAGE_SPEC = ContainerSpec(name="", image="localhost/tool:1")
+
+
+def test_image_taken_port_message() -> None:
+    stderr = "Error: cannot listen on the TCP port: listen tcp4 127.0.0.1:23451: bind: address already in use\n"
+
+    message = start_failure(IMAGE_SPEC, stderr, "the --publish value")
+
+    assert message == ("image localhost/tool:1: cannot start the container because host port 127.0.0.1:23451 is "
+                       "already in use: stop what listens there, or publish another host port in the --publish value")
+
+
+def test_image_other_failure_message() -> None:
+    stderr = "Error: unable to find user nobody2: no matching entries in passwd file\n"
+
+    message = start_failure(IMAGE_SPEC, stderr, "the --publish value")
+
+    assert message == ("image localhost/tool:1: cannot start the container: "
+                       "Error: unable to find user nobody2: no matching entries in passwd file")

@@ -53,15 +53,18 @@ networks:
 """
 
 # A podman client that logs its arguments, has every image, no containers and no networks,
-# reports each inspected container as running, prints an ID for a detached `run` and exits
-# with 3 from a foreground one.
+# reports each inspected container as running, prints an ID for a detached `run`, and from a
+# foreground one writes the ID c1 to the `--cidfile` file and exits with 3.
 CLIENT = """#!/bin/sh
 echo "$*" >> "{log}"
 case "$1" in
   version) echo '{{"Client":{{"Version":"4.3.1"}}}}' ;;
   image) echo 'sha256:0123 {{}}' ;;
   container) echo '[{{"Id":"c1","Name":"'"$3"'","State":{{"Status":"running","StartedAt":"2026-01-01T00:00:00Z"}},"Config":{{"Labels":{{}}}}}}]' ;;
-  run) case "$*" in *--detach*) echo one-off-id ;; *) exit 3 ;; esac ;;
+  run) case "$*" in
+    *--detach*) echo one-off-id ;;
+    *) while [ "$1" != --cidfile ]; do shift; done; echo c1 > "$2"; exit 3 ;;
+  esac ;;
 esac
 exit 0
 """
@@ -211,7 +214,8 @@ def test_run_service_exit_code_and_flags(project_folder: Path, podman_log: Path,
     # crank removes a foreground one-off itself, so the container shows whether it started.
     assert "--rm" not in argv
     name = argv[argv.index("--name") + 1]
-    assert commands(podman_log, "rm") == [["rm", "--force", "--volumes", name]]
+    # The one-off is removed by the ID that the client wrote to the --cidfile file.
+    assert commands(podman_log, "rm") == [["rm", "--force", "--volumes", "c1"]]
     assert f"{labels.ONE_OFF}=True" in argv
     assert "--publish" not in argv
     assert "--restart" not in argv
