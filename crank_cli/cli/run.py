@@ -224,29 +224,24 @@ def _run_in_foreground(backend: Backend, spec: ContainerSpec, ports_source: str)
     from crank_cli.cli.actions.foreground import sigterm_as_interrupt
     from crank_cli.operations.foreground import run_one_off
 
-    def stop(container: str | None) -> None:
+    def stop(container: str) -> None:
         _stop_one_off(backend, container, spec.name, received[0] if received else "Ctrl-C")
 
     with sigterm_as_interrupt() as received:
         return run_one_off(backend, spec, ports_source=ports_source, on_interrupt=stop)
 
 
-def _stop_one_off(backend: Backend, container: str | None, name: str, cause: str) -> None:
+def _stop_one_off(backend: Backend, container: str, name: str, cause: str) -> None:
     """Stop the container with its own stop signal and timeout, as `crank stop` does; a second Ctrl-C kills it.
 
-    `container` is the container's ID, or None when the engine's client has not created it
-    yet. `name` is its name, or "" when the engine picked it, and then the messages show the
-    ID. docker compose 2.40.3 instead passes Ctrl-C on to the container as SIGINT and waits
+    `container` is the container's ID, and `name` its name, or "" when the engine picked it,
+    and then the messages show the ID. docker compose 2.40.3 instead passes Ctrl-C on to the container as SIGINT and waits
     for it to exit, so a container that ignores SIGINT, such as `sleep` as its first
     process, keeps it waiting.
     """
     from crank_cli import render
     from crank_cli.threads import stop_or_kill
 
-    # NOTE: a Ctrl-C that comes before the engine's client has created the container finds
-    # nothing to stop, and crank then waits until the container exits or a second Ctrl-C.
-    if container is None:
-        return
     shown = name or container[:12]
     render.info(f"stopping {shown} ({cause}); press Ctrl-C again to kill it")
 

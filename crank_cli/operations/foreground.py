@@ -37,15 +37,15 @@ _NEVER = "0001-01-01"
 
 
 def run_one_off(backend: Backend, spec: ContainerSpec, *, ports_source: str,
-                on_interrupt: Callable[[str | None], None]) -> int:
+                on_interrupt: Callable[[str], None]) -> int:
     """Run the container attached to crank's terminal and return its exit code.
 
     Raises `ContainerStartError` when the container was not created or did not start; it is
     then removed, with `--rm` or without. The error's exit code is 1, or 127 or 126 when the
     container's command was not found or cannot be invoked. `ports_source` names where the published ports
     come from, for the error's advice. Ctrl-C calls `on_interrupt` with the container's ID,
-    or None when the client has not created it yet. `on_interrupt` stops the container, and
-    KeyboardInterrupt is raised once the engine's client has exited.
+    to stop it, and KeyboardInterrupt is raised once the engine's client has exited. A Ctrl-C
+    that comes before the client has created the container ends the client instead.
     """
     import tempfile
 
@@ -56,14 +56,22 @@ def run_one_off(backend: Backend, spec: ContainerSpec, *, ports_source: str,
 
 
 def _run_attached(backend: Backend, spec: ContainerSpec, id_file: _IdFile, *, remove: bool, ports_source: str,
-                  on_interrupt: Callable[[str | None], None]) -> int:
+                  on_interrupt: Callable[[str], None]) -> int:
     errors = HeldErrors(lambda: _has_started(backend, id_file.read()))
-    try:
-        code = backend.run_attached(spec, held_errors=errors, on_interrupt=lambda: on_interrupt(id_file.read()))
-    except KeyboardInterrupt:
+    stopped: list[str] = []
+
+    def interrupt() -> None:
         container = id_file.read()
-        if remove and container is not None:
-            _remove_if_present(backend, container)
+        if container is None:
+            # Raising here makes `process.run_attached` kill the client.
+            raise KeyboardInterrupt
+        stopped.append(container)
+        on_interrupt(container)
+
+    try:
+        code = backend.run_attached(spec, held_errors=errors, on_interrupt=interrupt)
+    except KeyboardInterrupt:
+        _clean_up_interrupted(backend, id_file.read(), stopped, remove=remove, on_interrupt=on_interrupt)
         raise
     container = id_file.read()
     states = backend.inspect_containers([container]) if container is not None else []
@@ -77,6 +85,24 @@ def _run_attached(backend: Backend, spec: ContainerSpec, id_file: _IdFile, *, re
     if remove:
         backend.remove_containers([container])
     return code
+
+
+def _clean_up_interrupted(backend: Backend, container: str | None, stopped: list[str], *, remove: bool,
+                          on_interrupt: Callable[[str], None]) -> None:
+    """After Ctrl-C, stop the container if the client wrote its ID only after the interrupt found none; with `--rm`, remove it.
+
+    NOTE: a client killed after the engine created the container, but before it wrote the
+    container's ID, leaves a container that crank does not know of.
+    """
+    if container is None:
+        return
+    try:
+        if not stopped:
+            # The client was killed after it created the container, so the container may run with no client attached.
+            on_interrupt(container)
+    finally:
+        if remove:
+            _remove_if_present(backend, container)
 
 
 class _IdFile:

@@ -88,3 +88,22 @@ def test_foreground_run_stops_on_sigint(environment: dict[str, str], tmp_path: P
 
     assert code == 130, err
     assert "interrupted" in err
+
+
+def test_foreground_run_service_stops_on_sigint(environment: dict[str, str], tmp_path: Path) -> None:
+    # The client has not written a container ID when SIGINT comes, so crank ends it instead of waiting for it.
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n")
+    command = [sys.executable, "-m", "crank_cli", "--runtime", "podman", "run", "-T", "--no-deps", "web", "true"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=ignore_sigint)
+    try:
+        wait_for(tmp_path / "ready", 30)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _, err = process.communicate()
+
+    assert code == 130, err
+    assert "interrupted" in err
