@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from crank_cli.cli import completion_values as complete
 from crank_cli.cli.context import (
     DRY_RUN_HELP,
     CommandContext,
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
 def run(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(metavar="SERVICE|IMAGE", help="A service of the project in reach, or else an image to run. Inside a project, give an image with its tag, digest or path, as in busybox:latest.")],
+    target: Annotated[str, typer.Argument(autocompletion=complete.services, metavar="SERVICE|IMAGE", help="A service of the project in reach, or else an image to run. Inside a project, give an image with its tag, digest or path, as in busybox:latest.")],
     command: Annotated[Optional[list[str]], typer.Argument(help="Command and arguments for the container; default: the service's command, else the image's.")] = None,  # noqa: UP045
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background and print the container ID.")] = False,
     publish: Annotated[Optional[list[str]], typer.Option("--publish", "-p", help="Publish a port: [[IP:][HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]; repeatable. A service's own ports are not published without --service-ports.")] = None,  # noqa: UP045
