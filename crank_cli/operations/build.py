@@ -77,6 +77,7 @@ def build_image(backend: Backend, plan: BuildSpec, events: Events, *, quiet: boo
         with interrupted_as_cancelled():
             backend.build_image(plan, quiet=quiet)
     except EngineError as error:
+        events.emit(f"image {plan.tag}", "failed")
         if service is None:
             raise ImageError(error, f"could not build image {plan.tag} ({failure_reason(error)}); fix the Dockerfile") from None
         raise ImageError(error, f"service {service}: could not build image {plan.tag} ({failure_reason(error)}); "

@@ -314,6 +314,7 @@ def _make_image(project: Project, backend: Backend, reference: str, services: li
             else:
                 backend.pull_image(reference)
     except EngineError as error:
+        events.emit(f"image {reference}", "failed")
         raise _image_error(backend, reference, services, action, error) from None
     events.emit(f"image {reference}", "built" if action == "build" else "pulled")
 

@@ -72,12 +72,15 @@ def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
 # The form of warnings, notes and errors on stderr, from `--progress`: "text" lines, "json"
 # lines (one object each, like the progress events) or, for "quiet", errors only.
 _talk = "text"
+# The --progress value as given, auto included.
+_progress_mode = "auto"
 
 
 def set_talk(progress_mode: str) -> None:
     """Make warnings and notes follow `--progress`: JSON lines with json, none with quiet."""
-    global _talk
+    global _talk, _progress_mode
     _talk = progress_mode if progress_mode in ("json", "quiet") else "text"
+    _progress_mode = progress_mode
 
 
 def print_error(error: CrankError, *, as_json: bool = False) -> None:
@@ -110,17 +113,26 @@ def info(message: str) -> None:
 
 
 def engine_output() -> Callable[[str], None] | None:
-    """Return where the lines of a build's or pull's output go under --progress json or quiet.
+    """Return where the lines of a build's or pull's output go, or None to let the engine write to stderr itself.
 
     Under json each line becomes a JSON line of level `output`, and under quiet it is dropped
-    (a failure quotes the last lines in its error). Otherwise this returns None, and the
-    engine writes its output to stderr itself.
+    (a failure quotes the last lines in its error). Under a live view (tty, or auto on a
+    terminal) each line is printed above the view, which would otherwise overwrite it.
     """
     if _talk == "json":
         return lambda line: _talk_line("output", line, line)
     if _talk == "quiet":
         return lambda line: None
+    if _progress_mode == "tty" or (_progress_mode == "auto" and is_terminal(sys.stderr)):
+        return _engine_line
     return None
+
+
+def _engine_line(line: str) -> None:
+    from crank_cli.render.progress import print_above_live
+
+    if not print_above_live(line):
+        sys.stderr.write(f"{line}\n")
 
 
 def _talk_line(level: str, text: str, message: str, **extra: str) -> None:

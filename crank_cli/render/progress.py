@@ -30,6 +30,9 @@ _FINAL = ("created", "recreated", "started", "running", "healthy", "built", "pul
 # Added to each status in a dry run, where the events describe the plan, not what happened.
 DRY_RUN_MARK = " (dry run)"
 
+# The live view on screen, if any, so engine output can be printed above it.
+_active: LiveProgress | None = None
+
 
 @contextmanager
 def progress(mode: str, stream: TextIO | None = None, *, dry_run: bool = False) -> Iterator[Events]:
@@ -39,13 +42,25 @@ def progress(mode: str, stream: TextIO | None = None, *, dry_run: bool = False) 
     if chosen == "quiet":
         yield QuietProgress()
     elif chosen == "tty":
+        global _active
         live = LiveProgress(out)
+        _active = live
         try:
             yield _marked(live, dry_run)
         finally:
+            _active = None
             live.close()
     else:
         yield _marked(JsonProgress(out) if chosen == "json" else PlainProgress(out), dry_run)
+
+
+def print_above_live(line: str) -> bool:
+    """Print a line of engine output above the live view and return True, or return False when none is on screen."""
+    live = _active
+    if live is None:
+        return False
+    live.live.console.print(line, soft_wrap=True)
+    return True
 
 
 def _marked(events: Events, dry_run: bool) -> Events:
@@ -151,6 +166,10 @@ class LiveProgress:
         with self.lock:
             rows = list(self.rows.items())
         for subject, (status, first, done) in rows:
-            marker = "✔" if done is not None else "…"
+            marker = "✔"
+            if done is None:
+                marker = "…"
+            elif status.startswith("failed"):
+                marker = "✖"
             table.add_row(f"{marker} {subject}", status, f"{(done or now) - first:.1f}s")
         return table

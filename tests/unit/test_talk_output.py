@@ -131,3 +131,27 @@ def test_counted_picks_singular_or_plural() -> None:
     assert render.counted(1, "container") == "1 container"
     assert render.counted(2, "path") == "2 paths"
     assert render.counted(0, "secret or config file", "secret and config files") == "0 secret and config files"
+
+
+def test_engine_output_goes_above_live_view() -> None:
+    from crank_cli.render.progress import progress
+
+    render.set_talk("tty")
+    screen = io.StringIO()
+    write = render.engine_output()
+    assert write is not None
+
+    with progress("tty", screen) as events:
+        events.emit("image demo:1", "building")
+        write("STEP 2/2: RUN make")
+        events.emit("image demo:1", "failed")
+
+    shown = screen.getvalue()
+    assert "STEP 2/2: RUN make" in shown
+    assert "✖ image demo:1" in shown
+
+
+def test_engine_output_left_to_engine_off_live_view() -> None:
+    render.set_talk("plain")
+
+    assert render.engine_output() is None
