@@ -66,7 +66,8 @@ def _print_table(rows: Sequence[ImageRow]) -> None:
     cells = [[row.container, row.repository or "<none>", row.tag or "<none>", row.platform or "-",
               row.id[:SHORT_ID], "-" if row.size is None else human_size(row.size), _age(row)]
              for row in rows]
-    render.print_table(None, HEADERS, cells)
+    # CONTAINER and REPOSITORY tell the rows apart, so the other columns give way first.
+    render.print_table(None, HEADERS, cells, hidden_when_narrow=("PLATFORM", "CREATED", "SIZE", "IMAGE ID"))
 
 
 def _age(row: ImageRow) -> str:

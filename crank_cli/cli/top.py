@@ -54,7 +54,12 @@ def top(
     if not any(item.processes.processes for item in found):
         return
     headers, rows = process_table(found)
-    render.print_table(None, headers, rows)
+    render.print_table(None, headers, rows, hidden_when_narrow=NARROW_HIDDEN)
+
+
+# The columns of Docker's and Podman's `top` that a narrow terminal hides first, so the
+# service, the process IDs and the command stay readable.
+NARROW_HIDDEN = ("C", "%CPU", "STIME", "ELAPSED", "TTY", "TIME", "PPID", "UID", "USER")
 
 
 def process_table(found: Sequence[ContainerProcesses]) -> tuple[list[str], list[list[str]]]:

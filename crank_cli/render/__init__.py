@@ -29,9 +29,9 @@ _NO_WRAP = {"PROJECT", "SERVICE", "CONTAINER", "RUNTIME", "HOST", "STATE", "HEAL
             "PORTS", "IMAGE"}
 # Columns whose ", "-separated values a terminal table shows one per line.
 _ONE_VALUE_PER_LINE = {"PORTS"}
-# Columns that a terminal table hides, in this order, while it is wider than the terminal.
-# `status` keeps SERVICE, RUNTIME, STATE, HEALTH and PORTS longest: the service names that
-# the verbs take, where each runs, and how to reach it.
+# Columns that a terminal table hides, in this order, while it is wider than the terminal,
+# unless the caller names others. `status` keeps SERVICE, RUNTIME, STATE, HEALTH and PORTS
+# longest: the service names that the verbs take, where each runs, and how to reach it.
 _HIDDEN_WHEN_NARROW = ("IMAGE", "HOST", "CONTAINER")
 # The narrowest a terminal table cuts a column to: a few characters and an ellipsis.
 _NARROWEST = 5
@@ -57,14 +57,15 @@ def print_json(document: Any, stream: TextIO | None = None) -> None:
 
 
 def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]], *,
-                truncate: bool = True) -> None:
+                truncate: bool = True, hidden_when_narrow: Sequence[str] = _HIDDEN_WHEN_NARROW) -> None:
     """Write a table: with Rich on a terminal, as aligned plain columns otherwise.
 
-    On a terminal, a table wider than the terminal hides or cuts columns unless `truncate` is
-    False: then every value is whole, and the terminal wraps the lines.
+    On a terminal, a table wider than the terminal hides the columns of `hidden_when_narrow`,
+    in that order, and then cuts columns, unless `truncate` is False: then every value is
+    whole, and the terminal wraps the lines.
     """
     if is_terminal(sys.stdout):
-        _rich_table(title, headers, rows, truncate=truncate)
+        _rich_table(title, headers, rows, truncate=truncate, hidden_when_narrow=hidden_when_narrow)
     else:
         _plain_table(headers, rows, sys.stdout)
 
@@ -186,8 +187,9 @@ def _plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: Tex
 
 
 def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]],
-                console: Console | None = None, *, truncate: bool = True) -> None:
-    """Print a table that fits the terminal, hiding the columns of `_HIDDEN_WHEN_NARROW` as needed.
+                console: Console | None = None, *, truncate: bool = True,
+                hidden_when_narrow: Sequence[str] = _HIDDEN_WHEN_NARROW) -> None:
+    """Print a table that fits the terminal, hiding the columns of `hidden_when_narrow` as needed.
 
     When the table is still too wide with all of those hidden, the widest columns are cut first,
     down to the width of the next widest, and each cut value ends with an ellipsis.
@@ -213,7 +215,7 @@ def _rich_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequen
         return _min_width(console, [column for column in columns if column[0] not in hidden]) <= console.width
 
     hidden: list[str] = []
-    for header in _HIDDEN_WHEN_NARROW:
+    for header in hidden_when_narrow:
         if fits(hidden):
             break
         if header in headers:

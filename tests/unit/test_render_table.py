@@ -118,3 +118,41 @@ def test_untruncated_table_keeps_every_column_whole() -> None:
     assert any(IMAGE in line for line in lines)
     assert not any("…" in line for line in lines)
     assert "Hidden" not in output.getvalue()
+
+
+def render_at(width: int, headers: list[str], rows: list[list[str]], hidden: tuple[str, ...]) -> str:
+    output = io.StringIO()
+    console = Console(file=output, width=width, markup=False, highlight=False)
+    render._rich_table(None, headers, rows, console, hidden_when_narrow=hidden)
+    return output.getvalue()
+
+
+def test_images_table_keeps_container_at_80_columns() -> None:
+    from crank_cli.cli.images import HEADERS as IMAGE_HEADERS
+
+    rows = [["htrial3-p2-web-1", "localhost/htrial3-web", "latest", "linux/amd64", "0123456789ab", "4.26MB", "2 minutes ago"],
+            ["htrial3-p2-db-1", "localhost/htrial3-db", "latest", "linux/amd64", "ba9876543210", "4.26MB", "3 minutes ago"]]
+
+    shown = render_at(80, IMAGE_HEADERS, rows, ("PLATFORM", "CREATED", "SIZE", "IMAGE ID"))
+
+    assert "htrial3-p2-web-1" in shown
+    assert "localhost/htrial3-web" in shown
+    assert "Hidden because the terminal is too narrow: PLATFORM" in shown
+    assert max(len(line) for line in shown.splitlines()) <= 80
+
+
+def test_top_table_hides_times_before_cutting() -> None:
+    from crank_cli.cli.top import NARROW_HIDDEN
+
+    headers = ["SERVICE", "#", "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+    rows = [["worker", "1", "root", "31012", "30990", "0", "10:02", "?", "00:00:00", "sleep 3600"]]
+
+    shown = render_at(60, headers, rows, NARROW_HIDDEN)
+
+    assert "worker" in shown
+    assert "31012" in shown
+    # The command may wrap at its spaces, but no word of it is cut.
+    assert "sleep" in shown
+    assert "3600" in shown
+    assert "…" not in shown
+    assert max(len(line) for line in shown.splitlines()) <= 60
