@@ -51,13 +51,22 @@ def container_name(project: Project, service_name: str, number: int = 1) -> str:
     return service.get("container_name") or f"{project.name}-{service_name}-{number}"
 
 
+# The keys of a service that never change its container.
+_NOT_HASHED = frozenset({"build", "pull_policy", "scale", "profiles"})
+
+
 def config_hash(service: dict[str, Any]) -> str:
     """Return a digest of a service's canonical definition, stored as a label.
 
     Two `up` runs on an unchanged service compute the same hash, so the second leaves the
-    container alone. Keys that do not change the container are left out.
+    container alone. Keys that do not change the container are left out, as docker compose
+    2.40.3 leaves them out of its hash: how the image is made, the replica count, the
+    profiles, and of `depends_on` all but the names. The condition, `restart` and `required`
+    of a dependency decide only when `up` starts the container.
     """
-    relevant = {key: value for key, value in service.items() if key not in {"build", "pull_policy"}}
+    relevant = {key: value for key, value in service.items() if key not in _NOT_HASHED}
+    if "depends_on" in relevant:
+        relevant["depends_on"] = sorted(relevant["depends_on"] or {})
     encoded = json.dumps(relevant, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
