@@ -8,7 +8,7 @@ fresh `up` on Podman would create the whole project again there, with new, empty
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from crank_cli import process
@@ -24,7 +24,9 @@ from crank_cli.threads import run_all, start
 
 
 def check_new_project_engine(project: str, labels: dict[str, str | None], settings: Settings,
-                             engine: Resolution, *, runner: Runner = process.run) -> list[str]:
+                             engine: Resolution, *, runner: Runner = process.run,
+                             existing_volumes: Collection[str] | None = None,
+                             moved_to: str | None = None) -> list[str]:
     """Raise if `up` must not create project `project` on `engine`, which has none of its containers yet.
 
     The other engines are probed and queried at once, except those already found unusable.
@@ -36,6 +38,13 @@ def check_new_project_engine(project: str, labels: dict[str, str | None], settin
     fallback left an installed engine, named by the flag or the project's env files, that
     may have them. Return the warnings to show: volumes on another engine when the engine
     was named.
+
+    `existing_volumes` are the project's volumes on `engine` before `up` began, since `up`
+    creates its volumes while this check runs; None lists them now. When both engines have
+    the project's volumes, those on `engine` are used. The exception is `moved_to`, the
+    engine that the project's last finished migration moved it to, when it is the other
+    one. Its copies are the newer, so under `auto` this raises `UsageError`, and otherwise
+    it warns.
     """
     auto = settings.runtime.value == "auto"
     if not auto:
@@ -48,9 +57,20 @@ def check_new_project_engine(project: str, labels: dict[str, str | None], settin
         if holder.tool is not None:
             raise UsageError(_other_tool_copy_message(project, engine.info.name, holder.info.name, holder.tool))
     with_volumes = [holder for holder in holders if holder.volumes]
-    # Volumes on the chosen engine too, such as those a migration left as a backup, are the ones this up uses.
-    if not with_volumes or engine.backend.list_volumes({PROJECT: project}):
+    if not with_volumes:
         return []
+    on_chosen = engine.backend.list_volumes({PROJECT: project}) if existing_volumes is None else existing_volumes
+    if on_chosen:
+        # Both engines have volumes of the project. Those on the chosen engine are the ones
+        # this up uses, unless a migration moved the project away and left them as a backup.
+        newer = next((holder for holder in with_volumes if holder.info.name == moved_to), None)
+        if newer is None:
+            return []
+        message = _older_copies_message(project, engine.info.name, newer)
+        if auto:
+            raise UsageError(f"{message}; or name the engine with `crank --runtime {engine.info.name} up` to use "
+                             "the older copies")
+        return [message]
     holder = with_volumes[0]
     if auto:
         raise UsageError(f"{_volumes_elsewhere_message(project, engine.info.name, holder, 'would start')}; or name "
@@ -203,6 +223,15 @@ def _volumes_elsewhere_message(project: str, chosen: str, holder: _Holder, start
         f"project {project} has no containers, but its volumes {', '.join(holder.volumes)} are on {name}, so this "
         f"up on {chosen} {starts} with new, empty volumes. To use the data, run `crank --runtime {name} up`; "
         f"to delete it, run `crank --runtime {name} down -v`"
+    )
+
+
+def _older_copies_message(project: str, chosen: str, newer: _Holder) -> str:
+    name = newer.info.name
+    return (
+        f"project {project} has no containers, and its last migration moved it to {name}, which has its volumes "
+        f"{', '.join(newer.volumes)}, so this up on {chosen} starts with the older copies that the migration left "
+        f"on {chosen}. To use the newer data, run `crank --runtime {name} up`"
     )
 
 

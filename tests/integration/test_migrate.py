@@ -335,6 +335,27 @@ def test_rollback_rejected_after_target_down_volumes(pair: Pair) -> None:
     assert container_short_ids(pair.source, pair.name) == []
 
 
+@pytest.mark.parametrize("pair", [DIRECTIONS[0]], indirect=True)
+def test_auto_up_after_down_rejects_older_copies(pair: Pair) -> None:
+    # Runtime auto takes docker, the first engine, for a project that has no containers, and
+    # docker still has the volume copy from before the migration to podman.
+    auto = {"CRANK_CONTAINER_RUNTIME": "auto"}
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    start_seeded(pair, port)
+    assert pair.migrate().returncode == 0
+    removed = pair.crank("down", env=auto)
+    assert removed.returncode == 0, removed.stderr
+
+    started = pair.crank("up", "-d", env=auto)
+
+    assert started.returncode == 2, started.stderr
+    assert "its last migration moved it to podman" in started.stderr
+    assert "`crank --runtime podman up`" in started.stderr
+    assert pair.source.objects(pair.name)["containers"] == []
+    assert pair.target.objects(pair.name)["containers"] == []
+
+
 def test_second_migrate_waits_for_first(pair: Pair) -> None:
     port = free_port()
     # The 3 s stop keeps the first migration running while the second starts.

@@ -243,3 +243,53 @@ def test_volumes_on_chosen_engine_too_accepted() -> None:
     settings = load_settings(runtime_flag=None, environ={}, file_values={})
 
     assert check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner) == []
+
+
+def test_volumes_created_meanwhile_not_counted() -> None:
+    # `up` creates shop_data on docker while the check runs, so docker lists it by then.
+    runner = FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps"): "[]",
+                         ("podman", "volume", "ls"): "shop_data\n", ("docker", "volume", "ls"): "shop_data\n"})
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    with pytest.raises(UsageError, match="would start with new, empty volumes"):
+        check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner,
+                                 existing_volumes=set())
+
+
+def both_engines_have_volumes() -> FakeRunner:
+    return FakeRunner({("podman", "version"): PODMAN_UP, ("podman", "ps", "--all", "--quiet"): "",
+                       ("podman", "ps", "--all", "--format"): "[]", ("podman", "volume", "ls"): "shop_data\n"})
+
+
+def test_auto_rejects_older_copies_after_migration() -> None:
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    with pytest.raises(UsageError) as raised:
+        check_new_project_engine("shop", LABELS, settings, chosen("docker", both_engines_have_volumes()),
+                                 runner=both_engines_have_volumes(), existing_volumes={"shop_data"}, moved_to="podman")
+
+    message = raised.value.message
+    assert message.startswith("project shop has no containers, and its last migration moved it to podman")
+    assert "starts with the older copies that the migration left on docker" in message
+    assert "`crank --runtime podman up`" in message
+    assert "`crank --runtime docker up` to use the older copies" in message
+
+
+def test_named_engine_warns_about_older_copies() -> None:
+    runner = both_engines_have_volumes()
+
+    warnings = check_new_project_engine("shop", LABELS, flag_settings("docker"), chosen("docker", runner),
+                                        runner=runner, existing_volumes={"shop_data"}, moved_to="podman")
+
+    assert len(warnings) == 1
+    assert "starts with the older copies" in warnings[0]
+
+
+def test_volumes_on_both_without_migration_accepted() -> None:
+    runner = both_engines_have_volumes()
+    settings = load_settings(runtime_flag=None, environ={}, file_values={})
+
+    found = check_new_project_engine("shop", LABELS, settings, chosen("docker", runner), runner=runner,
+                                     existing_volumes={"shop_data"}, moved_to="docker")
+
+    assert found == []

@@ -98,7 +98,8 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
                 _warn_unseen_engines(ctx, project.name, engine)
                 # Asking the other engines can take a client process, so it runs while `up`
                 # makes the networks and volumes, which `up` removes again if it fails.
-                checked = checked._replace(before_containers=start(lambda: _check_other_engines(ctx, project.name, engine)))
+                checked = checked._replace(before_containers=start(
+                    lambda: _check_other_engines(ctx, project, engine, observed.volumes)))
             with progress(ctx, dry_run=options.dry_run) as events:
                 result = run_up(project, engine.backend, checked, events)
     except (CancelledError, KeyboardInterrupt):
@@ -168,18 +169,34 @@ def check_capabilities(ctx: CommandContext, project, engine, services: tuple[str
     return engine, observed
 
 
-def _check_other_engines(ctx: CommandContext, project: str, engine) -> None:  # type: ignore[no-untyped-def]
-    """Raise if the project may already have containers on another engine.
+def _check_other_engines(ctx: CommandContext, project: Project, engine, existing_volumes: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """Raise if the project may already have containers, or newer volumes, on another engine.
 
     Only a fresh `up` runs this check, before its first container: a project with containers
-    on the chosen engine is already there.
+    on the chosen engine is already there. `existing_volumes` are the project's volumes on
+    the chosen engine before this `up`.
     """
     from crank_cli import render
     from crank_cli.operations.labels import container_filter
     from crank_cli.runtime.placement import check_new_project_engine
 
-    for warning in check_new_project_engine(project, container_filter(project), load_settings(ctx), engine):
+    found = check_new_project_engine(project.name, container_filter(project.name), load_settings(ctx), engine,
+                                     existing_volumes=existing_volumes, moved_to=_moved_to(project))
+    for warning in found:
         render.warn(warning)
+
+
+def _moved_to(project: Project) -> str | None:
+    """Return the engine that the project's last finished migration moved it to, or None."""
+    # The folder is `record.RECORD_FOLDER`: importing the migrate package takes about 0.1 s,
+    # which a project that never migrated need not pay.
+    if not (project.working_dir / ".crank" / "migrations").is_dir():
+        return None
+    from crank_cli.operations.migrate import record as records
+
+    ended = [record for record in records.records(project.working_dir, project.name)
+             if record.status in (records.DONE, records.REMOVED, records.ROLLED_BACK)]
+    return ended[-1].plan.target if ended and ended[-1].status == records.DONE else None
 
 
 def _warn_unseen_engines(ctx: CommandContext, project: str, engine) -> None:  # type: ignore[no-untyped-def]
