@@ -219,6 +219,9 @@ services:
     assert result.returncode == 5, result.stderr
     assert "test -f /data/never-there" in result.stderr
     assert "undoing the changes" in result.stderr
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith(f"crank: error: the migration to {pair.target.name} failed and was undone, so the "
+                            f"project is back on {pair.source.name} with its data: ")
     assert container_short_ids(pair.source, pair.name) == source_ids
     assert http_get(port).strip() == source_ids[0]
     assert volume_manifest(pair.source, pair.volume) == before

@@ -130,6 +130,12 @@ class Migration:
                 except SourceRestartError as restart:
                     raise SourceRestartError(restart, f"the migration failed ({_reason(error)}) and its changes on "
                                                       f"{self.target.name} were undone, but crank {restart.message}") from error
+            self.events.emit("migration", f"undone: the project is back on {self.source.name}, with its data")
+            if isinstance(error, CrankError):
+                # The exit code stays the error's own, and the message says where the project is now.
+                error.message = (f"the migration to {self.target.name} failed and was undone, so the project is back "
+                                 f"on {self.source.name} with its data: {error.message}")
+                error.args = (error.message,)
             raise
         finish_source(self.record, self.engines, self.events, keep_source=self.keep_source, steps=self.steps)
         return self.timing
