@@ -156,16 +156,17 @@ def load_project(ctx: CommandContext, services: tuple[str, ...] = (), *, normali
 
 
 def load_project_or_name(ctx: CommandContext, services: tuple[str, ...] = ()) -> tuple[Project | None, str]:
-    """Load the project, or when no compose file is in reach, return just the name it is given.
+    """Load the project for a verb on existing containers, or when no compose file is in reach, return just its name.
 
     The name then comes from -p or COMPOSE_PROJECT_NAME. Without either, the loader's
-    `ProjectNotFoundError` is raised.
+    `ProjectNotFoundError` is raised. A disabled service that an enabled one requires is
+    enabled, because `up --profile P` created its containers along with its dependents'.
     """
     from crank_cli.errors import ProjectNotFoundError
 
     options = global_options(ctx)
     try:
-        project = load_project(ctx, services)
+        project = load_project(ctx, services, enable_required_dependencies=True)
     except ProjectNotFoundError:
         name = given_project_name(options)
         if name is None:

@@ -31,6 +31,13 @@ class LoadOptions(NamedTuple):
     """False keeps `env_file` in the model and leaves its values out of `environment`."""
     check_consistency: bool = True
     """False skips the checks that the services' references and limits agree, as `config --no-consistency` does."""
+    enable_required_dependencies: bool = False
+    """True also enables each disabled service that an enabled one requires, directly or through others.
+
+    The verbs that act on existing containers set it: `up --profile P` created the containers of
+    such a dependency, so `down`, `stop` or `logs` without the profile act on them too, instead
+    of rejecting the project as `up`, `run` and `config` do.
+    """
 
 
 class Project(NamedTuple):

@@ -20,7 +20,7 @@ from crank_cli.compose.merge import enforce_unicity, merge_values, remove_path
 from crank_cli.compose.model_output import render_model
 from crank_cli.compose.naming import choose_project_name, declared_name
 from crank_cli.compose.problems import invalid_file, quote
-from crank_cli.compose.profiles import select_services
+from crank_cli.compose.profiles import add_required_dependencies, select_services
 from crank_cli.compose.project_checks import (
     check_container_name,
     check_dependency_cycles,
@@ -118,6 +118,8 @@ def _finish_model(
     model["name"] = name
     all_services = model.get("services") or {}
     services = select_services(all_services, options, variables)
+    if options.enable_required_dependencies:
+        services = add_required_dependencies(services, all_services)
     disabled = {name: service.get("profiles") or [] for name, service in all_services.items() if name not in services}
     for service_name, service in services.items():
         where = Where(main_file, f"services.{service_name}")

@@ -2,7 +2,8 @@
 
 A service without `profiles` is always enabled. One with `profiles` is enabled when one of
 them is active (`--profile`, else `COMPOSE_PROFILES`), when `*` is active, or when the
-service is named on the command line.
+service is named on the command line. The verbs that act on existing containers also enable
+the disabled services that an enabled one requires (see `add_required_dependencies`).
 """
 
 from __future__ import annotations
@@ -33,3 +34,28 @@ def select_services(
         if not profiles or "*" in active or active.intersection(profiles) or name in options.services:
             selected[name] = services[name]
     return selected
+
+
+def add_required_dependencies(selected: dict[str, Any], services: dict[str, Any]) -> dict[str, Any]:
+    """Return `selected` with each service it requires, directly or through others, added, in name order.
+
+    A dependency counts unless its `depends_on` entry sets `required: false`; `links`,
+    `service:` namespaces and `volumes_from` count as required dependencies too. Names that
+    `services` lacks are left for the reference checks to reject.
+    """
+    enabled = dict(selected)
+    pending = list(enabled)
+    while pending:
+        for dependency in _required_dependencies(enabled[pending.pop()]):
+            if dependency in services and dependency not in enabled:
+                enabled[dependency] = services[dependency]
+                pending.append(dependency)
+    return {name: enabled[name] for name in sorted(enabled)}
+
+
+def _required_dependencies(service: dict[str, Any]) -> list[str]:
+    from crank_cli.compose.normalize import add_implicit_dependencies
+
+    probe = {**service, "depends_on": dict(service.get("depends_on") or {})}
+    add_implicit_dependencies(probe)
+    return [name for name, entry in probe["depends_on"].items() if (entry or {}).get("required", True) is not False]
