@@ -70,7 +70,7 @@ def down(project: Project | None, name: str, backend: Backend, options: DownOpti
             result.warnings.append(f"kept the project's networks, because the kept containers may use them: "
                                    f"{', '.join(networks)}")
     removable = [state for state in states if state.name not in keep]
-    for level in reversed(container_levels(_services(project, states), removable)):
+    for level in container_stop_levels(_services(project, states), removable):
         check_cancelled()
         _announce(events, level, "stopping and removing")
         # One call per level: the engine stops and removes the containers of one call in parallel.
@@ -114,7 +114,7 @@ def stop_in_order(services: Mapping[str, dict[str, Any]], backend: Backend, stat
     paused = [state.name for state in running if state.state == "paused"]
     if paused:
         backend.unpause_containers(paused)
-    for level in reversed(container_levels(services, running)):
+    for level in container_stop_levels(services, running):
         check_cancelled()
         _announce(events, level, "stopping")
         # One call per level: the engine stops the containers of one call in parallel.
@@ -212,6 +212,14 @@ def container_levels(services: Mapping[str, dict[str, Any]], states: Sequence[Co
     levels = graph.start_levels(services)
     grouped = [[state.name for state in states if state.service not in services]]
     grouped += [[state.name for state in states if state.service in level] for level in levels]
+    return [level for level in grouped if level]
+
+
+def container_stop_levels(services: Mapping[str, dict[str, Any]], states: Sequence[ContainerState]) -> list[list[str]]:
+    """Group containers into the stop levels of their services; unknown services go last."""
+    levels = graph.stop_levels(services)
+    grouped = [[state.name for state in states if state.service in level] for level in levels]
+    grouped.append([state.name for state in states if state.service not in services])
     return [level for level in grouped if level]
 
 

@@ -47,3 +47,25 @@ def start_levels(services: Mapping[str, dict[str, Any]], only: set[str] | None =
         done.update(level)
         remaining.difference_update(level)
     return levels
+
+
+def stop_levels(services: Mapping[str, dict[str, Any]]) -> list[list[str]]:
+    """Return services in the levels they stop in: each level holds the services that only earlier levels depend on.
+
+    A service that no service depends on stops in the first level, even when it has no
+    dependencies, as docker compose (v2.40.3) stops it at once. Reversed start levels would
+    stop it last, with the services that others depend on. Raises `InvalidProjectError`
+    naming the services of a dependency cycle.
+    """
+    graph = dependencies(services)
+    remaining = set(services)
+    levels: list[list[str]] = []
+    while remaining:
+        needed = set().union(*(graph[name] for name in remaining))
+        level = sorted(remaining - needed)
+        if not level:
+            cycle = ", ".join(sorted(remaining))
+            raise InvalidProjectError(f"services.*.depends_on: dependency cycle between {cycle}")
+        levels.append(level)
+        remaining.difference_update(level)
+    return levels

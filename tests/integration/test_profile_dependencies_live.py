@@ -101,3 +101,33 @@ def test_creating_verbs_reject_disabled_dependency(engine: Engine, started: Cran
         assert "compose.yaml: services.app.depends_on:" in result.stderr
         assert "--profile dbprof or COMPOSE_PROFILES=dbprof" in result.stderr
     assert states(engine, started) == {"app": "running", "db": "running"}
+
+
+def test_down_stops_independent_service_first(engine: Engine, project: Crank) -> None:
+    (project.folder / "compose.yaml").write_text(
+        f"""
+services:
+  web:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    depends_on: [db]
+  db:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    profiles: [dbprof]
+  debug:
+    image: {TEST_IMAGE}
+    command: ["sh", "-c", "{IDLE}"]
+    profiles: [dbprof]
+"""
+    )
+    assert project("--profile", "dbprof", "up", "-d").returncode == 0
+
+    result = project("down")
+
+    assert result.returncode == 0, result.stderr
+    name = project.project
+    # debug depends on nothing and nothing on it, so it stops with web, not after it with db.
+    assert result.stderr.index(f"{name}-debug-1: stopping") < result.stderr.index(f"{name}-web-1: removed")
+    assert result.stderr.index(f"{name}-web-1: removed") < result.stderr.index(f"{name}-db-1: stopping")
+    assert engine.objects(name) == {"containers": [], "networks": [], "volumes": []}

@@ -109,3 +109,14 @@ def test_down_with_cycle_through_labels(tmp_path: Path) -> None:
 
     # web depends on tool in the model and tool on web by its label: tool keeps no order and stops last.
     assert stopped_in_order(runner) == [["demo-web-1"], ["demo-db-1"], ["demo-tool-1"]]
+
+
+def test_down_stops_independent_service_first(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(WITH_TOOL.replace("    depends_on: [web]\n", ""))
+    project = load_project(LoadOptions(working_dir=tmp_path, environ={}, project_name="demo"))
+    # tool depends on nothing and nothing depends on it, so it need not wait for web or db.
+    runner = running_engine(record("db", ""), record("web", "db:service_started:false:true"), record("tool", ""))
+
+    down(project, "demo", DockerEngine(runner=runner), DownOptions(), NoEvents())
+
+    assert [sorted(level) for level in stopped_in_order(runner)] == [["demo-tool-1", "demo-web-1"], ["demo-db-1"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crank_cli.errors import InvalidProjectError
-from crank_cli.operations.graph import start_levels, with_dependencies
+from crank_cli.operations.graph import start_levels, stop_levels, with_dependencies
 
 CHAIN = {
     "web": {"depends_on": {"api": {}}},
@@ -31,3 +31,19 @@ def test_cycle_names_services() -> None:
     services = {"a": {"depends_on": {"b": {}}}, "b": {"depends_on": {"a": {}}}, "c": {}}
     with pytest.raises(InvalidProjectError, match="dependency cycle between a, b"):
         start_levels(services)
+
+
+def test_stop_levels_reverse_dependencies() -> None:
+    assert stop_levels(CHAIN) == [["web"], ["api"], ["cache", "db"]]
+
+
+def test_stop_levels_put_independent_service_first() -> None:
+    services = {**CHAIN, "debug": {}}
+
+    assert stop_levels(services) == [["debug", "web"], ["api"], ["cache", "db"]]
+
+
+def test_stop_levels_cycle_names_services() -> None:
+    services = {"a": {"depends_on": {"b": {}}}, "b": {"depends_on": {"a": {}}}, "c": {}}
+    with pytest.raises(InvalidProjectError, match="dependency cycle between a, b"):
+        stop_levels(services)

@@ -296,8 +296,8 @@ def _stop(backend, containers: list[str], timeout: int | None, reason: str) -> N
 def _stop_in_order(backend, containers: list[str], timeout: int | None) -> None:  # type: ignore[no-untyped-def]
     """Stop dependents before their dependencies, as docker compose does, in the order that the depends_on labels record."""
     from crank_cli.operations import labels
-    from crank_cli.operations.down import container_levels
+    from crank_cli.operations.down import container_stop_levels
 
     states = backend.inspect_containers(containers)
-    for level in reversed(container_levels(labels.recorded_services(states), states)):
+    for level in container_stop_levels(labels.recorded_services(states), states):
         backend.stop_containers(level, timeout)
