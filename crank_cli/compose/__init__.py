@@ -34,9 +34,9 @@ class LoadOptions(NamedTuple):
     enable_required_dependencies: bool = False
     """True also enables each disabled service that an enabled one requires, directly or through others.
 
-    The verbs that act on existing containers set it: `up --profile P` created the containers of
-    such a dependency, so `down`, `stop` or `logs` without the profile act on them too, instead
-    of rejecting the project as `up`, `run` and `config` do.
+    The verbs that act on existing containers set it, because `up --profile P` created the
+    containers of such a dependency. `down`, `stop` or `logs` without the profile then act on
+    them too, where `up`, `run` and `config` reject the project.
     """
 
 

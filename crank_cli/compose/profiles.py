@@ -39,9 +39,9 @@ def select_services(
 def add_required_dependencies(selected: dict[str, Any], services: dict[str, Any]) -> dict[str, Any]:
     """Return `selected` with each service it requires, directly or through others, added, in name order.
 
-    A dependency counts unless its `depends_on` entry sets `required: false`; `links`,
-    `service:` namespaces and `volumes_from` count as required dependencies too. Names that
-    `services` lacks are left for the reference checks to reject.
+    A dependency counts unless its `depends_on` entry sets `required: false`. `links`,
+    `service:` namespaces and `volumes_from` count as required dependencies too. A name that
+    `services` lacks is left for `check_references` to reject.
     """
     enabled = dict(selected)
     pending = list(enabled)

@@ -50,7 +50,7 @@ def start_levels(services: Mapping[str, dict[str, Any]], only: set[str] | None =
 
 
 def stop_levels(services: Mapping[str, dict[str, Any]]) -> list[list[str]]:
-    """Return services in the levels they stop in: each level holds the services that only earlier levels depend on.
+    """Return services in the levels they stop in, so each level contains the services that only earlier levels depend on.
 
     A service that no service depends on stops in the first level, even when it has no
     dependencies, as docker compose (v2.40.3) stops it at once. Reversed start levels would

@@ -1,8 +1,8 @@
 """Verbs run without --profile on a project that `up --profile` started, live on each engine.
 
 `app` requires `db`, which only the profile enables. The verbs on existing containers act on
-both containers; `up`, `create`, `run` and `config` reject the project, as docker compose
-2.40.3 rejects it for every verb when it reads the compose file.
+both containers. `up`, `create`, `run` and `config` reject the project, as docker compose
+2.40.3 does for every verb when it reads the compose file.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def test_required_disabled_dependency_rejected_by_default(tmp_path: Path) -> Non
 def test_required_dependencies_enabled_on_request(tmp_path: Path) -> None:
     services = load(tmp_path, COMPOSE, enable_required_dependencies=True)
 
-    # db through depends_on, cache through db's links; debug is required by nobody.
+    # db is required through depends_on and cache through db's links. No service requires debug.
     assert services == ["app", "cache", "db"]
 
 
