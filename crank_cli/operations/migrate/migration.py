@@ -132,7 +132,7 @@ class Migration:
                                                       f"{self.target.name} were undone, but crank {restart.message}") from error
             self.events.emit("migration", f"undone: the project is back on {self.source.name}, with its data")
             if isinstance(error, CrankError):
-                # The exit code stays the error's own, and the message says where the project is now.
+                # The exit code stays the error's own, and the message names where the project is now.
                 error.message = (f"the migration to {self.target.name} failed and was undone, so the project is back "
                                  f"on {self.source.name} with its data: {error.message}")
                 error.args = (error.message,)
