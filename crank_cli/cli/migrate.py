@@ -202,6 +202,10 @@ def _warn_pinned_engine(ctx: typer.Context, project: Project, now_on: str) -> No
     if runtime.value in ("auto", now_on):
         return
     where = runtime.source
+    if where == "the --runtime flag":
+        render.warn(f"the --runtime flag names {runtime.value}, but project {project.name} now runs on {now_on}: "
+                    f"pass --runtime {now_on} (or auto) to the next commands, or they will look for it on {runtime.value}")
+        return
     if where == f"{RUNTIME_KEY} in .env":
         where = f"{RUNTIME_KEY} in {project.working_dir / '.env'}"
     render.warn(f"{where} names {runtime.value}, but project {project.name} now runs on {now_on}: "
@@ -222,10 +226,13 @@ def _warn_pinned_split(ctx: typer.Context, project: Project, moved: Sequence[str
     if runtime.value == "auto":
         return
     where = runtime.source
-    if where == f"{RUNTIME_KEY} in .env":
+    fix = f"set {RUNTIME_KEY}=auto there"
+    if where == "the --runtime flag":
+        fix = "pass --runtime auto to the next commands"
+    elif where == f"{RUNTIME_KEY} in .env":
         where = f"{RUNTIME_KEY} in {project.working_dir / '.env'}"
     render.warn(f"{where} names {runtime.value}, but services {', '.join(moved)} of project {project.name} now run "
-                f"on {now_on}: set {RUNTIME_KEY}=auto there, or the other verbs will act on {runtime.value} only")
+                f"on {now_on}: {fix}, or the other verbs will act on {runtime.value} only")
 
 
 def _print_downtime(seconds: float | None, *, stopped_on: str, verified_on: str) -> None:

@@ -79,3 +79,20 @@ def test_split_under_auto_is_quiet(folder: Path, capsys: pytest.CaptureFixture[s
     _warn_pinned_split(RootContext(), project, ("web",), "docker")  # type: ignore[arg-type]
 
     assert capsys.readouterr().err == ""
+
+
+def test_flag_pin_asks_for_flag(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crank_cli.cli.context import GlobalOptions
+
+    context = RootContext()
+    context.obj = GlobalOptions(environ={}, working_dir=folder, runtime="podman")
+    project = Project("demo", folder, (folder / "compose.yaml",), {"name": "demo", "services": {}})
+
+    _warn_pinned_engine(context, project, "docker")  # type: ignore[arg-type]
+    _warn_pinned_split(context, project, ("web",), "docker")  # type: ignore[arg-type]
+
+    single, split = capsys.readouterr().err.splitlines()
+    assert single == ("crank: warning: the --runtime flag names podman, but project demo now runs on docker: "
+                      "pass --runtime docker (or auto) to the next commands, or they will look for it on podman")
+    assert "pass --runtime auto to the next commands" in split
+    assert " there" not in split
