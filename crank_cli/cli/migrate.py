@@ -123,14 +123,24 @@ def _migrate(ctx: typer.Context, project: Project, to: str | None, source: str |
     events = render.line_progress(global_options(ctx).progress)
     target = _usable_engine(to)
     recovered = None
+    unfinished = None
     if not options.dry_run:
         recovered = recover(project, _usable_engine, events)
         if recovered:
             render.info(recovered)
-    elif records.latest(project.working_dir, project.name, records.RUNNING) is not None:
+    else:
+        unfinished = records.latest(project.working_dir, project.name, records.RUNNING)
+    if unfinished is not None:
         render.info("an unfinished migration is recorded: running migrate without --dry-run finishes or undoes it first")
+        # Its containers may be on both engines now, so the project is where a real run
+        # leaves it: on the target once the target was verified, else back on the source.
+        verified = unfinished.step in (records.VERIFIED, records.SOURCE_REMOVED)
+        source = source or (unfinished.plan.target if verified else unfinished.plan.source)
     source_name = source or locate_source(_engines_with_project(), project.name)
     if source_name == target.name:
+        if unfinished is not None:
+            render.info(f"that leaves the project on {target.name}, so a real run has nothing else to move")
+            return None
         if recovered:
             # The recovery left the project on the engine requested, so nothing is left to move.
             _warn_pinned_engine(ctx, project, target.name)

@@ -480,6 +480,11 @@ def test_killed_source_removal_finishes_on_rerun(pair: Pair) -> None:
     record = json.loads(next((pair.folder / ".crank" / "migrations").glob("*.json")).read_text())
     assert record["status"] == "running"
     assert record["step"] == "verified"
+    # The dry run agrees with the real run below: the project ends on the target.
+    planned = pair.migrate("--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert "an unfinished migration is recorded" in planned.stderr
+    assert f"that leaves the project on {pair.target.name}, so a real run has nothing else to move" in planned.stderr
 
     result = pair.migrate()
 
