@@ -105,6 +105,15 @@ class Backend(abc.ABC):
         return max(4, 2 * (os.cpu_count() or 2))
 
     @property
+    def reports_pending_restarts(self) -> bool:
+        """Tell whether the engine shows a container that its restart policy will start again as `restarting`.
+
+        Without that, a container shows `exited` until the engine starts it again, as with
+        Podman 4.3, whose cleanup process restarts it after the exit.
+        """
+        return False
+
+    @property
     def runs_exec_healthchecks(self) -> bool:
         """Tell whether a `CMD` list healthcheck reaches the engine as a list, run without a shell."""
         return False

@@ -32,6 +32,11 @@ class DockerEngine(DockerCompatibleEngine):
     host_variable = "DOCKER_HOST"
     engine_version: str | None = None
 
+    @property
+    def reports_pending_restarts(self) -> bool:
+        # Docker 20.10 marks the container `restarting` before the restart delay begins.
+        return True
+
     def version_from(self, document: dict[str, Any]) -> str | None:
         server = document.get("Server") or {}
         return server.get("Version")

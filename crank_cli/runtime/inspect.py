@@ -25,6 +25,7 @@ def container_state(record: dict[str, Any]) -> ContainerState:
     config = record.get("Config") or {}
     # Podman before 4.x called the health record "Healthcheck"; Docker and later Podman "Health".
     health = state.get("Health") or state.get("Healthcheck") or {}
+    restart = (record.get("HostConfig") or {}).get("RestartPolicy") or {}
     return ContainerState(
         id=record.get("Id", ""),
         name=record.get("Name", "").lstrip("/"),
@@ -40,6 +41,9 @@ def container_state(record: dict[str, Any]) -> ContainerState:
         networks=tuple(sorted((record.get("NetworkSettings") or {}).get("Networks") or {})),
         volumes=mounted_volumes(record),
         mounts=volume_and_bind_mounts(record),
+        restart_policy=str(restart.get("Name") or ""),
+        restart_retries=int(restart.get("MaximumRetryCount") or 0),
+        restart_count=int(record.get("RestartCount") or 0),
     )
 
 

@@ -284,6 +284,12 @@ class ContainerState(NamedTuple):
     # The volume and bind mounts, a volume's source being its name. Only
     # `Backend.inspect_containers` reports them on every engine.
     mounts: tuple[Mount, ...] = ()
+    # The restart policy's name (no, always, unless-stopped, on-failure), its retry limit (0: no
+    # limit) and how often the engine has restarted the container. Only
+    # `Backend.inspect_containers` reports them.
+    restart_policy: str = ""
+    restart_retries: int = 0
+    restart_count: int = 0
 
     @property
     def running(self) -> bool:
