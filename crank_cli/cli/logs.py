@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -10,6 +10,11 @@ from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import reject_absent_project
 from crank_cli.cli.context import handle_sigint, load_project_or_containers
 
+if TYPE_CHECKING:
+    from crank_cli.cli.actions.foreground import ExitReporter
+
+# The states whose log `logs -f` follows until the container exits. Paused containers resume.
+_LIVE_STATES = frozenset({"running", "restarting", "paused"})
 _TIME_HELP = "a time stamp (2013-01-02T13:23:37Z, local time without a zone), a Unix time, or a duration such as 42m for 42 minutes ago"
 
 
@@ -31,8 +36,10 @@ def logs(
 ) -> None:
     """Show the logs of the project's containers, each line prefixed with its container."""
     import signal
+    import threading
 
     from crank_cli import render
+    from crank_cli.cli.actions.foreground import ExitReporter
     from crank_cli.errors import ExitCode, UsageError
     from crank_cli.operations import labels
     from crank_cli.operations.follow import follow_logs
@@ -66,15 +73,30 @@ def logs(
         return
     # SIGTERM, from a supervisor or `timeout`, ends `logs -f` as Ctrl-C does, as with docker compose 2.40.3.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if follow else None
+    live = {state.name for state in states if state.state in _LIVE_STATES}
+    reporter = ExitReporter(engine.backend)
     try:
         follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, display_names={state.name: labels.state_log_name(state) for state in states}).write,
-                    follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time)
+                    follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time,
+                    ended=lambda name: _on_exit(reporter, name, live) if follow else None)
+        if follow and not live.issuperset(chosen):
+            # docker compose 2.40.3 ends `logs -f` once every container it follows has exited while it
+            # followed, so a container that was already stopped keeps it running until Ctrl-C.
+            # NOTE: docker compose follows such a container again when something starts it; crank does not.
+            threading.Event().wait()
     except KeyboardInterrupt:
         # Ctrl-C is how `logs -f` ends: exit code 130, as with docker compose 2.40.3, and no error message.
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _on_exit(reporter: ExitReporter, name: str, live: set[str]) -> bool:
+    """Say how a container that ran at the start ended, as docker compose 2.40.3 does; return whether it restarts."""
+    if name not in live:
+        return False
+    return bool(reporter.report(name)[1])
 
 
 def _tail_lines(tail: str | None) -> int | None:

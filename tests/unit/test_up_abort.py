@@ -46,6 +46,9 @@ class FakeLog:
     def poll(self) -> int | None:
         return 0 if self.ended.is_set() else None
 
+    def wait(self) -> int:
+        return 0
+
     def terminate(self) -> None:
         self.ended.set()
 

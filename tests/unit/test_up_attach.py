@@ -9,7 +9,7 @@ import pytest
 
 from crank_cli.cli import run_cli
 from crank_cli.cli.actions import foreground
-from crank_cli.cli.actions.foreground import AbortPolicy, ContainerExited, LogView, _on_exit, _stop
+from crank_cli.cli.actions.foreground import AbortPolicy, ContainerExited, ExitReporter, LogView, _on_exit, _stop
 from crank_cli.cli.actions.up import _followed_containers, _require_attached_services
 from crank_cli.compose import LoadOptions, load_project
 from crank_cli.errors import UsageError
@@ -74,14 +74,14 @@ def test_failure_abort_exits_with_failed_code(monkeypatch: pytest.MonkeyPatch) -
 ])
 def test_exit_aborts_by_policy(policy: AbortPolicy | None, exit_code: int, aborts: bool,
                                capsys: pytest.CaptureFixture[str]) -> None:
-    backend = make_backend("podman", FakeEngine(tests_exit_code=exit_code).runner)
+    reporter = ExitReporter(make_backend("podman", FakeEngine(tests_exit_code=exit_code).runner))
 
     if aborts:
         with pytest.raises(ContainerExited) as exited:
-            _on_exit(backend, TESTS, policy)
+            _on_exit(reporter, TESTS, policy)
         assert exited.value.exit_code == exit_code
     else:
-        _on_exit(backend, TESTS, policy)
+        _on_exit(reporter, TESTS, policy)
     assert f"tests-1 exited with code {exit_code}" in capsys.readouterr().err
 
 
@@ -114,11 +114,11 @@ def test_no_attach_with_detach_is_accepted(tmp_path: Path, capsys: pytest.Captur
     assert run_cli(["up", "-d", "--no-attach", "web"]) == 3
 
 
-@pytest.mark.parametrize(("view", "flags", "line"), [
-    (LogView("demo", ["db", "tests"]), [], "tests-1 | demo-tests-1 says hello"),
-    (LogView("demo", ["db", "tests"], prefix=False, timestamps=True), ["--timestamps"], "demo-tests-1 says hello"),
+@pytest.mark.parametrize(("view", "line"), [
+    (LogView("demo", ["db", "tests"]), "tests-1 | demo-tests-1 says hello"),
+    (LogView("demo", ["db", "tests"], prefix=False, timestamps=True), "demo-tests-1 says hello"),
 ], ids=["default", "bare-time-stamped"])
-def test_log_view_of_followed_containers(view: LogView, flags: list[str], line: str, monkeypatch: pytest.MonkeyPatch,
+def test_log_view_of_followed_containers(view: LogView, line: str, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     engine = FakeEngine(tests_exit_code=0)
     started: list[list[str]] = []
@@ -131,7 +131,8 @@ def test_log_view_of_followed_containers(view: LogView, flags: list[str], line: 
 
     foreground.follow(make_backend("podman", engine.runner), [DB, TESTS], None, None, [TESTS], view=view)
 
-    assert started == [["podman", "logs", "--follow", *flags, TESTS]]
+    # The lines always carry the engine's time stamps, where a restarted container's log resumes.
+    assert started == [["podman", "logs", "--follow", "--timestamps", TESTS]]
     assert capsys.readouterr().out == f"{line}\n"
 
 

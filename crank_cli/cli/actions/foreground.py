@@ -29,14 +29,15 @@ def follow(backend, containers: list[str], timeout: int | None, abort: AbortPoli
     from crank_cli.operations.follow import follow_logs
 
     followed = containers if followed is None else followed
-    aborting = _AbortingStop(backend, containers, followed, timeout, abort) if abort is not None else None
+    reporter = ExitReporter(backend, since)
+    aborting = _AbortingStop(backend, containers, followed, timeout, abort, reporter) if abort is not None else None
     with sigterm_as_interrupt() as received:
         try:
             if followed:
                 view = view or LogView()
                 follow_logs(backend, followed, _printer(followed, view).write, since=_time_stamp(since),
                             timestamps=view.timestamps,
-                            ended=aborting.on_exit if aborting else lambda name: _on_exit(backend, name, None),
+                            ended=aborting.on_exit if aborting else lambda name: _on_exit(reporter, name, None),
                             cancel=aborting.failed if aborting else None)
                 if aborting is not None and aborting.exited is not None:
                     aborting.finish()
@@ -67,6 +68,7 @@ def watch_and_follow(ctx: CommandContext, project: Project, engine, watched: tup
     from crank_cli.operations.follow import LogFeed, follow_logs
 
     backend = engine.backend
+    reporter = ExitReporter(backend, since)
     feed = LogFeed()
     stopping = threading.Event()
 
@@ -77,7 +79,7 @@ def watch_and_follow(ctx: CommandContext, project: Project, engine, watched: tup
 
     logs = threading.Thread(target=lambda: follow_logs(
         backend, followed, _printer(followed, view).write, since=_time_stamp(since), timestamps=view.timestamps,
-        ended=lambda name: _on_exit(backend, name, None), cancel=stopping, feed=feed), name="crank-logs", daemon=True)
+        ended=lambda name: _on_exit(reporter, name, None), cancel=stopping, feed=feed), name="crank-logs", daemon=True)
     with sigterm_as_interrupt() as received:
         try:
             session, poller = start_watch(ctx, project, engine, *watched, changed=follow_again)
@@ -116,19 +118,63 @@ def _printer(followed: list[str], view: LogView):  # type: ignore[no-untyped-def
     return render.LogPrinter(followed, prefix=view.prefix, display_names=prefixes)
 
 
-def _say_exit(backend, name: str):  # type: ignore[no-untyped-def]
-    """Say how a followed container ended, as docker compose does, once its log ends.
+class ExitReporter:
+    """Says how followed containers ended, as docker compose 2.40.3 does, each time a log ends.
 
-    Return the container's state if it has stopped, else None.
+    An exit that the engine follows with a restart ends with "(restarting)". `since` is the
+    Unix time from which the containers' exits count.
     """
-    from crank_cli import render
-    from crank_cli.operations.labels import state_log_name
 
-    for state in backend.inspect_containers([name]):
-        if not state.running:
-            render.info(f"{state_log_name(state)} exited with code {state.exit_code}")
-            return state
-    return None
+    def __init__(self, backend, since: float | None = None) -> None:  # type: ignore[no-untyped-def]
+        import time
+
+        self.backend = backend
+        self.since = time.time() if since is None else since
+        # The Unix time of the last exit reported of each container, after which exits count.
+        self._reported: dict[str, float] = {}
+
+    def report(self, name: str):  # type: ignore[no-untyped-def]
+        """Say how the container's run ended; return its state, or None if it is gone, and whether it restarts.
+
+        The state's exit code is that of the run that ended, also when the container already runs again.
+        """
+        import time
+
+        from crank_cli import render
+        from crank_cli.operations.labels import state_log_name
+        from crank_cli.operations.restarts import restart_pending
+
+        ended_at = time.time()
+        for state in self.backend.inspect_containers([name]):
+            restarting = restart_pending(state, reports_pending=self.backend.reports_pending_restarts)
+            if state.running and self.backend.reports_pending_restarts:
+                # Docker shows the run that ended as running for a moment: the log that follows says more.
+                return None, restarting
+            passed = self._passed_exits(state)
+            # Unless the container runs again, the last exit in the events is the one that its state shows.
+            for event in passed if state.running else passed[:-1]:
+                render.info(f"{state_log_name(state)} exited with code {event.exit_code} (restarting)")
+            if state.running:
+                if not passed:
+                    return None, restarting
+                self._reported[name] = passed[-1].time.timestamp() + 1e-6
+                return state._replace(exit_code=int(passed[-1].exit_code or 0)), restarting
+            suffix = " (restarting)" if restarting else ""
+            render.info(f"{state_log_name(state)} exited with code {state.exit_code}{suffix}")
+            self._reported[name] = ended_at
+            return state, restarting
+        return None, False
+
+    def _passed_exits(self, state):  # type: ignore[no-untyped-def]
+        """Return the exits since the last one reported, on an engine whose log stream can pass over a restart.
+
+        Only a container with a restart policy and a restart has any, so other exits cost no event query.
+        """
+        from crank_cli.operations.restarts import passed_exits
+
+        if self.backend.reports_pending_restarts or state.restart_policy in ("", "no") or not state.restart_count:
+            return []
+        return passed_exits(self.backend, state, self._reported.get(state.name, self.since))
 
 
 class LogView(NamedTuple):
@@ -155,11 +201,13 @@ class AbortPolicy(NamedTuple):
 class ContainerExited(Exception):
     """The log of a stopped container ended while `up --abort-on-container-exit` followed it."""
 
-    def __init__(self, name: str, service: str, exit_code: int | None) -> None:
+    def __init__(self, name: str, service: str, exit_code: int | None, *, restarting: bool = False) -> None:
         super().__init__(name, service, exit_code)
         self.name = name
         self.service = service
         self.exit_code = exit_code
+        # Whether the engine restarts the container, or already has.
+        self.restarting = restarting
 
 
 def _time_stamp(seconds: float | None) -> str | None:
@@ -171,12 +219,16 @@ def _time_stamp(seconds: float | None) -> str | None:
     return engine_time(f"{seconds:.6f}", "--since")
 
 
-def _on_exit(backend, name: str, abort: AbortPolicy | None) -> None:  # type: ignore[no-untyped-def]
-    """Say how a followed container ended and, if that makes `abort` apply, raise `ContainerExited`."""
-    state = _say_exit(backend, name)
+def _on_exit(reporter: ExitReporter, name: str, abort: AbortPolicy | None) -> bool:
+    """Say how a followed container ended and return whether the engine restarts it.
+
+    Raise `ContainerExited` if the exit makes `abort` apply, also when the engine would restart
+    the container, as docker compose 2.40.3 aborts on the first exit.
+    """
+    state, restarting = reporter.report(name)
     if state is None or abort is None or (abort.only_failure and state.exit_code == 0):
-        return
-    raise ContainerExited(name, state.service, state.exit_code)
+        return restarting
+    raise ContainerExited(name, state.service, state.exit_code, restarting=restarting)
 
 
 class _AbortingStop:
@@ -188,10 +240,11 @@ class _AbortingStop:
     """
 
     def __init__(self, backend, containers: list[str], followed: list[str], timeout: int | None,  # type: ignore[no-untyped-def]
-                 abort: AbortPolicy) -> None:
+                 abort: AbortPolicy, reporter: ExitReporter) -> None:
         import threading
 
         self.backend = backend
+        self.reporter = reporter
         self.containers = containers
         self.followed = followed
         self.timeout = timeout
@@ -201,29 +254,44 @@ class _AbortingStop:
         self.failed = threading.Event()
         self._failures: list[Exception] = []
         self._running: list[str] = []
+        # The containers to stop whose logs had ended when the stop began: the one that exited,
+        # if the engine restarts it, and any other that the engine would restart. `finish`
+        # reports how they ended.
+        self._unfollowed: list[str] = []
         self._thread: threading.Thread | None = None
 
-    def on_exit(self, name: str) -> None:
-        """Report how a followed container ended and, the first time `abort` applies, start stopping the others."""
+    def on_exit(self, name: str) -> bool:
+        """Report how a followed container ended and, the first time `abort` applies, start stopping the others.
+
+        Return whether to follow the container's log again after a restart, which stops once `abort` applies.
+        """
         import threading
 
         from crank_cli import render
+        from crank_cli.operations.restarts import restart_pending
 
         if self.exited is not None:
-            _say_exit(self.backend, name)
-            return
+            self.reporter.report(name)
+            return False
+        restarting = False
         try:
-            _on_exit(self.backend, name, self.abort)
+            restarting = _on_exit(self.reporter, name, self.abort)
         except ContainerExited as exited:
             self.exited = exited
+            restarting = exited.restarting
         if self.exited is None:
-            return
-        self._running = [state.name for state in self.backend.inspect_containers(self.containers) if state.running]
+            return restarting
+        states = self.backend.inspect_containers(self.containers)
+        # A container that the engine restarts is stopped too, so that it does not run on after crank exits.
+        self._unfollowed = [state.name for state in states if state.name == name and restarting or not state.running
+                            and restart_pending(state, reports_pending=self.backend.reports_pending_restarts)]
+        self._running = [state.name for state in states if state.running or state.name in self._unfollowed]
         if not self._running:
-            return
+            return False
         render.info(f"stopping the project ({name} exited); press Ctrl-C to kill it")
         self._thread = threading.Thread(target=self._stop, name="crank-abort-stop")
         self._thread.start()
+        return False
 
     def _stop(self) -> None:
         try:
@@ -255,8 +323,8 @@ class _AbortingStop:
             raise self._failures[0]
         states = self.backend.inspect_containers(self.containers)
         for state in states:
-            # A followed container's exit was reported when its log ended.
-            if state.name in self._running and state.name not in self.followed:
+            # A followed container's exit was reported when its log ended, unless it was to restart.
+            if state.name in self._unfollowed or (state.name in self._running and state.name not in self.followed):
                 render.info(f"{state_log_name(state)} exited with code {state.exit_code}")
         code = exited.exit_code
         if self.abort.exit_code_from is not None and exited.service != self.abort.exit_code_from:

@@ -1,0 +1,122 @@
+"""Following a container that its engine restarts, with the engine faked at the process boundary."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crank_cli.cli.actions.foreground import ExitReporter
+from crank_cli.operations.follow import follow_logs
+from crank_cli.operations.restarts import restart_pending
+from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.resolve import make_backend
+from tests.unit.fakes import FakeRunner
+from tests.unit.test_up_abort import FakeLog
+
+FIRST = "2026-01-02T03:04:05.000000001Z"
+SECOND = "2026-01-02T03:04:07.000000002Z"
+
+
+def state(status: str, *, policy: str = "", retries: int = 0, count: int = 0, exit_code: int = 1) -> ContainerState:
+    return ContainerState(id="1", name="demo-web-1", image="busybox", state=status, health=None, labels={}, ports=(),
+                          exit_code=exit_code, restart_policy=policy, restart_retries=retries, restart_count=count)
+
+
+class RestartingBackend:
+    """Hands out the `logs --follow` processes in order, records each `since`, and shows the container running."""
+
+    reports_pending_restarts = True
+
+    def __init__(self, logs: list[FakeLog]) -> None:
+        self.logs = logs
+        self.since: list[str | None] = []
+        self.tails: list[int | None] = []
+
+    def follow_logs(self, name: str, **options: object) -> FakeLog:
+        self.since.append(options["since"])  # type: ignore[arg-type]
+        self.tails.append(options["tail"])  # type: ignore[arg-type]
+        return self.logs.pop(0)
+
+    def inspect_containers(self, names: list[str]) -> list[ContainerState]:
+        return [state("running")]
+
+
+def follow_two_runs(*, timestamps: bool) -> tuple[RestartingBackend, list[str]]:
+    """Follow a container whose first log ends with a restart; the second log repeats the last line shown."""
+    backend = RestartingBackend([
+        FakeLog([f"{FIRST} run one\n"], ends=True),
+        FakeLog([f"{FIRST} run one\n", f"{SECOND} run two\n"], ends=True),
+    ])
+    restarts = iter([True, False])
+    written: list[str] = []
+    follow_logs(backend, ["demo-web-1"], lambda name, line: written.append(line), tail=5,  # type: ignore[arg-type]
+                since="2026-01-01T00:00:00Z", timestamps=timestamps, ended=lambda name: next(restarts))
+    return backend, written
+
+
+def test_restarted_log_resumes_after_last_line() -> None:
+    backend, written = follow_two_runs(timestamps=False)
+
+    assert written == ["run one", "run two"]
+    assert backend.since == ["2026-01-01T00:00:00Z", FIRST]
+    assert backend.tails == [5, None]
+
+
+def test_restarted_log_keeps_requested_time_stamps() -> None:
+    _, written = follow_two_runs(timestamps=True)
+
+    assert written == [f"{FIRST} run one", f"{SECOND} run two"]
+
+
+def test_log_without_restart_is_followed_once() -> None:
+    backend = RestartingBackend([FakeLog([f"{FIRST} only run\n"], ends=True)])
+    written: list[str] = []
+
+    follow_logs(backend, ["demo-web-1"], lambda name, line: written.append(line),  # type: ignore[arg-type]
+                ended=lambda name: False)
+
+    assert written == ["only run"]
+    assert backend.since == [None]
+
+
+@pytest.mark.parametrize(("container", "reports_pending", "expected"), [
+    (state("restarting"), True, True),
+    (state("running"), False, True),
+    (state("exited", policy="always"), True, False),
+    (state("exited", policy="always"), False, True),
+    (state("exited", policy="unless-stopped"), False, True),
+    (state("exited", policy="on-failure", retries=2, count=1), False, True),
+    (state("exited", policy="on-failure", retries=2, count=2), False, False),
+    (state("exited", policy="on-failure", retries=0, count=9), False, True),
+    (state("exited", policy="on-failure", exit_code=0), False, False),
+    (state("exited", policy="no"), False, False),
+    (state("created", policy="always"), False, False),
+], ids=["docker-restarting", "running-again", "docker-stopped-always", "podman-always", "podman-unless-stopped",
+        "podman-on-failure-retry-left", "podman-on-failure-retries-used", "podman-on-failure-unlimited",
+        "podman-on-failure-success", "podman-no-policy", "never-started"])
+def test_restart_pending_by_state_and_policy(container: ContainerState, reports_pending: bool, expected: bool) -> None:
+    assert restart_pending(container, reports_pending=reports_pending) is expected
+
+
+def inspect_reply(status: str, exit_code: int, count: int) -> str:
+    return json.dumps([{"Name": "demo-web-1", "RestartCount": count,
+                        "State": {"Status": status, "ExitCode": exit_code},
+                        "HostConfig": {"RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 2}},
+                        "Config": {"Labels": {"io.crank.project": "demo", "io.crank.service": "web"}}}])
+
+
+@pytest.mark.parametrize(("count", "message"), [
+    (1, "web-1 exited with code 3 (restarting)\n"),
+    (2, "web-1 exited with code 3\n"),
+], ids=["retry-left", "retries-used"])
+def test_reporter_marks_exit_before_restart(count: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    runner = FakeRunner({("podman", "container", "inspect"): inspect_reply("exited", 3, count)})
+    reporter = ExitReporter(make_backend("podman", runner))
+
+    exited, restarting = reporter.report("demo-web-1")
+
+    assert exited is not None
+    assert exited.exit_code == 3
+    assert restarting is (count == 1)
+    assert capsys.readouterr().err == message
