@@ -77,9 +77,15 @@ def watch_and_follow(ctx: CommandContext, project: Project, engine, watched: tup
         feed.follow([state.name for state in states if state.running and state.service in services
                      and state.name in followed], _time_stamp(began))
 
+    def on_exit(name: str) -> bool:
+        # A container that already runs again was restarted by the watch, whose feed follows it
+        # again, so only a restart that the engine makes is followed from here.
+        state, restarting = reporter.report(name)
+        return restarting and state is not None
+
     logs = threading.Thread(target=lambda: follow_logs(
         backend, followed, _printer(followed, view).write, since=_time_stamp(since), timestamps=view.timestamps,
-        ended=lambda name: _on_exit(reporter, name, None), cancel=stopping, feed=feed), name="crank-logs", daemon=True)
+        ended=on_exit, cancel=stopping, feed=feed), name="crank-logs", daemon=True)
     with sigterm_as_interrupt() as received:
         try:
             session, poller = start_watch(ctx, project, engine, *watched, changed=follow_again)
