@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 def logs(
     ctx: typer.Context,
     services: Annotated[Optional[list[str]], typer.Argument(autocompletion=complete.services, help="Services to show; default: all.")] = None,  # noqa: UP045
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep following new output until Ctrl-C.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep following new output until Ctrl-C, or until each container that ran has stopped for good.")] = False,
     tail: Annotated[Optional[str], typer.Option("--tail", "-n", metavar="N", help="Show only the last N lines of each container; all (the default) or a negative N shows every line.")] = None,  # noqa: UP045
     timestamps: Annotated[bool, typer.Option("--timestamps", "-t", help="Prefix each line with the engine's time stamp.")] = False,
     since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help=f"Show only lines written since TIME: {_TIME_HELP}.")] = None,  # noqa: UP045
