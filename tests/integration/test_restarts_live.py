@@ -85,3 +85,18 @@ def test_logs_follow_waits_while_a_container_is_stopped(engine: Engine, project:
 
     assert code == 130, stderr
     assert process.stdout.read() == "done-1 | finished\n"  # type: ignore[union-attr]
+
+
+def test_up_follows_always_restarted_service(engine: Engine, project: Crank) -> None:
+    write_services(project, FLAKY.replace("on-failure:2", "always"), STEADY)
+    process = project.start("up")
+
+    code, stderr = interrupt(process, after=8)
+
+    assert code == 130, stderr
+    shown = runs_shown(process.stdout.read())  # type: ignore[union-attr]
+    runs = engine.client("logs", f"{project.project}-flaky-1").stdout.count("run-at-")
+    # The run that began as the interrupt came may not have printed before crank stopped following.
+    assert shown >= 3
+    assert shown >= runs - 1, (shown, runs)
+    assert stderr.count("flaky-1 exited with code 3 (restarting)") >= 2, stderr

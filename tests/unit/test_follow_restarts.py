@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -106,17 +108,73 @@ def inspect_reply(status: str, exit_code: int, count: int) -> str:
                         "Config": {"Labels": {"io.crank.project": "demo", "io.crank.service": "web"}}}])
 
 
-@pytest.mark.parametrize(("count", "message"), [
-    (1, "web-1 exited with code 3 (restarting)\n"),
-    (2, "web-1 exited with code 3\n"),
-], ids=["retry-left", "retries-used"])
-def test_reporter_marks_exit_before_restart(count: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    runner = FakeRunner({("podman", "container", "inspect"): inspect_reply("exited", 3, count)})
-    reporter = ExitReporter(make_backend("podman", runner))
+class EventStream:
+    """A `podman events` process that prints one `died` event, exit code 3, per time given."""
+
+    def __init__(self, times: list[float]) -> None:
+        self.stdout = [json.dumps({"Status": "died", "Name": "demo-web-1", "ID": "1", "ContainerExitCode": 3,
+                                   "Time": datetime.fromtimestamp(moment, timezone.utc).isoformat(),
+                                   "Attributes": {"io.crank.service": "web"}}) + "\n" for moment in times]
+
+    def wait(self) -> int:
+        return 0
+
+    def poll(self) -> int:
+        return 0
+
+
+@pytest.mark.parametrize(("status", "count", "exits", "message"), [
+    ("exited", 0, 0, "web-1 exited with code 3 (restarting)\n"),
+    ("exited", 1, 1, "web-1 exited with code 3 (restarting)\n"),
+    ("exited", 2, 2, "web-1 exited with code 3 (restarting)\nweb-1 exited with code 3\n"),
+    ("running", 2, 2, "web-1 exited with code 3 (restarting)\nweb-1 exited with code 3 (restarting)\n"),
+], ids=["first-exit", "retry-left", "final-after-passed-exit", "running-after-passed-exits"])
+def test_reporter_reports_each_exit(status: str, count: int, exits: int, message: str,
+                                    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    now = time.time()
+    queries: list[list[str]] = []
+
+    def start_streaming(argv: list[str]) -> EventStream:
+        queries.append(argv)
+        return EventStream([now - 2 + index for index in range(exits)])
+
+    monkeypatch.setattr("crank_cli.process.start_streaming", start_streaming)
+    runner = FakeRunner({("podman", "container", "inspect"): inspect_reply(status, 0 if status == "running" else 3, count)})
+    reporter = ExitReporter(make_backend("podman", runner), since=now - 10)
 
     exited, restarting = reporter.report("demo-web-1")
 
     assert exited is not None
     assert exited.exit_code == 3
-    assert restarting is (count == 1)
+    assert restarting is (status == "running" or count < 2)
     assert capsys.readouterr().err == message
+    # Only a container that restarted costs an event query.
+    assert len(queries) == (1 if count else 0)
+
+
+class StoppedBackend(RestartingBackend):
+    """Shows the container stopped for good, as after a user's stop."""
+
+    def inspect_containers(self, names: list[str]) -> list[ContainerState]:
+        return [state("exited", policy="no")]
+
+
+def test_restart_that_never_comes_ends_following() -> None:
+    # The second log shows the lines of a run that began and ended between two looks.
+    backend = StoppedBackend([
+        FakeLog([f"{FIRST} run one\n"], ends=True),
+        FakeLog([f"{FIRST} run one\n", f"{SECOND} run two\n"], ends=True),
+    ])
+    ended: list[str] = []
+    written: list[str] = []
+
+    def on_exit(name: str) -> bool:
+        ended.append(name)
+        return True
+
+    follow_logs(backend, ["demo-web-1"], lambda name, line: written.append(line),  # type: ignore[arg-type]
+                ended=on_exit)
+
+    assert written == ["run one", "run two"]
+    assert ended == ["demo-web-1", "demo-web-1"]
+    assert backend.since == [None, FIRST]
