@@ -11,6 +11,9 @@ from crank_cli.runtime.models import ContainerEvent, ContainerState
 if TYPE_CHECKING:
     from crank_cli.runtime.backend import Backend
 
+# The event action of a container's exit: Docker's name, then Podman 4.3's.
+_EXIT_ACTIONS = frozenset({"die", "died"})
+
 
 def restart_pending(state: ContainerState, *, reports_pending: bool) -> bool:
     """Tell whether the engine restarts, or has already restarted, a container whose process exited.
@@ -37,15 +40,15 @@ def policy_restarts(state: ContainerState) -> bool:
 
 
 def passed_exits(backend: Backend, state: ContainerState, since: float) -> list[ContainerEvent]:
-    """Return the exits of a running container since the Unix time `since`, oldest first, from the engine's events.
+    """Return the exits of a container since the Unix time `since`, oldest first, from the engine's events.
 
     A `logs --follow` of Podman 4.3 can go on into the run that a restart began, so when it
     ends the container may already run again, and only the events record the exits between.
-    Podman 4.3 ends an event query a second after now at the earliest, so this takes that long.
+    An exit's code is "0" when the engine's event leaves it out, as Podman 4.3 does for 0.
     """
     filters = labels.service_filter(state.labels.get(labels.PROJECT, ""), state.service)
     until = time.time()
-    window = backend.follow_events(filters, since=since, until=until)
+    window = backend.past_events(filters, since)
     # The query can also return exits after `until`, of a run that began after the state was read.
-    return [event for event in window if event.name == state.name and event.exit_code is not None
-            and since <= event.time.timestamp() <= until]
+    return [event._replace(exit_code=event.exit_code or "0") for event in window
+            if event.name == state.name and event.action in _EXIT_ACTIONS and since <= event.time.timestamp() <= until]

@@ -70,6 +70,12 @@ class Backend(abc.ABC):
         `EngineError` if the engine's event stream ends with an error.
         """
 
+    def past_events(self, labels: Mapping[str, str | None], since: float) -> list[ContainerEvent]:
+        """Return the events of the containers with these labels from the Unix time `since` until now."""
+        import time
+
+        return list(self.follow_events(labels, since=since, until=time.time()))
+
     @abc.abstractmethod
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         """Return one reading of the resource use of each running container named."""

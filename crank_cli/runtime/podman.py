@@ -14,7 +14,7 @@ from crank_cli.runtime import argv as build_argv
 from crank_cli.runtime import engine_events, stats
 from crank_cli.runtime.compatible import DockerCompatibleEngine
 from crank_cli.runtime.inspect import listed_container_state, parse_json
-from crank_cli.runtime.models import CommitOptions, ContainerState, ContainerStats, EngineInfo, GpuRequest, HealthCheck, ProcessList
+from crank_cli.runtime.models import CommitOptions, ContainerEvent, ContainerState, ContainerStats, EngineInfo, GpuRequest, HealthCheck, ProcessList
 
 NETWORK_CREATE_ATTEMPTS = 3
 
@@ -113,6 +113,14 @@ class PodmanEngine(DockerCompatibleEngine):
         if until is not None:
             until = max(until, time.time() + 1)
         return super().event_window_args(since, until)
+
+    def past_events(self, labels: Mapping[str, str | None], since: float) -> list[ContainerEvent]:
+        # With --stream=false Podman prints the events recorded so far and ends at once, where a
+        # query with --until runs until a second from now.
+        output = self.run(*self.event_args, "--stream=false", *self.event_window_args(since, None),
+                          *build_argv.label_filters(labels))
+        events = (self.read_event(line) for line in output.splitlines())
+        return [event for event in events if event is not None]
 
     def read_stats(self, names: Sequence[str]) -> list[ContainerStats]:
         if not names:

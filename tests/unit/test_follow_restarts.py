@@ -108,19 +108,17 @@ def inspect_reply(status: str, exit_code: int, count: int) -> str:
                         "Config": {"Labels": {"io.crank.project": "demo", "io.crank.service": "web"}}}])
 
 
-class EventStream:
-    """A `podman events` process that prints one `died` event, exit code 3, per time given."""
-
-    def __init__(self, times: list[float]) -> None:
-        self.stdout = [json.dumps({"Status": "died", "Name": "demo-web-1", "ID": "1", "ContainerExitCode": 3,
-                                   "Time": datetime.fromtimestamp(moment, timezone.utc).isoformat(),
-                                   "Attributes": {"io.crank.service": "web"}}) + "\n" for moment in times]
-
-    def wait(self) -> int:
-        return 0
-
-    def poll(self) -> int:
-        return 0
+def died_events(times: list[float], exit_code: int) -> str:
+    """Return `podman events --format json` output: one `died` event per time, which leaves out an exit code of 0."""
+    lines = []
+    for moment in times:
+        record: dict[str, object] = {"Status": "died", "Name": "demo-web-1", "ID": "1",
+                                     "Time": datetime.fromtimestamp(moment, timezone.utc).isoformat(),
+                                     "Attributes": {"io.crank.service": "web"}}
+        if exit_code:
+            record["ContainerExitCode"] = exit_code
+        lines.append(json.dumps(record))
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize(("status", "count", "exits", "message"), [
@@ -130,16 +128,12 @@ class EventStream:
     ("running", 2, 2, "web-1 exited with code 3 (restarting)\nweb-1 exited with code 3 (restarting)\n"),
 ], ids=["first-exit", "retry-left", "final-after-passed-exit", "running-after-passed-exits"])
 def test_reporter_reports_each_exit(status: str, count: int, exits: int, message: str,
-                                    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+                                    capsys: pytest.CaptureFixture[str]) -> None:
     now = time.time()
-    queries: list[list[str]] = []
-
-    def start_streaming(argv: list[str]) -> EventStream:
-        queries.append(argv)
-        return EventStream([now - 2 + index for index in range(exits)])
-
-    monkeypatch.setattr("crank_cli.process.start_streaming", start_streaming)
-    runner = FakeRunner({("podman", "container", "inspect"): inspect_reply(status, 0 if status == "running" else 3, count)})
+    runner = FakeRunner({
+        ("podman", "container", "inspect"): inspect_reply(status, 0 if status == "running" else 3, count),
+        ("podman", "events"): died_events([now - 2 + index for index in range(exits)], exit_code=3),
+    })
     reporter = ExitReporter(make_backend("podman", runner), since=now - 10)
 
     exited, restarting = reporter.report("demo-web-1")
@@ -149,7 +143,26 @@ def test_reporter_reports_each_exit(status: str, count: int, exits: int, message
     assert restarting is (status == "running" or count < 2)
     assert capsys.readouterr().err == message
     # Only a container that restarted costs an event query.
+    queries = [call for call in runner.calls if call[1] == "events"]
     assert len(queries) == (1 if count else 0)
+    # Podman then prints the recorded events and ends, without waiting a second past now.
+    assert all("--stream=false" in query for query in queries)
+
+
+def test_reporter_reads_left_out_exit_code_as_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    now = time.time()
+    runner = FakeRunner({
+        ("podman", "container", "inspect"): inspect_reply("running", 0, 1),
+        ("podman", "events"): died_events([now - 2], exit_code=0),
+    })
+    reporter = ExitReporter(make_backend("podman", runner), since=now - 10)
+
+    exited, restarting = reporter.report("demo-web-1")
+
+    assert exited is not None
+    assert exited.exit_code == 0
+    assert restarting is True
+    assert capsys.readouterr().err == "web-1 exited with code 0 (restarting)\n"
 
 
 class StoppedBackend(RestartingBackend):
