@@ -16,7 +16,7 @@ from crank_cli.errors import CrankError, NotReadyError
 from crank_cli.operations.cancel import check_cancelled
 from crank_cli.operations.events import Events
 from crank_cli.runtime.backend import Backend
-from crank_cli.runtime.models import ContainerState
+from crank_cli.runtime.models import CheckResult, ContainerState, HealthCheck
 
 if TYPE_CHECKING:
     from crank_cli.compose import Project
@@ -28,7 +28,9 @@ COMPLETED = "service_completed_successfully"
 READY = "ready"
 
 POLL_SECONDS = 0.25
+# Docker's and Podman's defaults for a healthcheck that sets none.
 DEFAULT_HEALTH_INTERVAL = 30.0
+DEFAULT_HEALTH_RETRIES = 3
 # `up --wait` counts a container without a healthcheck as ready once polls have seen it running,
 # with the same start time, for this long. A task that exits at once then fails the wait every
 # time, not only when no poll happened to fall within its run. docker compose 2.40.3 first looks
@@ -65,6 +67,7 @@ def wait_for(
     deadline = None if timeout is None else clock() + timeout
     next_check = {target.container: clock() + (target.health_interval or DEFAULT_HEALTH_INTERVAL) for target in targets}
     running_since: dict[str, tuple[str | None, float]] = {}
+    failures: dict[str, int] = {}
     suffix = "" if waiter is None else f", for service {waiter}"
     announced = waiter is None
     if announced:
@@ -91,7 +94,7 @@ def wait_for(
             announced = True
         if deadline is not None and clock() >= deadline:
             raise NotReadyError(_timeout_message(pending, states, timeout))
-        _drive_healthchecks(backend, pending, states, next_check, clock())
+        _drive_healthchecks(backend, pending, states, next_check, failures, clock())
         sleep(POLL_SECONDS)
 
 
@@ -151,7 +154,7 @@ def evaluate(target: Target, state: ContainerState | None, running_for: float = 
     if not state.has_healthcheck:
         return f"{service} has no healthcheck, so the condition service_healthy can never hold"
     if state.health == "unhealthy":
-        return f"{service} is unhealthy"
+        return _unhealthy_message(target)
     return state.running and state.health == "healthy"
 
 
@@ -177,16 +180,51 @@ def _drive_healthchecks(
     pending: Mapping[str, Target],
     states: Mapping[str, ContainerState],
     next_check: dict[str, float],
+    failures: dict[str, int],
     now: float,
 ) -> None:
+    """Run the healthchecks that are due; raise `NotReadyError` once a check has failed its retries in a row."""
     if backend.schedules_healthchecks:
         return
     for name, target in pending.items():
         state = states.get(name)
         if state is None or not state.running or not state.has_healthcheck or now < next_check[name]:
             continue
-        backend.run_healthcheck(name)
+        check = state.healthcheck or HealthCheck(test=())
+        began = time.time()
+        result = backend.run_healthcheck(name, check.timeout)
         next_check[name] = now + (target.health_interval or DEFAULT_HEALTH_INTERVAL)
+        failures[name] = count_failures(failures.get(name, 0), result, check, state.started_at, began)
+        if failures[name] >= (check.retries or DEFAULT_HEALTH_RETRIES):
+            raise NotReadyError(_unhealthy_message(target))
+
+
+def count_failures(failures: int, result: CheckResult, check: HealthCheck, started_at: str | None, began: float) -> int:
+    """Return the count of failed checks in a row after one more check that began at Unix time `began`.
+
+    crank keeps this count because Podman records no result for a check that crank ended
+    for running past its timeout. As in Docker, a pass resets the count, and a failure
+    within the start period after the container's start does not count.
+    """
+    if result.passed:
+        return 0
+    if check.start_period and started_at and began < _unix_time(started_at) + check.start_period:
+        return failures
+    return failures + 1
+
+
+def _unix_time(timestamp: str) -> float:
+    from datetime import datetime
+
+    # From Python 3.11 on, fromisoformat reads the engines' RFC 3339 times, cutting nanoseconds to microseconds.
+    try:
+        return datetime.fromisoformat(timestamp).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _unhealthy_message(target: Target) -> str:
+    return f"service {target.service} ({target.container}) is unhealthy"
 
 
 def _timeout_message(pending: Mapping[str, Target], states: Mapping[str, ContainerState], timeout: float | None) -> str:

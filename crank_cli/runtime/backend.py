@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from crank_cli.runtime.models import (BuildSpec, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
+from crank_cli.runtime.models import (BuildSpec, CheckResult, CommitOptions, ContainerEvent, ContainerSpec, ContainerState, ContainerStats,
                                       EngineInfo, ImageDetails, ImageFacts, ProcessList, VolumeDetails)
 
 if TYPE_CHECKING:
@@ -88,12 +88,13 @@ class Backend(abc.ABC):
         `until` ended it.
         """
 
-    def run_healthcheck(self, name: str) -> None:
+    def run_healthcheck(self, name: str, timeout: float | None = None) -> CheckResult:
         """Run a container's healthcheck once, for engines that do not schedule checks.
 
-        Engines that run checks on their own schedule need nothing here.
+        `timeout` is the check's own timeout in seconds: a check still running well past it
+        is ended and fails. Engines that run checks on their own schedule need nothing here.
         """
-        return None
+        return CheckResult(passed=True)
 
     @property
     def schedules_healthchecks(self) -> bool:

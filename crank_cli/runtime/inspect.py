@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crank_cli.errors import EngineError
-from crank_cli.runtime.models import ContainerState, ImageDetails, Mount, VolumeDetails
+from crank_cli.runtime.models import ContainerState, HealthCheck, ImageDetails, Mount, VolumeDetails
 
 
 def parse_json(argv: Sequence[str], text: str) -> Any:
@@ -44,6 +44,7 @@ def container_state(record: dict[str, Any]) -> ContainerState:
         restart_policy=str(restart.get("Name") or ""),
         restart_retries=int(restart.get("MaximumRetryCount") or 0),
         restart_count=int(record.get("RestartCount") or 0),
+        healthcheck=_healthcheck(config) if _has_healthcheck(config) else None,
     )
 
 
@@ -178,6 +179,20 @@ def normalize_image_id(image_id: str) -> str:
 def _has_healthcheck(config: dict[str, Any]) -> bool:
     test = (config.get("Healthcheck") or {}).get("Test") or []
     return bool(test) and test[0] != "NONE"
+
+
+def _healthcheck(config: dict[str, Any]) -> HealthCheck:
+    """Return the healthcheck of a container's `Config`, converting nanoseconds to seconds and 0 to None (the default)."""
+    check = config.get("Healthcheck") or {}
+
+    def seconds(key: str) -> float | None:
+        value = check.get(key)
+        return value / 1e9 if isinstance(value, int) and value > 0 else None
+
+    retries = check.get("Retries")
+    return HealthCheck(test=tuple(check.get("Test") or ()), interval=seconds("Interval"), timeout=seconds("Timeout"),
+                       retries=retries if isinstance(retries, int) and retries > 0 else None,
+                       start_period=seconds("StartPeriod"))
 
 
 def published_ports(record: dict[str, Any]) -> tuple[str, ...]:

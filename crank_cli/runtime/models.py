@@ -157,6 +157,17 @@ class HealthCheck(NamedTuple):
     disable: bool = False
 
 
+class CheckResult(NamedTuple):
+    """The result of one healthcheck that crank ran: passed or not, and whether the engine recorded it.
+
+    A check that crank ended for running past its timeout is not recorded, so its container's
+    health status does not count it.
+    """
+
+    passed: bool
+    recorded: bool = True
+
+
 class NetworkAttachment(NamedTuple):
     """A network a container joins, with the names it is reachable by there."""
 
@@ -290,6 +301,9 @@ class ContainerState(NamedTuple):
     restart_policy: str = ""
     restart_retries: int = 0
     restart_count: int = 0
+    # The healthcheck's timeout, retries and start period as the engine reports them. Only
+    # `Backend.inspect_containers` reports them.
+    healthcheck: HealthCheck | None = None
 
     @property
     def running(self) -> bool:
