@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import time
 from collections.abc import Mapping, Sequence
@@ -82,8 +84,9 @@ class PodmanEngine(DockerCompatibleEngine):
         try:
             self.run("healthcheck", "run", name, timeout=limit)
         except EngineTimeoutError:
-            # NOTE: Podman records nothing for a check ended this way, and its command runs on
-            # in the container until it ends by itself.
+            # Podman records nothing for a check ended this way, and its command would run on.
+            for record in self._inspect_present("container", [name]):
+                end_check_commands(record)
             return CheckResult(passed=False, recorded=False)
         except EngineError as error:
             # Podman has recorded both of these failures: exit code 1 for a check that ran and
@@ -190,3 +193,52 @@ class PodmanEngine(DockerCompatibleEngine):
                 time.sleep(0.2)
         return None
 
+
+def end_check_commands(record: dict[str, Any]) -> list[int]:
+    """Kill the healthcheck commands still running in a local Podman container; return their host PIDs.
+
+    `record` is the container's `inspect` record. Podman 4.3 runs a check as an exec session
+    with a folder under the container's `StaticDir`. The folder contains the session's process
+    spec (an `exec-process-*` file) and its host PID (`exec_pid`), and a file in `exit` once
+    the process has ended. A session that runs the check's command and has not ended is a
+    check that a killed `healthcheck run` left behind.
+    NOTE: a `podman exec` of the same command as the check is killed too. A remote Podman
+    service schedules its own checks, so crank never runs one there.
+    """
+    static_dir = Path(record.get("StaticDir") or "")
+    command = check_command(((record.get("Config") or {}).get("Healthcheck") or {}).get("Test") or [])
+    killed = []
+    for session in record.get("ExecIDs") or ():
+        folder = static_dir / session
+        pid = _running_session_pid(folder, command)
+        if pid is None:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+        killed.append(pid)
+    return killed
+
+
+def check_command(test: Sequence[str]) -> list[str]:
+    """Return the arguments Podman 4.3 runs for a healthcheck test: `CMD-SHELL` through `/bin/sh -c`."""
+    if test[:1] == ["CMD-SHELL"]:
+        return ["/bin/sh", "-c", " ".join(test[1:])]
+    if test[:1] == ["CMD"]:
+        return list(test[1:])
+    return list(test)
+
+
+def _running_session_pid(folder: Path, command: list[str]) -> int | None:
+    """Return the host PID of an exec session that runs `command` and has not ended, or None."""
+    try:
+        if any((folder / "exit").iterdir()):
+            return None
+        specs = [json.loads(spec.read_text()) for spec in folder.glob("exec-process-*")]
+        pid = int((folder / "exec_pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not any(isinstance(spec, dict) and spec.get("args") == command for spec in specs):
+        return None
+    return pid

@@ -7,9 +7,12 @@ so crank has to end the check and count it as a failure.
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +42,16 @@ services:
       interval: 1s
       retries: 2
 """
+
+
+@pytest.fixture
+def podman_project(podman: Engine, tmp_path: Path) -> Iterator[Crank]:
+    """A project folder on Podman alone, removed from Podman afterwards."""
+    name = f"hhealth-{secrets.token_hex(4)}"
+    folder = tmp_path / name
+    folder.mkdir()
+    yield Crank(folder, podman.name, name)
+    podman.remove_project(name)
 
 
 def test_check_past_timeout_is_unhealthy(engine: Engine, project: Crank) -> None:
@@ -77,6 +90,17 @@ def test_ctrl_c_during_slow_check(engine: Engine, project: Crank) -> None:
             process.wait()
 
     assert code == 130
+
+
+def test_check_command_ended_on_podman(podman: Engine, podman_project: Crank) -> None:
+    (podman_project.folder / "compose.yaml").write_text(SLOW_CHECK)
+
+    result = podman_project("-p", podman_project.project, "up", "-d", "--wait", timeout=40)
+    processes = podman.client("top", f"{podman_project.project}-s-1", "args").stdout
+
+    assert result.returncode == 5, result.stderr
+    assert "sleep 1000" in processes
+    assert "sleep 60" not in processes
 
 
 def wait_for_line(process: subprocess.Popen[str], text: str) -> None:

@@ -1,7 +1,9 @@
-"""Healthchecks that crank runs itself (Podman without systemd): timeouts, failure counts."""
+"""Healthchecks that crank runs itself (Podman without systemd): timeouts, failure counts, leftover commands."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -44,7 +46,8 @@ def test_podman_check_ended_after_timeout() -> None:
     result = PodmanEngine(runner=runner).run_healthcheck(NAME, 2.0)
 
     assert result == CheckResult(passed=False, recorded=False)
-    assert runner.calls == [(argv, 2.0 + podman.HEALTHCHECK_GRACE_SECONDS)]
+    assert runner.calls[0] == (argv, 2.0 + podman.HEALTHCHECK_GRACE_SECONDS)
+    assert runner.calls[1][0] == ["podman", "container", "inspect", NAME]
 
 
 def test_podman_check_default_timeout() -> None:
@@ -75,6 +78,47 @@ def test_podman_check_engine_error_raised() -> None:
 
     with pytest.raises(EngineError):
         PodmanEngine(runner=runner).run_healthcheck(NAME, 1.0)
+
+
+@pytest.mark.parametrize(("test", "command"), [
+    (["CMD-SHELL", "sleep 5"], ["/bin/sh", "-c", "sleep 5"]),
+    (["CMD", "sleep", "5"], ["sleep", "5"]),
+])
+def test_check_command(test: list[str], command: list[str]) -> None:
+    assert podman.check_command(test) == command
+
+
+def exec_session(static_dir: Path, session: str, args: list[str], pid: int, *, ended: bool = False) -> None:
+    """Write the files Podman 4.3 keeps for an exec session."""
+    folder = static_dir / session
+    (folder / "exit").mkdir(parents=True)
+    (folder / "exec-process-123").write_text(json.dumps({"args": args}))
+    (folder / "exec_pid").write_text(f"{pid}\n")
+    if ended:
+        (folder / "exit" / session).write_text("0")
+
+
+def test_end_check_commands_kills_running_check(tmp_path: Path) -> None:
+    check = subprocess.Popen(["sleep", "30"])
+    other = subprocess.Popen(["sleep", "30"])
+    ended = subprocess.Popen(["sleep", "30"])
+    try:
+        exec_session(tmp_path, "check", ["/bin/sh", "-c", "sleep 60"], check.pid)
+        exec_session(tmp_path, "other", ["sh"], other.pid)
+        exec_session(tmp_path, "ended", ["/bin/sh", "-c", "sleep 60"], ended.pid, ended=True)
+        record = {"StaticDir": str(tmp_path), "ExecIDs": ["check", "other", "ended", "missing"],
+                  "Config": {"Healthcheck": {"Test": ["CMD-SHELL", "sleep 60"]}}}
+
+        killed = podman.end_check_commands(record)
+
+        assert killed == [check.pid]
+        assert check.wait(timeout=5) == -9
+        assert other.poll() is None
+        assert ended.poll() is None
+    finally:
+        for child in (check, other, ended):
+            child.kill()
+            child.wait()
 
 
 def test_inspect_reads_healthcheck_settings() -> None:
