@@ -228,6 +228,33 @@ services:
     assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
 
 
+def test_slow_check_fails_verification(pair: Pair) -> None:
+    port = free_port()
+    write_project(pair.folder, pair.name, port)
+    started = pair.crank("-f", "compose.yaml", "up", "-d")
+    assert started.returncode == 0, started.stderr
+    source_ids = container_short_ids(pair.source, pair.name)
+    (pair.folder / "compose.override.yaml").write_text(
+        """
+services:
+  web:
+    healthcheck:
+      test: ["CMD-SHELL", "sleep 60"]
+      timeout: 1s
+      interval: 1s
+      retries: 2
+"""
+    )
+
+    # Podman 4.3 runs a check to its end, so before crank ended it the first check took a minute.
+    result = pair.migrate("--verify-timeout", "60", timeout=50)
+
+    assert result.returncode == 5, result.stderr
+    assert f"service web ({pair.name}-web-1) is unhealthy on {pair.target.name}" in result.stderr
+    assert container_short_ids(pair.source, pair.name) == source_ids
+    assert pair.target.objects(pair.name) == {"containers": [], "networks": [], "volumes": []}
+
+
 # Twenty more files, so the host copy can fail after some of them and before the rest.
 MANY_FILES_SCRIPT = "mkdir /data/many && for i in $(seq 1 20); do echo file $i > /data/many/$i; done"
 COPIED_BEFORE_FAILURE = 10
