@@ -113,6 +113,18 @@ def remove_unique_image(engines: Engines, tag: str, built: str) -> None:
             engine.client("image", "rm", "--force", built, check=False)
 
 
+def remove_projects_and_images(engines: Engines, projects: list[Project], tag: str, built: str,
+                               *other_names: str) -> None:
+    """Remove the test's projects from both engines, then its image names and the image it built."""
+    for project in projects:
+        engines.source.remove_project(project.name)
+        engines.target.remove_project(project.name)
+    for engine in (engines.source, engines.target):
+        for name in other_names:
+            engine.client("image", "rm", name, check=False)
+    remove_unique_image(engines, tag, built)
+
+
 def running_containers(engine: Engine, project: str) -> list[str]:
     listed = engine.client("ps", "--format", "{{.Names}}", "--filter", f"label=io.crank.project={project}")
     return listed.stdout.split()
@@ -145,10 +157,7 @@ def test_rollback_keeps_image_of_other_project(engines: Engines, projects: list[
         assert image_id(engines.target, tag) == built
         assert f"kept image {tag}" in rolled_back.stderr
     finally:
-        for project in projects:
-            for engine in (engines.source, engines.target):
-                engine.remove_project(project.name)
-        remove_unique_image(engines, tag, built)
+        remove_projects_and_images(engines, projects, tag, built)
 
 
 def copy_image(engines: Engines, reference: str) -> None:
@@ -190,12 +199,7 @@ def test_failed_migration_removes_added_tag(engines: Engines, projects: list[Pro
         else:
             assert image_id(engines.target, other_name) == built
     finally:
-        for each in projects:
-            engines.source.remove_project(each.name)
-            engines.target.remove_project(each.name)
-        for engine in (engines.source, engines.target):
-            engine.client("image", "rm", other_name, check=False)
-        remove_unique_image(engines, tag, built)
+        remove_projects_and_images(engines, projects, tag, built, other_name)
 
 
 @pytest.mark.parametrize("policy", ["always", "build"])
@@ -223,10 +227,7 @@ def test_migration_starts_copied_image_despite_pull_policy(engines: Engines, pro
         runs = engines.target.client("container", "inspect", "--format", "{{.Image}}", f"{project.name}-web-1")
         assert runs.stdout.strip().removeprefix("sha256:") == built
     finally:
-        for each in projects:
-            engines.source.remove_project(each.name)
-            engines.target.remove_project(each.name)
-        remove_unique_image(engines, tag, built)
+        remove_projects_and_images(engines, projects, tag, built)
 
 
 def test_image_removed_after_plan_is_copied(engines: Engines, projects: list[Project], tmp_path: Path,
@@ -259,9 +260,4 @@ def test_image_removed_after_plan_is_copied(engines: Engines, projects: list[Pro
         assert running_containers(engines.target, project.name) == [f"{project.name}-web-1"]
         assert image_id(engines.target, tag) == built
     finally:
-        for each in projects:
-            engines.source.remove_project(each.name)
-            engines.target.remove_project(each.name)
-        for engine in (engines.source, engines.target):
-            engine.client("image", "rm", other_name, check=False)
-        remove_unique_image(engines, tag, built)
+        remove_projects_and_images(engines, projects, tag, built, other_name)
