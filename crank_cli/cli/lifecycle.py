@@ -159,11 +159,12 @@ def start(
     names = tuple(services or ())
     project, engine = load_project_or_containers(ctx, names, verb="start")
     listed_elsewhere = _list_other_engines(ctx, project, engine, names)
+    kept_on = _kept_copies(ctx, project, engine, listed_elsewhere)
     try:
         with progress(ctx) as events:
-            started = start_services(project, engine.backend, names, events)
+            started = start_services(project, engine.backend, names, events, skip=kept_on(engine.backend))
             started += _act_on_other_engines(ctx, project, engine, names, "start", listed_elsewhere(),
-                                             lambda backend: _start_there(project, backend, names, events))
+                                             lambda backend: _start_there(project, backend, names, events, kept_on(backend)))
     except NoContainerToStartError:
         # The project has no container on this engine: raise a clearer error if another tool or engine runs it.
         # Under runtime auto, resolution chose an engine with the project's containers, so no usable engine has them.
@@ -173,14 +174,34 @@ def start(
         render.info(f"nothing to start in project {project.name} on {engine.info.name}")
 
 
-def _start_there(project: Project, backend: Backend, services: tuple[str, ...], events: Events) -> list[str]:
+def _start_there(project: Project, backend: Backend, services: tuple[str, ...], events: Events,
+                 skip: set[str]) -> list[str]:
     """Start the project's containers on another engine, where only one-off containers of `crank run` may be."""
     from crank_cli.operations.lifecycle import NoContainerToStartError, start_services
 
     try:
-        return start_services(project, backend, services, events)
+        return start_services(project, backend, services, events, skip=skip)
     except NoContainerToStartError:
         return []
+
+
+def _kept_copies(ctx: typer.Context, project: Project, engine: Resolution,
+                 listed_elsewhere: Callable[[], list[tuple[Resolution, list[str]]]]) -> Callable[[Backend], set[str]]:
+    """Return a lookup of the services whose containers on an engine are copies kept by `migrate --keep-source`.
+
+    Under runtime auto, `start` and `restart` leave those copies stopped. Only a project
+    folder with migration records waits here for the other engines' answer.
+    """
+    from crank_cli.cli.elsewhere import is_auto
+
+    migrations = project.working_dir / ".crank" / "migrations"
+    if not (is_auto(ctx) and migrations.is_dir()):
+        return lambda backend: set()
+    from crank_cli.cli.kept_copies import kept_services
+
+    holders = {engine.info.name, *(other.info.name for other, _ in listed_elsewhere())}
+    by_engine = kept_services(project.working_dir, project.name, holders)
+    return lambda backend: by_engine.get(backend.name, set())
 
 
 def _list_other_engines(ctx: typer.Context, project: Project, engine: Resolution,
@@ -248,11 +269,14 @@ def restart(
     names = tuple(services or ())
     project, engine = load_project_or_containers(ctx, names, verb="restart")
     listed_elsewhere = _list_other_engines(ctx, project, engine, names)
+    kept_on = _kept_copies(ctx, project, engine, listed_elsewhere)
     with progress(ctx) as events:
-        restarted = restart_services(project, engine.backend, names, timeout, events, no_deps=no_deps)
+        restarted = restart_services(project, engine.backend, names, timeout, events, no_deps=no_deps,
+                                     skip=kept_on(engine.backend))
         restarted += _act_on_other_engines(
             ctx, project, engine, names, "restart", listed_elsewhere(),
-            lambda backend: restart_services(project, backend, names, timeout, events, no_deps=no_deps))
+            lambda backend: restart_services(project, backend, names, timeout, events, no_deps=no_deps,
+                                             skip=kept_on(backend)))
     if not restarted:
         reject_if_absent(ctx, project.name, engine, "restart")
         render.info(f"nothing to restart in project {project.name} on {engine.info.name}")

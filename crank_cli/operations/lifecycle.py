@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crank_cli.errors import CrankError
@@ -25,12 +25,14 @@ class NoContainerToStartError(CrankError):
     """A `start` on a project without containers: exit code 1, as with docker compose (v2.40.3)."""
 
 
-def start_services(project: Project, backend: Backend, services: Sequence[str], events: Events) -> list[str]:
+def start_services(project: Project, backend: Backend, services: Sequence[str], events: Events, *,
+                   skip: Collection[str] = ()) -> list[str]:
     """Start stopped containers level by level, each service once its dependencies meet their conditions.
 
     Returns the names of the containers started. Raises `NoContainerToStartError` when the
     project has no container at all. When only the services named have none, nothing starts
-    and no error is raised, as with `docker compose start` (v2.40.3).
+    and no error is raised, as with `docker compose start` (v2.40.3). The containers of the
+    services in `skip` stay as they are, and nothing waits for them.
     """
     if services:
         # The services named start after their dependencies, which start too if they are stopped.
@@ -40,6 +42,7 @@ def start_services(project: Project, backend: Backend, services: Sequence[str], 
     levels = _service_levels(project, services)
     if not grouped:
         raise NoContainerToStartError(_no_container_message(project, levels))
+    grouped = {service: states for service, states in grouped.items() if service not in skip}
     containers = {service: [state.name for state in states] for service, states in grouped.items()}
     started: list[str] = []
     for level in levels:
@@ -63,7 +66,7 @@ def _no_container_message(project: Project, levels: list[list[str]]) -> str:
 
 
 def restart_services(project: Project, backend: Backend, services: Sequence[str], timeout: int | None,
-                     events: Events, *, no_deps: bool = False) -> list[str]:
+                     events: Events, *, no_deps: bool = False, skip: Collection[str] = ()) -> list[str]:
     """Restart containers level by level along the `depends_on` entries with `restart: true`.
 
     The services named bring along the services that depend on them with `restart: true`, at
@@ -71,9 +74,10 @@ def restart_services(project: Project, backend: Backend, services: Sequence[str]
     `network_mode: service:X` entry such a dependency on X, so a container that shares X's
     network namespace joins the new one. Before a service restarts, its `restart: true`
     dependencies that this call restarts must meet their conditions. Returns the names of
-    the containers restarted.
+    the containers restarted. The containers of the services in `skip` stay as they are.
     """
-    grouped = _read_project(project, backend, services)
+    grouped = {service: states for service, states in _read_project(project, backend, services).items()
+               if service not in skip}
     restart_graph = _restart_graph(project.model["services"], services, with_dependents=not no_deps)
     containers = {service: [state.name for state in states] for service, states in grouped.items()}
     restarted: list[str] = []

@@ -213,6 +213,22 @@ def test_auto_start_reaches_both_engines(split: Pair, verb: str) -> None:
     assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
 
 
+@pytest.mark.parametrize("stopped", [False, True], ids=["running", "stopped"])
+@pytest.mark.parametrize("verb", ["start", "restart"])
+def test_auto_start_leaves_kept_copies_stopped(split: Pair, verb: str, stopped: bool) -> None:
+    start_split(split, "--keep-source")
+    if stopped:
+        stop_everywhere(split)
+    assert containers(split.source, split.name) == [f"{split.name}-{service}-1" for service in SERVICES]
+
+    result = on_auto(split)(verb)
+
+    assert result.returncode == 0, result.stderr
+    assert containers(split.source, split.name, running=True) == [f"{split.name}-db-1", f"{split.name}-web-1"]
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
+    assert containers(split.source, split.name) == [f"{split.name}-{service}-1" for service in SERVICES]
+
+
 @pytest.mark.parametrize("verb", ["start", "restart"])
 def test_pinned_start_names_other_engine(split: Pair, verb: str) -> None:
     start_split(split)
