@@ -69,8 +69,9 @@ class LocalDockerEngine(DockerEngine):
 
     def has_containers(self, labels: Mapping[str, str | None], *, running: bool = False) -> bool:
         # Without `all`, the daemon lists only running containers (and paused and restarting ones).
-        every = {} if running else {"all": "1"}
-        return bool(self._get(("ps",), "/containers/json", {**every, "limit": "1", **label_filter(labels)}))
+        # `limit` lists stopped ones too, even without `all` (Docker 20.10), so it serves `all` only.
+        every = {} if running else {"all": "1", "limit": "1"}
+        return bool(self._get(("ps",), "/containers/json", {**every, **label_filter(labels)}))
 
     def inspect_containers(self, names: Sequence[str]) -> list[ContainerState]:
         # One request per container costs well under a millisecond each on the local socket.

@@ -204,3 +204,21 @@ def test_network_with_container_fails_at_once(daemon_path: Path) -> None:
         daemon.close()
     assert raised.value.message.endswith("has active endpoints")
     assert daemon.requests.count("/networks/demo_default") == 2
+
+
+def test_running_containers_query_without_limit(daemon_path: Path) -> None:
+    # Docker's list endpoint counts stopped containers too once `limit` is set, even without `all`.
+    daemon = FakeDaemon(daemon_path, {"/containers/json": (200, [])})
+    engine = LocalDockerEngine(DockerSocket(str(daemon_path)), runner=FakeRunner({}))
+
+    try:
+        engine.has_containers({"io.crank.project": "demo"}, running=True)
+        engine.has_containers({"io.crank.project": "demo"})
+    finally:
+        daemon.close()
+
+    running, every = daemon.requests
+    assert "limit=" not in running
+    assert "all=" not in running
+    assert "all=1" in every
+    assert "limit=1" in every
