@@ -32,11 +32,13 @@ def execute(
     tty: Annotated[bool, typer.Option("--tty", "-t", hidden=True)] = False,
 ) -> None:
     """Run a command in a running container of a service; crank exits with its exit code."""
+    from crank_cli.cli.moved import engine_running_service
     from crank_cli.operations.run import parse_env
     from crank_cli.operations.up import require_services
 
     project, engine = load_project_or_containers(ctx, (service,), verb="exec")
     require_services(project, [service])
+    engine = engine_running_service(ctx, project, engine, service)
     target = running_replica(ctx, project.name, engine, service, index, "exec")
     environment = dict(pair for pair in (parse_env(item, {}) for item in env or []) if pair)
     code = engine.backend.exec_attached(target.name, command, tty=not no_tty, user=user, workdir=workdir,

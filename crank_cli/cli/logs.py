@@ -9,9 +9,12 @@ import typer
 from crank_cli.cli import completion_values as complete
 from crank_cli.cli.absent import reject_absent_project
 from crank_cli.cli.context import handle_sigint, load_project_or_containers
+from crank_cli.cli.moved import containers_by_engine
 
 if TYPE_CHECKING:
     from crank_cli.cli.actions.foreground import ExitReporter
+    from crank_cli.runtime.models import ContainerState
+    from crank_cli.runtime.resolve import Resolution
 
 # The states whose log `logs -f` follows until the container exits. Paused containers resume.
 _LIVE_STATES = frozenset({"running", "restarting", "paused"})
@@ -44,7 +47,7 @@ def logs(
     from crank_cli.operations import labels
     from crank_cli.operations.follow import follow_logs
     from crank_cli.operations.log_times import engine_time
-    from crank_cli.operations.up import by_service, require_services
+    from crank_cli.operations.up import require_services
 
     if follow:
         handle_sigint()
@@ -60,25 +63,32 @@ def logs(
     found = engine.backend.list_containers(labels.container_filter(project.name))
     if not found:
         reject_absent_project(ctx, project.name, engine, "logs")
-    # As with docker compose logs, the one-off containers of `crank run` are left out.
-    grouped = by_service([state for state in found if not labels.is_one_off(state)])
-    states = [state for service in (names or sorted(grouped))
-              for state in sorted(grouped.get(service, []), key=lambda state: state.replica)
-              if index is None or state.replica == index]
+    selected = []
+    for holder, states in containers_by_engine(ctx, project, engine, found):
+        chosen_there = _select(states, names, index)
+        if chosen_there:
+            selected.append((holder, chosen_there))
+    states = [state for _, chosen_there in selected for state in chosen_there]
     chosen = [state.name for state in states]
     if index is not None and not chosen:
         raise UsageError(f"service {names[0]} has no container number {index}; crank status -a lists its containers")
     if not chosen:
         render.info(f"no containers of project {project.name} on {engine.info.name}")
         return
+    if follow and len(selected) > 1:
+        _reject_follow_on_engines(project.name, selected, names)
+    printer = render.LogPrinter(chosen, prefix=not no_log_prefix,
+                                display_names={state.name: labels.state_log_name(state) for state in states})
     # SIGTERM, from a supervisor or `timeout`, ends `logs -f` as Ctrl-C does, as with docker compose 2.40.3.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if follow else None
     live = {state.name for state in states if state.state in _LIVE_STATES}
-    reporter = ExitReporter(engine.backend)
     try:
-        follow_logs(engine.backend, chosen, render.LogPrinter(chosen, prefix=not no_log_prefix, display_names={state.name: labels.state_log_name(state) for state in states}).write,
-                    follow=follow, tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time,
-                    ended=lambda name: _on_exit(reporter, name, live) if follow else None)
+        # Each engine's lines come after those of the engine before it; `--follow` has one engine here.
+        for holder, chosen_there in selected:
+            reporter = ExitReporter(holder.backend)
+            follow_logs(holder.backend, [state.name for state in chosen_there], printer.write, follow=follow,
+                        tail=tail_lines, timestamps=timestamps, since=since_time, until=until_time,
+                        ended=lambda name, reporter=reporter: _on_exit(reporter, name, live) if follow else None)
         if follow and not live.issuperset(chosen):
             # docker compose 2.40.3 ends `logs -f` once every container it follows has exited while it
             # followed, so a container that was already stopped keeps it running until Ctrl-C.
@@ -97,6 +107,31 @@ def _on_exit(reporter: ExitReporter, name: str, live: set[str]) -> bool:
     if name not in live:
         return False
     return bool(reporter.report(name)[1])
+
+
+def _select(found: list[ContainerState], names: tuple[str, ...], index: int | None) -> list[ContainerState]:
+    """Return the containers of the services named, or of all, in the order `logs` shows them."""
+    from crank_cli.operations import labels
+    from crank_cli.operations.up import by_service
+
+    # As with docker compose logs, the one-off containers of `crank run` are left out.
+    grouped = by_service([state for state in found if not labels.is_one_off(state)])
+    return [state for service in (names or sorted(grouped))
+            for state in sorted(grouped.get(service, []), key=lambda state: state.replica)
+            if index is None or state.replica == index]
+
+
+def _reject_follow_on_engines(project: str, selected: list[tuple[Resolution, list[ContainerState]]],
+                              names: tuple[str, ...]) -> None:
+    """Raise `UsageError`: `logs --follow` follows one engine, and the containers requested are on several."""
+    from crank_cli.errors import UsageError
+
+    engines = ", ".join(holder.info.name for holder, _ in selected)
+    command = " ".join(("logs", "--follow", *names))
+    commands = " or ".join(f"`crank --runtime {holder.info.name} {command}`" for holder, _ in selected)
+    message = (f"project {project} has the containers to follow on {engines}, and `logs --follow` follows one "
+               f"engine: run {commands}, or name services that run on one engine")
+    raise UsageError(message)
 
 
 def _tail_lines(tail: str | None) -> int | None:

@@ -309,3 +309,46 @@ def test_migrate_service_names_moved_services(split: Pair) -> None:
     assert expected in moved.stderr
     assert f"project {split.name} now runs on" not in moved.stderr
     assert "set CRANK_CONTAINER_RUNTIME=auto" in moved.stderr
+
+
+def write_talking_project(pair: Pair) -> None:
+    """Write the project with services that print a line naming themselves, for `logs`."""
+    services = "".join(f"  {service}:\n    image: {pair.image}\n    init: true\n"
+                       f"    command: [sh, -c, 'echo {service} ready && exec sleep 3600']\n"
+                       for service in SERVICES)
+    (pair.folder / "compose.yaml").write_text(f"name: {pair.name}\nservices:\n{services}")
+
+
+@pytest.mark.parametrize("migrate_args", [(), ("--keep-source",)], ids=["moved", "kept-source"])
+def test_auto_logs_reach_moved_service(split: Pair, migrate_args: tuple[str, ...]) -> None:
+    write_talking_project(split)
+    start_split(split, *migrate_args)
+
+    for service in SERVICES:
+        result = on_auto(split)("logs", "--no-log-prefix", service)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [f"{service} ready"], (service, result.stderr)
+    every = on_auto(split)("logs", "--no-log-prefix")
+    assert every.returncode == 0, every.stderr
+    assert sorted(every.stdout.splitlines()) == [f"{service} ready" for service in SERVICES]
+
+
+def test_auto_logs_follow_names_engines(split: Pair) -> None:
+    write_talking_project(split)
+    start_split(split)
+
+    result = on_auto(split)("logs", "--follow", timeout=60)
+
+    assert result.returncode == 2, result.stderr
+    assert f"`crank --runtime {split.target.name} logs --follow`" in result.stderr
+    assert f"`crank --runtime {split.source.name} logs --follow`" in result.stderr
+
+
+@pytest.mark.parametrize("migrate_args", [(), ("--keep-source",)], ids=["moved", "kept-source"])
+def test_auto_exec_reaches_moved_service(split: Pair, migrate_args: tuple[str, ...]) -> None:
+    start_split(split, *migrate_args)
+
+    for service in SERVICES:
+        result = on_auto(split)("exec", "-T", service, "echo", f"hi from {service}")
+        assert result.returncode == 0, (service, result.stderr)
+        assert result.stdout == f"hi from {service}\n"
