@@ -352,3 +352,27 @@ def test_auto_exec_reaches_moved_service(split: Pair, migrate_args: tuple[str, .
         result = on_auto(split)("exec", "-T", service, "echo", f"hi from {service}")
         assert result.returncode == 0, (service, result.stderr)
         assert result.stdout == f"hi from {service}\n"
+
+
+@pytest.mark.parametrize("migrate_args", [(), ("--keep-source",)], ids=["moved", "kept-source"])
+def test_auto_up_leaves_moved_service(split: Pair, migrate_args: tuple[str, ...]) -> None:
+    start_split(split, *migrate_args)
+    source_before = containers(split.source, split.name)
+
+    result = on_auto(split)("up", "-d")
+
+    assert result.returncode == 0, result.stderr
+    # Runtime auto picks one of the engines, and `up` names the services on the other.
+    left = sorted(line for line in result.stderr.splitlines() if line.endswith("so `up` leaves it there"))
+    on_target = [f"service worker of project {split.name} runs on {split.target.name}, so `up` leaves it there"]
+    on_source = [f"service {service} of project {split.name} runs on {split.source.name}, so `up` leaves it there"
+                 for service in ("db", "web")]
+    assert left in (on_target, on_source), result.stderr
+    assert containers(split.source, split.name, running=True) == [f"{split.name}-db-1", f"{split.name}-web-1"]
+    assert containers(split.source, split.name) == source_before
+    assert containers(split.target, split.name) == [f"{split.name}-worker-1"]
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]
+    named = on_auto(split)("up", "-d", "worker")
+    assert named.returncode == 0, named.stderr
+    assert containers(split.source, split.name) == source_before
+    assert containers(split.target, split.name, running=True) == [f"{split.name}-worker-1"]

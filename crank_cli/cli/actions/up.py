@@ -37,6 +37,7 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     # docker compose's watch does, so the containers it watches start from the files as they are now.
     # `watch` also acts on the develop.watch rules while the logs are followed, as `crank watch` does.
     from crank_cli import render
+    from crank_cli.cli.moved import leave_moved_services
     from crank_cli.errors import Exit, ExitCode
     from crank_cli.operations import graph
     from crank_cli.operations.cancel import CancelledError, cancel_on_interrupt
@@ -92,6 +93,12 @@ def run(ctx: CommandContext, services: list[str] | None, detach: bool, wait: boo
     try:
         # The lock comes first, so the state read for the check is still the state `up` acts on.
         with cancel_on_interrupt(), _lock(project.name, options.dry_run):
+            project = leave_moved_services(ctx, project, engine, names, no_deps=no_deps)
+            if names and not set(names) <= set(project.model["services"]):
+                names = tuple(name for name in names if name in project.model["services"])
+                if not names:
+                    return
+                options = options._replace(services=names)
             engine, observed = check_capabilities(ctx, project, engine, names, strict=strict)
             checked = options._replace(observed=observed)
             if not observed.containers:
