@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from crank_cli.cli.moved import services_left_elsewhere
+from crank_cli.cli.moved import containers_by_engine, engine_running_service, leave_moved_services, services_left_elsewhere
+from crank_cli.compose import Project
 from crank_cli.errors import UsageError
 
 SERVICES = {"db": {}, "web": {"depends_on": {"db": {"condition": "service_started"}}}, "worker": {}}
@@ -42,3 +46,19 @@ def test_dependency_elsewhere_is_rejected() -> None:
     assert "service web depends on db, which runs on podman" in message
     assert "`crank --runtime podman up web`" in message
     assert "`crank migrate --to podman web`" in message
+
+
+class Untouchable:
+    """A stand-in for the context and the engine that fails the test on any use."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"unexpected use of {name}")
+
+
+def test_never_migrated_project_costs_nothing(tmp_path: Path) -> None:
+    project = Project("shop", tmp_path, (tmp_path / "compose.yaml",), {"name": "shop", "services": SERVICES})
+    untouchable: Any = Untouchable()
+
+    assert leave_moved_services(untouchable, project, untouchable, (), no_deps=False) is project
+    assert engine_running_service(untouchable, project, untouchable, "web") is untouchable
+    assert containers_by_engine(untouchable, project, untouchable, []) == [(untouchable, [])]
