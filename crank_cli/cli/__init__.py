@@ -49,8 +49,11 @@ def run_cli(argv: list[str] | None = None) -> int:
     """Run crank and return its exit code, catching every `CrankError` on the way."""
     from crank_cli import render
 
+    from crank_cli import rerun
+
     if argv is None:
         argv = sys.argv[1:]
+    rerun.remember(argv)
     try:
         return _dispatch(argv)
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crank_cli import rerun
 from crank_cli.cli.context import CommandContext, load_settings, log_engine
 
 if TYPE_CHECKING:
@@ -95,8 +96,8 @@ def reject_left_elsewhere(ctx: CommandContext, project: str, engine: Resolution,
     command = " ".join((verb, *services))
     of_services = f" of {', '.join(services)}" if services else ""
     message = (f"project {project} still has {kind}{of_services} on {names}: `crank {command}` acted only on {chosen}, "
-               f"the engine {chosen_by}. Run `crank --runtime {first} {command}` to act on them there, "
-               f"or `crank --runtime auto {command}` to act on every engine that has them")
+               f"the engine {chosen_by}. Run `{rerun.on_engine(first, verb, command)}` to act on them there, "
+               f"or `{rerun.on_engine('auto', verb, command)}` to act on every engine that has them")
     raise UsageError(message)
 
 

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from crank_cli import process
+from crank_cli import process, rerun
 from crank_cli.errors import NoUsableEngineError, UsageError
 from crank_cli.process import Runner
 from crank_cli.operations.labels import COMPOSE_PROJECT, PROJECT, foreign_tool
@@ -129,7 +129,7 @@ def check_project_elsewhere(project: str, labels: dict[str, str | None], setting
         chosen, holder, named = engine.info.name, holders[0].name, settings.runtime.value
         chosen_by = f"that {settings.runtime.source} chose" if chosen == named else f"crank fell back to from {named}"
         message = (f"project {project} has no containers on {chosen}, the engine {chosen_by}, "
-                   f"but it has containers on {holder}. Run `crank --runtime {holder} {verb}` to act on it there, "
+                   f"but it has containers on {holder}. Run `{rerun.on_engine(holder, verb, verb)}` to act on it there, "
                    f"or `crank migrate --to {chosen}` to move it")
         raise UsageError(message)
 

@@ -78,7 +78,8 @@ def test_pinned_down_names_other_engine(split: Pair, side: str) -> None:
 
     assert result.returncode == 2, result.stderr
     assert f"crank: error: project {split.name} still has containers on {other.name}" in result.stderr
-    assert f"`crank --runtime {other.name} down`" in result.stderr
+    # The command to run there keeps the options given.
+    assert f"`crank --runtime {other.name} down -t 1`" in result.stderr
     assert containers(chosen, split.name) == []
     assert containers(other, split.name) == left
 
@@ -267,7 +268,7 @@ def test_pinned_status_names_other_engine(split: Pair, verb: str) -> None:
     rows = json.loads(result.stdout)
     assert [(row["service"], row["runtime"]) for row in rows] == [("db", split.source.name), ("web", split.source.name)]
     assert f"crank: warning: project {split.name} also has containers on {split.target.name}" in result.stderr
-    assert f"`crank --runtime {split.target.name} status`" in result.stderr
+    assert f"`crank --runtime {split.target.name} {verb} --format json`" in result.stderr
 
 
 def test_pinned_status_service_names_other_engine(split: Pair) -> None:

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from crank_cli import rerun
 from crank_cli.cli.context import CommandContext, global_options, json_errors, usable_engines
 
 if TYPE_CHECKING:
@@ -182,8 +183,8 @@ def _report_elsewhere(ctx: CommandContext, project_name: str, engines: list[tupl
     command = " ".join(("status", *services))
     names = ", ".join(holders)
     of_services = f" of {', '.join(services)}" if services else ""
-    advice = (f"Run `crank --runtime {holders[0]} {command}` to see them there, "
-              f"or `crank --runtime auto {command}` to see every engine")
+    advice = (f"Run `{rerun.on_engine(holders[0], 'status', command)}` to see them there, "
+              f"or `{rerun.on_engine('auto', 'status', command)}` to see every engine")
     if found:
         render.warn(f"project {project_name} also has containers{of_services} on {names}, which this status on "
                     f"{chosen}, the engine {chosen_by}, does not show. {advice}")
