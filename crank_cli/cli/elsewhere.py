@@ -16,7 +16,7 @@ from crank_cli import rerun
 from crank_cli.cli.context import CommandContext, load_settings, log_engine
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from crank_cli.runtime.compatible import DockerCompatibleEngine
     from crank_cli.runtime.resolve import Resolution
@@ -114,3 +114,30 @@ def reject_services_elsewhere(ctx: CommandContext, project: str, engine: Resolut
     kind = "running containers" if running else "containers"
     reject_left_elsewhere(ctx, project, engine, [holder for holder, _ in holders], verb, kind=kind,
                           services=[service for service in services if service in found])
+
+
+def act_on_running_elsewhere(ctx: CommandContext, project: str, engine: Resolution, services: Sequence[str],
+                             verb: str, act: Callable[[DockerCompatibleEngine], list[str]], *, dry_run: bool) -> list[str]:
+    """Call `act` on each other engine that runs containers of the project, and return what it reports.
+
+    This is how `stop` and `kill` reach a split project. Under runtime auto, `act` runs on
+    each such engine. With a named engine, `UsageError` is raised while another engine still
+    runs containers of `services`, or with none named, of the project, and `act` never runs.
+    """
+    from crank_cli.operations.labels import container_filter
+
+    if services and not is_auto(ctx):
+        reject_services_elsewhere(ctx, project, engine, services, verb)
+        return []
+    others = other_engines(ctx, project, engine, running=True, dry_run=dry_run)
+    if not others:
+        return []
+    if not is_auto(ctx):
+        # A chosen engine without any of the project's containers has its own error, from `reject_if_absent`.
+        if engine.backend.has_containers(container_filter(project)):
+            reject_left_elsewhere(ctx, project, engine, others, verb, kind="running containers")
+        return []
+    reported: list[str] = []
+    for other in others:
+        reported += act(other.backend)
+    return reported

@@ -60,22 +60,10 @@ def _kill_on_other_engines(ctx: typer.Context, project: Project, engine: Resolut
     engine, `UsageError` is raised while another engine still runs containers of the services
     named, or with none named, of the project.
     """
-    from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewhere, reject_services_elsewhere
+    from crank_cli.cli.elsewhere import act_on_running_elsewhere
     from crank_cli.operations.kill import kill as run_kill
-    from crank_cli.operations.labels import container_filter
 
-    if services and not is_auto(ctx):
-        reject_services_elsewhere(ctx, project.name, engine, services, "kill")
-        return []
-    others = other_engines(ctx, project.name, engine, running=True, dry_run=dry)
-    if not others:
-        return []
-    if not is_auto(ctx):
-        # A chosen engine without any of the project's containers has its own error, from `reject_if_absent`.
-        if engine.backend.has_containers(container_filter(project.name)):
-            reject_left_elsewhere(ctx, project.name, engine, others, "kill", kind="running containers")
-        return []
-    killed: list[str] = []
-    for other in others:
-        killed += run_kill(project, other.backend, services, signal, events, remove_orphans=remove_orphans)
-    return killed
+    return act_on_running_elsewhere(
+        ctx, project.name, engine, services, "kill",
+        lambda backend: run_kill(project, backend, services, signal, events, remove_orphans=remove_orphans),
+        dry_run=dry)

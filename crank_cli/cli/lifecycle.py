@@ -120,28 +120,16 @@ def _stop_on_other_engines(ctx: typer.Context, project: Project, engine: Resolut
     `UsageError` is raised while another engine still runs containers of the services named,
     or with none named, of the project.
     """
-    from crank_cli.cli.elsewhere import is_auto, other_engines, reject_left_elsewhere, reject_services_elsewhere
+    from crank_cli.cli.elsewhere import act_on_running_elsewhere
     from crank_cli.operations.down import stop as run_stop
-    from crank_cli.operations.labels import container_filter
 
     services = tuple(name for name in names if name in project.model["services"])
     if names and not services:
         return []
-    if services and not is_auto(ctx):
-        reject_services_elsewhere(ctx, project.name, engine, services, "stop")
-        return []
-    others = other_engines(ctx, project.name, engine, running=True, dry_run=dry)
-    if not others:
-        return []
-    if not is_auto(ctx):
-        # A chosen engine without any of the project's containers has its own error, from `reject_if_absent`.
-        if engine.backend.has_containers(container_filter(project.name)):
-            reject_left_elsewhere(ctx, project.name, engine, others, "stop", kind="running containers")
-        return []
-    stopped: list[str] = []
-    for other in others:
-        stopped += run_stop(project, project.name, other.backend, services, timeout, events)
-    return stopped
+    return act_on_running_elsewhere(
+        ctx, project.name, engine, services, "stop",
+        lambda backend: run_stop(project, project.name, backend, services, timeout, events),
+        dry_run=dry)
 
 
 def start(
