@@ -178,7 +178,7 @@ def _kept_copies(ctx: typer.Context, project: Project, engine: Resolution,
     """Return a lookup of the services whose containers on an engine are copies kept by `migrate --keep-source`.
 
     Under runtime auto, `start` and `restart` leave those copies stopped. Only a project
-    folder with migration records waits here for the other engines' answer.
+    folder with migration records waits here for the other engines' listing.
     """
     from crank_cli.cli.elsewhere import is_auto
 

@@ -84,7 +84,7 @@ def follow_logs(backend: Backend, containers: Sequence[str], write: Callable[[st
 
     def start(name: str, since: str | None, tail: int | None = tail) -> None:
         # In follow mode the lines carry the engine's time stamps, so a restarted container's log
-        # can resume after the last line shown. They are removed again unless `timestamps` asks for them.
+        # can resume after the last line shown. They are removed again unless `timestamps` requests them.
         process = backend.follow_logs(name, follow=follow, tail=tail, timestamps=timestamps or follow, since=since,
                                       until=until)
         processes.append(process)

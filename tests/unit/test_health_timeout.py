@@ -16,6 +16,7 @@ from crank_cli.runtime import podman
 from crank_cli.runtime.inspect import container_state
 from crank_cli.runtime.models import CheckResult, ContainerState, HealthCheck
 from crank_cli.runtime.podman import PodmanEngine
+from tests.unit.test_wait_ready import Clock
 
 NAME = "hhealth-s-1"
 STARTED_AT = "2026-12-06T02:00:00Z"
@@ -170,17 +171,6 @@ class CheckingEngine:
     def run_healthcheck(self, name: str, timeout: float | None = None) -> CheckResult:
         self.checks.append((name, timeout))
         return self.results.pop(0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class NoEvents:

@@ -359,7 +359,7 @@ def test_restart_takes_restart_dependents(tmp_path: Path) -> None:
     # plain's depends_on has no `restart: true`, so it keeps running, as with docker compose.
     assert restarted == ["demo-db-1", "demo-web-1", "demo-side-1"]
     assert engine.calls == [("restart", ["demo-db-1"]), ("restart", ["demo-web-1"]), ("restart", ["demo-side-1"])]
-    # db is healthy at the first look, so no line says that web waits for it.
+    # db is healthy at the first look, so no line reports that web waits for it.
     assert not [line for line in events.lines if line[0] == "demo-db-1" and line[1].startswith("waiting")]
     assert ("demo-web-1", "restarted") in events.lines
 

@@ -133,12 +133,12 @@ def test_images_table_keeps_container_at_80_columns() -> None:
     rows = [["htrial3-p2-web-1", "localhost/htrial3-web", "latest", "linux/amd64", "0123456789ab", "4.26MB", "2 minutes ago"],
             ["htrial3-p2-db-1", "localhost/htrial3-db", "latest", "linux/amd64", "ba9876543210", "4.26MB", "3 minutes ago"]]
 
-    shown = render_at(80, IMAGE_HEADERS, rows, ("PLATFORM", "CREATED", "SIZE", "IMAGE ID"))
+    rendered = render_at(80, IMAGE_HEADERS, rows, ("PLATFORM", "CREATED", "SIZE", "IMAGE ID"))
 
-    assert "htrial3-p2-web-1" in shown
-    assert "localhost/htrial3-web" in shown
-    assert "Hidden because the terminal is too narrow: PLATFORM" in shown
-    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert "htrial3-p2-web-1" in rendered
+    assert "localhost/htrial3-web" in rendered
+    assert "Hidden because the terminal is too narrow: PLATFORM" in rendered
+    assert max(len(line) for line in rendered.splitlines()) <= 80
 
 
 def test_top_table_hides_times_before_cutting() -> None:
@@ -147,12 +147,12 @@ def test_top_table_hides_times_before_cutting() -> None:
     headers = ["SERVICE", "#", "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
     rows = [["worker", "1", "root", "31012", "30990", "0", "10:02", "?", "00:00:00", "sleep 3600"]]
 
-    shown = render_at(60, headers, rows, NARROW_HIDDEN)
+    rendered = render_at(60, headers, rows, NARROW_HIDDEN)
 
-    assert "worker" in shown
-    assert "31012" in shown
+    assert "worker" in rendered
+    assert "31012" in rendered
     # The command may wrap at its spaces, but no word of it is cut.
-    assert "sleep" in shown
-    assert "3600" in shown
-    assert "…" not in shown
-    assert max(len(line) for line in shown.splitlines()) <= 60
+    assert "sleep" in rendered
+    assert "3600" in rendered
+    assert "…" not in rendered
+    assert max(len(line) for line in rendered.splitlines()) <= 60

@@ -146,9 +146,9 @@ def test_engine_output_goes_above_live_view() -> None:
         write("STEP 2/2: RUN make")
         events.emit("image demo:1", "failed")
 
-    shown = screen.getvalue()
-    assert "STEP 2/2: RUN make" in shown
-    assert "✖ image demo:1" in shown
+    printed = screen.getvalue()
+    assert "STEP 2/2: RUN make" in printed
+    assert "✖ image demo:1" in printed
 
 
 def test_engine_output_left_to_engine_off_live_view() -> None:

@@ -154,7 +154,7 @@ class ExitReporter:
         for state in self.backend.inspect_containers([name]):
             restarting = restart_pending(state, reports_pending=self.backend.reports_pending_restarts)
             if state.running and self.backend.reports_pending_restarts:
-                # Docker shows the run that ended as running for a moment: the log that follows says more.
+                # Docker shows the run that ended as running for a moment, so the log that follows decides.
                 return None, restarting
             passed = self._passed_exits(state)
             # Unless the container runs again, the last exit in the events is the one that its state shows.
